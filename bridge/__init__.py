@@ -1,0 +1,1 @@
+"""bridge package (filled by later issues)."""

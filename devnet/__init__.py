@@ -1,0 +1,1 @@
+"""devnet package (filled by later issues)."""

@@ -1,0 +1,1 @@
+"""The ``optrollup`` command line."""

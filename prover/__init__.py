@@ -1,0 +1,1 @@
+"""prover package (filled by later issues)."""
