@@ -1,0 +1,124 @@
+"""Oracle updates and marks: index price, volatility surface, per-instrument risk values.
+
+The surface (``txtypes.VolPoint``) gives, per expiry, an ATM vol, a skew and a curvature.
+The vol of a series with strike K and expiry T, at index S:
+
+1. the surface parameters at T: the point with expiry T if there is one, otherwise linear
+   interpolation in time between the two points around T (flat beyond the first and last);
+2. ``m = (K - S) / S`` (WAD, truncated toward zero), and
+   ``vol = atm + skew x m + curvature x m^2`` (truncated), clamped to [MIN_VOL, MAX_VOL].
+
+On every oracle update each listed series of the underlying is marked with Black-Scholes
+(``optionmath.bs_price``; time to expiry in years = seconds / 365 days; the configured
+rate) and its short-margin requirements are stored with the mark (``margin.py``). The work
+is bounded by ``MAX_INSTRUMENTS_PER_UNDERLYING``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from node.stf import keys
+from node.stf.errors import FailureCode, TxFailure
+from node.stf.fixedpoint import E6, E6_TO_WAD, WAD, mul_div_down, mul_div_up, sdiv
+from node.stf.optionmath import bs_price, seconds_to_years_wad
+from node.stf.params import (
+    IM_BASE_PPM,
+    IM_FLOOR_PPM,
+    MAX_PRICE_E6,
+    MAX_SURFACE_POINTS,
+    MAX_VOL_E6,
+    MIN_VOL_E6,
+    MM_PPM,
+    PPM,
+)
+from node.stf.records import Config, Instrument, Mark, Underlying, VolPointRecord
+from node.stf.state import State
+from node.stf.txtypes import OracleUpdate
+
+MAX_SKEW_E6 = 10 * E6  # |skew| <= 10.0
+MAX_CURVATURE_E6 = 100 * E6
+
+
+def validate_surface(points: tuple[VolPointRecord, ...], now: int) -> None:
+    """Raise BAD_VOL_SURFACE unless the surface is 1..16 points with ascending expiries and sane values."""
+    if not 1 <= len(points) <= MAX_SURFACE_POINTS:
+        raise TxFailure(FailureCode.BAD_VOL_SURFACE, f"{len(points)} points (1..{MAX_SURFACE_POINTS})")
+    previous = -1
+    for point in points:
+        if point.expiry <= previous:
+            raise TxFailure(FailureCode.BAD_VOL_SURFACE, "expiries must be strictly ascending")
+        previous = point.expiry
+        if not MIN_VOL_E6 <= point.atm_vol_e6 <= MAX_VOL_E6:
+            raise TxFailure(FailureCode.BAD_VOL_SURFACE, f"ATM vol {point.atm_vol_e6} out of range")
+        if abs(point.skew_e6) > MAX_SKEW_E6 or not 0 <= point.curvature_e6 <= MAX_CURVATURE_E6:
+            raise TxFailure(FailureCode.BAD_VOL_SURFACE, "skew or curvature out of range")
+
+
+def _interpolate(a: int, b: int, t_a: int, t_b: int, t: int) -> int:
+    return a + sdiv((b - a) * (t - t_a), t_b - t_a)
+
+
+def surface_params(points: tuple[VolPointRecord, ...], expiry: int) -> tuple[int, int, int]:
+    """(atm_vol_e6, skew_e6, curvature_e6) at ``expiry`` (see module docstring)."""
+    first, last = points[0], points[-1]
+    if expiry <= first.expiry:
+        return first.atm_vol_e6, first.skew_e6, first.curvature_e6
+    if expiry >= last.expiry:
+        return last.atm_vol_e6, last.skew_e6, last.curvature_e6
+    for lo, hi in zip(points, points[1:]):
+        if lo.expiry <= expiry <= hi.expiry:
+            return (
+                _interpolate(lo.atm_vol_e6, hi.atm_vol_e6, lo.expiry, hi.expiry, expiry),
+                _interpolate(lo.skew_e6, hi.skew_e6, lo.expiry, hi.expiry, expiry),
+                _interpolate(lo.curvature_e6, hi.curvature_e6, lo.expiry, hi.expiry, expiry),
+            )
+    raise AssertionError("unreachable: points are ascending")
+
+
+def smile_vol_e6(atm_e6: int, skew_e6: int, curvature_e6: int, strike_e6: int, index_e6: int) -> int:
+    """Vol (fraction x 1e6) at ``strike_e6`` for the given expiry parameters, clamped."""
+    m_wad = sdiv((strike_e6 - index_e6) * WAD, index_e6)
+    vol = atm_e6 + sdiv(skew_e6 * m_wad, WAD) + sdiv(sdiv(curvature_e6 * m_wad, WAD) * m_wad, WAD)
+    return min(max(vol, MIN_VOL_E6), MAX_VOL_E6)
+
+
+def compute_mark(inst: Instrument, underlying: Underlying, rate_e6: int, now: int) -> Mark:
+    """Black-Scholes mark and short-margin requirements for one contract of ``inst``."""
+    index = underlying.index_price_e6
+    atm, skew, curvature = surface_params(underlying.surface, inst.expiry)
+    vol_e6 = smile_vol_e6(atm, skew, curvature, inst.strike_e6, index)
+    t_wad = seconds_to_years_wad(inst.expiry - now) if inst.expiry > now else 0
+    price_wad = bs_price(index * E6_TO_WAD, inst.strike_e6 * E6_TO_WAD, t_wad, vol_e6 * E6_TO_WAD, rate_e6 * E6_TO_WAD, inst.is_call)
+    mark_e6 = min(max(sdiv(price_wad, E6_TO_WAD), 0), MAX_PRICE_E6)
+    otm = max(inst.strike_e6 - index, 0) if inst.is_call else max(index - inst.strike_e6, 0)
+    base = mul_div_up(index, IM_BASE_PPM, PPM)
+    floor = mul_div_up(index, IM_FLOOR_PPM, PPM)
+    initial = max(base - otm, floor) + mark_e6
+    maintenance = mul_div_up(index, MM_PPM, PPM) + mark_e6
+    return Mark(mark_e6, index, initial, maintenance, now)
+
+
+def apply_oracle_update(state: State, now: int, config: Config, sender: bytes, tx: OracleUpdate) -> int:
+    """Store the new index and surface and re-mark every series of the underlying. Returns the count."""
+    if sender not in config.oracles:
+        raise TxFailure(FailureCode.UNAUTHORISED_SIGNER, "signer is not an oracle key of the genesis")
+    key = keys.underlying(tx.underlying_id)
+    underlying: Underlying | None = state.get(key)
+    if underlying is None:
+        raise TxFailure(FailureCode.UNKNOWN_UNDERLYING, f"underlying {tx.underlying_id}")
+    if not 0 < tx.index_price_e6 <= MAX_PRICE_E6:
+        raise TxFailure(FailureCode.PRICE_OUT_OF_RANGE, f"index {tx.index_price_e6}")
+    points = tuple(VolPointRecord(p.expiry, p.atm_vol_e6, p.skew_e6, p.curvature_e6) for p in tx.surface)
+    validate_surface(points, now)
+    underlying = replace(underlying, index_price_e6=tx.index_price_e6, oracle_time=now, surface=points)
+    state.put(key, underlying)
+    for instrument_id in underlying.instruments:
+        inst: Instrument = state.get(keys.instrument(instrument_id))
+        state.put(keys.mark(instrument_id), compute_mark(inst, underlying, config.rate_e6, now))
+    return len(underlying.instruments)
+
+
+def notional_e6(size_e6: int, price_e6: int) -> int:
+    """Collateral value of ``size_e6`` contracts at ``price_e6``, rounded down."""
+    return mul_div_down(size_e6, price_e6, E6)

@@ -1,0 +1,41 @@
+"""Protocol bounds and risk parameters. Changing any of them changes the protocol.
+
+The bounds make every transaction's work finite and small enough for the L1 one-step
+verifier to re-execute within a block's gas:
+
+- ``MAX_MATCH_STEPS``: makers a taker order may touch (fills, plus resting orders removed
+  on the way because they expired, self-traded or failed their margin).
+- ``MAX_OPEN_ORDERS``: resting orders per account (bounds cancel-all).
+- ``MAX_POSITIONS``: instruments with a non-zero position per account (bounds a margin check).
+- ``MAX_INSTRUMENTS_PER_UNDERLYING``: series repriced by one oracle update.
+- ``MAX_SURFACE_POINTS``: expiries in one volatility surface.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+MAX_MATCH_STEPS: Final = 32
+MAX_OPEN_ORDERS: Final = 128
+MAX_POSITIONS: Final = 64
+MAX_INSTRUMENTS_PER_UNDERLYING: Final = 256
+MAX_SURFACE_POINTS: Final = 16
+
+# Field ranges (all e6 values are collateral units or contracts x 1e6).
+MAX_PRICE_E6: Final = 10**15  # one billion collateral units per contract
+MAX_SIZE_E6: Final = 10**15  # one billion contracts
+MAX_AMOUNT_E6: Final = 2**63 - 1
+
+# Volatility bounds for the oracle surface and the smile (fractions x 1e6).
+MIN_VOL_E6: Final = 10_000  # 1%
+MAX_VOL_E6: Final = 10_000_000  # 1000%
+
+# Per-position margin for short options, Deribit's standard rule (parts per million of the index):
+# initial = max(0.15 - OTM/index, 0.10) x index + mark; maintenance = 0.075 x index + mark.
+IM_BASE_PPM: Final = 150_000
+IM_FLOOR_PPM: Final = 100_000
+MM_PPM: Final = 75_000
+
+PPM: Final = 1_000_000
+SECONDS_PER_DAY: Final = 86_400
+EXPIRY_TIME_OF_DAY: Final = 8 * 3600  # series expire at 08:00 UTC

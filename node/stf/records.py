@@ -1,0 +1,398 @@
+"""Typed state records and their canonical encoding.
+
+Each record is a frozen dataclass; its canonical encoding is the RLP list of its fields
+in declaration order. Unsigned integers are RLP scalars (big-endian, no leading zeros);
+signed integers are encoded as their 256-bit two's complement (the EVM's int256), so
+the L1 verifier reads them with one conversion; addresses are 20 bytes; lists are RLP
+lists. ``decode_record(key, raw)`` picks the record type from the key's prefix.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Final
+
+import rlp
+from rlp.codec import encode_raw
+
+from node.stf import keys
+
+_TWO_256: Final = 2**256
+_INT256_MAX: Final = 2**255 - 1
+
+
+def _u(value: int) -> bytes:
+    """RLP scalar of a non-negative integer."""
+    return value.to_bytes((value.bit_length() + 7) >> 3, "big")
+
+
+def _s(value: int) -> bytes:
+    """Scalar of a signed integer as int256 two's complement."""
+    return _u(value if value >= 0 else value + _TWO_256)
+
+
+def _int(raw: bytes) -> int:
+    return int.from_bytes(raw, "big")
+
+
+def _sint(raw: bytes) -> int:
+    value = int.from_bytes(raw, "big")
+    return value - _TWO_256 if value > _INT256_MAX else value
+
+
+@dataclass(frozen=True, slots=True)
+class Globals:
+    """Chain-wide counters and pools. Amounts in collateral units (e6).
+
+    ``next_deposit_index`` is the L1 queue index the next deposit must carry;
+    ``total_deposited_e6 - total_withdrawn_e6`` always equals the sum of balances,
+    the fee pool and the insurance fund (conservation of collateral).
+    """
+
+    next_order_id: int = 1
+    next_instrument_id: int = 1
+    next_deposit_index: int = 0
+    next_withdrawal_index: int = 0
+    fee_pool_e6: int = 0
+    insurance_fund_e6: int = 0
+    total_deposited_e6: int = 0
+    total_withdrawn_e6: int = 0
+    last_block_number: int = 0
+    last_block_time: int = 0
+
+    def encode(self) -> bytes:
+        return encode_raw([_u(getattr(self, f)) for f in self.__slots__])
+
+    @classmethod
+    def decode(cls, raw: bytes) -> "Globals":
+        return cls(*(_int(x) for x in rlp.decode(raw)))
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    """Genesis parameters, committed in the state so that every root depends on them.
+
+    Fee rates are parts per million: ``taker_fee_ppm`` and ``maker_fee_ppm`` of the index
+    price per contract, capped at ``fee_cap_ppm`` of the option price (Deribit's rule).
+    ``rate_e6`` is the risk-free rate used for marks (e6 per year).
+    """
+
+    chain_id: int
+    admin: bytes
+    oracles: tuple[bytes, ...]
+    taker_fee_ppm: int
+    maker_fee_ppm: int
+    fee_cap_ppm: int
+    rate_e6: int
+
+    def encode(self) -> bytes:
+        return encode_raw(
+            [
+                _u(self.chain_id),
+                self.admin,
+                list(self.oracles),
+                _u(self.taker_fee_ppm),
+                _u(self.maker_fee_ppm),
+                _u(self.fee_cap_ppm),
+                _u(self.rate_e6),
+            ]
+        )
+
+    @classmethod
+    def decode(cls, raw: bytes) -> "Config":
+        f = rlp.decode(raw)
+        return cls(_int(f[0]), f[1], tuple(f[2]), _int(f[3]), _int(f[4]), _int(f[5]), _int(f[6]))
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    """A trader's account.
+
+    ``balance_e6``: cash in collateral units (never negative).
+    ``open_orders``: ids of resting orders, ascending (placement order); at most MAX_OPEN_ORDERS.
+    ``positions``: ``(instrument_id, size_e6)`` sorted by instrument id, sizes signed
+    (negative = short) and never zero; at most MAX_POSITIONS.
+    """
+
+    balance_e6: int = 0
+    open_orders: tuple[int, ...] = ()
+    positions: tuple[tuple[int, int], ...] = ()
+
+    def encode(self) -> bytes:
+        return encode_raw(
+            [
+                _u(self.balance_e6),
+                [_u(o) for o in self.open_orders],
+                [[_u(i), _s(s)] for i, s in self.positions],
+            ]
+        )
+
+    @classmethod
+    def decode(cls, raw: bytes) -> "Account":
+        f = rlp.decode(raw)
+        return cls(
+            _int(f[0]),
+            tuple(_int(o) for o in f[1]),
+            tuple((_int(p[0]), _sint(p[1])) for p in f[2]),
+        )
+
+    def position(self, instrument_id: int) -> int:
+        for inst, size in self.positions:
+            if inst == instrument_id:
+                return size
+        return 0
+
+
+@dataclass(frozen=True, slots=True)
+class NonceWord:
+    """256 unordered nonces of one account: bit ``n & 255`` of word ``n >> 8`` is set once used."""
+
+    bitmap: int
+
+    def encode(self) -> bytes:
+        return encode_raw(_u(self.bitmap))
+
+    @classmethod
+    def decode(cls, raw: bytes) -> "NonceWord":
+        return cls(_int(rlp.decode(raw)))
+
+
+@dataclass(frozen=True, slots=True)
+class VolPointRecord:
+    expiry: int
+    atm_vol_e6: int
+    skew_e6: int
+    curvature_e6: int
+
+
+@dataclass(frozen=True, slots=True)
+class Underlying:
+    """An underlying (ETH, BTC) and its latest oracle state.
+
+    ``index_price_e6``: collateral units per one unit of underlying; 0 before the first update.
+    ``oracle_time``: block time (s) of the latest update. ``surface``: vol points by expiry.
+    ``instruments``: ids of listed series on this underlying (at most MAX_INSTRUMENTS_PER_UNDERLYING),
+    repriced on every oracle update.
+    """
+
+    name: bytes
+    index_price_e6: int = 0
+    oracle_time: int = 0
+    surface: tuple[VolPointRecord, ...] = ()
+    instruments: tuple[int, ...] = ()
+
+    def encode(self) -> bytes:
+        return encode_raw(
+            [
+                self.name,
+                _u(self.index_price_e6),
+                _u(self.oracle_time),
+                [[_u(p.expiry), _u(p.atm_vol_e6), _s(p.skew_e6), _u(p.curvature_e6)] for p in self.surface],
+                [_u(i) for i in self.instruments],
+            ]
+        )
+
+    @classmethod
+    def decode(cls, raw: bytes) -> "Underlying":
+        f = rlp.decode(raw)
+        return cls(
+            f[0],
+            _int(f[1]),
+            _int(f[2]),
+            tuple(VolPointRecord(_int(p[0]), _int(p[1]), _sint(p[2]), _int(p[3])) for p in f[3]),
+            tuple(_int(i) for i in f[4]),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Instrument:
+    """A European cash-settled option series and the top of its book.
+
+    Prices and sizes e6. ``best_bid_e6`` / ``best_ask_e6`` are 0 when that side is empty.
+    Expiry is a unix time, 08:00 UTC on the expiry date.
+    """
+
+    underlying_id: int
+    expiry: int
+    strike_e6: int
+    is_call: bool
+    tick_size_e6: int
+    min_size_e6: int
+    best_bid_e6: int = 0
+    best_ask_e6: int = 0
+
+    def encode(self) -> bytes:
+        return encode_raw(
+            [
+                _u(self.underlying_id),
+                _u(self.expiry),
+                _u(self.strike_e6),
+                _u(int(self.is_call)),
+                _u(self.tick_size_e6),
+                _u(self.min_size_e6),
+                _u(self.best_bid_e6),
+                _u(self.best_ask_e6),
+            ]
+        )
+
+    @classmethod
+    def decode(cls, raw: bytes) -> "Instrument":
+        f = [_int(x) for x in rlp.decode(raw)]
+        return cls(f[0], f[1], f[2], bool(f[3]), f[4], f[5], f[6], f[7])
+
+    def best(self, side: int) -> int:
+        return self.best_bid_e6 if side == 0 else self.best_ask_e6
+
+
+@dataclass(frozen=True, slots=True)
+class Mark:
+    """Per-instrument risk values, recomputed on each oracle update (collateral units e6).
+
+    ``mark_e6``: Black-Scholes value of one contract. ``index_e6``: the index it used.
+    ``short_initial_e6`` / ``short_maintenance_e6``: margin per short contract, mark included.
+    """
+
+    mark_e6: int
+    index_e6: int
+    short_initial_e6: int
+    short_maintenance_e6: int
+    time: int
+
+    def encode(self) -> bytes:
+        return encode_raw([_u(getattr(self, f)) for f in self.__slots__])
+
+    @classmethod
+    def decode(cls, raw: bytes) -> "Mark":
+        return cls(*(_int(x) for x in rlp.decode(raw)))
+
+
+@dataclass(frozen=True, slots=True)
+class SeriesIndex:
+    """Maps (underlying, expiry, strike, call/put) to its instrument id, so a series is listed once."""
+
+    instrument_id: int
+
+    def encode(self) -> bytes:
+        return encode_raw(_u(self.instrument_id))
+
+    @classmethod
+    def decode(cls, raw: bytes) -> "SeriesIndex":
+        return cls(_int(rlp.decode(raw)))
+
+
+@dataclass(frozen=True, slots=True)
+class Level:
+    """One price level of one side of a book: a FIFO of orders and links to its neighbours.
+
+    ``better_e6`` / ``worse_e6``: prices of the adjacent levels (0 = none), forming a sorted
+    doubly linked list from the best price outwards. ``head_order_id`` is the oldest order
+    (first to fill), ``tail_order_id`` the newest. ``total_size_e6`` is the sum of the
+    remaining sizes of its orders.
+    """
+
+    better_e6: int
+    worse_e6: int
+    head_order_id: int
+    tail_order_id: int
+    total_size_e6: int
+
+    def encode(self) -> bytes:
+        return encode_raw([_u(getattr(self, f)) for f in self.__slots__])
+
+    @classmethod
+    def decode(cls, raw: bytes) -> "Level":
+        return cls(*(_int(x) for x in rlp.decode(raw)))
+
+
+@dataclass(frozen=True, slots=True)
+class Order:
+    """A resting limit order. Prices and sizes e6; times unix seconds.
+
+    ``prev_id`` / ``next_id`` link it in its level's FIFO (0 = none): ``prev`` is older.
+    """
+
+    owner: bytes
+    instrument_id: int
+    side: int
+    price_e6: int
+    remaining_e6: int
+    reduce_only: bool
+    client_order_id: int
+    expiry: int
+    prev_id: int
+    next_id: int
+
+    def encode(self) -> bytes:
+        return encode_raw(
+            [
+                self.owner,
+                _u(self.instrument_id),
+                _u(self.side),
+                _u(self.price_e6),
+                _u(self.remaining_e6),
+                _u(int(self.reduce_only)),
+                _u(self.client_order_id),
+                _u(self.expiry),
+                _u(self.prev_id),
+                _u(self.next_id),
+            ]
+        )
+
+    @classmethod
+    def decode(cls, raw: bytes) -> "Order":
+        f = rlp.decode(raw)
+        v = [_int(x) for x in f[1:]]
+        return cls(f[0], v[0], v[1], v[2], v[3], bool(v[4]), v[5], v[6], v[7], v[8])
+
+
+@dataclass(frozen=True, slots=True)
+class ClientOrderIndex:
+    """Maps (owner, client order id) to the open order that carries it."""
+
+    order_id: int
+
+    def encode(self) -> bytes:
+        return encode_raw(_u(self.order_id))
+
+    @classmethod
+    def decode(cls, raw: bytes) -> "ClientOrderIndex":
+        return cls(_int(rlp.decode(raw)))
+
+
+@dataclass(frozen=True, slots=True)
+class Withdrawal:
+    """A withdrawal debited on L2, claimable on L1 by ``recipient`` once its root is final."""
+
+    sender: bytes
+    recipient: bytes
+    amount_e6: int
+    block_number: int
+
+    def encode(self) -> bytes:
+        return encode_raw([self.sender, self.recipient, _u(self.amount_e6), _u(self.block_number)])
+
+    @classmethod
+    def decode(cls, raw: bytes) -> "Withdrawal":
+        f = rlp.decode(raw)
+        return cls(f[0], f[1], _int(f[2]), _int(f[3]))
+
+
+_DECODERS: Final[dict[int, Callable[[bytes], object]]] = {
+    0x00: Globals.decode,
+    keys.P_ACCOUNT: Account.decode,
+    keys.P_NONCE: NonceWord.decode,
+    0x03: Config.decode,
+    keys.P_UNDERLYING: Underlying.decode,
+    keys.P_INSTRUMENT: Instrument.decode,
+    keys.P_MARK: Mark.decode,
+    keys.P_SERIES: SeriesIndex.decode,
+    keys.P_LEVEL: Level.decode,
+    keys.P_ORDER: Order.decode,
+    keys.P_CLIENT_ORDER: ClientOrderIndex.decode,
+    keys.P_WITHDRAWAL: Withdrawal.decode,
+}
+
+
+def decode_record(key: bytes, raw: bytes) -> object:
+    """Decode the record stored under ``key`` (type chosen by the key's prefix byte)."""
+    return _DECODERS[key[0]](raw)

@@ -1,0 +1,76 @@
+"""Collateral in and out: deposits from L1 and withdrawal requests to L1.
+
+Conservation of collateral (checked after every block in the tests):
+
+    sum(balances) + fee pool + insurance fund == total deposited - total withdrawn
+
+where "withdrawn" counts every withdrawal request debited on L2 (each one becomes a
+``Withdrawal`` record that the L1 portal pays out once its state root is final).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from node.stf import accounts, keys, margin
+from node.stf.errors import FailureCode, TxFailure
+from node.stf.params import MAX_AMOUNT_E6
+from node.stf.records import Globals, Withdrawal
+from node.stf.state import State
+from node.stf.txtypes import Deposit, Withdraw
+
+
+def apply_deposit(state: State, tx: Deposit) -> None:
+    """Credit an L1 deposit; deposits apply strictly in L1 queue order."""
+    globals_: Globals = state.get(keys.GLOBALS)
+    if tx.deposit_index != globals_.next_deposit_index:
+        raise TxFailure(
+            FailureCode.DEPOSIT_OUT_OF_ORDER,
+            f"deposit {tx.deposit_index}, expected {globals_.next_deposit_index}",
+        )
+    if len(tx.recipient) != 20:
+        raise TxFailure(FailureCode.BAD_RECIPIENT, "recipient must be 20 bytes")
+    if not 0 < tx.amount_e6 <= MAX_AMOUNT_E6:
+        raise TxFailure(FailureCode.ZERO_AMOUNT, f"amount {tx.amount_e6}")
+    account = accounts.load(state, tx.recipient)
+    accounts.store(state, tx.recipient, replace(account, balance_e6=account.balance_e6 + tx.amount_e6))
+    state.put(
+        keys.GLOBALS,
+        replace(
+            globals_,
+            next_deposit_index=globals_.next_deposit_index + 1,
+            total_deposited_e6=globals_.total_deposited_e6 + tx.amount_e6,
+        ),
+    )
+
+
+def apply_withdraw(state: State, block_number: int, sender: bytes, tx: Withdraw) -> int:
+    """Debit ``amount_e6`` and record a withdrawal claimable on L1. Returns its index.
+
+    Fails if the balance is short or the account would then miss initial margin.
+    """
+    if len(tx.recipient) != 20:
+        raise TxFailure(FailureCode.BAD_RECIPIENT, "recipient must be 20 bytes")
+    if not 0 < tx.amount_e6 <= MAX_AMOUNT_E6:
+        raise TxFailure(FailureCode.ZERO_AMOUNT, f"amount {tx.amount_e6}")
+    account = accounts.load(state, sender)
+    if account.balance_e6 < tx.amount_e6:
+        raise TxFailure(
+            FailureCode.INSUFFICIENT_BALANCE, f"balance {account.balance_e6} < amount {tx.amount_e6}"
+        )
+    after = replace(account, balance_e6=account.balance_e6 - tx.amount_e6)
+    if not margin.meets_initial(state, after):
+        raise TxFailure(FailureCode.INSUFFICIENT_MARGIN, "withdrawal would breach initial margin")
+    accounts.store(state, sender, after)
+    globals_: Globals = state.get(keys.GLOBALS)
+    index = globals_.next_withdrawal_index
+    state.put(keys.withdrawal(index), Withdrawal(sender, tx.recipient, tx.amount_e6, block_number))
+    state.put(
+        keys.GLOBALS,
+        replace(
+            globals_,
+            next_withdrawal_index=index + 1,
+            total_withdrawn_e6=globals_.total_withdrawn_e6 + tx.amount_e6,
+        ),
+    )
+    return index

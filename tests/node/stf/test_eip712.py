@@ -1,0 +1,238 @@
+"""EIP-712 hashing (node/stf/eip712.py): our digest must be eth_account's, for every kind."""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import fields
+
+import pytest
+from eth_account.messages import encode_typed_data
+from eth_hash.auto import keccak as reference_keccak
+from eth_utils import to_checksum_address
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from node.stf.eip712 import (
+    FIELD_TYPES,
+    camel_case,
+    domain_separator,
+    encode_type,
+    hash_struct,
+    keccak256,
+    signing_digest,
+    typed_data,
+)
+from node.stf.txtypes import (
+    CancelAll,
+    CancelOrder,
+    Deposit,
+    ListInstrument,
+    OracleUpdate,
+    PlaceOrder,
+    VolPoint,
+    Withdraw,
+)
+
+CHAIN_ID = 901
+U64 = 2**64 - 1
+U32 = 2**32 - 1
+
+SAMPLE_BODIES = [
+    PlaceOrder(
+        nonce=5,
+        instrument_id=7,
+        side=1,
+        price_e6=1_234_567,
+        size_e6=1_000_000,
+        time_in_force=3,
+        reduce_only=True,
+        client_order_id=99,
+        expiry=1_700_000_000,
+    ),
+    PlaceOrder(0, 0, 0, 0, 0, 0, False, 0, 0),
+    PlaceOrder(U64, U32, 255, U64, U64, 255, True, U64, U64),
+    CancelOrder(nonce=1, order_id=2, client_order_id=3),
+    CancelAll(nonce=4, instrument_id=0),
+    Withdraw(nonce=9, amount_e6=10**6, recipient=bytes.fromhex("ab" * 20)),
+    OracleUpdate(
+        nonce=3,
+        underlying_id=1,
+        index_price_e6=60_000 * 10**6,
+        surface=(
+            VolPoint(expiry=1_700_000_000, atm_vol_e6=650_000, skew_e6=-120_000, curvature_e6=30_000),
+            VolPoint(expiry=1_800_000_000, atm_vol_e6=600_000, skew_e6=2**63 - 1, curvature_e6=0),
+            VolPoint(expiry=1_900_000_000, atm_vol_e6=1, skew_e6=-(2**63), curvature_e6=U64),
+        ),
+    ),
+    ListInstrument(
+        nonce=1,
+        underlying_id=1,
+        expiry=1_700_000_000,
+        strike_e6=60_000 * 10**6,
+        is_call=False,
+        tick_size_e6=5 * 10**6,
+        min_size_e6=100_000,
+    ),
+]
+
+
+def eth_account_digest(message: dict) -> bytes:
+    signable = encode_typed_data(full_message=message)
+    return reference_keccak(b"\x19" + signable.version + signable.header + signable.body)
+
+
+# --- the type strings are the protocol: pin them ---------------------------------
+
+
+def test_type_strings_are_pinned() -> None:
+    assert encode_type(PlaceOrder) == (
+        "PlaceOrder(uint64 nonce,uint32 instrumentId,uint8 side,uint64 priceE6,uint64 sizeE6,"
+        "uint8 timeInForce,bool reduceOnly,uint64 clientOrderId,uint64 expiry)"
+    )
+    assert encode_type(CancelOrder) == "CancelOrder(uint64 nonce,uint64 orderId,uint64 clientOrderId)"
+    assert encode_type(CancelAll) == "CancelAll(uint64 nonce,uint32 instrumentId)"
+    assert encode_type(Withdraw) == "Withdraw(uint64 nonce,uint64 amountE6,address recipient)"
+    assert encode_type(OracleUpdate) == (
+        "OracleUpdate(uint64 nonce,uint32 underlyingId,uint64 indexPriceE6,VolPoint[] surface)"
+        "VolPoint(uint64 expiry,uint64 atmVolE6,int64 skewE6,uint64 curvatureE6)"
+    )
+    assert encode_type(ListInstrument) == (
+        "ListInstrument(uint64 nonce,uint32 underlyingId,uint64 expiry,uint64 strikeE6,"
+        "bool isCall,uint64 tickSizeE6,uint64 minSizeE6)"
+    )
+
+
+def test_field_tables_follow_the_dataclasses() -> None:
+    for cls, (_, members) in FIELD_TYPES.items():
+        assert [name for name, _ in members] == [f.name for f in fields(cls)]
+
+
+def test_camel_case() -> None:
+    assert camel_case("nonce") == "nonce"
+    assert camel_case("time_in_force") == "timeInForce"
+    assert camel_case("price_e6") == "priceE6"
+    assert camel_case("atm_vol_e6") == "atmVolE6"
+
+
+def test_domain_separator_matches_eth_account() -> None:
+    message = typed_data(SAMPLE_BODIES[0], CHAIN_ID)
+    assert encode_typed_data(full_message=message).header == domain_separator(CHAIN_ID)
+    assert message["domain"] == {"name": "OptRollup", "version": "1", "chainId": CHAIN_ID}
+    assert "verifyingContract" not in message["domain"]
+
+
+# --- digests equal eth_account's ---------------------------------------------------
+
+
+@pytest.mark.parametrize("body", SAMPLE_BODIES, ids=lambda b: type(b).__name__)
+def test_digest_equals_eth_account(body) -> None:
+    message = typed_data(body, CHAIN_ID)
+    signable = encode_typed_data(full_message=message)
+    assert signable.body == hash_struct(body)
+    assert signing_digest(body, CHAIN_ID) == eth_account_digest(message)
+
+
+@pytest.mark.parametrize("body", SAMPLE_BODIES, ids=lambda b: type(b).__name__)
+def test_digest_equals_eth_account_split_form(body) -> None:
+    message = typed_data(body, CHAIN_ID)
+    types = {k: v for k, v in message["types"].items() if k != "EIP712Domain"}
+    signable = encode_typed_data(message["domain"], types, message["message"])
+    digest = reference_keccak(b"\x19" + signable.version + signable.header + signable.body)
+    assert digest == signing_digest(body, CHAIN_ID)
+
+
+def test_typed_data_is_json() -> None:
+    for body in SAMPLE_BODIES:
+        message = typed_data(body, CHAIN_ID)
+        assert json.loads(json.dumps(message)) == message
+    withdraw = typed_data(SAMPLE_BODIES[5], CHAIN_ID)["message"]
+    assert withdraw["recipient"] == to_checksum_address("0x" + "ab" * 20)
+    oracle = typed_data(SAMPLE_BODIES[6], CHAIN_ID)
+    assert oracle["primaryType"] == "OracleUpdate"
+    assert oracle["message"]["surface"][0]["skewE6"] == -120_000
+    assert set(oracle["types"]) == {"EIP712Domain", "OracleUpdate", "VolPoint"}
+
+
+def test_chain_id_is_bound() -> None:
+    body = SAMPLE_BODIES[0]
+    assert signing_digest(body, 1) != signing_digest(body, 2)
+    assert domain_separator(1) != domain_separator(2)
+
+
+@pytest.mark.parametrize("chain_id", [-1, 2**256, "1", None])
+def test_bad_chain_id(chain_id) -> None:
+    with pytest.raises(ValueError):
+        signing_digest(SAMPLE_BODIES[0], chain_id)
+
+
+def test_unsigned_kinds_have_no_digest() -> None:
+    deposit = Deposit(deposit_index=0, recipient=b"\x01" * 20, amount_e6=1)
+    with pytest.raises(ValueError):
+        signing_digest(deposit, CHAIN_ID)
+    with pytest.raises(ValueError):
+        typed_data(deposit, CHAIN_ID)
+    with pytest.raises(ValueError):
+        typed_data(VolPoint(1, 1, 1, 1), CHAIN_ID)
+
+
+def test_surface_order_matters() -> None:
+    body = SAMPLE_BODIES[6]
+    swapped = OracleUpdate(body.nonce, body.underlying_id, body.index_price_e6, body.surface[::-1])
+    assert signing_digest(body, CHAIN_ID) != signing_digest(swapped, CHAIN_ID)
+
+
+# --- property: random bodies ------------------------------------------------------
+
+u64 = st.integers(0, U64)
+u32 = st.integers(0, U32)
+u8 = st.integers(0, 255)
+i64 = st.integers(-(2**63), 2**63 - 1)
+vol_points = st.builds(VolPoint, u64, u64, i64, u64)
+signed_bodies = st.one_of(
+    st.builds(PlaceOrder, u64, u32, u8, u64, u64, u8, st.booleans(), u64, u64),
+    st.builds(CancelOrder, u64, u64, u64),
+    st.builds(CancelAll, u64, u32),
+    st.builds(Withdraw, u64, u64, st.binary(min_size=20, max_size=20)),
+    st.builds(OracleUpdate, u64, u32, u64, st.lists(vol_points, min_size=1, max_size=16).map(tuple)),
+    st.builds(ListInstrument, u64, u32, u64, u64, st.booleans(), u64, u64),
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(body=signed_bodies, chain_id=st.integers(0, 2**256 - 1))
+def test_random_digests_equal_eth_account(body, chain_id) -> None:
+    assert signing_digest(body, chain_id) == eth_account_digest(typed_data(body, chain_id))
+
+
+# --- keccak -----------------------------------------------------------------------
+
+
+@settings(max_examples=200, deadline=None)
+@given(data=st.binary(max_size=700))
+def test_keccak_matches_eth_hash(data) -> None:
+    assert keccak256(data) == reference_keccak(data)
+    assert keccak256(data) == reference_keccak(data)  # a reused sponge starts clean
+
+
+def test_keccak_known_vector() -> None:
+    assert keccak256(b"").hex() == "c5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470"
+
+
+def test_keccak_concurrent_callers() -> None:
+    inputs = [bytes([i]) * (i * 7) for i in range(64)]
+    expected = [reference_keccak(d) for d in inputs]
+    failures = []
+
+    def worker() -> None:
+        for _ in range(200):
+            if [keccak256(d) for d in inputs] != expected:
+                failures.append(1)
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not failures
+
