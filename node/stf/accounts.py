@@ -5,8 +5,6 @@ Pure functions from an ``Account`` to a new ``Account``; the caller writes it ba
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from node.stf import keys
 from node.stf.params import MAX_POSITIONS
 from node.stf.records import Account
@@ -39,22 +37,27 @@ def with_position_delta(account: Account, instrument_id: int, delta_e6: int) -> 
                 del positions[index]
             else:
                 positions[index] = (inst, new_size)
-            return replace(account, positions=tuple(positions))
+            return account.with_positions(tuple(positions))
         if inst > instrument_id:
             if len(positions) >= MAX_POSITIONS:
                 return None
             positions.insert(index, (instrument_id, delta_e6))
-            return replace(account, positions=tuple(positions))
+            return account.with_positions(tuple(positions))
     if len(positions) >= MAX_POSITIONS:
         return None
     positions.append((instrument_id, delta_e6))
-    return replace(account, positions=tuple(positions))
+    return account.with_positions(tuple(positions))
 
 
 def with_open_order(account: Account, order_id: int) -> Account:
     """``account`` with ``order_id`` (the newest, hence largest id) added to its open orders."""
-    return replace(account, open_orders=account.open_orders + (order_id,))
+    return account.with_open_orders(account.open_orders + (order_id,))
 
 
 def without_open_order(account: Account, order_id: int) -> Account:
-    return replace(account, open_orders=tuple(o for o in account.open_orders if o != order_id))
+    return account.with_open_orders(tuple(o for o in account.open_orders if o != order_id))
+
+
+def with_balance_delta(account: Account, delta_e6: int) -> Account:
+    """``account`` with ``delta_e6`` added to its cash balance."""
+    return account.with_balance(account.balance_e6 + delta_e6)

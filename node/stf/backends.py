@@ -22,7 +22,7 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Iterable, Mapping
 
-from eth_hash.auto import keccak
+from node.stf.hashing import keccak256 as keccak
 from sortedcontainers import SortedList
 
 from node.stf import keys

@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Sequence
 
-from eth_hash.auto import keccak
+from node.stf.hashing import keccak256 as keccak
 
 from node.stf import keys
 from node.stf.errors import FailureCode, TxFailure
@@ -31,7 +31,7 @@ from node.stf.nonces import use_nonce
 from node.stf.optionmath import MathDomainError
 from node.stf.oracle import apply_oracle_update
 from node.stf.orders import cancel_all, cancel_order
-from node.stf.receipts import Receipt, receipts_hash
+from node.stf.receipts import Receipt
 from node.stf.records import Config, Globals
 from node.stf.state import State
 from node.stf.transfers import apply_deposit, apply_withdraw
@@ -62,9 +62,10 @@ class BlockEnv:
 
 @dataclass(frozen=True, slots=True)
 class BlockResult:
+    """The new state root and one receipt per transaction (``receipts.receipts_hash`` commits to them)."""
+
     state_root: bytes
     receipts: tuple[Receipt, ...]
-    receipts_hash: bytes
 
 
 def _run_body(state: State, env: BlockEnv, config: Config, tx: SignedTx) -> Receipt:
@@ -131,4 +132,4 @@ def apply_block(state: State, env: BlockEnv, txs: Sequence[bytes | SignedTx]) ->
     state.put(keys.GLOBALS, replace(globals_, last_block_number=env.number, last_block_time=env.timestamp))
     state.commit_transaction()
     root = state.commit_block()
-    return BlockResult(root, receipts, receipts_hash(list(receipts)))
+    return BlockResult(root, receipts)

@@ -87,12 +87,10 @@ def append_order(state: State, order_id: int, order: Order, best_e6: int) -> Non
     if level is not None:
         tail_id = level.tail_order_id
         tail: Order = state.get(keys.order(tail_id))
-        state.put(keys.order(tail_id), replace(tail, next_id=order_id))
-        state.put(keys.order(order_id), replace(order, prev_id=tail_id, next_id=0))
-        state.put(
-            level_key,
-            replace(level, tail_order_id=order_id, total_size_e6=level.total_size_e6 + order.remaining_e6),
-        )
+        state.put(keys.order(tail_id), tail.with_links(tail.prev_id, order_id))
+        state.put(keys.order(order_id), order.with_links(tail_id, 0))
+        total = level.total_size_e6 + order.remaining_e6
+        state.put(level_key, Level(level.better_e6, level.worse_e6, level.head_order_id, order_id, total))
         return
     better = find_better_neighbour(state, inst_id, side, price, best_e6)
     if better == 0:
@@ -108,7 +106,7 @@ def append_order(state: State, order_id: int, order: Order, best_e6: int) -> Non
             raise BookCorrupted(f"level {worse} links to {worse_level.better_e6}, expected {better}")
         state.put(keys.level(inst_id, side, worse), replace(worse_level, better_e6=price))
     state.put(level_key, Level(better, worse, order_id, order_id, order.remaining_e6))
-    state.put(keys.order(order_id), replace(order, prev_id=0, next_id=0))
+    state.put(keys.order(order_id), order.with_links(0, 0))
 
 
 def unlink_order(state: State, order_id: int, order: Order) -> None:
@@ -118,16 +116,16 @@ def unlink_order(state: State, order_id: int, order: Order) -> None:
     level: Level = state.get(level_key)
     if order.prev_id:
         prev: Order = state.get(keys.order(order.prev_id))
-        state.put(keys.order(order.prev_id), replace(prev, next_id=order.next_id))
+        state.put(keys.order(order.prev_id), prev.with_links(prev.prev_id, order.next_id))
     if order.next_id:
         nxt: Order = state.get(keys.order(order.next_id))
-        state.put(keys.order(order.next_id), replace(nxt, prev_id=order.prev_id))
+        state.put(keys.order(order.next_id), nxt.with_links(order.prev_id, nxt.next_id))
     state.delete(keys.order(order_id))
     head = order.next_id if level.head_order_id == order_id else level.head_order_id
     tail = order.prev_id if level.tail_order_id == order_id else level.tail_order_id
     if head != 0:
-        state.put(level_key, replace(level, head_order_id=head, tail_order_id=tail,
-                                     total_size_e6=level.total_size_e6 - order.remaining_e6))
+        total = level.total_size_e6 - order.remaining_e6
+        state.put(level_key, Level(level.better_e6, level.worse_e6, head, tail, total))
         return
     # The level is empty: unlink it from its neighbours.
     state.delete(level_key)
@@ -145,9 +143,10 @@ def reduce_order(state: State, order_id: int, order: Order, size_e6: int) -> Ord
     """Reduce a resting order's remaining size by ``size_e6`` (< remaining); returns the new order."""
     level_key = keys.level(order.instrument_id, order.side, order.price_e6)
     level: Level = state.get(level_key)
-    updated = replace(order, remaining_e6=order.remaining_e6 - size_e6)
+    updated = order.with_remaining(order.remaining_e6 - size_e6)
     state.put(keys.order(order_id), updated)
-    state.put(level_key, replace(level, total_size_e6=level.total_size_e6 - size_e6))
+    total = level.total_size_e6 - size_e6
+    state.put(level_key, Level(level.better_e6, level.worse_e6, level.head_order_id, level.tail_order_id, total))
     return updated
 
 

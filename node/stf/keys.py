@@ -9,7 +9,6 @@ prefix   key fields                                  record (``records.py``)
 =======  ==========================================  ===========================
 0x00     (none)                                      Globals
 0x01     address(20)                                 Account
-0x02     address(20) | nonce_word(u64)               NonceWord (256-bit bitmap)
 0x03     (none)                                      Config (genesis parameters)
 0x04     underlying_id(u32)                          Underlying (+ oracle state)
 0x05     instrument_id(u32)                          Instrument (+ best bid/ask)
@@ -33,7 +32,6 @@ GLOBALS: Final = b"\x00"
 CONFIG: Final = b"\x03"
 
 P_ACCOUNT: Final = 0x01
-P_NONCE: Final = 0x02
 P_UNDERLYING: Final = 0x04
 P_INSTRUMENT: Final = 0x05
 P_MARK: Final = 0x06
@@ -48,10 +46,6 @@ U64_MAX: Final = 2**64 - 1
 
 def account(address: bytes) -> bytes:
     return b"\x01" + address
-
-
-def nonce_word(address: bytes, word: int) -> bytes:
-    return b"\x02" + address + word.to_bytes(8, "big")
 
 
 def underlying(underlying_id: int) -> bytes:

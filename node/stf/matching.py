@@ -137,8 +137,8 @@ def _execute_fill(
         return FailureCode.TOO_MANY_POSITIONS, FailureCode.OK, None
     if maker_after is None:
         return FailureCode.OK, FailureCode.TOO_MANY_POSITIONS, None
-    taker_after = replace(taker_after, balance_e6=taker_after.balance_e6 + taker_cash - taker_fee)
-    maker_after = replace(maker_after, balance_e6=maker_after.balance_e6 - taker_cash - maker_fee)
+    taker_after = accounts.with_balance_delta(taker_after, taker_cash - taker_fee)
+    maker_after = accounts.with_balance_delta(maker_after, -taker_cash - maker_fee)
     accounts.store(state, ctx.taker, taker_after)
     accounts.store(state, maker.owner, maker_after)
     if not margin.meets_initial(state, maker_after):

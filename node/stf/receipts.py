@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from eth_hash.auto import keccak
+from node.stf.hashing import keccak256 as keccak
 from rlp.codec import encode_raw
 
 from node.stf.errors import FailureCode
@@ -88,9 +88,8 @@ class Receipt:
 
 
 def receipts_hash(receipts: list[Receipt]) -> bytes:
-    """keccak256 of the RLP list of a block's receipts."""
-    return keccak(encode_raw([encode_raw_item(r) for r in receipts]))
+    """keccak256 of the RLP list of the block's receipts' canonical encodings.
 
-
-def encode_raw_item(receipt: Receipt) -> bytes:
-    return keccak(receipt.encode())
+    Not computed inside ``apply_block`` (the sequencer computes it when it stores a block).
+    """
+    return keccak(encode_raw([r.encode() for r in receipts]))

@@ -109,12 +109,16 @@ class Account:
     """A trader's account.
 
     ``balance_e6``: cash in collateral units (never negative).
+    ``nonce_floor`` / ``nonce_bitmap``: the replay window (see ``nonces.py``): bit ``i`` of
+    the bitmap is set once nonce ``nonce_floor + i`` has been used.
     ``open_orders``: ids of resting orders, ascending (placement order); at most MAX_OPEN_ORDERS.
     ``positions``: ``(instrument_id, size_e6)`` sorted by instrument id, sizes signed
     (negative = short) and never zero; at most MAX_POSITIONS.
     """
 
     balance_e6: int = 0
+    nonce_floor: int = 0
+    nonce_bitmap: int = 0
     open_orders: tuple[int, ...] = ()
     positions: tuple[tuple[int, int], ...] = ()
 
@@ -122,6 +126,8 @@ class Account:
         return encode_raw(
             [
                 _u(self.balance_e6),
+                _u(self.nonce_floor),
+                _u(self.nonce_bitmap),
                 [_u(o) for o in self.open_orders],
                 [[_u(i), _s(s)] for i, s in self.positions],
             ]
@@ -132,8 +138,10 @@ class Account:
         f = rlp.decode(raw)
         return cls(
             _int(f[0]),
-            tuple(_int(o) for o in f[1]),
-            tuple((_int(p[0]), _sint(p[1])) for p in f[2]),
+            _int(f[1]),
+            _int(f[2]),
+            tuple(_int(o) for o in f[3]),
+            tuple((_int(p[0]), _sint(p[1])) for p in f[4]),
         )
 
     def position(self, instrument_id: int) -> int:
@@ -142,19 +150,17 @@ class Account:
                 return size
         return 0
 
+    def with_balance(self, balance_e6: int) -> "Account":
+        return Account(balance_e6, self.nonce_floor, self.nonce_bitmap, self.open_orders, self.positions)
 
-@dataclass(frozen=True, slots=True)
-class NonceWord:
-    """256 unordered nonces of one account: bit ``n & 255`` of word ``n >> 8`` is set once used."""
+    def with_nonces(self, nonce_floor: int, nonce_bitmap: int) -> "Account":
+        return Account(self.balance_e6, nonce_floor, nonce_bitmap, self.open_orders, self.positions)
 
-    bitmap: int
+    def with_open_orders(self, open_orders: tuple[int, ...]) -> "Account":
+        return Account(self.balance_e6, self.nonce_floor, self.nonce_bitmap, open_orders, self.positions)
 
-    def encode(self) -> bytes:
-        return encode_raw(_u(self.bitmap))
-
-    @classmethod
-    def decode(cls, raw: bytes) -> "NonceWord":
-        return cls(_int(rlp.decode(raw)))
+    def with_positions(self, positions: tuple[tuple[int, int], ...]) -> "Account":
+        return Account(self.balance_e6, self.nonce_floor, self.nonce_bitmap, self.open_orders, positions)
 
 
 @dataclass(frozen=True, slots=True)
@@ -338,6 +344,14 @@ class Order:
             ]
         )
 
+    def with_links(self, prev_id: int, next_id: int) -> "Order":
+        return Order(self.owner, self.instrument_id, self.side, self.price_e6, self.remaining_e6,
+                     self.reduce_only, self.client_order_id, self.expiry, prev_id, next_id)
+
+    def with_remaining(self, remaining_e6: int) -> "Order":
+        return Order(self.owner, self.instrument_id, self.side, self.price_e6, remaining_e6,
+                     self.reduce_only, self.client_order_id, self.expiry, self.prev_id, self.next_id)
+
     @classmethod
     def decode(cls, raw: bytes) -> "Order":
         f = rlp.decode(raw)
@@ -380,7 +394,6 @@ class Withdrawal:
 _DECODERS: Final[dict[int, Callable[[bytes], object]]] = {
     0x00: Globals.decode,
     keys.P_ACCOUNT: Account.decode,
-    keys.P_NONCE: NonceWord.decode,
     0x03: Config.decode,
     keys.P_UNDERLYING: Underlying.decode,
     keys.P_INSTRUMENT: Instrument.decode,

@@ -16,7 +16,7 @@ import rlp
 from node.stf.mpt.errors import BadProof
 from node.stf.mpt.hashing import keccak256
 from node.stf.mpt.nibbles import key_to_nibbles
-from node.stf.mpt.nodes import decode_node_item, decode_rlp
+from node.stf.mpt.decode import classify, decode_rlp
 from node.stf.mpt.trie import BLANK_ROOT
 
 
@@ -41,7 +41,7 @@ def verify_proof(root_hash: bytes, key: bytes, proof: Sequence[bytes]) -> bytes 
     item = decode_rlp(encoded)
     pos = 0
     while True:
-        kind, fields = decode_node_item(item)
+        kind, fields = classify(item)
         if kind == "leaf":
             value: bytes | None = fields[1] if fields[0] == path[pos:] else None
             break

@@ -280,7 +280,7 @@ def test_closing_a_short_is_allowed_below_initial_margin(chain: Chain, market: i
 
 def test_replayed_transaction_is_rejected_and_nonces_are_unordered(chain: Chain, market: int) -> None:
     alice = chain.trader("alice")
-    later = chain.order(alice, market, BUY, 100, 1, nonce=1000)
+    later = chain.order(alice, market, BUY, 100, 1, nonce=200)
     earlier = chain.order(alice, market, BUY, 101, 1, nonce=3)
     first, second, replay = chain.run(later, earlier, later)
     assert first.ok and second.ok
@@ -304,3 +304,21 @@ def test_garbage_bytes_get_a_receipt(chain: Chain, market: int) -> None:
 def test_address_is_ethereum_address() -> None:
     key = bytes.fromhex("4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318")
     assert address_of(key).hex() == "2c7536e3605d9c16a7a3d7b1898e529396a65c23"
+
+
+def test_nonce_window_slides_and_rejects_old_nonces(chain: Chain, market: int) -> None:
+    alice = chain.trader("alice")
+    r = chain.run(
+        chain.order(alice, market, BUY, 100, 1, nonce=10),
+        chain.order(alice, market, BUY, 100.1, 1, nonce=5),
+        chain.order(alice, market, BUY, 100.2, 1, nonce=10 + 300),  # slides the window to [55, 311)
+        chain.order(alice, market, BUY, 100.3, 1, nonce=54),
+        chain.order(alice, market, BUY, 100.4, 1, nonce=55),
+        chain.order(alice, market, BUY, 100.5, 1, nonce=310),
+    )
+    assert [x.code for x in r] == [
+        FailureCode.OK, FailureCode.OK, FailureCode.OK,
+        FailureCode.NONCE_OUT_OF_RANGE, FailureCode.OK, FailureCode.NONCE_ALREADY_USED,
+    ]
+    account = chain.account(alice)
+    assert account.nonce_floor == 55

@@ -7,7 +7,7 @@ import pytest
 from node.stf import keys
 from node.stf.backends import MemoryBackend, RecordingBackend, Witness, WitnessBackend, WitnessMissingKey
 from node.stf.block import apply_block
-from node.stf.records import Account, NonceWord
+from node.stf.records import Account, Globals
 from node.stf.state import State
 from tests.node.stf.harness import EXPIRY_25DEC26, Chain
 
@@ -22,9 +22,9 @@ def test_rollback_undoes_writes_and_nested_snapshots() -> None:
     outer = state.snapshot()
     state.put(keys.account(A), Account(6))
     inner = state.snapshot()
-    state.put(keys.nonce_word(A, 0), NonceWord(1))
+    state.put(keys.GLOBALS, Globals(next_order_id=9))
     state.rollback(inner)
-    assert state.get(keys.nonce_word(A, 0)) is None and state.get(keys.account(A)) == Account(6)
+    assert state.get(keys.GLOBALS) is None and state.get(keys.account(A)) == Account(6)
     state.rollback(outer)
     assert state.get(keys.account(A)) == Account(5)
     assert state.dirty_keys() == [keys.account(A)]
@@ -45,12 +45,12 @@ def test_committed_values_are_canonical_bytes_and_root_changes() -> None:
     backend = MemoryBackend()
     state = State(backend)
     root0 = state.commit_block()
-    state.put(keys.account(A), Account(7, (1, 2), ((3, -5),)))
+    state.put(keys.account(A), Account(7, 0, 0, (1, 2), ((3, -5),)))
     root1 = state.commit_block()
     assert root1 != root0
-    assert Account.decode(backend.values[keys.account(A)]) == Account(7, (1, 2), ((3, -5),))
+    assert Account.decode(backend.values[keys.account(A)]) == Account(7, 0, 0, (1, 2), ((3, -5),))
     fresh = State(backend)
-    assert fresh.get(keys.account(A)) == Account(7, (1, 2), ((3, -5),))
+    assert fresh.get(keys.account(A)) == Account(7, 0, 0, (1, 2), ((3, -5),))
 
 
 def _trading_chain() -> Chain:
