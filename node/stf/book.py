@@ -18,8 +18,6 @@ so the cache can never change a result.
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from node.stf import keys
 from node.stf.records import Instrument, Level, Order
 from node.stf.state import State
@@ -43,11 +41,9 @@ def crosses(taker_side: int, taker_price: int, maker_price: int) -> bool:
 
 
 def _set_best(state: State, instrument_id: int, side: int, price_e6: int) -> None:
-    inst: Instrument = state.get(keys.instrument(instrument_id))
-    if side == BUY:
-        state.put(keys.instrument(instrument_id), replace(inst, best_bid_e6=price_e6))
-    else:
-        state.put(keys.instrument(instrument_id), replace(inst, best_ask_e6=price_e6))
+    key = keys.instrument(instrument_id)
+    inst: Instrument = state.get(key)
+    state.put(key, inst.with_best(side, price_e6))
 
 
 def find_better_neighbour(state: State, instrument_id: int, side: int, price_e6: int, best_e6: int) -> int:
@@ -99,12 +95,12 @@ def append_order(state: State, order_id: int, order: Order, best_e6: int) -> Non
     else:
         better_level: Level = state.get(keys.level(inst_id, side, better))
         worse = better_level.worse_e6
-        state.put(keys.level(inst_id, side, better), replace(better_level, worse_e6=price))
+        state.put(keys.level(inst_id, side, better), better_level.with_neighbours(better_level.better_e6, price))
     if worse != 0:
         worse_level: Level = state.get(keys.level(inst_id, side, worse))
         if worse_level.better_e6 != better:
             raise BookCorrupted(f"level {worse} links to {worse_level.better_e6}, expected {better}")
-        state.put(keys.level(inst_id, side, worse), replace(worse_level, better_e6=price))
+        state.put(keys.level(inst_id, side, worse), worse_level.with_neighbours(price, worse_level.worse_e6))
     state.put(level_key, Level(better, worse, order_id, order_id, order.remaining_e6))
     state.put(keys.order(order_id), order.with_links(0, 0))
 
@@ -133,10 +129,10 @@ def unlink_order(state: State, order_id: int, order: Order) -> None:
         _set_best(state, inst_id, side, level.worse_e6)
     else:
         better: Level = state.get(keys.level(inst_id, side, level.better_e6))
-        state.put(keys.level(inst_id, side, level.better_e6), replace(better, worse_e6=level.worse_e6))
+        state.put(keys.level(inst_id, side, level.better_e6), better.with_neighbours(better.better_e6, level.worse_e6))
     if level.worse_e6 != 0:
         worse: Level = state.get(keys.level(inst_id, side, level.worse_e6))
-        state.put(keys.level(inst_id, side, level.worse_e6), replace(worse, better_e6=level.better_e6))
+        state.put(keys.level(inst_id, side, level.worse_e6), worse.with_neighbours(level.better_e6, worse.worse_e6))
 
 
 def reduce_order(state: State, order_id: int, order: Order, size_e6: int) -> Order:

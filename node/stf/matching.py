@@ -29,7 +29,7 @@ Rules, in the order they are applied:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from node.stf import accounts, book, keys, margin
 from node.stf.errors import FailureCode, TxFailure
@@ -147,7 +147,7 @@ def _execute_fill(
         code = FailureCode.INSUFFICIENT_BALANCE if taker_after.balance_e6 < 0 else FailureCode.INSUFFICIENT_MARGIN
         return code, FailureCode.OK, None
     globals_: Globals = state.get(keys.GLOBALS)
-    state.put(keys.GLOBALS, replace(globals_, fee_pool_e6=globals_.fee_pool_e6 + taker_fee + maker_fee))
+    state.put(keys.GLOBALS, globals_.with_fee_pool(globals_.fee_pool_e6 + taker_fee + maker_fee))
     fill = Fill(maker_id, maker.owner, ctx.taker, ctx.instrument_id, ctx.taker_side, price, size_e6, maker_fee, taker_fee)
     return FailureCode.OK, FailureCode.OK, fill
 
@@ -157,7 +157,7 @@ def place_order(state: State, now: int, config: Config, sender: bytes, tx_hash: 
     inst, mark, _ = _validate(state, now, sender, tx)
     globals_: Globals = state.get(keys.GLOBALS)
     order_id = globals_.next_order_id
-    state.put(keys.GLOBALS, replace(globals_, next_order_id=order_id + 1))
+    state.put(keys.GLOBALS, globals_.with_next_order_id(order_id + 1))
 
     ctx = TradeContext(now, config, tx.instrument_id, mark, sender, tx.side)
     opposite = 1 - tx.side

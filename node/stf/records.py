@@ -63,6 +63,14 @@ class Globals:
     def encode(self) -> bytes:
         return encode_raw([_u(getattr(self, f)) for f in self.__slots__])
 
+    def with_next_order_id(self, next_order_id: int) -> "Globals":
+        return Globals(next_order_id, *(getattr(self, f) for f in self.__slots__[1:]))
+
+    def with_fee_pool(self, fee_pool_e6: int) -> "Globals":
+        values = [getattr(self, f) for f in self.__slots__]
+        values[4] = fee_pool_e6
+        return Globals(*values)
+
     @classmethod
     def decode(cls, raw: bytes) -> "Globals":
         return cls(*(_int(x) for x in rlp.decode(raw)))
@@ -249,6 +257,11 @@ class Instrument:
     def best(self, side: int) -> int:
         return self.best_bid_e6 if side == 0 else self.best_ask_e6
 
+    def with_best(self, side: int, price_e6: int) -> "Instrument":
+        bid, ask = (price_e6, self.best_ask_e6) if side == 0 else (self.best_bid_e6, price_e6)
+        return Instrument(self.underlying_id, self.expiry, self.strike_e6, self.is_call,
+                          self.tick_size_e6, self.min_size_e6, bid, ask)
+
 
 @dataclass(frozen=True, slots=True)
 class Mark:
@@ -304,6 +317,9 @@ class Level:
 
     def encode(self) -> bytes:
         return encode_raw([_u(getattr(self, f)) for f in self.__slots__])
+
+    def with_neighbours(self, better_e6: int, worse_e6: int) -> "Level":
+        return Level(better_e6, worse_e6, self.head_order_id, self.tail_order_id, self.total_size_e6)
 
     @classmethod
     def decode(cls, raw: bytes) -> "Level":

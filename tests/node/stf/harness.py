@@ -138,12 +138,17 @@ class Chain:
     def run(self, *txs: bytes, dt: int = 1) -> list[Receipt]:
         return list(self.block(list(txs), dt=dt).receipts)
 
+    def all_addresses(self) -> list[bytes]:
+        """Every account in the committed state (not just the ones this harness created)."""
+        return [k[1:] for k in self.backend.keys_with_prefix(bytes([keys.P_ACCOUNT]))]
+
     def check_invariants(self) -> None:
-        invariants.check_conservation(self.state, self.addresses)
-        invariants.check_accounts(self.state, self.addresses)
+        everyone = self.all_addresses()
+        invariants.check_conservation(self.state, everyone)
+        invariants.check_accounts(self.state, everyone)
         for instrument_id in self.instruments:
             invariants.check_book(self.state, instrument_id)
-        invariants.check_positions_net_zero(self.state, self.addresses, self.instruments)
+        invariants.check_positions_net_zero(self.state, everyone, self.instruments)
 
     # -- set-up shortcuts --------------------------------------------------------------
 
