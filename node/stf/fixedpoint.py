@@ -82,3 +82,27 @@ def wad_mul(a: int, b: int) -> int:
 def wad_div(a: int, b: int) -> int:
     """Signed ``a * WAD / b`` truncating toward zero."""
     return smul_div(a, WAD, b)
+
+
+def div_down(a: int, d: int) -> int:
+    """Unsigned ``floor(a / d)``; ``a >= 0``, ``d > 0`` (EVM ``DIV``)."""
+    if a < 0 or d <= 0:
+        raise FixedPointOverflow((a, d))
+    return _check_u256(a // d)
+
+
+def isqrt(x: int) -> int:
+    """Unsigned ``floor(sqrt(x))`` for ``0 <= x <= UINT256_MAX``, exact (Vyper ``isqrt``).
+
+    Newton's iteration from a power of two at or above the root; it decreases
+    monotonically to the floor of the root, so the first non-decrease stops it.
+    """
+    _check_u256(x)
+    if x < 2:
+        return x
+    r = 1 << ((x.bit_length() + 1) >> 1)
+    while True:
+        nxt = (r + x // r) >> 1
+        if nxt >= r:
+            return r
+        r = nxt

@@ -21,7 +21,7 @@ from dataclasses import replace
 from node.stf import keys
 from node.stf.errors import FailureCode, TxFailure
 from node.stf.fixedpoint import E6, E6_TO_WAD, WAD, mul_div_down, mul_div_up, sdiv
-from node.stf.optionmath import bs_price, seconds_to_years_wad
+from node.stf.optionmath import bs_price, years_from_seconds_wad
 from node.stf.params import (
     IM_BASE_PPM,
     IM_FLOOR_PPM,
@@ -88,7 +88,7 @@ def compute_mark(inst: Instrument, underlying: Underlying, rate_e6: int, now: in
     index = underlying.index_price_e6
     atm, skew, curvature = surface_params(underlying.surface, inst.expiry)
     vol_e6 = smile_vol_e6(atm, skew, curvature, inst.strike_e6, index)
-    t_wad = seconds_to_years_wad(inst.expiry - now) if inst.expiry > now else 0
+    t_wad = years_from_seconds_wad(inst.expiry - now) if inst.expiry > now else 0
     price_wad = bs_price(index * E6_TO_WAD, inst.strike_e6 * E6_TO_WAD, t_wad, vol_e6 * E6_TO_WAD, rate_e6 * E6_TO_WAD, inst.is_call)
     mark_e6 = min(max(sdiv(price_wad, E6_TO_WAD), 0), MAX_PRICE_E6)
     otm = max(inst.strike_e6 - index, 0) if inst.is_call else max(index - inst.strike_e6, 0)

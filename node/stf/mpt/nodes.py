@@ -141,21 +141,6 @@ def attach(parent: Branch, slot: int, child: Node) -> None:
         child.slot = slot  # type: ignore[union-attr]
 
 
-def dirty_upwards(node: Leaf | Extension | Branch) -> None:
-    """Mark ``node`` (clean until now) and its clean ancestors dirty."""
-    node.ref = None
-    while True:
-        parent = node.parent
-        if parent is None:
-            return
-        if parent.__class__ is Branch:
-            parent.stale.append(node.slot)  # type: ignore[union-attr]
-        if parent.ref is None:  # its ancestors are dirty already
-            return
-        parent.ref = None
-        node = parent
-
-
 def encode_node(node: Node) -> bytes:
     """RLP encoding of a node whose children are all clean (their ``ref`` is set)."""
     cls = node.__class__

@@ -41,7 +41,6 @@ from node.stf.mpt.nodes import (
     Node,
     attach,
     commit,
-    dirty_upwards,
     encode_node,
 )
 
@@ -194,8 +193,18 @@ class Trie:
             leaf = self._index.get(key)
             if leaf is not None:  # an existing key: no walk down
                 leaf.value = value
-                if leaf.ref is not None:
-                    dirty_upwards(leaf)
+                if leaf.ref is not None:  # dirty it and its clean ancestors
+                    leaf.ref = None
+                    node = leaf
+                    parent = leaf.parent
+                    while parent is not None:
+                        if parent.__class__ is Branch:
+                            parent.stale.append(node.slot)
+                        if parent.ref is None:
+                            break
+                        parent.ref = None
+                        node = parent
+                        parent = node.parent
                 return
         path = key_to_nibbles(key)
         end = len(path)
