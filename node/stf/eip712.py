@@ -43,9 +43,9 @@ from operator import attrgetter
 from struct import Struct
 from typing import Any, Callable, Final
 
-from Crypto.Hash import keccak as _pycryptodome_keccak
 from eth_utils import to_checksum_address
 
+from node.stf.hashing import keccak256
 from node.stf.txtypes import (
     CancelAll,
     CancelOrder,
@@ -123,58 +123,6 @@ FIELD_TYPES: Final[dict[type, tuple[str, tuple[tuple[str, str], ...]]]] = {
 _STRUCT_BY_NAME: Final = {name: cls for cls, (name, _) in FIELD_TYPES.items()}
 
 DOMAIN_FIELDS: Final = (("name", "string"), ("version", "string"), ("chainId", "uint256"))
-
-
-def _make_keccak256() -> Callable[[bytes], bytes]:
-    """Keccak-256 (Ethereum's, not FIPS SHA3) through pycryptodome's compiled Keccak.
-
-    ``Crypto.Hash.keccak.new(...).digest()`` spends most of its ~5 us in Python-level
-    wrapping and in allocating and freeing a sponge per call; this calls the same compiled
-    functions through cffi on sponges kept in a free list (~1.5 us). A sponge is taken
-    from the list for the duration of one call (``list.pop`` and ``append`` are atomic),
-    so concurrent callers never share one. Falls back to the public API when pycryptodome
-    uses its ctypes backend.
-    """
-    try:
-        from Crypto.Util import _raw_api
-
-        lib = _pycryptodome_keccak._raw_keccak_lib
-        if _raw_api.backend != "cffi":
-            raise ImportError("pycryptodome is not using cffi")
-        ffi = _raw_api.ffi
-        init, reset, absorb = lib.keccak_init, lib.keccak_reset, lib.keccak_absorb
-        squeeze_final, destroy = lib.keccak_digest, lib.keccak_destroy
-    except (ImportError, AttributeError):  # pragma: no cover - depends on the install
-
-        def keccak256_slow(data: bytes) -> bytes:
-            return _pycryptodome_keccak.new(data=data, digest_bits=256).digest()
-
-        return keccak256_slow
-
-    buffer = ffi.buffer
-    free_sponges: list[tuple[Any, Any]] = []
-
-    def new_sponge() -> tuple[Any, Any]:
-        state_ref = ffi.new("void **")
-        if init(state_ref, 64, 24):  # capacity 2 x 32 bytes, 24 rounds
-            raise MemoryError("keccak_init failed")
-        return ffi.gc(state_ref[0], destroy), ffi.new("uint8_t[32]")
-
-    def keccak256(data: bytes) -> bytes:
-        state, out = free_sponges.pop() if free_sponges else new_sponge()
-        try:
-            reset(state)
-            absorb(state, data, len(data))
-            squeeze_final(state, out, 32, 0x01)  # 0x01: original Keccak padding
-            return buffer(out)[:]
-        finally:
-            free_sponges.append((state, out))
-
-    return keccak256
-
-
-keccak256: Final = _make_keccak256()
-"""``keccak256(data: bytes) -> bytes``: the 32-byte Keccak-256 digest of ``data``."""
 
 
 def camel_case(field_name: str) -> str:

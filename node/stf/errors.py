@@ -4,7 +4,7 @@ One enum with stable numbers grouped in ranges. Numbers are part of the protocol
 never renumber, only append.
 
 - 0            success
-- 100-199      envelope: decoding, signature, chain, nonce, authorisation
+- 100-199      envelope: decoding, signature, nonce, authorisation (103 is reserved)
 - 200-299      orders and the book
 - 300-399      collateral and margin
 - 400-499      liquidation (risk-engine issue)
@@ -26,7 +26,6 @@ class FailureCode(IntEnum):
     DECODE_ERROR = 100
     UNKNOWN_TX_TYPE = 101
     BAD_SIGNATURE = 102
-    WRONG_CHAIN_ID = 103
     NONCE_ALREADY_USED = 104
     NONCE_OUT_OF_RANGE = 105
     UNAUTHORISED_SIGNER = 106
@@ -60,7 +59,6 @@ class FailureCode(IntEnum):
     INSUFFICIENT_MARGIN = 300
     INSUFFICIENT_BALANCE = 301
     NO_ORACLE_PRICE = 302
-    STALE_ORACLE_PRICE = 303
     MAKER_INSUFFICIENT_MARGIN = 304
 
     # 500-599: bridge
@@ -74,7 +72,6 @@ class FailureCode(IntEnum):
     INSTRUMENT_EXISTS = 602
     BAD_INSTRUMENT = 603
     TOO_MANY_INSTRUMENTS = 604
-    ORACLE_TIMESTAMP_REGRESSION = 605
 
 
 class TxFailure(Exception):

@@ -1,8 +1,8 @@
 """Integer option math: exp, ln, sqrt, the normal distribution and Black-Scholes.
 
-Mirrored bit for bit by ``contracts/lib/option_math.vy``: every function here performs
-the same integer operations, in the same order, as its Vyper twin. Rules that make that
-hold:
+Mirrored bit for bit by the Vyper module ``option_math.vy`` (``contracts``, ``lib``):
+every function here performs the same integer operations, in the same order, as its
+Vyper twin. Rules that make that hold:
 
 - Internally values are binary fixed point, ``Q64`` (``2**64`` is 1.0). Rescaling is a
   shift: ``>>`` floors in Python and is an arithmetic shift (``SAR``) on ``int256`` in
@@ -19,7 +19,7 @@ Public functions take and return ``WAD`` (``10**18`` is 1.0) integers; the
 functions revert with ``"option_math: ..."``); inputs inside the domain never raise.
 
 Accuracy of the approximations themselves (before the final rounding to ``WAD``),
-measured against 50-digit references in ``tests/node/stf/test_optionmath.py``:
+measured against 50-digit references in this module's tests (``test_optionmath.py``):
 
 - ``exp``: Pade (6,6) after reduction by ``ln 2``: relative error below ``1e-18``.
 - ``ln``: degree-7 polynomial in ``s**2`` of the ``atanh`` form: absolute error below
@@ -56,9 +56,10 @@ MAX_PRICE_WAD: Final = 10**36  # spot and strike: 1 wei ..= 1e18 units
 MAX_T_WAD: Final = 10 * WAD  # time to expiry: at most 10 years
 MAX_VOL_WAD: Final = 10 * WAD  # volatility: at most 1000%
 MAX_RATE_WAD: Final = WAD  # |rate| at most 100% (continuously compounded)
+MAX_SECONDS: Final = 1 << 64  # years_from_seconds_wad input
 EXP_WAD_MAX: Final = 135 * WAD  # exp_wad(135) * WAD < 2**255
 EXP_WAD_MIN: Final = -42 * WAD  # exp_wad below this is 0 (true value < 0.58 wei)
-SQRT_WAD_MAX: Final = (2**256 - 1) // WAD  # sqrt_wad multiplies by WAD first
+SQRT_WAD_MAX: Final = 115792089237316195423570985008687907853269984665640564039457  # (2**256 - 1) div WAD
 CDF_WAD_LIMIT: Final = 9 * WAD  # norm_cdf_wad saturates to 0 or WAD beyond +-9
 PDF_WAD_LIMIT: Final = 10 * WAD  # norm_pdf_wad is 0 beyond +-10
 
@@ -162,9 +163,12 @@ class BSResult:
 
 
 def years_from_seconds_wad(seconds: int) -> int:
-    """Seconds to years in ``WAD`` over a 365-day year, rounded down. ``seconds >= 0``."""
-    if seconds < 0:
-        raise MathDomainError("negative duration")
+    """Seconds to years in ``WAD`` over a 365-day year, rounded down.
+
+    Domain ``0 <= seconds <= 2**64``.
+    """
+    if not 0 <= seconds <= MAX_SECONDS:
+        raise MathDomainError("duration out of range")
     return div_down(seconds * WAD, SECONDS_PER_YEAR)
 
 

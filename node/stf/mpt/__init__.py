@@ -6,6 +6,7 @@ See ``node.stf.mpt.trie`` for the design. Public API::
     Trie.from_nodes(root_hash, nodes)    # partial trie from RLP nodes (witness / proofs)
     trie.get(key) / trie.set(key, value) / trie.delete(key) / trie.root_hash()
     trie.get_proof(key)                  # list of RLP nodes along key's path
+    trie.items()                         # (key, value) pairs in key order
     trie.start_witness() / trie.take_witness()
     verify_proof(root_hash, key, proof)  # value, None (proven absent), or BadProof
 """

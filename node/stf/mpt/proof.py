@@ -40,8 +40,12 @@ def verify_proof(root_hash: bytes, key: bytes, proof: Sequence[bytes]) -> bytes 
         raise BadProof("first proof node does not hash to the root")
     item = decode_rlp(encoded)
     pos = 0
+    after_extension = False
     while True:
         kind, fields = classify(item)
+        if after_extension and kind != "branch":
+            raise BadProof("extension child is not a branch")
+        after_extension = kind == "extension"
         if kind == "leaf":
             value: bytes | None = fields[1] if fields[0] == path[pos:] else None
             break
@@ -63,6 +67,8 @@ def verify_proof(root_hash: bytes, key: bytes, proof: Sequence[bytes]) -> bytes 
                 break
         if isinstance(child, list):  # embedded: its content came with the parent
             inline = rlp.encode(child)
+            if len(inline) >= 32:
+                raise BadProof("embedded node of 32 bytes or more")
             if index + 1 < len(proof) and proof[index + 1] == inline:
                 index += 1
             item = child

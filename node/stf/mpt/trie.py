@@ -280,6 +280,7 @@ class Trie:
         result = self._delete(self._root, key_to_nibbles(key), 0)
         if result is not _UNCHANGED:
             self._set_root(result)  # type: ignore[arg-type]
+            self._index.pop(key, None)  # only now: the delete can no longer fail
 
     # ------------------------------------------------------------------ witnesses
 
@@ -387,11 +388,7 @@ class Trie:
         node = self._resolve(node)
         cls = node.__class__
         if cls is Leaf:
-            if node.path != path[pos:]:  # type: ignore[union-attr]
-                return _UNCHANGED
-            if node.key is not None:  # type: ignore[union-attr]
-                del self._index[node.key]  # type: ignore[union-attr]
-            return EMPTY
+            return EMPTY if node.path == path[pos:] else _UNCHANGED  # type: ignore[union-attr]
         if cls is Extension:
             ext = node.path  # type: ignore[union-attr]
             stop = pos + len(ext)

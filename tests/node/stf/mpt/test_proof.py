@@ -166,8 +166,11 @@ def test_malformed_nodes_are_rejected() -> None:
         rlp.encode([b"\x01" * 5] + [b"" for _ in range(15)] + [b"v" * 40]),  # bad reference
         rlp.encode([b"\x00\x01", b"\x01" * 32, b"x"]),  # three items
     ]
+    # An extension over a leaf, and an embedded node that is too long to be embedded.
+    bad_nodes.append(rlp.encode([b"\x00\x00", keccak(leaf)]))
+    bad_nodes.append(rlp.encode([[b"\x3f", b"x" * 40], [b"\x3f", b"y"]] + [b""] * 15))
     key = b"\x00" * 32
     for node in bad_nodes:
         with pytest.raises(BadProof):
-            verify_proof(keccak(node), key, [node])
+            verify_proof(keccak(node), key, [node, leaf])
     assert verify_proof(keccak(leaf), b"\x00" * 31, [leaf]) == b"v" * 40

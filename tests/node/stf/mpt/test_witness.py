@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from node.stf.mpt import BLANK_ROOT, BadProof, MissingTrieNode, Trie
 from node.stf.mpt.nodes import EMPTY, Branch, Extension, encode_node
+from tests.node.stf.mpt.test_trie import check_invariants
 
 SHORT_KEYS = st.lists(st.sampled_from([0x00, 0x01, 0x10, 0x11, 0xFF]), max_size=3).map(bytes)
 LONG_KEYS = st.lists(st.sampled_from([0x00, 0x01, 0x10, 0xAB]), min_size=32, max_size=32).map(bytes)
@@ -67,7 +68,7 @@ def windows(draw: st.DrawFn) -> tuple[dict[bytes, bytes], list[Op]]:
     return initial, draw(st.lists(op, max_size=25))
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=120, deadline=None)
 @given(windows())
 def test_replay_from_witness(window: tuple[dict[bytes, bytes], list[Op]]) -> None:
     initial, ops = window
@@ -86,6 +87,8 @@ def test_replay_from_witness(window: tuple[dict[bytes, bytes], list[Op]]) -> Non
     partial = Trie.from_nodes(pre_root, witness)
     assert partial.root_hash() == pre_root
     assert _run(partial, ops) == expected
+    check_invariants(full)
+    check_invariants(partial)
 
 
 def test_replay_on_a_large_trie() -> None:
@@ -136,6 +139,9 @@ def test_delete_collapse_needs_the_sibling() -> None:
     assert sibling_hash == keccak(sibling)
     # The failed delete changed nothing.
     assert partial.root_hash() == root and partial.get(a) == b"a" * 40
+    check_invariants(partial)
+    partial.set(a, b"z" * 40)
+    check_invariants(partial)
 
     # Recorded through a witness, the sibling is included and the delete replays.
     full.start_witness()
@@ -222,3 +228,39 @@ def test_non_canonical_witness_nodes_are_rejected() -> None:
     big_embedded = rlp.encode([[b"\x3f", b"x" * 40], [b"\x3f", b"y"]] + [b""] * 14 + [b""])
     with pytest.raises(BadProof):
         Trie.from_nodes(keccak(big_embedded), [big_embedded])
+
+
+@settings(max_examples=60, deadline=None)
+@given(windows(), st.lists(st.tuples(st.sampled_from(["get", "set", "delete"]), KEYS, VALUES), max_size=25))
+def test_failed_operations_change_nothing(
+    window: tuple[dict[bytes, bytes], list[Op]], others: list[tuple[str, bytes, bytes]]
+) -> None:
+    """On a partial trie, operations either match a full trie's or raise and do nothing."""
+    initial, ops = window
+    recorder, reference = Trie(), Trie()
+    for key, value in initial.items():
+        recorder.set(key, value)
+        reference.set(key, value)
+    pre_root = recorder.root_hash()
+    recorder.start_witness()
+    _run(recorder, ops)
+    partial = Trie.from_nodes(pre_root, recorder.take_witness())
+    for kind, key, value in others:
+        try:
+            if kind == "get":
+                got = partial.get(key)
+            elif kind == "set":
+                partial.set(key, value)
+            else:
+                partial.delete(key)
+        except MissingTrieNode:
+            assert partial.root_hash() == reference.root_hash()
+            continue
+        if kind == "get":
+            assert got == reference.get(key)
+        elif kind == "set":
+            reference.set(key, value)
+        else:
+            reference.delete(key)
+        assert partial.root_hash() == reference.root_hash()
+    check_invariants(partial)
