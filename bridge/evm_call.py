@@ -91,12 +91,21 @@ class EvmRunner:
             code=initcode + args,
             create_address=address,
         )
+        self.state.mark_address_warm(sender)
+        self.state.mark_address_warm(address)
         computation = self._computation.apply_create_message(
             self.state, message, self._context(sender)
         )
+        self._end_transaction()
         if computation.is_error:
             raise EvmCallError(f"deployment failed: {computation.error!r}")
         return address
+
+    def _end_transaction(self) -> None:
+        # What a block does between transactions: forget warm accounts and slots
+        # (EIP-2929) and transient storage (EIP-1153).
+        self.state.clear_transient_storage()
+        self.state.lock_changes()
 
     def call(
         self,
@@ -108,7 +117,11 @@ class EvmRunner:
         value: int = 0,
         commit: bool = False,
     ) -> CallResult:
-        """Send one message to ``to``; keep its state changes only if ``commit``."""
+        """Send one message to ``to``, like a transaction without its intrinsic gas.
+
+        With ``commit`` its state changes stay (and the transaction ends: warm sets and
+        transient storage are cleared); without, everything it did is reverted.
+        """
         message = Message(
             gas=gas,
             to=to,
@@ -117,9 +130,15 @@ class EvmRunner:
             data=data,
             code=self.state.get_code(to),
         )
-        snapshot = None if commit else self.state.snapshot()
+        snapshot = self.state.snapshot()
+        # As a transaction would: sender and recipient start warm (EIP-2929).
+        self.state.mark_address_warm(sender)
+        self.state.mark_address_warm(to)
         computation = self._computation.apply_message(self.state, message, self._context(sender))
-        if snapshot is not None:
+        if commit:
+            self.state.commit(snapshot)
+            self._end_transaction()
+        else:
             self.state.revert(snapshot)
         gas_used = gas - computation.get_gas_remaining()
         if computation.is_error:

@@ -12,7 +12,8 @@ Vyper twin. Rules that make that hold:
 - The Vyper side uses ``unsafe_add``, ``unsafe_sub``, ``unsafe_mul`` and ``unsafe_div``.
   Python integers do not wrap, so the two agree as long as no intermediate leaves
   ``int256``; the input domain below is chosen so that none does (each step's bound is
-  noted beside it, the largest being about ``2**249``).
+  noted beside it: below ``2**246`` everywhere except ``exp_wad`` near its ``135``
+  limit, whose result reaches ``2**254.6``).
 
 Public functions take and return ``WAD`` (``10**18`` is 1.0) integers; the
 ``*_wad`` names say so. Out-of-domain inputs raise :class:`MathDomainError` (the Vyper
@@ -24,7 +25,7 @@ measured against 50-digit references in this module's tests (``test_optionmath.p
 - ``exp``: Pade (6,6) after reduction by ``ln 2``: relative error below ``1e-18``.
 - ``ln``: degree-7 polynomial in ``s**2`` of the ``atanh`` form: absolute error below
   ``1e-18``.
-- normal CDF: ``|x| < 2``: ``0.5 + x * P13(x**2)``; ``2 <= |x| < 9``:
+- normal CDF: ``|x| < 2``: ``0.5 + x * P13(x**2 over 4)``; ``2 <= |x| < 9``:
   ``exp(-x**2 over 2) * P12(t)`` with ``t = 5 over (5 + |x|)``; beyond ``9`` the CDF is
   exactly 0 or 1 (the true tail is below ``1.2e-19``). Absolute error below ``2e-17``.
 - Coefficients are Chebyshev interpolants, regenerated and checked by the tests.
@@ -191,7 +192,7 @@ def _exp_parts(x: int) -> tuple[int, int]:
 
     ``k = round(x over ln 2)``, ``r = x - k ln 2`` (``|r| <= 0.3466``), ``p = exp(r)`` in
     ``Q64`` by the Pade (6,6) approximant, whose relative error there is below ``2e-19``.
-    Needs ``|x| < 2**70`` (bounds: ``x * INV_LN2 < 2**136``; ``E, O < 2**84``).
+    Needs ``|x| < 2**72`` (bounds: ``x * INV_LN2 < 2**137``; ``E, O < 2**84``).
     """
     k = (x * INV_LN2_Q64 + (1 << 127)) >> 128
     r = x - ((k * LN2_Q128) >> 64)

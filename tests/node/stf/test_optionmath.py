@@ -481,9 +481,8 @@ def test_total_and_bounded_on_domain(spot, strike, t, vol, rate, is_call):
         assert -(2**255) <= v < 2**255
     if is_call:
         assert g.price <= spot
-    elif t > 0:
-        disc = exp_wad(-rate * t // WAD) if rate >= 0 else exp_wad((-rate * t) // WAD + 1)
-        assert g.price <= strike * disc // WAD + strike // 10**12 + 2
+    else:
+        assert g.price <= strike * math.exp(-rate * t / WAD**2) * (1 + 1e-12) + 2
 
 
 @settings(max_examples=300, deadline=None)
@@ -502,10 +501,11 @@ def test_put_call_parity(spot, moneyness, t, vol, rate):
        st.integers(WAD // 20, 3 * WAD), st.integers(0, WAD // 10), st.booleans())
 def test_monotone_in_spot_and_vol(spot, moneyness, t, vol, rate, is_call):
     strike = int(spot * moneyness)
+    noise = (spot + strike) // 10**16 + 2  # approximation and rounding, in wei
     base = bs_price(spot, strike, t, vol, rate, is_call)
     up = bs_price(spot + spot // 100, strike, t, vol, rate, is_call)
-    assert (up >= base) if is_call else (up <= base)
-    assert bs_price(spot, strike, t, vol + vol // 10, rate, is_call) >= base
+    assert (up >= base - noise) if is_call else (up <= base + noise)
+    assert bs_price(spot, strike, t, vol + vol // 10, rate, is_call) >= base - noise
 
 
 # ---------------------------------------------------------------------------------------
