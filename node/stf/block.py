@@ -98,6 +98,7 @@ def apply_transaction(state: State, env: BlockEnv, config: Config, tx: bytes | S
         try:
             tx = decode_tx(tx, config.chain_id)
         except TxDecodeError as exc:
+            state.commit_transaction()
             return Receipt(keccak(tx), exc.code, detail=str(exc))
     start = state.snapshot()
     try:
@@ -127,6 +128,7 @@ def apply_block(state: State, env: BlockEnv, txs: Sequence[bytes | SignedTx]) ->
     if env.timestamp < globals_.last_block_time:
         raise InvalidBlock(f"timestamp {env.timestamp} before {globals_.last_block_time}")
     config: Config = state.get(keys.CONFIG)
+    state.commit_transaction()  # the prologue: what every transaction's context holds
     receipts = tuple(apply_transaction(state, env, config, tx) for tx in txs)
     globals_ = state.get(keys.GLOBALS)
     state.put(keys.GLOBALS, replace(globals_, last_block_number=env.number, last_block_time=env.timestamp))

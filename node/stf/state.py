@@ -31,17 +31,23 @@ _ORDERED_GROUP_LEN: Final = 6  # prefix byte + instrument id (4) + side (1)
 class State:
     """Typed, journalled view of a backend's state. Not thread-safe."""
 
-    def __init__(self, backend: StateBackend) -> None:
+    def __init__(self, backend: StateBackend, log_access: bool = False) -> None:
         self.backend = backend
         self._cache: dict[bytes, Any] = {}
         self._dirty: set[bytes] = set()
         self._journal: list[tuple[bytes, Any, bool]] = []
         self._ordered: dict[bytes, SortedList] = {}
+        self._access: set[bytes] | None = set() if log_access else None
+        self.access_log: list[frozenset[bytes]] = []
+        """With ``log_access``: the keys read or written, one set per ``commit_transaction``.
+        ``apply_block`` makes that [prologue (globals, config), each transaction, epilogue]."""
 
     # -- reads and writes -------------------------------------------------------
 
     def get(self, key: bytes) -> Any:
         """The record under ``key``, or ``None``."""
+        if self._access is not None:
+            self._access.add(key)
         cache = self._cache
         if key in cache:
             return cache[key]
@@ -52,6 +58,8 @@ class State:
 
     def put(self, key: bytes, record: Any) -> None:
         """Store ``record`` (a frozen record; ``None`` deletes the key)."""
+        if self._access is not None:
+            self._access.add(key)
         cache = self._cache
         prior = cache.get(key, _NOT_CACHED)
         if prior is _NOT_CACHED:
@@ -86,6 +94,9 @@ class State:
     def commit_transaction(self) -> None:
         """Forget the journal: the transaction's writes can no longer be rolled back."""
         self._journal.clear()
+        if self._access is not None:
+            self.access_log.append(frozenset(self._access))
+            self._access = set()
 
     # -- ordered key cache ----------------------------------------------------
 

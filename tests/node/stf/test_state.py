@@ -116,3 +116,19 @@ def test_same_blocks_on_fresh_states_give_same_roots() -> None:
         again.time = env.timestamp
         result = apply_block(again.state, env, txs)
         assert result.state_root == chain.roots[env.number - 1]
+
+
+def test_access_log_records_each_transactions_keys() -> None:
+    chain = _trading_chain()
+    env, txs, witness, result = chain.witnesses[-1]
+    # replay the block on its witness with per-transaction access logging
+    state = State(WitnessBackend(witness), log_access=True)
+    apply_block(state, env, txs)
+    assert len(state.access_log) == len(txs) + 2  # prologue, one per transaction, epilogue
+    assert frozenset().union(*state.access_log) == witness.keys
+    assert state.access_log[0] == {keys.GLOBALS, keys.CONFIG}
+    order_tx_keys = state.access_log[1]
+    assert keys.GLOBALS in order_tx_keys
+    assert any(k[0] == keys.P_ORDER for k in order_tx_keys)
+    garbage_keys = state.access_log[len(txs)]  # b"\x01garbage" reads nothing
+    assert garbage_keys == frozenset()
