@@ -32,15 +32,15 @@ from node.stf.params import (
     MM_PPM,
     PPM,
 )
-from node.stf.records import Config, Instrument, Mark, Underlying, VolPointRecord
+from node.stf.records import Config, Instrument, Mark, Underlying
 from node.stf.state import State
-from node.stf.txtypes import OracleUpdate
+from node.stf.txtypes import OracleUpdate, VolPoint
 
 MAX_SKEW_E6 = 10 * E6  # |skew| <= 10.0
 MAX_CURVATURE_E6 = 100 * E6
 
 
-def validate_surface(points: tuple[VolPointRecord, ...], now: int) -> None:
+def validate_surface(points: tuple[VolPoint, ...], now: int) -> None:
     """Raise BAD_VOL_SURFACE unless the surface is 1..16 points with ascending expiries and sane values."""
     if not 1 <= len(points) <= MAX_SURFACE_POINTS:
         raise TxFailure(FailureCode.BAD_VOL_SURFACE, f"{len(points)} points (1..{MAX_SURFACE_POINTS})")
@@ -59,7 +59,7 @@ def _interpolate(a: int, b: int, t_a: int, t_b: int, t: int) -> int:
     return a + sdiv((b - a) * (t - t_a), t_b - t_a)
 
 
-def surface_params(points: tuple[VolPointRecord, ...], expiry: int) -> tuple[int, int, int]:
+def surface_params(points: tuple[VolPoint, ...], expiry: int) -> tuple[int, int, int]:
     """(atm_vol_e6, skew_e6, curvature_e6) at ``expiry`` (see module docstring)."""
     first, last = points[0], points[-1]
     if expiry <= first.expiry:
@@ -109,7 +109,7 @@ def apply_oracle_update(state: State, now: int, config: Config, sender: bytes, t
         raise TxFailure(FailureCode.UNKNOWN_UNDERLYING, f"underlying {tx.underlying_id}")
     if not 0 < tx.index_price_e6 <= MAX_PRICE_E6:
         raise TxFailure(FailureCode.PRICE_OUT_OF_RANGE, f"index {tx.index_price_e6}")
-    points = tuple(VolPointRecord(p.expiry, p.atm_vol_e6, p.skew_e6, p.curvature_e6) for p in tx.surface)
+    points = tx.surface
     validate_surface(points, now)
     underlying = replace(underlying, index_price_e6=tx.index_price_e6, oracle_time=now, surface=points)
     state.put(key, underlying)

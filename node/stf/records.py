@@ -16,6 +16,7 @@ import rlp
 from rlp.codec import encode_raw
 
 from node.stf import keys
+from node.stf.txtypes import VolPoint
 
 _TWO_256: Final = 2**256
 _INT256_MAX: Final = 2**255 - 1
@@ -172,14 +173,6 @@ class Account:
 
 
 @dataclass(frozen=True, slots=True)
-class VolPointRecord:
-    expiry: int
-    atm_vol_e6: int
-    skew_e6: int
-    curvature_e6: int
-
-
-@dataclass(frozen=True, slots=True)
 class Underlying:
     """An underlying (ETH, BTC) and its latest oracle state.
 
@@ -192,7 +185,7 @@ class Underlying:
     name: bytes
     index_price_e6: int = 0
     oracle_time: int = 0
-    surface: tuple[VolPointRecord, ...] = ()
+    surface: tuple[VolPoint, ...] = ()
     instruments: tuple[int, ...] = ()
 
     def encode(self) -> bytes:
@@ -213,7 +206,7 @@ class Underlying:
             f[0],
             _int(f[1]),
             _int(f[2]),
-            tuple(VolPointRecord(_int(p[0]), _int(p[1]), _sint(p[2]), _int(p[3])) for p in f[3]),
+            tuple(VolPoint(_int(p[0]), _int(p[1]), _sint(p[2]), _int(p[3])) for p in f[3]),
             tuple(_int(i) for i in f[4]),
         )
 
