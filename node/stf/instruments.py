@@ -15,6 +15,7 @@ from node.stf.errors import FailureCode, TxFailure
 from node.stf.oracle import compute_mark
 from node.stf.params import (
     EXPIRY_TIME_OF_DAY,
+    MAX_EXPIRY_HORIZON,
     MAX_INSTRUMENTS_PER_UNDERLYING,
     MAX_PRICE_E6,
     MAX_SIZE_E6,
@@ -106,6 +107,8 @@ def list_instrument(state: State, now: int, config: Config, sender: bytes, tx: L
         raise TxFailure(FailureCode.UNKNOWN_UNDERLYING, f"underlying {tx.underlying_id}")
     if tx.expiry <= now or tx.expiry % SECONDS_PER_DAY != EXPIRY_TIME_OF_DAY:
         raise TxFailure(FailureCode.BAD_INSTRUMENT, "expiry must be a future date at 08:00 UTC")
+    if tx.expiry - now > MAX_EXPIRY_HORIZON:
+        raise TxFailure(FailureCode.BAD_INSTRUMENT, "expiry more than 5 years away")
     if not 0 < tx.strike_e6 <= MAX_PRICE_E6:
         raise TxFailure(FailureCode.BAD_INSTRUMENT, f"strike {tx.strike_e6}")
     if not 0 < tx.tick_size_e6 <= MAX_PRICE_E6 or not 0 < tx.min_size_e6 <= MAX_SIZE_E6:

@@ -39,3 +39,4 @@ MM_PPM: Final = 75_000
 PPM: Final = 1_000_000
 SECONDS_PER_DAY: Final = 86_400
 EXPIRY_TIME_OF_DAY: Final = 8 * 3600  # series expire at 08:00 UTC
+MAX_EXPIRY_HORIZON: Final = 5 * 365 * SECONDS_PER_DAY  # listings at most 5 years out (option math: <= 10)
