@@ -50,8 +50,10 @@ from node.stf.txtypes import (
     CancelAll,
     CancelOrder,
     ListInstrument,
+    Liquidate,
     OracleUpdate,
     PlaceOrder,
+    Settle,
     TxBody,
     VolPoint,
     Withdraw,
@@ -116,6 +118,19 @@ FIELD_TYPES: Final[dict[type, tuple[str, tuple[tuple[str, str], ...]]]] = {
             ("tick_size_e6", "uint64"),
             ("min_size_e6", "uint64"),
         ),
+    ),
+    Liquidate: (
+        "Liquidate",
+        (
+            ("nonce", "uint64"),
+            ("account", "address"),
+            ("instrument_id", "uint32"),
+            ("size_e6", "uint64"),
+        ),
+    ),
+    Settle: (
+        "Settle",
+        (("nonce", "uint64"), ("account", "address"), ("instrument_id", "uint32")),
     ),
 }
 

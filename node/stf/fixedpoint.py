@@ -25,6 +25,7 @@ from typing import Final
 WAD: Final = 10**18
 E6: Final = 10**6
 E6_TO_WAD: Final = 10**12
+PPM_DENOMINATOR: Final = 10**6  # parts per million
 
 UINT256_MAX: Final = 2**256 - 1
 INT256_MAX: Final = 2**255 - 1
@@ -67,6 +68,21 @@ def sdiv(a: int, b: int) -> int:
         raise FixedPointOverflow((a, b))
     q = abs(a) // abs(b)
     return _check_i256(q if (a >= 0) == (b > 0) else -q)
+
+
+def sdiv_floor(a: int, b: int) -> int:
+    """Signed division rounding toward minus infinity (``b > 0``): conservative for equity.
+
+    The EVM mirror computes it as ``SDIV`` minus one when the result is negative and inexact.
+    """
+    q = sdiv(a, b)
+    return q - 1 if (a < 0 and q * b != a) else q
+
+
+def sdiv_ceil(a: int, b: int) -> int:
+    """Signed division rounding toward plus infinity (``b > 0``): conservative for requirements."""
+    q = sdiv(a, b)
+    return q + 1 if (a > 0 and q * b != a) else q
 
 
 def smul_div(a: int, b: int, d: int) -> int:

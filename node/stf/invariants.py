@@ -64,14 +64,15 @@ def check_accounts(state: State, addresses: Iterable[bytes]) -> None:
 
 
 def check_conservation(state: State, addresses: Iterable[bytes]) -> None:
-    """sum(balances) + fee pool + insurance fund == deposited - withdrawn (``addresses`` = all accounts)."""
+    """Collateral is conserved (``records.Globals``); ``addresses`` must be every account."""
     globals_: Globals = state.get(keys.GLOBALS)
     balances = 0
     for address in addresses:
         account: Account | None = state.get(keys.account(address))
         if account is not None:
             balances += account.balance_e6
-    held = balances + globals_.fee_pool_e6 + globals_.insurance_fund_e6
+    in_pool = globals_.settlement_paid_in_e6 - globals_.settlement_paid_out_e6
+    held = balances + globals_.fee_pool_e6 + globals_.insurance_fund_e6 + in_pool - globals_.socialised_loss_e6
     expected = globals_.total_deposited_e6 - globals_.total_withdrawn_e6
     if held != expected:
         raise InvariantViolation(f"collateral not conserved: held {held} != deposited - withdrawn {expected}")

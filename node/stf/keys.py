@@ -18,6 +18,8 @@ prefix   key fields                                  record (``records.py``)
 0x09     order_id(u64)                               Order
 0x0A     address(20) | client_order_id(u64)          ClientOrderIndex -> order id
 0x0B     withdrawal_index(u64)                       Withdrawal (claimable on L1)
+0x0C     underlying_id(u32) | expiry(u64)            SettlementPrice (TWAP, final price)
+0x0D     address(20)                                 Auction (liquidation in progress)
 =======  ==========================================  ===========================
 
 Levels are keyed by ``rank`` so that ascending key order is best-first on both
@@ -40,6 +42,8 @@ P_LEVEL: Final = 0x08
 P_ORDER: Final = 0x09
 P_CLIENT_ORDER: Final = 0x0A
 P_WITHDRAWAL: Final = 0x0B
+P_SETTLEMENT: Final = 0x0C
+P_AUCTION: Final = 0x0D
 
 U64_MAX: Final = 2**64 - 1
 
@@ -100,3 +104,11 @@ def client_order(address: bytes, client_order_id: int) -> bytes:
 
 def withdrawal(index: int) -> bytes:
     return b"\x0b" + index.to_bytes(8, "big")
+
+
+def settlement(underlying_id: int, expiry: int) -> bytes:
+    return b"\x0c" + underlying_id.to_bytes(4, "big") + expiry.to_bytes(8, "big")
+
+
+def auction(address: bytes) -> bytes:
+    return b"\x0d" + address

@@ -1,80 +1,138 @@
-"""Collateral and margin: Deribit's standard per-position rule for short options.
+"""Portfolio margin: the worst loss over a fixed scenario grid, plus add-ons for naked shorts.
 
-Per short contract (collateral units e6, ``S`` = index, ``OTM`` = out-of-the-money amount):
+For each underlying an account trades (``scenarios.py`` defines the 23 scenarios):
 
-    initial     = max(0.15 x S - OTM, 0.10 x S) + mark       (``Mark.short_initial_e6``)
-    maintenance = 0.075 x S + mark                            (``Mark.short_maintenance_e6``)
+    loss[k]      = - weight[k] x sum over its positions of size x scenario_pnl[k]  (rounded up)
+    worst        = max(0, max_k loss[k])
+    add-on       = 1% x index x (net short calls + net short puts)        (rounded up)
+    maintenance  = sum over underlyings of (worst + add-on)
+    initial      = maintenance x 1.3                                      (rounded up)
 
-These per-contract values depend only on the oracle state, so they are computed on each
-oracle update (``oracle.py``) and stored with the mark; a margin check is then a sum over
-the account's positions.
+where "net short calls" is ``max(0, -sum of call sizes)`` on that underlying (puts alike): a
+short option covered by a long one of the same kind carries no add-on, while a naked short
+always needs at least 1% of the index on top of its scenario loss (the floor).
 
-An account meets initial margin when
+    equity = cash + sum of size x mark     (rounded down: shorts count against equity)
 
-    cash >= 0   and   cash + sum_long(size x mark) >= sum_short(|size| x initial)
+An account **meets initial margin** when ``cash >= 0`` (premiums and fees are paid from
+cash: no borrowing) and ``equity >= initial``. It is **below maintenance** (liquidatable,
+risk-engine liquidation) when ``equity < maintenance``.
 
-i.e. long options count at their mark, and each short must be covered by its requirement
-(which includes its mark). Premiums and fees are paid from cash: there is no borrowing.
-Rounding: long values round down, requirements round up (``size_e6`` is contracts x 1e6).
+A trade that leaves an account below initial margin is still allowed when it **strictly
+reduces risk**: its maintenance requirement falls, its excess over initial
+(``equity - initial``) does not fall, and cash stays non-negative. A trader can always
+work out of a shortfall, never deeper into one.
+
+All scenario values depend only on the oracle state and are stored with each mark, so
+a check is a sum of at most ``MAX_POSITIONS`` x 23 products and never prices an option.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Final
 
 from node.stf import keys
-from node.stf.fixedpoint import E6, mul_div_down, mul_div_up
+from node.stf.fixedpoint import E6, PPM_DENOMINATOR, mul_div_up, sdiv_ceil, sdiv_floor
 from node.stf.records import Account, Mark
+from node.stf.scenarios import N_SCENARIOS, SCENARIO_WEIGHTS_PPM
 from node.stf.state import State
+
+IM_FACTOR_PPM: Final = 1_300_000
+NAKED_SHORT_ADDON_PPM: Final = 10_000  # 1% of the index per net short contract
+
+
+@dataclass(frozen=True, slots=True)
+class UnderlyingRisk:
+    """One underlying's part of an account's margin (collateral units e6).
+
+    ``scenario_loss_e6``: weighted loss under each scenario (negative = gain), rounded up.
+    ``worst_scenario``: index into ``scenarios.SCENARIOS`` of the largest loss.
+    """
+
+    underlying_id: int
+    index_e6: int
+    scenario_loss_e6: tuple[int, ...]
+    worst_scenario: int
+    worst_loss_e6: int
+    addon_e6: int
+
+    @property
+    def maintenance_e6(self) -> int:
+        return self.worst_loss_e6 + self.addon_e6
 
 
 @dataclass(frozen=True, slots=True)
 class MarginSummary:
-    """An account's margin position, collateral units e6.
-
-    ``equity_e6`` = cash + long value - short mark value. ``initial_e6`` and
-    ``maintenance_e6`` are the requirements net of marks, so ``equity >= initial`` is the
-    initial-margin test (identical to the rule in the module docstring).
-    """
+    """An account's margin, collateral units e6. ``complete`` is False if a position has no mark."""
 
     cash_e6: int
-    long_value_e6: int
-    short_value_e6: int
-    initial_e6: int
+    value_e6: int
     maintenance_e6: int
-    complete: bool  # False if a position has no mark (cannot be margined)
+    initial_e6: int
+    underlyings: tuple[UnderlyingRisk, ...]
+    complete: bool
 
     @property
     def equity_e6(self) -> int:
-        return self.cash_e6 + self.long_value_e6 - self.short_value_e6
+        return self.cash_e6 + self.value_e6
 
     @property
     def initial_excess_e6(self) -> int:
         """Equity above the initial requirement (negative = shortfall)."""
-        return self.cash_e6 + self.long_value_e6 - self.short_value_e6 - self.initial_e6
+        return self.equity_e6 - self.initial_e6
 
     def meets_initial(self) -> bool:
-        return self.complete and self.cash_e6 >= 0 and self.initial_excess_e6 >= 0
+        return self.complete and self.cash_e6 >= 0 and self.equity_e6 >= self.initial_e6
+
+    def below_maintenance(self) -> bool:
+        return self.complete and self.equity_e6 < self.maintenance_e6
 
 
-def summarise(state: State, account: Account) -> MarginSummary:
-    """Sum the account's positions against their stored marks and requirements."""
-    long_value = short_value = short_initial = short_maintenance = 0
+def initial_from_maintenance(maintenance_e6: int) -> int:
+    return mul_div_up(maintenance_e6, IM_FACTOR_PPM, PPM_DENOMINATOR)
+
+
+def summarise_positions(state: State, cash_e6: int, positions: tuple[tuple[int, int], ...]) -> MarginSummary:
+    """Margin of ``positions`` (``(instrument_id, size_e6)``) with ``cash_e6`` against the stored marks."""
+    groups: dict[int, list] = {}
+    value_e12 = 0
     complete = True
-    for instrument_id, size in account.positions:
+    for instrument_id, size in positions:
         mark: Mark | None = state.get(keys.mark(instrument_id))
         if mark is None:
             complete = False
             continue
-        if size > 0:
-            long_value += mul_div_down(size, mark.mark_e6, E6)
+        value_e12 += size * mark.mark_e6
+        group = groups.get(mark.underlying_id)
+        if group is None:
+            group = groups[mark.underlying_id] = [[0] * N_SCENARIOS, 0, 0, mark.index_e6]
+        group[0] = [acc + size * pnl for acc, pnl in zip(group[0], mark.scenario_pnl_e6)]
+        if mark.is_call:
+            group[1] += size
         else:
-            contracts = -size
-            mark_value = mul_div_up(contracts, mark.mark_e6, E6)
-            short_value += mark_value
-            short_initial += mul_div_up(contracts, mark.short_initial_e6 - mark.mark_e6, E6)
-            short_maintenance += mul_div_up(contracts, mark.short_maintenance_e6 - mark.mark_e6, E6)
-    return MarginSummary(account.balance_e6, long_value, short_value, short_initial, short_maintenance, complete)
+            group[2] += size
+    risks = []
+    maintenance = 0
+    for underlying_id in sorted(groups):
+        pnl_e12, calls, puts, index = groups[underlying_id]
+        losses = tuple(
+            sdiv_ceil(-p * w, E6 * PPM_DENOMINATOR) for p, w in zip(pnl_e12, SCENARIO_WEIGHTS_PPM)
+        )
+        worst_k = max(range(N_SCENARIOS), key=losses.__getitem__)
+        worst = max(losses[worst_k], 0)
+        naked = max(-calls, 0) + max(-puts, 0)
+        addon = mul_div_up(naked * index, NAKED_SHORT_ADDON_PPM, E6 * PPM_DENOMINATOR)
+        risks.append(UnderlyingRisk(underlying_id, index, losses, worst_k, worst, addon))
+        maintenance += worst + addon
+    return MarginSummary(
+        cash_e6, sdiv_floor(value_e12, E6), maintenance, initial_from_maintenance(maintenance),
+        tuple(risks), complete,
+    )
+
+
+def summarise(state: State, account: Account) -> MarginSummary:
+    return summarise_positions(state, account.balance_e6, account.positions)
 
 
 def meets_initial(state: State, account: Account) -> bool:
@@ -85,16 +143,12 @@ def meets_initial(state: State, account: Account) -> bool:
 
 
 def reduces_risk(state: State, before: Account, after: Account) -> bool:
-    """A trade that only shrinks positions and does not worsen the initial shortfall.
-
-    Such a trade is allowed even when the account stays below initial margin, so a trader
-    can always work their way out of a shortfall (cash must still stay non-negative).
-    """
+    """The trade from ``before`` to ``after`` strictly reduces risk (see module docstring)."""
     if after.balance_e6 < 0:
         return False
-    old = dict(before.positions)
-    for instrument_id, size in after.positions:
-        previous = old.get(instrument_id, 0)
-        if abs(size) > abs(previous) or (size > 0) != (previous > 0):
-            return False
-    return summarise(state, after).initial_excess_e6 >= summarise(state, before).initial_excess_e6
+    old, new = summarise(state, before), summarise(state, after)
+    return (
+        new.complete
+        and new.maintenance_e6 < old.maintenance_e6
+        and new.initial_excess_e6 >= old.initial_excess_e6
+    )

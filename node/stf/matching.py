@@ -38,6 +38,7 @@ from node.stf.orders import remove_order, rest_order
 from node.stf.params import MAX_MATCH_STEPS, MAX_OPEN_ORDERS, MAX_PRICE_E6, MAX_SIZE_E6, PPM
 from node.stf.receipts import Fill, Receipt
 from node.stf.records import Account, Config, Globals, Instrument, Mark, Order
+from node.stf.solvency import collect_fees
 from node.stf.state import State
 from node.stf.txtypes import PlaceOrder, Side, TimeInForce
 
@@ -147,7 +148,7 @@ def _execute_fill(
         code = FailureCode.INSUFFICIENT_BALANCE if taker_after.balance_e6 < 0 else FailureCode.INSUFFICIENT_MARGIN
         return code, FailureCode.OK, None
     globals_: Globals = state.get(keys.GLOBALS)
-    state.put(keys.GLOBALS, globals_.with_fee_pool(globals_.fee_pool_e6 + taker_fee + maker_fee))
+    state.put(keys.GLOBALS, collect_fees(globals_, taker_fee + maker_fee))
     fill = Fill(maker_id, maker.owner, ctx.taker, ctx.instrument_id, ctx.taker_side, price, size_e6, maker_fee, taker_fee)
     return FailureCode.OK, FailureCode.OK, fill
 

@@ -9,9 +9,10 @@ The vol of a series with strike K and expiry T, at index S:
    ``vol = atm + skew x m + curvature x m^2`` (truncated), clamped to [MIN_VOL, MAX_VOL].
 
 On every oracle update each listed series of the underlying is marked with Black-Scholes
-(``optionmath.bs_price``; time to expiry in years = seconds / 365 days; the configured
-rate) and its short-margin requirements are stored with the mark (``margin.py``). The work
-is bounded by ``MAX_INSTRUMENTS_PER_UNDERLYING``.
+(``optionmath.bs_price_and_greeks``; time to expiry in years = seconds / 365 days; the
+configured rate), and its Greeks and portfolio-margin scenario values (``scenarios.py``)
+are stored with the mark, so a margin check never prices an option. The work is bounded
+by ``MAX_INSTRUMENTS_PER_UNDERLYING`` x 24 Black-Scholes evaluations.
 """
 
 from __future__ import annotations
@@ -20,18 +21,10 @@ from dataclasses import replace
 
 from node.stf import keys
 from node.stf.errors import FailureCode, TxFailure
-from node.stf.fixedpoint import E6, E6_TO_WAD, WAD, mul_div_down, mul_div_up, sdiv
-from node.stf.optionmath import bs_price, years_from_seconds_wad
-from node.stf.params import (
-    IM_BASE_PPM,
-    IM_FLOOR_PPM,
-    MAX_PRICE_E6,
-    MAX_SURFACE_POINTS,
-    MAX_VOL_E6,
-    MIN_VOL_E6,
-    MM_PPM,
-    PPM,
-)
+from node.stf.fixedpoint import E6, E6_TO_WAD, WAD, mul_div_down, sdiv
+from node.stf.optionmath import bs_price_and_greeks, years_from_seconds_wad
+from node.stf.scenarios import scenario_pnl
+from node.stf.params import MAX_PRICE_E6, MAX_SURFACE_POINTS, MAX_VOL_E6, MIN_VOL_E6
 from node.stf.records import Config, Instrument, Mark, Underlying
 from node.stf.state import State
 from node.stf.txtypes import OracleUpdate, VolPoint
@@ -84,19 +77,21 @@ def smile_vol_e6(atm_e6: int, skew_e6: int, curvature_e6: int, strike_e6: int, i
 
 
 def compute_mark(inst: Instrument, underlying: Underlying, rate_e6: int, now: int) -> Mark:
-    """Black-Scholes mark and short-margin requirements for one contract of ``inst``."""
+    """Mark, Greeks and scenario P&L vector of one contract of ``inst`` (see ``scenarios.py``)."""
     index = underlying.index_price_e6
     atm, skew, curvature = surface_params(underlying.surface, inst.expiry)
     vol_e6 = smile_vol_e6(atm, skew, curvature, inst.strike_e6, index)
-    t_wad = years_from_seconds_wad(inst.expiry - now) if inst.expiry > now else 0
-    price_wad = bs_price(index * E6_TO_WAD, inst.strike_e6 * E6_TO_WAD, t_wad, vol_e6 * E6_TO_WAD, rate_e6 * E6_TO_WAD, inst.is_call)
-    mark_e6 = min(max(sdiv(price_wad, E6_TO_WAD), 0), MAX_PRICE_E6)
-    otm = max(inst.strike_e6 - index, 0) if inst.is_call else max(index - inst.strike_e6, 0)
-    base = mul_div_up(index, IM_BASE_PPM, PPM)
-    floor = mul_div_up(index, IM_FLOOR_PPM, PPM)
-    initial = max(base - otm, floor) + mark_e6
-    maintenance = mul_div_up(index, MM_PPM, PPM) + mark_e6
-    return Mark(mark_e6, index, initial, maintenance, now)
+    seconds = inst.expiry - now if inst.expiry > now else 0
+    t_wad = years_from_seconds_wad(seconds)
+    result = bs_price_and_greeks(
+        index * E6_TO_WAD, inst.strike_e6 * E6_TO_WAD, t_wad, vol_e6 * E6_TO_WAD, rate_e6 * E6_TO_WAD, inst.is_call
+    )
+    mark_e6 = min(max(sdiv(result.price, E6_TO_WAD), 0), MAX_PRICE_E6)
+    pnl = scenario_pnl(index, inst.strike_e6, t_wad, seconds, vol_e6, rate_e6, inst.is_call, mark_e6)
+    return Mark(
+        mark_e6, index, vol_e6, now, inst.underlying_id, inst.is_call, pnl,
+        result.delta, result.gamma, result.vega, result.theta,
+    )
 
 
 def apply_oracle_update(state: State, now: int, config: Config, sender: bytes, tx: OracleUpdate) -> int:

@@ -45,9 +45,14 @@ def _sint(raw: bytes) -> int:
 class Globals:
     """Chain-wide counters and pools. Amounts in collateral units (e6).
 
-    ``next_deposit_index`` is the L1 queue index the next deposit must carry;
-    ``total_deposited_e6 - total_withdrawn_e6`` always equals the sum of balances,
-    the fee pool and the insurance fund (conservation of collateral).
+    ``next_deposit_index`` is the L1 queue index the next deposit must carry.
+    Settlement moves cash through a pool: shorts pay in, longs are paid out, each lazily
+    (``settlement_paid_in_e6`` / ``settlement_paid_out_e6``). ``socialised_loss_e6`` is bad
+    debt that neither the insurance fund nor the fee pool could cover (``solvency.py``).
+    Conservation of collateral::
+
+        sum(balances) + fee pool + insurance fund + (paid in - paid out) - socialised loss
+            == total deposited - total withdrawn
     """
 
     next_order_id: int = 1
@@ -60,6 +65,9 @@ class Globals:
     total_withdrawn_e6: int = 0
     last_block_number: int = 0
     last_block_time: int = 0
+    settlement_paid_in_e6: int = 0
+    settlement_paid_out_e6: int = 0
+    socialised_loss_e6: int = 0
 
     def encode(self) -> bytes:
         return encode_raw([_u(getattr(self, f)) for f in self.__slots__])
@@ -258,24 +266,54 @@ class Instrument:
 
 @dataclass(frozen=True, slots=True)
 class Mark:
-    """Per-instrument risk values, recomputed on each oracle update (collateral units e6).
+    """Per-instrument risk values, recomputed on each oracle update.
 
-    ``mark_e6``: Black-Scholes value of one contract. ``index_e6``: the index it used.
-    ``short_initial_e6`` / ``short_maintenance_e6``: margin per short contract, mark included.
+    ``mark_e6``: Black-Scholes value of one contract (collateral units e6, rounded down).
+    ``index_e6``: the index it used; ``vol_e6``: the smile vol it used; ``time``: when.
+    ``scenario_pnl_e6``: P&L of one long contract under each portfolio-margin scenario
+    (``scenarios.SCENARIOS``), e6, signed. ``delta``/``gamma``/``vega``/``theta``: per
+    contract, WAD, signed (vega per 1.00 vol, theta per year; see ``optionmath.BSResult``).
+    ``underlying_id`` and ``is_call`` are copied from the instrument so a margin check
+    reads one record per position.
     """
 
     mark_e6: int
     index_e6: int
-    short_initial_e6: int
-    short_maintenance_e6: int
+    vol_e6: int
     time: int
+    underlying_id: int
+    is_call: bool
+    scenario_pnl_e6: tuple[int, ...]
+    delta: int
+    gamma: int
+    vega: int
+    theta: int
 
     def encode(self) -> bytes:
-        return encode_raw([_u(getattr(self, f)) for f in self.__slots__])
+        return encode_raw(
+            [
+                _u(self.mark_e6),
+                _u(self.index_e6),
+                _u(self.vol_e6),
+                _u(self.time),
+                _u(self.underlying_id),
+                _u(int(self.is_call)),
+                [_s(v) for v in self.scenario_pnl_e6],
+                _s(self.delta),
+                _s(self.gamma),
+                _s(self.vega),
+                _s(self.theta),
+            ]
+        )
 
     @classmethod
     def decode(cls, raw: bytes) -> "Mark":
-        return cls(*(_int(x) for x in rlp.decode(raw)))
+        f = rlp.decode(raw)
+        return cls(
+            _int(f[0]), _int(f[1]), _int(f[2]), _int(f[3]), _int(f[4]), bool(_int(f[5])),
+            tuple(_sint(v) for v in f[6]),
+            _sint(f[7]), _sint(f[8]), _sint(f[9]), _sint(f[10]),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -400,6 +438,41 @@ class Withdrawal:
         return cls(f[0], f[1], _int(f[2]), _int(f[3]))
 
 
+@dataclass(frozen=True, slots=True)
+class SettlementPrice:
+    """Settlement price of one underlying's expiry: a time-weighted average of the index.
+
+    ``index_seconds``: sum of index_e6 x seconds over the window before expiry seen so far;
+    ``seconds``: how many seconds of the window are covered; ``price_e6``: the final price
+    (0 until fixed, by the first oracle update at or after expiry).
+    """
+
+    index_seconds: int = 0
+    seconds: int = 0
+    price_e6: int = 0
+
+    def encode(self) -> bytes:
+        return encode_raw([_u(self.index_seconds), _u(self.seconds), _u(self.price_e6)])
+
+    @classmethod
+    def decode(cls, raw: bytes) -> "SettlementPrice":
+        return cls(*(_int(x) for x in rlp.decode(raw)))
+
+
+@dataclass(frozen=True, slots=True)
+class Auction:
+    """A liquidation auction on an account: when it started (block time, seconds)."""
+
+    start_time: int
+
+    def encode(self) -> bytes:
+        return encode_raw(_u(self.start_time))
+
+    @classmethod
+    def decode(cls, raw: bytes) -> "Auction":
+        return cls(_int(rlp.decode(raw)))
+
+
 _DECODERS: Final[dict[int, Callable[[bytes], object]]] = {
     0x00: Globals.decode,
     keys.P_ACCOUNT: Account.decode,
@@ -412,6 +485,8 @@ _DECODERS: Final[dict[int, Callable[[bytes], object]]] = {
     keys.P_ORDER: Order.decode,
     keys.P_CLIENT_ORDER: ClientOrderIndex.decode,
     keys.P_WITHDRAWAL: Withdrawal.decode,
+    keys.P_SETTLEMENT: SettlementPrice.decode,
+    keys.P_AUCTION: Auction.decode,
 }
 
 

@@ -2,7 +2,7 @@
 
 Envelope::
 
-    signed kinds (0x01-0x06):  tx_type || rlp([field_1, ..., field_k, y_parity, r, s])
+    signed kinds (0x01-0x08):  tx_type || rlp([field_1, ..., field_k, y_parity, r, s])
     deposit (0x7E, unsigned):  0x7E    || rlp([deposit_index, recipient, amount_e6])
 
 Fields appear in the order of the body's dataclass (= the EIP-712 member order, see
@@ -63,8 +63,10 @@ from node.stf.txtypes import (
     CancelOrder,
     Deposit,
     ListInstrument,
+    Liquidate,
     OracleUpdate,
     PlaceOrder,
+    Settle,
     SignedTx,
     TxBody,
     TxType,
@@ -95,6 +97,8 @@ BODY_TYPES: Final[dict[int, type]] = {
     TxType.WITHDRAW: Withdraw,
     TxType.ORACLE_UPDATE: OracleUpdate,
     TxType.LIST_INSTRUMENT: ListInstrument,
+    TxType.LIQUIDATE: Liquidate,
+    TxType.SETTLE: Settle,
     TxType.DEPOSIT: Deposit,
 }
 

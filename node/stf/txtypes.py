@@ -24,6 +24,8 @@ class TxType(IntEnum):
     WITHDRAW = 0x04
     ORACLE_UPDATE = 0x05
     LIST_INSTRUMENT = 0x06
+    LIQUIDATE = 0x07
+    SETTLE = 0x08
     DEPOSIT = 0x7E
 
 
@@ -123,6 +125,34 @@ class ListInstrument:
 
 
 @dataclass(frozen=True, slots=True)
+class Liquidate:
+    """Take over up to ``size_e6`` contracts of ``account``'s position on ``instrument_id``.
+
+    Open to any signer. The account must be below maintenance margin; the liquidator
+    takes the position at the auction price and must meet its own initial margin after.
+    ``size_e6`` 0 only starts the auction (cancelling the account's open orders).
+    """
+
+    nonce: int
+    account: bytes  # 20-byte address of the account being liquidated
+    instrument_id: int
+    size_e6: int
+
+
+@dataclass(frozen=True, slots=True)
+class Settle:
+    """Cash-settle ``account``'s position on an expired ``instrument_id`` at its settlement price.
+
+    Open to any signer (keepers settle accounts one series at a time, so a series with
+    many holders never needs one giant transaction).
+    """
+
+    nonce: int
+    account: bytes  # 20-byte address
+    instrument_id: int
+
+
+@dataclass(frozen=True, slots=True)
 class Deposit:
     """System transaction from L1: credit ``amount_e6`` to ``recipient``.
 
@@ -135,7 +165,9 @@ class Deposit:
     amount_e6: int
 
 
-TxBody = Union[PlaceOrder, CancelOrder, CancelAll, Withdraw, OracleUpdate, ListInstrument, Deposit]
+TxBody = Union[
+    PlaceOrder, CancelOrder, CancelAll, Withdraw, OracleUpdate, ListInstrument, Liquidate, Settle, Deposit
+]
 
 
 @dataclass(frozen=True, slots=True)

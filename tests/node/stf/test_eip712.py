@@ -28,8 +28,10 @@ from node.stf.txtypes import (
     CancelOrder,
     Deposit,
     ListInstrument,
+    Liquidate,
     OracleUpdate,
     PlaceOrder,
+    Settle,
     VolPoint,
     Withdraw,
 )
@@ -74,6 +76,8 @@ SAMPLE_BODIES = [
         tick_size_e6=5 * 10**6,
         min_size_e6=100_000,
     ),
+    Liquidate(nonce=11, account=bytes.fromhex("cd" * 20), instrument_id=U32, size_e6=U64),
+    Settle(nonce=12, account=bytes(20), instrument_id=3),
 ]
 
 

@@ -8,6 +8,7 @@ from node.stf import keys
 from node.stf.errors import FailureCode
 from node.stf.instruments import BadInstrumentName, parse_series_name, series_name
 from node.stf.optionmath import bs_price, years_from_seconds_wad
+from node.stf.scenarios import SCENARIOS
 from node.stf.txtypes import ListInstrument
 from tests.node.stf.harness import E6, EXPIRY_25DEC26, EXPIRY_29JAN27, Chain, private_key
 
@@ -58,9 +59,13 @@ def test_oracle_update_marks_every_series_with_black_scholes() -> None:
         mark = chain.state.get(keys.mark(inst))
         expected = bs_price(3000 * 10**18, strike * 10**18, t, 65 * 10**16, 0, is_call) // 10**12
         assert mark.mark_e6 == expected and mark.index_e6 == 3000 * E6 and mark.time == now
-        otm = 200 * E6
-        assert mark.short_initial_e6 == max(450 * E6 - otm, 300 * E6) + expected
-        assert mark.short_maintenance_e6 == 225 * E6 + expected
+        assert (mark.underlying_id, mark.is_call, mark.vol_e6) == (1, is_call, 650_000)
+        # scenario values: the unshocked scenario is the mark itself; the others are re-priced
+        assert mark.scenario_pnl_e6[SCENARIOS.index((1_000_000, 0, 1_000_000))] == 0
+        k = SCENARIOS.index((1_150_000, 1, 1_000_000))  # spot +15%, vol up 30% (24 days out)
+        shocked = bs_price(3450 * 10**18, strike * 10**18, t, 845 * 10**15, 0, is_call) // 10**12
+        assert mark.scenario_pnl_e6[k] == shocked - expected
+        assert (mark.delta > 0) == is_call and mark.gamma > 0 and mark.vega > 0 and mark.theta < 0
 
 
 def test_smile_and_interpolation_change_marks() -> None:

@@ -34,8 +34,10 @@ from node.stf.txtypes import (
     CancelOrder,
     Deposit,
     ListInstrument,
+    Liquidate,
     OracleUpdate,
     PlaceOrder,
+    Settle,
     SignedTx,
     TxType,
     VolPoint,
@@ -81,6 +83,8 @@ SIGNED_BODIES = [
     Withdraw(nonce=9, amount_e6=10**6, recipient=bytes.fromhex("ab" * 20)),
     ORACLE,
     ListInstrument(1, 1, 1_700_000_000, 60_000 * 10**6, True, 5 * 10**6, 100_000),
+    Liquidate(nonce=11, account=bytes.fromhex("cd" * 20), instrument_id=U32, size_e6=U64),
+    Settle(nonce=12, account=bytes(20), instrument_id=3),
 ]
 VALID_RAWS = [sign_tx(KEY, body, CHAIN_ID) for body in SIGNED_BODIES] + [encode_tx(DEPOSIT, None)]
 
@@ -133,6 +137,8 @@ def test_round_trip_signed(body) -> None:
         Withdraw: TxType.WITHDRAW,
         OracleUpdate: TxType.ORACLE_UPDATE,
         ListInstrument: TxType.LIST_INSTRUMENT,
+        Liquidate: TxType.LIQUIDATE,
+        Settle: TxType.SETTLE,
     }[type(body)]
 
 
@@ -380,7 +386,7 @@ def test_empty_input() -> None:
     assert code_of(b"") == FailureCode.DECODE_ERROR
 
 
-@pytest.mark.parametrize("tx_type", [0x00, 0x07, 0x7D, 0x7F, 0xC0, 0xFF])
+@pytest.mark.parametrize("tx_type", [0x00, 0x09, 0x7D, 0x7F, 0xC0, 0xFF])
 def test_unknown_type(tx_type) -> None:
     assert code_of(bytes([tx_type]) + VALID_RAWS[0][1:]) == FailureCode.UNKNOWN_TX_TYPE
 
