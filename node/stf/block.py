@@ -26,6 +26,7 @@ from node.stf import keys
 from node.stf.errors import FailureCode, TxFailure
 from node.stf.fixedpoint import FixedPointOverflow
 from node.stf.instruments import list_instrument
+from node.stf.liquidation import apply_liquidate
 from node.stf.matching import place_order
 from node.stf.nonces import use_nonce
 from node.stf.optionmath import MathDomainError
@@ -33,6 +34,7 @@ from node.stf.oracle import apply_oracle_update
 from node.stf.orders import cancel_all, cancel_order
 from node.stf.receipts import Receipt
 from node.stf.records import Config, Globals
+from node.stf.settlement import apply_settle
 from node.stf.state import State
 from node.stf.transfers import apply_deposit, apply_withdraw
 from node.stf.tx_codec import TxDecodeError, decode_tx
@@ -41,8 +43,10 @@ from node.stf.txtypes import (
     CancelOrder,
     Deposit,
     ListInstrument,
+    Liquidate,
     OracleUpdate,
     PlaceOrder,
+    Settle,
     SignedTx,
     Withdraw,
 )
@@ -86,6 +90,19 @@ def _run_body(state: State, env: BlockEnv, config: Config, tx: SignedTx) -> Rece
     if isinstance(body, ListInstrument):
         instrument_id = list_instrument(state, env.timestamp, config, sender, body)
         return Receipt(tx_hash, FailureCode.OK, detail=f"instrument {instrument_id}")
+    if isinstance(body, Liquidate):
+        done = apply_liquidate(state, env.timestamp, sender, body)
+        return Receipt(
+            tx_hash, FailureCode.OK, filled_e6=done.size_e6,
+            detail=(
+                f"liquidated {done.size_e6} at {done.price_e6} (discount {done.discount_ppm} ppm), "
+                f"penalty {done.penalty_e6}, {done.orders_cancelled} orders cancelled, "
+                f"auction {'ended' if done.auction_ended else 'open'}, bad debt {done.bad_debt_e6}"
+            ),
+        )
+    if isinstance(body, Settle):
+        settled = apply_settle(state, env.timestamp, sender, body)
+        return Receipt(tx_hash, FailureCode.OK, detail=settled.detail, cancelled=settled.cancelled)
     if isinstance(body, Deposit):
         apply_deposit(state, body)
         return Receipt(tx_hash, FailureCode.OK)

@@ -61,6 +61,11 @@ class FailureCode(IntEnum):
     NO_ORACLE_PRICE = 302
     MAKER_INSUFFICIENT_MARGIN = 304
 
+    # 400-499: liquidation
+    NOT_LIQUIDATABLE = 400
+    SELF_LIQUIDATION = 401
+    NOTHING_TO_LIQUIDATE = 402
+
     # 500-599: bridge
     DEPOSIT_OUT_OF_ORDER = 500
     ZERO_AMOUNT = 501
@@ -72,6 +77,8 @@ class FailureCode(IntEnum):
     INSTRUMENT_EXISTS = 602
     BAD_INSTRUMENT = 603
     TOO_MANY_INSTRUMENTS = 604
+    SETTLEMENT_NOT_READY = 605
+    NOTHING_TO_SETTLE = 606
 
 
 class TxFailure(Exception):

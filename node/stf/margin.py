@@ -10,7 +10,9 @@ For each underlying an account trades (``scenarios.py`` defines the 23 scenarios
 
 where "net short calls" is ``max(0, -sum of call sizes)`` on that underlying (puts alike): a
 short option covered by a long one of the same kind carries no add-on, while a naked short
-always needs at least 1% of the index on top of its scenario loss (the floor).
+always needs at least 1% of the index on top of its scenario loss (the floor). A series
+whose settlement price is final (its mark is the known payoff, with zero scenario P&L and
+zero vol) carries no add-on.
 
     equity = cash + sum of size x mark     (rounded down: shorts count against equity)
 
@@ -108,6 +110,8 @@ def summarise_positions(state: State, cash_e6: int, positions: tuple[tuple[int, 
         if group is None:
             group = groups[mark.underlying_id] = [[0] * N_SCENARIOS, 0, 0, mark.index_e6]
         group[0] = [acc + size * pnl for acc, pnl in zip(group[0], mark.scenario_pnl_e6)]
+        if mark.vol_e6 == 0:
+            continue  # expired with a final settlement price: the outcome is known, no add-on
         if mark.is_call:
             group[1] += size
         else:

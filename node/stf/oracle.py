@@ -13,6 +13,11 @@ On every oracle update each listed series of the underlying is marked with Black
 configured rate), and its Greeks and portfolio-margin scenario values (``scenarios.py``)
 are stored with the mark, so a margin check never prices an option. The work is bounded
 by ``MAX_INSTRUMENTS_PER_UNDERLYING`` x 24 Black-Scholes evaluations.
+
+Before the new index is stored, the old one is integrated into the settlement-price
+windows of the underlying's expiries, and the first update at or after an expiry fixes its
+settlement price (``settlement.accumulate``). A series whose settlement price is final is
+marked at its intrinsic value at that price, with zero scenario P&L and Greeks.
 """
 
 from __future__ import annotations
@@ -23,7 +28,8 @@ from node.stf import keys
 from node.stf.errors import FailureCode, TxFailure
 from node.stf.fixedpoint import E6, E6_TO_WAD, WAD, mul_div_down, sdiv
 from node.stf.optionmath import bs_price_and_greeks, years_from_seconds_wad
-from node.stf.scenarios import scenario_pnl
+from node.stf.scenarios import N_SCENARIOS, intrinsic_e6, scenario_pnl
+from node.stf.settlement import accumulate, final_price_e6
 from node.stf.params import MAX_PRICE_E6, MAX_SURFACE_POINTS, MAX_VOL_E6, MIN_VOL_E6
 from node.stf.records import Config, Instrument, Mark, Underlying
 from node.stf.state import State
@@ -76,9 +82,20 @@ def smile_vol_e6(atm_e6: int, skew_e6: int, curvature_e6: int, strike_e6: int, i
     return min(max(vol, MIN_VOL_E6), MAX_VOL_E6)
 
 
-def compute_mark(inst: Instrument, underlying: Underlying, rate_e6: int, now: int) -> Mark:
-    """Mark, Greeks and scenario P&L vector of one contract of ``inst`` (see ``scenarios.py``)."""
+def compute_mark(
+    inst: Instrument, underlying: Underlying, rate_e6: int, now: int, settlement_price_e6: int = 0
+) -> Mark:
+    """Mark, Greeks and scenario P&L vector of one contract of ``inst`` (see ``scenarios.py``).
+
+    With a final ``settlement_price_e6`` (> 0) the outcome is known: the mark is the
+    intrinsic value at that price (e6, exact), every scenario P&L and Greek is 0 and the
+    vol is 0; ``index_e6`` stays the underlying's current index, like every mark of the
+    same update (margin reads an underlying's index from its marks).
+    """
     index = underlying.index_price_e6
+    if settlement_price_e6:
+        value_e6 = min(intrinsic_e6(settlement_price_e6, inst.strike_e6, inst.is_call), MAX_PRICE_E6)
+        return Mark(value_e6, index, 0, now, inst.underlying_id, inst.is_call, (0,) * N_SCENARIOS, 0, 0, 0, 0)
     atm, skew, curvature = surface_params(underlying.surface, inst.expiry)
     vol_e6 = smile_vol_e6(atm, skew, curvature, inst.strike_e6, index)
     seconds = inst.expiry - now if inst.expiry > now else 0
@@ -106,11 +123,13 @@ def apply_oracle_update(state: State, now: int, config: Config, sender: bytes, t
         raise TxFailure(FailureCode.PRICE_OUT_OF_RANGE, f"index {tx.index_price_e6}")
     points = tx.surface
     validate_surface(points, now)
+    accumulate(state, tx.underlying_id, underlying, now)
     underlying = replace(underlying, index_price_e6=tx.index_price_e6, oracle_time=now, surface=points)
     state.put(key, underlying)
     for instrument_id in underlying.instruments:
         inst: Instrument = state.get(keys.instrument(instrument_id))
-        state.put(keys.mark(instrument_id), compute_mark(inst, underlying, config.rate_e6, now))
+        settled_e6 = final_price_e6(state, tx.underlying_id, inst.expiry) if now >= inst.expiry else 0
+        state.put(keys.mark(instrument_id), compute_mark(inst, underlying, config.rate_e6, now, settled_e6))
     return len(underlying.instruments)
 
 

@@ -80,6 +80,11 @@ class Globals:
         values[4] = fee_pool_e6
         return Globals(*values)
 
+    def with_insurance_fund(self, insurance_fund_e6: int) -> "Globals":
+        values = [getattr(self, f) for f in self.__slots__]
+        values[5] = insurance_fund_e6
+        return Globals(*values)
+
     @classmethod
     def decode(cls, raw: bytes) -> "Globals":
         return cls(*(_int(x) for x in rlp.decode(raw)))
@@ -125,7 +130,9 @@ class Config:
 class Account:
     """A trader's account.
 
-    ``balance_e6``: cash in collateral units (never negative).
+    ``balance_e6``: cash in collateral units (int256 on the wire). Never negative, except
+    transiently for an account under liquidation (``liquidation.py``), whose deficit the
+    insurance fund covers once its last position is gone.
     ``nonce_floor`` / ``nonce_bitmap``: the replay window (see ``nonces.py``): bit ``i`` of
     the bitmap is set once nonce ``nonce_floor + i`` has been used.
     ``open_orders``: ids of resting orders, ascending (placement order); at most MAX_OPEN_ORDERS.
@@ -142,7 +149,7 @@ class Account:
     def encode(self) -> bytes:
         return encode_raw(
             [
-                _u(self.balance_e6),
+                _s(self.balance_e6),
                 _u(self.nonce_floor),
                 _u(self.nonce_bitmap),
                 [_u(o) for o in self.open_orders],
@@ -154,7 +161,7 @@ class Account:
     def decode(cls, raw: bytes) -> "Account":
         f = rlp.decode(raw)
         return cls(
-            _int(f[0]),
+            _sint(f[0]),
             _int(f[1]),
             _int(f[2]),
             tuple(_int(o) for o in f[3]),
