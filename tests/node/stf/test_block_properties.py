@@ -16,6 +16,8 @@ from hypothesis import strategies as st
 from node.stf.backends import WitnessBackend
 from node.stf.block import apply_block
 from node.stf.state import State
+from node.stf.txtypes import Liquidate, Settle
+from node.wallet import address_of
 from tests.node.stf.harness import EXPIRY_25DEC26, EXPIRY_29JAN27, Chain
 
 TRADERS = ("alice", "bob", "carol", "dave")
@@ -39,6 +41,9 @@ action = st.one_of(
     st.tuples(st.just("cancel_all"), st.sampled_from(TRADERS), st.integers(0, 3)),
     st.tuples(st.just("withdraw"), st.sampled_from(TRADERS), st.integers(1, 60_000)),
     st.tuples(st.just("oracle"), st.integers(2500, 3500), st.integers(30, 150)),
+    st.tuples(st.just("liquidate"), st.sampled_from(TRADERS), st.sampled_from(TRADERS), st.integers(0, 2),
+              st.integers(0, 30)),
+    st.tuples(st.just("settle"), st.sampled_from(TRADERS), st.sampled_from(TRADERS), st.integers(0, 2)),
     st.tuples(st.just("garbage"), st.binary(max_size=40)),
 )
 blocks = st.lists(st.lists(action, min_size=1, max_size=20), min_size=1, max_size=6)
@@ -58,6 +63,14 @@ def _run(chain: Chain, ids: list[int], keys_: dict[str, bytes], workload) -> Non
                 txs.append(chain.cancel_all(keys_[act[1]], 0 if act[2] == 3 else ids[act[2]]))
             elif kind == "withdraw":
                 txs.append(chain.withdraw(keys_[act[1]], act[2]))
+            elif kind == "liquidate":
+                _, who, target, inst, lots = act
+                txs.append(chain.signed(keys_[who], Liquidate, account=address_of(keys_[target]),
+                                        instrument_id=ids[inst], size_e6=lots * 100_000))
+            elif kind == "settle":
+                _, who, target, inst = act
+                txs.append(chain.signed(keys_[who], Settle, account=address_of(keys_[target]),
+                                        instrument_id=ids[inst]))
             elif kind == "oracle":
                 txs.append(chain.oracle(1, act[1], act[2] / 100, expiries=(EXPIRY_25DEC26, EXPIRY_29JAN27)))
             else:
@@ -105,8 +118,10 @@ def _random_workload(seed: int, n_blocks: int, per_block: int):
                 block.append(("cancel_all", who, rng.randrange(4)))
             elif roll < 0.95:
                 block.append(("withdraw", who, rng.randint(1, 2_000)))
+            elif roll < 0.965:
+                block.append(("oracle", rng.randint(2400, 3600), rng.randint(40, 150)))
             elif roll < 0.98:
-                block.append(("oracle", rng.randint(2700, 3300), rng.randint(40, 120)))
+                block.append(("liquidate", who, rng.choice(TRADERS), rng.randrange(3), rng.randint(0, 20)))
             else:
                 block.append(("garbage", rng.randbytes(rng.randrange(30))))
         workload.append(block)

@@ -6,6 +6,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from node.stf.errors import FailureCode
+from node.stf.txtypes import Liquidate, Settle
+from node.wallet import address_of
 from tests.node.stf.harness import Chain
 
 _chain_cache: dict[str, tuple[Chain, list[bytes]]] = {}
@@ -23,6 +25,8 @@ def _valid_txs() -> tuple[Chain, list[bytes]]:
         chain.withdraw(alice, 10),
         chain.oracle(1, 3010, 0.7, skew=-0.1),
         chain.deposit(b"\x01" * 20, 5),
+        chain.signed(bob, Liquidate, account=address_of(alice), instrument_id=inst, size_e6=10**6),
+        chain.signed(bob, Settle, account=address_of(alice), instrument_id=inst),
     ]
     return chain, txs
 

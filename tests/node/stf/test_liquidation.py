@@ -5,6 +5,8 @@ from __future__ import annotations
 import random
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from node.stf import keys, margin
 from node.stf.errors import FailureCode
@@ -175,3 +177,29 @@ def test_crash_leaves_the_system_solvent_or_shows_where_the_fund_paid() -> None:
           f"insurance fund {g.insurance_fund_e6}, socialised {g.socialised_loss_e6}")
     # solvent: any bad debt was met by the fund and the fee pool before anything was socialised
     assert g.socialised_loss_e6 == 0 or (g.insurance_fund_e6 == 0 and g.fee_pool_e6 == 0)
+
+
+@settings(max_examples=15, deadline=None)
+@given(
+    writers=st.lists(st.tuples(st.integers(800, 20_000), st.integers(0, 2), st.integers(5, 40)), min_size=2, max_size=6),
+    index=st.integers(2000, 4200),
+    vol=st.integers(30, 200),
+)
+def test_every_account_below_maintenance_is_liquidatable(writers, index, vol) -> None:
+    """After any oracle move, each account with positions below maintenance can be liquidated."""
+    chain = Chain()
+    ids = chain.market(index=3000, vol=0.65, series=(
+        (EXPIRY_25DEC26, 2600, False), (EXPIRY_25DEC26, 3000, True), (EXPIRY_25DEC26, 3400, True),
+    ))
+    buyer, keeper = chain.trader("buyer", 2_000_000), chain.trader("keeper", 50_000_000)
+    keys_ = [chain.trader(f"w{i}", cash) for i, (cash, _, _) in enumerate(writers)]
+    chain.run(*[chain.order(k, ids[inst], SELL, 5, lots / 10) for k, (_, inst, lots) in zip(keys_, writers)])
+    chain.run(*[chain.order(buyer, i, BUY, 10_000, 100, tif=1) for i in ids])
+    chain.run(chain.oracle(1, index, vol / 100))
+    for k in keys_:
+        account = chain.account(k)
+        if not account.positions or not margin.summarise(chain.state, account).below_maintenance():
+            continue
+        inst, size = account.positions[0]
+        (r,) = chain.run(liquidate(chain, keeper, k, inst, abs(size) / E6))
+        assert r.ok, r
