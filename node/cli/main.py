@@ -10,9 +10,9 @@ import argparse
 import sys
 from typing import Sequence
 
-from node.cli import quote
+from node.cli import margin, quote
 
-SUBCOMMANDS = (quote,)
+SUBCOMMANDS = (quote, margin)
 
 
 def build_parser() -> argparse.ArgumentParser:
