@@ -32,6 +32,7 @@ a check is a sum of at most ``MAX_POSITIONS`` x 23 products and never prices an 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from operator import mul
 from typing import Final
 
 from node.stf import keys
@@ -97,7 +98,7 @@ def initial_from_maintenance(maintenance_e6: int) -> int:
 
 def summarise_positions(state: State, cash_e6: int, positions: tuple[tuple[int, int], ...]) -> MarginSummary:
     """Margin of ``positions`` (``(instrument_id, size_e6)``) with ``cash_e6`` against the stored marks."""
-    groups: dict[int, list] = {}
+    groups: dict[int, list] = {}  # underlying -> [sizes, scenario vectors, net calls, net puts, index]
     value_e12 = 0
     complete = True
     for instrument_id, size in positions:
@@ -108,18 +109,20 @@ def summarise_positions(state: State, cash_e6: int, positions: tuple[tuple[int, 
         value_e12 += size * mark.mark_e6
         group = groups.get(mark.underlying_id)
         if group is None:
-            group = groups[mark.underlying_id] = [[0] * N_SCENARIOS, 0, 0, mark.index_e6]
-        group[0] = [acc + size * pnl for acc, pnl in zip(group[0], mark.scenario_pnl_e6)]
+            group = groups[mark.underlying_id] = [[], [], 0, 0, mark.index_e6]
+        group[0].append(size)
+        group[1].append(mark.scenario_pnl_e6)
         if mark.vol_e6 == 0:
             continue  # expired with a final settlement price: the outcome is known, no add-on
         if mark.is_call:
-            group[1] += size
-        else:
             group[2] += size
+        else:
+            group[3] += size
     risks = []
     maintenance = 0
     for underlying_id in sorted(groups):
-        pnl_e12, calls, puts, index = groups[underlying_id]
+        sizes, vectors, calls, puts, index = groups[underlying_id]
+        pnl_e12 = [sum(map(mul, sizes, column)) for column in zip(*vectors)]  # per scenario
         losses = tuple(
             sdiv_ceil(-p * w, E6 * PPM_DENOMINATOR) for p, w in zip(pnl_e12, SCENARIO_WEIGHTS_PPM)
         )

@@ -57,7 +57,8 @@ class TradeContext:
     taker_side: int
 
 
-def _validate(state: State, now: int, sender: bytes, tx: PlaceOrder) -> tuple[Instrument, Mark, Account]:
+def validate_order(state: State, now: int, sender: bytes, tx: PlaceOrder) -> tuple[Instrument, Mark, Account]:
+    """Apply rule 1 (module docstring) or raise ``TxFailure``; returns what matching needs."""
     if tx.side not in (Side.BUY, Side.SELL):
         raise TxFailure(FailureCode.BAD_SIDE, f"side {tx.side}")
     if tx.time_in_force not in TimeInForce._value2member_map_:
@@ -102,7 +103,7 @@ def _validate(state: State, now: int, sender: bytes, tx: PlaceOrder) -> tuple[In
     return inst, mark, account
 
 
-def _fee(size_e6: int, price_e6: int, index_e6: int, fee_ppm: int, cap_ppm: int) -> int:
+def fill_fee(size_e6: int, price_e6: int, index_e6: int, fee_ppm: int, cap_ppm: int) -> int:
     """min(fee_ppm x index, cap_ppm x price) x size, collateral units e6, rounded up."""
     by_index = mul_div_up(size_e6 * index_e6, fee_ppm, E6 * PPM)
     by_price = mul_div_up(size_e6 * price_e6, cap_ppm, E6 * PPM)
@@ -126,8 +127,8 @@ def _execute_fill(
     premium = mul_div_down(price, size_e6, E6)
     index = ctx.mark.index_e6
     cfg = ctx.config
-    taker_fee = _fee(size_e6, price, index, cfg.taker_fee_ppm, cfg.fee_cap_ppm)
-    maker_fee = _fee(size_e6, price, index, cfg.maker_fee_ppm, cfg.fee_cap_ppm)
+    taker_fee = fill_fee(size_e6, price, index, cfg.taker_fee_ppm, cfg.fee_cap_ppm)
+    maker_fee = fill_fee(size_e6, price, index, cfg.maker_fee_ppm, cfg.fee_cap_ppm)
     signed = size_e6 if ctx.taker_side == Side.BUY else -size_e6
     taker_before = accounts.load(state, ctx.taker)
     maker_before = accounts.load(state, maker.owner)
@@ -155,7 +156,7 @@ def _execute_fill(
 
 def place_order(state: State, now: int, config: Config, sender: bytes, tx_hash: bytes, tx: PlaceOrder) -> Receipt:
     """Validate, match and (maybe) rest one limit order. Raises ``TxFailure`` to fail the tx."""
-    inst, mark, _ = _validate(state, now, sender, tx)
+    inst, mark, _ = validate_order(state, now, sender, tx)
     globals_: Globals = state.get(keys.GLOBALS)
     order_id = globals_.next_order_id
     state.put(keys.GLOBALS, globals_.with_next_order_id(order_id + 1))

@@ -44,8 +44,7 @@ from node.stf import accounts, keys, margin
 from node.stf.errors import FailureCode, TxFailure
 from node.stf.fixedpoint import E6, PPM_DENOMINATOR, mul_div_down, sdiv, sdiv_ceil, sdiv_floor
 from node.stf.margin import MarginSummary
-from node.stf.matching import _fee as fill_fee
-from node.stf.matching import _validate as validate_order
+from node.stf.matching import fill_fee, validate_order
 from node.stf.records import Account, Config, Globals, Instrument, Mark
 from node.stf.scenarios import SCENARIOS, shocked_vol_e6, vol_shock_ppm
 from node.stf.state import State
