@@ -550,8 +550,9 @@ def test_random_sequences_match_the_reference_model() -> None:
     assert totals["fills"] >= 500, totals
     for key in ("code:FOK_NOT_FILLABLE", "code:POST_ONLY_WOULD_CROSS", "remainder:NO_LIQUIDITY",
                 "removed:SELF_TRADE", "removed:MAKER_CANCELLED_EXPIRED", "partial:rested", "fee:taker-capped",
-                "fee:maker-capped", "premium:rounded", "bound:touched"):
+                "fee:maker-capped", "premium:rounded"):
         assert totals[key] > 0, (key, totals)
+    # the match-step bound is reached only in some draws: the seeded tests below cover it for sure
 
 
 # -- a long deterministic sequence that hits the match-step bound ---------------------------------------
