@@ -125,11 +125,16 @@ def apply_oracle_update(state: State, now: int, config: Config, sender: bytes, t
     validate_surface(points, now)
     accumulate(state, tx.underlying_id, underlying, now)
     underlying = replace(underlying, index_price_e6=tx.index_price_e6, oracle_time=now, surface=points)
-    state.put(key, underlying)
+    live = []
     for instrument_id in underlying.instruments:
         inst: Instrument = state.get(keys.instrument(instrument_id))
         settled_e6 = final_price_e6(state, tx.underlying_id, inst.expiry) if now >= inst.expiry else 0
         state.put(keys.mark(instrument_id), compute_mark(inst, underlying, config.rate_e6, now, settled_e6))
+        if not settled_e6:
+            live.append(instrument_id)
+    # A series whose settlement price is final now has its last mark (the known payoff): it
+    # leaves the list, freeing its slot; its mark stays for the accounts still to settle.
+    state.put(key, replace(underlying, instruments=tuple(live)))
     return len(underlying.instruments)
 
 

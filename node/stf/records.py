@@ -193,8 +193,9 @@ class Underlying:
 
     ``index_price_e6``: collateral units per one unit of underlying; 0 before the first update.
     ``oracle_time``: block time (s) of the latest update. ``surface``: vol points by expiry.
-    ``instruments``: ids of listed series on this underlying (at most MAX_INSTRUMENTS_PER_UNDERLYING),
-    repriced on every oracle update.
+    ``instruments``: ids of the series on this underlying still to be marked (at most
+    MAX_INSTRUMENTS_PER_UNDERLYING), repriced on every oracle update; a series leaves the
+    list once it is marked at its final settlement price.
     """
 
     name: bytes

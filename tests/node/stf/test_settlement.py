@@ -300,3 +300,15 @@ def test_two_hundred_holders_settle_in_two_hundred_small_transactions() -> None:
     assert all(chain.position(key, call) == 0 for key in holders + [mm])
     globals_ = chain.state.get(keys.GLOBALS)
     assert globals_.settlement_paid_in_e6 == globals_.settlement_paid_out_e6 == 200 * INTRINSIC_E6
+
+
+def test_a_settled_series_frees_its_listing_slot_and_keeps_its_mark() -> None:
+    chain = Chain()
+    (call,) = chain.market(3000)
+    assert chain.state.get(keys.underlying(1)).instruments == (call,)
+    fix_price(chain)
+    assert chain.state.get(keys.underlying(1)).instruments == ()
+    mark = chain.state.get(keys.mark(call))
+    assert mark.vol_e6 == 0 and set(mark.scenario_pnl_e6) == {0}
+    chain.run(chain.oracle(1, 5000, 0.65))  # later updates no longer touch it
+    assert chain.state.get(keys.mark(call)) == mark
