@@ -173,3 +173,12 @@ def test_buying_back_a_short_leaves_no_requirement(strike, is_call, tenths):
     summary = margin.summarise(chain.state, account)
     assert (summary.maintenance_e6, summary.initial_e6, summary.underlyings) == (0, 0, ())
     assert margin.summarise(chain.state, chain.account(maker)).maintenance_e6 == 0
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(-(2**200), 2**200), st.integers(1, 2**80))
+def test_inlined_ceiling_matches_the_fixed_point_helper(numerator, denominator) -> None:
+    from node.stf.fixedpoint import sdiv_ceil
+    from node.stf.margin import _ceil_div
+
+    assert _ceil_div(numerator, denominator) == sdiv_ceil(numerator, denominator)
