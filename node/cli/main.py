@@ -10,9 +10,9 @@ import argparse
 import sys
 from typing import Sequence
 
-from node.cli import margin, quote
+from node.cli import margin, node, quote
 
-SUBCOMMANDS = (quote, margin)
+SUBCOMMANDS = (quote, margin, node)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,162 @@
+"""gRPC benchmark: signed orders through the whole node over loopback.
+
+The node (dev chain, in-memory state) runs in a subprocess (``python -m bench.bench_grpc
+--serve``) so client and server do not share a GIL; the clients are ``grpc.aio`` streams in
+this process sending pre-signed orders on ``Trading.SubmitStream``. Every order goes through
+the door (decode, signature recovery, nonce pre-check), a block (the STF, the state root),
+and is acknowledged after its block is committed.
+
+Figures:
+
+- ``grpc.orders_per_s``: ``CLIENTS`` concurrent streams, each sending its orders as fast as
+  flow control allows; orders acknowledged per second of wall time (first send to last ack).
+  Half the streams post resting bids/asks, half cross them with IOC orders, over 20 ETH
+  series, so blocks carry fills as well as resting orders.
+- ``grpc.ack_ms_p50`` / ``grpc.ack_ms_p99``: one stream paced at ``PACED_RATE`` orders/s;
+  time from handing the request to gRPC to receiving its ack (the soft confirmation).
+
+On this machine the client and the server share 2 cores with other work: read the
+figures as a floor.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import statistics
+import subprocess
+import sys
+import time
+from typing import Final
+
+from bench.common import emit
+
+CLIENTS: Final = 4
+ORDERS_PER_CLIENT: Final = 3_000
+PACED_RATE: Final = 1_000
+PACED_SECONDS: Final = 3
+T0: Final = 1_796_112_000
+E6: Final = 10**6
+INSTRUMENTS: Final = tuple(range(1, 21))  # the 20 ETH series of the first two expiries
+START_TIMEOUT_S: Final = 60
+
+
+def _serve() -> None:
+    """Subprocess entry: a dev node with no rate limit; prints ``PORT <n>`` then runs until stdin closes."""
+    from node.rpc.server import serve
+    from node.sequencer.dev import bootstrap, dev_chain
+    from node.sequencer.sequencer import Sequencer
+
+    async def main() -> None:
+        chain = dev_chain(T0)
+        sequencer = Sequencer.from_genesis(chain.genesis, clock=lambda: T0 + 60)
+        await sequencer.start()
+        await bootstrap(sequencer, chain)
+        server = await serve(sequencer, "127.0.0.1:0", rate_per_s=1e9, burst=1e9)
+        print(f"PORT {server.port}", flush=True)
+        await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)  # parent closed stdin
+        await server.stop(1.0)
+        await sequencer.stop(drain=False)
+
+    asyncio.run(main())
+
+
+def _orders(name: str, first_nonce: int, count: int, role: int) -> list[bytes]:
+    """``role`` 0: resting bids; 1: resting asks; 2: IOC sells crossing bids; 3: IOC buys crossing asks."""
+    from node.sequencer.dev import DEV_CHAIN_ID, dev_key
+    from node.stf.txtypes import PlaceOrder
+    from node.wallet import sign_tx
+
+    key = dev_key(name)
+    out = []
+    for i in range(count):
+        instrument = INSTRUMENTS[i % len(INSTRUMENTS)]
+        side = role & 1 if role < 2 else (1 if role == 2 else 0)
+        price = (50 + (i % 7)) * E6 if side == 0 else (50 + (i % 7)) * E6
+        tif = 0 if role < 2 else 1
+        body = PlaceOrder(first_nonce + i, instrument, side, price, 100_000, tif, False, 0, 0)
+        out.append(sign_tx(key, body, DEV_CHAIN_ID))
+    return out
+
+
+async def _stream(stub, raws: list[bytes], pace_per_s: float = 0.0) -> tuple[int, int, list[float]]:
+    """Send ``raws`` on one stream; returns (acks, accepted, latencies in ms)."""
+    from node.rpc.generated.optrollup.v1 import trading_pb2
+
+    sent_at: dict[int, float] = {}
+
+    async def requests():
+        start = time.perf_counter()
+        for i, raw in enumerate(raws):
+            if pace_per_s:
+                delay = start + i / pace_per_s - time.perf_counter()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+            sent_at[i] = time.perf_counter()
+            yield trading_pb2.SubmitRequest(raw_tx=raw, sequence=i)
+
+    acks = accepted = 0
+    latencies = []
+    async for ack in stub.SubmitStream(requests(), timeout=120):
+        latencies.append((time.perf_counter() - sent_at[ack.sequence]) * 1000)
+        acks += 1
+        accepted += ack.accepted
+    return acks, accepted, latencies
+
+
+async def _measure(port: int, batches: list[list[bytes]], paced: list[bytes]) -> None:
+    import grpc
+
+    from node.rpc.generated.optrollup.v1 import trading_pb2_grpc
+
+    channels = [grpc.aio.insecure_channel(f"127.0.0.1:{port}", options=[("grpc.use_local_subchannel_pool", 1)])
+                for _ in batches]
+    try:
+        stubs = [trading_pb2_grpc.TradingStub(c) for c in channels]
+        start = time.perf_counter()
+        results = await asyncio.gather(*(_stream(s, b) for s, b in zip(stubs, batches)))
+        elapsed = time.perf_counter() - start
+        acks = sum(r[0] for r in results)
+        accepted = sum(r[1] for r in results)
+        emit("grpc", "grpc.orders_per_s", acks / elapsed, "orders/s", clients=CLIENTS, orders=acks,
+             accepted=accepted, target=5_000)
+        acks, accepted, latencies = await _stream(stubs[0], paced, pace_per_s=PACED_RATE)
+        latencies.sort()
+        p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
+        emit("grpc", "grpc.ack_ms_p50", statistics.median(latencies), "ms", rate=PACED_RATE, orders=acks)
+        emit("grpc", "grpc.ack_ms_p99", p99, "ms", rate=PACED_RATE, orders=acks, target=20)
+    finally:
+        for channel in channels:
+            await channel.close()
+
+
+def run() -> None:
+    names = ("alice", "bob", "carol", "maker")
+    batches = [_orders(names[i % 4], 0, ORDERS_PER_CLIENT, i % 4) for i in range(CLIENTS)]
+    paced = _orders("alice", 10_000_000, PACED_RATE * PACED_SECONDS, 0)
+    env = dict(os.environ)
+    server = subprocess.Popen([sys.executable, "-m", "bench.bench_grpc", "--serve"], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True, env=env)
+    try:
+        deadline = time.monotonic() + START_TIMEOUT_S
+        line = ""
+        while not line.startswith("PORT ") and time.monotonic() < deadline:
+            line = server.stdout.readline()
+            if not line and server.poll() is not None:
+                raise RuntimeError("bench_grpc: the server exited")
+        port = int(line.split()[1])
+        asyncio.run(_measure(port, batches, paced))
+    finally:
+        server.stdin.close()
+        try:
+            server.wait(10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait(5)
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] == ["--serve"]:
+        _serve()
+    else:
+        run()

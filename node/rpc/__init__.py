@@ -1,0 +1,1 @@
+"""The node's gRPC API: protos (``protos/``), generated code (``generated/``), servicers (``server.py``)."""

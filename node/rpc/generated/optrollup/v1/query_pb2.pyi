@@ -1,0 +1,202 @@
+from node.rpc.generated.optrollup.v1 import types_pb2 as _types_pb2
+from google.protobuf.internal import containers as _containers
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class AccountRequest(_message.Message):
+    __slots__ = ("address",)
+    ADDRESS_FIELD_NUMBER: _ClassVar[int]
+    address: bytes
+    def __init__(self, address: _Optional[bytes] = ...) -> None: ...
+
+class MarginSummary(_message.Message):
+    __slots__ = ("cash_e6", "value_e6", "equity_e6", "maintenance_e6", "initial_e6", "available_e6", "complete")
+    CASH_E6_FIELD_NUMBER: _ClassVar[int]
+    VALUE_E6_FIELD_NUMBER: _ClassVar[int]
+    EQUITY_E6_FIELD_NUMBER: _ClassVar[int]
+    MAINTENANCE_E6_FIELD_NUMBER: _ClassVar[int]
+    INITIAL_E6_FIELD_NUMBER: _ClassVar[int]
+    AVAILABLE_E6_FIELD_NUMBER: _ClassVar[int]
+    COMPLETE_FIELD_NUMBER: _ClassVar[int]
+    cash_e6: int
+    value_e6: int
+    equity_e6: int
+    maintenance_e6: int
+    initial_e6: int
+    available_e6: int
+    complete: bool
+    def __init__(self, cash_e6: _Optional[int] = ..., value_e6: _Optional[int] = ..., equity_e6: _Optional[int] = ..., maintenance_e6: _Optional[int] = ..., initial_e6: _Optional[int] = ..., available_e6: _Optional[int] = ..., complete: _Optional[bool] = ...) -> None: ...
+
+class AccountResponse(_message.Message):
+    __slots__ = ("address", "balance_e6", "margin", "nonce_floor", "open_orders", "positions", "block_number")
+    ADDRESS_FIELD_NUMBER: _ClassVar[int]
+    BALANCE_E6_FIELD_NUMBER: _ClassVar[int]
+    MARGIN_FIELD_NUMBER: _ClassVar[int]
+    NONCE_FLOOR_FIELD_NUMBER: _ClassVar[int]
+    OPEN_ORDERS_FIELD_NUMBER: _ClassVar[int]
+    POSITIONS_FIELD_NUMBER: _ClassVar[int]
+    BLOCK_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    address: bytes
+    balance_e6: int
+    margin: MarginSummary
+    nonce_floor: int
+    open_orders: int
+    positions: int
+    block_number: int
+    def __init__(self, address: _Optional[bytes] = ..., balance_e6: _Optional[int] = ..., margin: _Optional[_Union[MarginSummary, _Mapping]] = ..., nonce_floor: _Optional[int] = ..., open_orders: _Optional[int] = ..., positions: _Optional[int] = ..., block_number: _Optional[int] = ...) -> None: ...
+
+class Position(_message.Message):
+    __slots__ = ("instrument_id", "name", "size_e6", "mark_e6", "value_e6")
+    INSTRUMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    SIZE_E6_FIELD_NUMBER: _ClassVar[int]
+    MARK_E6_FIELD_NUMBER: _ClassVar[int]
+    VALUE_E6_FIELD_NUMBER: _ClassVar[int]
+    instrument_id: int
+    name: str
+    size_e6: int
+    mark_e6: int
+    value_e6: int
+    def __init__(self, instrument_id: _Optional[int] = ..., name: _Optional[str] = ..., size_e6: _Optional[int] = ..., mark_e6: _Optional[int] = ..., value_e6: _Optional[int] = ...) -> None: ...
+
+class PositionsResponse(_message.Message):
+    __slots__ = ("positions", "block_number")
+    POSITIONS_FIELD_NUMBER: _ClassVar[int]
+    BLOCK_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    positions: _containers.RepeatedCompositeFieldContainer[Position]
+    block_number: int
+    def __init__(self, positions: _Optional[_Iterable[_Union[Position, _Mapping]]] = ..., block_number: _Optional[int] = ...) -> None: ...
+
+class OpenOrder(_message.Message):
+    __slots__ = ("order_id", "instrument_id", "name", "side", "price_e6", "remaining_e6", "reduce_only", "client_order_id", "expiry")
+    ORDER_ID_FIELD_NUMBER: _ClassVar[int]
+    INSTRUMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    SIDE_FIELD_NUMBER: _ClassVar[int]
+    PRICE_E6_FIELD_NUMBER: _ClassVar[int]
+    REMAINING_E6_FIELD_NUMBER: _ClassVar[int]
+    REDUCE_ONLY_FIELD_NUMBER: _ClassVar[int]
+    CLIENT_ORDER_ID_FIELD_NUMBER: _ClassVar[int]
+    EXPIRY_FIELD_NUMBER: _ClassVar[int]
+    order_id: int
+    instrument_id: int
+    name: str
+    side: int
+    price_e6: int
+    remaining_e6: int
+    reduce_only: bool
+    client_order_id: int
+    expiry: int
+    def __init__(self, order_id: _Optional[int] = ..., instrument_id: _Optional[int] = ..., name: _Optional[str] = ..., side: _Optional[int] = ..., price_e6: _Optional[int] = ..., remaining_e6: _Optional[int] = ..., reduce_only: _Optional[bool] = ..., client_order_id: _Optional[int] = ..., expiry: _Optional[int] = ...) -> None: ...
+
+class OpenOrdersResponse(_message.Message):
+    __slots__ = ("orders", "block_number")
+    ORDERS_FIELD_NUMBER: _ClassVar[int]
+    BLOCK_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    orders: _containers.RepeatedCompositeFieldContainer[OpenOrder]
+    block_number: int
+    def __init__(self, orders: _Optional[_Iterable[_Union[OpenOrder, _Mapping]]] = ..., block_number: _Optional[int] = ...) -> None: ...
+
+class ReceiptRequest(_message.Message):
+    __slots__ = ("tx_hash",)
+    TX_HASH_FIELD_NUMBER: _ClassVar[int]
+    tx_hash: bytes
+    def __init__(self, tx_hash: _Optional[bytes] = ...) -> None: ...
+
+class ListInstrumentsRequest(_message.Message):
+    __slots__ = ("underlying_id",)
+    UNDERLYING_ID_FIELD_NUMBER: _ClassVar[int]
+    underlying_id: int
+    def __init__(self, underlying_id: _Optional[int] = ...) -> None: ...
+
+class Instrument(_message.Message):
+    __slots__ = ("instrument_id", "name", "underlying", "underlying_id", "expiry", "strike_e6", "is_call", "tick_size_e6", "min_size_e6", "mark_e6", "best_bid_e6", "best_ask_e6")
+    INSTRUMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    UNDERLYING_FIELD_NUMBER: _ClassVar[int]
+    UNDERLYING_ID_FIELD_NUMBER: _ClassVar[int]
+    EXPIRY_FIELD_NUMBER: _ClassVar[int]
+    STRIKE_E6_FIELD_NUMBER: _ClassVar[int]
+    IS_CALL_FIELD_NUMBER: _ClassVar[int]
+    TICK_SIZE_E6_FIELD_NUMBER: _ClassVar[int]
+    MIN_SIZE_E6_FIELD_NUMBER: _ClassVar[int]
+    MARK_E6_FIELD_NUMBER: _ClassVar[int]
+    BEST_BID_E6_FIELD_NUMBER: _ClassVar[int]
+    BEST_ASK_E6_FIELD_NUMBER: _ClassVar[int]
+    instrument_id: int
+    name: str
+    underlying: str
+    underlying_id: int
+    expiry: int
+    strike_e6: int
+    is_call: bool
+    tick_size_e6: int
+    min_size_e6: int
+    mark_e6: int
+    best_bid_e6: int
+    best_ask_e6: int
+    def __init__(self, instrument_id: _Optional[int] = ..., name: _Optional[str] = ..., underlying: _Optional[str] = ..., underlying_id: _Optional[int] = ..., expiry: _Optional[int] = ..., strike_e6: _Optional[int] = ..., is_call: _Optional[bool] = ..., tick_size_e6: _Optional[int] = ..., min_size_e6: _Optional[int] = ..., mark_e6: _Optional[int] = ..., best_bid_e6: _Optional[int] = ..., best_ask_e6: _Optional[int] = ...) -> None: ...
+
+class ListInstrumentsResponse(_message.Message):
+    __slots__ = ("instruments", "block_number")
+    INSTRUMENTS_FIELD_NUMBER: _ClassVar[int]
+    BLOCK_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    instruments: _containers.RepeatedCompositeFieldContainer[Instrument]
+    block_number: int
+    def __init__(self, instruments: _Optional[_Iterable[_Union[Instrument, _Mapping]]] = ..., block_number: _Optional[int] = ...) -> None: ...
+
+class OrderBookRequest(_message.Message):
+    __slots__ = ("instrument_id", "depth")
+    INSTRUMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    DEPTH_FIELD_NUMBER: _ClassVar[int]
+    instrument_id: int
+    depth: int
+    def __init__(self, instrument_id: _Optional[int] = ..., depth: _Optional[int] = ...) -> None: ...
+
+class BookLevel(_message.Message):
+    __slots__ = ("price_e6", "size_e6", "order_count")
+    PRICE_E6_FIELD_NUMBER: _ClassVar[int]
+    SIZE_E6_FIELD_NUMBER: _ClassVar[int]
+    ORDER_COUNT_FIELD_NUMBER: _ClassVar[int]
+    price_e6: int
+    size_e6: int
+    order_count: int
+    def __init__(self, price_e6: _Optional[int] = ..., size_e6: _Optional[int] = ..., order_count: _Optional[int] = ...) -> None: ...
+
+class OrderBook(_message.Message):
+    __slots__ = ("instrument_id", "bids", "asks", "block_number")
+    INSTRUMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    BIDS_FIELD_NUMBER: _ClassVar[int]
+    ASKS_FIELD_NUMBER: _ClassVar[int]
+    BLOCK_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    instrument_id: int
+    bids: _containers.RepeatedCompositeFieldContainer[BookLevel]
+    asks: _containers.RepeatedCompositeFieldContainer[BookLevel]
+    block_number: int
+    def __init__(self, instrument_id: _Optional[int] = ..., bids: _Optional[_Iterable[_Union[BookLevel, _Mapping]]] = ..., asks: _Optional[_Iterable[_Union[BookLevel, _Mapping]]] = ..., block_number: _Optional[int] = ...) -> None: ...
+
+class BlockRequest(_message.Message):
+    __slots__ = ("number",)
+    NUMBER_FIELD_NUMBER: _ClassVar[int]
+    number: int
+    def __init__(self, number: _Optional[int] = ...) -> None: ...
+
+class Block(_message.Message):
+    __slots__ = ("number", "timestamp", "state_root", "receipts_hash", "tx_hashes", "tx_count")
+    NUMBER_FIELD_NUMBER: _ClassVar[int]
+    TIMESTAMP_FIELD_NUMBER: _ClassVar[int]
+    STATE_ROOT_FIELD_NUMBER: _ClassVar[int]
+    RECEIPTS_HASH_FIELD_NUMBER: _ClassVar[int]
+    TX_HASHES_FIELD_NUMBER: _ClassVar[int]
+    TX_COUNT_FIELD_NUMBER: _ClassVar[int]
+    number: int
+    timestamp: int
+    state_root: bytes
+    receipts_hash: bytes
+    tx_hashes: _containers.RepeatedScalarFieldContainer[bytes]
+    tx_count: int
+    def __init__(self, number: _Optional[int] = ..., timestamp: _Optional[int] = ..., state_root: _Optional[bytes] = ..., receipts_hash: _Optional[bytes] = ..., tx_hashes: _Optional[_Iterable[bytes]] = ..., tx_count: _Optional[int] = ...) -> None: ...

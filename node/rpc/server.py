@@ -1,0 +1,431 @@
+"""The node's gRPC server: thin async servicers over the ``Sequencer`` and the head state.
+
+``serve(sequencer, address)`` starts a ``grpc.aio`` server with the ``Trading`` and
+``Query`` services (``protos/optrollup/v1``), the standard health service
+(``grpc.health.v1.Health``: SERVING once started) and server reflection.
+``NodeServer.stop(grace)`` is graceful: health goes NOT_SERVING, new calls are refused,
+calls in flight get ``grace`` seconds.
+
+Limits: a request is at most ``max_message_bytes`` (4 KiB; gRPC itself answers
+RESOURCE_EXHAUSTED above it); transactions are rate-limited per client by a token bucket
+(``rate_per_s`` refill, ``burst`` capacity) keyed by the peer (``ipv4:host:port``, i.e.
+per connection; behind a proxy, key by an authenticated identity instead). Over the
+limit: RESOURCE_EXHAUSTED (an error ack on a stream).
+
+Errors on ``SubmitTransaction`` (see ``trading.proto``): INVALID_ARGUMENT for bytes that are
+not a valid signed client transaction, FAILED_PRECONDITION for a valid one the state
+refuses (a replay at the door, or a failure receipt), RESOURCE_EXHAUSTED for limits; the
+trailing metadata carries ``failure-code`` (the ``FailureCode`` number) and ``failure-name``,
+plus ``tx-hash-bin``, ``block-number`` and ``receipt-bin`` (a serialized ``Receipt``) when
+the transaction was included.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass
+from typing import AsyncIterator, Final
+
+import grpc
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+
+from node.rpc.generated.optrollup.v1 import (
+    query_pb2,
+    query_pb2_grpc,
+    trading_pb2,
+    trading_pb2_grpc,
+    types_pb2,
+)
+from node.sequencer.mempool import MempoolFull, Rejected
+from node.sequencer.sequencer import Sequencer, SequencerHalted, tx_hash_of
+from node.stf import keys, margin
+from node.stf.errors import FailureCode
+from node.stf.instruments import series_name
+from node.stf.receipts import Receipt
+from node.stf.records import Account, Globals, Instrument, Level, Order
+from node.stf.state import State
+
+DEFAULT_ADDRESS: Final = "127.0.0.1:50051"
+MAX_MESSAGE_BYTES: Final = 4 * 1024
+DEFAULT_RATE_PER_S: Final = 5_000.0
+DEFAULT_BURST: Final = 10_000.0
+MAX_IN_FLIGHT_PER_STREAM: Final = 2_048
+DEFAULT_BOOK_DEPTH: Final = 20
+MAX_BOOK_DEPTH: Final = 500
+E6: Final = 10**6
+SERVICE_NAMES: Final = (
+    trading_pb2.DESCRIPTOR.services_by_name["Trading"].full_name,
+    query_pb2.DESCRIPTOR.services_by_name["Query"].full_name,
+)
+
+
+# ---------------------------------------------------------------------------------------
+# Rate limit
+
+
+class RateLimiter:
+    """Token buckets keyed by peer: ``rate_per_s`` tokens per second, at most ``burst``."""
+
+    MAX_PEERS: Final = 10_000
+
+    def __init__(self, rate_per_s: float, burst: float, clock=time.monotonic) -> None:
+        self.rate = rate_per_s
+        self.burst = burst
+        self.clock = clock
+        self._buckets: dict[str, list[float]] = {}
+
+    def allow(self, peer: str, cost: float = 1.0) -> bool:
+        now = self.clock()
+        bucket = self._buckets.get(peer)
+        if bucket is None:
+            if len(self._buckets) >= self.MAX_PEERS:
+                self._prune(now)
+            bucket = self._buckets[peer] = [self.burst, now]
+        tokens = min(self.burst, bucket[0] + (now - bucket[1]) * self.rate)
+        bucket[1] = now
+        if tokens < cost:
+            bucket[0] = tokens
+            return False
+        bucket[0] = tokens - cost
+        return True
+
+    def _prune(self, now: float) -> None:
+        """Forget peers whose bucket has refilled (they lose nothing)."""
+        full = [p for p, (t, last) in self._buckets.items() if t + (now - last) * self.rate >= self.burst]
+        for peer in full:
+            del self._buckets[peer]
+
+
+# ---------------------------------------------------------------------------------------
+# Conversions
+
+
+def receipt_pb(receipt: Receipt, block_number: int) -> types_pb2.Receipt:
+    return types_pb2.Receipt(
+        tx_hash=receipt.tx_hash,
+        code=int(receipt.code),
+        failure_name=receipt.code.name,
+        detail=receipt.detail,
+        order_id=receipt.order_id,
+        filled_e6=receipt.filled_e6,
+        rested_e6=receipt.rested_e6,
+        remainder_code=int(receipt.remainder_code),
+        remainder_name=receipt.remainder_code.name,
+        fills=[
+            types_pb2.Fill(
+                maker_order_id=f.maker_order_id, maker=f.maker, taker=f.taker, instrument_id=f.instrument_id,
+                taker_side=f.taker_side, price_e6=f.price_e6, size_e6=f.size_e6,
+                maker_fee_e6=f.maker_fee_e6, taker_fee_e6=f.taker_fee_e6,
+            )
+            for f in receipt.fills
+        ],
+        cancelled=[types_pb2.Cancelled(order_id=o, code=int(c), failure_name=c.name) for o, c in receipt.cancelled],
+        block_number=block_number,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """A submission that did not succeed: the gRPC status and the STF's failure code."""
+
+    status: grpc.StatusCode
+    code: FailureCode | None
+    message: str
+    tx_hash: bytes = b""
+    block_number: int = 0
+    receipt: Receipt | None = None
+
+    def error_pb(self) -> types_pb2.Error:
+        return types_pb2.Error(
+            status_code=self.status.value[0],
+            failure_code=0 if self.code is None else int(self.code),
+            failure_name="" if self.code is None else self.code.name,
+            message=self.message,
+        )
+
+    def metadata(self) -> tuple[tuple[str, str | bytes], ...]:
+        items: list[tuple[str, str | bytes]] = []
+        if self.code is not None:
+            items += [("failure-code", str(int(self.code))), ("failure-name", self.code.name)]
+        if self.tx_hash:
+            items.append(("tx-hash-bin", self.tx_hash))
+        if self.receipt is not None:
+            items.append(("block-number", str(self.block_number)))
+            items.append(("receipt-bin", receipt_pb(self.receipt, self.block_number).SerializeToString()))
+        return tuple(items)
+
+
+def _refusal_of(exc: Exception, raw: bytes) -> Refusal:
+    if isinstance(exc, Rejected):
+        status = grpc.StatusCode.INVALID_ARGUMENT if exc.invalid else grpc.StatusCode.FAILED_PRECONDITION
+        return Refusal(status, exc.code, exc.message, exc.tx_hash or tx_hash_of(raw))
+    if isinstance(exc, MempoolFull):
+        return Refusal(grpc.StatusCode.RESOURCE_EXHAUSTED, None, str(exc), tx_hash_of(raw))
+    if isinstance(exc, SequencerHalted):
+        return Refusal(grpc.StatusCode.UNAVAILABLE, None, str(exc), tx_hash_of(raw))
+    raise exc
+
+
+# ---------------------------------------------------------------------------------------
+# Trading
+
+
+class TradingServicer(trading_pb2_grpc.TradingServicer):
+    """Submissions: door checks and queueing in the sequencer; answers after the block commits."""
+
+    def __init__(self, sequencer: Sequencer, limiter: RateLimiter) -> None:
+        self.sequencer = sequencer
+        self.limiter = limiter
+
+    def _enqueue(self, raw: bytes, peer: str) -> tuple[bytes, asyncio.Future] | Refusal:
+        """Rate limit, door checks, queueing: the tx hash and the block future, or a refusal."""
+        if not self.limiter.allow(peer):
+            return Refusal(grpc.StatusCode.RESOURCE_EXHAUSTED, None, "rate limit: too many transactions",
+                           tx_hash_of(raw))
+        try:
+            tx, future = self.sequencer.enqueue(raw)
+        except (Rejected, MempoolFull, SequencerHalted) as exc:
+            return _refusal_of(exc, raw)
+        return tx.tx_hash, future
+
+    @staticmethod
+    async def _outcome(tx_hash: bytes, future: asyncio.Future) -> tuple[int, Receipt] | Refusal:
+        try:
+            number, receipt = await future
+        except SequencerHalted as exc:
+            return Refusal(grpc.StatusCode.UNAVAILABLE, None, str(exc), tx_hash)
+        if not receipt.ok:
+            return Refusal(grpc.StatusCode.FAILED_PRECONDITION, receipt.code, receipt.detail or receipt.code.name,
+                           tx_hash, number, receipt)
+        return number, receipt
+
+    async def SubmitTransaction(self, request, context):
+        admitted = self._enqueue(request.raw_tx, context.peer())
+        outcome = admitted if isinstance(admitted, Refusal) else await self._outcome(*admitted)
+        if isinstance(outcome, Refusal):
+            await context.abort(outcome.status, outcome.message, outcome.metadata())
+        number, receipt = outcome
+        return trading_pb2.SubmitResponse(tx_hash=receipt.tx_hash, block_number=number,
+                                          receipt=receipt_pb(receipt, number))
+
+    async def SubmitStream(self, request_iterator, context) -> AsyncIterator[trading_pb2.SubmitAck]:
+        """One ack per request, in request order; refusals are error acks, never stream errors."""
+        peer = context.peer()
+        pending: asyncio.Queue = asyncio.Queue(maxsize=MAX_IN_FLIGHT_PER_STREAM)
+
+        async def read() -> None:
+            try:
+                async for request in request_iterator:
+                    await pending.put((request.sequence, self._enqueue(request.raw_tx, peer)))
+            finally:
+                await pending.put(None)
+
+        reader = asyncio.get_running_loop().create_task(read())
+        try:
+            while True:
+                item = await pending.get()
+                if item is None:
+                    break
+                sequence, admitted = item
+                outcome = admitted if isinstance(admitted, Refusal) else await self._outcome(*admitted)
+                if isinstance(outcome, Refusal):
+                    yield trading_pb2.SubmitAck(
+                        sequence=sequence, tx_hash=outcome.tx_hash, accepted=False,
+                        block_number=outcome.block_number, error=outcome.error_pb(),
+                        receipt=None if outcome.receipt is None else receipt_pb(outcome.receipt, outcome.block_number),
+                    )
+                else:
+                    number, receipt = outcome
+                    yield trading_pb2.SubmitAck(sequence=sequence, tx_hash=receipt.tx_hash, accepted=True,
+                                                block_number=number, receipt=receipt_pb(receipt, number))
+            await reader  # surfaces a broken request stream
+        finally:
+            if not reader.done():
+                reader.cancel()
+
+
+# ---------------------------------------------------------------------------------------
+# Query
+
+
+class QueryServicer(query_pb2_grpc.QueryServicer):
+    """Reads of the last committed block. Each call reads through a fresh ``State`` over the
+    sequencer's backend, so queries never touch the sequencer's caches or journal."""
+
+    def __init__(self, sequencer: Sequencer) -> None:
+        self.sequencer = sequencer
+
+    def _view(self) -> State:
+        return State(self.sequencer.state.backend)
+
+    @staticmethod
+    async def _address(request, context) -> bytes:
+        if len(request.address) != 20:
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "an address is 20 bytes")
+        return request.address
+
+    @staticmethod
+    def _account(view: State, address: bytes) -> Account:
+        return view.get(keys.account(address)) or Account()
+
+    @staticmethod
+    def _name(view: State, inst: Instrument) -> str:
+        underlying = view.get(keys.underlying(inst.underlying_id))
+        return series_name(underlying.name.decode(), inst.expiry, inst.strike_e6, inst.is_call)
+
+    async def GetAccount(self, request, context):
+        address = await self._address(request, context)
+        view = self._view()
+        account = self._account(view, address)
+        summary = margin.summarise(view, account)
+        return query_pb2.AccountResponse(
+            address=address, balance_e6=account.balance_e6,
+            margin=query_pb2.MarginSummary(
+                cash_e6=summary.cash_e6, value_e6=summary.value_e6, equity_e6=summary.equity_e6,
+                maintenance_e6=summary.maintenance_e6, initial_e6=summary.initial_e6,
+                available_e6=summary.initial_excess_e6, complete=summary.complete,
+            ),
+            nonce_floor=account.nonce_floor, open_orders=len(account.open_orders),
+            positions=len(account.positions), block_number=self.sequencer.head_number,
+        )
+
+    async def GetPositions(self, request, context):
+        address = await self._address(request, context)
+        view = self._view()
+        out = []
+        for instrument_id, size_e6 in self._account(view, address).positions:
+            inst: Instrument = view.get(keys.instrument(instrument_id))
+            mark = view.get(keys.mark(instrument_id))
+            mark_e6 = 0 if mark is None else mark.mark_e6
+            out.append(query_pb2.Position(instrument_id=instrument_id, name=self._name(view, inst), size_e6=size_e6,
+                                          mark_e6=mark_e6, value_e6=size_e6 * mark_e6 // E6))
+        return query_pb2.PositionsResponse(positions=out, block_number=self.sequencer.head_number)
+
+    async def GetOpenOrders(self, request, context):
+        address = await self._address(request, context)
+        view = self._view()
+        out = []
+        for order_id in self._account(view, address).open_orders:
+            order: Order = view.get(keys.order(order_id))
+            inst: Instrument = view.get(keys.instrument(order.instrument_id))
+            out.append(query_pb2.OpenOrder(
+                order_id=order_id, instrument_id=order.instrument_id, name=self._name(view, inst), side=order.side,
+                price_e6=order.price_e6, remaining_e6=order.remaining_e6, reduce_only=order.reduce_only,
+                client_order_id=order.client_order_id, expiry=order.expiry,
+            ))
+        return query_pb2.OpenOrdersResponse(orders=out, block_number=self.sequencer.head_number)
+
+    async def GetReceipt(self, request, context):
+        found = self.sequencer.get_receipt(request.tx_hash)
+        if found is None:
+            await context.abort(grpc.StatusCode.NOT_FOUND, "no included transaction with this hash")
+        number, receipt = found
+        return receipt_pb(receipt, number)
+
+    async def ListInstruments(self, request, context):
+        view = self._view()
+        globals_: Globals = view.get(keys.GLOBALS)
+        out = []
+        for instrument_id in range(1, globals_.next_instrument_id):
+            inst: Instrument | None = view.get(keys.instrument(instrument_id))
+            if inst is None or (request.underlying_id and inst.underlying_id != request.underlying_id):
+                continue
+            mark = view.get(keys.mark(instrument_id))
+            underlying = view.get(keys.underlying(inst.underlying_id)).name.decode()
+            out.append(query_pb2.Instrument(
+                instrument_id=instrument_id,
+                name=series_name(underlying, inst.expiry, inst.strike_e6, inst.is_call),
+                underlying=underlying, underlying_id=inst.underlying_id, expiry=inst.expiry,
+                strike_e6=inst.strike_e6, is_call=inst.is_call, tick_size_e6=inst.tick_size_e6,
+                min_size_e6=inst.min_size_e6, mark_e6=0 if mark is None else mark.mark_e6,
+                best_bid_e6=inst.best_bid_e6, best_ask_e6=inst.best_ask_e6,
+            ))
+        return query_pb2.ListInstrumentsResponse(instruments=out, block_number=self.sequencer.head_number)
+
+    async def GetOrderBook(self, request, context):
+        view = self._view()
+        inst: Instrument | None = view.get(keys.instrument(request.instrument_id))
+        if inst is None:
+            await context.abort(grpc.StatusCode.NOT_FOUND, f"unknown instrument {request.instrument_id}")
+        depth = min(request.depth or DEFAULT_BOOK_DEPTH, MAX_BOOK_DEPTH)
+        sides = []
+        for side in (0, 1):
+            levels = []
+            price = inst.best(side)
+            while price and len(levels) < depth:
+                level: Level = view.get(keys.level(request.instrument_id, side, price))
+                count, order_id = 0, level.head_order_id
+                while order_id:
+                    count += 1
+                    order_id = view.get(keys.order(order_id)).next_id
+                levels.append(query_pb2.BookLevel(price_e6=price, size_e6=level.total_size_e6, order_count=count))
+                price = level.worse_e6
+            sides.append(levels)
+        return query_pb2.OrderBook(instrument_id=request.instrument_id, bids=sides[0], asks=sides[1],
+                                   block_number=self.sequencer.head_number)
+
+    async def GetBlock(self, request, context):
+        block = self.sequencer.get_block(request.number if request.HasField("number") else None)
+        if block is None:
+            await context.abort(grpc.StatusCode.NOT_FOUND, "no such block")
+        return query_pb2.Block(
+            number=block.number, timestamp=block.timestamp, state_root=block.state_root,
+            receipts_hash=block.receipts_hash, tx_hashes=[r.tx_hash for r in block.receipts],
+            tx_count=len(block.txs),
+        )
+
+
+# ---------------------------------------------------------------------------------------
+# Server
+
+
+class NodeServer:
+    """A running gRPC server: ``port`` is the bound port; ``stop(grace)`` shuts it down."""
+
+    def __init__(self, server: grpc.aio.Server, health_servicer, port: int) -> None:
+        self.server = server
+        self.health = health_servicer
+        self.port = port
+
+    async def stop(self, grace: float | None = 1.0) -> None:
+        await self.health.enter_graceful_shutdown()
+        await self.server.stop(grace)
+
+    async def wait_for_termination(self) -> None:
+        await self.server.wait_for_termination()
+
+
+async def serve(
+    sequencer: Sequencer,
+    address: str = DEFAULT_ADDRESS,
+    *,
+    rate_per_s: float = DEFAULT_RATE_PER_S,
+    burst: float = DEFAULT_BURST,
+    max_message_bytes: int = MAX_MESSAGE_BYTES,
+) -> NodeServer:
+    """Start the services on ``address`` (``host:0`` picks a free port) and return the server.
+
+    The sequencer must be started (``await sequencer.start()``) for submissions to succeed.
+    """
+    server = grpc.aio.server(options=[
+        ("grpc.max_receive_message_length", max_message_bytes),
+        ("grpc.max_send_message_length", 4 * 1024 * 1024),
+    ])
+    trading_pb2_grpc.add_TradingServicer_to_server(
+        TradingServicer(sequencer, RateLimiter(rate_per_s, burst)), server)
+    query_pb2_grpc.add_QueryServicer_to_server(QueryServicer(sequencer), server)
+    health_servicer = health.aio.HealthServicer()
+    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
+    reflection.enable_server_reflection(
+        SERVICE_NAMES + (health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, reflection.SERVICE_NAME),
+        server,
+    )
+    port = server.add_insecure_port(address)
+    if port == 0:
+        raise OSError(f"rpc: cannot listen on {address}")
+    await server.start()
+    for name in ("",) + SERVICE_NAMES:
+        await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
+    return NodeServer(server, health_servicer, port)
