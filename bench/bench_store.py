@@ -1,0 +1,305 @@
+"""Store benchmark: restart time of a node whose LMDB store holds N transactions, and the
+cost of committing one block.
+
+Set-up (bounded by ``BUILD_BUDGET_S`` of wall time): genesis, 50 ETH option series, 1,000
+funded accounts, an oracle update; then blocks of 1,000 signed transactions — resting
+quotes around the marks, orders crossing the spread, cancels by client order id (market
+makers keeping about ``RESTING_PER_ACCOUNT`` quotes each) — each applied with the STF on an
+``LmdbBackend`` and committed to the store (default durability: fsync per block), until
+the budget is spent. N is however many transactions that made; the figures are measured
+on that store, not extrapolated. Signatures are made with a cached coincurve key (the
+same bytes as ``node.wallet.sign_tx``, checked); senders are not re-recovered (the
+sequencer's mempool does that before a block).
+
+Figures:
+
+- ``node.restart_s``: a fresh Python process that imports the node, opens the store,
+  verifies the head (``LmdbBackend(verify="root")``) and reads the head state's
+  ``Globals``/``Config`` — ready to sequence. Extra fields: ``open_verify_s`` (the same
+  open + verify inside a running process), ``first_block_ms`` (the first 1,000-transaction
+  block after the restart, cold trie: its paths load from LMDB) against
+  ``warm_block_ms_p50``, and ``full_verify_s`` (the optional rebuild of the whole trie
+  from the flat state, for comparison).
+- ``store.commit_ms_p50``: ``BlockStore.commit_block`` of one 1,000-transaction block
+  (block, receipts, tx index, state changes, trie nodes, pruning, head; one write
+  transaction, fsync'd), median over the set-up's blocks; p90 and the same median for the
+  opt-in ``nometasync`` / ``nosync`` modes as extra fields.
+
+The store lives in a temporary directory, removed at the end. The OS page cache is warm
+(the store was just written): a restart after a reboot also reads the few pages it needs
+from disk.
+"""
+
+from __future__ import annotations
+
+import gc
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import rlp
+from coincurve import PrivateKey
+
+from bench.common import emit
+from node.stf import keys
+from node.stf.block import BlockEnv, apply_block
+from node.stf.eip712 import signing_digest
+from node.stf.genesis import Genesis, initialise
+from node.stf.hashing import keccak256
+from node.stf.recover import SECP256K1_HALF_N, SECP256K1_N
+from node.stf.state import State
+from node.stf.tx_codec import encode_tx
+from node.stf.txtypes import CancelOrder, Deposit, ListInstrument, OracleUpdate, PlaceOrder, SignedTx, VolPoint
+from node.store import BlockStore, LmdbBackend
+from node.wallet import address_of, sign_tx
+
+BUILD_BUDGET_S = 55.0
+BLOCK_SIZE = 1_000
+N_ACCOUNTS = 1_000
+RESTING_PER_ACCOUNT = 24
+CHAIN_ID = 421_337
+T0 = 1_796_112_000
+EXPIRIES = (1_798_185_600, 1_801_209_600)
+STRIKES = tuple(range(2400, 3700, 100))
+E6 = 10**6
+TICK_E6 = 100_000
+ROOT = Path(__file__).resolve().parents[1]
+
+_RESTART_CHILD = r"""
+import sys, time
+from node.stf import keys
+from node.stf.state import State
+from node.store import BlockStore, LmdbBackend
+store = BlockStore(sys.argv[1])
+backend = LmdbBackend(store)
+state = State(backend)
+assert state.get(keys.GLOBALS).last_block_number == store.head().number
+assert state.get(keys.CONFIG) is not None
+ready = time.time()
+import rlp
+from node.stf.block import BlockEnv, apply_block
+from node.stf.tx_codec import decode_tx
+txs = [decode_tx(raw, int(sys.argv[3])) for raw in rlp.decode(open(sys.argv[2], "rb").read())]
+head = store.head().number
+t = time.perf_counter()
+result = apply_block(state, BlockEnv(head + 1, int(sys.argv[4])), txs)
+backend.commit_block(head + 1, int(sys.argv[4]), [tx.raw for tx in txs], result.receipts)
+first = time.perf_counter() - t
+store.close()
+print(ready, first, backend.trie.loaded)
+"""
+
+
+def _key(i: int) -> bytes:
+    return (i + 1).to_bytes(32, "big")
+
+
+class _Signer:
+    """``node.wallet.sign_tx`` with the coincurve key objects cached (3x faster)."""
+
+    def __init__(self, addresses: list[bytes]) -> None:
+        self.keys: dict[int, PrivateKey] = {}
+        self.addresses = addresses
+
+    def sign(self, account: int, body) -> SignedTx:
+        key = self.keys.get(account)
+        if key is None:
+            key = self.keys[account] = PrivateKey(_key(account))
+        signature = key.sign_recoverable(signing_digest(body, CHAIN_ID), hasher=None)
+        r = int.from_bytes(signature[:32], "big")
+        s = int.from_bytes(signature[32:64], "big")
+        y_parity = signature[64]
+        if s > SECP256K1_HALF_N:
+            s, y_parity = SECP256K1_N - s, y_parity ^ 1
+        raw = encode_tx(body, (y_parity, r, s))
+        return SignedTx(body, raw, keccak256(raw), self.addresses[account])
+
+
+class _Traffic:
+    """Blocks of signed orders and cancels from ``N_ACCOUNTS`` market makers."""
+
+    def __init__(self, marks: dict[int, int]) -> None:
+        self.rng = random.Random(1)
+        self.marks = marks
+        self.instruments = sorted(marks)
+        self.nonces = [0] * N_ACCOUNTS
+        self.resting: list[list[int]] = [[] for _ in range(N_ACCOUNTS)]  # client order ids
+        self.next_client_id = 1
+        self.signer = _Signer([address_of(_key(i)) for i in range(N_ACCOUNTS)])
+
+    def block(self) -> list[SignedTx]:
+        rng, out = self.rng, []
+        for _ in range(BLOCK_SIZE):
+            account = rng.randrange(N_ACCOUNTS)
+            resting = self.resting[account]
+            roll = rng.random()
+            if resting and (len(resting) >= RESTING_PER_ACCOUNT or roll < 0.25):
+                body = CancelOrder(self.nonces[account], 0, resting.pop(rng.randrange(len(resting))))
+            else:
+                inst = rng.choice(self.instruments)
+                mid = self.marks[inst]
+                side = rng.randrange(2)
+                cid = self.next_client_id
+                self.next_client_id += 1
+                if roll < 0.50:  # crossing: one to three ticks through the mark
+                    offset = rng.randint(1, 3) * TICK_E6
+                    price = mid + offset if side == 0 else max(mid - offset, TICK_E6)
+                    tif = 1 if rng.random() < 0.5 else 0
+                else:  # a resting quote away from the mark
+                    offset = rng.randint(1, 20) * TICK_E6
+                    price = max(mid - offset if side == 0 else mid + offset, TICK_E6)
+                    tif = 0
+                if tif == 0:
+                    resting.append(cid)
+                body = PlaceOrder(self.nonces[account], inst, side, price, rng.randint(1, 20) * TICK_E6,
+                                  tif, False, cid, 0)
+            self.nonces[account] += 1
+            out.append(self.signer.sign(account, body))
+        return out
+
+
+def _genesis_and_setup(store: BlockStore) -> tuple[LmdbBackend, State, dict[int, int]]:
+    admin, oracle = _key(10_000), _key(10_001)
+    backend = LmdbBackend(store)
+    state = State(backend)
+    initialise(state, Genesis(CHAIN_ID, address_of(admin), (address_of(oracle),), genesis_time=T0))
+    backend.commit_block(0, T0, [], [])
+    txs: list[bytes] = []
+    nonce = 0
+    for expiry in EXPIRIES:
+        for strike in STRIKES:
+            for is_call in (True, False):
+                txs.append(sign_tx(admin, ListInstrument(nonce, 1, expiry, strike * E6, is_call, TICK_E6, TICK_E6),
+                                   CHAIN_ID))
+                nonce += 1
+    txs = txs[:50]
+    surface = tuple(VolPoint(e, 650_000, -100_000, 200_000) for e in EXPIRIES)
+    txs.append(sign_tx(oracle, OracleUpdate(0, 1, 3000 * E6, surface), CHAIN_ID))
+    for i in range(N_ACCOUNTS):
+        txs.append(encode_tx(Deposit(i, address_of(_key(i)), 1_000_000 * E6), None))
+    result = apply_block(state, BlockEnv(1, T0 + 1), txs)
+    assert all(r.ok for r in result.receipts)
+    backend.commit_block(1, T0 + 1, txs, result.receipts)
+    marks = {i: max(state.get(keys.mark(i)).mark_e6 // TICK_E6 * TICK_E6, 5 * TICK_E6) for i in range(1, 51)}
+    return backend, state, marks
+
+
+def _commit_timed(backend: LmdbBackend, number: int, timestamp: int, txs: list[SignedTx], receipts,
+                  out: list[float]) -> None:
+    store = backend.store
+    original = store.commit_block
+
+    def timed(*args, **kwargs):
+        start = time.perf_counter()
+        try:
+            return original(*args, **kwargs)
+        finally:
+            out.append(time.perf_counter() - start)
+
+    store.commit_block = timed  # type: ignore[method-assign]
+    try:
+        backend.commit_block(number, timestamp, [tx.raw for tx in txs], receipts)
+    finally:
+        del store.commit_block
+
+
+def _extra_mode_commits(path: Path, traffic: _Traffic, mode: str, blocks: int) -> float:
+    store = BlockStore(path, durability=mode)
+    backend = LmdbBackend(store)
+    state = State(backend)
+    times: list[float] = []
+    for _ in range(blocks):
+        number = store.head().number + 1
+        txs = traffic.block()
+        result = apply_block(state, BlockEnv(number, T0 + number), txs)
+        _commit_timed(backend, number, T0 + number, txs, result.receipts, times)
+    store.close()
+    return statistics.median(times) * 1000
+
+
+def run() -> None:
+    tmp = Path(tempfile.mkdtemp(prefix="bench_store_"))
+    try:
+        _run(tmp)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _run(tmp: Path) -> None:
+    path = tmp / "store"
+    started = time.perf_counter()
+    store = BlockStore(path)
+    backend, state, marks = _genesis_and_setup(store)
+    traffic = _Traffic(marks)
+    sample = traffic.block()[:3]  # the cached-key signer makes node.wallet's bytes
+    assert all(tx.raw == sign_tx(_key(traffic.signer.addresses.index(tx.sender)), tx.body, CHAIN_ID) for tx in sample)
+    traffic = _Traffic(marks)
+    gc.collect()
+    gc.freeze()
+    commits: list[float] = []
+    block_times: list[float] = []
+    transactions = succeeded = 0
+    number = 1
+    while time.perf_counter() - started < BUILD_BUDGET_S:
+        txs = traffic.block()
+        number += 1
+        start = time.perf_counter()
+        result = apply_block(state, BlockEnv(number, T0 + number), txs)
+        _commit_timed(backend, number, T0 + number, txs, result.receipts, commits)
+        block_times.append(time.perf_counter() - start)
+        transactions += len(txs)
+        succeeded += sum(1 for r in result.receipts if r.ok)
+    build_s = time.perf_counter() - started
+    gc.unfreeze()
+    stats = store.stats()
+    head = store.head().number
+    total_txs = transactions + 1_051  # plus the set-up block
+    store.close()
+
+    # In-process open + verify (median of 3), and the optional full verification once.
+    opens = []
+    for _ in range(3):
+        start = time.perf_counter()
+        store = BlockStore(path)
+        LmdbBackend(store)
+        opens.append(time.perf_counter() - start)
+        store.close()
+    start = time.perf_counter()
+    store = BlockStore(path)
+    LmdbBackend(store, verify="full")
+    full_verify_s = time.perf_counter() - start
+    store.close()
+
+    # A fresh process: import, open, verify, read the head state; then one cold block.
+    next_block = traffic.block()
+    block_file = tmp / "next_block.rlp"
+    block_file.write_bytes(rlp.encode([tx.raw for tx in next_block]))
+    launched = time.time()
+    out = subprocess.run(
+        [sys.executable, "-c", _RESTART_CHILD, str(path), str(block_file), str(CHAIN_ID), str(T0 + head + 1)],
+        cwd=ROOT, capture_output=True, text=True, check=True,
+    )
+    ready_at, first_s, loaded = out.stdout.split()
+    restart_s = float(ready_at) - launched  # interpreter start to ready to sequence
+
+    emit("store", "node.restart_s", restart_s, "s",
+         transactions=total_txs, blocks=head, state_keys=stats["state"], trie_nodes=stats["trie_nodes"],
+         ok_share=round(succeeded / max(transactions, 1), 3),
+         store_mb=round(stats["used_bytes"] / 2**20, 1), build_s=round(build_s, 1),
+         open_verify_s=round(statistics.median(opens), 4),
+         first_block_ms=round(float(first_s) * 1000, 1), nodes_loaded_by_first_block=int(loaded),
+         warm_block_ms_p50=round(statistics.median(block_times) * 1000, 1),
+         full_verify_s=round(full_verify_s, 2), target_s=5, target_transactions=1_000_000)
+
+    commits_ms = sorted(t * 1000 for t in commits)
+    nometasync = _extra_mode_commits(path, traffic, "nometasync", 8)
+    nosync = _extra_mode_commits(path, traffic, "nosync", 8)
+    emit("store", "store.commit_ms_p50", statistics.median(commits_ms), "ms",
+         p90_ms=round(commits_ms[int(len(commits_ms) * 0.9)], 2), blocks=len(commits_ms), block_size=BLOCK_SIZE,
+         durability="full (fsync per block)", nometasync_p50_ms=round(nometasync, 2),
+         nosync_p50_ms=round(nosync, 2))

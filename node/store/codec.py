@@ -1,0 +1,165 @@
+"""Canonical encodings of what the node stores: block headers, blocks, receipts, the head.
+
+All RLP (``rlp.codec.encode_raw``); integers are RLP scalars (big-endian, no leading zeros).
+
+- **Header**: ``rlp([number, timestamp, parent_hash, state_root, receipts_hash, txs_hash])``;
+  the block hash is ``keccak256`` of it. ``parent_hash`` of block 0 (genesis) is 32 zero
+  bytes; ``receipts_hash`` is ``node.stf.receipts.receipts_hash`` (keccak of the RLP list of
+  the receipts' canonical encodings); ``txs_hash`` is ``keccak256(rlp([raw_tx, ...]))``.
+- **Block** (value of ``blocks[number]``): ``rlp([header_fields, [raw_tx, ...]])`` where
+  ``header_fields`` is the header's list above and each ``raw_tx`` is the transaction's
+  envelope exactly as sequenced (so the block re-derives bit for bit, refused bytes included).
+- **Stored receipt** (value of ``receipts[number || index]``): ``rlp([receipt.encode(),
+  detail_utf8])``: the canonical encoding the receipts hash commits to, plus the receipt's
+  human-readable ``detail`` (not committed, kept for clients).
+- **Head** (``meta["head"]``): ``rlp([number, block_hash, state_root])``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final, Sequence
+
+import rlp
+from rlp.codec import encode_raw
+
+from node.stf.errors import FailureCode
+from node.stf.hashing import keccak256
+from node.stf.receipts import Fill, Receipt
+
+ZERO_HASH: Final = bytes(32)
+
+
+def _u(value: int) -> bytes:
+    return value.to_bytes((value.bit_length() + 7) >> 3, "big")
+
+
+def _int(data: bytes) -> int:
+    if data[:1] == b"\x00":
+        raise ValueError("non-canonical integer (leading zero)")
+    return int.from_bytes(data, "big")
+
+
+def txs_hash(raw_txs: Sequence[bytes]) -> bytes:
+    """keccak256 of the RLP list of a block's raw transactions."""
+    return keccak256(encode_raw(list(raw_txs)))
+
+
+def receipts_hash_of_encodings(encodings: Sequence[bytes]) -> bytes:
+    """``node.stf.receipts.receipts_hash`` from the receipts' canonical encodings."""
+    return keccak256(encode_raw(list(encodings)))
+
+
+@dataclass(frozen=True, slots=True)
+class BlockHeader:
+    number: int
+    timestamp: int
+    parent_hash: bytes
+    state_root: bytes
+    receipts_hash: bytes
+    txs_hash: bytes
+
+    def fields(self) -> list:
+        return [_u(self.number), _u(self.timestamp), self.parent_hash, self.state_root,
+                self.receipts_hash, self.txs_hash]
+
+    def encode(self) -> bytes:
+        return encode_raw(self.fields())
+
+    def hash(self) -> bytes:
+        return keccak256(self.encode())
+
+    @classmethod
+    def from_fields(cls, fields: list) -> BlockHeader:
+        if not isinstance(fields, list) or len(fields) != 6:
+            raise ValueError("block header: expected 6 fields")
+        number, timestamp, parent, root, rhash, thash = fields
+        for item in (parent, root, rhash, thash):
+            if not isinstance(item, bytes) or len(item) != 32:
+                raise ValueError("block header: hashes must be 32 bytes")
+        return cls(_int(number), _int(timestamp), parent, root, rhash, thash)
+
+
+@dataclass(frozen=True, slots=True)
+class StoredBlock:
+    """A block as stored: its header, its raw transactions and its hash."""
+
+    header: BlockHeader
+    txs: tuple[bytes, ...]
+    hash: bytes
+
+    @property
+    def number(self) -> int:
+        return self.header.number
+
+
+def encode_block(header: BlockHeader, raw_txs: Sequence[bytes]) -> bytes:
+    return encode_raw([header.fields(), list(raw_txs)])
+
+
+def decode_block(data: bytes) -> StoredBlock:
+    item = rlp.decode(data)
+    if not isinstance(item, list) or len(item) != 2 or not isinstance(item[1], list):
+        raise ValueError("block: expected [header, txs]")
+    header = BlockHeader.from_fields(item[0])
+    txs = tuple(item[1])
+    if any(not isinstance(tx, bytes) for tx in txs):
+        raise ValueError("block: transactions must be byte strings")
+    return StoredBlock(header, txs, header.hash())
+
+
+@dataclass(frozen=True, slots=True)
+class Head:
+    """The last committed block: its number, hash and state root."""
+
+    number: int
+    block_hash: bytes
+    state_root: bytes
+
+    def encode(self) -> bytes:
+        return encode_raw([_u(self.number), self.block_hash, self.state_root])
+
+    @classmethod
+    def decode(cls, data: bytes) -> Head:
+        item = rlp.decode(data)
+        if not isinstance(item, list) or len(item) != 3:
+            raise ValueError("head: expected [number, hash, root]")
+        return cls(_int(item[0]), item[1], item[2])
+
+
+def encode_stored_receipt(encoding: bytes, detail: str) -> bytes:
+    return encode_raw([encoding, detail.encode("utf-8")])
+
+
+def decode_stored_receipt(data: bytes) -> tuple[bytes, Receipt]:
+    """``(canonical encoding, Receipt)`` of a stored receipt (``detail`` restored)."""
+    item = rlp.decode(data)
+    if not isinstance(item, list) or len(item) != 2:
+        raise ValueError("stored receipt: expected [encoding, detail]")
+    encoding, detail = item
+    return encoding, decode_receipt(encoding, detail.decode("utf-8"))
+
+
+def decode_receipt(encoding: bytes, detail: str = "") -> Receipt:
+    """The ``Receipt`` whose ``encode()`` is ``encoding`` (``detail`` is not part of it)."""
+    item = rlp.decode(encoding)
+    if not isinstance(item, list) or len(item) != 8:
+        raise ValueError("receipt: expected 8 fields")
+    tx_hash, code, order_id, filled, rested, remainder, fills, cancelled = item
+    receipt = Receipt(
+        tx_hash,
+        FailureCode(_int(code)),
+        detail=detail,
+        order_id=_int(order_id),
+        filled_e6=_int(filled),
+        rested_e6=_int(rested),
+        remainder_code=FailureCode(_int(remainder)),
+        fills=tuple(
+            Fill(_int(f[0]), f[1], f[2], _int(f[3]), _int(f[4]), _int(f[5]), _int(f[6]), _int(f[7]), _int(f[8]))
+            for f in fills
+        ),
+        cancelled=tuple((_int(o), FailureCode(_int(c))) for o, c in cancelled),
+    )
+    if receipt.encode() != encoding:
+        raise ValueError("receipt: non-canonical encoding")
+    return receipt

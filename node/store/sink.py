@@ -1,0 +1,48 @@
+"""The sequencer's ``BlockSink`` over the LMDB store: how the node wires the two.
+
+::
+
+    store = BlockStore(data_dir)                 # durability="full" by default
+    backend = LmdbBackend(store)                 # verifies the head; attaches the trie
+    sink = LmdbBlockSink(backend)
+    if store.head() is None:                     # a new chain: genesis is staged, then
+        sequencer = Sequencer.from_genesis(genesis, backend=backend, sink=sink)  # stored as block 0
+    else:                                        # a restart: resume at the head
+        sequencer = Sequencer(State(backend), sink=sink)
+
+``put_block`` stores the block with the state changes the backend staged when the
+sequencer ran it (one LMDB write transaction) and returns once it is committed, so the
+sequencer's soft confirmations follow the commit.
+"""
+
+from __future__ import annotations
+
+from node.sequencer.sequencer import BlockSink, L2Block
+from node.stf.receipts import Receipt
+from node.store.lmdb_backend import LmdbBackend
+from node.store.lmdb_store import BlockRejected
+
+
+class LmdbBlockSink(BlockSink):
+    def __init__(self, backend: LmdbBackend) -> None:
+        self.backend = backend
+        self.store = backend.store
+
+    def put_block(self, block: L2Block) -> None:
+        staged = self.backend.staged
+        if not staged or staged[0].root != block.state_root:
+            raise BlockRejected(f"block {block.number}: its state root is not the staged one")
+        header = self.backend.commit_block(block.number, block.timestamp, block.txs, block.receipts)
+        if header.receipts_hash != block.receipts_hash:  # pragma: no cover - both come from the receipts
+            raise BlockRejected(f"block {block.number}: receipts hash mismatch")
+
+    def get_block(self, number: int) -> L2Block | None:
+        stored = self.store.block(number)
+        if stored is None:
+            return None
+        header = stored.header
+        return L2Block(header.number, header.timestamp, header.state_root, header.receipts_hash,
+                       stored.txs, tuple(self.store.receipts(number)))
+
+    def get_receipt(self, tx_hash: bytes) -> tuple[int, Receipt] | None:
+        return self.store.receipt(tx_hash)
