@@ -17,27 +17,32 @@ from node.rpc.generated.optrollup.v1 import query_pb2, query_pb2_grpc
 START_TIMEOUT_S = 60
 
 
-def test_help_mentions_persistence_to_come(capsys):
+def test_help_mentions_persistence(capsys):
     with pytest.raises(SystemExit):
         build_parser().parse_args(["node", "--help"])
     out = capsys.readouterr().out
     assert "--data-dir" in out and "--listen" in out and "LMDB" in out
 
 
-def test_dev_node_serves_and_stops():
+def _start(*extra: str) -> tuple[subprocess.Popen, list[str]]:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "node.cli.main", "node", "--dev", "--listen", "127.0.0.1:0"],
+        [sys.executable, "-m", "node.cli.main", "node", "--dev", "--listen", "127.0.0.1:0", *extra],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
+    lines, deadline = [], time.monotonic() + START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        if not line:
+            break
+        lines.append(line)
+        if line.startswith("listening on "):
+            break
+    return proc, lines
+
+
+def test_dev_node_serves_and_stops():
+    proc, lines = _start()
     try:
-        lines, deadline = [], time.monotonic() + START_TIMEOUT_S
-        while time.monotonic() < deadline:
-            line = proc.stdout.readline()
-            if not line:
-                break
-            lines.append(line)
-            if line.startswith("listening on "):
-                break
         assert lines and lines[-1].startswith("listening on 127.0.0.1:"), lines
         assert sum("address 0x" in line and "key 0x" in line for line in lines) == 4
         target = lines[-1].split()[-1]
@@ -46,6 +51,49 @@ def test_dev_node_serves_and_stops():
             assert health.status == health_pb2.HealthCheckResponse.SERVING
             listed = query_pb2_grpc.QueryStub(channel).ListInstruments(query_pb2.ListInstrumentsRequest(), timeout=10)
             assert len(listed.instruments) == 60 and all(i.mark_e6 > 0 for i in listed.instruments)
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(20) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(10)
+
+
+def test_dev_node_with_a_data_dir_resumes_where_it_was(tmp_path):
+    from node.rpc.generated.optrollup.v1 import trading_pb2, trading_pb2_grpc
+    from node.sequencer.dev import DEV_CHAIN_ID, dev_key
+    from node.stf.txtypes import PlaceOrder
+    from node.wallet import address_of, sign_tx
+
+    data_dir = str(tmp_path / "chain")
+    alice = dev_key("alice")
+    proc, lines = _start("--data-dir", data_dir)
+    try:
+        assert lines[-1].startswith("listening on "), lines
+        with grpc.insecure_channel(lines[-1].split()[-1]) as channel:
+            query = query_pb2_grpc.QueryStub(channel)
+            inst = query.ListInstruments(query_pb2.ListInstrumentsRequest(), timeout=10).instruments[0]
+            order = PlaceOrder(7, inst.instrument_id, 0, inst.tick_size_e6, inst.min_size_e6, 0, False, 0, 0)
+            raw = sign_tx(alice, order, DEV_CHAIN_ID)
+            sent = trading_pb2_grpc.TradingStub(channel).SubmitTransaction(
+                trading_pb2.SubmitRequest(raw_tx=raw), timeout=10)
+            assert sent.receipt.rested_e6 == inst.min_size_e6
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(20) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(10)
+
+    proc, lines = _start("--data-dir", data_dir)
+    try:
+        assert any(line.startswith(f"resumed from {data_dir} at block {sent.block_number}") for line in lines), lines
+        with grpc.insecure_channel(lines[-1].split()[-1]) as channel:
+            query = query_pb2_grpc.QueryStub(channel)
+            receipt = query.GetReceipt(query_pb2.ReceiptRequest(tx_hash=sent.tx_hash), timeout=10)
+            assert receipt.rested_e6 == inst.min_size_e6
+            orders = query.GetOpenOrders(query_pb2.AccountRequest(address=address_of(alice)), timeout=10)
+            assert len(orders.orders) == 1
         proc.send_signal(signal.SIGINT)
         assert proc.wait(20) == 0
     finally:
