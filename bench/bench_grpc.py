@@ -14,6 +14,9 @@ Figures:
   series, so blocks carry fills as well as resting orders.
 - ``grpc.ack_ms_p50`` / ``grpc.ack_ms_p99``: one stream paced at ``PACED_RATE`` orders/s;
   time from handing the request to gRPC to receiving its ack (the soft confirmation).
+- ``grpc.batch_orders_per_s``: as ``grpc.orders_per_s`` (fresh orders, same mix) but on
+  ``Trading.SubmitBatchStream`` with ``BATCH_SIZE`` orders per stream message; orders
+  acknowledged per second.
 
 On this machine the client and the server share 2 cores with other work: read the
 figures as a floor.
@@ -34,6 +37,8 @@ from bench.common import emit
 CLIENTS: Final = 4
 ORDERS_PER_CLIENT: Final = 3_000
 PACED_RATE: Final = 1_000
+BATCH_SIZE: Final = 50
+BATCH_FIRST_NONCE: Final = 20_000_000
 PACED_SECONDS: Final = 3
 T0: Final = 1_796_112_000
 E6: Final = 10**6
@@ -104,7 +109,22 @@ async def _stream(stub, raws: list[bytes], pace_per_s: float = 0.0) -> tuple[int
     return acks, accepted, latencies
 
 
-async def _measure(port: int, batches: list[list[bytes]], paced: list[bytes]) -> None:
+async def _batch_stream(stub, raws: list[bytes]) -> tuple[int, int]:
+    """Send ``raws`` in messages of ``BATCH_SIZE`` on one batch stream; returns (results, accepted)."""
+    from node.rpc.generated.optrollup.v1 import trading_pb2
+
+    async def requests():
+        for i in range(0, len(raws), BATCH_SIZE):
+            yield trading_pb2.SubmitBatch(raw_txs=raws[i:i + BATCH_SIZE], sequence=i)
+
+    results = accepted = 0
+    async for ack in stub.SubmitBatchStream(requests(), timeout=120):
+        results += len(ack.results)
+        accepted += sum(r.accepted for r in ack.results)
+    return results, accepted
+
+
+async def _measure(port: int, batches: list[list[bytes]], paced: list[bytes], batched: list[list[bytes]]) -> None:
     import grpc
 
     from node.rpc.generated.optrollup.v1 import trading_pb2_grpc
@@ -125,6 +145,13 @@ async def _measure(port: int, batches: list[list[bytes]], paced: list[bytes]) ->
         p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
         emit("grpc", "grpc.ack_ms_p50", statistics.median(latencies), "ms", rate=PACED_RATE, orders=acks)
         emit("grpc", "grpc.ack_ms_p99", p99, "ms", rate=PACED_RATE, orders=acks, target=20)
+        start = time.perf_counter()
+        results = await asyncio.gather(*(_batch_stream(s, b) for s, b in zip(stubs, batched)))
+        elapsed = time.perf_counter() - start
+        acks = sum(r[0] for r in results)
+        accepted = sum(r[1] for r in results)
+        emit("grpc", "grpc.batch_orders_per_s", acks / elapsed, "orders/s", clients=CLIENTS, batch=BATCH_SIZE,
+             orders=acks, accepted=accepted, target=5_000)
     finally:
         for channel in channels:
             await channel.close()
@@ -134,6 +161,7 @@ def run() -> None:
     names = ("alice", "bob", "carol", "maker")
     batches = [_orders(names[i % 4], 0, ORDERS_PER_CLIENT, i % 4) for i in range(CLIENTS)]
     paced = _orders("alice", 10_000_000, PACED_RATE * PACED_SECONDS, 0)
+    batched = [_orders(names[i % 4], BATCH_FIRST_NONCE, ORDERS_PER_CLIENT, i % 4) for i in range(CLIENTS)]
     env = dict(os.environ)
     server = subprocess.Popen([sys.executable, "-m", "bench.bench_grpc", "--serve"], stdin=subprocess.PIPE,
                               stdout=subprocess.PIPE, text=True, env=env)
@@ -145,7 +173,7 @@ def run() -> None:
             if not line and server.poll() is not None:
                 raise RuntimeError("bench_grpc: the server exited")
         port = int(line.split()[1])
-        asyncio.run(_measure(port, batches, paced))
+        asyncio.run(_measure(port, batches, paced, batched))
     finally:
         server.stdin.close()
         try:

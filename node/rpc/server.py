@@ -6,11 +6,16 @@
 ``NodeServer.stop(grace)`` is graceful: health goes NOT_SERVING, new calls are refused,
 calls in flight get ``grace`` seconds.
 
-Limits: a request is at most ``max_message_bytes`` (4 KiB; gRPC itself answers
-RESOURCE_EXHAUSTED above it); transactions are rate-limited per client by a token bucket
+Limits: a request is at most ``max_message_bytes`` (4 KiB; RESOURCE_EXHAUSTED above it,
+which ends a ``SubmitStream``); a ``SubmitBatchStream`` message is at most ``max_batch_bytes``
+(128 KiB; gRPC itself answers RESOURCE_EXHAUSTED above it, ending the stream, and this is the
+server's receive limit for every call) and carries at most ``max_batch_txs`` transactions
+(256; a larger batch gets an ack whose ``error`` is RESOURCE_EXHAUSTED, the stream goes on);
+transactions are rate-limited per client by a token bucket
 (``rate_per_s`` refill, ``burst`` capacity) keyed by the peer (``ipv4:host:port``, i.e.
 per connection; behind a proxy, key by an authenticated identity instead). Over the
-limit: RESOURCE_EXHAUSTED (an error ack on a stream).
+limit: RESOURCE_EXHAUSTED (an error ack on a stream; in a batch every transaction costs a
+token, and those beyond the limit get error results).
 
 Errors on ``SubmitTransaction`` (see ``trading.proto``): INVALID_ARGUMENT for bytes that are
 not a valid signed client transaction, FAILED_PRECONDITION for a valid one the state
@@ -51,7 +56,9 @@ DEFAULT_ADDRESS: Final = "127.0.0.1:50051"
 MAX_MESSAGE_BYTES: Final = 4 * 1024
 DEFAULT_RATE_PER_S: Final = 5_000.0
 DEFAULT_BURST: Final = 10_000.0
-MAX_IN_FLIGHT_PER_STREAM: Final = 2_048
+MAX_BATCH_MESSAGE_BYTES: Final = 128 * 1024
+MAX_BATCH_TXS: Final = 256
+MAX_IN_FLIGHT_PER_STREAM: Final = 2_048  # requests on SubmitStream, transactions on SubmitBatchStream
 DEFAULT_BOOK_DEPTH: Final = 20
 MAX_BOOK_DEPTH: Final = 500
 E6: Final = 10**6
@@ -168,6 +175,20 @@ def _refusal_of(exc: Exception, raw: bytes) -> Refusal:
     raise exc
 
 
+def _result_fields(outcome: tuple[int, Receipt] | Refusal) -> dict:
+    """The fields shared by ``SubmitAck`` and ``TxResult`` for one transaction's outcome."""
+    if isinstance(outcome, Refusal):
+        return dict(tx_hash=outcome.tx_hash, accepted=False, block_number=outcome.block_number,
+                    error=outcome.error_pb(),
+                    receipt=None if outcome.receipt is None else receipt_pb(outcome.receipt, outcome.block_number))
+    number, receipt = outcome
+    return dict(tx_hash=receipt.tx_hash, accepted=True, block_number=number, receipt=receipt_pb(receipt, number))
+
+
+class _TooLarge(Exception):
+    """A stream request above the per-request size limit (the stream ends RESOURCE_EXHAUSTED)."""
+
+
 # ---------------------------------------------------------------------------------------
 # Trading
 
@@ -175,9 +196,18 @@ def _refusal_of(exc: Exception, raw: bytes) -> Refusal:
 class TradingServicer(trading_pb2_grpc.TradingServicer):
     """Submissions: door checks and queueing in the sequencer; answers after the block commits."""
 
-    def __init__(self, sequencer: Sequencer, limiter: RateLimiter) -> None:
+    def __init__(self, sequencer: Sequencer, limiter: RateLimiter, *, max_message_bytes: int = MAX_MESSAGE_BYTES,
+                 max_batch_txs: int = MAX_BATCH_TXS) -> None:
+        if not 1 <= max_batch_txs <= MAX_IN_FLIGHT_PER_STREAM:
+            raise ValueError(f"rpc: max_batch_txs must be in [1, {MAX_IN_FLIGHT_PER_STREAM}]")
         self.sequencer = sequencer
         self.limiter = limiter
+        self.max_message_bytes = max_message_bytes
+        self.max_batch_txs = max_batch_txs
+
+    def _too_large(self, request) -> str | None:
+        size = request.ByteSize()
+        return None if size <= self.max_message_bytes else f"request of {size} bytes > {self.max_message_bytes}"
 
     def _enqueue(self, raw: bytes, peer: str) -> tuple[bytes, asyncio.Future] | Refusal:
         """Rate limit, door checks, queueing: the tx hash and the block future, or a refusal."""
@@ -202,6 +232,9 @@ class TradingServicer(trading_pb2_grpc.TradingServicer):
         return number, receipt
 
     async def SubmitTransaction(self, request, context):
+        too_large = self._too_large(request)
+        if too_large:
+            await context.abort(grpc.StatusCode.RESOURCE_EXHAUSTED, too_large)
         admitted = self._enqueue(request.raw_tx, context.peer())
         outcome = admitted if isinstance(admitted, Refusal) else await self._outcome(*admitted)
         if isinstance(outcome, Refusal):
@@ -218,6 +251,9 @@ class TradingServicer(trading_pb2_grpc.TradingServicer):
         async def read() -> None:
             try:
                 async for request in request_iterator:
+                    too_large = self._too_large(request)
+                    if too_large:
+                        raise _TooLarge(too_large)
                     await pending.put((request.sequence, self._enqueue(request.raw_tx, peer)))
             finally:
                 await pending.put(None)
@@ -230,16 +266,60 @@ class TradingServicer(trading_pb2_grpc.TradingServicer):
                     break
                 sequence, admitted = item
                 outcome = admitted if isinstance(admitted, Refusal) else await self._outcome(*admitted)
-                if isinstance(outcome, Refusal):
-                    yield trading_pb2.SubmitAck(
-                        sequence=sequence, tx_hash=outcome.tx_hash, accepted=False,
-                        block_number=outcome.block_number, error=outcome.error_pb(),
-                        receipt=None if outcome.receipt is None else receipt_pb(outcome.receipt, outcome.block_number),
-                    )
-                else:
-                    number, receipt = outcome
-                    yield trading_pb2.SubmitAck(sequence=sequence, tx_hash=receipt.tx_hash, accepted=True,
-                                                block_number=number, receipt=receipt_pb(receipt, number))
+                yield trading_pb2.SubmitAck(sequence=sequence, **_result_fields(outcome))
+            try:
+                await reader  # surfaces a broken request stream
+            except _TooLarge as exc:
+                await context.abort(grpc.StatusCode.RESOURCE_EXHAUSTED, str(exc))
+        finally:
+            if not reader.done():
+                reader.cancel()
+
+    async def SubmitBatchStream(self, request_iterator, context) -> AsyncIterator[trading_pb2.SubmitBatchAck]:
+        """One ack per batch, in batch order, with one result per transaction in order. The
+        transactions of a batch are admitted one by one (each is rate-limited and door-checked on
+        its own, so a bad one never affects the others) and queue contiguously. At most
+        ``MAX_IN_FLIGHT_PER_STREAM`` transactions are awaiting their acks per stream."""
+        peer = context.peer()
+        pending: asyncio.Queue = asyncio.Queue()
+        room = asyncio.Event()
+        in_flight = 0
+
+        async def read() -> None:
+            nonlocal in_flight
+            try:
+                async for batch in request_iterator:
+                    count = len(batch.raw_txs)
+                    if count > self.max_batch_txs:
+                        pending.put_nowait((batch.sequence, 0, Refusal(
+                            grpc.StatusCode.RESOURCE_EXHAUSTED, None,
+                            f"batch of {count} transactions > {self.max_batch_txs}")))
+                        continue
+                    while in_flight and in_flight + count > MAX_IN_FLIGHT_PER_STREAM:
+                        room.clear()
+                        await room.wait()
+                    in_flight += count
+                    pending.put_nowait((batch.sequence, count, [self._enqueue(raw, peer) for raw in batch.raw_txs]))
+            finally:
+                pending.put_nowait(None)
+
+        reader = asyncio.get_running_loop().create_task(read())
+        try:
+            while True:
+                item = await pending.get()
+                if item is None:
+                    break
+                sequence, count, admitted = item
+                if isinstance(admitted, Refusal):
+                    yield trading_pb2.SubmitBatchAck(sequence=sequence, error=admitted.error_pb())
+                    continue
+                results = []
+                for one in admitted:
+                    outcome = one if isinstance(one, Refusal) else await self._outcome(*one)
+                    results.append(trading_pb2.TxResult(**_result_fields(outcome)))
+                in_flight -= count
+                room.set()
+                yield trading_pb2.SubmitBatchAck(sequence=sequence, results=results)
             await reader  # surfaces a broken request stream
         finally:
             if not reader.done():
@@ -404,17 +484,21 @@ async def serve(
     rate_per_s: float = DEFAULT_RATE_PER_S,
     burst: float = DEFAULT_BURST,
     max_message_bytes: int = MAX_MESSAGE_BYTES,
+    max_batch_bytes: int = MAX_BATCH_MESSAGE_BYTES,
+    max_batch_txs: int = MAX_BATCH_TXS,
 ) -> NodeServer:
     """Start the services on ``address`` (``host:0`` picks a free port) and return the server.
 
     The sequencer must be started (``await sequencer.start()``) for submissions to succeed.
     """
     server = grpc.aio.server(options=[
-        ("grpc.max_receive_message_length", max_message_bytes),
+        # The largest message any call accepts (a batch); single requests are checked in the servicer.
+        ("grpc.max_receive_message_length", max(max_message_bytes, max_batch_bytes)),
         ("grpc.max_send_message_length", 4 * 1024 * 1024),
     ])
     trading_pb2_grpc.add_TradingServicer_to_server(
-        TradingServicer(sequencer, RateLimiter(rate_per_s, burst)), server)
+        TradingServicer(sequencer, RateLimiter(rate_per_s, burst), max_message_bytes=max_message_bytes,
+                        max_batch_txs=max_batch_txs), server)
     query_pb2_grpc.add_QueryServicer_to_server(QueryServicer(sequencer), server)
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)

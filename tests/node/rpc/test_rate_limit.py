@@ -43,6 +43,17 @@ def test_flooding_client_is_limited_and_others_are_not(slow_node):
     assert response.receipt.code == 0
 
 
+def test_every_transaction_of_a_batch_counts(slow_node):
+    trading, _ = slow_node.stubs(slow_node.channel())  # a fresh connection: a full bucket of 10
+    raws = [slow_node.order("bob", 5, 0, (1 + i) * E6, E6) for i in range(30)]
+    acks = list(trading.SubmitBatchStream(iter([trading_pb2.SubmitBatch(raw_txs=raws, sequence=1)]), timeout=TIMEOUT))
+    results = acks[0].results
+    assert len(results) == 30
+    limited = [r for r in results if not r.accepted]
+    assert 18 <= len(limited) <= 20 and all(r.accepted for r in results[:10])
+    assert all(r.error.status_code == grpc.StatusCode.RESOURCE_EXHAUSTED.value[0] for r in limited)
+
+
 def test_token_bucket_refills():
     now = [0.0]
     limiter = RateLimiter(rate_per_s=2.0, burst=3.0, clock=lambda: now[0])

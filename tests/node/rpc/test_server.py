@@ -11,8 +11,10 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 
 from node.rpc.generated.optrollup.v1 import query_pb2, trading_pb2, types_pb2
+from node.rpc.server import MAX_BATCH_MESSAGE_BYTES, MAX_BATCH_TXS
 from node.stf import keys
 from node.stf.errors import FailureCode
+from node.stf.hashing import keccak256
 from node.stf.recover import SECP256K1_N
 from node.stf.tx_codec import decode_tx, encode_tx
 from node.stf.txtypes import Deposit, PlaceOrder
@@ -203,3 +205,63 @@ def test_health_and_reflection(node):
     files = list(stub.ServerReflectionInfo(
         iter([reflection_pb2.ServerReflectionRequest(file_containing_symbol="optrollup.v1.Trading")]), timeout=TIMEOUT))
     assert files[0].file_descriptor_response.file_descriptor_proto
+
+
+def test_batch_stream_results_in_order_with_bad_tx(node):
+    trading, _ = node.stubs()
+    chain_id = node.chain.genesis.chain_id
+    good = [node.order("maker", ETH_3000_CALL + 3, 0, (10 + i) * E6, E6) for i in range(10)]
+    bad = b"\x01\xc0"  # DECODE_ERROR
+    unknown = node.order("maker", 9_999, 0, E6, E6)  # included, failure receipt
+    first = good[:4] + [bad] + good[4:6] + [unknown] + good[6:8]
+    second = good[8:]
+    batches = [trading_pb2.SubmitBatch(raw_txs=first, sequence=7), trading_pb2.SubmitBatch(raw_txs=second, sequence=8),
+               trading_pb2.SubmitBatch(sequence=9)]
+    acks = list(trading.SubmitBatchStream(iter(batches), timeout=TIMEOUT))
+    assert [a.sequence for a in acks] == [7, 8, 9]
+    assert [len(a.results) for a in acks] == [len(first), len(second), 0]
+    results = list(acks[0].results)
+    assert [r.accepted for r in results] == [True] * 4 + [False, True, True, False, True, True]
+    assert [r.tx_hash for r in results] == [keccak256(raw) for raw in first]
+    decode_error = results[4]
+    assert decode_error.error.status_code == grpc.StatusCode.INVALID_ARGUMENT.value[0]
+    assert decode_error.error.failure_code == FailureCode.DECODE_ERROR and decode_error.block_number == 0
+    assert not decode_error.HasField("receipt")
+    failed = results[7]
+    assert failed.error.status_code == grpc.StatusCode.FAILED_PRECONDITION.value[0]
+    assert failed.error.failure_code == FailureCode.UNKNOWN_INSTRUMENT and failed.error.failure_name == "UNKNOWN_INSTRUMENT"
+    assert failed.receipt.code == FailureCode.UNKNOWN_INSTRUMENT and failed.block_number > 0
+    accepted = [r for a in acks for r in a.results if r.accepted]
+    assert len(accepted) == 10
+    assert all(r.receipt.rested_e6 == E6 and r.receipt.code == 0 and r.block_number > 0 for r in accepted)
+    assert all(r.receipt.tx_hash == r.tx_hash and r.receipt.block_number == r.block_number for r in accepted)
+    blocks = [r.block_number for r in accepted]
+    assert blocks == sorted(blocks)
+    assert [r.tx_hash for r in accepted] == [decode_tx(raw, chain_id).tx_hash for raw in good]
+    # A replay inside a batch is refused at the door; its neighbours are unaffected.
+    again = list(trading.SubmitBatchStream(iter([trading_pb2.SubmitBatch(
+        raw_txs=[good[0], node.order("maker", ETH_3000_CALL + 3, 0, 30 * E6, E6)], sequence=1)]), timeout=TIMEOUT))
+    replay, fresh = again[0].results
+    assert not replay.accepted and replay.error.failure_code == FailureCode.NONCE_ALREADY_USED
+    assert replay.error.status_code == grpc.StatusCode.FAILED_PRECONDITION.value[0]
+    assert fresh.accepted
+
+
+def test_oversized_batches_are_refused(node):
+    trading, _ = node.stubs()
+    too_many = trading_pb2.SubmitBatch(raw_txs=[b"\x01\xc0"] * (MAX_BATCH_TXS + 1), sequence=1)
+    after = trading_pb2.SubmitBatch(raw_txs=[node.order("carol", ETH_3000_CALL, 0, E6, 100_000)], sequence=2)
+    refused, ok = list(trading.SubmitBatchStream(iter([too_many, after]), timeout=TIMEOUT))
+    assert refused.sequence == 1 and not refused.results
+    assert refused.error.status_code == grpc.StatusCode.RESOURCE_EXHAUSTED.value[0]
+    assert ok.sequence == 2 and [r.accepted for r in ok.results] == [True]
+    # A message above the batch byte limit ends the stream.
+    huge = trading_pb2.SubmitBatch(raw_txs=[bytes(MAX_BATCH_MESSAGE_BYTES)], sequence=3)
+    with pytest.raises(grpc.RpcError) as caught:
+        list(trading.SubmitBatchStream(iter([huge]), timeout=TIMEOUT))
+    assert caught.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+    # The per-request limit still holds on SubmitStream (and on SubmitTransaction, above).
+    with pytest.raises(grpc.RpcError) as caught:
+        list(trading.SubmitStream(iter([trading_pb2.SubmitRequest(raw_tx=bytes(5000))]), timeout=TIMEOUT))
+    assert caught.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+    still_serving(node, trading)

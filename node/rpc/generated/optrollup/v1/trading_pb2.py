@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from node.rpc.generated.optrollup.v1 import types_pb2 as optrollup_dot_v1_dot_types__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1aoptrollup/v1/trading.proto\x12\x0coptrollup.v1\x1a\x18optrollup/v1/types.proto\"1\n\rSubmitRequest\x12\x0e\n\x06raw_tx\x18\x01 \x01(\x0c\x12\x10\n\x08sequence\x18\x02 \x01(\x04\"_\n\x0eSubmitResponse\x12\x0f\n\x07tx_hash\x18\x01 \x01(\x0c\x12\x14\n\x0c\x62lock_number\x18\x02 \x01(\x04\x12&\n\x07receipt\x18\x03 \x01(\x0b\x32\x15.optrollup.v1.Receipt\"\xa2\x01\n\tSubmitAck\x12\x10\n\x08sequence\x18\x01 \x01(\x04\x12\x0f\n\x07tx_hash\x18\x02 \x01(\x0c\x12\x10\n\x08\x61\x63\x63\x65pted\x18\x03 \x01(\x08\x12\x14\n\x0c\x62lock_number\x18\x04 \x01(\x04\x12&\n\x07receipt\x18\x05 \x01(\x0b\x32\x15.optrollup.v1.Receipt\x12\"\n\x05\x65rror\x18\x06 \x01(\x0b\x32\x13.optrollup.v1.Error2\xa3\x01\n\x07Trading\x12N\n\x11SubmitTransaction\x12\x1b.optrollup.v1.SubmitRequest\x1a\x1c.optrollup.v1.SubmitResponse\x12H\n\x0cSubmitStream\x12\x1b.optrollup.v1.SubmitRequest\x1a\x17.optrollup.v1.SubmitAck(\x01\x30\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1aoptrollup/v1/trading.proto\x12\x0coptrollup.v1\x1a\x18optrollup/v1/types.proto\"1\n\rSubmitRequest\x12\x0e\n\x06raw_tx\x18\x01 \x01(\x0c\x12\x10\n\x08sequence\x18\x02 \x01(\x04\"_\n\x0eSubmitResponse\x12\x0f\n\x07tx_hash\x18\x01 \x01(\x0c\x12\x14\n\x0c\x62lock_number\x18\x02 \x01(\x04\x12&\n\x07receipt\x18\x03 \x01(\x0b\x32\x15.optrollup.v1.Receipt\"\xa2\x01\n\tSubmitAck\x12\x10\n\x08sequence\x18\x01 \x01(\x04\x12\x0f\n\x07tx_hash\x18\x02 \x01(\x0c\x12\x10\n\x08\x61\x63\x63\x65pted\x18\x03 \x01(\x08\x12\x14\n\x0c\x62lock_number\x18\x04 \x01(\x04\x12&\n\x07receipt\x18\x05 \x01(\x0b\x32\x15.optrollup.v1.Receipt\x12\"\n\x05\x65rror\x18\x06 \x01(\x0b\x32\x13.optrollup.v1.Error\"0\n\x0bSubmitBatch\x12\x0f\n\x07raw_txs\x18\x01 \x03(\x0c\x12\x10\n\x08sequence\x18\x02 \x01(\x04\"\x8f\x01\n\x08TxResult\x12\x0f\n\x07tx_hash\x18\x01 \x01(\x0c\x12\x10\n\x08\x61\x63\x63\x65pted\x18\x02 \x01(\x08\x12\x14\n\x0c\x62lock_number\x18\x03 \x01(\x04\x12&\n\x07receipt\x18\x04 \x01(\x0b\x32\x15.optrollup.v1.Receipt\x12\"\n\x05\x65rror\x18\x05 \x01(\x0b\x32\x13.optrollup.v1.Error\"o\n\x0eSubmitBatchAck\x12\x10\n\x08sequence\x18\x01 \x01(\x04\x12\'\n\x07results\x18\x02 \x03(\x0b\x32\x16.optrollup.v1.TxResult\x12\"\n\x05\x65rror\x18\x03 \x01(\x0b\x32\x13.optrollup.v1.Error2\xf5\x01\n\x07Trading\x12N\n\x11SubmitTransaction\x12\x1b.optrollup.v1.SubmitRequest\x1a\x1c.optrollup.v1.SubmitResponse\x12H\n\x0cSubmitStream\x12\x1b.optrollup.v1.SubmitRequest\x1a\x17.optrollup.v1.SubmitAck(\x01\x30\x01\x12P\n\x11SubmitBatchStream\x12\x19.optrollup.v1.SubmitBatch\x1a\x1c.optrollup.v1.SubmitBatchAck(\x01\x30\x01\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -38,6 +38,12 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_SUBMITRESPONSE']._serialized_end=216
   _globals['_SUBMITACK']._serialized_start=219
   _globals['_SUBMITACK']._serialized_end=381
-  _globals['_TRADING']._serialized_start=384
-  _globals['_TRADING']._serialized_end=547
+  _globals['_SUBMITBATCH']._serialized_start=383
+  _globals['_SUBMITBATCH']._serialized_end=431
+  _globals['_TXRESULT']._serialized_start=434
+  _globals['_TXRESULT']._serialized_end=577
+  _globals['_SUBMITBATCHACK']._serialized_start=579
+  _globals['_SUBMITBATCHACK']._serialized_end=690
+  _globals['_TRADING']._serialized_start=693
+  _globals['_TRADING']._serialized_end=938
 # @@protoc_insertion_point(module_scope)

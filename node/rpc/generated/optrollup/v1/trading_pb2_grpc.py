@@ -44,6 +44,11 @@ class TradingStub:
                 request_serializer=optrollup_dot_v1_dot_trading__pb2.SubmitRequest.SerializeToString,
                 response_deserializer=optrollup_dot_v1_dot_trading__pb2.SubmitAck.FromString,
                 _registered_method=True)
+        self.SubmitBatchStream = channel.stream_stream(
+                '/optrollup.v1.Trading/SubmitBatchStream',
+                request_serializer=optrollup_dot_v1_dot_trading__pb2.SubmitBatch.SerializeToString,
+                response_deserializer=optrollup_dot_v1_dot_trading__pb2.SubmitBatchAck.FromString,
+                _registered_method=True)
 
 
 class TradingServicer:
@@ -64,6 +69,14 @@ class TradingServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def SubmitBatchStream(self, request_iterator, context):
+        """Market makers, batched: many transactions per message. Every batch gets exactly one ack, in
+        batch order, carrying one result per transaction in transaction order.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_TradingServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -76,6 +89,11 @@ def add_TradingServicer_to_server(servicer, server):
                     servicer.SubmitStream,
                     request_deserializer=optrollup_dot_v1_dot_trading__pb2.SubmitRequest.FromString,
                     response_serializer=optrollup_dot_v1_dot_trading__pb2.SubmitAck.SerializeToString,
+            ),
+            'SubmitBatchStream': grpc.stream_stream_rpc_method_handler(
+                    servicer.SubmitBatchStream,
+                    request_deserializer=optrollup_dot_v1_dot_trading__pb2.SubmitBatch.FromString,
+                    response_serializer=optrollup_dot_v1_dot_trading__pb2.SubmitBatchAck.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -132,6 +150,33 @@ class Trading:
             '/optrollup.v1.Trading/SubmitStream',
             optrollup_dot_v1_dot_trading__pb2.SubmitRequest.SerializeToString,
             optrollup_dot_v1_dot_trading__pb2.SubmitAck.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SubmitBatchStream(request_iterator,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.stream_stream(
+            request_iterator,
+            target,
+            '/optrollup.v1.Trading/SubmitBatchStream',
+            optrollup_dot_v1_dot_trading__pb2.SubmitBatch.SerializeToString,
+            optrollup_dot_v1_dot_trading__pb2.SubmitBatchAck.FromString,
             options,
             channel_credentials,
             insecure,
