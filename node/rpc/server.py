@@ -45,11 +45,11 @@ from node.rpc.generated.optrollup.v1 import (
 )
 from node.sequencer.mempool import MempoolFull, Rejected
 from node.sequencer.sequencer import Sequencer, SequencerHalted, tx_hash_of
-from node.stf import keys, margin
+from node.stf import accounts, book, keys, margin
 from node.stf.errors import FailureCode
 from node.stf.instruments import series_name
 from node.stf.receipts import Receipt
-from node.stf.records import Account, Globals, Instrument, Level, Order
+from node.stf.records import Globals, Instrument, Order
 from node.stf.state import State
 
 DEFAULT_ADDRESS: Final = "127.0.0.1:50051"
@@ -347,10 +347,6 @@ class QueryServicer(query_pb2_grpc.QueryServicer):
         return request.address
 
     @staticmethod
-    def _account(view: State, address: bytes) -> Account:
-        return view.get(keys.account(address)) or Account()
-
-    @staticmethod
     def _name(view: State, inst: Instrument) -> str:
         underlying = view.get(keys.underlying(inst.underlying_id))
         return series_name(underlying.name.decode(), inst.expiry, inst.strike_e6, inst.is_call)
@@ -358,7 +354,7 @@ class QueryServicer(query_pb2_grpc.QueryServicer):
     async def GetAccount(self, request, context):
         address = await self._address(request, context)
         view = self._view()
-        account = self._account(view, address)
+        account = accounts.load(view, address)
         summary = margin.summarise(view, account)
         return query_pb2.AccountResponse(
             address=address, balance_e6=account.balance_e6,
@@ -375,7 +371,7 @@ class QueryServicer(query_pb2_grpc.QueryServicer):
         address = await self._address(request, context)
         view = self._view()
         out = []
-        for instrument_id, size_e6 in self._account(view, address).positions:
+        for instrument_id, size_e6 in accounts.load(view, address).positions:
             inst: Instrument = view.get(keys.instrument(instrument_id))
             mark = view.get(keys.mark(instrument_id))
             mark_e6 = 0 if mark is None else mark.mark_e6
@@ -387,7 +383,7 @@ class QueryServicer(query_pb2_grpc.QueryServicer):
         address = await self._address(request, context)
         view = self._view()
         out = []
-        for order_id in self._account(view, address).open_orders:
+        for order_id in accounts.load(view, address).open_orders:
             order: Order = view.get(keys.order(order_id))
             inst: Instrument = view.get(keys.instrument(order.instrument_id))
             out.append(query_pb2.OpenOrder(
@@ -430,19 +426,16 @@ class QueryServicer(query_pb2_grpc.QueryServicer):
         if inst is None:
             await context.abort(grpc.StatusCode.NOT_FOUND, f"unknown instrument {request.instrument_id}")
         depth = min(request.depth or DEFAULT_BOOK_DEPTH, MAX_BOOK_DEPTH)
-        sides = []
-        for side in (0, 1):
-            levels = []
-            price = inst.best(side)
-            while price and len(levels) < depth:
-                level: Level = view.get(keys.level(request.instrument_id, side, price))
-                count, order_id = 0, level.head_order_id
-                while order_id:
-                    count += 1
-                    order_id = view.get(keys.order(order_id)).next_id
-                levels.append(query_pb2.BookLevel(price_e6=price, size_e6=level.total_size_e6, order_count=count))
-                price = level.worse_e6
-            sides.append(levels)
+        sides = [
+            [
+                query_pb2.BookLevel(
+                    price_e6=price, size_e6=level.total_size_e6,
+                    order_count=len(book.level_orders(view, request.instrument_id, side, price)),
+                )
+                for price, level in book.side_levels(view, request.instrument_id, side, depth)
+            ]
+            for side in (0, 1)
+        ]
         return query_pb2.OrderBook(instrument_id=request.instrument_id, bids=sides[0], asks=sides[1],
                                    block_number=self.sequencer.head_number)
 

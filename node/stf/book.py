@@ -158,12 +158,12 @@ def level_orders(state: State, instrument_id: int, side: int, price_e6: int) -> 
     return out
 
 
-def side_levels(state: State, instrument_id: int, side: int) -> list[tuple[int, Level]]:
-    """All levels of one side, best first (for queries and invariant checks)."""
+def side_levels(state: State, instrument_id: int, side: int, limit: int | None = None) -> list[tuple[int, Level]]:
+    """The levels of one side, best first, at most ``limit`` (for queries and invariant checks)."""
     inst: Instrument = state.get(keys.instrument(instrument_id))
     out: list[tuple[int, Level]] = []
     price = inst.best(side)
-    while price:
+    while price and (limit is None or len(out) < limit):
         level: Level = state.get(keys.level(instrument_id, side, price))
         out.append((price, level))
         price = level.worse_e6

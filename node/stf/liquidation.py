@@ -35,7 +35,7 @@ Work per transaction is bounded by ``MAX_OPEN_ORDERS`` cancellations and two mar
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Final
 
 from node.stf import accounts, keys, margin
@@ -43,7 +43,7 @@ from node.stf.errors import FailureCode, TxFailure
 from node.stf.fixedpoint import E6, PPM_DENOMINATOR, mul_div_down, mul_div_up
 from node.stf.orders import remove_order
 from node.stf.records import Auction, Globals, Mark
-from node.stf.solvency import cover_deficit
+from node.stf.solvency import close_out
 from node.stf.state import State
 from node.stf.txtypes import Liquidate
 
@@ -136,13 +136,12 @@ def apply_liquidate(state: State, now: int, sender: bytes, tx: Liquidate) -> Liq
     ):
         raise TxFailure(FailureCode.INSUFFICIENT_MARGIN, "the liquidator would breach its initial margin")
     globals_: Globals = state.get(keys.GLOBALS)
-    state.put(keys.GLOBALS, globals_.with_insurance_fund(globals_.insurance_fund_e6 + penalty))
+    state.put(keys.GLOBALS, replace(globals_, insurance_fund_e6=globals_.insurance_fund_e6 + penalty))
 
     bad_debt = 0
     ended = False
     if not target_after.positions:
-        bad_debt = cover_deficit(state, target)
-        state.delete(auction_key)
+        bad_debt = close_out(state, target)
         ended = True
     elif target_after.balance_e6 >= 0 and not margin.summarise(state, target_after).below_maintenance():
         state.delete(auction_key)

@@ -33,9 +33,9 @@ from dataclasses import dataclass
 
 from node.stf import accounts, book, keys, margin
 from node.stf.errors import FailureCode, TxFailure
-from node.stf.fixedpoint import E6, mul_div_down, mul_div_up
+from node.stf.fixedpoint import E6, PPM_DENOMINATOR as PPM, mul_div_down, mul_div_up
 from node.stf.orders import remove_order, rest_order
-from node.stf.params import MAX_MATCH_STEPS, MAX_OPEN_ORDERS, MAX_PRICE_E6, MAX_SIZE_E6, PPM
+from node.stf.params import MAX_MATCH_STEPS, MAX_OPEN_ORDERS, MAX_PRICE_E6, MAX_SIZE_E6
 from node.stf.receipts import Fill, Receipt
 from node.stf.records import Account, Config, Globals, Instrument, Mark, Order
 from node.stf.solvency import collect_fees

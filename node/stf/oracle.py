@@ -26,7 +26,7 @@ from dataclasses import replace
 
 from node.stf import keys
 from node.stf.errors import FailureCode, TxFailure
-from node.stf.fixedpoint import E6, E6_TO_WAD, WAD, mul_div_down, sdiv
+from node.stf.fixedpoint import E6, E6_TO_WAD, WAD, sdiv
 from node.stf.optionmath import bs_price_and_greeks, years_from_seconds_wad
 from node.stf.scenarios import N_SCENARIOS, intrinsic_e6, scenario_pnl
 from node.stf.settlement import accumulate, final_price_e6
@@ -39,7 +39,7 @@ MAX_SKEW_E6 = 10 * E6  # |skew| <= 10.0
 MAX_CURVATURE_E6 = 100 * E6
 
 
-def validate_surface(points: tuple[VolPoint, ...], now: int) -> None:
+def validate_surface(points: tuple[VolPoint, ...]) -> None:
     """Raise BAD_VOL_SURFACE unless the surface is 1..16 points with ascending expiries and sane values."""
     if not 1 <= len(points) <= MAX_SURFACE_POINTS:
         raise TxFailure(FailureCode.BAD_VOL_SURFACE, f"{len(points)} points (1..{MAX_SURFACE_POINTS})")
@@ -122,7 +122,7 @@ def apply_oracle_update(state: State, now: int, config: Config, sender: bytes, t
     if not 0 < tx.index_price_e6 <= MAX_PRICE_E6:
         raise TxFailure(FailureCode.PRICE_OUT_OF_RANGE, f"index {tx.index_price_e6}")
     points = tx.surface
-    validate_surface(points, now)
+    validate_surface(points)
     accumulate(state, tx.underlying_id, underlying, now)
     underlying = replace(underlying, index_price_e6=tx.index_price_e6, oracle_time=now, surface=points)
     live = []
@@ -137,7 +137,3 @@ def apply_oracle_update(state: State, now: int, config: Config, sender: bytes, t
     state.put(key, replace(underlying, instruments=tuple(live)))
     return len(underlying.instruments)
 
-
-def notional_e6(size_e6: int, price_e6: int) -> int:
-    """Collateral value of ``size_e6`` contracts at ``price_e6``, rounded down."""
-    return mul_div_down(size_e6, price_e6, E6)

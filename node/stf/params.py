@@ -30,13 +30,6 @@ MAX_AMOUNT_E6: Final = 2**63 - 1
 MIN_VOL_E6: Final = 10_000  # 1%
 MAX_VOL_E6: Final = 10_000_000  # 1000%
 
-# Per-position margin for short options, Deribit's standard rule (parts per million of the index):
-# initial = max(0.15 - OTM/index, 0.10) x index + mark; maintenance = 0.075 x index + mark.
-IM_BASE_PPM: Final = 150_000
-IM_FLOOR_PPM: Final = 100_000
-MM_PPM: Final = 75_000
-
-PPM: Final = 1_000_000
 SECONDS_PER_DAY: Final = 86_400
 EXPIRY_TIME_OF_DAY: Final = 8 * 3600  # series expire at 08:00 UTC
 MAX_EXPIRY_HORIZON: Final = 5 * 365 * SECONDS_PER_DAY  # listings at most 5 years out (option math: <= 10)

@@ -92,4 +92,9 @@ def receipts_hash(receipts: list[Receipt]) -> bytes:
 
     Not computed inside ``apply_block`` (the sequencer computes it when it stores a block).
     """
-    return keccak(encode_raw([r.encode() for r in receipts]))
+    return receipts_hash_of_encodings([r.encode() for r in receipts])
+
+
+def receipts_hash_of_encodings(encodings: list[bytes]) -> bytes:
+    """``receipts_hash`` from receipts already encoded with ``Receipt.encode``."""
+    return keccak(encode_raw(list(encodings)))

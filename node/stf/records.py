@@ -75,16 +75,6 @@ class Globals:
     def with_next_order_id(self, next_order_id: int) -> "Globals":
         return Globals(next_order_id, *(getattr(self, f) for f in self.__slots__[1:]))
 
-    def with_fee_pool(self, fee_pool_e6: int) -> "Globals":
-        values = [getattr(self, f) for f in self.__slots__]
-        values[4] = fee_pool_e6
-        return Globals(*values)
-
-    def with_insurance_fund(self, insurance_fund_e6: int) -> "Globals":
-        values = [getattr(self, f) for f in self.__slots__]
-        values[5] = insurance_fund_e6
-        return Globals(*values)
-
     @classmethod
     def decode(cls, raw: bytes) -> "Globals":
         return cls(*(_int(x) for x in rlp.decode(raw)))

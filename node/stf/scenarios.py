@@ -33,9 +33,9 @@ from __future__ import annotations
 
 from typing import Final
 
-from node.stf.fixedpoint import E6_TO_WAD, sdiv
+from node.stf.fixedpoint import E6_TO_WAD, PPM_DENOMINATOR as PPM, sdiv
 from node.stf.optionmath import bs_price
-from node.stf.params import MAX_VOL_E6, MIN_VOL_E6, PPM, SECONDS_PER_DAY
+from node.stf.params import MAX_VOL_E6, MIN_VOL_E6, SECONDS_PER_DAY
 
 # (spot multiplier ppm, vol shock: -1 down, 0 flat, +1 up, weight of its loss ppm), fixed order.
 SCENARIOS: Final[tuple[tuple[int, int, int], ...]] = tuple(

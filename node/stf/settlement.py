@@ -48,7 +48,7 @@ every step.
 
 **Bad debt.** A short whose cash cannot pay is left with negative cash. If it then holds no
 position at all, the deficit is covered by the insurance fund, then the fee pool, then
-recorded as socialised loss (``solvency.cover_deficit``; likewise for an account under
+recorded as socialised loss (``solvency.close_out``; likewise for an account under
 liquidation whose last position this was). If it still holds other
 positions, they must pay first: the settlement fails with ``INSUFFICIENT_BALANCE`` (the
 owner sells or deposits, or liquidators take the positions over once it is below
@@ -67,7 +67,7 @@ from node.stf.fixedpoint import E6, div_down, mul_div_down, mul_div_up
 from node.stf.orders import remove_order
 from node.stf.records import Globals, Instrument, Order, SettlementPrice, Underlying
 from node.stf.scenarios import intrinsic_e6
-from node.stf.solvency import cover_deficit
+from node.stf.solvency import close_out
 from node.stf.state import State
 from node.stf.txtypes import Settle
 
@@ -194,12 +194,10 @@ def apply_settle(state: State, now: int, sender: bytes, tx: Settle) -> Settlemen
         assert settled is not None  # removing a position never exceeds MAX_POSITIONS
         settled = accounts.with_balance_delta(settled, amount_e6)
         accounts.store(state, address, settled)
-        if not settled.positions and state.get(keys.auction(address)) is not None:
-            state.delete(keys.auction(address))  # nothing left to liquidate: the auction is over
-        if settled.balance_e6 < 0:  # a short that cannot pay (or an account under liquidation)
-            if not settled.positions:
-                bad_debt_e6 = cover_deficit(state, address)
-            elif state.get(keys.auction(address)) is None:
+        if not settled.positions:  # nothing left: cover a deficit, end any auction
+            bad_debt_e6 = close_out(state, address)
+        elif settled.balance_e6 < 0:  # a short that cannot pay while it holds other positions
+            if state.get(keys.auction(address)) is None:  # (allowed only under liquidation)
                 raise TxFailure(
                     FailureCode.INSUFFICIENT_BALANCE,
                     f"cash {settled.balance_e6 - amount_e6} cannot pay {-amount_e6} while other positions remain",

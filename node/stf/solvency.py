@@ -45,6 +45,16 @@ def cover_deficit(state: State, address: bytes) -> int:
     return deficit
 
 
+def close_out(state: State, address: bytes) -> int:
+    """The account at ``address`` holds no position any more: cover any deficit it left
+    (see module docstring) and end its liquidation auction if one is open. Returns the bad debt.
+    """
+    auction_key = keys.auction(address)
+    if state.get(auction_key) is not None:
+        state.delete(auction_key)
+    return cover_deficit(state, address)
+
+
 def collect_fees(globals_: Globals, fees_e6: int) -> Globals:
     """Route collected fees: first repay any socialised loss, the rest to the fee pool."""
     repay = min(fees_e6, globals_.socialised_loss_e6)

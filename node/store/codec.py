@@ -45,11 +45,6 @@ def txs_hash(raw_txs: Sequence[bytes]) -> bytes:
     return keccak256(encode_raw(list(raw_txs)))
 
 
-def receipts_hash_of_encodings(encodings: Sequence[bytes]) -> bytes:
-    """``node.stf.receipts.receipts_hash`` from the receipts' canonical encodings."""
-    return keccak256(encode_raw(list(encodings)))
-
-
 @dataclass(frozen=True, slots=True)
 class BlockHeader:
     number: int

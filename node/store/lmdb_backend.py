@@ -60,9 +60,9 @@ from node.stf.hashing import keccak256
 from node.stf.mpt.errors import TrieError
 from node.stf.mpt.lazy import LoadingTrie
 from node.stf.mpt.trie import BLANK_ROOT, Trie
-from node.stf.receipts import Receipt
+from node.stf.receipts import Receipt, receipts_hash_of_encodings
 from node.stf.records import decode_record
-from node.store.codec import ZERO_HASH, BlockHeader, Head, receipts_hash_of_encodings, txs_hash
+from node.store.codec import ZERO_HASH, BlockHeader, Head, txs_hash
 from node.store.lmdb_store import BlockStore, StoreCorrupted, StoreError
 
 

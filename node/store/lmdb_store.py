@@ -68,7 +68,7 @@ from typing import Final, Iterable, Iterator, Mapping, Sequence
 import lmdb
 
 from node.stf.hashing import keccak256
-from node.stf.receipts import Receipt
+from node.stf.receipts import Receipt, receipts_hash_of_encodings
 from node.store.codec import (
     ZERO_HASH,
     BlockHeader,
@@ -78,7 +78,6 @@ from node.store.codec import (
     decode_stored_receipt,
     encode_block,
     encode_stored_receipt,
-    receipts_hash_of_encodings,
     txs_hash,
 )
 
