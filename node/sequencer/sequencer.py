@@ -19,6 +19,11 @@ queries (which read ``self.state`` between blocks) always see the last committed
 A block of ``max_block_txs`` orders blocks the loop for its STF time (~0.1 ms per order);
 the block-size bound keeps that pause short.
 
+Observers (``add_observer``) hear of every committed block, with its decoded
+transactions, after its submitters' futures are resolved, and of a halt: the streams,
+metrics and health use this. An observer that raises is logged and dropped; it never
+affects block production.
+
 If applying or persisting a block raises (a bug or a disk failure, never a trader's
 input: the STF is total) the sequencer halts: the block's submitters and every later
 one get ``SequencerHalted``, and ``failure`` keeps the exception for the operator.
@@ -33,6 +38,7 @@ is left for when it is (it would save ~70 us of the ~330 us an order costs end t
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
@@ -50,6 +56,8 @@ from node.stf.tx_codec import TxDecodeError, decode_tx
 from node.stf.txtypes import SignedTx
 
 from node.sequencer.mempool import DEFAULT_MAX_PENDING, Mempool, Pending
+
+log = logging.getLogger(__name__)
 
 DEFAULT_BLOCK_TIME_MS: Final = 5
 DEFAULT_MAX_BLOCK_TXS: Final = 1_000
@@ -69,6 +77,17 @@ class L2Block:
     receipts_hash: bytes
     txs: tuple[bytes, ...]
     receipts: tuple[Receipt, ...]
+
+
+class BlockObserver:
+    """Told of each committed block and of a halt, on the event loop thread. Must not block
+    for long (it runs between blocks); the default methods do nothing."""
+
+    def on_block(self, block: L2Block, txs: tuple[SignedTx, ...]) -> None:
+        """``block`` is committed; ``txs[i]`` is the decoded ``block.txs[i]``."""
+
+    def on_halt(self, failure: BaseException | None) -> None:
+        """The sequencer stopped: ``failure`` is the cause, or ``None`` for a clean stop."""
 
 
 class BlockSink(ABC):
@@ -144,6 +163,23 @@ class Sequencer:
         self._has_txs: asyncio.Event | None = None
         self._full: asyncio.Event | None = None
         self._stopping = False
+        self._observers: list[BlockObserver] = []
+
+    def add_observer(self, observer: BlockObserver) -> None:
+        """Tell ``observer`` of every block committed from now on, and of a halt."""
+        self._observers.append(observer)
+
+    def remove_observer(self, observer: BlockObserver) -> None:
+        if observer in self._observers:
+            self._observers.remove(observer)
+
+    def _notify(self, method: str, *args) -> None:
+        for observer in tuple(self._observers):
+            try:
+                getattr(observer, method)(*args)
+            except Exception:  # an observer's bug never stops the chain
+                log.exception("sequencer: observer %r failed in %s; removed", observer, method)
+                self.remove_observer(observer)
 
     @classmethod
     def from_genesis(cls, genesis: Genesis, backend: StateBackend | None = None, **kwargs) -> "Sequencer":
@@ -178,6 +214,8 @@ class Sequencer:
         except asyncio.CancelledError:
             pass
         self._fail_pending(SequencerHalted("sequencer: stopped"))
+        if self.failure is None:
+            self._notify("on_halt", None)
 
     @property
     def running(self) -> bool:
@@ -264,6 +302,7 @@ class Sequencer:
                 if pending.waiter is not None and not pending.waiter.done():
                     pending.waiter.set_exception(error)
             self._fail_pending(error)
+            self._notify("on_halt", exc)
             if not isinstance(exc, Exception):
                 raise
             return None
@@ -272,6 +311,8 @@ class Sequencer:
             waiter = pending.waiter
             if waiter is not None and not waiter.done():
                 waiter.set_result((number, receipt))
+        if self._observers:
+            self._notify("on_block", block, tuple(p.tx for p in batch))
         return block
 
     def _fail_pending(self, error: BaseException) -> None:

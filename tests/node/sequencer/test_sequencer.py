@@ -7,7 +7,7 @@ import asyncio
 import pytest
 
 from node.sequencer.dev import bootstrap, dev_chain
-from node.sequencer.sequencer import L2Block, MemoryBlockSink, Sequencer, SequencerHalted
+from node.sequencer.sequencer import BlockObserver, L2Block, MemoryBlockSink, Sequencer, SequencerHalted
 from node.stf import keys
 from node.stf.backends import MemoryBackend
 from node.stf.block import BlockEnv, apply_block
@@ -126,3 +126,40 @@ def test_time_never_goes_back_and_queries_see_the_head():
     assert sequencer.get_block(number).timestamp == T0 + 100
     assert sequencer.state.get(keys.GLOBALS).last_block_number == sequencer.head_number == number
     assert receipt.ok and receipt.rested_e6 == E6
+
+
+class Recorder(BlockObserver):
+    def __init__(self) -> None:
+        self.blocks: list[tuple[int, int]] = []
+        self.halts: list[BaseException | None] = []
+
+    def on_block(self, block, txs) -> None:
+        assert [t.raw for t in txs] == list(block.txs)
+        self.blocks.append((block.number, len(txs)))
+
+    def on_halt(self, failure) -> None:
+        self.halts.append(failure)
+
+
+class Broken(BlockObserver):
+    def on_block(self, block, txs) -> None:
+        raise RuntimeError("observer bug")
+
+
+def test_observers_hear_every_block_and_the_stop_and_a_broken_one_is_dropped():
+    async def scenario():
+        sequencer = Sequencer.from_genesis(CHAIN.genesis, clock=lambda: T0 + 10, block_time_ms=1, max_block_txs=5)
+        recorder, broken = Recorder(), Broken()
+        sequencer.add_observer(broken)
+        sequencer.add_observer(recorder)
+        await sequencer.start()
+        await bootstrap(sequencer, CHAIN)
+        await asyncio.gather(*(sequencer.submit(order("alice", n, (100 - n) * E6)) for n in range(12)))
+        await sequencer.stop()
+        return sequencer, recorder, broken
+
+    sequencer, recorder, broken = run(scenario())
+    assert [n for n, _ in recorder.blocks] == list(range(1, sequencer.head_number + 1))
+    assert sum(c for _, c in recorder.blocks) == len(CHAIN.setup_txs) + 12
+    assert recorder.halts == [None]
+    assert broken not in sequencer._observers
