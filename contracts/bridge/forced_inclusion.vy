@@ -1,0 +1,46 @@
+# pragma version ~=0.4.3
+"""
+@title Forced inclusion queue
+@notice A trader the sequencer ignores sends their signed L2 transaction here. Derivation
+        puts every queued transaction into the L2 chain: the sequencer should include it
+        at once, and the first L2 block whose timestamp is at least `deadline` includes it
+        whatever the sequencer did (see the README, "Forced inclusion").
+@dev Reverts are prefixed "forced: ". Transactions are opaque bytes here; the L2 STF
+     checks them like any other (a bad one gets a failure receipt).
+"""
+
+MAX_TX_BYTES: constant(uint256) = 2048  # node.stf.tx_codec.MAX_TX_BYTES
+
+WINDOW: public(immutable(uint256))  # seconds
+
+forced_count: public(uint256)
+tx_hash: public(HashMap[uint256, bytes32])   # keccak256 of the raw L2 transaction
+deadline: public(HashMap[uint256, uint256])  # L1 timestamp by which L2 must include it
+
+event TransactionForced:
+    index: indexed(uint256)
+    sender: indexed(address)
+    raw_tx: Bytes[MAX_TX_BYTES]
+    deadline: uint256
+
+
+@deploy
+def __init__(window: uint256):
+    """
+    @param window Seconds the sequencer has to include a forced transaction.
+    """
+    WINDOW = window
+
+
+@external
+def force(raw_tx: Bytes[MAX_TX_BYTES]):
+    """
+    @notice Queue a signed L2 transaction (its envelope bytes) for forced inclusion.
+    """
+    assert len(raw_tx) > 0, "forced: empty transaction"
+    index: uint256 = self.forced_count
+    when: uint256 = block.timestamp + WINDOW
+    self.tx_hash[index] = keccak256(raw_tx)
+    self.deadline[index] = when
+    self.forced_count = index + 1
+    log TransactionForced(index=index, sender=msg.sender, raw_tx=raw_tx, deadline=when)

@@ -1,0 +1,162 @@
+# pragma version ~=0.4.3
+"""
+@title State commitments
+@notice The proposer commits one L2 state root per batch, with a bond. A root is final
+        once `CHALLENGE_WINDOW` seconds have passed since it was posted and it was not
+        invalidated. Only the dispute game (set once by the owner) can invalidate a root
+        that is not final; that also removes every later root (they build on it), and
+        their bonds go to the dispute game, which pays the challenger.
+@dev Reverts are prefixed "commitments: ". Times are L1 block timestamps (seconds);
+     bonds are wei.
+"""
+
+interface BatchInbox:
+    def batch_count() -> uint256: view
+
+struct Commitment:
+    batch_index: uint256
+    last_l2_block: uint256
+    state_root: bytes32
+    proposer: address
+    bond: uint256
+    proposed_at: uint256
+    bond_returned: bool
+
+INBOX: public(immutable(BatchInbox))
+PROPOSER: public(immutable(address))
+BOND: public(immutable(uint256))
+CHALLENGE_WINDOW: public(immutable(uint256))
+
+owner: public(address)
+dispute_game: public(address)
+commitment_count: public(uint256)
+commitments: public(HashMap[uint256, Commitment])
+
+event StateProposed:
+    index: indexed(uint256)
+    last_l2_block: uint256
+    state_root: bytes32
+    finalizes_at: uint256
+
+event StateInvalidated:
+    index: indexed(uint256)
+    removed: uint256
+
+event BondReturned:
+    index: indexed(uint256)
+    proposer: indexed(address)
+    amount: uint256
+
+event DisputeGameSet:
+    game: indexed(address)
+
+
+@deploy
+def __init__(inbox: address, proposer: address, bond: uint256, challenge_window: uint256):
+    """
+    @param bond The bond per root, in wei.
+    @param challenge_window Seconds before a root is final (minutes on a devnet, 7 days in production).
+    """
+    assert inbox != empty(address) and proposer != empty(address), "commitments: zero address"
+    assert bond > 0, "commitments: zero bond"
+    INBOX = BatchInbox(inbox)
+    PROPOSER = proposer
+    BOND = bond
+    CHALLENGE_WINDOW = challenge_window
+    self.owner = msg.sender
+
+
+@external
+def set_dispute_game(game: address):
+    """
+    @notice Name the dispute game (owner only, once): the only caller that may invalidate.
+    """
+    assert msg.sender == self.owner, "commitments: caller is not the owner"
+    assert self.dispute_game == empty(address), "commitments: dispute game already set"
+    assert game != empty(address), "commitments: zero address"
+    self.dispute_game = game
+    log DisputeGameSet(game=game)
+
+
+@external
+@payable
+def propose(batch_index: uint256, last_l2_block: uint256, state_root: bytes32):
+    """
+    @notice Commit the state root after the last L2 block of batch `batch_index`.
+    @dev One root per batch, in batch order; the batch must already be in the inbox.
+    """
+    assert msg.sender == PROPOSER, "commitments: caller is not the proposer"
+    assert msg.value == BOND, "commitments: wrong bond"
+    index: uint256 = self.commitment_count
+    assert batch_index == index, "commitments: not the next batch"
+    assert batch_index < staticcall INBOX.batch_count(), "commitments: batch not posted"
+    assert state_root != empty(bytes32), "commitments: empty root"
+    if index > 0:
+        assert last_l2_block > self.commitments[index - 1].last_l2_block, "commitments: L2 block not after the last"
+    self.commitments[index] = Commitment(
+        batch_index=batch_index, last_l2_block=last_l2_block, state_root=state_root, proposer=msg.sender,
+        bond=msg.value, proposed_at=block.timestamp, bond_returned=False,
+    )
+    self.commitment_count = index + 1
+    log StateProposed(index=index, last_l2_block=last_l2_block, state_root=state_root,
+                      finalizes_at=block.timestamp + CHALLENGE_WINDOW)
+
+
+@view
+@internal
+def _is_final(index: uint256) -> bool:
+    if index >= self.commitment_count:
+        return False
+    return self.commitments[index].proposed_at + CHALLENGE_WINDOW <= block.timestamp
+
+
+@view
+@external
+def is_final(index: uint256) -> bool:
+    """
+    @notice True once root `index` exists and its challenge window has passed.
+    """
+    return self._is_final(index)
+
+
+@view
+@external
+def final_root(index: uint256) -> bytes32:
+    """
+    @notice The state root of commitment `index`; reverts unless it is final.
+    """
+    assert self._is_final(index), "commitments: root not final"
+    return self.commitments[index].state_root
+
+
+@external
+def return_bond(index: uint256):
+    """
+    @notice Pay a final root's bond back to its proposer (anyone may call, once).
+    """
+    assert self._is_final(index), "commitments: root not final"
+    commitment: Commitment = self.commitments[index]
+    assert not commitment.bond_returned, "commitments: bond already returned"
+    self.commitments[index].bond_returned = True
+    raw_call(commitment.proposer, b"", value=commitment.bond)
+    log BondReturned(index=index, proposer=commitment.proposer, amount=commitment.bond)
+
+
+@external
+def invalidate(index: uint256):
+    """
+    @notice Remove root `index` and every later root (dispute game only, before finality).
+            Their bonds go to the dispute game.
+    """
+    assert msg.sender == self.dispute_game, "commitments: caller is not the dispute game"
+    count: uint256 = self.commitment_count
+    assert index < count, "commitments: no such root"
+    assert not self._is_final(index), "commitments: root already final"
+    # Every bond is BOND, and none of the removed roots is final (they are all younger than
+    # root `index`), so no bond of theirs was returned. Their slots are overwritten when
+    # the batches are proposed again; readers check `index < commitment_count`.
+    total: uint256 = (count - index) * BOND
+    self.commitment_count = index
+    if total > 0:
+        raw_call(msg.sender, b"", value=total)
+    log StateInvalidated(index=index, removed=count - index)

@@ -1,0 +1,45 @@
+"""A devnet with the bridge contracts deployed, for contract tests over JSON-RPC."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from eth_account import Account
+from web3 import Web3
+
+from bridge.deploy import BridgeSettings, Deployment, deploy
+from bridge.l1 import Transactor
+from devnet.accounts import devnet_key
+from tests.devnet.devnet_fixture import DevnetThread
+
+SETTINGS = BridgeSettings(bond_wei=10**18, challenge_window_s=300, force_window_s=120)
+
+
+@dataclass
+class Bridge:
+    devnet: DevnetThread
+    w3: Web3
+    deployment: Deployment
+    c: dict  # name -> web3 contract
+
+    def sender(self, role: str) -> Transactor:
+        return Transactor(self.w3, devnet_key(role))
+
+    def address(self, role: str) -> str:
+        return Account.from_key(devnet_key(role)).address
+
+    def rpc(self, method: str, *params):
+        return self.w3.provider.make_request(method, list(params))
+
+    def advance(self, seconds: int) -> None:
+        self.rpc("evm_increaseTime", seconds)
+        self.rpc("evm_mine")
+
+
+def start_bridge(data_dir: str | None = None, settings: BridgeSettings = SETTINGS) -> Bridge:
+    devnet = DevnetThread(data_dir).start()
+    w3 = Web3(Web3.HTTPProvider(devnet.url, request_kwargs={"timeout": 60}))
+    sequencer = Account.from_key(devnet_key("sequencer")).address
+    proposer = Account.from_key(devnet_key("proposer")).address
+    deployment = deploy(w3, devnet_key("deployer"), sequencer, proposer, settings)
+    return Bridge(devnet, w3, deployment, deployment.contracts(w3))

@@ -1,0 +1,168 @@
+"""The bridge contracts on the devnet (py-evm) over JSON-RPC: behaviour and every revert."""
+
+from __future__ import annotations
+
+import pytest
+from eth_abi import encode as abi_encode
+from web3 import Web3
+
+from bridge.l1 import L1TxFailed
+from tests.contracts.bridge_fixture import SETTINGS, Bridge, start_bridge
+
+
+@pytest.fixture(scope="module")
+def bridge():
+    b = start_bridge()
+    yield b
+    b.devnet.close()
+
+
+def reverts(reason: str):
+    return pytest.raises(L1TxFailed, match=reason)
+
+
+def test_token_transfers_and_reverts(bridge: Bridge):
+    token, deployer, alice, bob = bridge.c["token"], bridge.sender("deployer"), bridge.sender("alice"), bridge.sender("bob")
+    assert token.functions.decimals().call() == 6
+    deployer.transact(token, "mint", alice.address, 5_000_000)
+    alice.transact(token, "transfer", bob.address, 1_250_000)
+    assert token.functions.balanceOf(alice.address).call() == 3_750_000
+    assert token.functions.balanceOf(bob.address).call() == 1_250_000
+    with reverts("token: caller is not the minter"):
+        alice.transact(token, "mint", alice.address, 1)
+    with reverts("token: insufficient balance"):
+        bob.transact(token, "transfer", alice.address, 1_250_001)
+    with reverts("token: insufficient allowance"):
+        bob.transact(token, "transferFrom", alice.address, bob.address, 1)
+    alice.transact(token, "approve", bob.address, 100)
+    bob.transact(token, "transferFrom", alice.address, bob.address, 100)
+    assert token.functions.allowance(alice.address, bob.address).call() == 0
+
+
+def test_inbox_keeps_a_hash_chain_and_takes_batches_only_from_the_sequencer(bridge: Bridge):
+    inbox, sequencer = bridge.c["inbox"], bridge.sender("sequencer")
+    start = inbox.functions.batch_count().call()
+    previous = inbox.functions.chain_hash(start - 1).call() if start else b"\0" * 32
+    for data in (b"\x01batch-one", bytes(range(256)) * 40):
+        sent = sequencer.transact(inbox, "append_batch", data)
+        previous = Web3.keccak(previous + Web3.keccak(data))
+        index = inbox.functions.batch_count().call() - 1
+        assert inbox.functions.chain_hash(index).call() == previous
+        assert inbox.functions.l1_block(index).call() == sent.block_number
+        event = inbox.events.BatchAppended().process_receipt(sent.receipt)[0]
+        assert event.args.index == index and event.args.data_hash == Web3.keccak(data)
+    with reverts("inbox: caller is not the sequencer"):
+        bridge.sender("alice").transact(inbox, "append_batch", b"\x01")
+    with reverts("inbox: empty batch"):
+        sequencer.transact(inbox, "append_batch", b"")
+
+
+def test_commitments_bond_window_finality_and_reverts(bridge: Bridge):
+    inbox, commitments = bridge.c["inbox"], bridge.c["commitments"]
+    proposer, sequencer = bridge.sender("proposer"), bridge.sender("sequencer")
+    bond = SETTINGS.bond_wei
+    while inbox.functions.batch_count().call() < 3:
+        sequencer.transact(inbox, "append_batch", b"\x01batch")
+    root = b"\x11" * 32
+    with reverts("commitments: caller is not the proposer"):
+        bridge.sender("alice").transact(commitments, "propose", 0, 10, root, value=bond)
+    with reverts("commitments: wrong bond"):
+        proposer.transact(commitments, "propose", 0, 10, root, value=bond - 1)
+    with reverts("commitments: not the next batch"):
+        proposer.transact(commitments, "propose", 1, 10, root, value=bond)
+    with reverts("commitments: empty root"):
+        proposer.transact(commitments, "propose", 0, 10, b"\0" * 32, value=bond)
+    sent = proposer.transact(commitments, "propose", 0, 10, root, value=bond)
+    event = commitments.events.StateProposed().process_receipt(sent.receipt)[0]
+    proposed_at = bridge.w3.eth.get_block(sent.block_number)["timestamp"]
+    assert event.args.finalizes_at == proposed_at + SETTINGS.challenge_window_s
+    with reverts("commitments: L2 block not after the last"):
+        proposer.transact(commitments, "propose", 1, 10, root, value=bond)
+    count = inbox.functions.batch_count().call()
+    for batch in range(1, count):
+        proposer.transact(commitments, "propose", batch, 10 + batch, root, value=bond)
+    with reverts("commitments: batch not posted"):
+        proposer.transact(commitments, "propose", count, 10 + count, root, value=bond)
+    assert not commitments.functions.is_final(0).call()
+    with reverts("commitments: root not final"):
+        bridge.sender("alice").transact(commitments, "return_bond", 0)
+    bridge.advance(SETTINGS.challenge_window_s)
+    assert commitments.functions.is_final(0).call()
+    assert commitments.functions.final_root(0).call() == root
+    before = bridge.w3.eth.get_balance(proposer.address)
+    bridge.sender("alice").transact(commitments, "return_bond", 0)
+    assert bridge.w3.eth.get_balance(proposer.address) == before + bond
+    with reverts("commitments: bond already returned"):
+        bridge.sender("alice").transact(commitments, "return_bond", 0)
+
+
+def test_only_the_dispute_game_invalidates_a_root_that_is_not_final(bridge: Bridge):
+    inbox, commitments = bridge.c["inbox"], bridge.c["commitments"]
+    proposer, sequencer, deployer = bridge.sender("proposer"), bridge.sender("sequencer"), bridge.sender("deployer")
+    game = bridge.sender("challenger")  # an EOA stands in for the dispute game contract here
+    bond = SETTINGS.bond_wei
+    with reverts("commitments: caller is not the owner"):
+        bridge.sender("alice").transact(commitments, "set_dispute_game", game.address)
+    deployer.transact(commitments, "set_dispute_game", game.address)
+    with reverts("commitments: dispute game already set"):
+        deployer.transact(commitments, "set_dispute_game", bridge.address("alice"))
+    first = commitments.functions.commitment_count().call()
+    for _ in range(3):
+        sequencer.transact(inbox, "append_batch", b"\x01more")
+        index = commitments.functions.commitment_count().call()
+        last = commitments.functions.commitments(index - 1).call()[1]
+        proposer.transact(commitments, "propose", index, last + 5, b"\x22" * 32, value=bond)
+    with reverts("commitments: caller is not the dispute game"):
+        bridge.sender("alice").transact(commitments, "invalidate", first)
+    with reverts("commitments: root already final"):
+        game.transact(commitments, "invalidate", 0)
+    with reverts("commitments: no such root"):
+        game.transact(commitments, "invalidate", first + 3)
+    before = bridge.w3.eth.get_balance(game.address)
+    sent = game.transact(commitments, "invalidate", first + 1)
+    fee = sent.gas_used * sent.receipt["effectiveGasPrice"]
+    assert bridge.w3.eth.get_balance(game.address) == before - fee + 2 * bond
+    assert commitments.functions.commitment_count().call() == first + 1
+    assert not commitments.functions.is_final(first + 1).call()
+    # the batch can be proposed again, with the right root
+    last = commitments.functions.commitments(first).call()[1]
+    proposer.transact(commitments, "propose", first + 1, last + 1, b"\x33" * 32, value=bond)
+    assert commitments.functions.commitments(first + 1).call()[2] == b"\x33" * 32
+
+
+def test_portal_deposits_are_an_indexed_queue(bridge: Bridge):
+    token, portal = bridge.c["token"], bridge.c["portal"]
+    deployer, carol = bridge.sender("deployer"), bridge.sender("carol")
+    deployer.transact(token, "mint", carol.address, 10_000_000)
+    with reverts("token: insufficient allowance"):
+        carol.transact(portal, "deposit", carol.address, 1_000_000)
+    carol.transact(token, "approve", portal.address, 2**256 - 1)
+    with reverts("portal: zero amount"):
+        carol.transact(portal, "deposit", carol.address, 0)
+    with reverts("portal: zero recipient"):
+        carol.transact(portal, "deposit", "0x" + "00" * 20, 5)
+    with reverts("portal: amount too large"):
+        carol.transact(portal, "deposit", carol.address, 2**63)
+    recipient = bridge.address("alice")
+    sent = carol.transact(portal, "deposit", recipient, 2_500_000)
+    event = portal.events.DepositQueued().process_receipt(sent.receipt)[0]
+    assert (event.args.index, event.args.sender, event.args.recipient, event.args.amount) == (
+        0, carol.address, recipient, 2_500_000)
+    assert portal.functions.deposit_hash(0).call() == Web3.keccak(
+        abi_encode(["uint256", "address", "uint256"], [0, recipient, 2_500_000]))
+    carol.transact(portal, "deposit", carol.address, 1)
+    assert portal.functions.deposit_count().call() == 2
+    assert token.functions.balanceOf(portal.address).call() == 2_500_001
+
+
+def test_forced_inclusion_queue(bridge: Bridge):
+    forced = bridge.c["forced"]
+    alice = bridge.sender("alice")
+    with reverts("forced: empty transaction"):
+        alice.transact(forced, "force", b"")
+    raw = b"\x04" + b"\x99" * 100
+    sent = alice.transact(forced, "force", raw)
+    event = forced.events.TransactionForced().process_receipt(sent.receipt)[0]
+    timestamp = bridge.w3.eth.get_block(sent.block_number)["timestamp"]
+    assert event.args.raw_tx == raw and event.args.deadline == timestamp + SETTINGS.force_window_s
+    assert forced.functions.tx_hash(event.args.index).call() == Web3.keccak(raw)
