@@ -9,16 +9,27 @@
 """
 
 from ethereum.ercs import IERC20
+import lib.mpt as mpt
+import lib.withdrawal as withdrawal
+
+interface StateCommitments:
+    def final_root(index: uint256) -> bytes32: view
 
 MAX_AMOUNT: constant(uint256) = 2**63 - 1  # node.stf.params.MAX_AMOUNT_E6
 
 TOKEN: public(immutable(IERC20))
-COMMITMENTS: public(immutable(address))
+COMMITMENTS: public(immutable(StateCommitments))
 
 deposit_count: public(uint256)
 # keccak256(abi_encode(index, recipient, amount)): what derivation and the L1 verifier check
 deposit_hash: public(HashMap[uint256, bytes32])
 claimed: public(HashMap[uint256, bool])
+
+event WithdrawalClaimed:
+    index: indexed(uint256)
+    recipient: indexed(address)
+    amount: uint256
+    commitment_index: uint256
 
 event DepositQueued:
     index: indexed(uint256)
@@ -31,7 +42,7 @@ event DepositQueued:
 def __init__(token: address, commitments: address):
     assert token != empty(address) and commitments != empty(address), "portal: zero address"
     TOKEN = IERC20(token)
-    COMMITMENTS = commitments
+    COMMITMENTS = StateCommitments(commitments)
 
 
 @external
@@ -49,3 +60,29 @@ def deposit(recipient: address, amount: uint256) -> uint256:
     assert extcall TOKEN.transferFrom(msg.sender, self, amount, default_return_value=True), "portal: transfer failed"
     log DepositQueued(index=index, sender=msg.sender, recipient=recipient, amount=amount)
     return index
+
+
+@external
+def claim(
+    commitment_index: uint256,
+    withdrawal_index: uint64,
+    sender: address,
+    recipient: address,
+    amount_e6: uint256,
+    l2_block: uint256,
+    proof: DynArray[Bytes[mpt.MAX_NODE], mpt.MAX_DEPTH],
+):
+    """
+    @notice Pay out L2 withdrawal `withdrawal_index` to its recipient (anyone may submit it).
+    @dev `proof` is the state-trie proof of the withdrawal record under the final root
+         `commitment_index` (`optrollup withdraw claim` builds it). Each withdrawal pays once.
+    @param l2_block The withdrawal record's block number (with sender, recipient, amount_e6: its fields).
+    """
+    assert not self.claimed[convert(withdrawal_index, uint256)], "portal: withdrawal already claimed"
+    root: bytes32 = staticcall COMMITMENTS.final_root(commitment_index)
+    assert withdrawal.verify(root, withdrawal_index, sender, recipient, amount_e6, l2_block, proof), \
+        "portal: no such withdrawal under this root"
+    self.claimed[convert(withdrawal_index, uint256)] = True
+    assert extcall TOKEN.transfer(recipient, amount_e6, default_return_value=True), "portal: transfer failed"
+    log WithdrawalClaimed(index=convert(withdrawal_index, uint256), recipient=recipient, amount=amount_e6,
+                          commitment_index=commitment_index)

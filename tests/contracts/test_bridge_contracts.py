@@ -166,3 +166,40 @@ def test_forced_inclusion_queue(bridge: Bridge):
     timestamp = bridge.w3.eth.get_block(sent.block_number)["timestamp"]
     assert event.args.raw_tx == raw and event.args.deadline == timestamp + SETTINGS.force_window_s
     assert forced.functions.tx_hash(event.args.index).call() == Web3.keccak(raw)
+
+
+def test_portal_pays_a_proven_withdrawal_once_and_only_under_a_final_root(bridge: Bridge):
+    from node.stf import keys
+    from node.stf.hashing import keccak256
+    from node.stf.mpt import Trie
+    from node.stf.records import Withdrawal
+
+    token, portal, inbox, commitments = (bridge.c[n] for n in ("token", "portal", "inbox", "commitments"))
+    deployer, proposer, sequencer, dave = (bridge.sender(r) for r in ("deployer", "proposer", "sequencer", "maker"))
+    deployer.transact(token, "mint", portal.address, 50_000_000)  # the portal's collateral
+    recipient = bridge.address("bob")
+    record = Withdrawal(bytes.fromhex(bridge.address("alice")[2:]), bytes.fromhex(recipient[2:]), 7_500_000, 42)
+    trie = Trie()
+    for i in range(300):  # other state around it
+        trie.set(keccak256(b"\x01" + i.to_bytes(20, "big")), b"\x80" + bytes([i % 7]) * (i % 40))
+    trie.set(keccak256(keys.withdrawal(3)), record.encode())
+    root = trie.root_hash()
+    proof = trie.get_proof(keccak256(keys.withdrawal(3)))
+    sequencer.transact(inbox, "append_batch", b"\x01withdrawal-batch")
+    index = commitments.functions.commitment_count().call()
+    last = commitments.functions.commitments(index - 1).call()[1] if index else 0
+    proposer.transact(commitments, "propose", index, last + 1, root, value=SETTINGS.bond_wei)
+    args = (index, 3, bridge.address("alice"), recipient, 7_500_000, 42, proof)
+    with reverts("commitments: root not final"):
+        dave.transact(portal, "claim", *args)
+    bridge.advance(SETTINGS.challenge_window_s)
+    with reverts("portal: no such withdrawal under this root"):
+        dave.transact(portal, "claim", index, 3, bridge.address("alice"), recipient, 7_500_001, 42, proof)
+    with reverts("mpt: "):
+        dave.transact(portal, "claim", index, 3, bridge.address("alice"), recipient, 7_500_000, 42, proof[:-1])
+    before = token.functions.balanceOf(recipient).call()
+    sent = dave.transact(portal, "claim", *args)  # anyone may submit; the recipient is paid
+    assert token.functions.balanceOf(recipient).call() == before + 7_500_000
+    assert portal.events.WithdrawalClaimed().process_receipt(sent.receipt)[0].args.amount == 7_500_000
+    with reverts("portal: withdrawal already claimed"):
+        dave.transact(portal, "claim", *args)
