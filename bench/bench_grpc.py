@@ -2,21 +2,25 @@
 
 The node (dev chain, in-memory state) runs in a subprocess (``python -m bench.bench_grpc
 --serve``) so client and server do not share a GIL; the clients are ``grpc.aio`` streams in
-this process sending pre-signed orders on ``Trading.SubmitStream``. Every order goes through
-the door (decode, signature recovery, nonce pre-check), a block (the STF, the state root),
-and is acknowledged after its block is committed.
+this process (one channel each) sending pre-signed orders. Every order goes through the
+door (decode, signature recovery, nonce pre-check), a block (the STF, the state root), and
+is acknowledged after its block is committed.
 
 Figures:
 
-- ``grpc.orders_per_s``: ``CLIENTS`` concurrent streams, each sending its orders as fast as
-  flow control allows; orders acknowledged per second of wall time (first send to last ack).
-  Half the streams post resting bids/asks, half cross them with IOC orders, over 20 ETH
-  series, so blocks carry fills as well as resting orders.
+- ``grpc.orders_per_s`` (the headline): ``CLIENTS`` concurrent clients on
+  ``Trading.SubmitBatchStream``, ``BATCH_SIZE`` orders per stream message, each sending
+  as fast as flow control allows; orders acknowledged per second of wall time (first send
+  to last ack). Half the streams post resting bids/asks, half cross them with IOC orders,
+  over 20 ETH series, so blocks carry fills as well as resting orders.
+- ``grpc.single_orders_per_s``: the same with one order per message (``SubmitStream``).
 - ``grpc.ack_ms_p50`` / ``grpc.ack_ms_p99``: one stream paced at ``PACED_RATE`` orders/s;
   time from handing the request to gRPC to receiving its ack (the soft confirmation).
-- ``grpc.batch_orders_per_s``: as ``grpc.orders_per_s`` (fresh orders, same mix) but on
-  ``Trading.SubmitBatchStream`` with ``BATCH_SIZE`` orders per stream message; orders
-  acknowledged per second.
+
+The node runs with ``RECOVERY_WORKERS`` signature-recovery processes (the node's default;
+``BENCH_RECOVERY_WORKERS=N`` overrides it, 0 = in process): each figure says which, and
+the throughput figures carry ``node_main_cpu_us_per_order``, the CPU the node's main
+process (event loop) spent per order, which is what recovery workers take off it.
 
 On this machine the client and the server share 2 cores with other work: read the
 figures as a floor.
@@ -54,7 +58,7 @@ def _serve() -> None:
 
     async def main() -> None:
         chain = dev_chain(T0)
-        sequencer = Sequencer.from_genesis(chain.genesis, clock=lambda: T0 + 60)
+        sequencer = Sequencer.from_genesis(chain.genesis, clock=lambda: T0 + 60, recovery_workers=_workers())
         await sequencer.start()
         await bootstrap(sequencer, chain)
         server = await serve(sequencer, "127.0.0.1:0", rate_per_s=1e9, burst=1e9)
@@ -64,6 +68,12 @@ def _serve() -> None:
         await sequencer.stop(drain=False)
 
     asyncio.run(main())
+
+
+def _workers() -> int:
+    from node.sequencer.sequencer import DEFAULT_RECOVERY_WORKERS
+
+    return int(os.environ.get("BENCH_RECOVERY_WORKERS", DEFAULT_RECOVERY_WORKERS))
 
 
 def _orders(name: str, first_nonce: int, count: int, role: int) -> list[bytes]:
@@ -124,7 +134,18 @@ async def _batch_stream(stub, raws: list[bytes]) -> tuple[int, int]:
     return results, accepted
 
 
-async def _measure(port: int, batches: list[list[bytes]], paced: list[bytes], batched: list[list[bytes]]) -> None:
+def _cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) the process ``pid`` has used: the node's main process only,
+    not its recovery workers (Linux ``/proc``; 0.0 elsewhere)."""
+    try:
+        fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return 0.0
+
+
+async def _measure(port: int, pid: int, batches: list[list[bytes]], paced: list[bytes],
+                   batched: list[list[bytes]]) -> None:
     import grpc
 
     from node.rpc.generated.optrollup.v1 import trading_pb2_grpc
@@ -133,25 +154,32 @@ async def _measure(port: int, batches: list[list[bytes]], paced: list[bytes], ba
                 for _ in batches]
     try:
         stubs = [trading_pb2_grpc.TradingStub(c) for c in channels]
+        cpu = _cpu_s(pid)
         start = time.perf_counter()
         results = await asyncio.gather(*(_stream(s, b) for s, b in zip(stubs, batches)))
         elapsed = time.perf_counter() - start
         acks = sum(r[0] for r in results)
         accepted = sum(r[1] for r in results)
-        emit("grpc", "grpc.orders_per_s", acks / elapsed, "orders/s", clients=CLIENTS, orders=acks,
-             accepted=accepted, target=5_000)
+        workers = _workers()
+        emit("grpc", "grpc.single_orders_per_s", acks / elapsed, "orders/s", clients=CLIENTS, orders=acks,
+             accepted=accepted, recovery_workers=workers,
+             node_main_cpu_us_per_order=round((_cpu_s(pid) - cpu) / max(acks, 1) * 1e6, 1))
         acks, accepted, latencies = await _stream(stubs[0], paced, pace_per_s=PACED_RATE)
         latencies.sort()
         p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
-        emit("grpc", "grpc.ack_ms_p50", statistics.median(latencies), "ms", rate=PACED_RATE, orders=acks)
-        emit("grpc", "grpc.ack_ms_p99", p99, "ms", rate=PACED_RATE, orders=acks, target=20)
+        emit("grpc", "grpc.ack_ms_p50", statistics.median(latencies), "ms", rate=PACED_RATE, orders=acks,
+             recovery_workers=workers)
+        emit("grpc", "grpc.ack_ms_p99", p99, "ms", rate=PACED_RATE, orders=acks, target=20,
+             recovery_workers=workers)
+        cpu = _cpu_s(pid)
         start = time.perf_counter()
         results = await asyncio.gather(*(_batch_stream(s, b) for s, b in zip(stubs, batched)))
         elapsed = time.perf_counter() - start
         acks = sum(r[0] for r in results)
         accepted = sum(r[1] for r in results)
-        emit("grpc", "grpc.batch_orders_per_s", acks / elapsed, "orders/s", clients=CLIENTS, batch=BATCH_SIZE,
-             orders=acks, accepted=accepted, target=5_000)
+        emit("grpc", "grpc.orders_per_s", acks / elapsed, "orders/s", clients=CLIENTS, batch=BATCH_SIZE,
+             path="SubmitBatchStream", orders=acks, accepted=accepted, target=5_000, recovery_workers=workers,
+             node_main_cpu_us_per_order=round((_cpu_s(pid) - cpu) / max(acks, 1) * 1e6, 1))
     finally:
         for channel in channels:
             await channel.close()
@@ -173,7 +201,7 @@ def run() -> None:
             if not line and server.poll() is not None:
                 raise RuntimeError("bench_grpc: the server exited")
         port = int(line.split()[1])
-        asyncio.run(_measure(port, batches, paced, batched))
+        asyncio.run(_measure(port, server.pid, batches, paced, batched))
     finally:
         server.stdin.close()
         try:
@@ -185,6 +213,11 @@ def run() -> None:
 
 if __name__ == "__main__":
     if sys.argv[1:] == ["--serve"]:
-        _serve()
+        if os.environ.get("BENCH_PROFILE"):  # developer aid: cProfile the node into this file
+            import cProfile
+
+            cProfile.run("_serve()", os.environ["BENCH_PROFILE"])
+        else:
+            _serve()
     else:
         run()

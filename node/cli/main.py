@@ -1,7 +1,12 @@
 """Entry point of the ``optrollup`` command: one sub-command per module in ``node.cli``.
 
-Each sub-command module exposes ``register(subparsers)`` which adds its parser and
+Each sub-command module exposes ``register(subparsers)`` which adds its parser(s) and
 sets ``func`` (a callable taking the parsed namespace and returning an exit code).
+Client commands (talking to a node) share ``node.cli.common``: ``keys`` (key files),
+``trade`` (order, cancel, withdraw, deposit), ``account`` (account, positions, orders,
+risk), ``market`` (instruments, book, receipt). A new client command group (e.g. a live
+``fills`` stream) is one more module with ``register`` using ``common.add_node_options``
+and ``common.command``, added to ``SUBCOMMANDS``.
 """
 
 from __future__ import annotations
@@ -10,9 +15,9 @@ import argparse
 import sys
 from typing import Sequence
 
-from node.cli import margin, node, quote
+from node.cli import account, keys, margin, market, node, quote, status, trade
 
-SUBCOMMANDS = (quote, margin, node)
+SUBCOMMANDS = (quote, margin, node, status, keys, trade, account, market)
 
 
 def build_parser() -> argparse.ArgumentParser:

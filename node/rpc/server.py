@@ -1,7 +1,8 @@
 """The node's gRPC server: thin async servicers over the ``Sequencer`` and the head state.
 
-``serve(sequencer, address)`` starts a ``grpc.aio`` server with the ``Trading`` and
-``Query`` services (``protos/optrollup/v1``), the standard health service
+``serve(sequencer, address)`` starts a ``grpc.aio`` server with the ``Trading``, ``Query``
+and ``Stream`` services (``protos/optrollup/v1``; the streams are fed by one
+``events.EventHub`` observing the sequencer), the standard health service
 (``grpc.health.v1.Health``: SERVING once started) and server reflection.
 ``NodeServer.stop(grace)`` is graceful: health goes NOT_SERVING, new calls are refused,
 calls in flight get ``grace`` seconds.
@@ -43,9 +44,12 @@ from node.rpc.generated.optrollup.v1 import (
     trading_pb2_grpc,
     types_pb2,
 )
+from node.rpc import cancel_on_disconnect, streams
+from node.rpc.events import EventHub
+from node.rpc.generated.optrollup.v1 import stream_pb2_grpc
 from node.sequencer.mempool import MempoolFull, Rejected
 from node.sequencer.sequencer import Sequencer, SequencerHalted, tx_hash_of
-from node.stf import accounts, book, keys, margin
+from node.stf import accounts, book, keys, margin, risk
 from node.stf.errors import FailureCode
 from node.stf.instruments import series_name
 from node.stf.receipts import Receipt
@@ -65,6 +69,7 @@ E6: Final = 10**6
 SERVICE_NAMES: Final = (
     trading_pb2.DESCRIPTOR.services_by_name["Trading"].full_name,
     query_pb2.DESCRIPTOR.services_by_name["Query"].full_name,
+    streams.SERVICE_NAME,
 )
 
 
@@ -164,14 +169,14 @@ class Refusal:
         return tuple(items)
 
 
-def _refusal_of(exc: Exception, raw: bytes) -> Refusal:
+def _refusal_of(exc: Exception, raw: bytes, tx_hash: bytes = b"") -> Refusal:
     if isinstance(exc, Rejected):
         status = grpc.StatusCode.INVALID_ARGUMENT if exc.invalid else grpc.StatusCode.FAILED_PRECONDITION
-        return Refusal(status, exc.code, exc.message, exc.tx_hash or tx_hash_of(raw))
+        return Refusal(status, exc.code, exc.message, exc.tx_hash or tx_hash or tx_hash_of(raw))
     if isinstance(exc, MempoolFull):
-        return Refusal(grpc.StatusCode.RESOURCE_EXHAUSTED, None, str(exc), tx_hash_of(raw))
+        return Refusal(grpc.StatusCode.RESOURCE_EXHAUSTED, None, str(exc), tx_hash or tx_hash_of(raw))
     if isinstance(exc, SequencerHalted):
-        return Refusal(grpc.StatusCode.UNAVAILABLE, None, str(exc), tx_hash_of(raw))
+        return Refusal(grpc.StatusCode.UNAVAILABLE, None, str(exc), tx_hash or tx_hash_of(raw))
     raise exc
 
 
@@ -210,11 +215,14 @@ class TradingServicer(trading_pb2_grpc.TradingServicer):
         return None if size <= self.max_message_bytes else f"request of {size} bytes > {self.max_message_bytes}"
 
     def _enqueue(self, raw: bytes, peer: str) -> tuple[bytes, asyncio.Future] | Refusal:
-        """Rate limit, door checks, queueing: the tx hash and the block future, or a refusal."""
+        """Rate limit, door checks, queueing: the tx hash and the block future, or a refusal.
+        With a recovery pool the door's verdict comes later, through the future (``_outcome``)."""
         if not self.limiter.allow(peer):
             return Refusal(grpc.StatusCode.RESOURCE_EXHAUSTED, None, "rate limit: too many transactions",
                            tx_hash_of(raw))
         try:
+            if self.sequencer.recovery is not None:
+                return tx_hash_of(raw), self.sequencer.admit(raw)
             tx, future = self.sequencer.enqueue(raw)
         except (Rejected, MempoolFull, SequencerHalted) as exc:
             return _refusal_of(exc, raw)
@@ -224,12 +232,19 @@ class TradingServicer(trading_pb2_grpc.TradingServicer):
     async def _outcome(tx_hash: bytes, future: asyncio.Future) -> tuple[int, Receipt] | Refusal:
         try:
             number, receipt = await future
-        except SequencerHalted as exc:
-            return Refusal(grpc.StatusCode.UNAVAILABLE, None, str(exc), tx_hash)
+        except (Rejected, MempoolFull, SequencerHalted) as exc:  # the door, after asynchronous recovery
+            return _refusal_of(exc, b"", tx_hash)
         if not receipt.ok:
             return Refusal(grpc.StatusCode.FAILED_PRECONDITION, receipt.code, receipt.detail or receipt.code.name,
                            tx_hash, number, receipt)
         return number, receipt
+
+    async def _guard(self, context) -> cancel_on_disconnect.Guard | None:
+        """The stream's pre-signed cancel (metadata ``cancel-on-disconnect-bin``), checked; or ``None``."""
+        try:
+            return cancel_on_disconnect.guard_of(self.sequencer, context)
+        except cancel_on_disconnect.BadCancelEnvelope as exc:
+            await context.abort(exc.status, exc.message)
 
     async def SubmitTransaction(self, request, context):
         too_large = self._too_large(request)
@@ -244,8 +259,11 @@ class TradingServicer(trading_pb2_grpc.TradingServicer):
                                           receipt=receipt_pb(receipt, number))
 
     async def SubmitStream(self, request_iterator, context) -> AsyncIterator[trading_pb2.SubmitAck]:
-        """One ack per request, in request order; refusals are error acks, never stream errors."""
+        """One ack per request, in request order; refusals are error acks, never stream errors.
+        Opt-in cancel-on-disconnect: see ``cancel_on_disconnect``."""
         peer = context.peer()
+        guard = await self._guard(context)
+        finished = False  # the client half-closed and got every ack
         pending: asyncio.Queue = asyncio.Queue(maxsize=MAX_IN_FLIGHT_PER_STREAM)
 
         async def read() -> None:
@@ -271,16 +289,22 @@ class TradingServicer(trading_pb2_grpc.TradingServicer):
                 await reader  # surfaces a broken request stream
             except _TooLarge as exc:
                 await context.abort(grpc.StatusCode.RESOURCE_EXHAUSTED, str(exc))
+            finished = guard is None or await cancel_on_disconnect.confirm_half_close(context)
         finally:
             if not reader.done():
                 reader.cancel()
+            if guard is not None and not finished:
+                guard.fire()
 
     async def SubmitBatchStream(self, request_iterator, context) -> AsyncIterator[trading_pb2.SubmitBatchAck]:
         """One ack per batch, in batch order, with one result per transaction in order. The
         transactions of a batch are admitted one by one (each is rate-limited and door-checked on
         its own, so a bad one never affects the others) and queue contiguously. At most
-        ``MAX_IN_FLIGHT_PER_STREAM`` transactions are awaiting their acks per stream."""
+        ``MAX_IN_FLIGHT_PER_STREAM`` transactions are awaiting their acks per stream.
+        Opt-in cancel-on-disconnect: see ``cancel_on_disconnect``."""
         peer = context.peer()
+        guard = await self._guard(context)
+        finished = False  # the client half-closed and got every ack
         pending: asyncio.Queue = asyncio.Queue()
         room = asyncio.Event()
         in_flight = 0
@@ -321,9 +345,12 @@ class TradingServicer(trading_pb2_grpc.TradingServicer):
                 room.set()
                 yield trading_pb2.SubmitBatchAck(sequence=sequence, results=results)
             await reader  # surfaces a broken request stream
+            finished = guard is None or await cancel_on_disconnect.confirm_half_close(context)
         finally:
             if not reader.done():
                 reader.cancel()
+            if guard is not None and not finished:
+                guard.fire()
 
 
 # ---------------------------------------------------------------------------------------
@@ -334,11 +361,19 @@ class QueryServicer(query_pb2_grpc.QueryServicer):
     """Reads of the last committed block. Each call reads through a fresh ``State`` over the
     sequencer's backend, so queries never touch the sequencer's caches or journal."""
 
-    def __init__(self, sequencer: Sequencer) -> None:
+    def __init__(self, sequencer: Sequencer, events: EventHub | None = None) -> None:
         self.sequencer = sequencer
+        self.events = events
 
     def _view(self) -> State:
         return State(self.sequencer.state.backend)
+
+    async def GetRecentTrades(self, request, context):
+        """Recent fills of an instrument, newest first (``streams.recent_trades_response``)."""
+        if self.events is None:
+            await context.abort(grpc.StatusCode.UNIMPLEMENTED, "recent trades need the event hub")
+        return await streams.recent_trades_response(self.events, self._view(), self.sequencer.head_number,
+                                                    request, context)
 
     @staticmethod
     async def _address(request, context) -> bytes:
@@ -363,7 +398,8 @@ class QueryServicer(query_pb2_grpc.QueryServicer):
                 maintenance_e6=summary.maintenance_e6, initial_e6=summary.initial_e6,
                 available_e6=summary.initial_excess_e6, complete=summary.complete,
             ),
-            nonce_floor=account.nonce_floor, open_orders=len(account.open_orders),
+            nonce_floor=account.nonce_floor, nonce_bitmap=account.nonce_bitmap.to_bytes(32, "big"),
+            open_orders=len(account.open_orders),
             positions=len(account.positions), block_number=self.sequencer.head_number,
         )
 
@@ -449,6 +485,40 @@ class QueryServicer(query_pb2_grpc.QueryServicer):
             tx_count=len(block.txs),
         )
 
+    async def GetChainInfo(self, request, context):
+        return query_pb2.ChainInfo(chain_id=self.sequencer.chain_id, block_number=self.sequencer.head_number,
+                                   block_time=self.sequencer.head_time)
+
+    async def GetRisk(self, request, context):
+        """``margin.summarise`` plus ``risk.portfolio_greeks``; Greeks as WAD decimal strings."""
+        address = await self._address(request, context)
+        view = self._view()
+        account = accounts.load(view, address)
+        summary = margin.summarise(view, account)
+        greeks = risk.positions_greeks(view, account.positions)
+        by_underlying = {g.underlying_id: g for g in greeks.underlyings}
+        out = []
+        for part in summary.underlyings:
+            g = by_underlying.get(part.underlying_id) or risk.UnderlyingGreeks(part.underlying_id, 0, 0, 0, 0)
+            out.append(query_pb2.UnderlyingRisk(
+                underlying_id=part.underlying_id, underlying=view.get(keys.underlying(part.underlying_id)).name.decode(),
+                index_e6=part.index_e6, delta_wad=str(g.delta), gamma_wad=str(g.gamma), vega_wad=str(g.vega),
+                theta_wad=str(g.theta), worst_loss_e6=part.worst_loss_e6, addon_e6=part.addon_e6,
+                maintenance_e6=part.maintenance_e6,
+                worst_scenario=risk.scenario_move(part.worst_scenario).description,
+            ))
+        return query_pb2.RiskResponse(
+            address=address,
+            margin=query_pb2.MarginSummary(
+                cash_e6=summary.cash_e6, value_e6=summary.value_e6, equity_e6=summary.equity_e6,
+                maintenance_e6=summary.maintenance_e6, initial_e6=summary.initial_e6,
+                available_e6=summary.initial_excess_e6, complete=summary.complete,
+            ),
+            underlyings=out, delta_wad=str(greeks.delta), gamma_wad=str(greeks.gamma), vega_wad=str(greeks.vega),
+            theta_wad=str(greeks.theta), complete=summary.complete and greeks.complete,
+            block_number=self.sequencer.head_number,
+        )
+
 
 # ---------------------------------------------------------------------------------------
 # Server
@@ -457,13 +527,16 @@ class QueryServicer(query_pb2_grpc.QueryServicer):
 class NodeServer:
     """A running gRPC server: ``port`` is the bound port; ``stop(grace)`` shuts it down."""
 
-    def __init__(self, server: grpc.aio.Server, health_servicer, port: int) -> None:
+    def __init__(self, server: grpc.aio.Server, health_servicer, port: int, events: EventHub | None = None) -> None:
         self.server = server
         self.health = health_servicer
         self.port = port
+        self.events = events
 
     async def stop(self, grace: float | None = 1.0) -> None:
         await self.health.enter_graceful_shutdown()
+        if self.events is not None:
+            self.events.detach()  # subscriptions end UNAVAILABLE instead of holding the grace period
         await self.server.stop(grace)
 
     async def wait_for_termination(self) -> None:
@@ -479,11 +552,17 @@ async def serve(
     max_message_bytes: int = MAX_MESSAGE_BYTES,
     max_batch_bytes: int = MAX_BATCH_MESSAGE_BYTES,
     max_batch_txs: int = MAX_BATCH_TXS,
+    dev: bool = False,
+    info=None,
 ) -> NodeServer:
     """Start the services on ``address`` (``host:0`` picks a free port) and return the server.
 
     The sequencer must be started (``await sequencer.start()``) for submissions to succeed.
+    ``dev=True`` (development chains only) adds the ``Dev`` service (``node.rpc.dev_faucet``).
+    The ``Node`` status service (``node.rpc.status``; ``info``: its ``NodeInfo``) is always
+    served, and health turns NOT_SERVING for every service when the sequencer halts or stops.
     """
+    service_names = SERVICE_NAMES
     server = grpc.aio.server(options=[
         # The largest message any call accepts (a batch); single requests are checked in the servicer.
         ("grpc.max_receive_message_length", max(max_message_bytes, max_batch_bytes)),
@@ -492,17 +571,27 @@ async def serve(
     trading_pb2_grpc.add_TradingServicer_to_server(
         TradingServicer(sequencer, RateLimiter(rate_per_s, burst), max_message_bytes=max_message_bytes,
                         max_batch_txs=max_batch_txs), server)
-    query_pb2_grpc.add_QueryServicer_to_server(QueryServicer(sequencer), server)
+    events = EventHub(sequencer).attach()
+    query_pb2_grpc.add_QueryServicer_to_server(QueryServicer(sequencer, events), server)
+    stream_pb2_grpc.add_StreamServicer_to_server(streams.StreamServicer(events), server)
+    if dev:
+        from node.rpc import dev_faucet  # development only: never registered otherwise
+
+        service_names += (dev_faucet.add_to_server(sequencer, server),)
+    from node.rpc import status as node_status
+
+    service_names += (node_status.add_to_server(sequencer, server, info),)
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     reflection.enable_server_reflection(
-        SERVICE_NAMES + (health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, reflection.SERVICE_NAME),
+        service_names + (health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, reflection.SERVICE_NAME),
         server,
     )
     port = server.add_insecure_port(address)
     if port == 0:
         raise OSError(f"rpc: cannot listen on {address}")
     await server.start()
-    for name in ("",) + SERVICE_NAMES:
+    for name in ("",) + service_names:
         await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
-    return NodeServer(server, health_servicer, port)
+    node_status.watch_health(sequencer, health_servicer, ("",) + service_names)
+    return NodeServer(server, health_servicer, port, events)

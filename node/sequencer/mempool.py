@@ -14,7 +14,9 @@
    failure receipt. The STF remains the authority: a nonce that passes here and is used by
    an earlier transaction of the same block still fails there.
 
-Then ``add`` queues the transaction. The queue is FIFO by arrival and is never reordered
+Steps 1-3 are ``door_decode``, a pure function of the bytes and the chain id, which
+``recovery.RecoveryPool`` runs in worker processes; step 4 always runs on the event loop,
+in arrival order (``Sequencer.admit``). Then ``add`` queues the transaction. The queue is FIFO by arrival and is never reordered
 by content; ``take(n)`` removes the oldest ``n``. ``max_pending`` bounds it
 (``MempoolFull``, mapped to RESOURCE_EXHAUSTED).
 
@@ -62,6 +64,22 @@ class Pending:
     waiter: Any
 
 
+def door_decode(raw: bytes, chain_id: int) -> SignedTx:
+    """The door's stateless steps 1-3 under ``chain_id``: the ``SignedTx`` or ``Rejected``
+    (invalid). No state: this is what ``recovery.RecoveryPool`` runs in its workers."""
+    if len(raw) > MAX_TX_BYTES:
+        raise Rejected(FailureCode.TX_TOO_LARGE, f"{len(raw)} bytes > {MAX_TX_BYTES}",
+                       invalid=True, tx_hash=keccak256(raw))
+    try:
+        tx = decode_tx(raw, chain_id)
+    except TxDecodeError as exc:
+        raise Rejected(exc.code, exc.message, invalid=True, tx_hash=keccak256(raw)) from None
+    if tx.sender is None:
+        raise Rejected(FailureCode.UNAUTHORISED_SIGNER, "mempool: deposits come only from L1",
+                       invalid=True, tx_hash=tx.tx_hash)
+    return tx
+
+
 class Mempool:
     """FIFO queue of checked transactions for one chain (see module docstring)."""
 
@@ -77,18 +95,8 @@ class Mempool:
     # -- the door ----------------------------------------------------------------------
 
     def decode(self, raw: bytes) -> SignedTx:
-        """Steps 1-3: stateless checks. Raises ``Rejected`` (invalid)."""
-        if len(raw) > MAX_TX_BYTES:
-            raise Rejected(FailureCode.TX_TOO_LARGE, f"{len(raw)} bytes > {MAX_TX_BYTES}",
-                           invalid=True, tx_hash=keccak256(raw))
-        try:
-            tx = decode_tx(raw, self.chain_id)
-        except TxDecodeError as exc:
-            raise Rejected(exc.code, exc.message, invalid=True, tx_hash=keccak256(raw)) from None
-        if tx.sender is None:
-            raise Rejected(FailureCode.UNAUTHORISED_SIGNER, "mempool: deposits come only from L1",
-                           invalid=True, tx_hash=tx.tx_hash)
-        return tx
+        """Steps 1-3: stateless checks (``door_decode``). Raises ``Rejected`` (invalid)."""
+        return door_decode(raw, self.chain_id)
 
     def precheck(self, state: State, tx: SignedTx) -> None:
         """Step 4: the nonce against the head state and the queue. Raises ``Rejected`` (not invalid)."""

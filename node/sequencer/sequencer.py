@@ -28,11 +28,31 @@ If applying or persisting a block raises (a bug or a disk failure, never a trade
 input: the STF is total) the sequencer halts: the block's submitters and every later
 one get ``SequencerHalted``, and ``failure`` keeps the exception for the operator.
 
-Signature recovery runs in the submitting coroutine, in process. Measured (bench_grpc
-workload, this machine): door decode + recovery ~13,700 tx/s on one core, door + STF +
-blocks ~11,800 orders/s without gRPC, ~3,000 orders/s through gRPC: the gRPC layer, not
-recovery, is the bottleneck today, so recovery in a ``ProcessPoolExecutor`` over batches
-is left for when it is (it would save ~70 us of the ~330 us an order costs end to end).
+Signature recovery: ``enqueue(raw)`` runs the whole door in the calling coroutine (in
+process, synchronous). ``admit(raw)`` is the asynchronous door the gRPC server uses: with
+``recovery_workers=0`` it is ``enqueue``; with ``recovery_workers=N`` the stateless half
+(decode, EIP-712 digest, secp256k1 recovery: ~80 us of an order's CPU) runs in a
+``recovery.RecoveryPool`` of N processes, micro-batched per loop tick, and only the
+stateful half (nonce pre-check, queueing) runs here.
+
+FIFO with asynchronous recovery: ``admit`` appends each submission to a FIFO of
+admissions *when it arrives* (synchronously, on the loop thread), and a submission leaves
+that FIFO for the mempool only from its head, once its own recovery is done and every
+earlier submission has left: a later envelope whose chunk finished first waits. So a
+transaction's place in the mempool (hence in the blocks) is its arrival order, as with
+``enqueue``; the nonce pre-check sees the state and the queue as of that moment. Mixing
+``enqueue`` with ``admit`` calls in flight lets the ``enqueue`` jump ahead of them: the
+server uses only ``admit``. Admissions waiting for their recovery are not counted by
+``max_pending`` (the servers' per-stream in-flight limits bound them).
+
+Default ``DEFAULT_RECOVERY_WORKERS = 0`` (in process), by measurement (bench_grpc, this
+2-core machine shared with other work, medians of 2-4 noisy runs): a worker takes ~55 us
+of CPU per order off the node's main process (batch path: ~180 -> ~120 us per order,
+-32%), but the bench's clients run on the same two cores, so the worker competes with
+them and throughput does not rise (SubmitBatchStream ~6,100-6,800 orders/s in process vs
+~4,500-6,500 with 1-2 workers on a quiet machine; single orders ~2,000-3,400 vs
+~1,800-2,000). On a node with a spare core and remote clients, ``--recovery-workers 1``
+(or more) raises the main loop's ceiling by up to ~1.45x.
 """
 
 from __future__ import annotations
@@ -41,6 +61,7 @@ import asyncio
 import logging
 import time
 from abc import ABC, abstractmethod
+from collections import deque
 from dataclasses import dataclass
 from typing import Callable, Final
 
@@ -55,12 +76,17 @@ from node.stf.state import State
 from node.stf.tx_codec import TxDecodeError, decode_tx
 from node.stf.txtypes import SignedTx
 
-from node.sequencer.mempool import DEFAULT_MAX_PENDING, Mempool, Pending
+from node.sequencer.mempool import DEFAULT_MAX_PENDING, Mempool, MempoolFull, Pending, Rejected
+from node.sequencer.recovery import RecoveryPool
 
 log = logging.getLogger(__name__)
 
 DEFAULT_BLOCK_TIME_MS: Final = 5
 DEFAULT_MAX_BLOCK_TXS: Final = 1_000
+DEFAULT_MEMORY_BLOCKS: Final = 10_000  # blocks (with receipts) a MemoryBlockSink keeps
+# Recovery processes for the node (``optrollup node``, the gRPC bench); ``Sequencer`` itself
+# defaults to 0 (in process) so that embedding it starts no processes. See the module docstring.
+DEFAULT_RECOVERY_WORKERS: Final = 0
 
 
 class SequencerHalted(RuntimeError):
@@ -69,7 +95,12 @@ class SequencerHalted(RuntimeError):
 
 @dataclass(frozen=True, slots=True)
 class L2Block:
-    """A sequenced block: header fields, its transactions (raw envelopes) and receipts."""
+    """A sequenced block: header fields, its transactions (raw envelopes) and receipts.
+
+    With an L1 (``node.derivation.rules``): the block's first ``l1_tx_count`` transactions
+    came from the L1 queues, which it consumed up to ``deposits_through`` and
+    ``forced_through`` (exclusive queue indices); the rest were sequenced.
+    """
 
     number: int
     timestamp: int
@@ -77,6 +108,9 @@ class L2Block:
     receipts_hash: bytes
     txs: tuple[bytes, ...]
     receipts: tuple[Receipt, ...]
+    deposits_through: int = 0
+    forced_through: int = 0
+    l1_tx_count: int = 0
 
 
 class BlockObserver:
@@ -109,9 +143,15 @@ class BlockSink(ABC):
 
 
 class MemoryBlockSink(BlockSink):
-    """Blocks and a receipt index in memory (development; unbounded)."""
+    """Blocks and a receipt index in memory (development), bounded: only the last
+    ``max_blocks`` blocks (default ``DEFAULT_MEMORY_BLOCKS``) and their receipts are kept;
+    older ones are forgotten (``get_block`` / ``get_receipt`` answer ``None``), so a long-running
+    in-memory dev node does not grow without bound. The state itself is not affected."""
 
-    def __init__(self) -> None:
+    def __init__(self, max_blocks: int | None = None) -> None:
+        self.max_blocks = DEFAULT_MEMORY_BLOCKS if max_blocks is None else max_blocks
+        if self.max_blocks < 1:
+            raise ValueError("sequencer: max_blocks >= 1")
         self.blocks: dict[int, L2Block] = {}
         self.receipts: dict[bytes, tuple[int, Receipt]] = {}
 
@@ -119,6 +159,11 @@ class MemoryBlockSink(BlockSink):
         self.blocks[block.number] = block
         for receipt in block.receipts:
             self.receipts.setdefault(receipt.tx_hash, (block.number, receipt))
+        while len(self.blocks) > self.max_blocks:
+            number = next(iter(self.blocks))  # the oldest (blocks arrive in order)
+            for receipt in self.blocks.pop(number).receipts:
+                if self.receipts.get(receipt.tx_hash, (None,))[0] == number:
+                    del self.receipts[receipt.tx_hash]
 
     def get_block(self, number: int) -> L2Block | None:
         return self.blocks.get(number)
@@ -139,6 +184,7 @@ class Sequencer:
         block_time_ms: float = DEFAULT_BLOCK_TIME_MS,
         max_block_txs: int = DEFAULT_MAX_BLOCK_TXS,
         max_pending: int = DEFAULT_MAX_PENDING,
+        recovery_workers: int = 0,
     ) -> None:
         if max_block_txs < 1 or block_time_ms < 0:
             raise ValueError("sequencer: max_block_txs >= 1 and block_time_ms >= 0")
@@ -164,6 +210,11 @@ class Sequencer:
         self._full: asyncio.Event | None = None
         self._stopping = False
         self._observers: list[BlockObserver] = []
+        if recovery_workers < 0:
+            raise ValueError("sequencer: recovery_workers >= 0")
+        self.recovery_workers = recovery_workers
+        self.recovery: RecoveryPool | None = None
+        self._admitting: deque[tuple[asyncio.Future, asyncio.Future]] = deque()
 
     def add_observer(self, observer: BlockObserver) -> None:
         """Tell ``observer`` of every block committed from now on, and of a halt."""
@@ -198,6 +249,9 @@ class Sequencer:
         if len(self.mempool):
             self._has_txs.set()
         self._task = asyncio.get_running_loop().create_task(self._run(), name="sequencer")
+        if self.recovery_workers and self.recovery is None:
+            self.recovery = RecoveryPool(self.chain_id, self.recovery_workers)
+            self.recovery.start()
 
     async def stop(self, drain: bool = True) -> None:
         """Stop producing blocks. With ``drain``, the queued transactions get one last block first."""
@@ -214,6 +268,9 @@ class Sequencer:
         except asyncio.CancelledError:
             pass
         self._fail_pending(SequencerHalted("sequencer: stopped"))
+        if self.recovery is not None:
+            self.recovery.close()  # admissions still in flight resolve in process, then are refused
+            self.recovery = None
         if self.failure is None:
             self._notify("on_halt", None)
 
@@ -236,10 +293,36 @@ class Sequencer:
         tx = self.mempool.check(self.state, raw)
         return tx, self._queue(tx, system=False)
 
+    def admit(self, raw: bytes) -> asyncio.Future:
+        """The asynchronous door (see module docstring): a future of ``(block_number, receipt)``
+        which raises ``Rejected``, ``MempoolFull`` or ``SequencerHalted`` if the transaction is
+        refused. Without a recovery pool the door runs now (and its refusals raise here)."""
+        self._ensure_open()
+        if self.recovery is None and not self._admitting:
+            return self.enqueue(raw)[1]
+        waiter = asyncio.get_running_loop().create_future()
+        decoded = self.recovery.decode_soon(raw) if self.recovery is not None else _decoded_now(self, raw)
+        self._admitting.append((decoded, waiter))
+        decoded.add_done_callback(self._admit_ready)
+        return waiter
+
+    def _admit_ready(self, _decoded: asyncio.Future) -> None:
+        """Move the recovered submissions at the head of the admission FIFO to the mempool."""
+        admitting = self._admitting
+        while admitting and admitting[0][0].done():
+            decoded, waiter = admitting.popleft()
+            try:
+                self._ensure_open()
+                tx = decoded.result()
+                self.mempool.precheck(self.state, tx)
+                self._queue(tx, system=False, waiter=waiter)
+            except (Rejected, MempoolFull, SequencerHalted) as exc:
+                if not waiter.done():
+                    waiter.set_exception(exc)
+
     async def submit(self, raw: bytes) -> tuple[int, Receipt]:
         """Submit a client transaction and wait for its block: ``(block_number, receipt)``."""
-        _, future = self.enqueue(raw)
-        return await future
+        return await self.admit(raw)
 
     def submit_system(self, raw: bytes) -> asyncio.Future:
         """Queue a transaction from a trusted source (an L1 deposit, the dev node's set-up):
@@ -251,8 +334,8 @@ class Sequencer:
             raise ValueError(f"sequencer: bad system transaction: {exc}") from None
         return self._queue(tx, system=True)
 
-    def _queue(self, tx: SignedTx, system: bool) -> asyncio.Future:
-        future = asyncio.get_running_loop().create_future()
+    def _queue(self, tx: SignedTx, system: bool, waiter: asyncio.Future | None = None) -> asyncio.Future:
+        future = waiter if waiter is not None else asyncio.get_running_loop().create_future()
         self.mempool.add(tx, future, system=system)
         self._has_txs.set()
         if len(self.mempool) >= self.max_block_txs:
@@ -327,6 +410,16 @@ class Sequencer:
 
     def get_block(self, number: int | None = None) -> L2Block | None:
         return self.sink.get_block(self.head_number if number is None else number)
+
+
+def _decoded_now(sequencer: Sequencer, raw: bytes) -> asyncio.Future:
+    """An already-resolved door verdict (the pool is gone but admissions are still queued)."""
+    future = asyncio.get_running_loop().create_future()
+    try:
+        future.set_result(sequencer.mempool.decode(raw))
+    except Rejected as exc:
+        future.set_exception(exc)
+    return future
 
 
 def tx_hash_of(raw: bytes) -> bytes:

@@ -13,6 +13,9 @@ All RLP (``rlp.codec.encode_raw``); integers are RLP scalars (big-endian, no lea
   detail_utf8])``: the canonical encoding the receipts hash commits to, plus the receipt's
   human-readable ``detail`` (not committed, kept for clients).
 - **Head** (``meta["head"]``): ``rlp([number, block_hash, state_root])``.
+- **Genesis** (``meta["genesis"]``): ``rlp([chain_id, admin, [oracle, ...], [[underlying_id,
+  name], ...], taker_fee_ppm, maker_fee_ppm, fee_cap_ppm, rate_e6, genesis_time])``: every
+  field of ``node.stf.genesis.Genesis`` (its ``extra`` must be empty: it is not stored).
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ import rlp
 from rlp.codec import encode_raw
 
 from node.stf.errors import FailureCode
+from node.stf.genesis import Genesis
 from node.stf.hashing import keccak256
 from node.stf.receipts import Fill, Receipt
 
@@ -120,6 +124,40 @@ class Head:
         if not isinstance(item, list) or len(item) != 3:
             raise ValueError("head: expected [number, hash, root]")
         return cls(_int(item[0]), item[1], item[2])
+
+
+def encode_genesis(genesis: Genesis) -> bytes:
+    """The canonical encoding of ``genesis`` (``ValueError`` if its ``extra`` is not empty)."""
+    if genesis.extra:
+        raise ValueError("genesis: 'extra' is not part of the stored genesis")
+    return encode_raw([
+        _u(genesis.chain_id), genesis.admin, list(genesis.oracles),
+        [[_u(uid), name] for uid, name in genesis.underlyings],
+        _u(genesis.taker_fee_ppm), _u(genesis.maker_fee_ppm), _u(genesis.fee_cap_ppm), _u(genesis.rate_e6),
+        _u(genesis.genesis_time),
+    ])
+
+
+def decode_genesis(data: bytes) -> Genesis:
+    """The ``Genesis`` whose ``encode_genesis`` is ``data`` (``ValueError`` otherwise)."""
+    try:
+        item = rlp.decode(data)
+    except rlp.exceptions.DecodingError as exc:
+        raise ValueError(f"genesis: {exc}") from None
+    if not isinstance(item, list) or len(item) != 9 or not isinstance(item[2], list) \
+            or not isinstance(item[3], list):
+        raise ValueError("genesis: expected 9 fields")
+    chain_id, admin, oracles, underlyings, taker, maker, cap, rate, time_ = item
+    if any(not isinstance(u, list) or len(u) != 2 for u in underlyings):
+        raise ValueError("genesis: an underlying is [id, name]")
+    genesis = Genesis(
+        _int(chain_id), admin, tuple(oracles), tuple((_int(uid), name) for uid, name in underlyings),
+        taker_fee_ppm=_int(taker), maker_fee_ppm=_int(maker), fee_cap_ppm=_int(cap), rate_e6=_int(rate),
+        genesis_time=_int(time_),
+    )
+    if encode_genesis(genesis) != data:
+        raise ValueError("genesis: non-canonical encoding")
+    return genesis
 
 
 def encode_stored_receipt(encoding: bytes, detail: str) -> bytes:

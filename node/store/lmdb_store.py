@@ -5,7 +5,7 @@ LMDB orders them bytewise, as Python does):
 
 | sub-database | key | value |
 |---|---|---|
-| ``meta``       | ``b"head"``, ``b"version"`` | ``codec.Head``: ``rlp([number, block_hash, state_root])``; ``b"1"`` |
+| ``meta``       | ``b"head"``, ``b"version"``, ``b"genesis"`` | ``codec.Head``: ``rlp([number, block_hash, state_root])``; ``b"1"``; ``codec.encode_genesis`` |
 | ``blocks``     | number (8 bytes, big-endian) | ``codec.encode_block``: ``rlp([header_fields, [raw_tx, ...]])`` |
 | ``receipts``   | number (8) ‖ index (4) | ``rlp([receipt.encode(), detail_utf8])`` |
 | ``tx_index``   | tx hash (32) | number (8) ‖ index (4) of the transaction's *first* inclusion |
@@ -18,6 +18,12 @@ pointer in ONE LMDB write transaction: LMDB's copy-on-write B-trees and its doub
 page make a transaction visible all at once or not at all, so a process crash (even
 SIGKILL in the middle of a commit) leaves the store at the previous block, never between
 two. The head pointer, the last block and the state root are therefore always consistent.
+
+**Genesis.** A chain's ``Genesis`` is stored with block 0: ``set_genesis`` on a store
+without blocks keeps it, and ``commit_block`` writes it in block 0's write transaction (a
+store has both or neither), so a store can always be replayed from its own genesis
+(``node.store.replay``). ``genesis()`` reads it (``None`` for a store made before it was
+stored).
 
 **Durability** (``durability=``), i.e. what a *system* crash or power loss may cost. A
 process crash never loses a committed block in any mode: the data is in the OS page cache.
@@ -67,6 +73,7 @@ from typing import Final, Iterable, Iterator, Mapping, Sequence
 
 import lmdb
 
+from node.stf.genesis import Genesis
 from node.stf.hashing import keccak256
 from node.stf.receipts import Receipt, receipts_hash_of_encodings
 from node.store.codec import (
@@ -75,6 +82,8 @@ from node.store.codec import (
     Head,
     StoredBlock,
     decode_block,
+    decode_genesis,
+    encode_genesis,
     decode_stored_receipt,
     encode_block,
     encode_stored_receipt,
@@ -85,6 +94,7 @@ DEFAULT_MAP_SIZE: Final = 64 << 30
 FORMAT_VERSION: Final = b"1"
 _DBS: Final = (b"meta", b"blocks", b"receipts", b"tx_index", b"state", b"trie_nodes")
 _HEAD: Final = b"head"
+_GENESIS: Final = b"genesis"
 
 
 class StoreError(Exception):
@@ -175,6 +185,7 @@ class BlockStore:
         with self.env.begin() as txn:
             raw = txn.get(_HEAD, db=self._meta)
         self._head = None if raw is None else Head.decode(raw)
+        self._pending_genesis: bytes | None = None
 
     # ------------------------------------------------------------------ life cycle
 
@@ -204,6 +215,23 @@ class BlockStore:
             raw = self._read(self._meta, _HEAD)
             return None if raw is None else Head.decode(raw)
         return self._head
+
+    def genesis(self) -> Genesis | None:
+        """The chain's genesis, stored with block 0 (``None``: not stored, or no block yet)."""
+        raw = self._read(self._meta, _GENESIS)
+        return None if raw is None else decode_genesis(raw)
+
+    def set_genesis(self, genesis: Genesis) -> None:
+        """Declare the chain's genesis. On a store without blocks it is written with block 0;
+        on a store with blocks it must equal the stored one (``StoreError`` otherwise)."""
+        encoded = encode_genesis(genesis)
+        if self.head() is None:
+            self._pending_genesis = encoded
+            return
+        stored = self._read(self._meta, _GENESIS)
+        if stored != encoded:
+            raise StoreError("genesis differs from the store's" if stored is not None
+                             else "this store has no stored genesis (made before genesis was stored)")
 
     def _read(self, db: object, key: bytes) -> bytes | None:
         with self._mutex, self.env.begin() as txn:
@@ -404,9 +432,12 @@ class BlockStore:
                     if node_writes:
                         txn.cursor(db=self._trie).putmulti(node_writes)
                     txn.put(_HEAD, new_head.encode(), db=self._meta)
+                    if number == 0 and self._pending_genesis is not None:
+                        txn.put(_GENESIS, self._pending_genesis, db=self._meta)
                 break
             except lmdb.MapFullError:
                 with self._mutex:  # no read transaction may be open in this process
                     self.env.set_mapsize(self.env.info()["map_size"] * 2)
         self._head = new_head
+        self._pending_genesis = None
         return new_head

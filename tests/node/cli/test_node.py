@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import signal
-import subprocess
-import sys
-import time
 
 import grpc
 import pytest
@@ -13,8 +10,9 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from node.cli.main import build_parser
 from node.rpc.generated.optrollup.v1 import query_pb2, query_pb2_grpc
+from tests.node.node_process import start_node as _start
 
-START_TIMEOUT_S = 60
+QUIET = ("--no-oracle", "--no-market-maker", "--metrics", "off")  # the head moves only with our orders
 
 
 def test_help_mentions_persistence(capsys):
@@ -22,22 +20,6 @@ def test_help_mentions_persistence(capsys):
         build_parser().parse_args(["node", "--help"])
     out = capsys.readouterr().out
     assert "--data-dir" in out and "--listen" in out and "LMDB" in out
-
-
-def _start(*extra: str) -> tuple[subprocess.Popen, list[str]]:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "node.cli.main", "node", "--dev", "--listen", "127.0.0.1:0", *extra],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )
-    lines, deadline = [], time.monotonic() + START_TIMEOUT_S
-    while time.monotonic() < deadline:
-        line = proc.stdout.readline()
-        if not line:
-            break
-        lines.append(line)
-        if line.startswith("listening on "):
-            break
-    return proc, lines
 
 
 def test_dev_node_serves_and_stops():
@@ -67,7 +49,7 @@ def test_dev_node_with_a_data_dir_resumes_where_it_was(tmp_path):
 
     data_dir = str(tmp_path / "chain")
     alice = dev_key("alice")
-    proc, lines = _start("--data-dir", data_dir)
+    proc, lines = _start("--data-dir", data_dir, *QUIET)
     try:
         assert lines[-1].startswith("listening on "), lines
         with grpc.insecure_channel(lines[-1].split()[-1]) as channel:
@@ -85,7 +67,7 @@ def test_dev_node_with_a_data_dir_resumes_where_it_was(tmp_path):
             proc.kill()
             proc.wait(10)
 
-    proc, lines = _start("--data-dir", data_dir)
+    proc, lines = _start("--data-dir", data_dir, *QUIET)
     try:
         assert any(line.startswith(f"resumed from {data_dir} at block {sent.block_number}") for line in lines), lines
         with grpc.insecure_channel(lines[-1].split()[-1]) as channel:

@@ -17,7 +17,7 @@ from node.rpc.server import serve
 from node.sequencer.dev import DevChain, bootstrap, dev_chain
 from node.sequencer.sequencer import Sequencer
 from node.stf.tx_codec import encode_tx
-from node.stf.txtypes import PlaceOrder
+from node.stf.txtypes import CancelAll, CancelOrder, PlaceOrder
 from node.wallet import address_of, sign_tx
 
 T0 = 1_796_112_000  # 2026-12-01 08:00 UTC (a Tuesday)
@@ -95,6 +95,20 @@ class DevNode:
         body = PlaceOrder(self.next_nonce(key) if nonce is None else nonce, instrument_id, side, price_e6,
                           size_e6, tif, False, 0, 0)
         return sign_tx(key, body, self.chain.genesis.chain_id)
+
+
+    def cancel(self, name: str, order_id: int) -> bytes:
+        """A signed ``CancelOrder`` of ``order_id`` by ``name``."""
+        key = self.key(name)
+        return sign_tx(key, CancelOrder(self.next_nonce(key), order_id, 0), self.chain.genesis.chain_id)
+
+    def cancel_all(self, name: str, instrument_id: int = 0) -> bytes:
+        """A signed ``CancelAll`` by ``name`` (``instrument_id`` 0 = everywhere), with the next nonce."""
+        key = self.key(name)
+        return sign_tx(key, CancelAll(self.next_nonce(key), instrument_id), self.chain.genesis.chain_id)
+
+    def address(self, name: str) -> bytes:
+        return address_of(self.key(name))
 
 
 def unsigned_signature_bytes(body: PlaceOrder) -> bytes:

@@ -17,7 +17,7 @@ from node.stf.errors import FailureCode
 from node.stf.hashing import keccak256
 from node.stf.recover import SECP256K1_N
 from node.stf.tx_codec import decode_tx, encode_tx
-from node.stf.txtypes import Deposit, PlaceOrder
+from node.stf.txtypes import Deposit
 from node.wallet import address_of
 from tests.node.rpc.node_fixture import E6, DevNode
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from node.stf import keys
-from node.stf.backends import MemoryBackend, RecordingBackend, Witness, WitnessBackend, WitnessMissingKey
+from node.stf.backends import MemoryBackend, Witness, WitnessBackend, WitnessMissingKey
 from node.stf.block import apply_block
 from node.stf.records import Account, Globals
 from node.stf.state import State

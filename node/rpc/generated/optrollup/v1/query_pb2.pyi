@@ -32,7 +32,7 @@ class MarginSummary(_message.Message):
     def __init__(self, cash_e6: _Optional[int] = ..., value_e6: _Optional[int] = ..., equity_e6: _Optional[int] = ..., maintenance_e6: _Optional[int] = ..., initial_e6: _Optional[int] = ..., available_e6: _Optional[int] = ..., complete: _Optional[bool] = ...) -> None: ...
 
 class AccountResponse(_message.Message):
-    __slots__ = ("address", "balance_e6", "margin", "nonce_floor", "open_orders", "positions", "block_number")
+    __slots__ = ("address", "balance_e6", "margin", "nonce_floor", "open_orders", "positions", "block_number", "nonce_bitmap")
     ADDRESS_FIELD_NUMBER: _ClassVar[int]
     BALANCE_E6_FIELD_NUMBER: _ClassVar[int]
     MARGIN_FIELD_NUMBER: _ClassVar[int]
@@ -40,6 +40,7 @@ class AccountResponse(_message.Message):
     OPEN_ORDERS_FIELD_NUMBER: _ClassVar[int]
     POSITIONS_FIELD_NUMBER: _ClassVar[int]
     BLOCK_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    NONCE_BITMAP_FIELD_NUMBER: _ClassVar[int]
     address: bytes
     balance_e6: int
     margin: MarginSummary
@@ -47,7 +48,8 @@ class AccountResponse(_message.Message):
     open_orders: int
     positions: int
     block_number: int
-    def __init__(self, address: _Optional[bytes] = ..., balance_e6: _Optional[int] = ..., margin: _Optional[_Union[MarginSummary, _Mapping]] = ..., nonce_floor: _Optional[int] = ..., open_orders: _Optional[int] = ..., positions: _Optional[int] = ..., block_number: _Optional[int] = ...) -> None: ...
+    nonce_bitmap: bytes
+    def __init__(self, address: _Optional[bytes] = ..., balance_e6: _Optional[int] = ..., margin: _Optional[_Union[MarginSummary, _Mapping]] = ..., nonce_floor: _Optional[int] = ..., open_orders: _Optional[int] = ..., positions: _Optional[int] = ..., block_number: _Optional[int] = ..., nonce_bitmap: _Optional[bytes] = ...) -> None: ...
 
 class Position(_message.Message):
     __slots__ = ("instrument_id", "name", "size_e6", "mark_e6", "value_e6")
@@ -200,3 +202,99 @@ class Block(_message.Message):
     tx_hashes: _containers.RepeatedScalarFieldContainer[bytes]
     tx_count: int
     def __init__(self, number: _Optional[int] = ..., timestamp: _Optional[int] = ..., state_root: _Optional[bytes] = ..., receipts_hash: _Optional[bytes] = ..., tx_hashes: _Optional[_Iterable[bytes]] = ..., tx_count: _Optional[int] = ...) -> None: ...
+
+class ChainInfoRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class ChainInfo(_message.Message):
+    __slots__ = ("chain_id", "block_number", "block_time")
+    CHAIN_ID_FIELD_NUMBER: _ClassVar[int]
+    BLOCK_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    BLOCK_TIME_FIELD_NUMBER: _ClassVar[int]
+    chain_id: int
+    block_number: int
+    block_time: int
+    def __init__(self, chain_id: _Optional[int] = ..., block_number: _Optional[int] = ..., block_time: _Optional[int] = ...) -> None: ...
+
+class UnderlyingRisk(_message.Message):
+    __slots__ = ("underlying_id", "underlying", "index_e6", "delta_wad", "gamma_wad", "vega_wad", "theta_wad", "worst_loss_e6", "addon_e6", "maintenance_e6", "worst_scenario")
+    UNDERLYING_ID_FIELD_NUMBER: _ClassVar[int]
+    UNDERLYING_FIELD_NUMBER: _ClassVar[int]
+    INDEX_E6_FIELD_NUMBER: _ClassVar[int]
+    DELTA_WAD_FIELD_NUMBER: _ClassVar[int]
+    GAMMA_WAD_FIELD_NUMBER: _ClassVar[int]
+    VEGA_WAD_FIELD_NUMBER: _ClassVar[int]
+    THETA_WAD_FIELD_NUMBER: _ClassVar[int]
+    WORST_LOSS_E6_FIELD_NUMBER: _ClassVar[int]
+    ADDON_E6_FIELD_NUMBER: _ClassVar[int]
+    MAINTENANCE_E6_FIELD_NUMBER: _ClassVar[int]
+    WORST_SCENARIO_FIELD_NUMBER: _ClassVar[int]
+    underlying_id: int
+    underlying: str
+    index_e6: int
+    delta_wad: str
+    gamma_wad: str
+    vega_wad: str
+    theta_wad: str
+    worst_loss_e6: int
+    addon_e6: int
+    maintenance_e6: int
+    worst_scenario: str
+    def __init__(self, underlying_id: _Optional[int] = ..., underlying: _Optional[str] = ..., index_e6: _Optional[int] = ..., delta_wad: _Optional[str] = ..., gamma_wad: _Optional[str] = ..., vega_wad: _Optional[str] = ..., theta_wad: _Optional[str] = ..., worst_loss_e6: _Optional[int] = ..., addon_e6: _Optional[int] = ..., maintenance_e6: _Optional[int] = ..., worst_scenario: _Optional[str] = ...) -> None: ...
+
+class RiskResponse(_message.Message):
+    __slots__ = ("address", "margin", "underlyings", "delta_wad", "gamma_wad", "vega_wad", "theta_wad", "complete", "block_number")
+    ADDRESS_FIELD_NUMBER: _ClassVar[int]
+    MARGIN_FIELD_NUMBER: _ClassVar[int]
+    UNDERLYINGS_FIELD_NUMBER: _ClassVar[int]
+    DELTA_WAD_FIELD_NUMBER: _ClassVar[int]
+    GAMMA_WAD_FIELD_NUMBER: _ClassVar[int]
+    VEGA_WAD_FIELD_NUMBER: _ClassVar[int]
+    THETA_WAD_FIELD_NUMBER: _ClassVar[int]
+    COMPLETE_FIELD_NUMBER: _ClassVar[int]
+    BLOCK_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    address: bytes
+    margin: MarginSummary
+    underlyings: _containers.RepeatedCompositeFieldContainer[UnderlyingRisk]
+    delta_wad: str
+    gamma_wad: str
+    vega_wad: str
+    theta_wad: str
+    complete: bool
+    block_number: int
+    def __init__(self, address: _Optional[bytes] = ..., margin: _Optional[_Union[MarginSummary, _Mapping]] = ..., underlyings: _Optional[_Iterable[_Union[UnderlyingRisk, _Mapping]]] = ..., delta_wad: _Optional[str] = ..., gamma_wad: _Optional[str] = ..., vega_wad: _Optional[str] = ..., theta_wad: _Optional[str] = ..., complete: _Optional[bool] = ..., block_number: _Optional[int] = ...) -> None: ...
+
+class RecentTradesRequest(_message.Message):
+    __slots__ = ("instrument_id", "limit")
+    INSTRUMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    instrument_id: int
+    limit: int
+    def __init__(self, instrument_id: _Optional[int] = ..., limit: _Optional[int] = ...) -> None: ...
+
+class Trade(_message.Message):
+    __slots__ = ("price_e6", "size_e6", "taker_side", "block_number", "tx_hash", "timestamp")
+    PRICE_E6_FIELD_NUMBER: _ClassVar[int]
+    SIZE_E6_FIELD_NUMBER: _ClassVar[int]
+    TAKER_SIDE_FIELD_NUMBER: _ClassVar[int]
+    BLOCK_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    TX_HASH_FIELD_NUMBER: _ClassVar[int]
+    TIMESTAMP_FIELD_NUMBER: _ClassVar[int]
+    price_e6: int
+    size_e6: int
+    taker_side: int
+    block_number: int
+    tx_hash: bytes
+    timestamp: int
+    def __init__(self, price_e6: _Optional[int] = ..., size_e6: _Optional[int] = ..., taker_side: _Optional[int] = ..., block_number: _Optional[int] = ..., tx_hash: _Optional[bytes] = ..., timestamp: _Optional[int] = ...) -> None: ...
+
+class RecentTradesResponse(_message.Message):
+    __slots__ = ("instrument_id", "trades", "block_number")
+    INSTRUMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    TRADES_FIELD_NUMBER: _ClassVar[int]
+    BLOCK_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    instrument_id: int
+    trades: _containers.RepeatedCompositeFieldContainer[Trade]
+    block_number: int
+    def __init__(self, instrument_id: _Optional[int] = ..., trades: _Optional[_Iterable[_Union[Trade, _Mapping]]] = ..., block_number: _Optional[int] = ...) -> None: ...

@@ -70,6 +70,21 @@ class QueryStub:
                 request_serializer=optrollup_dot_v1_dot_query__pb2.BlockRequest.SerializeToString,
                 response_deserializer=optrollup_dot_v1_dot_query__pb2.Block.FromString,
                 _registered_method=True)
+        self.GetChainInfo = channel.unary_unary(
+                '/optrollup.v1.Query/GetChainInfo',
+                request_serializer=optrollup_dot_v1_dot_query__pb2.ChainInfoRequest.SerializeToString,
+                response_deserializer=optrollup_dot_v1_dot_query__pb2.ChainInfo.FromString,
+                _registered_method=True)
+        self.GetRisk = channel.unary_unary(
+                '/optrollup.v1.Query/GetRisk',
+                request_serializer=optrollup_dot_v1_dot_query__pb2.AccountRequest.SerializeToString,
+                response_deserializer=optrollup_dot_v1_dot_query__pb2.RiskResponse.FromString,
+                _registered_method=True)
+        self.GetRecentTrades = channel.unary_unary(
+                '/optrollup.v1.Query/GetRecentTrades',
+                request_serializer=optrollup_dot_v1_dot_query__pb2.RecentTradesRequest.SerializeToString,
+                response_deserializer=optrollup_dot_v1_dot_query__pb2.RecentTradesResponse.FromString,
+                _registered_method=True)
 
 
 class QueryServicer:
@@ -120,6 +135,28 @@ class QueryServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetChainInfo(self, request, context):
+        """The chain id to sign for (EIP-712 domain) and the head block.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetRisk(self, request, context):
+        """An account's margin and portfolio Greeks per underlying (node.stf.risk).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetRecentTrades(self, request, context):
+        """Recent fills on one instrument, newest first, from an in-memory ring per instrument (the last
+        1000 fills, seeded at start from the store's last blocks). NOT_FOUND for an unknown instrument.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_QueryServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -157,6 +194,21 @@ def add_QueryServicer_to_server(servicer, server):
                     servicer.GetBlock,
                     request_deserializer=optrollup_dot_v1_dot_query__pb2.BlockRequest.FromString,
                     response_serializer=optrollup_dot_v1_dot_query__pb2.Block.SerializeToString,
+            ),
+            'GetChainInfo': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetChainInfo,
+                    request_deserializer=optrollup_dot_v1_dot_query__pb2.ChainInfoRequest.FromString,
+                    response_serializer=optrollup_dot_v1_dot_query__pb2.ChainInfo.SerializeToString,
+            ),
+            'GetRisk': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetRisk,
+                    request_deserializer=optrollup_dot_v1_dot_query__pb2.AccountRequest.FromString,
+                    response_serializer=optrollup_dot_v1_dot_query__pb2.RiskResponse.SerializeToString,
+            ),
+            'GetRecentTrades': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetRecentTrades,
+                    request_deserializer=optrollup_dot_v1_dot_query__pb2.RecentTradesRequest.FromString,
+                    response_serializer=optrollup_dot_v1_dot_query__pb2.RecentTradesResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -348,6 +400,87 @@ class Query:
             '/optrollup.v1.Query/GetBlock',
             optrollup_dot_v1_dot_query__pb2.BlockRequest.SerializeToString,
             optrollup_dot_v1_dot_query__pb2.Block.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetChainInfo(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/optrollup.v1.Query/GetChainInfo',
+            optrollup_dot_v1_dot_query__pb2.ChainInfoRequest.SerializeToString,
+            optrollup_dot_v1_dot_query__pb2.ChainInfo.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetRisk(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/optrollup.v1.Query/GetRisk',
+            optrollup_dot_v1_dot_query__pb2.AccountRequest.SerializeToString,
+            optrollup_dot_v1_dot_query__pb2.RiskResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetRecentTrades(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/optrollup.v1.Query/GetRecentTrades',
+            optrollup_dot_v1_dot_query__pb2.RecentTradesRequest.SerializeToString,
+            optrollup_dot_v1_dot_query__pb2.RecentTradesResponse.FromString,
             options,
             channel_credentials,
             insecure,

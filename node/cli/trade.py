@@ -1,0 +1,178 @@
+"""Signed transactions from the command line: ``order``, ``cancel``, ``withdraw``, ``deposit``.
+
+    optrollup order buy ETH-25DEC26-3000-C 1.5 123.4 --dev-account bob [--ioc|--fok|--post-only]
+                    [--reduce-only] [--client-id N] [--expiry UNIX]
+    optrollup cancel 17 --key mm            # by order id
+    optrollup cancel --client-id 42 --key mm
+    optrollup cancel --all [--instrument ETH-25DEC26-3000-C] --key mm
+    optrollup withdraw 250 [--to 0x...] --key mm
+    optrollup deposit 10000 --dev-account carol   # DEV FAUCET: development nodes only
+
+SIZE is in contracts, PRICE and AMOUNT in collateral units (USDC), as exact decimals with at
+most 6 places. Each command waits for the transaction's block and prints its receipt (or
+``--json``); a failure receipt prints one line (failure name and number, the node's message,
+the transaction) on stderr and exits 1. Options and exit codes: ``node.cli.common``.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from node.cli.common import (
+    COLLATERAL,
+    EXIT_BAD_INPUT,
+    add_node_options,
+    command,
+    emit,
+    fail,
+    money,
+    qty,
+    table,
+)
+from node.client import BadInput, Client, Receipt, to_e6
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    order = subparsers.add_parser(
+        "order", help="place a limit order (signed)",
+        description="Place a limit order: SIZE contracts at PRICE collateral units per contract (exact "
+                    "decimals, at most 6 places). Good till cancelled unless --ioc, --fok or --post-only.")
+    order.add_argument("side", choices=("buy", "sell"))
+    order.add_argument("instrument", metavar="INSTRUMENT", help="instrument id or name, e.g. ETH-25DEC26-3000-C")
+    order.add_argument("size", metavar="SIZE", help="contracts, e.g. 1.5")
+    order.add_argument("price", metavar="PRICE", help=f"{COLLATERAL} per contract, e.g. 123.4")
+    tif = order.add_mutually_exclusive_group()
+    tif.add_argument("--ioc", dest="tif", action="store_const", const="ioc", help="immediate or cancel")
+    tif.add_argument("--fok", dest="tif", action="store_const", const="fok", help="fill or kill")
+    tif.add_argument("--post-only", dest="tif", action="store_const", const="post_only",
+                     help="rest without taking (refused if it would cross)")
+    order.add_argument("--reduce-only", action="store_true", help="may only reduce the position")
+    order.add_argument("--client-id", type=_non_negative, default=0, metavar="N",
+                       help="client order id (unique among your open orders; cancel with it)")
+    order.add_argument("--expiry", type=_non_negative, default=0, metavar="UNIX",
+                       help="last second (unix) the order may be placed or filled (default none)")
+    add_node_options(order, key="sign")
+    order.set_defaults(func=command(_order, sign=True, validate=_check_order), tif="gtc")
+
+    cancel = subparsers.add_parser(
+        "cancel", help="cancel an order, or all orders (signed)",
+        description="Cancel one open order by ORDER_ID or --client-id, or every open order with --all "
+                    "(on one instrument with --instrument).")
+    cancel.add_argument("order_id", metavar="ORDER_ID", nargs="?", type=_positive, help="the order id")
+    cancel.add_argument("--client-id", type=_positive, metavar="N", help="cancel by client order id")
+    cancel.add_argument("--all", action="store_true", help="cancel all open orders")
+    cancel.add_argument("--instrument", metavar="X", help="with --all: only on this instrument (id or name)")
+    add_node_options(cancel, key="sign")
+    cancel.set_defaults(func=_cancel)
+
+    withdraw = subparsers.add_parser(
+        "withdraw", help="request a withdrawal to L1 (signed)",
+        description=f"Move AMOUNT {COLLATERAL} from the L2 balance to a withdrawal claimable on L1 by --to "
+                    "(default: the signer's own address) once the block is final.")
+    withdraw.add_argument("amount", metavar="AMOUNT", help=f"{COLLATERAL}, e.g. 250.5")
+    withdraw.add_argument("--to", metavar="0x...", default=None, help="L1 recipient (default: your address)")
+    add_node_options(withdraw, key="sign")
+    withdraw.set_defaults(func=command(_withdraw, sign=True, validate=lambda a: to_e6(a.amount, "amount")))
+
+    deposit = subparsers.add_parser(
+        "deposit", help="DEV FAUCET: credit collateral on a development node",
+        description=f"DEVELOPMENT NODES ONLY (`optrollup node --dev`): credit AMOUNT {COLLATERAL} (at most "
+                    "1,000,000 per call) through the node's dev faucet, a system deposit as L1 would make. "
+                    "In production collateral arrives only by depositing on L1.")
+    deposit.add_argument("amount", metavar="AMOUNT", help=f"{COLLATERAL}, e.g. 10000")
+    add_node_options(deposit, key="read")
+    deposit.set_defaults(func=command(_deposit, need_address=True))
+
+
+def _non_negative(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0: {text}")
+    return value
+
+
+def _positive(text: str) -> int:
+    value = _non_negative(text)
+    if value == 0:
+        raise argparse.ArgumentTypeError("must be > 0")
+    return value
+
+
+def print_receipt(receipt: Receipt, names: dict[int, str] | None = None) -> None:
+    """The human form of a receipt: status line, order outcome, fills, cancellations."""
+    names = names or {}
+    status = "OK" if receipt.ok else f"{receipt.failure_name} ({receipt.code})"
+    print(f"tx 0x{receipt.tx_hash.hex()}  block {receipt.block_number}  {status}")
+    if receipt.detail:
+        print(f"detail: {receipt.detail}")
+    if receipt.order_id:
+        line = f"order {receipt.order_id}: filled {qty(receipt.filled_e6)}, resting {qty(receipt.rested_e6)}"
+        if receipt.remainder_code:
+            line += f" (remainder cancelled: {receipt.remainder_name})"
+        print(line)
+    if receipt.fills:
+        rows = [(f.maker_order_id, names.get(f.instrument_id, f.instrument_id), "buy" if f.taker_side == 0 else "sell",
+                 qty(f.size_e6), qty(f.price_e6), money(f.taker_fee_e6), money(f.maker_fee_e6))
+                for f in receipt.fills]
+        print(table(("MAKER ORDER", "INSTRUMENT", "TAKER", "SIZE", "PRICE", "TAKER FEE", "MAKER FEE"), rows,
+                    (True, False, False, True, True, True, True)))
+    if receipt.cancelled:
+        print(table(("CANCELLED ORDER", "REASON"), [(c.order_id, c.failure_name) for c in receipt.cancelled],
+                    (True, False)))
+
+
+def _check_order(args: argparse.Namespace) -> None:
+    if to_e6(args.size, "size") <= 0 or to_e6(args.price, "price") <= 0:
+        raise BadInput("size and price must be positive")
+
+
+def _order(args: argparse.Namespace, client: Client) -> int:
+    inst = client.instrument(args.instrument)
+    receipt = client.place_order(inst.instrument_id, args.side, args.size, args.price, time_in_force=args.tif,
+                                 reduce_only=args.reduce_only, client_order_id=args.client_id, expiry=args.expiry)
+    if args.json:
+        emit(receipt)
+    else:
+        print_receipt(receipt, {inst.instrument_id: inst.name})
+    return 0
+
+
+def _cancel(args: argparse.Namespace) -> int:
+    if args.all:
+        if args.order_id is not None or args.client_id is not None:
+            return fail(args, "--all takes no ORDER_ID or --client-id", EXIT_BAD_INPUT)
+        handler = lambda a, c: _show(a, c.cancel_all(a.instrument or 0))  # noqa: E731
+    elif args.instrument is not None:
+        return fail(args, "--instrument goes with --all", EXIT_BAD_INPUT)
+    elif (args.order_id is None) == (args.client_id is None):
+        return fail(args, "give ORDER_ID, --client-id N or --all", EXIT_BAD_INPUT)
+    elif args.order_id is not None:
+        handler = lambda a, c: _show(a, c.cancel(a.order_id))  # noqa: E731
+    else:
+        handler = lambda a, c: _show(a, c.cancel(client_order_id=a.client_id))  # noqa: E731
+    return command(handler, sign=True)(args)
+
+
+def _show(args: argparse.Namespace, receipt: Receipt) -> int:
+    if args.json:
+        emit(receipt)
+    else:
+        print_receipt(receipt)
+    return 0
+
+
+def _withdraw(args: argparse.Namespace, client: Client) -> int:
+    return _show(args, client.withdraw(args.amount, args.to))
+
+
+def _deposit(args: argparse.Namespace, client: Client) -> int:
+    index, receipt = client.faucet(args.amount, args.account_address)
+    if args.json:
+        emit({"deposit_index": index, "receipt": receipt})
+    else:
+        print(f"dev faucet: deposit {index} of {args.amount} {COLLATERAL} to 0x{args.account_address.hex()}")
+        print_receipt(receipt)
+    return 0

@@ -1,0 +1,116 @@
+"""The ``Node`` gRPC service (``status.proto``) and health that follows the sequencer.
+
+``GetStatus`` answers from the sequencer's head (number, time, root), its mempool, a
+``metrics.TxRate`` observer (transactions per second over the last minute) and a mutable
+``NodeInfo`` the node fills in (data directory, durability, the dev tasks, the metrics URL).
+
+``HealthOnHalt`` is a sequencer observer: when the sequencer halts on a failure, or stops
+cleanly, it sets every served name of the standard health service (``""`` and each service)
+to NOT_SERVING, so a load balancer or an orchestrator stops sending traffic to a node that
+can no longer produce blocks; ``GetStatus`` keeps answering, with ``halted`` and the reason.
+
+``serve()`` registers both (``add_to_server``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass, field
+from importlib import metadata
+from typing import Final, Iterable
+
+from grpc_health.v1 import health_pb2
+
+from node.metrics import TxRate
+from node.rpc.generated.optrollup.v1 import status_pb2, status_pb2_grpc
+from node.sequencer.sequencer import BlockObserver, Sequencer
+
+log = logging.getLogger(__name__)
+
+SERVICE_NAME: Final = status_pb2.DESCRIPTOR.services_by_name["Node"].full_name
+
+
+def package_version() -> str:
+    try:
+        return metadata.version("optrollup")
+    except metadata.PackageNotFoundError:  # pragma: no cover - running from a bare checkout
+        return "unknown"
+
+
+@dataclass
+class NodeInfo:
+    """What the node knows about itself beyond the sequencer (set by ``optrollup node``).
+
+    ``oracle`` and ``market_maker`` are anything with a ``running`` attribute (the dev tasks).
+    """
+
+    started: float = field(default_factory=time.monotonic)
+    data_dir: str = ""
+    durability: str = "memory"
+    dev: bool = False
+    oracle: object | None = None
+    market_maker: object | None = None
+    metrics_url: str = ""
+
+
+class StatusServicer(status_pb2_grpc.NodeServicer):
+    def __init__(self, sequencer: Sequencer, info: NodeInfo | None = None) -> None:
+        self.sequencer = sequencer
+        self.info = info if info is not None else NodeInfo()
+        self.rate = TxRate()
+        sequencer.add_observer(self.rate)
+
+    def status(self) -> status_pb2.StatusResponse:
+        sequencer, info = self.sequencer, self.info
+        failure = sequencer.failure
+        halted = failure is not None or not sequencer.running
+        reason = repr(failure) if failure is not None else ("stopped" if halted else "")
+        return status_pb2.StatusResponse(
+            chain_id=sequencer.chain_id, head_number=sequencer.head_number, head_time=sequencer.head_time,
+            head_root=sequencer.head_root, mempool_depth=len(sequencer.mempool),
+            uptime_s=time.monotonic() - info.started, tx_per_s=self.rate.rate(), version=package_version(),
+            durability=info.durability, data_dir=info.data_dir, halted=halted, halt_reason=reason,
+            oracle_running=bool(getattr(info.oracle, "running", False)),
+            market_maker_running=bool(getattr(info.market_maker, "running", False)),
+            metrics_url=info.metrics_url, dev=info.dev,
+        )
+
+    async def GetStatus(self, request, context):
+        return self.status()
+
+
+class HealthOnHalt(BlockObserver):
+    """Sets every name in ``names`` NOT_SERVING when the sequencer stops (module docstring)."""
+
+    def __init__(self, health_servicer, names: Iterable[str]) -> None:
+        self.health = health_servicer
+        self.names = tuple(names)
+        self.task: asyncio.Task | None = None
+
+    async def _not_serving(self) -> None:
+        for name in self.names:
+            await self.health.set(name, health_pb2.HealthCheckResponse.NOT_SERVING)
+
+    def on_halt(self, failure: BaseException | None) -> None:
+        if failure is not None:
+            log.error("health: NOT_SERVING (sequencer halted: %r)", failure)
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # pragma: no cover - the sequencer always runs on the loop
+            return
+        self.task = loop.create_task(self._not_serving(), name="health-not-serving")
+
+
+def add_to_server(sequencer: Sequencer, server, info: NodeInfo | None = None) -> str:
+    """Register the ``Node`` service on ``server``; returns its full name."""
+    status_pb2_grpc.add_NodeServicer_to_server(StatusServicer(sequencer, info), server)
+    return SERVICE_NAME
+
+
+def watch_health(sequencer: Sequencer, health_servicer, names: Iterable[str]) -> HealthOnHalt:
+    """Make ``health_servicer`` follow the sequencer (``HealthOnHalt``) and return the observer."""
+    observer = HealthOnHalt(health_servicer, names)
+    sequencer.add_observer(observer)
+    return observer
