@@ -31,6 +31,17 @@ raises a ``NodeError`` carrying the gRPC ``status``, the STF's ``failure_code`` 
 transaction that failed, its ``receipt``: ``TxFailed`` (FAILED_PRECONDITION), ``InvalidRequest``
 (INVALID_ARGUMENT), ``NotFound``, ``RateLimited`` (RESOURCE_EXHAUSTED), ``NodeUnavailable``
 (the node cannot be reached, or timed out).
+
+**Streams.** ``watch_account``, ``watch_book`` and ``watch_blocks`` subscribe to the node's
+``Stream`` service (``stream.proto``) and return a ``Watch``: an iterator of dataclasses
+(``AccountFill`` / ``OrderUpdate``, ``BookView``, ``BlockHeader``) that runs until the caller
+stops. The call starts at once (so events from the next block on are caught even before the
+first ``next``) and has no deadline. ``close()`` (or ``with``, or ``break``ing out of a ``for``
+loop over a temporary) cancels it; a ``Watch`` closed from another thread ends its blocked
+``next`` with ``StopIteration``. A stream the node ends raises the typed ``NodeError``
+(``RateLimited`` for a subscriber too slow, ``NodeUnavailable`` when the node stops);
+``watch_book`` keeps the aggregated book locally (``LocalBook``) and raises ``StreamGap`` if a
+sequence number is skipped (resubscribe for a fresh snapshot).
 """
 
 from __future__ import annotations
@@ -38,7 +49,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, fields, is_dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Any, Final
+from typing import Any, Callable, Final, Generic, Iterable, Iterator, TypeVar, Union
 
 import grpc
 
@@ -47,6 +58,8 @@ from node.rpc.generated.optrollup.v1 import (
     dev_pb2_grpc,
     query_pb2,
     query_pb2_grpc,
+    stream_pb2,
+    stream_pb2_grpc,
     trading_pb2,
     trading_pb2_grpc,
     types_pb2,
@@ -112,6 +125,16 @@ class RateLimited(NodeError):
 
 class NodeUnavailable(NodeError):
     """The node cannot be reached (UNAVAILABLE), did not answer in time, or is stopping."""
+
+
+class StreamGap(ClientError):
+    """A stream skipped a message (``received`` is not ``expected``), or a book stream did not
+    start with its snapshot: the local copy cannot be trusted; resubscribe."""
+
+    def __init__(self, expected: int, received: int, message: str = "") -> None:
+        self.expected = expected
+        self.received = received
+        super().__init__(message or f"stream gap: expected message {expected}, received {received}")
 
 
 _ERROR_TYPES: Final = {
@@ -389,6 +412,88 @@ class Risk:
     block_number: int
 
 
+LIQUIDITY_NAMES: Final = {stream_pb2.LIQUIDITY_MAKER: "maker", stream_pb2.LIQUIDITY_TAKER: "taker"}
+ORDER_STATUS_NAMES: Final = {
+    stream_pb2.ORDER_STATUS_RESTING: "resting",
+    stream_pb2.ORDER_STATUS_PARTIALLY_FILLED: "partially_filled",
+    stream_pb2.ORDER_STATUS_FILLED: "filled",
+    stream_pb2.ORDER_STATUS_CANCELLED: "cancelled",
+    stream_pb2.ORDER_STATUS_REJECTED: "rejected",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class AccountFill:
+    """``watch_account``: one trade of the account (``stream.proto`` AccountFill). ``side`` is the
+    account's (0 buy, 1 sell), ``fee_e6`` what the account paid, ``liquidity`` ``"maker"`` or
+    ``"taker"``; ``order_id`` the account's order."""
+
+    sequence: int
+    block_number: int
+    timestamp: int
+    tx_hash: bytes
+    order_id: int
+    instrument_id: int
+    side: int
+    price_e6: int
+    size_e6: int
+    fee_e6: int
+    liquidity: str
+    counterparty: bytes
+    maker_order_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class OrderUpdate:
+    """``watch_account``: a change of one of the account's orders (``stream.proto`` OrderUpdate).
+    ``status``: ``resting``, ``partially_filled``, ``filled``, ``cancelled`` or ``rejected``;
+    ``filled_e6`` filled by this event, ``remaining_e6`` still resting (for ``cancelled``, the size
+    removed); ``reason_code`` / ``reason_name`` why it was cancelled or rejected."""
+
+    sequence: int
+    block_number: int
+    timestamp: int
+    tx_hash: bytes
+    order_id: int
+    instrument_id: int
+    side: int
+    price_e6: int
+    status: str
+    filled_e6: int
+    remaining_e6: int
+    reason_code: int
+    reason_name: str
+
+
+AccountEvent = Union[AccountFill, OrderUpdate]
+
+
+@dataclass(frozen=True, slots=True)
+class BookView:
+    """``watch_book``: the aggregated book after message ``sequence`` (1 = the snapshot), as of
+    ``block_number``; the same as ``Client.book(instrument, depth)`` at that block."""
+
+    instrument_id: int
+    name: str
+    bids: tuple[BookLevel, ...]  # best (highest) first
+    asks: tuple[BookLevel, ...]  # best (lowest) first
+    block_number: int
+    sequence: int
+    snapshot: bool  # this message was the snapshot (else a delta)
+
+
+@dataclass(frozen=True, slots=True)
+class BlockHeader:
+    """``watch_blocks``: a new block's header."""
+
+    sequence: int
+    number: int
+    timestamp: int
+    state_root: bytes
+    receipts_hash: bytes
+    tx_count: int
+
+
 def _receipt(pb: types_pb2.Receipt) -> Receipt:
     return Receipt(
         pb.tx_hash, pb.block_number, pb.code, pb.failure_name, pb.detail, pb.order_id, pb.filled_e6, pb.rested_e6,
@@ -425,6 +530,157 @@ def as_json(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: as_json(v) for k, v in value.items()}
     return value
+
+
+# ---------------------------------------------------------------------------------------
+# Streams
+
+
+def account_event(pb: stream_pb2.AccountEvent) -> AccountEvent:
+    """The dataclass of one ``AccountEvent`` message."""
+    common = (pb.sequence, pb.block_number, pb.timestamp, pb.tx_hash)
+    kind = pb.WhichOneof("event")
+    if kind == "fill":
+        f = pb.fill
+        return AccountFill(*common, f.order_id, f.instrument_id, f.side, f.price_e6, f.size_e6, f.fee_e6,
+                           LIQUIDITY_NAMES.get(f.liquidity, "unspecified"), f.counterparty, f.maker_order_id)
+    if kind == "order":
+        o = pb.order
+        return OrderUpdate(*common, o.order_id, o.instrument_id, o.side, o.price_e6,
+                           ORDER_STATUS_NAMES.get(o.status, "unspecified"), o.filled_e6, o.remaining_e6,
+                           o.reason_code, o.reason_name)
+    raise ClientError(f"stream: account event {pb.sequence} has no fill and no order update")
+
+
+def block_header(pb: stream_pb2.BlockHeader) -> BlockHeader:
+    return BlockHeader(pb.sequence, pb.number, pb.timestamp, pb.state_root, pb.receipts_hash, pb.tx_count)
+
+
+class SequenceCheck:
+    """Checks that stream messages are numbered 1, 2, 3, ... (``StreamGap`` otherwise)."""
+
+    def __init__(self) -> None:
+        self.last = 0
+
+    def check(self, sequence: int) -> None:
+        if sequence != self.last + 1:
+            raise StreamGap(self.last + 1, sequence)
+        self.last = sequence
+
+
+class LocalBook:
+    """A local copy of one instrument's aggregated book, fed ``BookUpdate`` messages in order:
+    ``apply`` takes the snapshot (message 1), then each delta (size 0 removes a level), checks
+    the sequence numbers are consecutive (``StreamGap`` otherwise) and returns the ``BookView``."""
+
+    def __init__(self, name: str = "") -> None:
+        self.name = name
+        self.instrument_id = 0
+        self.block_number = 0
+        self._sequence = SequenceCheck()
+        self._bids: dict[int, BookLevel] = {}
+        self._asks: dict[int, BookLevel] = {}
+
+    @property
+    def sequence(self) -> int:
+        return self._sequence.last
+
+    def apply(self, update: stream_pb2.BookUpdate) -> BookView:
+        self._sequence.check(update.sequence)
+        if update.sequence == 1 and not update.snapshot:
+            raise StreamGap(1, update.sequence, "stream gap: a book stream must start with its snapshot")
+        if update.snapshot:
+            self._bids, self._asks = {}, {}
+        self.instrument_id = update.instrument_id
+        self.block_number = update.block_number
+        for side, levels in ((self._bids, update.bids), (self._asks, update.asks)):
+            for level in levels:
+                if level.size_e6 == 0:
+                    side.pop(level.price_e6, None)
+                else:
+                    side[level.price_e6] = BookLevel(level.price_e6, level.size_e6, level.order_count)
+        return self.view(snapshot=update.snapshot)
+
+    def view(self, snapshot: bool = False) -> BookView:
+        bids = tuple(self._bids[p] for p in sorted(self._bids, reverse=True))
+        asks = tuple(self._asks[p] for p in sorted(self._asks))
+        return BookView(self.instrument_id, self.name, bids, asks, self.block_number, self.sequence, snapshot)
+
+
+def book_views(updates: Iterable[stream_pb2.BookUpdate], name: str = "") -> Iterator[BookView]:
+    """The ``BookView`` after each message of a ``SubscribeOrderBook`` stream (see ``LocalBook``)."""
+    book = LocalBook(name)
+    for update in updates:
+        yield book.apply(update)
+
+
+T = TypeVar("T")
+
+
+def _stream_error(error: grpc.RpcError, target: str) -> NodeError:
+    """``_node_error``, but a stream the node ended itself (its details start ``stream:``) says so."""
+    details = error.details() or ""
+    if details.startswith("stream:"):
+        return _ERROR_TYPES.get(error.code(), NodeError)(error.code(), f"the node at {target} ended the {details}")
+    return _node_error(error, target)
+
+
+class Watch(Generic[T]):
+    """A running subscription: iterate it for ``T``s; ``close()`` (or ``with``) cancels the call.
+
+    Each message goes through ``convert`` (which may keep state, e.g. a ``LocalBook``). A gRPC
+    error ends the watch with the client's typed ``NodeError``; an error of ``convert`` (e.g.
+    ``StreamGap``) cancels the call and is raised. After ``close()``, ``next`` raises
+    ``StopIteration`` (also in a thread blocked in it)."""
+
+    def __init__(self, call, convert: Callable[[Any], T], target: str) -> None:
+        self._call = call
+        self._convert = convert
+        self._target = target
+        self._closed = False
+
+    def __iter__(self) -> "Watch[T]":
+        return self
+
+    def __next__(self) -> T:
+        if self._closed:
+            raise StopIteration
+        try:
+            message = next(self._call)
+        except StopIteration:
+            self._closed = True
+            raise
+        except grpc.RpcError as error:
+            if self._closed:  # cancelled by close(), maybe from another thread
+                raise StopIteration from None
+            self._closed = True
+            raise _stream_error(error, self._target) from None
+        try:
+            return self._convert(message)
+        except BaseException:
+            self.close()
+            raise
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def close(self) -> None:
+        """Stop: cancel the call (idempotent, thread-safe)."""
+        self._closed = True
+        self._call.cancel()
+
+    def __enter__(self) -> "Watch[T]":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        try:
+            self.close()
+        except Exception:  # noqa: BLE001 - interpreter shutdown
+            pass
 
 
 # ---------------------------------------------------------------------------------------
@@ -485,6 +741,7 @@ class Client:
         self._trading = trading_pb2_grpc.TradingStub(self.channel)
         self._query = query_pb2_grpc.QueryStub(self.channel)
         self._dev = dev_pb2_grpc.DevStub(self.channel)
+        self._stream = stream_pb2_grpc.StreamStub(self.channel)
         self._nonces = _Nonces()
         self._seed_lock = threading.Lock()
         self._instruments: dict[str, Instrument] | None = None
@@ -601,6 +858,42 @@ class Client:
             int(pb.delta_wad or 0), int(pb.gamma_wad or 0), int(pb.vega_wad or 0), int(pb.theta_wad or 0),
             pb.complete, pb.block_number,
         )
+
+    # -- streams (see the module docstring) ----------------------------------------------------
+
+    def _watch(self, method, request, convert: Callable[[Any], T]) -> Watch[T]:
+        return Watch(method(request), convert, self.target)
+
+    def watch_account(self, address: bytes | str | None = None) -> Watch[AccountEvent]:
+        """The account's fills (``AccountFill``) and order updates (``OrderUpdate``) from the next
+        block on, in block order; ``StreamGap`` if a sequence number is skipped."""
+        sequence = SequenceCheck()
+
+        def convert(pb: stream_pb2.AccountEvent) -> AccountEvent:
+            sequence.check(pb.sequence)
+            return account_event(pb)
+
+        request = stream_pb2.SubscribeAccountRequest(address=self._address(address))
+        return self._watch(self._stream.SubscribeAccount, request, convert)
+
+    def watch_book(self, instrument: str | int, depth: int = 20) -> Watch[BookView]:
+        """The aggregated book (``depth`` levels per side, at most 500): first the current book, then
+        the book after each block that changed it (``BookView``), kept by a ``LocalBook``."""
+        if isinstance(depth, bool) or not isinstance(depth, int) or not 0 <= depth <= 500:
+            raise BadInput("depth: levels per side, 1 to 500 (0 = the node's default, 20)")
+        inst = self.instrument(instrument)
+        request = stream_pb2.SubscribeOrderBookRequest(instrument_id=inst.instrument_id, depth=depth)
+        return self._watch(self._stream.SubscribeOrderBook, request, LocalBook(inst.name).apply)
+
+    def watch_blocks(self) -> Watch[BlockHeader]:
+        """Each new block's header, from the next block on."""
+        sequence = SequenceCheck()
+
+        def convert(pb: stream_pb2.BlockHeader) -> BlockHeader:
+            sequence.check(pb.sequence)
+            return block_header(pb)
+
+        return self._watch(self._stream.SubscribeBlocks, stream_pb2.SubscribeBlocksRequest(), convert)
 
     # -- transactions ---------------------------------------------------------------------------
 
