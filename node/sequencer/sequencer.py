@@ -63,7 +63,7 @@ import time
 from abc import ABC, abstractmethod
 from collections import deque
 from dataclasses import dataclass
-from typing import Callable, Final
+from typing import Callable, Final, Protocol, Sequence
 
 from node.stf import keys
 from node.stf.backends import MemoryBackend, StateBackend
@@ -74,8 +74,9 @@ from node.stf.receipts import Receipt, receipts_hash
 from node.stf.records import Config, Globals
 from node.stf.state import State
 from node.stf.tx_codec import TxDecodeError, decode_tx
-from node.stf.txtypes import SignedTx
+from node.stf.txtypes import Deposit, SignedTx
 
+from node.derivation.rules import ChainTip, DerivedBlock, L1Deposit, L1Forced, build_block, forced_due
 from node.sequencer.mempool import DEFAULT_MAX_PENDING, Mempool, MempoolFull, Pending, Rejected
 from node.sequencer.recovery import RecoveryPool
 
@@ -204,6 +205,11 @@ class Sequencer:
         self.head_root = state.root()
         if self.head_number == 0 and self.sink.get_block(0) is None:
             self.sink.put_block(L2Block(0, self.head_time, self.head_root, receipts_hash([]), (), ()))
+        head_block = self.sink.get_block(self.head_number)
+        self.head_deposits_through = head_block.deposits_through if head_block is not None else 0
+        self.head_forced_through = head_block.forced_through if head_block is not None else 0
+        self.l1: L1Queues | None = None
+        self.replica = False
         self.failure: BaseException | None = None
         self._task: asyncio.Task | None = None
         self._has_txs: asyncio.Event | None = None
@@ -280,7 +286,57 @@ class Sequencer:
 
     # -- submission ----------------------------------------------------------------------
 
+    # -- L1 ------------------------------------------------------------------------------
+
+    def set_l1(self, queues: "L1Queues") -> None:
+        """Build every block from now on with the L1 queues (``node.derivation.rules``):
+        confirmed deposits and forced transactions first, then the sequenced ones."""
+        self.l1 = queues
+
+    def set_replica(self) -> None:
+        """Make this a read replica: blocks come only from ``import_block`` (derivation)."""
+        self.replica = True
+
+    def wake(self) -> None:
+        """New L1 entries arrived: close a block even if no client transaction is waiting."""
+        if self._has_txs is not None:
+            self._has_txs.set()
+
+    def tip(self) -> ChainTip:
+        return ChainTip(self.head_number, self.head_time, self.head_deposits_through, self.head_forced_through)
+
+    def _l1_work(self) -> bool:
+        if self.l1 is None:
+            return False
+        deposits, forced, voluntary = self.l1.queues()
+        return (len(deposits) > self.head_deposits_through or voluntary > self.head_forced_through
+                or forced_due(forced, int(self.clock())) > self.head_forced_through)
+
+    def state_root_at(self, number: int) -> bytes | None:
+        block = self.get_block(number)
+        return None if block is None else block.state_root
+
+    def import_block(self, derived: DerivedBlock) -> bytes:
+        """Replica: apply and store a derived block; returns its state root. Raises
+        ``InvalidBlock`` if it does not follow the head (a derivation bug)."""
+        txs = [_decoded_or_raw(raw, self.chain_id) for raw in derived.txs]
+        result = apply_block(self.state, BlockEnv(derived.number, derived.timestamp), txs)
+        block = L2Block(derived.number, derived.timestamp, result.state_root, receipts_hash(list(result.receipts)),
+                        derived.txs, result.receipts, derived.deposits_through, derived.forced_through,
+                        len(derived.txs))
+        self.sink.put_block(block)
+        self._advance(block)
+        if self._observers:
+            self._notify("on_block", block, tuple(_as_signed(tx) for tx in txs))
+        return result.state_root
+
+    def _advance(self, block: L2Block) -> None:
+        self.head_number, self.head_time, self.head_root = block.number, block.timestamp, block.state_root
+        self.head_deposits_through, self.head_forced_through = block.deposits_through, block.forced_through
+
     def _ensure_open(self) -> None:
+        if self.replica:
+            raise SequencerHalted("this node is a read replica (it follows L1): submit to the sequencer")
         if self.failure is not None:
             raise SequencerHalted(f"sequencer: halted: {self.failure!r}")
         if self._task is None or self._stopping:
@@ -332,6 +388,8 @@ class Sequencer:
             tx = decode_tx(raw, self.chain_id)
         except TxDecodeError as exc:
             raise ValueError(f"sequencer: bad system transaction: {exc}") from None
+        if self.l1 is not None and isinstance(tx.body, Deposit):
+            raise ValueError("sequencer: with an L1, deposits come only from the L1 portal")
         return self._queue(tx, system=True)
 
     def _queue(self, tx: SignedTx, system: bool, waiter: asyncio.Future | None = None) -> asyncio.Future:
@@ -353,13 +411,13 @@ class Sequencer:
                     await asyncio.wait_for(full.wait(), self.block_time_s)
                 except TimeoutError:
                     pass
-            if self.mempool:
+            if self.mempool or self._l1_work():
                 self.close_block()
                 if self.failure is not None:
                     return
             if len(self.mempool) < self.max_block_txs:
                 full.clear()
-            if not self.mempool:
+            if not self.mempool and not self._l1_work():
                 has_txs.clear()
                 if self._stopping:
                     return
@@ -369,14 +427,22 @@ class Sequencer:
         """Apply the oldest ``max_block_txs`` queued transactions as the next block, persist it,
         then resolve their submitters' futures. Synchronous: no other coroutine runs meanwhile."""
         batch: list[Pending] = self.mempool.take(self.max_block_txs)
-        if not batch:
-            return None
+        l1_txs: list[SignedTx | bytes] = []
+        positions = (self.head_deposits_through, self.head_forced_through)
         number = self.head_number + 1
         timestamp = max(int(self.clock()), self.head_time)
+        if self.l1 is not None:
+            deposits, forced, voluntary = self.l1.queues()
+            derived = build_block(self.tip(), timestamp, len(deposits), voluntary, (), deposits, forced, timestamp)
+            l1_txs = [_decoded_or_raw(raw, self.chain_id) for raw in derived.txs]
+            positions = (derived.deposits_through, derived.forced_through)
+        if not batch and not l1_txs:
+            return None
         try:
-            result = apply_block(self.state, BlockEnv(number, timestamp), [p.tx for p in batch])
+            txs = l1_txs + [p.tx for p in batch]
+            result = apply_block(self.state, BlockEnv(number, timestamp), txs)
             block = L2Block(number, timestamp, result.state_root, receipts_hash(list(result.receipts)),
-                            tuple(p.tx.raw for p in batch), result.receipts)
+                            tuple(_raw_of(tx) for tx in txs), result.receipts, *positions, len(l1_txs))
             self.sink.put_block(block)
         except BaseException as exc:  # a bug or the disk: halt rather than confirm an unstored block
             self.failure = exc
@@ -389,13 +455,13 @@ class Sequencer:
             if not isinstance(exc, Exception):
                 raise
             return None
-        self.head_number, self.head_time, self.head_root = number, timestamp, result.state_root
-        for pending, receipt in zip(batch, result.receipts):
+        self._advance(block)
+        for pending, receipt in zip(batch, result.receipts[len(l1_txs):]):
             waiter = pending.waiter
             if waiter is not None and not waiter.done():
                 waiter.set_result((number, receipt))
         if self._observers:
-            self._notify("on_block", block, tuple(p.tx for p in batch))
+            self._notify("on_block", block, tuple(_as_signed(tx) for tx in txs))
         return block
 
     def _fail_pending(self, error: BaseException) -> None:
@@ -420,6 +486,31 @@ def _decoded_now(sequencer: Sequencer, raw: bytes) -> asyncio.Future:
     except Rejected as exc:
         future.set_exception(exc)
     return future
+
+
+class L1Queues(Protocol):
+    """The confirmed L1 queues (``node.l1.watcher.L1Watcher``): deposits, forced transactions,
+    and how far the sequencer takes the forced queue before deadlines make it."""
+
+    def queues(self) -> tuple[Sequence[L1Deposit], Sequence[L1Forced], int]: ...
+
+
+def _decoded_or_raw(raw: bytes, chain_id: int) -> SignedTx | bytes:
+    """An L1-derived transaction decoded now, or its bytes if they do not decode (the STF
+    then gives it a failure receipt, as derivation does)."""
+    try:
+        return decode_tx(raw, chain_id)
+    except TxDecodeError:
+        return raw
+
+
+def _raw_of(tx: SignedTx | bytes) -> bytes:
+    return tx if isinstance(tx, bytes) else tx.raw
+
+
+def _as_signed(tx: SignedTx | bytes) -> SignedTx:
+    """What observers get for a transaction that did not decode: no body, no sender."""
+    return tx if isinstance(tx, SignedTx) else SignedTx(None, tx, keccak256(tx), None)
 
 
 def tx_hash_of(raw: bytes) -> bytes:

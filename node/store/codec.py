@@ -57,10 +57,16 @@ class BlockHeader:
     state_root: bytes
     receipts_hash: bytes
     txs_hash: bytes
+    # L1 queue positions after the block and how many of its first txs came from L1
+    # (node.derivation.rules); 0 on a chain without an L1.
+    deposits_through: int = 0
+    forced_through: int = 0
+    l1_tx_count: int = 0
 
     def fields(self) -> list:
         return [_u(self.number), _u(self.timestamp), self.parent_hash, self.state_root,
-                self.receipts_hash, self.txs_hash]
+                self.receipts_hash, self.txs_hash, _u(self.deposits_through), _u(self.forced_through),
+                _u(self.l1_tx_count)]
 
     def encode(self) -> bytes:
         return encode_raw(self.fields())
@@ -70,13 +76,14 @@ class BlockHeader:
 
     @classmethod
     def from_fields(cls, fields: list) -> BlockHeader:
-        if not isinstance(fields, list) or len(fields) != 6:
-            raise ValueError("block header: expected 6 fields")
-        number, timestamp, parent, root, rhash, thash = fields
+        if not isinstance(fields, list) or len(fields) != 9:
+            raise ValueError("block header: expected 9 fields")
+        number, timestamp, parent, root, rhash, thash, deposits, forced, l1_count = fields
         for item in (parent, root, rhash, thash):
             if not isinstance(item, bytes) or len(item) != 32:
                 raise ValueError("block header: hashes must be 32 bytes")
-        return cls(_int(number), _int(timestamp), parent, root, rhash, thash)
+        return cls(_int(number), _int(timestamp), parent, root, rhash, thash, _int(deposits), _int(forced),
+                   _int(l1_count))
 
 
 @dataclass(frozen=True, slots=True)

@@ -150,7 +150,8 @@ class LmdbBackend(StateBackend):
     # ------------------------------------------------------------------ blocks
 
     def commit_block(self, number: int, timestamp: int, raw_txs: Sequence[bytes],
-                     receipts: Sequence[Receipt]) -> BlockHeader:
+                     receipts: Sequence[Receipt], *, deposits_through: int = 0, forced_through: int = 0,
+                     l1_tx_count: int = 0) -> BlockHeader:
         """Store block ``number`` with the oldest staged state changes, in one write
         transaction (see module docstring); returns its header once committed."""
         if not self.staged:
@@ -160,7 +161,7 @@ class LmdbBackend(StateBackend):
         encodings = [r.encode() for r in receipts]
         header = BlockHeader(
             number, timestamp, ZERO_HASH if head is None else head.block_hash, staged.root,
-            receipts_hash_of_encodings(encodings), txs_hash(raw_txs),
+            receipts_hash_of_encodings(encodings), txs_hash(raw_txs), deposits_through, forced_through, l1_tx_count,
         )
         self.store.commit_block(
             header, raw_txs, receipts, staged.changes, staged.new_nodes, staged.root,

@@ -91,7 +91,7 @@ from node.store.codec import (
 )
 
 DEFAULT_MAP_SIZE: Final = 64 << 30
-FORMAT_VERSION: Final = b"1"
+FORMAT_VERSION: Final = b"2"  # 2: block headers carry the L1 queue positions
 _DBS: Final = (b"meta", b"blocks", b"receipts", b"tx_index", b"state", b"trie_nodes")
 _HEAD: Final = b"head"
 _GENESIS: Final = b"genesis"

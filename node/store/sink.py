@@ -32,7 +32,9 @@ class LmdbBlockSink(BlockSink):
         staged = self.backend.staged
         if not staged or staged[0].root != block.state_root:
             raise BlockRejected(f"block {block.number}: its state root is not the staged one")
-        header = self.backend.commit_block(block.number, block.timestamp, block.txs, block.receipts)
+        header = self.backend.commit_block(block.number, block.timestamp, block.txs, block.receipts,
+                                           deposits_through=block.deposits_through,
+                                           forced_through=block.forced_through, l1_tx_count=block.l1_tx_count)
         if header.receipts_hash != block.receipts_hash:  # pragma: no cover - both come from the receipts
             raise BlockRejected(f"block {block.number}: receipts hash mismatch")
 
@@ -42,7 +44,8 @@ class LmdbBlockSink(BlockSink):
             return None
         header = stored.header
         return L2Block(header.number, header.timestamp, header.state_root, header.receipts_hash,
-                       stored.txs, tuple(self.store.receipts(number)))
+                       stored.txs, tuple(self.store.receipts(number)), header.deposits_through,
+                       header.forced_through, header.l1_tx_count)
 
     def get_receipt(self, tx_hash: bytes) -> tuple[int, Receipt] | None:
         return self.store.receipt(tx_hash)

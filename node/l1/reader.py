@@ -1,0 +1,112 @@
+"""Reading the rollup's L1 contracts over Ethereum JSON-RPC: queues, batches, state roots.
+
+``L1Reader(w3, deployment)`` turns contract events into the values derivation and the
+node use: ``DepositQueued`` -> ``L1Deposit``, ``TransactionForced`` -> ``L1Forced``,
+``BatchAppended`` -> ``PostedBatch`` (the batch bytes come from the calldata of the
+transaction that emitted the event: data availability is the calldata, not the event),
+``StateProposed`` / ``StateInvalidated`` -> ``Proposal`` / invalidations. Queries are split
+into ranges of at most ``MAX_LOG_RANGE`` blocks. Only JSON-RPC is used, so any Ethereum
+node serves.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final, Iterator
+
+from web3 import Web3
+
+from bridge.deploy import Deployment
+from node.derivation.rules import L1Deposit, L1Forced
+
+MAX_LOG_RANGE: Final = 5_000
+
+
+@dataclass(frozen=True, slots=True)
+class PostedBatch:
+    """Batch ``index`` as posted: its bytes and the L1 block (number, hash, timestamp) holding it."""
+
+    index: int
+    data: bytes
+    l1_block: int
+    l1_block_hash: bytes
+    l1_time: int
+    tx_hash: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Proposal:
+    """State root ``index``: it covers L2 blocks up to ``last_l2_block``; final at ``finalizes_at``."""
+
+    index: int
+    last_l2_block: int
+    state_root: bytes
+    finalizes_at: int
+    l1_block: int
+
+
+class L1Reader:
+    """Event and calldata reads of one deployment (see module docstring)."""
+
+    def __init__(self, w3: Web3, deployment: Deployment) -> None:
+        self.w3 = w3
+        self.deployment = deployment
+        self.contracts = deployment.contracts(w3)
+        self.first_block = deployment.deployed_at_block
+
+    def head(self) -> int:
+        return self.w3.eth.block_number
+
+    def block_hash(self, number: int) -> bytes:
+        return bytes(self.w3.eth.get_block(number)["hash"])
+
+    def _logs(self, contract: str, event: str, first: int, last: int) -> Iterator:
+        handle = getattr(self.contracts[contract].events, event)()
+        start = max(first, self.first_block)
+        while start <= last:
+            end = min(last, start + MAX_LOG_RANGE - 1)
+            yield from sorted(handle.get_logs(from_block=start, to_block=end),
+                              key=lambda log: (log.blockNumber, log.logIndex))
+            start = end + 1
+
+    def deposits(self, first: int, last: int) -> list[L1Deposit]:
+        """Deposits queued in L1 blocks ``[first, last]``, in queue order."""
+        return [L1Deposit(log.args.index, bytes.fromhex(log.args.recipient[2:]), log.args.amount, log.blockNumber)
+                for log in self._logs("portal", "DepositQueued", first, last)]
+
+    def forced(self, first: int, last: int) -> list[L1Forced]:
+        """Forced transactions queued in L1 blocks ``[first, last]``, in queue order."""
+        return [L1Forced(log.args.index, bytes(log.args.raw_tx), log.args.deadline, log.blockNumber)
+                for log in self._logs("forced", "TransactionForced", first, last)]
+
+    def batches(self, first: int, last: int) -> list[PostedBatch]:
+        """Batches posted in L1 blocks ``[first, last]``, in index order, with their bytes."""
+        inbox = self.contracts["inbox"]
+        out = []
+        times: dict[int, tuple[bytes, int]] = {}
+        for log in self._logs("inbox", "BatchAppended", first, last):
+            tx = self.w3.eth.get_transaction(log.transactionHash)
+            function, args = inbox.decode_function_input(tx["input"])
+            if function.fn_name != "append_batch":  # cannot happen: only append_batch emits it
+                continue
+            data = bytes(args["data"])
+            if Web3.keccak(data) != log.args.data_hash:
+                raise ValueError(f"inbox: batch {log.args.index}: calldata does not match its event")
+            if log.blockNumber not in times:
+                block = self.w3.eth.get_block(log.blockNumber)
+                times[log.blockNumber] = (bytes(block["hash"]), block["timestamp"])
+            block_hash, l1_time = times[log.blockNumber]
+            out.append(PostedBatch(log.args.index, data, log.blockNumber, block_hash, l1_time,
+                                   bytes(log.transactionHash)))
+        return out
+
+    def proposals(self, first: int, last: int) -> list[Proposal]:
+        return [Proposal(log.args.index, log.args.last_l2_block, bytes(log.args.state_root), log.args.finalizes_at,
+                         log.blockNumber)
+                for log in self._logs("commitments", "StateProposed", first, last)]
+
+    def batch_count(self) -> int:
+        return self.contracts["inbox"].functions.batch_count().call()
+
+    def commitment_count(self) -> int:
+        return self.contracts["commitments"].functions.commitment_count().call()

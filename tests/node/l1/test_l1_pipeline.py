@@ -1,0 +1,131 @@
+"""The L1 pipeline end to end over JSON-RPC: L1 deposits credited on L2, batches and roots
+posted, a follower rebuilding the same chain from L1 alone, forced inclusion at the deadline."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from web3 import Web3
+
+from bridge.l1 import Transactor
+from devnet.accounts import devnet_key
+from node.derivation.follower import Follower
+from node.l1.batcher import Batcher
+from node.l1.reader import L1Reader
+from node.l1.watcher import L1Watcher
+from node.sequencer.dev import bootstrap, dev_chain, dev_key
+from node.sequencer.sequencer import Sequencer
+from node.stf import accounts
+from node.stf.txtypes import PlaceOrder, TxType, Withdraw
+from node.wallet import address_of, sign_tx
+from tests.contracts.bridge_fixture import Bridge, start_bridge
+
+E6 = 10**6
+
+
+class Clock:
+    def __init__(self, now: int) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def without_deposits(chain):
+    return [raw for raw in chain.setup_txs if raw[0] != TxType.DEPOSIT]
+
+
+@pytest.fixture(scope="module")
+def bridge():
+    b = start_bridge()
+    yield b
+    b.devnet.close()
+
+
+def l1_deposit(bridge: Bridge, role: str, l2_key: bytes, amount_e6: int) -> None:
+    token, portal = bridge.c["token"], bridge.c["portal"]
+    sender = bridge.sender(role)
+    bridge.sender("deployer").transact(token, "mint", sender.address, amount_e6)
+    sender.transact(token, "approve", portal.address, amount_e6)
+    sender.transact(portal, "deposit", Web3.to_checksum_address(address_of(l2_key)), amount_e6)
+
+
+def test_deposit_trade_batch_follow_and_forced_inclusion(bridge: Bridge):
+    w3 = bridge.w3
+    reader = L1Reader(w3, bridge.deployment)
+    l1_now = w3.eth.get_block("latest")["timestamp"]
+    chain = dev_chain(l1_now)
+    clock = Clock(l1_now)
+    alice, bob = dev_key("alice"), dev_key("bob")
+
+    async def scenario():
+        sequencer = Sequencer.from_genesis(chain.genesis, clock=clock, block_time_ms=1)
+        watcher = L1Watcher(reader, confirmations=1, ignore_forced=True)
+        sequencer.set_l1(watcher)
+        await sequencer.start()
+        for raw in without_deposits(chain):
+            await sequencer.submit_system(raw)
+        # deposits on L1 reach L2 once confirmed
+        l1_deposit(bridge, "alice", alice, 100_000 * E6)
+        l1_deposit(bridge, "bob", bob, 50_000 * E6)
+        bridge.rpc("evm_mine")
+        assert watcher.poll()
+        sequencer.wake()
+        for _ in range(200):
+            await asyncio.sleep(0.005)
+            if sequencer.head_deposits_through == 2:
+                break
+        assert accounts.load(sequencer.state, address_of(alice)).balance_e6 == 100_000 * E6
+        assert accounts.load(sequencer.state, address_of(bob)).balance_e6 == 50_000 * E6
+        # a trade
+        sell = sign_tx(alice, PlaceOrder(0, 5, 1, 60 * E6, 2 * E6, 0, False, 0, 0), chain.genesis.chain_id)
+        buy = sign_tx(bob, PlaceOrder(0, 5, 0, 60 * E6, E6, 1, False, 0, 0), chain.genesis.chain_id)
+        await sequencer.submit(sell)
+        _, receipt = await sequencer.submit(buy)
+        assert receipt.ok and receipt.filled_e6 == E6
+        # batch + root
+        batcher = Batcher(sequencer, reader, Transactor(w3, devnet_key("sequencer")),
+                          Transactor(w3, devnet_key("proposer")))
+        batcher.catch_up()
+        sequencer.add_observer(batcher)
+        assert batcher.post_once() == sequencer.head_number
+        first_root_block = sequencer.head_number
+        # a forced withdrawal the (censoring) sequencer does not include by itself
+        forced_raw = sign_tx(bob, Withdraw(1, 1_000 * E6, address_of(bob)), chain.genesis.chain_id)
+        sent = bridge.sender("bob").transact(bridge.c["forced"], "force", forced_raw)
+        deadline = bridge.c["forced"].events.TransactionForced().process_receipt(sent.receipt)[0].args.deadline
+        bridge.rpc("evm_mine")
+        watcher.poll()
+        await sequencer.submit(sign_tx(alice, PlaceOrder(1, 5, 1, 70 * E6, E6, 0, False, 0, 0), chain.genesis.chain_id))
+        assert sequencer.get_receipt(bytes(w3.keccak(forced_raw))) is None  # ignored before the deadline
+        bridge.advance(deadline - w3.eth.get_block("latest")["timestamp"])  # L1 and L2 clocks agree
+        clock.now = deadline
+        await sequencer.submit(sign_tx(alice, PlaceOrder(2, 5, 1, 71 * E6, E6, 0, False, 0, 0), chain.genesis.chain_id))
+        found = sequencer.get_receipt(bytes(w3.keccak(forced_raw)))
+        assert found is not None and found[1].ok
+        assert sequencer.head_forced_through == 1
+        batcher.post_once()
+        await sequencer.stop()
+        return sequencer, batcher, first_root_block
+
+    sequencer, batcher, first_root_block = asyncio.run(asyncio.wait_for(scenario(), 120))
+    assert batcher.status.batches_posted == 2 and batcher.status.roots_proposed == 2
+
+    # the follower: same genesis, blocks only from L1
+    bridge.rpc("evm_mine")
+    replica = Sequencer.from_genesis(chain.genesis)
+    replica.set_replica()
+    follower = Follower(reader, replica, confirmations=1)
+    follower.step()
+    assert replica.head_number == sequencer.head_number
+    for number in range(1, sequencer.head_number + 1):
+        ours, theirs = sequencer.get_block(number), replica.get_block(number)
+        assert (theirs.timestamp, theirs.txs, theirs.deposits_through, theirs.forced_through) == (
+            ours.timestamp, ours.txs, ours.deposits_through, ours.forced_through), number
+        assert theirs.state_root == ours.state_root, number
+    assert replica.head_root == sequencer.head_root
+    assert replica.state_root_at(first_root_block) == sequencer.state_root_at(first_root_block)
+    assert follower.status.roots_checked == 2 and not follower.status.mismatches
+    for number in range(1, sequencer.head_number + 1):
+        assert replica.get_block(number).txs == sequencer.get_block(number).txs
