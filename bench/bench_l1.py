@@ -70,7 +70,7 @@ def gas_per_order(batch: bytes, orders: int) -> float:
         bridge.devnet.close()
 
 
-def main() -> None:
+def run() -> None:
     txs = market_flow(ORDERS)
     blocks = blocks_of(txs)
     raw = encode_blocks(blocks)
@@ -88,4 +88,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run()

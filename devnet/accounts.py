@@ -1,9 +1,10 @@
 """The devnet's funded L1 accounts: well-known development keys (public: never use them elsewhere).
 
-Each key is ``keccak256("optrollup-devnet-" + name)``. The roles: ``deployer`` deploys
-the contracts, ``sequencer`` posts batches, ``proposer`` posts state roots with a bond,
-``challenger`` disputes them, and the traders ``alice``, ``bob``, ``carol`` and ``maker``
-hold test collateral.
+The roles ``deployer`` (deploys the contracts), ``sequencer`` (posts batches), ``proposer``
+(posts state roots with a bond) and ``challenger`` (disputes them) have the keys
+``keccak256("optrollup-devnet-" + name)``. The traders ``alice``, ``bob``, ``carol`` and
+``maker`` use their L2 development keys (``node.sequencer.dev.dev_key``): the same address
+deposits on L1, trades on L2 and claims withdrawals on L1.
 """
 
 from __future__ import annotations
@@ -12,14 +13,19 @@ from typing import Final
 
 from eth_utils import keccak
 
+from node.sequencer.dev import dev_key
 from node.wallet import address_of
 
-ROLES: Final = ("deployer", "sequencer", "proposer", "challenger", "alice", "bob", "carol", "maker")
+OPERATORS: Final = ("deployer", "sequencer", "proposer", "challenger")
+TRADERS: Final = ("alice", "bob", "carol", "maker")
+ROLES: Final = OPERATORS + TRADERS
 FUNDS_WEI: Final = 10_000 * 10**18  # 10,000 ETH each
 
 
 def devnet_key(name: str) -> bytes:
     """The 32-byte development private key of ``name``."""
+    if name in TRADERS:
+        return dev_key(name)
     return keccak(b"optrollup-devnet-" + name.encode())
 
 

@@ -848,6 +848,11 @@ class Client:
             raise BadInput("a transaction hash is 32 bytes (64 hex digits)")
         return _receipt(self._call(self._query.GetReceipt, query_pb2.ReceiptRequest(tx_hash=tx_hash)))
 
+    def withdrawal_proof(self, index: int) -> "query_pb2.WithdrawalProof":
+        """What an L1 claim of withdrawal ``index`` needs (``Query.GetWithdrawalProof``);
+        ``NotFound`` until the batch holding it is sealed."""
+        return self._call(self._query.GetWithdrawalProof, query_pb2.WithdrawalProofRequest(index=index))
+
     def risk(self, address: bytes | str | None = None) -> Risk:
         pb = self._call(self._query.GetRisk, query_pb2.AccountRequest(address=self._address(address)))
         return Risk(

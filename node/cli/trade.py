@@ -66,13 +66,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     cancel.set_defaults(func=_cancel)
 
     withdraw = subparsers.add_parser(
-        "withdraw", help="request a withdrawal to L1 (signed)",
-        description=f"Move AMOUNT {COLLATERAL} from the L2 balance to a withdrawal claimable on L1 by --to "
-                    "(default: the signer's own address) once the block is final.")
-    withdraw.add_argument("amount", metavar="AMOUNT", help=f"{COLLATERAL}, e.g. 250.5")
+        "withdraw", help="request a withdrawal to L1, or claim one on L1 (signed)",
+        description=f"`withdraw AMOUNT`: move AMOUNT {COLLATERAL} from the L2 balance to a withdrawal claimable "
+                    "on L1 by --to (default: the signer's own address); the receipt gives its index. "
+                    "`withdraw claim INDEX`: once the batch holding it has a final state root on L1, send the "
+                    "portal claim (with the proof the node serves) from the same key on L1 (--l1, --deployment).")
+    withdraw.add_argument("words", metavar="AMOUNT | claim INDEX", nargs="+")
     withdraw.add_argument("--to", metavar="0x...", default=None, help="L1 recipient (default: your address)")
+    withdraw.add_argument("--l1", metavar="URL", default=None,
+                          help="claim: L1 JSON-RPC endpoint (default $OPTROLLUP_L1 or http://127.0.0.1:8545)")
+    withdraw.add_argument("--deployment", metavar="FILE", default=None,
+                          help="claim: the contracts' deployment file (default $OPTROLLUP_DEPLOYMENT)")
     add_node_options(withdraw, key="sign")
-    withdraw.set_defaults(func=command(_withdraw, sign=True, validate=lambda a: to_e6(a.amount, "amount")))
+    withdraw.set_defaults(func=_withdraw_or_claim)
 
     deposit = subparsers.add_parser(
         "deposit", help="DEV FAUCET: credit collateral on a development node",
@@ -164,8 +170,29 @@ def _show(args: argparse.Namespace, receipt: Receipt) -> int:
     return 0
 
 
+def _withdraw_or_claim(args: argparse.Namespace) -> int:
+    if args.words[0] == "claim":
+        def check(a: argparse.Namespace) -> None:
+            if len(a.words) != 2 or not a.words[1].isdigit():
+                raise BadInput("usage: optrollup withdraw claim INDEX (the withdrawal's index)")
+        return command(_claim, sign=True, validate=check)(args)
+
+    def check_amount(a: argparse.Namespace) -> None:
+        if len(a.words) != 1:
+            raise BadInput("usage: optrollup withdraw AMOUNT | optrollup withdraw claim INDEX")
+        a.amount = a.words[0]
+        to_e6(a.amount, "amount")
+    return command(_withdraw, sign=True, validate=check_amount)(args)
+
+
 def _withdraw(args: argparse.Namespace, client: Client) -> int:
     return _show(args, client.withdraw(args.amount, args.to))
+
+
+def _claim(args: argparse.Namespace, client: Client) -> int:
+    from node.cli.claim import claim_on_l1
+
+    return claim_on_l1(args, client, int(args.words[1]))
 
 
 def _deposit(args: argparse.Namespace, client: Client) -> int:

@@ -4,7 +4,8 @@
 batches in blocks up to ``head - confirmations``, derives each batch's L2 blocks
 (``rules.derive_batch``), imports them into ``chain`` (a ``Sequencer`` in replica mode:
 the same STF, store, queries and streams as the sequencer), then compares each posted
-state root with its own root at that L2 block. A mismatch is reported loudly (log at
+state root with its own root at that L2 block, and proves the batch's withdrawals under
+its root (``node.l1.withdrawals``), so it can serve claims. A mismatch is reported loudly (log at
 ERROR, ``mismatches``, ``on_mismatch``): that root is fraudulent, or this node is wrong.
 
 Restart: the chain resumes at its stored head; the follower finds its place again by
@@ -23,6 +24,7 @@ from typing import Callable, Final, Protocol
 from node.derivation.rules import BatchRejected, ChainTip, DerivedBlock, L1Deposit, L1Forced, derive_batch
 from node.l1.batch_codec import BatchDecodeError, decode_batch
 from node.l1.reader import L1Reader, PostedBatch, Proposal
+from node.l1.withdrawals import ProofBook
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +38,8 @@ class L1Reorged(RuntimeError):
 
 class ReplicaChain(Protocol):
     """What the follower drives: the head's tip and block import (``Sequencer`` implements it)."""
+
+    state: object  # node.stf.state.State, over a backend with a ``trie``
 
     def tip(self) -> ChainTip: ...
 
@@ -73,8 +77,9 @@ class Follower:
     """Derives the L2 chain from L1 (see module docstring)."""
 
     def __init__(self, reader: L1Reader, chain: ReplicaChain, *, confirmations: int = DEFAULT_CONFIRMATIONS,
-                 on_mismatch: Callable[[RootCheck], None] | None = None) -> None:
+                 on_mismatch: Callable[[RootCheck], None] | None = None, proofs: ProofBook | None = None) -> None:
         self.reader = reader
+        self.proofs = proofs if proofs is not None else ProofBook()
         self.chain = chain
         self.confirmations = confirmations
         self.on_mismatch = on_mismatch or (lambda check: None)
@@ -137,6 +142,9 @@ class Follower:
             return 0
         for block in derived:
             self.chain.import_block(block)
+        if derived:  # the state is at the batch's last block: its root is the batch's commitment
+            state = self.chain.state
+            self.proofs.checkpoint(state, state.backend.trie, batch.index, derived[-1].number)
         return len(derived)
 
     def _check_roots(self) -> None:

@@ -1,11 +1,15 @@
 """The batcher and proposer: post the sequencer's blocks to L1, then a state root per batch.
 
 ``Batcher(chain, reader, sequencer_tx, proposer_tx)`` is a ``BlockObserver``: committed
-blocks are queued as ``BatchBlock``s (the sequenced transactions only; the L1-derived
-ones are rebuilt by derivation from the queues). ``run()`` posts a batch every
-``interval_s`` (or sooner once ``max_batch_bytes`` of RLP are waiting) with
-``BatchInbox.append_batch``, waits for its receipt, then proposes the state root after
-the batch's last block with ``StateCommitments.propose`` and the bond.
+blocks join the open batch as ``BatchBlock``s (the sequenced transactions only; the
+L1-derived ones are rebuilt by derivation from the queues). The open batch is *sealed*
+every ``interval_s``, or at once when its RLP reaches ``SEAL_AT_RLP_BYTES`` (so its
+compressed form always fits the inbox's calldata limit). Sealing happens on the event loop
+between blocks, when the state is exactly at the batch's last block: the batch gets its
+index (= its state commitment's index) and every withdrawal made since the last seal is
+proven under that root (``withdrawals.ProofBook``). ``run()`` posts sealed batches in
+order with ``BatchInbox.append_batch``, waits for each receipt, then proposes the batch's
+state root with ``StateCommitments.propose`` and the bond.
 
 L1 calls block, so they run in a worker thread (``asyncio.to_thread``); the sequencer's
 loop never waits for L1. Restart: ``catch_up()`` reads the inbox and the commitments,
@@ -18,24 +22,32 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from dataclasses import dataclass
 from typing import Final, Protocol
 
-from node.l1.batch_codec import BatchBlock, decode_batch, encode_batch, encode_blocks
+from node.l1.batch_codec import BatchBlock, decode_batch, encode_batch
 from node.l1.reader import L1Reader
-from node.sequencer.sequencer import BlockObserver, L2Block
+from node.l1.withdrawals import ProofBook
+from node.sequencer.sequencer import MAX_BLOCK_BYTES, BlockObserver, L2Block
 
-from bridge.l1 import L1TxFailed, Transactor
+from bridge.l1 import Transactor
 
 log = logging.getLogger(__name__)
 
 DEFAULT_INTERVAL_S: Final = 2.0
-MAX_BATCH_RLP_BYTES: Final = 400_000     # before compression (~110 KB compressed worst case)
 MAX_CALLDATA_BYTES: Final = 120_000      # BatchInbox.MAX_BATCH_BYTES
+# A batch is sealed once its RLP reaches SEAL_AT_RLP_BYTES. The block that crosses the mark
+# adds at most MAX_BLOCK_BYTES of transactions (plus ~3% RLP framing), and zstd adds only a
+# few bytes to incompressible data, so a sealed batch always fits MAX_CALLDATA_BYTES. (The
+# seal cannot wait for a block that would not fit: it must happen while the state is at
+# the batch's last block, for the withdrawal proofs.)
+SEAL_AT_RLP_BYTES: Final = MAX_CALLDATA_BYTES - 2_000 - MAX_BLOCK_BYTES * 104 // 100
 
 
 class BlockSource(Protocol):
     head_number: int
+    state: object
 
     def get_block(self, number: int | None = None) -> L2Block | None: ...
 
@@ -58,80 +70,95 @@ def batch_block(block: L2Block) -> BatchBlock:
 
 
 class Batcher(BlockObserver):
-    """Posts batches and proposes roots (see module docstring)."""
+    """Seals, posts and proposes batches (see module docstring)."""
 
     def __init__(self, chain: BlockSource, reader: L1Reader, sequencer_tx: Transactor, proposer_tx: Transactor,
-                 *, interval_s: float = DEFAULT_INTERVAL_S, propose: bool = True) -> None:
+                 *, interval_s: float = DEFAULT_INTERVAL_S, propose: bool = True, proofs: ProofBook | None = None,
+                 clock=time.monotonic) -> None:
         self.chain = chain
         self.reader = reader
         self.sequencer_tx = sequencer_tx
         self.proposer_tx = proposer_tx
         self.interval_s = interval_s
         self.propose_roots = propose
-        self.queue: list[BatchBlock] = []
-        self.queued_bytes = 0
+        self.proofs = proofs if proofs is not None else ProofBook()
+        self.clock = clock
+        self.open: list[BatchBlock] = []
+        self.open_bytes = 0
+        self.sealed: list[tuple[int, list[BatchBlock]]] = []
+        self.next_index = 0
+        self.last_seal = clock()
         self.status = BatcherStatus()
-        self._full = asyncio.Event()
+        self._wake = asyncio.Event()
         self._stopping = False
         self.bond = reader.contracts["commitments"].functions.BOND().call()
 
     # -- BlockObserver ---------------------------------------------------------------------
 
     def on_block(self, block: L2Block, txs) -> None:
-        if block.number <= self.status.last_posted_l2_block:
-            return
-        if self.queue and block.number != self.queue[-1].number + 1:
-            return  # already queued by catch_up
+        last = self.open[-1].number if self.open else (
+            self.sealed[-1][1][-1].number if self.sealed else self.status.last_posted_l2_block)
+        if block.number != last + 1:
+            return  # not ours to batch (already posted, or before catch_up ran)
         item = batch_block(block)
-        self.queue.append(item)
-        self.queued_bytes += sum(len(t) for t in item.txs) + 32
-        if self.queued_bytes >= MAX_BATCH_RLP_BYTES:
-            self._full.set()
+        self.open.append(item)
+        self.open_bytes += sum(len(t) + 3 for t in item.txs) + 40
+        if self.open_bytes >= SEAL_AT_RLP_BYTES:
+            self.seal()
+
+    # -- sealing -------------------------------------------------------------------------------
+
+    def seal(self) -> int | None:
+        """Close the open batch at the current head (call between blocks); returns its index."""
+        self.last_seal = self.clock()
+        if not self.open:
+            return None
+        index, blocks = self.next_index, self.open
+        self.next_index += 1
+        self.open, self.open_bytes = [], 0
+        state = self.chain.state
+        self.proofs.checkpoint(state, state.backend.trie, index, blocks[-1].number)
+        self.sealed.append((index, blocks))
+        self._wake.set()
+        return index
+
+    def seal_due(self) -> bool:
+        return bool(self.open) and self.clock() - self.last_seal >= self.interval_s
 
     # -- restart ----------------------------------------------------------------------------
 
     def catch_up(self) -> None:
-        """Find where L1 is (last posted block, missing roots) and queue what is not posted."""
+        """Find where L1 is (last posted block, missing roots); seal what is not posted."""
         batches = self.reader.batch_count()
-        last_posted = 0
         posted_ends: list[int] = []
         if batches:
             found = self.reader.batches(self.reader.first_block, self.reader.head())
             posted_ends = [decode_batch(b.data)[-1].number for b in found]
-            last_posted = posted_ends[-1]
-        self.status.last_posted_l2_block = last_posted
-        self.status.batches_posted = batches
+        self.status.last_posted_l2_block = posted_ends[-1] if posted_ends else 0
+        self.status.batches_posted = self.next_index = batches
         if self.propose_roots:
             for index in range(self.reader.commitment_count(), batches):
                 self._propose(index, posted_ends[index])
-        self.queue, self.queued_bytes = [], 0
-        for number in range(last_posted + 1, self.chain.head_number + 1):
+        self.proofs.forget_from(batches)
+        self.open, self.open_bytes, self.sealed = [], 0, []
+        for number in range(self.status.last_posted_l2_block + 1, self.chain.head_number + 1):
             block = self.chain.get_block(number)
             if block is not None:
                 self.on_block(block, ())
+        self.seal()
 
     # -- posting -----------------------------------------------------------------------------
 
-    def _take(self) -> list[BatchBlock]:
-        """The oldest queued blocks whose batch fits the inbox's calldata limit."""
-        take = len(self.queue)
-        while take > 1 and len(encode_blocks(self.queue[:take])) > MAX_BATCH_RLP_BYTES:
-            take //= 2
-        return self.queue[:take]
-
     def post_once(self) -> int:
-        """Post one batch of the queued blocks and propose its root; returns blocks posted."""
-        blocks = self._take()
-        if not blocks:
+        """Post the oldest sealed batch and propose its root; returns the blocks posted."""
+        if not self.sealed:
             return 0
+        index, blocks = self.sealed[0]
         data = encode_batch(blocks)
-        while len(data) > MAX_CALLDATA_BYTES and len(blocks) > 1:
-            blocks = blocks[: len(blocks) // 2]
-            data = encode_batch(blocks)
-        index = self.status.batches_posted
+        if len(data) > MAX_CALLDATA_BYTES:  # cannot happen below MAX_BATCH_RLP_BYTES; say so loudly
+            raise RuntimeError(f"batcher: batch {index} is {len(data)} bytes > {MAX_CALLDATA_BYTES}")
         sent = self.sequencer_tx.transact(self.reader.contracts["inbox"], "append_batch", data)
-        self.queue = self.queue[len(blocks):]
-        self.queued_bytes = sum(sum(len(t) for t in b.txs) + 32 for b in self.queue)
+        self.sealed.pop(0)
         status = self.status
         status.batches_posted += 1
         status.last_posted_l2_block = blocks[-1].number
@@ -154,28 +181,25 @@ class Batcher(BlockObserver):
         log.info("proposer: root %d for L2 block %d: 0x%s", index, last_l2_block, block.state_root.hex())
 
     async def run(self) -> None:
-        """Post and propose until ``stop()``; L1 errors are logged and retried next round."""
+        """Seal on time, post and propose until ``stop()``; L1 errors are logged and retried."""
         while not self._stopping:
             try:
-                await asyncio.wait_for(self._full.wait(), self.interval_s)
+                await asyncio.wait_for(self._wake.wait(), min(self.interval_s, 0.5))
             except TimeoutError:
                 pass
-            self._full.clear()
-            while self.queue:
+            self._wake.clear()
+            if self.seal_due():
+                self.seal()
+            while self.sealed and not self._stopping:
                 try:
                     await asyncio.to_thread(self.post_once)
                     self.status.last_error = ""
-                except (L1TxFailed, OSError, RuntimeError) as exc:
-                    self.status.last_error = str(exc)
-                    log.error("batcher: posting failed (will retry): %s", exc)
-                    break
-                except Exception as exc:  # web3 raises many kinds for a node that is down
+                except Exception as exc:  # L1 down or slow, a revert: keep the batch, retry
                     self.status.last_error = repr(exc)
-                    log.exception("batcher: posting failed (will retry)")
-                    break
-                if self._stopping:
+                    log.error("batcher: posting failed (will retry): %s", exc)
+                    await asyncio.sleep(1.0)
                     break
 
     def stop(self) -> None:
         self._stopping = True
-        self._full.set()
+        self._wake.set()

@@ -361,9 +361,20 @@ class QueryServicer(query_pb2_grpc.QueryServicer):
     """Reads of the last committed block. Each call reads through a fresh ``State`` over the
     sequencer's backend, so queries never touch the sequencer's caches or journal."""
 
-    def __init__(self, sequencer: Sequencer, events: EventHub | None = None) -> None:
+    def __init__(self, sequencer: Sequencer, events: EventHub | None = None, proofs=None) -> None:
         self.sequencer = sequencer
         self.events = events
+        self.proofs = proofs  # node.l1.withdrawals.ProofBook on nodes with an L1
+
+    async def GetWithdrawalProof(self, request, context):
+        found = None if self.proofs is None else self.proofs.get(request.index)
+        if found is None:
+            await context.abort(grpc.StatusCode.NOT_FOUND, f"no proof for withdrawal {request.index} yet: it is "
+                                "proven when its batch is sealed (every few seconds, on nodes with an L1)")
+        return query_pb2.WithdrawalProof(
+            index=found.index, commitment_index=found.commitment_index, l2_block=found.l2_block,
+            state_root=found.state_root, sender=found.sender, recipient=found.recipient, amount_e6=found.amount_e6,
+            block_number=found.block_number, proof=list(found.proof))
 
     def _view(self) -> State:
         return State(self.sequencer.state.backend)
@@ -554,6 +565,7 @@ async def serve(
     max_batch_txs: int = MAX_BATCH_TXS,
     dev: bool = False,
     info=None,
+    proofs=None,
 ) -> NodeServer:
     """Start the services on ``address`` (``host:0`` picks a free port) and return the server.
 
@@ -572,7 +584,7 @@ async def serve(
         TradingServicer(sequencer, RateLimiter(rate_per_s, burst), max_message_bytes=max_message_bytes,
                         max_batch_txs=max_batch_txs), server)
     events = EventHub(sequencer).attach()
-    query_pb2_grpc.add_QueryServicer_to_server(QueryServicer(sequencer, events), server)
+    query_pb2_grpc.add_QueryServicer_to_server(QueryServicer(sequencer, events, proofs), server)
     stream_pb2_grpc.add_StreamServicer_to_server(streams.StreamServicer(events), server)
     if dev:
         from node.rpc import dev_faucet  # development only: never registered otherwise

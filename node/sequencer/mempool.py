@@ -129,12 +129,17 @@ class Mempool:
         if tx.sender is not None:
             self._queued_nonces.add((tx.sender, tx.body.nonce))
 
-    def take(self, count: int) -> list[Pending]:
-        """Remove and return the oldest ``count`` transactions (fewer if fewer are queued)."""
+    def take(self, count: int, max_bytes: int | None = None) -> list[Pending]:
+        """Remove and return the oldest ``count`` transactions (fewer if fewer are queued, or
+        if the next one would take their envelopes past ``max_bytes``; at least one)."""
         queue, nonces = self._queue, self._queued_nonces
         out = []
+        size = 0
         for _ in range(min(count, len(queue))):
+            if max_bytes is not None and out and size + len(queue[0].tx.raw) > max_bytes:
+                break
             item = queue.popleft()
+            size += len(item.tx.raw)
             if item.tx.sender is not None:
                 nonces.discard((item.tx.sender, item.tx.body.nonce))
             out.append(item)

@@ -84,6 +84,9 @@ log = logging.getLogger(__name__)
 
 DEFAULT_BLOCK_TIME_MS: Final = 5
 DEFAULT_MAX_BLOCK_TXS: Final = 1_000
+# Sequenced bytes per block: a block must fit one L1 batch (node.l1.batcher), whatever its
+# transactions (1,000 orders are ~90 KB; 1,000 maximal 2 KiB envelopes would not fit).
+MAX_BLOCK_BYTES: Final = 96_000
 DEFAULT_MEMORY_BLOCKS: Final = 10_000  # blocks (with receipts) a MemoryBlockSink keeps
 # Recovery processes for the node (``optrollup node``, the gRPC bench); ``Sequencer`` itself
 # defaults to 0 (in process) so that embedding it starts no processes. See the module docstring.
@@ -426,7 +429,7 @@ class Sequencer:
     def close_block(self) -> L2Block | None:
         """Apply the oldest ``max_block_txs`` queued transactions as the next block, persist it,
         then resolve their submitters' futures. Synchronous: no other coroutine runs meanwhile."""
-        batch: list[Pending] = self.mempool.take(self.max_block_txs)
+        batch: list[Pending] = self.mempool.take(self.max_block_txs, MAX_BLOCK_BYTES)
         l1_txs: list[SignedTx | bytes] = []
         positions = (self.head_deposits_through, self.head_forced_through)
         number = self.head_number + 1

@@ -83,7 +83,7 @@ def _run_body(state: State, env: BlockEnv, config: Config, tx: SignedTx) -> Rece
         return Receipt(tx_hash, FailureCode.OK, detail=f"{count} orders cancelled")
     if isinstance(body, Withdraw):
         index = apply_withdraw(state, env.number, sender, body)
-        return Receipt(tx_hash, FailureCode.OK, detail=f"withdrawal {index}")
+        return Receipt(tx_hash, FailureCode.OK, order_id=index, detail=f"withdrawal {index}")
     if isinstance(body, OracleUpdate):
         count = apply_oracle_update(state, env.timestamp, config, sender, body)
         return Receipt(tx_hash, FailureCode.OK, detail=f"{count} series marked")

@@ -90,6 +90,12 @@ def test_deposit_trade_batch_follow_and_forced_inclusion(bridge: Bridge):
         batcher.catch_up()
         sequencer.add_observer(batcher)
         assert batcher.post_once() == sequencer.head_number
+        # alice withdraws; the next seal proves it under that batch's root
+        _, receipt = await sequencer.submit(
+            sign_tx(alice, Withdraw(3, 2_500 * E6, address_of(alice)), chain.genesis.chain_id))
+        assert receipt.ok and receipt.order_id == 0  # withdrawal index 0
+        withdrawal_batch = batcher.seal()
+        batcher.post_once()
         first_root_block = sequencer.head_number
         # a forced withdrawal the (censoring) sequencer does not include by itself
         forced_raw = sign_tx(bob, Withdraw(1, 1_000 * E6, address_of(bob)), chain.genesis.chain_id)
@@ -105,12 +111,14 @@ def test_deposit_trade_batch_follow_and_forced_inclusion(bridge: Bridge):
         found = sequencer.get_receipt(bytes(w3.keccak(forced_raw)))
         assert found is not None and found[1].ok
         assert sequencer.head_forced_through == 1
+
+        batcher.seal()
         batcher.post_once()
         await sequencer.stop()
-        return sequencer, batcher, first_root_block
+        return sequencer, batcher, first_root_block, withdrawal_batch
 
-    sequencer, batcher, first_root_block = asyncio.run(asyncio.wait_for(scenario(), 120))
-    assert batcher.status.batches_posted == 2 and batcher.status.roots_proposed == 2
+    sequencer, batcher, first_root_block, withdrawal_batch = asyncio.run(asyncio.wait_for(scenario(), 120))
+    assert batcher.status.batches_posted == 3 and batcher.status.roots_proposed == 3
 
     # the follower: same genesis, blocks only from L1
     bridge.rpc("evm_mine")
@@ -126,6 +134,23 @@ def test_deposit_trade_batch_follow_and_forced_inclusion(bridge: Bridge):
         assert theirs.state_root == ours.state_root, number
     assert replica.head_root == sequencer.head_root
     assert replica.state_root_at(first_root_block) == sequencer.state_root_at(first_root_block)
-    assert follower.status.roots_checked == 2 and not follower.status.mismatches
+    assert follower.status.roots_checked == 3 and not follower.status.mismatches
     for number in range(1, sequencer.head_number + 1):
         assert replica.get_block(number).txs == sequencer.get_block(number).txs
+
+    # the follower proved the same withdrawals; alice claims on L1 once the root is final
+    ours, theirs = batcher.proofs.get(0), follower.proofs.get(0)
+    assert ours == theirs and ours.commitment_index == withdrawal_batch
+    assert follower.proofs.get(1) is not None  # bob's forced withdrawal
+    token, portal = bridge.c["token"], bridge.c["portal"]
+    args = (ours.commitment_index, 0, Web3.to_checksum_address(ours.sender),
+            Web3.to_checksum_address(ours.recipient), ours.amount_e6, ours.block_number, list(ours.proof))
+    claimer = Transactor(w3, alice)
+    with pytest.raises(Exception, match="root not final"):
+        claimer.transact(portal, "claim", *args)
+    bridge.advance(bridge.deployment.settings.challenge_window_s)
+    before = token.functions.balanceOf(Web3.to_checksum_address(address_of(alice))).call()
+    claimer.transact(portal, "claim", *args)
+    assert token.functions.balanceOf(Web3.to_checksum_address(address_of(alice))).call() == before + 2_500 * E6
+    with pytest.raises(Exception, match="already claimed"):
+        claimer.transact(portal, "claim", *args)

@@ -7,6 +7,34 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
 
+class WithdrawalProofRequest(_message.Message):
+    __slots__ = ("index",)
+    INDEX_FIELD_NUMBER: _ClassVar[int]
+    index: int
+    def __init__(self, index: _Optional[int] = ...) -> None: ...
+
+class WithdrawalProof(_message.Message):
+    __slots__ = ("index", "commitment_index", "l2_block", "state_root", "sender", "recipient", "amount_e6", "block_number", "proof")
+    INDEX_FIELD_NUMBER: _ClassVar[int]
+    COMMITMENT_INDEX_FIELD_NUMBER: _ClassVar[int]
+    L2_BLOCK_FIELD_NUMBER: _ClassVar[int]
+    STATE_ROOT_FIELD_NUMBER: _ClassVar[int]
+    SENDER_FIELD_NUMBER: _ClassVar[int]
+    RECIPIENT_FIELD_NUMBER: _ClassVar[int]
+    AMOUNT_E6_FIELD_NUMBER: _ClassVar[int]
+    BLOCK_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    PROOF_FIELD_NUMBER: _ClassVar[int]
+    index: int
+    commitment_index: int
+    l2_block: int
+    state_root: bytes
+    sender: bytes
+    recipient: bytes
+    amount_e6: int
+    block_number: int
+    proof: _containers.RepeatedScalarFieldContainer[bytes]
+    def __init__(self, index: _Optional[int] = ..., commitment_index: _Optional[int] = ..., l2_block: _Optional[int] = ..., state_root: _Optional[bytes] = ..., sender: _Optional[bytes] = ..., recipient: _Optional[bytes] = ..., amount_e6: _Optional[int] = ..., block_number: _Optional[int] = ..., proof: _Optional[_Iterable[bytes]] = ...) -> None: ...
+
 class AccountRequest(_message.Message):
     __slots__ = ("address",)
     ADDRESS_FIELD_NUMBER: _ClassVar[int]

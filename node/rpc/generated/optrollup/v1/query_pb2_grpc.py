@@ -85,6 +85,11 @@ class QueryStub:
                 request_serializer=optrollup_dot_v1_dot_query__pb2.RecentTradesRequest.SerializeToString,
                 response_deserializer=optrollup_dot_v1_dot_query__pb2.RecentTradesResponse.FromString,
                 _registered_method=True)
+        self.GetWithdrawalProof = channel.unary_unary(
+                '/optrollup.v1.Query/GetWithdrawalProof',
+                request_serializer=optrollup_dot_v1_dot_query__pb2.WithdrawalProofRequest.SerializeToString,
+                response_deserializer=optrollup_dot_v1_dot_query__pb2.WithdrawalProof.FromString,
+                _registered_method=True)
 
 
 class QueryServicer:
@@ -157,6 +162,15 @@ class QueryServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetWithdrawalProof(self, request, context):
+        """What an L1 claim of withdrawal `index` needs: the record and its Merkle proof under the state
+        root committed for the batch that included it. NOT_FOUND until that batch is sealed (nodes with
+        an L1 only); the root must then be final on L1 before the portal pays.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_QueryServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -209,6 +223,11 @@ def add_QueryServicer_to_server(servicer, server):
                     servicer.GetRecentTrades,
                     request_deserializer=optrollup_dot_v1_dot_query__pb2.RecentTradesRequest.FromString,
                     response_serializer=optrollup_dot_v1_dot_query__pb2.RecentTradesResponse.SerializeToString,
+            ),
+            'GetWithdrawalProof': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetWithdrawalProof,
+                    request_deserializer=optrollup_dot_v1_dot_query__pb2.WithdrawalProofRequest.FromString,
+                    response_serializer=optrollup_dot_v1_dot_query__pb2.WithdrawalProof.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -481,6 +500,33 @@ class Query:
             '/optrollup.v1.Query/GetRecentTrades',
             optrollup_dot_v1_dot_query__pb2.RecentTradesRequest.SerializeToString,
             optrollup_dot_v1_dot_query__pb2.RecentTradesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetWithdrawalProof(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/optrollup.v1.Query/GetWithdrawalProof',
+            optrollup_dot_v1_dot_query__pb2.WithdrawalProofRequest.SerializeToString,
+            optrollup_dot_v1_dot_query__pb2.WithdrawalProof.FromString,
             options,
             channel_credentials,
             insecure,
