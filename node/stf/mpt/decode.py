@@ -10,11 +10,18 @@ from node.stf.mpt.nodes import EMPTY, HASH_PREFIX, Branch, Extension, HashRef, L
 
 
 def decode_rlp(encoded: bytes) -> object:
-    """``rlp.decode`` with decoding errors turned into ``BadProof``."""
+    """``rlp.decode`` with decoding errors turned into ``BadProof``, and strict: the bytes
+    must be the canonical encoding of what they decode to. (The Rust backend accepts a
+    list whose last item runs past the list's end inside an outer list, e.g.
+    ``c5 c2 80 82 61 62``; pyrlp and the Vyper verifier refuse it, and so must we, so that
+    every verifier agrees on every proof.)"""
     try:
-        return rlp.decode(encoded)
+        item = rlp.decode(encoded)
     except rlp.DecodingError as exc:
         raise BadProof(f"invalid RLP: {exc}") from exc
+    if rlp.encode(item) != encoded:
+        raise BadProof("non-canonical RLP")
+    return item
 
 
 def classify(item: object) -> tuple[str, list]:

@@ -154,3 +154,40 @@ def test_deposit_trade_batch_follow_and_forced_inclusion(bridge: Bridge):
     assert token.functions.balanceOf(Web3.to_checksum_address(address_of(alice))).call() == before + 2_500 * E6
     with pytest.raises(Exception, match="already claimed"):
         claimer.transact(portal, "claim", *args)
+
+
+def test_a_wrong_root_is_reported_by_the_follower():
+    fresh = start_bridge()
+    try:
+        w3 = fresh.w3
+        reader = L1Reader(w3, fresh.deployment)
+        chain = dev_chain(w3.eth.get_block("latest")["timestamp"])
+
+        async def scenario():
+            sequencer = Sequencer.from_genesis(chain.genesis, block_time_ms=1)
+            sequencer.set_l1(L1Watcher(reader, confirmations=1))
+            await sequencer.start()
+            for raw in without_deposits(chain):
+                await sequencer.submit_system(raw)
+            batcher = Batcher(sequencer, reader, Transactor(w3, devnet_key("sequencer")),
+                              Transactor(w3, devnet_key("proposer")), propose=False)
+            batcher.catch_up()
+            batcher.post_once()
+            await sequencer.stop()
+            return sequencer
+
+        sequencer = asyncio.run(asyncio.wait_for(scenario(), 60))
+        bad_root = b"\x66" * 32
+        fresh.sender("proposer").transact(fresh.c["commitments"], "propose", 0, sequencer.head_number, bad_root,
+                                          value=fresh.deployment.settings.bond_wei)
+        fresh.rpc("evm_mine")
+        replica = Sequencer.from_genesis(chain.genesis)
+        replica.set_replica()
+        seen = []
+        follower = Follower(reader, replica, confirmations=1, on_mismatch=seen.append)
+        follower.step()
+        assert replica.head_root == sequencer.head_root
+        assert [(m.index, m.posted, m.ours) for m in seen] == [(0, bad_root, sequencer.head_root)]
+        assert follower.status.mismatches == seen
+    finally:
+        fresh.devnet.close()

@@ -174,3 +174,12 @@ def test_malformed_nodes_are_rejected() -> None:
         with pytest.raises(BadProof):
             verify_proof(keccak(node), key, [node, leaf])
     assert verify_proof(keccak(leaf), b"\x00" * 31, [leaf]) == b"v" * 40
+
+
+def test_non_canonical_rlp_nesting_is_refused_like_the_vyper_verifier_does():
+    from node.stf.mpt.decode import decode_rlp
+
+    # an inner list whose item runs past its end but stays inside the outer list
+    with pytest.raises(BadProof):
+        decode_rlp(bytes.fromhex("c5c2808261 62".replace(" ", "")))
+    assert decode_rlp(bytes.fromhex("c3c28080")) == [[b"", b""]]
