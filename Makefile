@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install test soak bench clean
+.PHONY: install test soak bench clean devnet
 
 install: $(STAMP)
 
@@ -27,3 +27,8 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) build *.egg-info
+
+# The whole system on this machine: L1 devnet + contracts + sequencer (see `optrollup devnet -h`).
+# DEVNET_ARGS="--follower --traders" adds a follower and demo traders; data in .devnet (resumes).
+devnet: $(STAMP)
+	$(BIN)/optrollup devnet $(DEVNET_ARGS)

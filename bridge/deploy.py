@@ -51,6 +51,9 @@ class Deployment:
     proposer: str
     deployed_at_block: int
     settings: BridgeSettings
+    # The L2 genesis this deployment serves (``node.store.codec.encode_genesis``, hex), so a
+    # follower derives the chain from L1 and this file alone. Empty if the deployer set none.
+    l2_genesis: str = ""
 
     def contracts(self, w3: Web3) -> dict[str, object]:
         """name -> web3 contract object."""

@@ -23,9 +23,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import signal
 import sys
 import time
+from dataclasses import dataclass, replace
 
 from node import logs
 from node.metrics import DEFAULT_METRICS_ADDRESS, MetricsServer, NodeMetrics, parse_address
@@ -40,11 +42,17 @@ from node.sequencer.sequencer import (
     Sequencer,
 )
 from node.stf import keys
+from node.stf.genesis import Genesis
 from node.stf.state import State
+from node.stf.txtypes import TxType
 from node.wallet import address_of
 from node.store.lmdb_store import StoreError
 
 log = logging.getLogger(__name__)
+
+
+class L1Error(Exception):
+    """The L1 options cannot be used (unreachable, wrong chain, bad deployment file)."""
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -57,8 +65,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "store with --data-dir (restarting with the same directory resumes)."
         ),
     )
-    parser.add_argument("--dev", action="store_true", required=True,
-                        help="development chain: dev genesis, listed series, funded dev accounts (keys printed)")
+    mode = parser.add_mutually_exclusive_group(required=True)
+    mode.add_argument("--dev", action="store_true",
+                      help="development chain: dev genesis, listed series, funded dev accounts (keys printed)")
+    mode.add_argument("--follow", action="store_true",
+                      help="read replica: derive the chain from L1 alone (--l1, --deployment), check every "
+                           "posted state root, serve the read-only queries")
     parser.add_argument("--data-dir", metavar="DIR", default=None,
                         help="keep the chain in an LMDB store in DIR (created if needed); resume if it exists")
     parser.add_argument("--durability", choices=("full", "nometasync", "nosync"), default="full",
@@ -75,6 +87,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help=f"per-client burst of transactions (default {DEFAULT_BURST:g})")
     parser.add_argument("--recovery-workers", type=int, default=DEFAULT_RECOVERY_WORKERS, metavar="N",
                         help="processes for signature recovery (default %(default)s: in process; see sequencer docs)")
+    l1 = parser.add_argument_group("L1 (a rollup: `optrollup l1` runs a devnet L1)")
+    l1.add_argument("--l1", metavar="URL", default=None,
+                    help="L1 JSON-RPC endpoint: deposits come from L1, batches and state roots go to it "
+                         "(the dev faucet is off); required with --follow")
+    l1.add_argument("--deployment", metavar="FILE", default=None,
+                    help="the contracts' deployment file (written by `optrollup l1`; holds the L2 genesis)")
+    l1.add_argument("--confirmations", type=int, default=2, metavar="N",
+                    help="L1 blocks on top of a deposit / batch before it is used (default 2)")
+    l1.add_argument("--batch-interval", type=_positive, default=2.0, metavar="S",
+                    help="seal and post a batch (and its state root) every S seconds (default 2)")
+    l1.add_argument("--ignore-forced", action="store_true",
+                    help="TEST SWITCH: play a censoring sequencer (forced transactions enter only at their deadline)")
     dev = parser.add_argument_group("development market (--dev)")
     dev.add_argument("--no-oracle", dest="oracle", action="store_false",
                      help="no built-in dev oracle (by default it signs an index and vol surface update "
@@ -158,9 +182,188 @@ def _open_sequencer(args: argparse.Namespace, chain) -> tuple[Sequencer, bool, o
     return Sequencer(state, sink=sink, **options), False, store
 
 
+@dataclass
+class L1Link:
+    """The L1 the node talks to (JSON-RPC only) and the deployment it uses."""
+
+    url: str
+    w3: object
+    deployment: object
+    reader: object
+    genesis: Genesis | None
+
+
+def _connect_l1(args: argparse.Namespace) -> L1Link | None:
+    """``--l1`` and ``--deployment``: the L1 link (``None`` without them); ``L1Error`` if unusable."""
+    if args.l1 is None and args.deployment is None:
+        if args.follow:
+            raise L1Error("--follow derives the chain from L1: pass --l1 URL and --deployment FILE")
+        return None
+    if args.l1 is None or args.deployment is None:
+        raise L1Error("an L1 needs both --l1 URL and --deployment FILE")
+    from web3 import Web3
+
+    from bridge.deploy import Deployment
+    from node.l1.reader import L1Reader
+    from node.store.codec import decode_genesis
+
+    try:
+        deployment = Deployment.load(args.deployment)
+    except (OSError, ValueError, TypeError, KeyError) as exc:
+        raise L1Error(f"cannot read the deployment file {args.deployment}: {exc}") from None
+    w3 = Web3(Web3.HTTPProvider(args.l1, request_kwargs={"timeout": 30}))
+    try:
+        chain_id = w3.eth.chain_id
+    except Exception as exc:  # connection refused, not JSON-RPC...
+        raise L1Error(f"cannot reach the L1 at {args.l1}: {exc}") from None
+    if chain_id != deployment.chain_id:
+        raise L1Error(f"the L1 at {args.l1} has chain id {chain_id}, the deployment is for {deployment.chain_id}")
+    if not w3.eth.get_code(deployment.portal):
+        raise L1Error(f"no portal contract at {deployment.portal} on {args.l1} (a stale deployment file?)")
+    genesis = decode_genesis(bytes.fromhex(deployment.l2_genesis)) if deployment.l2_genesis else None
+    if genesis is None and args.follow:
+        raise L1Error(f"{args.deployment} holds no L2 genesis: a follower cannot derive the chain")
+    return L1Link(args.l1, w3, deployment, L1Reader(w3, deployment), genesis)
+
+
+def _check_stored_genesis(store, genesis: Genesis) -> None:
+    stored = store.genesis() if store is not None else None
+    if stored is not None and stored != genesis:
+        store.close()
+        raise L1Error("the data directory holds another chain than the deployment's L2 genesis "
+                      "(a data directory of an older devnet?)")
+
+
+class _LoopChain:
+    """The replica as the follower's ``ReplicaChain`` from a worker thread: imports run on the
+    event loop (where the gRPC services read the chain), everything else is a read."""
+
+    def __init__(self, sequencer: Sequencer, loop: asyncio.AbstractEventLoop) -> None:
+        self.sequencer = sequencer
+        self.loop = loop
+
+    @property
+    def state(self):
+        return self.sequencer.state
+
+    def tip(self):
+        return self.sequencer.tip()
+
+    def state_root_at(self, number: int) -> bytes | None:
+        return self.sequencer.state_root_at(number)
+
+    def import_block(self, block) -> bytes:
+        async def apply() -> bytes:
+            return self.sequencer.import_block(block)
+        return asyncio.run_coroutine_threadsafe(apply(), self.loop).result()
+
+
+async def _wait_signal() -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+
+
+async def _follow(args: argparse.Namespace, l1: L1Link) -> int:
+    """``--follow``: a read replica deriving the chain from L1 alone."""
+    from types import SimpleNamespace
+
+    from node.derivation.follower import Follower, L1Reorged
+    from node.l1.withdrawals import ProofBook
+
+    sequencer, fresh, store = _open_sequencer(args, SimpleNamespace(genesis=l1.genesis))
+    _check_stored_genesis(store, l1.genesis)
+    sequencer.set_replica()  # (no BlockLogger: its "slow block" timing means nothing for imported blocks)
+    proofs = ProofBook(os.path.join(args.data_dir, "withdrawals") if args.data_dir else None)
+    follower = Follower(l1.reader, _LoopChain(sequencer, asyncio.get_running_loop()),
+                        confirmations=args.confirmations, proofs=proofs)
+    try:
+        metrics, metrics_server = _start_metrics(args, sequencer, store)
+    except OSError:
+        if store is not None:
+            store.close()
+        raise
+    await sequencer.start()
+    info = NodeInfo(data_dir=args.data_dir or "", durability=args.durability if args.data_dir else "memory",
+                    dev=False, metrics_url=metrics_server.url if metrics_server else "")
+    server = await serve(sequencer, args.listen, rate_per_s=args.rate, burst=args.burst, dev=False, info=info,
+                         proofs=proofs)
+    host = args.listen.rsplit(":", 1)[0]
+    print(f"optrollup follower: chain id {sequencer.chain_id}, L1 {l1.url} (chain id {l1.deployment.chain_id}), "
+          f"{'new' if fresh else 'resumed at block %d' % sequencer.head_number}; "
+          f"{args.confirmations} confirmations; read-only (Trading answers UNAVAILABLE)", flush=True)
+    print(f"listening on {host}:{server.port}", flush=True)
+
+    async def follow_loop() -> None:
+        last_error = ""
+        while True:
+            try:
+                imported = await asyncio.to_thread(follower.step)
+                last_error = ""
+            except L1Reorged as exc:
+                log.error("follower: stopped: %s", exc)
+                return
+            except Exception as exc:  # L1 down or slow: retry
+                if str(exc) != last_error:
+                    log.warning("follower: L1 read failed (retrying): %s", exc)
+                last_error, imported = str(exc), 0
+            status = follower.status
+            if imported:
+                log.info("follower: imported %d blocks, head %d; roots checked %d, mismatches %d",
+                         imported, sequencer.head_number, status.roots_checked, len(status.mismatches),
+                         extra={"head": sequencer.head_number, "roots_checked": status.roots_checked,
+                                "mismatches": len(status.mismatches)})
+            await asyncio.sleep(0 if imported else 1.0)
+
+    task = asyncio.get_running_loop().create_task(follow_loop(), name="follower")
+    await _wait_signal()
+    print("stopping...", flush=True)
+    task.cancel()
+    try:
+        await task
+    except asyncio.CancelledError:
+        pass
+    await server.stop(2.0)
+    await sequencer.stop()
+    if metrics_server is not None:
+        metrics_server.close()
+    if store is not None:
+        store.close()
+    return 0
+
+
 async def _main(args: argparse.Namespace) -> int:
-    chain = dev_chain(int(time.time()))
+    l1 = await asyncio.to_thread(_connect_l1, args)
+    if args.follow:
+        return await _follow(args, l1)
+    if l1 is not None and l1.genesis is not None:
+        chain = dev_chain(l1.genesis.genesis_time)
+        if chain.genesis != l1.genesis:
+            raise L1Error("the deployment's L2 genesis is not a dev genesis of this version")
+    else:
+        chain = dev_chain(int(time.time()))
     sequencer, fresh, store = _open_sequencer(args, chain)
+    if l1 is not None:
+        _check_stored_genesis(store, chain.genesis)
+        from bridge.l1 import Transactor
+        from devnet.accounts import devnet_key
+        from node.l1.batcher import Batcher
+        from node.l1.watcher import L1Watcher
+        from node.l1.withdrawals import ProofBook
+
+        watcher = L1Watcher(l1.reader, confirmations=args.confirmations, ignore_forced=args.ignore_forced,
+                            on_new_entries=sequencer.wake)
+        await asyncio.to_thread(watcher.poll)
+        sequencer.set_l1(watcher)
+        # the devnet's sequencer and proposer keys (public development keys)
+        batcher = Batcher(sequencer, l1.reader, Transactor(l1.w3, devnet_key("sequencer")),
+                          Transactor(l1.w3, devnet_key("proposer")), interval_s=args.batch_interval,
+                          proofs=ProofBook(os.path.join(args.data_dir, "withdrawals") if args.data_dir else None))
+        await asyncio.to_thread(batcher.catch_up)  # the sequencer is not running yet
+        sequencer.add_observer(batcher)
+        chain = replace(chain, setup_txs=tuple(raw for raw in chain.setup_txs if raw[0] != TxType.DEPOSIT))
     logs.BlockLogger(sequencer, slow_block_s=getattr(args, "slow_block_ms", 250.0) / 1000)
     try:
         metrics, metrics_server = _start_metrics(args, sequencer, store)
@@ -173,9 +376,14 @@ async def _main(args: argparse.Namespace) -> int:
         await bootstrap(sequencer, chain)
     else:
         print(f"resumed from {args.data_dir} at block {sequencer.head_number}", flush=True)
+    l1_tasks = []
+    if l1 is not None:
+        loop = asyncio.get_running_loop()
+        l1_tasks = [loop.create_task(watcher.run(), name="l1-watcher"), loop.create_task(batcher.run(), name="batcher")]
     info = NodeInfo(data_dir=args.data_dir or "", durability=args.durability if args.data_dir else "memory",
                     dev=True, metrics_url=metrics_server.url if metrics_server else "")
-    server = await serve(sequencer, args.listen, rate_per_s=args.rate, burst=args.burst, dev=True, info=info)
+    server = await serve(sequencer, args.listen, rate_per_s=args.rate, burst=args.burst, dev=l1 is None, info=info,
+                         proofs=batcher.proofs if l1 is not None else None)
     if getattr(server, "events", None) is not None:
         metrics.watch_subscribers(server.events.subscriber_count)
     host = args.listen.rsplit(":", 1)[0]
@@ -190,6 +398,11 @@ async def _main(args: argparse.Namespace) -> int:
     print("dev accounts (development keys, public: never use them elsewhere):")
     for name, key in chain.accounts.items():
         print(f"  {name:6s} address 0x{address_of(key).hex()}  key 0x{key.hex()}")
+    if l1 is not None:
+        s = l1.deployment.settings
+        print(f"L1: {l1.url} (chain id {l1.deployment.chain_id}), portal {l1.deployment.portal}; deposits after "
+              f"{args.confirmations} confirmations, a batch and state root every {args.batch_interval:g}s, "
+              f"challenge window {s.challenge_window_s}s; the dev faucet is off (deposit on L1)", flush=True)
     print(f"dev oracle: {'every %gs' % args.oracle_interval if info.oracle else 'off'}; "
           f"dev market maker: {'on' if info.market_maker else 'off'}", flush=True)
     if metrics_server is not None:
@@ -199,17 +412,19 @@ async def _main(args: argparse.Namespace) -> int:
                                     "data_dir": info.data_dir, "durability": info.durability,
                                     "oracle": info.oracle is not None, "market_maker": info.market_maker is not None})
     print(f"listening on {host}:{server.port}", flush=True)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    await stop.wait()
+    await _wait_signal()
     print("stopping...", flush=True)
     for task in (info.market_maker, info.oracle):
         if task is not None:
             await task.stop()
     await server.stop(2.0)
     await sequencer.stop()
+    if l1 is not None:  # blocks not posted yet are in the store: a restart's catch_up posts them
+        watcher.stop()
+        batcher.stop()
+        done, pending = await asyncio.wait(l1_tasks, timeout=10)
+        for task in pending:
+            task.cancel()
     if metrics_server is not None:
         metrics_server.close()
     if store is not None:
@@ -221,6 +436,6 @@ def run(args: argparse.Namespace) -> int:
     logs.setup_logging(getattr(args, "log_format", "text"), getattr(args, "log_level", "INFO"))
     try:
         return asyncio.run(_main(args))
-    except (OSError, StoreError) as exc:
+    except (OSError, StoreError, L1Error) as exc:
         print(f"optrollup node: {exc}", file=sys.stderr)
         return 1

@@ -33,15 +33,6 @@ NAME = "ETH-4DEC26-3000-C"  # id 5 on the fixture's chain (first expiry)
 FUNDS = 10_000
 
 
-@pytest.fixture(scope="module")
-def node():
-    dev = DevNode(dev=True).start()
-    try:
-        yield dev
-    finally:
-        dev.close()
-
-
 def fresh_key(label: str) -> bytes:
     return keccak256(b"test-client-" + label.encode())
 

@@ -41,15 +41,6 @@ WATCHDOG_S = 30.0
 TRADE_INST, BOOK_INST, CLOSE_INST = 12, 13, 14
 
 
-@pytest.fixture(scope="module")
-def node():
-    dev = DevNode(dev=True).start()
-    try:
-        yield dev
-    finally:
-        dev.close()
-
-
 @pytest.fixture(autouse=True)
 def no_subscription_left(request):
     yield

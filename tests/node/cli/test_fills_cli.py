@@ -17,15 +17,6 @@ NAME = "ETH-4DEC26-3000-C"  # id 5 on the fixture's chain
 FILLS_INST, BOOK_INST, MAKER_INST = 5, 6, 7  # one per test: no leftovers from another test
 
 
-@pytest.fixture(scope="module")
-def node():
-    dev = DevNode(dev=True).start()
-    try:
-        yield dev
-    finally:
-        dev.close()
-
-
 @pytest.fixture
 def run(node, capsys, monkeypatch):
     """``run(*argv, while_running=None)`` -> (exit code, stdout, stderr). ``while_running()`` runs in

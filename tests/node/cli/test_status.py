@@ -8,21 +8,10 @@ import time
 import urllib.request
 
 import grpc
-import pytest
 
 from node.cli.main import main
 from node.rpc.generated.optrollup.v1 import query_pb2, query_pb2_grpc, status_pb2, status_pb2_grpc
-from tests.node.rpc.node_fixture import DevNode
 from tests.node.node_process import start_node as _start
-
-
-@pytest.fixture(scope="module")
-def node():
-    dev = DevNode().start()
-    try:
-        yield dev
-    finally:
-        dev.close()
 
 
 def test_json(node, capsys):

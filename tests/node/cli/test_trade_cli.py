@@ -10,18 +10,9 @@ from node import keystore
 from node.cli.main import main
 from node.sequencer.dev import dev_key
 from node.wallet import address_of
-from tests.node.rpc.node_fixture import E6, DevNode
+from tests.node.rpc.node_fixture import E6
 
 NAME = "ETH-4DEC26-3000-C"  # id 5 on the fixture's chain
-
-
-@pytest.fixture(scope="module")
-def node():
-    dev = DevNode(dev=True).start()
-    try:
-        yield dev
-    finally:
-        dev.close()
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from node.derivation.follower import Follower
 from node.l1.batcher import Batcher
 from node.l1.reader import L1Reader
 from node.l1.watcher import L1Watcher
-from node.sequencer.dev import bootstrap, dev_chain, dev_key
+from node.sequencer.dev import dev_chain, dev_key
 from node.sequencer.sequencer import Sequencer
 from node.stf import accounts
 from node.stf.txtypes import PlaceOrder, TxType, Withdraw

@@ -1,0 +1,210 @@
+"""``optrollup devnet`` end to end with real processes (L1, sequencer, follower) over JSON-RPC
+and gRPC: an L1 deposit credited on L2, a trade, a withdrawal claimed on L1 after the
+challenge window, a follower's roots equal to the posted ones, and a SIGKILL of every
+process mid-workload that loses nothing acknowledged."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from decimal import Decimal
+
+import grpc
+from web3 import Web3
+
+from bridge.deploy import Deployment
+from bridge.l1 import Transactor
+from node.cli import l1 as l1_cli
+from node.client import Client, NodeError
+from node.l1.reader import L1Reader
+from node.rpc.generated.optrollup.v1 import query_pb2
+from node.sequencer.dev import dev_key
+from node.wallet import address_of
+
+E6 = 10**6
+UP_LINE = "optrollup devnet is up"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class DevnetProcess:
+    """``optrollup devnet --follower`` in a child process, with its output collected."""
+
+    def __init__(self, data_dir, ports: dict[str, int]) -> None:
+        self.ports = ports
+        self.l1_url = f"http://127.0.0.1:{ports['l1']}"
+        self.node = f"127.0.0.1:{ports['node']}"
+        self.follower = f"127.0.0.1:{ports['follower']}"
+        self.deployment_file = str(data_dir / "l1" / "deployment.json")
+        self.lines: list[str] = []
+        self.up = threading.Event()
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "node.cli.main", "devnet", "--data-dir", str(data_dir),
+             "--l1-listen", f"127.0.0.1:{ports['l1']}", "--listen", self.node, "--follower",
+             "--follower-listen", self.follower, "--block-time", "0.25", "--batch-interval", "0.5",
+             "--confirmations", "1"],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        threading.Thread(target=self._read, daemon=True).start()
+        if not self.up.wait(60):
+            self.kill()
+            raise AssertionError("devnet did not come up:\n" + "\n".join(self.lines[-40:]))
+
+    def _read(self) -> None:
+        for line in self.process.stdout:
+            self.lines.append(line.rstrip("\n"))
+            if UP_LINE in line:
+                self.up.set()
+
+    def child_pids(self) -> list[int]:
+        return [int(m.group(1)) for line in self.lines if (m := re.search(r"\[devnet\] started \w+ \(pid (\d+)\)", line))]
+
+    def kill(self) -> None:
+        """SIGKILL the orchestrator and every child: a power cut."""
+        for pid in [self.process.pid, *self.child_pids()]:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        self.process.wait(10)
+        for pid in self.child_pids():
+            for _ in range(100):
+                try:
+                    os.kill(pid, 0)
+                except ProcessLookupError:
+                    break
+                time.sleep(0.05)
+
+    def stop(self) -> int:
+        self.process.send_signal(signal.SIGINT)
+        return self.process.wait(40)
+
+
+def wait_for(predicate, timeout: float = 20.0, what: str = "condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def l1_deposit(w3: Web3, deployment: Deployment, name: str, amount_e6: int) -> None:
+    contracts = deployment.contracts(w3)
+    sender = Transactor(w3, dev_key(name))
+    sender.transact(contracts["token"], "approve", contracts["portal"].address, amount_e6)
+    sender.transact(contracts["portal"], "deposit", sender.address, amount_e6)
+
+
+def l2_balance(node: str, name: str) -> int:
+    with Client(node, dev_key(name)) as client:
+        return client.account().balance_e6
+
+
+def root_at(node: str, number: int) -> bytes:
+    """Block ``number``'s state root on ``node`` (b"" if it does not have it yet)."""
+    with Client(node) as client:
+        try:
+            return client._query.GetBlock(query_pb2.BlockRequest(number=number), timeout=5).state_root
+        except grpc.RpcError:
+            return b""
+
+
+def quoted(client: Client):
+    return next((i for i in client.instruments() if i.best_ask_e6 > 0), None)
+
+
+def test_parser_defaults_match_the_modules():
+    from bridge.deploy import BridgeSettings
+    from devnet.chain import DEFAULT_GAS_LIMIT, DEVNET_CHAIN_ID
+
+    assert l1_cli.DEFAULT_GAS_LIMIT == DEFAULT_GAS_LIMIT and l1_cli.DEVNET_CHAIN_ID == DEVNET_CHAIN_ID
+    assert l1_cli.DEFAULT_SETTINGS == vars(BridgeSettings())
+
+
+def test_devnet_deposit_trade_claim_follow_and_crash(tmp_path):
+    ports = {name: free_port() for name in ("l1", "node", "follower")}
+    devnet = DevnetProcess(tmp_path, ports)
+    try:
+        w3 = Web3(Web3.HTTPProvider(devnet.l1_url, request_kwargs={"timeout": 30}))
+        deployment = Deployment.load(devnet.deployment_file)
+        token = deployment.contracts(w3)["token"]
+        alice_l1 = Web3.to_checksum_address(address_of(dev_key("alice")))
+
+        # an L1 deposit appears on L2 once confirmed
+        l1_deposit(w3, deployment, "alice", 20_000 * E6)
+        wait_for(lambda: l2_balance(devnet.node, "alice") == 20_000 * E6, what="alice's deposit on L2")
+
+        # a trade against the dev market maker
+        alice = Client(devnet.node, dev_key("alice"))
+        instrument = wait_for(lambda: quoted(alice), what="a maker quote")
+        receipt = alice.buy(instrument.instrument_id, Decimal(instrument.min_size_e6) / E6,
+                            Decimal(instrument.best_ask_e6) / E6, time_in_force="ioc")
+        assert receipt.ok and receipt.filled_e6 > 0
+
+        # withdraw on L2, claim on L1 after the challenge window
+        receipt = alice.withdraw(1_000)
+        assert receipt.ok
+        index = receipt.order_id
+        commitments = deployment.contracts(w3)["commitments"]
+
+        def proven():
+            try:
+                proof = alice.withdrawal_proof(index)
+            except NodeError:
+                return None
+            return proof if commitments.functions.commitment_count().call() > proof.commitment_index else None
+
+        wait_for(proven, what="the withdrawal's proof and root")
+        w3.provider.make_request("evm_increaseTime", [deployment.settings.challenge_window_s + 1])
+        w3.provider.make_request("evm_mine", [])
+        before = token.functions.balanceOf(alice_l1).call()
+        claim = subprocess.run(
+            [sys.executable, "-m", "node.cli.main", "withdraw", "claim", str(index), "--l1", devnet.l1_url,
+             "--deployment", devnet.deployment_file, "--dev-account", "alice", "--node", devnet.node],
+            capture_output=True, text=True, timeout=60)
+        assert claim.returncode == 0, claim.stdout + claim.stderr
+        assert token.functions.balanceOf(alice_l1).call() == before + 1_000 * E6
+
+        # the follower derives the same roots as the ones posted
+        reader = L1Reader(w3, deployment)
+        last = reader.proposals(deployment.deployed_at_block, w3.eth.block_number)[-1]
+        wait_for(lambda: root_at(devnet.follower, last.last_l2_block), what="the follower at the last posted root")
+        assert root_at(devnet.follower, last.last_l2_block) == last.state_root == root_at(devnet.node,
+                                                                                           last.last_l2_block)
+
+        # a workload, then SIGKILL of every process: acknowledged transactions survive a restart
+        acked: list[bytes] = []
+        for n in range(15):
+            receipt = alice.buy(instrument.instrument_id, Decimal(instrument.min_size_e6) / E6, Decimal(1) / 10,
+                                time_in_force="gtc", client_order_id=1000 + n)
+            acked.append(receipt.tx_hash)
+        l1_deposit(w3, deployment, "bob", 5_000 * E6)  # acknowledged by L1 (mined)
+        alice.close()
+        balance = l2_balance(devnet.node, "alice")
+        devnet.kill()
+
+        devnet = DevnetProcess(tmp_path, ports)
+        with Client(devnet.node, dev_key("alice")) as alice:
+            for tx_hash in acked:
+                assert alice.receipt(tx_hash).ok
+            assert alice.account().balance_e6 == balance
+        wait_for(lambda: l2_balance(devnet.node, "bob") == 5_000 * E6, what="bob's deposit after the restart")
+        head = reader.proposals(deployment.deployed_at_block, w3.eth.block_number)[-1]
+        wait_for(lambda: root_at(devnet.follower, head.last_l2_block), what="the follower after the restart")
+        assert root_at(devnet.follower, head.last_l2_block) == head.state_root
+        assert devnet.stop() == 0
+        assert any("[devnet] stopped" in line for line in devnet.lines)
+    finally:
+        if devnet.process.poll() is None:
+            devnet.kill()
