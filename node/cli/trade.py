@@ -81,13 +81,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     withdraw.set_defaults(func=_withdraw_or_claim)
 
     deposit = subparsers.add_parser(
-        "deposit", help="DEV FAUCET: credit collateral on a development node",
-        description=f"DEVELOPMENT NODES ONLY (`optrollup node --dev`): credit AMOUNT {COLLATERAL} (at most "
-                    "1,000,000 per call) through the node's dev faucet, a system deposit as L1 would make. "
-                    "In production collateral arrives only by depositing on L1.")
+        "deposit", help="deposit collateral: on L1 through the portal (--l1), or the dev faucet",
+        description=f"With --l1: approve and deposit AMOUNT tokens into the L1 portal from your key (the same "
+                    f"address on L1 and L2), then wait until the L2 credits it (after the node's L1 "
+                    f"confirmations). Without --l1, DEVELOPMENT NODES WITHOUT AN L1 ONLY: credit AMOUNT "
+                    f"{COLLATERAL} (at most 1,000,000 per call) through the node's dev faucet.")
     deposit.add_argument("amount", metavar="AMOUNT", help=f"{COLLATERAL}, e.g. 10000")
+    deposit.add_argument("--l1", metavar="URL", nargs="?", const="", default=None,
+                         help="deposit on L1 (URL default $OPTROLLUP_L1 or http://127.0.0.1:8545)")
+    deposit.add_argument("--deployment", metavar="FILE", default=None,
+                         help="with --l1: the contracts' deployment file (default $OPTROLLUP_DEPLOYMENT)")
+    deposit.add_argument("--no-wait", action="store_true", help="with --l1: do not wait for the L2 credit")
     add_node_options(deposit, key="read")
-    deposit.set_defaults(func=command(_deposit, need_address=True))
+    deposit.set_defaults(func=_deposit_l1_or_faucet)
 
 
 def _non_negative(text: str) -> int:
@@ -190,9 +196,31 @@ def _withdraw(args: argparse.Namespace, client: Client) -> int:
 
 
 def _claim(args: argparse.Namespace, client: Client) -> int:
-    from node.cli.claim import claim_on_l1
+    from node.cli.l1_bridge import claim_on_l1
 
     return claim_on_l1(args, client, int(args.words[1]))
+
+
+def _deposit_l1_or_faucet(args: argparse.Namespace) -> int:
+    validate = lambda a: to_e6(a.amount, "amount")  # noqa: E731
+    if args.l1 is not None:
+        if getattr(args, "address", None):
+            return _usage(args, "--l1 signs on L1: use --key or --dev-account")
+        args.password_file = getattr(args, "password_file", None)
+        return command(_deposit_l1, sign=True, validate=validate)(args)
+    return command(_deposit, need_address=True, validate=validate)(args)
+
+
+def _usage(args: argparse.Namespace, message: str) -> int:
+    from node.cli.common import EXIT_BAD_INPUT, fail
+
+    return fail(args, message, EXIT_BAD_INPUT)
+
+
+def _deposit_l1(args: argparse.Namespace, client: Client) -> int:
+    from node.cli.l1_bridge import deposit_on_l1
+
+    return deposit_on_l1(args, client, to_e6(args.amount, "amount"))
 
 
 def _deposit(args: argparse.Namespace, client: Client) -> int:

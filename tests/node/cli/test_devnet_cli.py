@@ -9,6 +9,7 @@ import os
 import re
 import signal
 import socket
+import json
 import subprocess
 import sys
 import threading
@@ -142,8 +143,13 @@ def test_devnet_deposit_trade_claim_follow_and_crash(tmp_path):
         alice_l1 = Web3.to_checksum_address(address_of(dev_key("alice")))
 
         # an L1 deposit appears on L2 once confirmed
-        l1_deposit(w3, deployment, "alice", 20_000 * E6)
-        wait_for(lambda: l2_balance(devnet.node, "alice") == 20_000 * E6, what="alice's deposit on L2")
+        deposit = subprocess.run(
+            [sys.executable, "-m", "node.cli.main", "deposit", "20000", "--l1", devnet.l1_url,
+             "--deployment", devnet.deployment_file, "--dev-account", "alice", "--node", devnet.node, "--json"],
+            capture_output=True, text=True, timeout=90)
+        assert deposit.returncode == 0, deposit.stdout + deposit.stderr
+        assert json.loads(deposit.stdout)["credited"] is True
+        assert l2_balance(devnet.node, "alice") == 20_000 * E6
 
         # a trade against the dev market maker
         alice = Client(devnet.node, dev_key("alice"))
