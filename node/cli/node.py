@@ -140,6 +140,16 @@ def _metrics_address(text: str) -> str:
     return text
 
 
+def _start_metrics_or_close(args: argparse.Namespace, sequencer, store):
+    """``_start_metrics``, closing the store if the metrics port cannot be bound."""
+    try:
+        return _start_metrics(args, sequencer, store)
+    except OSError:
+        if store is not None:
+            store.close()
+        raise
+
+
 def _start_metrics(args: argparse.Namespace, sequencer: Sequencer, store) -> tuple[NodeMetrics, MetricsServer | None]:
     """Metrics for ``sequencer`` and, unless ``--metrics off``, their HTTP endpoint. A default
     address that is taken only costs a warning; an explicit ``--metrics ADDR`` must bind."""
@@ -279,12 +289,7 @@ async def _follow(args: argparse.Namespace, l1: L1Link) -> int:
     proofs = ProofBook(os.path.join(args.data_dir, "withdrawals") if args.data_dir else None)
     follower = Follower(l1.reader, _LoopChain(sequencer, asyncio.get_running_loop()),
                         confirmations=args.confirmations, proofs=proofs)
-    try:
-        metrics, metrics_server = _start_metrics(args, sequencer, store)
-    except OSError:
-        if store is not None:
-            store.close()
-        raise
+    metrics, metrics_server = _start_metrics_or_close(args, sequencer, store)
     await sequencer.start()
     info = NodeInfo(data_dir=args.data_dir or "", durability=args.durability if args.data_dir else "memory",
                     dev=False, metrics_url=metrics_server.url if metrics_server else "")
@@ -365,12 +370,7 @@ async def _main(args: argparse.Namespace) -> int:
         sequencer.add_observer(batcher)
         chain = replace(chain, setup_txs=tuple(raw for raw in chain.setup_txs if raw[0] != TxType.DEPOSIT))
     logs.BlockLogger(sequencer, slow_block_s=getattr(args, "slow_block_ms", 250.0) / 1000)
-    try:
-        metrics, metrics_server = _start_metrics(args, sequencer, store)
-    except OSError:
-        if store is not None:
-            store.close()
-        raise
+    metrics, metrics_server = _start_metrics_or_close(args, sequencer, store)
     await sequencer.start()
     if fresh:
         await bootstrap(sequencer, chain)
