@@ -2,7 +2,7 @@
 
 ``Transactor(w3, key)`` sends EIP-1559 transactions from one key: it keeps the nonce
 (starting from the node's pending count), estimates gas with headroom, waits for the
-receipt, and raises ``L1TxFailed`` with the revert reason when a transaction reverts
+receipt (or, with ``submit``/``wait``, lets several be in flight), and raises ``L1TxFailed`` with the revert reason when a transaction reverts
 (the reason is recovered by replaying the call at the block before). It works against
 any Ethereum node; nothing here knows about the devnet.
 """
@@ -41,6 +41,14 @@ class Sent:
     receipt: Any
 
 
+@dataclass(frozen=True, slots=True)
+class Submitted:
+    """A sent transaction not yet waited for: its hash and the call (to replay a revert)."""
+
+    tx_hash: bytes
+    call: dict
+
+
 class Transactor:
     """Sends transactions from ``key`` (thread-safe; one nonce sequence per instance)."""
 
@@ -59,6 +67,12 @@ class Transactor:
 
     def send(self, to: str | None, data: bytes = b"", value: int = 0, gas: int | None = None) -> Sent:
         """Sign, send and wait for one transaction; raise ``L1TxFailed`` unless it succeeded."""
+        return self.wait(self.submit(to, data, value, gas))
+
+    def submit(self, to: str | None, data: bytes = b"", value: int = 0, gas: int | None = None) -> "Submitted":
+        """Sign and send without waiting (the next nonce); ``wait`` for its receipt. Several
+        can be in flight: they are mined in nonce order. ``gas`` is estimated when omitted,
+        which only works if the call succeeds on the current state."""
         call = {"from": self.address, "data": data, "value": value}
         if to is not None:
             call["to"] = to
@@ -80,10 +94,17 @@ class Transactor:
                 self._nonce = None  # re-read: the node is the authority
                 raise L1TxFailed(_reason(exc)) from None
             self._nonce += 1
-        receipt = self.w3.eth.wait_for_transaction_receipt(tx_hash, timeout=self.timeout_s, poll_latency=0.05)
+        return Submitted(bytes(tx_hash), call)
+
+    def wait(self, submitted: "Submitted") -> Sent:
+        """The receipt of a submitted transaction; ``L1TxFailed`` (with the reason) if it reverted."""
+        receipt = self.w3.eth.wait_for_transaction_receipt(submitted.tx_hash, timeout=self.timeout_s,
+                                                           poll_latency=0.05)
         if receipt["status"] != 1:
-            raise L1TxFailed(self._revert_reason(call, receipt["blockNumber"]), bytes(tx_hash))
-        return Sent(bytes(tx_hash), receipt["blockNumber"], receipt["gasUsed"], receipt)
+            with self._lock:
+                self._nonce = None
+            raise L1TxFailed(self._revert_reason(submitted.call, receipt["blockNumber"]), submitted.tx_hash)
+        return Sent(submitted.tx_hash, receipt["blockNumber"], receipt["gasUsed"], receipt)
 
     def _revert_reason(self, call: dict, block_number: int) -> str:
         try:
@@ -96,8 +117,12 @@ class Transactor:
 
     def transact(self, contract, function: str, *args: Any, value: int = 0, gas: int | None = None) -> Sent:
         """Call ``contract.function(*args)`` in a transaction (``contract``: a web3 contract)."""
+        return self.wait(self.submit_call(contract, function, *args, value=value, gas=gas))
+
+    def submit_call(self, contract, function: str, *args: Any, value: int = 0, gas: int | None = None) -> "Submitted":
+        """``transact`` without waiting."""
         data = bytes.fromhex(contract.encode_abi(function, list(args))[2:])
-        return self.send(contract.address, data, value, gas)
+        return self.submit(contract.address, data, value, gas)
 
     def deploy(self, initcode: bytes, constructor_args: bytes = b"", gas: int | None = None) -> str:
         """Deploy a contract; returns its checksummed address."""

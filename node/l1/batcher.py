@@ -43,6 +43,8 @@ MAX_CALLDATA_BYTES: Final = 120_000      # BatchInbox.MAX_BATCH_BYTES
 # seal cannot wait for a block that would not fit: it must happen while the state is at
 # the batch's last block, for the withdrawal proofs.)
 SEAL_AT_RLP_BYTES: Final = MAX_CALLDATA_BYTES - 2_000 - MAX_BLOCK_BYTES * 104 // 100
+MAX_BATCHES_PER_ROUND: Final = 16   # batch transactions in flight at once
+PROPOSE_GAS: Final = 300_000        # a proposal queued behind another cannot be estimated (~130k used)
 
 
 class BlockSource(Protocol):
@@ -88,6 +90,8 @@ class Batcher(BlockObserver):
         self.sealed: list[tuple[int, list[BatchBlock]]] = []
         self.next_index = 0
         self.last_seal = clock()
+        self.posted_ends: dict[int, int] = {}  # batch index -> its last L2 block
+        self._catching_up = False
         self.status = BatcherStatus()
         self._wake = asyncio.Event()
         self._stopping = False
@@ -104,23 +108,30 @@ class Batcher(BlockObserver):
         self.open.append(item)
         self.open_bytes += sum(len(t) + 3 for t in item.txs) + 40
         if self.open_bytes >= SEAL_AT_RLP_BYTES:
-            self.seal()
+            self.seal(prove=not self._catching_up)
 
     # -- sealing -------------------------------------------------------------------------------
 
-    def seal(self) -> int | None:
-        """Close the open batch at the current head (call between blocks); returns its index."""
+    def seal(self, prove: bool = True) -> int | None:
+        """Close the open batch (call between blocks, with the state at its last block);
+        returns its index. ``prove``: prove the withdrawals made since the last proof under
+        this batch's root (``catch_up`` defers them to the last batch it seals, whose root
+        is the head's and holds every earlier withdrawal too)."""
         self.last_seal = self.clock()
         if not self.open:
             return None
         index, blocks = self.next_index, self.open
         self.next_index += 1
         self.open, self.open_bytes = [], 0
-        state = self.chain.state
-        self.proofs.checkpoint(state, state.backend.trie, index, blocks[-1].number)
+        if prove:
+            self._prove(index, blocks[-1].number)
         self.sealed.append((index, blocks))
         self._wake.set()
         return index
+
+    def _prove(self, index: int, l2_block: int) -> None:
+        state = self.chain.state
+        self.proofs.checkpoint(state, state.backend.trie, index, l2_block)
 
     def seal_due(self) -> bool:
         return bool(self.open) and self.clock() - self.last_seal >= self.interval_s
@@ -128,57 +139,97 @@ class Batcher(BlockObserver):
     # -- restart ----------------------------------------------------------------------------
 
     def catch_up(self) -> None:
-        """Find where L1 is (last posted block, missing roots); seal what is not posted."""
+        """Find where L1 is (posted batches and roots) and seal what is not posted.
+
+        Run it at start, before the sequencer produces blocks (``run`` redoes it after a
+        failed round): batches already on L1 are not posted again, missing roots are
+        proposed, and every unposted block is sealed again after the last posted one."""
+        self._reseal(self._sync_l1())
+
+    def _sync_l1(self) -> int:
+        """Read the inbox and propose the roots it lacks; returns the posted batch count.
+        Blocking (JSON-RPC): run it off the event loop while the sequencer runs."""
         batches = self.reader.batch_count()
-        posted_ends: list[int] = []
-        if batches:
+        missing = [i for i in range(batches) if i not in self.posted_ends]
+        if missing:
             found = self.reader.batches(self.reader.first_block, self.reader.head())
-            posted_ends = [decode_batch(b.data)[-1].number for b in found]
-        self.status.last_posted_l2_block = posted_ends[-1] if posted_ends else 0
-        self.status.batches_posted = self.next_index = batches
+            self.posted_ends.update({b.index: decode_batch(b.data)[-1].number for b in found})
         if self.propose_roots:
             for index in range(self.reader.commitment_count(), batches):
-                self._propose(index, posted_ends[index])
+                self._propose(index, self.posted_ends[index])
+        return batches
+
+    def _reseal(self, batches: int) -> None:
+        """Re-seal every block after the last posted batch (on the event loop, between blocks)."""
+        self.status.last_posted_l2_block = self.posted_ends.get(batches - 1, 0)
+        self.status.batches_posted = self.next_index = batches
         self.proofs.forget_from(batches)
         self.open, self.open_bytes, self.sealed = [], 0, []
-        for number in range(self.status.last_posted_l2_block + 1, self.chain.head_number + 1):
-            block = self.chain.get_block(number)
-            if block is not None:
-                self.on_block(block, ())
-        self.seal()
+        self._catching_up = True
+        try:
+            for number in range(self.status.last_posted_l2_block + 1, self.chain.head_number + 1):
+                block = self.chain.get_block(number)
+                if block is not None:
+                    self.on_block(block, ())
+        finally:
+            self._catching_up = False
+        if self.open:
+            self.seal()
+        elif self.sealed:  # the last block filled a batch exactly: its root is the head's
+            index, blocks = self.sealed[-1]
+            self._prove(index, blocks[-1].number)
 
     # -- posting -----------------------------------------------------------------------------
 
     def post_once(self) -> int:
-        """Post the oldest sealed batch and propose its root; returns the blocks posted."""
-        if not self.sealed:
+        """Post up to ``MAX_BATCHES_PER_ROUND`` sealed batches, then propose their roots, with
+        all the round's transactions in flight at once (the L1 mines them in nonce order);
+        returns the blocks posted. On a failure the batcher must ``catch_up`` (``run`` does):
+        a later batch may have landed at the index of one that failed."""
+        round_ = self.sealed[:MAX_BATCHES_PER_ROUND]
+        if not round_:
             return 0
-        index, blocks = self.sealed[0]
-        data = encode_batch(blocks)
-        if len(data) > MAX_CALLDATA_BYTES:  # cannot happen below MAX_BATCH_RLP_BYTES; say so loudly
-            raise RuntimeError(f"batcher: batch {index} is {len(data)} bytes > {MAX_CALLDATA_BYTES}")
-        sent = self.sequencer_tx.transact(self.reader.contracts["inbox"], "append_batch", data)
-        self.sealed.pop(0)
-        status = self.status
-        status.batches_posted += 1
-        status.last_posted_l2_block = blocks[-1].number
-        status.l1_gas_used += sent.gas_used
-        status.bytes_posted += len(data)
-        status.txs_posted += sum(len(b.txs) for b in blocks)
-        log.info("batcher: batch %d: L2 blocks %d-%d, %d bytes, %d gas", index, blocks[0].number,
-                 blocks[-1].number, len(data), sent.gas_used)
+        inbox = self.reader.contracts["inbox"]
+        in_flight = []
+        for index, blocks in round_:
+            data = encode_batch(blocks)
+            if len(data) > MAX_CALLDATA_BYTES:  # cannot happen below SEAL_AT_RLP_BYTES; say so loudly
+                raise RuntimeError(f"batcher: batch {index} is {len(data)} bytes > {MAX_CALLDATA_BYTES}")
+            in_flight.append((index, blocks, data, self.sequencer_tx.submit_call(inbox, "append_batch", data)))
+        posted = []
+        for index, blocks, data, submitted in in_flight:
+            sent = self.sequencer_tx.wait(submitted)
+            self.sealed.pop(0)
+            self.posted_ends[index] = blocks[-1].number
+            status = self.status
+            status.batches_posted += 1
+            status.last_posted_l2_block = blocks[-1].number
+            status.l1_gas_used += sent.gas_used
+            status.bytes_posted += len(data)
+            status.txs_posted += sum(len(b.txs) for b in blocks)
+            posted.append((index, blocks[-1].number))
+            log.info("batcher: batch %d: L2 blocks %d-%d, %d bytes, %d gas", index, blocks[0].number,
+                     blocks[-1].number, len(data), sent.gas_used)
         if self.propose_roots:
-            self._propose(index, blocks[-1].number)
-        return len(blocks)
+            proposals = [(index, last, self._submit_proposal(index, last, gas=None if i == 0 else PROPOSE_GAS))
+                         for i, (index, last) in enumerate(posted)]
+            for index, last, submitted in proposals:
+                self.proposer_tx.wait(submitted)
+                self.status.roots_proposed += 1
+                log.info("proposer: root %d for L2 block %d", index, last)
+        return sum(len(blocks) for _, blocks, _, _ in in_flight)
 
-    def _propose(self, index: int, last_l2_block: int) -> None:
+    def _submit_proposal(self, index: int, last_l2_block: int, gas: int | None):
         block = self.chain.get_block(last_l2_block)
         if block is None:
             raise RuntimeError(f"proposer: L2 block {last_l2_block} is not in the store")
-        self.proposer_tx.transact(self.reader.contracts["commitments"], "propose", index, last_l2_block,
-                                  block.state_root, value=self.bond)
+        return self.proposer_tx.submit_call(self.reader.contracts["commitments"], "propose", index, last_l2_block,
+                                            block.state_root, value=self.bond, gas=gas)
+
+    def _propose(self, index: int, last_l2_block: int) -> None:
+        self.proposer_tx.wait(self._submit_proposal(index, last_l2_block, None))
         self.status.roots_proposed += 1
-        log.info("proposer: root %d for L2 block %d: 0x%s", index, last_l2_block, block.state_root.hex())
+        log.info("proposer: root %d for L2 block %d", index, last_l2_block)
 
     async def run(self) -> None:
         """Seal on time, post and propose until ``stop()``; L1 errors are logged and retried."""
@@ -194,10 +245,14 @@ class Batcher(BlockObserver):
                 try:
                     await asyncio.to_thread(self.post_once)
                     self.status.last_error = ""
-                except Exception as exc:  # L1 down or slow, a revert: keep the batch, retry
+                except Exception as exc:  # L1 down or slow, a revert: find our place again, retry
                     self.status.last_error = repr(exc)
                     log.error("batcher: posting failed (will retry): %s", exc)
                     await asyncio.sleep(1.0)
+                    try:
+                        self._reseal(await asyncio.to_thread(self._sync_l1))
+                    except Exception as again:
+                        log.error("batcher: cannot read L1 yet: %s", again)
                     break
 
     def stop(self) -> None:

@@ -191,3 +191,47 @@ def test_a_wrong_root_is_reported_by_the_follower():
         assert follower.status.mismatches == seen
     finally:
         fresh.devnet.close()
+
+
+def test_batches_in_flight_together_and_a_restarted_batcher_proposes_missing_roots():
+    fresh = start_bridge()
+    try:
+        w3 = fresh.w3
+        reader = L1Reader(w3, fresh.deployment)
+        chain = dev_chain(w3.eth.get_block("latest")["timestamp"])
+        bob = dev_key("bob")
+
+        async def scenario():
+            sequencer = Sequencer.from_genesis(chain.genesis, block_time_ms=1)
+            sequencer.set_l1(L1Watcher(reader, confirmations=1))
+            await sequencer.start()
+            for raw in without_deposits(chain):
+                await sequencer.submit_system(raw)
+            sender, proposer = Transactor(w3, devnet_key("sequencer")), Transactor(w3, devnet_key("proposer"))
+            first = Batcher(sequencer, reader, sender, proposer, propose=False)
+            first.catch_up()
+            sequencer.add_observer(first)
+            for nonce in range(3):  # three more blocks, three more batches (failing orders: bob has no funds)
+                await sequencer.submit(sign_tx(bob, PlaceOrder(nonce, 5, 0, E6, E6, 0, False, 0, 0),
+                                               chain.genesis.chain_id))
+                first.seal()
+            assert len(first.sealed) == 4
+            assert first.post_once() == sequencer.head_number  # all four in flight at once
+            sequencer.remove_observer(first)
+            restarted = Batcher(sequencer, reader, sender, proposer)
+            restarted.catch_up()  # posts nothing, proposes the four missing roots
+            await sequencer.stop()
+            return sequencer, restarted
+
+        sequencer, restarted = asyncio.run(asyncio.wait_for(scenario(), 90))
+        assert reader.batch_count() == 4 and reader.commitment_count() == 4
+        assert restarted.status.roots_proposed == 4 and not restarted.sealed
+        fresh.rpc("evm_mine")
+        replica = Sequencer.from_genesis(chain.genesis)
+        replica.set_replica()
+        follower = Follower(reader, replica, confirmations=1)
+        follower.step()
+        assert replica.head_root == sequencer.head_root
+        assert follower.status.roots_checked == 4 and not follower.status.mismatches
+    finally:
+        fresh.devnet.close()
