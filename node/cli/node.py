@@ -301,19 +301,33 @@ async def _follow(args: argparse.Namespace, l1: L1Link) -> int:
           f"{args.confirmations} confirmations; read-only (Trading answers UNAVAILABLE)", flush=True)
     print(f"listening on {host}:{server.port}", flush=True)
 
+    state = {"last_error": "", "stopped": False}
+
+    def l1_status() -> dict:
+        status = follower.status
+        last = status.mismatches[-1] if status.mismatches else None
+        return dict(role="follower", l1_url=l1.url, l1_block=max(status.l1_block, 0), deposits=len(follower.deposits),
+                    forced=len(follower.forced), batches=status.batches, roots=status.roots_checked,
+                    mismatches=len(status.mismatches), last_error=state["last_error"], stopped=state["stopped"],
+                    last_mismatch="" if last is None else (
+                        f"root {last.index} (L2 block {last.last_l2_block}): posted 0x{last.posted.hex()}, "
+                        f"derived 0x{last.ours.hex()}"))
+
+    info.l1 = l1_status
+
     async def follow_loop() -> None:
-        last_error = ""
         while True:
             try:
                 imported = await asyncio.to_thread(follower.step)
-                last_error = ""
+                state["last_error"] = ""
             except L1Reorged as exc:
                 log.error("follower: stopped: %s", exc)
+                state["last_error"], state["stopped"] = str(exc), True
                 return
             except Exception as exc:  # L1 down or slow: retry
-                if str(exc) != last_error:
+                if str(exc) != state["last_error"]:
                     log.warning("follower: L1 read failed (retrying): %s", exc)
-                last_error, imported = str(exc), 0
+                state["last_error"], imported = str(exc), 0
             status = follower.status
             if imported:
                 log.info("follower: imported %d blocks, head %d; roots checked %d, mismatches %d",
@@ -382,6 +396,12 @@ async def _main(args: argparse.Namespace) -> int:
         l1_tasks = [loop.create_task(watcher.run(), name="l1-watcher"), loop.create_task(batcher.run(), name="batcher")]
     info = NodeInfo(data_dir=args.data_dir or "", durability=args.durability if args.data_dir else "memory",
                     dev=True, metrics_url=metrics_server.url if metrics_server else "")
+    if l1 is not None:
+        info.l1 = lambda: dict(
+            role="sequencer", l1_url=l1.url, l1_block=max(watcher.l1_block, 0), deposits=len(watcher.deposits),
+            forced=len(watcher.forced), batches=batcher.status.batches_posted, roots=batcher.status.roots_proposed,
+            last_batched_l2_block=batcher.status.last_posted_l2_block,
+            last_error=batcher.status.last_error or watcher.last_error)
     server = await serve(sequencer, args.listen, rate_per_s=args.rate, burst=args.burst, dev=l1 is None, info=info,
                          proofs=batcher.proofs if l1 is not None else None)
     if getattr(server, "events", None) is not None:

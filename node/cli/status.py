@@ -74,6 +74,22 @@ def table(status: status_pb2.StatusResponse, node: str) -> str:
         ("metrics", status.metrics_url or "off"),
         ("version", status.version),
     ]
+    if status.HasField("l1"):
+        l1 = status.l1
+        rows.append(("L1", f"{l1.role} on {l1.l1_url}, L1 block {l1.l1_block}; {l1.deposits} deposits, "
+                           f"{l1.forced} forced txs seen"))
+        if l1.role == "sequencer":
+            rows.append(("batches", f"{l1.batches} posted (through L2 block {l1.last_batched_l2_block}), "
+                                    f"{l1.roots} roots proposed"))
+        else:
+            rows.append(("batches", f"{l1.batches} derived, {l1.roots} roots checked, {l1.mismatches} MISMATCHES"
+                         if l1.mismatches else f"{l1.batches} derived, {l1.roots} roots checked, all match"))
+            if l1.last_mismatch:
+                rows.append(("last mismatch", l1.last_mismatch))
+            if l1.stopped:
+                rows.append(("follower", "STOPPED (L1 reorganisation deeper than its confirmations)"))
+        if l1.last_error:
+            rows.append(("L1 error", l1.last_error))
     width = max(len(k) for k, _ in rows)
     return "\n".join(f"{k:<{width}}  {v}" for k, v in rows)
 

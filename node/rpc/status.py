@@ -19,7 +19,7 @@ import logging
 import time
 from dataclasses import dataclass, field
 from importlib import metadata
-from typing import Final, Iterable
+from typing import Callable, Final, Iterable
 
 from grpc_health.v1 import health_pb2
 
@@ -53,6 +53,7 @@ class NodeInfo:
     oracle: object | None = None
     market_maker: object | None = None
     metrics_url: str = ""
+    l1: Callable[[], dict] | None = None  # the L1Status fields, read at each GetStatus
 
 
 class StatusServicer(status_pb2_grpc.NodeServicer):
@@ -75,6 +76,7 @@ class StatusServicer(status_pb2_grpc.NodeServicer):
             oracle_running=bool(getattr(info.oracle, "running", False)),
             market_maker_running=bool(getattr(info.market_maker, "running", False)),
             metrics_url=info.metrics_url, dev=info.dev,
+            l1=None if info.l1 is None else status_pb2.L1Status(**info.l1()),
         )
 
     async def GetStatus(self, request, context):

@@ -8,8 +8,8 @@ from __future__ import annotations
 import os
 import re
 import signal
-import socket
 import json
+import socket
 import subprocess
 import sys
 import threading
@@ -24,7 +24,7 @@ from bridge.l1 import Transactor
 from node.cli import l1 as l1_cli
 from node.client import Client, NodeError
 from node.l1.reader import L1Reader
-from node.rpc.generated.optrollup.v1 import query_pb2
+from node.rpc.generated.optrollup.v1 import query_pb2, status_pb2, status_pb2_grpc
 from node.sequencer.dev import dev_key
 from node.wallet import address_of
 
@@ -188,6 +188,10 @@ def test_devnet_deposit_trade_claim_follow_and_crash(tmp_path):
         wait_for(lambda: root_at(devnet.follower, last.last_l2_block), what="the follower at the last posted root")
         assert root_at(devnet.follower, last.last_l2_block) == last.state_root == root_at(devnet.node,
                                                                                            last.last_l2_block)
+        # both say so in their status
+        sequencer_l1, follower_l1 = l1_status(devnet.node), l1_status(devnet.follower)
+        assert sequencer_l1.role == "sequencer" and sequencer_l1.batches >= last.index + 1 and sequencer_l1.deposits >= 2
+        assert follower_l1.role == "follower" and follower_l1.roots >= 1 and follower_l1.mismatches == 0
 
         # a workload, then SIGKILL of every process: acknowledged transactions survive a restart
         acked: list[bytes] = []
@@ -214,3 +218,8 @@ def test_devnet_deposit_trade_claim_follow_and_crash(tmp_path):
     finally:
         if devnet.process.poll() is None:
             devnet.kill()
+
+
+def l1_status(target: str):
+    with grpc.insecure_channel(target) as channel:
+        return status_pb2_grpc.NodeStub(channel).GetStatus(status_pb2.StatusRequest(), timeout=10).l1

@@ -1,6 +1,7 @@
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
-from typing import ClassVar as _ClassVar, Optional as _Optional
+from collections.abc import Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
 
@@ -9,7 +10,7 @@ class StatusRequest(_message.Message):
     def __init__(self) -> None: ...
 
 class StatusResponse(_message.Message):
-    __slots__ = ("chain_id", "head_number", "head_time", "head_root", "mempool_depth", "uptime_s", "tx_per_s", "version", "durability", "data_dir", "halted", "halt_reason", "oracle_running", "market_maker_running", "metrics_url", "dev")
+    __slots__ = ("chain_id", "head_number", "head_time", "head_root", "mempool_depth", "uptime_s", "tx_per_s", "version", "durability", "data_dir", "halted", "halt_reason", "oracle_running", "market_maker_running", "metrics_url", "dev", "l1")
     CHAIN_ID_FIELD_NUMBER: _ClassVar[int]
     HEAD_NUMBER_FIELD_NUMBER: _ClassVar[int]
     HEAD_TIME_FIELD_NUMBER: _ClassVar[int]
@@ -26,6 +27,7 @@ class StatusResponse(_message.Message):
     MARKET_MAKER_RUNNING_FIELD_NUMBER: _ClassVar[int]
     METRICS_URL_FIELD_NUMBER: _ClassVar[int]
     DEV_FIELD_NUMBER: _ClassVar[int]
+    L1_FIELD_NUMBER: _ClassVar[int]
     chain_id: int
     head_number: int
     head_time: int
@@ -42,4 +44,33 @@ class StatusResponse(_message.Message):
     market_maker_running: bool
     metrics_url: str
     dev: bool
-    def __init__(self, chain_id: _Optional[int] = ..., head_number: _Optional[int] = ..., head_time: _Optional[int] = ..., head_root: _Optional[bytes] = ..., mempool_depth: _Optional[int] = ..., uptime_s: _Optional[float] = ..., tx_per_s: _Optional[float] = ..., version: _Optional[str] = ..., durability: _Optional[str] = ..., data_dir: _Optional[str] = ..., halted: _Optional[bool] = ..., halt_reason: _Optional[str] = ..., oracle_running: _Optional[bool] = ..., market_maker_running: _Optional[bool] = ..., metrics_url: _Optional[str] = ..., dev: _Optional[bool] = ...) -> None: ...
+    l1: L1Status
+    def __init__(self, chain_id: _Optional[int] = ..., head_number: _Optional[int] = ..., head_time: _Optional[int] = ..., head_root: _Optional[bytes] = ..., mempool_depth: _Optional[int] = ..., uptime_s: _Optional[float] = ..., tx_per_s: _Optional[float] = ..., version: _Optional[str] = ..., durability: _Optional[str] = ..., data_dir: _Optional[str] = ..., halted: _Optional[bool] = ..., halt_reason: _Optional[str] = ..., oracle_running: _Optional[bool] = ..., market_maker_running: _Optional[bool] = ..., metrics_url: _Optional[str] = ..., dev: _Optional[bool] = ..., l1: _Optional[_Union[L1Status, _Mapping]] = ...) -> None: ...
+
+class L1Status(_message.Message):
+    __slots__ = ("role", "l1_url", "l1_block", "deposits", "forced", "batches", "roots", "last_batched_l2_block", "mismatches", "last_mismatch", "last_error", "stopped")
+    ROLE_FIELD_NUMBER: _ClassVar[int]
+    L1_URL_FIELD_NUMBER: _ClassVar[int]
+    L1_BLOCK_FIELD_NUMBER: _ClassVar[int]
+    DEPOSITS_FIELD_NUMBER: _ClassVar[int]
+    FORCED_FIELD_NUMBER: _ClassVar[int]
+    BATCHES_FIELD_NUMBER: _ClassVar[int]
+    ROOTS_FIELD_NUMBER: _ClassVar[int]
+    LAST_BATCHED_L2_BLOCK_FIELD_NUMBER: _ClassVar[int]
+    MISMATCHES_FIELD_NUMBER: _ClassVar[int]
+    LAST_MISMATCH_FIELD_NUMBER: _ClassVar[int]
+    LAST_ERROR_FIELD_NUMBER: _ClassVar[int]
+    STOPPED_FIELD_NUMBER: _ClassVar[int]
+    role: str
+    l1_url: str
+    l1_block: int
+    deposits: int
+    forced: int
+    batches: int
+    roots: int
+    last_batched_l2_block: int
+    mismatches: int
+    last_mismatch: str
+    last_error: str
+    stopped: bool
+    def __init__(self, role: _Optional[str] = ..., l1_url: _Optional[str] = ..., l1_block: _Optional[int] = ..., deposits: _Optional[int] = ..., forced: _Optional[int] = ..., batches: _Optional[int] = ..., roots: _Optional[int] = ..., last_batched_l2_block: _Optional[int] = ..., mismatches: _Optional[int] = ..., last_mismatch: _Optional[str] = ..., last_error: _Optional[str] = ..., stopped: _Optional[bool] = ...) -> None: ...
