@@ -412,7 +412,8 @@ class Risk:
     block_number: int
 
 
-LIQUIDITY_NAMES: Final = {stream_pb2.LIQUIDITY_MAKER: "maker", stream_pb2.LIQUIDITY_TAKER: "taker"}
+LIQUIDITY_NAMES: Final = {stream_pb2.LIQUIDITY_MAKER: "maker", stream_pb2.LIQUIDITY_TAKER: "taker",
+                          stream_pb2.LIQUIDITY_LIQUIDATED: "liquidated", stream_pb2.LIQUIDITY_LIQUIDATOR: "liquidator"}
 ORDER_STATUS_NAMES: Final = {
     stream_pb2.ORDER_STATUS_RESTING: "resting",
     stream_pb2.ORDER_STATUS_PARTIALLY_FILLED: "partially_filled",
@@ -425,8 +426,9 @@ ORDER_STATUS_NAMES: Final = {
 @dataclass(frozen=True, slots=True)
 class AccountFill:
     """``watch_account``: one trade of the account (``stream.proto`` AccountFill). ``side`` is the
-    account's (0 buy, 1 sell), ``fee_e6`` what the account paid, ``liquidity`` ``"maker"`` or
-    ``"taker"``; ``order_id`` the account's order."""
+    account's (0 buy, 1 sell), ``fee_e6`` what the account paid, ``liquidity`` ``"maker"``,
+    ``"taker"``, or for a liquidation ``"liquidated"`` (the fee is the penalty) or
+    ``"liquidator"``; ``order_id`` the account's order (0 in a liquidation)."""
 
     sequence: int
     block_number: int

@@ -68,6 +68,8 @@ REJECTED: Final = 5
 
 MAKER: Final = 1  # stream.proto's Liquidity
 TAKER: Final = 2
+LIQUIDATED: Final = 3
+LIQUIDATOR: Final = 4
 
 Level = tuple[int, int, int]  # (price_e6, size_e6, order_count); size 0 in a delta = removed
 
@@ -345,6 +347,9 @@ class AccountFeed:
 
     def _maker_fills(self, ctx: tuple, fills: tuple[Fill, ...], out: list[Event]) -> None:
         for fill in fills:
+            if fill.maker_order_id == 0:  # a liquidation: the maker is the liquidated account
+                self._liquidation_fill(ctx, fill, out)
+                continue
             if fill.maker != self.address:
                 continue
             side = 1 - fill.taker_side
@@ -360,6 +365,15 @@ class AccountFeed:
                 del self.orders[fill.maker_order_id]
             out.append(OrderEvent(*ctx, fill.maker_order_id, tracked.instrument_id, tracked.side, tracked.price_e6,
                                   status, fill.size_e6, max(tracked.remaining_e6, 0)))
+
+    def _liquidation_fill(self, ctx: tuple, fill: Fill, out: list[Event]) -> None:
+        """A position transfer (``Liquidate`` receipt): no order is involved on either side."""
+        if fill.maker == self.address:
+            out.append(FillEvent(*ctx, 0, fill.instrument_id, 1 - fill.taker_side, fill.price_e6, fill.size_e6,
+                                 LIQUIDATED, fill.maker_fee_e6, fill.taker, 0))
+        elif fill.taker == self.address:
+            out.append(FillEvent(*ctx, 0, fill.instrument_id, fill.taker_side, fill.price_e6, fill.size_e6,
+                                 LIQUIDATOR, fill.taker_fee_e6, fill.maker, 0))
 
     def _cancellations(self, ctx: tuple, cancelled: tuple[tuple[int, FailureCode], ...], out: list[Event]) -> None:
         for order_id, code in cancelled:

@@ -32,7 +32,7 @@ from node.stf.nonces import use_nonce
 from node.stf.optionmath import MathDomainError
 from node.stf.oracle import apply_oracle_update
 from node.stf.orders import cancel_all, cancel_order
-from node.stf.receipts import Receipt
+from node.stf.receipts import Fill, Receipt
 from node.stf.records import Config, Globals
 from node.stf.settlement import apply_settle
 from node.stf.state import State
@@ -92,8 +92,12 @@ def _run_body(state: State, env: BlockEnv, config: Config, tx: SignedTx) -> Rece
         return Receipt(tx_hash, FailureCode.OK, detail=f"instrument {instrument_id}")
     if isinstance(body, Liquidate):
         done = apply_liquidate(state, env.timestamp, sender, body)
+        # The transfer as a trade: the liquidated account is the maker (no order: id 0; its
+        # penalty as the maker fee), the liquidator the taker, at the auction price.
+        transfer = (Fill(0, body.account, sender, body.instrument_id, done.liquidator_side, done.price_e6,
+                         done.size_e6, done.penalty_e6, 0),) if done.size_e6 else ()
         return Receipt(
-            tx_hash, FailureCode.OK, filled_e6=done.size_e6,
+            tx_hash, FailureCode.OK, filled_e6=done.size_e6, fills=transfer,
             detail=(
                 f"liquidated {done.size_e6} at {done.price_e6} (discount {done.discount_ppm} ppm), "
                 f"penalty {done.penalty_e6}, {done.orders_cancelled} orders cancelled, "

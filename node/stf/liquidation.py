@@ -65,6 +65,7 @@ class LiquidationResult:
     orders_cancelled: int
     bad_debt_e6: int
     auction_ended: bool = False
+    liquidator_side: int = 0  # Side.BUY when the liquidator takes a long, SELL a short
 
 
 def discount_ppm(elapsed_seconds: int) -> int:
@@ -146,4 +147,4 @@ def apply_liquidate(state: State, now: int, sender: bytes, tx: Liquidate) -> Liq
     elif target_after.balance_e6 >= 0 and not margin.summarise(state, target_after).below_maintenance():
         state.delete(auction_key)
         ended = True
-    return LiquidationResult(size, price, discount, penalty, cancelled, bad_debt, ended)
+    return LiquidationResult(size, price, discount, penalty, cancelled, bad_debt, ended, 0 if position > 0 else 1)

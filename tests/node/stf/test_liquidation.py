@@ -68,6 +68,13 @@ def test_liquidation_moves_the_short_at_mark_plus_discount_and_charges_a_penalty
     assert chain.balance(seller) == seller_cash - paid - penalty
     assert chain.position(seller, inst) == -600_000 and chain.position(keeper, inst) == -400_000
     assert chain.state.get(keys.GLOBALS).insurance_fund_e6 == insurance + penalty
+    # the receipt shows the transfer as a trade: the liquidated account as maker (no order),
+    # the liquidator taking the short (a sell) at the auction price; the penalty as the maker fee
+    (fill,) = step.fills
+    assert (fill.maker_order_id, fill.maker, fill.taker, fill.instrument_id, fill.taker_side, fill.price_e6,
+            fill.size_e6, fill.maker_fee_e6, fill.taker_fee_e6) == (
+        0, address_of(seller), address_of(keeper), inst, 1, price, 400_000, penalty, 0)
+    assert start.fills == ()  # starting the auction moves nothing
 
 
 def test_discount_grows_then_caps() -> None:

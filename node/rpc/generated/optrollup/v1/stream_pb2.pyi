@@ -13,6 +13,8 @@ class Liquidity(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     LIQUIDITY_UNSPECIFIED: _ClassVar[Liquidity]
     LIQUIDITY_MAKER: _ClassVar[Liquidity]
     LIQUIDITY_TAKER: _ClassVar[Liquidity]
+    LIQUIDITY_LIQUIDATED: _ClassVar[Liquidity]
+    LIQUIDITY_LIQUIDATOR: _ClassVar[Liquidity]
 
 class OrderStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -25,6 +27,8 @@ class OrderStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
 LIQUIDITY_UNSPECIFIED: Liquidity
 LIQUIDITY_MAKER: Liquidity
 LIQUIDITY_TAKER: Liquidity
+LIQUIDITY_LIQUIDATED: Liquidity
+LIQUIDITY_LIQUIDATOR: Liquidity
 ORDER_STATUS_UNSPECIFIED: OrderStatus
 ORDER_STATUS_RESTING: OrderStatus
 ORDER_STATUS_PARTIALLY_FILLED: OrderStatus
