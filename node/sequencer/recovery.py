@@ -26,7 +26,9 @@ FIFO (see ``Sequencer``).
 
 **Failures.** If a worker dies (``BrokenProcessPool``) or a chunk fails for any other
 reason, the pool is rebuilt and the affected chunk is decoded in process, so no
-submission is lost or answered differently. ``close()`` shuts the workers down; a worker
+submission is lost or answered differently. A chunk not back within ``CHUNK_TIMEOUT_S``
+(a hung or stopped worker) is decoded in process too, and the pool is replaced (its
+processes killed), so a stuck worker delays admissions by at most that long. ``close()`` shuts the workers down; a worker
 whose node died without closing it (SIGKILL) notices within ``PARENT_POLL_S`` and exits.
 
 ``workers=0`` is not a pool: the sequencer then runs the door in the submitting
@@ -52,6 +54,7 @@ from node.stf.txtypes import SignedTx
 
 log = logging.getLogger(__name__)
 
+CHUNK_TIMEOUT_S: Final = 2.0
 DEFAULT_MAX_CHUNK: Final = 256
 DEFAULT_MIN_CHUNK: Final = 8  # fewer, with the workers idle: decoded in process (no IPC round trip)
 PARENT_POLL_S: Final = 0.5
@@ -178,6 +181,20 @@ class RecoveryPool:
                 pass
 
         done.add_done_callback(finished)
+        loop.call_later(CHUNK_TIMEOUT_S, self._timed_out, chunk, executor)
+
+    def _timed_out(self, chunk: list[tuple[bytes, asyncio.Future]],
+                   executor: concurrent.futures.ProcessPoolExecutor) -> None:
+        if all(future.done() for _, future in chunk):
+            return
+        if not self._closed and executor is self._executor:
+            log.warning("recovery: a chunk took more than %gs (a hung worker?); pool replaced", CHUNK_TIMEOUT_S)
+            self._executor = self._new_executor()
+            self.rebuilds += 1
+            for process in list((getattr(executor, "_processes", None) or {}).values()):
+                process.kill()
+            executor.shutdown(wait=False, cancel_futures=True)
+        self._resolve(chunk, decode_chunk(self.chain_id, [raw for raw, _ in chunk]))
 
     def _finished(self, chunk: list[tuple[bytes, asyncio.Future]], done: concurrent.futures.Future,
                   executor: concurrent.futures.ProcessPoolExecutor) -> None:

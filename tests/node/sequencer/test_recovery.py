@@ -5,13 +5,14 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import time
 
 import pytest
 import rlp
 
 from node.sequencer.dev import bootstrap, dev_chain
 from node.sequencer.mempool import MempoolFull, Rejected, door_decode
-from node.sequencer.recovery import RecoveryPool, decode_chunk
+from node.sequencer.recovery import CHUNK_TIMEOUT_S, RecoveryPool, decode_chunk
 from node.sequencer.sequencer import Sequencer
 from node.stf.errors import FailureCode
 from node.stf.recover import SECP256K1_N
@@ -212,6 +213,34 @@ def test_a_dead_worker_is_replaced_and_no_submission_is_lost():
     first, results, after, rebuilds = run(main())
     assert first[1].ok and after[1].ok and all(r.ok for _, r in results)
     assert rebuilds >= 1
+
+
+def test_a_hung_worker_delays_admissions_at_most_the_chunk_timeout():
+    async def main():
+        sequencer = Sequencer.from_genesis(CHAIN.genesis, clock=lambda: T0 + 60, block_time_ms=1,
+                                           recovery_workers=1)
+        await sequencer.start()
+        await bootstrap(sequencer, CHAIN)
+        pool: RecoveryPool = sequencer.recovery
+        await sequencer.admit(order("alice", 0))  # the worker is up
+        stopped = pool.worker_pids()
+        for pid in stopped:
+            os.kill(pid, signal.SIGSTOP)  # alive but never answers
+        started = time.monotonic()
+        results = await asyncio.gather(*(sequencer.admit(order("bob", n, (30 + n) * E6)) for n in range(20)))
+        waited = time.monotonic() - started
+        rebuilds = pool.rebuilds
+        await sequencer.stop()
+        for pid in stopped:  # (killed by the pool already; make sure)
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        return results, waited, rebuilds
+
+    results, waited, rebuilds = run(main())
+    assert all(r.ok for _, r in results)
+    assert rebuilds >= 1 and waited < CHUNK_TIMEOUT_S + 3
 
 
 def test_mempool_full_and_stop_reach_the_waiters():
