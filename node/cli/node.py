@@ -46,6 +46,7 @@ from node.stf.genesis import Genesis
 from node.stf.state import State
 from node.stf.txtypes import TxType
 from node.wallet import address_of
+from node.keystore import KeystoreError
 from node.store.lmdb_store import StoreError
 
 log = logging.getLogger(__name__)
@@ -97,6 +98,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     help="L1 blocks on top of a deposit / batch before it is used (default 2)")
     l1.add_argument("--batch-interval", type=_positive, default=2.0, metavar="S",
                     help="seal and post a batch (and its state root) every S seconds (default 2)")
+    l1.add_argument("--batcher-key", metavar="LABEL", default=None,
+                    help="keystore LABEL (see `optrollup keys`) that posts batches; it must be the inbox's "
+                         "sequencer (default: the devnet's public `sequencer` key)")
+    l1.add_argument("--proposer-key", metavar="LABEL", default=None,
+                    help="keystore LABEL that proposes state roots with the bond; it must be the commitments' "
+                         "proposer (default: the devnet's public `proposer` key)")
+    l1.add_argument("--keys-dir", metavar="DIR", default=None,
+                    help="keys directory for --batcher-key / --proposer-key (default $OPTROLLUP_KEYS_DIR or "
+                         "~/.optrollup/keys)")
+    l1.add_argument("--password-file", metavar="FILE", default=None,
+                    help="passphrase of those keys (else $OPTROLLUP_PASSWORD, else a prompt)")
     l1.add_argument("--ignore-forced", action="store_true",
                     help="TEST SWITCH: play a censoring sequencer (forced transactions enter only at their deadline)")
     dev = parser.add_argument_group("development market (--dev)")
@@ -138,6 +150,19 @@ def _metrics_address(text: str) -> str:
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
     return text
+
+
+def _operator_key(args: argparse.Namespace, option: str, devnet_role: str) -> bytes:
+    """The L1 key of an operator role: a keystore label given on the command line, or the
+    devnet's public key for ``devnet_role`` (development only)."""
+    label = getattr(args, option, None)
+    if label is None:
+        from devnet.accounts import devnet_key
+
+        return devnet_key(devnet_role)
+    from node.keystore import Keystore, read_passphrase
+
+    return Keystore(args.keys_dir).load(label, read_passphrase(args.password_file, prompt=f"passphrase for {label}: "))
 
 
 def _start_metrics_or_close(args: argparse.Namespace, sequencer, store):
@@ -367,7 +392,6 @@ async def _main(args: argparse.Namespace) -> int:
     if l1 is not None:
         _check_stored_genesis(store, chain.genesis)
         from bridge.l1 import Transactor
-        from devnet.accounts import devnet_key
         from node.l1.batcher import Batcher
         from node.l1.watcher import L1Watcher
         from node.l1.withdrawals import ProofBook
@@ -377,8 +401,14 @@ async def _main(args: argparse.Namespace) -> int:
         await asyncio.to_thread(watcher.poll)
         sequencer.set_l1(watcher)
         # the devnet's sequencer and proposer keys (public development keys)
-        batcher = Batcher(sequencer, l1.reader, Transactor(l1.w3, devnet_key("sequencer")),
-                          Transactor(l1.w3, devnet_key("proposer")), interval_s=args.batch_interval,
+        batcher_tx = Transactor(l1.w3, _operator_key(args, "batcher_key", "sequencer"))
+        proposer_tx = Transactor(l1.w3, _operator_key(args, "proposer_key", "proposer"))
+        for role, sender, expected in (("batcher", batcher_tx, l1.deployment.sequencer),
+                                       ("proposer", proposer_tx, l1.deployment.proposer)):
+            if sender.address.lower() != expected.lower():
+                raise L1Error(f"the {role} key is {sender.address}, but the contracts accept {expected}")
+        batcher = Batcher(sequencer, l1.reader, batcher_tx, proposer_tx,
+                          interval_s=args.batch_interval,
                           proofs=ProofBook(os.path.join(args.data_dir, "withdrawals") if args.data_dir else None))
         await asyncio.to_thread(batcher.catch_up)  # the sequencer is not running yet
         sequencer.add_observer(batcher)
@@ -456,6 +486,6 @@ def run(args: argparse.Namespace) -> int:
     logs.setup_logging(getattr(args, "log_format", "text"), getattr(args, "log_level", "INFO"))
     try:
         return asyncio.run(_main(args))
-    except (OSError, StoreError, L1Error) as exc:
+    except (OSError, StoreError, L1Error, KeystoreError) as exc:
         print(f"optrollup node: {exc}", file=sys.stderr)
         return 1

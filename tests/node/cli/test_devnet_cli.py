@@ -223,3 +223,33 @@ def test_devnet_deposit_trade_claim_follow_and_crash(tmp_path):
 def l1_status(target: str):
     with grpc.insecure_channel(target) as channel:
         return status_pb2_grpc.NodeStub(channel).GetStatus(status_pb2.StatusRequest(), timeout=10).l1
+
+
+def test_operator_keys_must_be_the_contracts_roles(tmp_path):
+    """A batcher key the inbox would refuse stops the node at start, with the addresses."""
+    from node.keystore import Keystore
+
+    l1_dir = tmp_path / "l1"
+    l1 = subprocess.Popen([sys.executable, "-m", "node.cli.main", "l1", "--data-dir", str(l1_dir), "--listen",
+                           f"127.0.0.1:{free_port()}"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        url = None
+        for line in l1.stdout:
+            match = re.search(r"(http://127\.0\.0\.1:\d+)", line)
+            if match and url is None:
+                url = match.group(1)
+            if "l1 ready" in line:
+                break
+        keys_dir = tmp_path / "keys"
+        Keystore(keys_dir).import_key("ops", b"\x42" * 32, "pw")  # not the inbox's sequencer
+        (tmp_path / "pw").write_text("pw\n")
+        node = subprocess.run(
+            [sys.executable, "-m", "node.cli.main", "node", "--dev", "--l1", url, "--deployment",
+             str(l1_dir / "deployment.json"), "--listen", "127.0.0.1:0", "--metrics", "off",
+             "--batcher-key", "ops", "--keys-dir", str(keys_dir), "--password-file", str(tmp_path / "pw")],
+            capture_output=True, text=True, timeout=120)
+        assert node.returncode == 1
+        assert "the batcher key is" in node.stderr and "but the contracts accept" in node.stderr
+    finally:
+        l1.send_signal(signal.SIGINT)
+        l1.wait(30)
