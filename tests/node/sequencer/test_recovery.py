@@ -193,14 +193,19 @@ def test_fifo_through_a_real_pool_over_many_chunks():
     assert numbers == sorted(numbers)
 
 
+async def one_worker_sequencer():
+    """A running dev sequencer with one recovery worker, up (one order admitted): (sequencer, pool, result)."""
+    sequencer = Sequencer.from_genesis(CHAIN.genesis, clock=lambda: T0 + 60, block_time_ms=1, recovery_workers=1)
+    await sequencer.start()
+    await bootstrap(sequencer, CHAIN)
+    pool: RecoveryPool = sequencer.recovery
+    first = await sequencer.admit(order("alice", 0))
+    return sequencer, pool, first
+
+
 def test_a_dead_worker_is_replaced_and_no_submission_is_lost():
     async def main():
-        sequencer = Sequencer.from_genesis(CHAIN.genesis, clock=lambda: T0 + 60, block_time_ms=1,
-                                           recovery_workers=1)
-        await sequencer.start()
-        await bootstrap(sequencer, CHAIN)
-        pool: RecoveryPool = sequencer.recovery
-        first = await sequencer.admit(order("alice", 0))
+        sequencer, pool, first = await one_worker_sequencer()
         for pid in pool.worker_pids():
             os.kill(pid, signal.SIGKILL)
         waiters = [sequencer.admit(order("bob", n, (30 + n) * E6)) for n in range(20)]
@@ -217,12 +222,7 @@ def test_a_dead_worker_is_replaced_and_no_submission_is_lost():
 
 def test_a_hung_worker_delays_admissions_at_most_the_chunk_timeout():
     async def main():
-        sequencer = Sequencer.from_genesis(CHAIN.genesis, clock=lambda: T0 + 60, block_time_ms=1,
-                                           recovery_workers=1)
-        await sequencer.start()
-        await bootstrap(sequencer, CHAIN)
-        pool: RecoveryPool = sequencer.recovery
-        await sequencer.admit(order("alice", 0))  # the worker is up
+        sequencer, pool, _ = await one_worker_sequencer()
         stopped = pool.worker_pids()
         for pid in stopped:
             os.kill(pid, signal.SIGSTOP)  # alive but never answers
