@@ -37,14 +37,20 @@ WARM_BLOCKS = 3
 MEASURED_BLOCKS = 8
 
 
-def _key(i: int) -> bytes:
+def account_key(i: int) -> bytes:
+    """The private key of benchmark account ``i`` (i + 1, as 32 bytes; development only)."""
     return (i + 1).to_bytes(32, "big")
 
 
-def _setup() -> tuple[State, list[int], dict[int, int], int]:
-    admin, oracle = _key(10_000), _key(10_001)
-    state = State(MemoryBackend())
-    initialise(state, Genesis(CHAIN_ID, address_of(admin), (address_of(oracle),), genesis_time=T0))
+def dev_genesis() -> Genesis:
+    """The benchmark chain's genesis (admin and oracle are keys 10,000 and 10,001)."""
+    return Genesis(CHAIN_ID, address_of(account_key(10_000)), (address_of(account_key(10_001)),), genesis_time=T0)
+
+
+def market_setup_txs() -> list[bytes]:
+    """Block 1 of the benchmark chain: 50 ETH series listed, one oracle update, and a
+    1,000,000-unit deposit for each of the ``N_ACCOUNTS`` accounts."""
+    admin, oracle = account_key(10_000), account_key(10_001)
     txs: list[bytes] = []
     nonce = 0
     for expiry in EXPIRIES:
@@ -56,13 +62,23 @@ def _setup() -> tuple[State, list[int], dict[int, int], int]:
     surface = tuple(VolPoint(e, 650_000, -100_000, 200_000) for e in EXPIRIES)
     txs.append(sign_tx(oracle, OracleUpdate(0, 1, 3000 * E6, surface), CHAIN_ID))
     for i in range(N_ACCOUNTS):
-        txs.append(encode_tx(Deposit(i, address_of(_key(i)), 1_000_000 * E6), None))
-    result = apply_block(state, BlockEnv(1, T0 + 1), txs)
+        txs.append(encode_tx(Deposit(i, address_of(account_key(i)), 1_000_000 * E6), None))
+    return txs
+
+
+def tick_marks(state: State, instrument_ids) -> dict[int, int]:
+    """Each series' mark rounded down to the tick (at least 5 ticks): where quotes centre."""
+    return {i: max(state.get(keys.mark(i)).mark_e6 // TICK_E6 * TICK_E6, 5 * TICK_E6) for i in instrument_ids}
+
+
+def _setup() -> tuple[State, list[int], dict[int, int], int]:
+    state = State(MemoryBackend())
+    initialise(state, dev_genesis())
+    result = apply_block(state, BlockEnv(1, T0 + 1), market_setup_txs())
     assert all(r.ok for r in result.receipts), [r for r in result.receipts if not r.ok][:3]
     instrument_ids = list(range(1, 51))
-    marks = {i: max(state.get(keys.mark(i)).mark_e6 // TICK_E6 * TICK_E6, 5 * TICK_E6) for i in instrument_ids}
     next_order_id = state.get(keys.GLOBALS).next_order_id
-    return state, instrument_ids, marks, next_order_id
+    return state, instrument_ids, tick_marks(state, instrument_ids), next_order_id
 
 
 def _workload(instrument_ids: list[int], marks: dict[int, int], first_order_id: int, n: int):
@@ -98,7 +114,7 @@ def _workload(instrument_ids: list[int], marks: dict[int, int], first_order_id: 
                 resting.append((order_id, account))
             order_id += 1
         nonces[account] += 1
-        out.append(decode_tx(sign_tx(_key(account), body, CHAIN_ID), CHAIN_ID))
+        out.append(decode_tx(sign_tx(account_key(account), body, CHAIN_ID), CHAIN_ID))
     return out
 
 

@@ -54,16 +54,18 @@ from pathlib import Path
 import rlp
 from coincurve import PrivateKey
 
+from bench.bench_stf import (
+    CHAIN_ID, N_ACCOUNTS, T0, TICK_E6, account_key, dev_genesis, market_setup_txs, tick_marks,
+)
 from bench.common import emit
-from node.stf import keys
 from node.stf.block import BlockEnv, apply_block
 from node.stf.eip712 import signing_digest
-from node.stf.genesis import Genesis, initialise
+from node.stf.genesis import initialise
 from node.stf.hashing import keccak256
 from node.stf.recover import SECP256K1_HALF_N, SECP256K1_N
 from node.stf.state import State
 from node.stf.tx_codec import encode_tx
-from node.stf.txtypes import CancelOrder, Deposit, ListInstrument, OracleUpdate, PlaceOrder, SignedTx, VolPoint
+from node.stf.txtypes import CancelOrder, PlaceOrder, SignedTx
 from node.store import BlockStore, LmdbBackend
 from node.wallet import address_of, sign_tx
 
@@ -72,14 +74,7 @@ BUILD_BUDGET_S = float(os.environ.get("BENCH_STORE_BUDGET_S", 600.0))
 BUILD_BLOCK_SIZE = 5_000
 COMMIT_BLOCKS = 16
 BLOCK_SIZE = 1_000
-N_ACCOUNTS = 1_000
 RESTING_PER_ACCOUNT = 24
-CHAIN_ID = 421_337
-T0 = 1_796_112_000
-EXPIRIES = (1_798_185_600, 1_801_209_600)
-STRIKES = tuple(range(2400, 3700, 100))
-E6 = 10**6
-TICK_E6 = 100_000
 ROOT = Path(__file__).resolve().parents[1]
 
 _RESTART_CHILD = r"""
@@ -108,10 +103,6 @@ print(ready, first, backend.trie.loaded)
 """
 
 
-def _key(i: int) -> bytes:
-    return (i + 1).to_bytes(32, "big")
-
-
 class _Signer:
     """``node.wallet.sign_tx`` with the coincurve key objects cached (3x faster)."""
 
@@ -122,7 +113,7 @@ class _Signer:
     def sign(self, account: int, body) -> SignedTx:
         key = self.keys.get(account)
         if key is None:
-            key = self.keys[account] = PrivateKey(_key(account))
+            key = self.keys[account] = PrivateKey(account_key(account))
         signature = key.sign_recoverable(signing_digest(body, CHAIN_ID), hasher=None)
         r = int.from_bytes(signature[:32], "big")
         s = int.from_bytes(signature[32:64], "big")
@@ -143,7 +134,7 @@ class _Traffic:
         self.nonces = [0] * N_ACCOUNTS
         self.resting: list[list[int]] = [[] for _ in range(N_ACCOUNTS)]  # client order ids
         self.next_client_id = 1
-        self.signer = _Signer([address_of(_key(i)) for i in range(N_ACCOUNTS)])
+        self.signer = _Signer([address_of(account_key(i)) for i in range(N_ACCOUNTS)])
 
     def block(self, size: int = BLOCK_SIZE) -> list[SignedTx]:
         rng, out = self.rng, []
@@ -189,31 +180,18 @@ def _produce(marks: dict[int, int], count: int, out, stop) -> None:
 
 
 def _genesis_and_setup(store: BlockStore) -> tuple[LmdbBackend, State, dict[int, int]]:
-    admin, oracle = _key(10_000), _key(10_001)
+    """``bench_stf``'s chain (genesis and market set-up block) committed to ``store``."""
     backend = LmdbBackend(store)
     state = State(backend)
-    genesis = Genesis(CHAIN_ID, address_of(admin), (address_of(oracle),), genesis_time=T0)
+    genesis = dev_genesis()
     store.set_genesis(genesis)
     initialise(state, genesis)
     backend.commit_block(0, T0, [], [])
-    txs: list[bytes] = []
-    nonce = 0
-    for expiry in EXPIRIES:
-        for strike in STRIKES:
-            for is_call in (True, False):
-                txs.append(sign_tx(admin, ListInstrument(nonce, 1, expiry, strike * E6, is_call, TICK_E6, TICK_E6),
-                                   CHAIN_ID))
-                nonce += 1
-    txs = txs[:50]
-    surface = tuple(VolPoint(e, 650_000, -100_000, 200_000) for e in EXPIRIES)
-    txs.append(sign_tx(oracle, OracleUpdate(0, 1, 3000 * E6, surface), CHAIN_ID))
-    for i in range(N_ACCOUNTS):
-        txs.append(encode_tx(Deposit(i, address_of(_key(i)), 1_000_000 * E6), None))
+    txs = market_setup_txs()
     result = apply_block(state, BlockEnv(1, T0 + 1), txs)
     assert all(r.ok for r in result.receipts)
     backend.commit_block(1, T0 + 1, txs, result.receipts)
-    marks = {i: max(state.get(keys.mark(i)).mark_e6 // TICK_E6 * TICK_E6, 5 * TICK_E6) for i in range(1, 51)}
-    return backend, state, marks
+    return backend, state, tick_marks(state, range(1, 51))
 
 
 def _commit_timed(backend: LmdbBackend, number: int, timestamp: int, txs: list[SignedTx], receipts,
@@ -266,7 +244,7 @@ def _run(tmp: Path) -> None:
     backend, state, marks = _genesis_and_setup(store)
     traffic = _Traffic(marks)
     sample = traffic.block()[:3]  # the cached-key signer makes node.wallet's bytes
-    assert all(tx.raw == sign_tx(_key(traffic.signer.addresses.index(tx.sender)), tx.body, CHAIN_ID) for tx in sample)
+    assert all(tx.raw == sign_tx(account_key(traffic.signer.addresses.index(tx.sender)), tx.body, CHAIN_ID) for tx in sample)
     traffic = _Traffic(marks)
     gc.collect()
     gc.freeze()
