@@ -36,6 +36,26 @@ def without_deposits(chain):
     return [raw for raw in chain.setup_txs if raw[0] != TxType.DEPOSIT]
 
 
+async def l1_sequencer(chain, watcher: L1Watcher, **options) -> Sequencer:
+    """A running sequencer on ``chain`` fed by ``watcher``, with the dev set-up applied (no deposits)."""
+    sequencer = Sequencer.from_genesis(chain.genesis, block_time_ms=1, **options)
+    sequencer.set_l1(watcher)
+    await sequencer.start()
+    for raw in without_deposits(chain):
+        await sequencer.submit_system(raw)
+    return sequencer
+
+
+def follow(bridge: Bridge, reader: L1Reader, chain, **options) -> tuple[Sequencer, Follower]:
+    """A replica of ``chain`` and its follower, after one step over everything L1 confirmed."""
+    bridge.rpc("evm_mine")  # one more L1 block: the follower waits for a confirmation
+    replica = Sequencer.from_genesis(chain.genesis)
+    replica.set_replica()
+    follower = Follower(reader, replica, confirmations=1, **options)
+    follower.step()
+    return replica, follower
+
+
 @pytest.fixture(scope="module")
 def bridge():
     b = start_bridge()
@@ -60,12 +80,8 @@ def test_deposit_trade_batch_follow_and_forced_inclusion(bridge: Bridge):
     alice, bob = dev_key("alice"), dev_key("bob")
 
     async def scenario():
-        sequencer = Sequencer.from_genesis(chain.genesis, clock=clock, block_time_ms=1)
         watcher = L1Watcher(reader, confirmations=1, ignore_forced=True)
-        sequencer.set_l1(watcher)
-        await sequencer.start()
-        for raw in without_deposits(chain):
-            await sequencer.submit_system(raw)
+        sequencer = await l1_sequencer(chain, watcher, clock=clock)
         # deposits on L1 reach L2 once confirmed
         l1_deposit(bridge, "alice", alice, 100_000 * E6)
         l1_deposit(bridge, "bob", bob, 50_000 * E6)
@@ -121,11 +137,7 @@ def test_deposit_trade_batch_follow_and_forced_inclusion(bridge: Bridge):
     assert batcher.status.batches_posted == 3 and batcher.status.roots_proposed == 3
 
     # the follower: same genesis, blocks only from L1
-    bridge.rpc("evm_mine")
-    replica = Sequencer.from_genesis(chain.genesis)
-    replica.set_replica()
-    follower = Follower(reader, replica, confirmations=1)
-    follower.step()
+    replica, follower = follow(bridge, reader, chain)
     assert replica.head_number == sequencer.head_number
     for number in range(1, sequencer.head_number + 1):
         ours, theirs = sequencer.get_block(number), replica.get_block(number)
@@ -164,11 +176,7 @@ def test_a_wrong_root_is_reported_by_the_follower():
         chain = dev_chain(w3.eth.get_block("latest")["timestamp"])
 
         async def scenario():
-            sequencer = Sequencer.from_genesis(chain.genesis, block_time_ms=1)
-            sequencer.set_l1(L1Watcher(reader, confirmations=1))
-            await sequencer.start()
-            for raw in without_deposits(chain):
-                await sequencer.submit_system(raw)
+            sequencer = await l1_sequencer(chain, L1Watcher(reader, confirmations=1))
             batcher = Batcher(sequencer, reader, Transactor(w3, devnet_key("sequencer")),
                               Transactor(w3, devnet_key("proposer")), propose=False)
             batcher.catch_up()
@@ -180,12 +188,8 @@ def test_a_wrong_root_is_reported_by_the_follower():
         bad_root = b"\x66" * 32
         fresh.sender("proposer").transact(fresh.c["commitments"], "propose", 0, sequencer.head_number, bad_root,
                                           value=fresh.deployment.settings.bond_wei)
-        fresh.rpc("evm_mine")
-        replica = Sequencer.from_genesis(chain.genesis)
-        replica.set_replica()
         seen = []
-        follower = Follower(reader, replica, confirmations=1, on_mismatch=seen.append)
-        follower.step()
+        replica, follower = follow(fresh, reader, chain, on_mismatch=seen.append)
         assert replica.head_root == sequencer.head_root
         assert [(m.index, m.posted, m.ours) for m in seen] == [(0, bad_root, sequencer.head_root)]
         assert follower.status.mismatches == seen
@@ -202,11 +206,7 @@ def test_batches_in_flight_together_and_a_restarted_batcher_proposes_missing_roo
         bob = dev_key("bob")
 
         async def scenario():
-            sequencer = Sequencer.from_genesis(chain.genesis, block_time_ms=1)
-            sequencer.set_l1(L1Watcher(reader, confirmations=1))
-            await sequencer.start()
-            for raw in without_deposits(chain):
-                await sequencer.submit_system(raw)
+            sequencer = await l1_sequencer(chain, L1Watcher(reader, confirmations=1))
             sender, proposer = Transactor(w3, devnet_key("sequencer")), Transactor(w3, devnet_key("proposer"))
             first = Batcher(sequencer, reader, sender, proposer, propose=False)
             first.catch_up()
@@ -226,11 +226,7 @@ def test_batches_in_flight_together_and_a_restarted_batcher_proposes_missing_roo
         sequencer, restarted = asyncio.run(asyncio.wait_for(scenario(), 90))
         assert reader.batch_count() == 4 and reader.commitment_count() == 4
         assert restarted.status.roots_proposed == 4 and not restarted.sealed
-        fresh.rpc("evm_mine")
-        replica = Sequencer.from_genesis(chain.genesis)
-        replica.set_replica()
-        follower = Follower(reader, replica, confirmations=1)
-        follower.step()
+        replica, follower = follow(fresh, reader, chain)
         assert replica.head_root == sequencer.head_root
         assert follower.status.roots_checked == 4 and not follower.status.mismatches
     finally:
