@@ -36,3 +36,10 @@ def target_of(lines: list[str]) -> str:
     if not lines or not lines[-1].startswith("listening on "):
         raise AssertionError(f"the node did not start: {lines}")
     return lines[-1].split()[-1]
+
+
+def kill_if_running(proc: subprocess.Popen) -> None:
+    """SIGKILL the node if it is still running (a test's ``finally``), and reap it."""
+    if proc.poll() is None:
+        proc.kill()
+        proc.wait(10)

@@ -10,7 +10,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from node.cli.main import build_parser
 from node.rpc.generated.optrollup.v1 import query_pb2, query_pb2_grpc
-from tests.node.node_process import start_node as _start
+from tests.node.node_process import kill_if_running, start_node as _start
 
 QUIET = ("--no-oracle", "--no-market-maker", "--metrics", "off")  # the head moves only with our orders
 
@@ -36,9 +36,7 @@ def test_dev_node_serves_and_stops():
         proc.send_signal(signal.SIGINT)
         assert proc.wait(20) == 0
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait(10)
+        kill_if_running(proc)
 
 
 def test_dev_node_with_a_data_dir_resumes_where_it_was(tmp_path):
@@ -63,9 +61,7 @@ def test_dev_node_with_a_data_dir_resumes_where_it_was(tmp_path):
         proc.send_signal(signal.SIGINT)
         assert proc.wait(20) == 0
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait(10)
+        kill_if_running(proc)
 
     proc, lines = _start("--data-dir", data_dir, *QUIET)
     try:
@@ -79,6 +75,4 @@ def test_dev_node_with_a_data_dir_resumes_where_it_was(tmp_path):
         proc.send_signal(signal.SIGINT)
         assert proc.wait(20) == 0
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait(10)
+        kill_if_running(proc)

@@ -11,7 +11,7 @@ import grpc
 
 from node.cli.main import main
 from node.rpc.generated.optrollup.v1 import query_pb2, query_pb2_grpc, status_pb2, status_pb2_grpc
-from tests.node.node_process import start_node as _start
+from tests.node.node_process import kill_if_running, start_node as _start
 
 
 def test_json(node, capsys):
@@ -67,9 +67,7 @@ def test_dev_node_has_a_live_market_and_metrics():
         proc.send_signal(signal.SIGINT)
         assert proc.wait(20) == 0
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait(10)
+        kill_if_running(proc)
 
 
 def test_an_explicit_metrics_address_must_bind():
