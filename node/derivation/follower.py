@@ -18,6 +18,7 @@ be rewound.
 from __future__ import annotations
 
 import logging
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from typing import Callable, Final, Protocol
 
@@ -115,8 +116,9 @@ class Follower:
         return imported
 
     def _visible(self, l1_block: int) -> tuple[list[L1Deposit], list[L1Forced]]:
-        deposits = [d for d in self.deposits if d.l1_block <= l1_block]
-        forced = [f for f in self.forced if f.l1_block <= l1_block]
+        """The queues as they stood at ``l1_block`` (both are in L1 block order: a prefix)."""
+        deposits = self.deposits[:bisect_right(self.deposits, l1_block, key=lambda d: d.l1_block)]
+        forced = self.forced[:bisect_right(self.forced, l1_block, key=lambda f: f.l1_block)]
         return deposits, forced
 
     def _derive(self, batch: PostedBatch) -> int:
