@@ -306,6 +306,7 @@ async def _follow(args: argparse.Namespace, l1: L1Link) -> int:
     from types import SimpleNamespace
 
     from node.derivation.follower import Follower, L1Reorged
+    from node.l1.watcher import L1Inconsistent
     from node.l1.withdrawals import ProofBook
 
     sequencer, fresh, store = _open_sequencer(args, SimpleNamespace(genesis=l1.genesis))
@@ -345,7 +346,7 @@ async def _follow(args: argparse.Namespace, l1: L1Link) -> int:
             try:
                 imported = await asyncio.to_thread(follower.step)
                 state["last_error"] = ""
-            except L1Reorged as exc:
+            except (L1Reorged, L1Inconsistent) as exc:
                 log.error("follower: stopped: %s", exc)
                 state["last_error"], state["stopped"] = str(exc), True
                 return

@@ -12,7 +12,7 @@ Restart: the chain resumes at its stored head; the follower finds its place agai
 skipping batches whose blocks it already has (block numbers), so nothing is applied twice.
 L1 reorganisations shallower than ``confirmations`` never reach it; a deeper one (a block
 it read changed its hash) stops it with ``L1Reorged``, since derived blocks would have to
-be rewound.
+be rewound; so does a gap in a queue (``L1Inconsistent``, as in the sequencer's watcher).
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from typing import Callable, Final, Protocol
 from node.derivation.rules import BatchRejected, ChainTip, DerivedBlock, L1Deposit, L1Forced, derive_batch
 from node.l1.batch_codec import BatchDecodeError, decode_batch
 from node.l1.reader import L1Reader, PostedBatch, Proposal
+from node.l1.watcher import extend_queue
 from node.l1.withdrawals import ProofBook
 
 log = logging.getLogger(__name__)
@@ -104,8 +105,8 @@ class Follower:
             return 0
         last = min(last, first + 10_000)
         self._check_reorg()
-        self.deposits += self.reader.deposits(first, last)
-        self.forced += self.reader.forced(first, last)
+        extend_queue(self.deposits, self.reader.deposits(first, last), "deposit")
+        extend_queue(self.forced, self.reader.forced(first, last), "forced transaction")
         imported = 0
         for batch in self.reader.batches(first, last):
             imported += self._derive(batch)

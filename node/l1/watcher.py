@@ -33,6 +33,14 @@ class L1Inconsistent(RuntimeError):
     """The L1 queues read are not contiguous (a missed event, or a reorganisation deeper than N)."""
 
 
+def extend_queue(queue: list, entries: list, name: str) -> None:
+    """Append L1 queue entries, checking they continue the queue (entry i at position i)."""
+    for entry in entries:
+        if entry.index != len(queue):
+            raise L1Inconsistent(f"{name} {entry.index} read where {len(queue)} was due")
+        queue.append(entry)
+
+
 class L1Watcher:
     """Confirmed L1 queue entries for the sequencer (see module docstring)."""
 
@@ -58,11 +66,8 @@ class L1Watcher:
             return False
         deposits = self.reader.deposits(first, last)
         forced = self.reader.forced(first, last)
-        for entry, queue, name in [(d, self.deposits, "deposit") for d in deposits] + \
-                                  [(f, self.forced, "forced transaction") for f in forced]:
-            if entry.index != len(queue):
-                raise L1Inconsistent(f"{name} {entry.index} read where {len(queue)} was due")
-            queue.append(entry)
+        extend_queue(self.deposits, deposits, "deposit")
+        extend_queue(self.forced, forced, "forced transaction")
         self.l1_block = last
         if deposits or forced:
             log.info("l1 watcher: %d deposits, %d forced transactions confirmed (L1 block %d)",

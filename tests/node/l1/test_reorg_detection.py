@@ -66,3 +66,10 @@ def test_watcher_refuses_a_gap_in_the_deposit_queue():
     l1.height = 12
     with pytest.raises(L1Inconsistent):
         watcher.poll()
+
+
+def test_follower_refuses_a_gap_in_the_deposit_queue_like_the_watcher():
+    l1 = ScriptedL1()
+    l1.deposit_log = [L1Deposit(0, b"\x01" * 20, 5, 3), L1Deposit(2, b"\x01" * 20, 5, 4)]
+    with pytest.raises(L1Inconsistent):
+        Follower(l1, NoChain(), confirmations=2).step()
