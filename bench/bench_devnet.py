@@ -100,7 +100,7 @@ def derive_rate() -> None:
              blocks=replica.head_number, batches=follower.status.batches, target_min=5_000)
 
         # the same replay without L1 reads: derivation + STF only
-        from node.derivation.rules import derive_batch
+        from node.derivation.rules import L1View, derive_batch
         from node.l1.batch_codec import decode_batch
 
         batches = reader.batches(reader.first_block, w3.eth.block_number)
@@ -109,7 +109,8 @@ def derive_rate() -> None:
         again.set_replica()
         start = time.perf_counter()
         for batch in batches:
-            for block in derive_batch(again.tip(), decode_batch(batch.data), batch.l1_time, deposits, []):
+            view = L1View.of(batch.l1_time, deposits, [])  # every deposit was queued before the batches
+            for block in derive_batch(again.tip(), decode_batch(batch.data), view).blocks:
                 again.import_block(block)
         elapsed = time.perf_counter() - start
         assert again.head_root == sequencer.head_root

@@ -80,6 +80,7 @@ def deploy(w3: Web3, deployer_key: bytes, sequencer: str, proposer: str,
     commitments = sender.deploy(builds["commitments"].initcode, abi_encode(
         ["address", "address", "uint256", "uint256"], [inbox, proposer, settings.bond_wei, settings.challenge_window_s]))
     forced = sender.deploy(builds["forced"].initcode, abi_encode(["uint256"], [settings.force_window_s]))
-    portal = sender.deploy(builds["portal"].initcode, abi_encode(["address", "address"], [token, commitments]))
+    portal = sender.deploy(builds["portal"].initcode, abi_encode(  # the same window as the forced queue
+        ["address", "address", "uint256"], [token, commitments, settings.force_window_s]))
     return Deployment(w3.eth.chain_id, token, inbox, commitments, forced, portal,
                       Web3.to_checksum_address(sequencer), Web3.to_checksum_address(proposer), start + 1, settings)

@@ -3,8 +3,8 @@
 @title Forced inclusion queue
 @notice A trader the sequencer ignores sends their signed L2 transaction here. Derivation
         puts every queued transaction into the L2 chain: the sequencer should include it
-        at once, and the first L2 block whose timestamp is at least `deadline` includes it
-        whatever the sequencer did (see the README, "Forced inclusion").
+        at once, and the first batch posted at or after `deadline` (L1 time) brings it in
+        whatever the sequencer did (see the README, "Deadlines by L1 time").
 @dev Reverts are prefixed "forced: ". Transactions are opaque bytes here; the L2 STF
      checks them like any other (a bad one gets a failure receipt).
 """

@@ -2,7 +2,10 @@
 """
 @title Portal
 @notice Collateral between L1 and L2. `deposit` takes tokens into the portal and queues
-        an L2 credit (an indexed queue: L2 applies deposits strictly in index order);
+        an L2 credit (an indexed queue: L2 applies deposits strictly in index order) with a
+        deadline: derivation puts it into L2 by the first batch posted at or after
+        `deadline` = the deposit's block time + WINDOW, whatever the sequencer does (see
+        the README, "Deadlines by L1 time");
         `claim` pays out an L2 withdrawal proven by a Merkle Patricia proof against a
         final state root, each withdrawal once.
 @dev Reverts are prefixed "portal: ". Amounts are token units = L2 collateral units e6.
@@ -19,9 +22,10 @@ MAX_AMOUNT: constant(uint256) = 2**63 - 1  # node.stf.params.MAX_AMOUNT_E6
 
 TOKEN: public(immutable(IERC20))
 COMMITMENTS: public(immutable(StateCommitments))
+WINDOW: public(immutable(uint256))  # seconds; the same as ForcedInclusion.WINDOW
 
 deposit_count: public(uint256)
-# keccak256(abi_encode(index, recipient, amount)): what derivation and the L1 verifier check
+# keccak256(abi_encode(index, recipient, amount, deadline)): what derivation and the L1 verifier check
 deposit_hash: public(HashMap[uint256, bytes32])
 claimed: public(HashMap[uint256, bool])
 
@@ -36,13 +40,18 @@ event DepositQueued:
     sender: indexed(address)
     recipient: indexed(address)
     amount: uint256
+    deadline: uint256
 
 
 @deploy
-def __init__(token: address, commitments: address):
+def __init__(token: address, commitments: address, window: uint256):
+    """
+    @param window Seconds after a deposit's block by which L2 must credit it (the forced window).
+    """
     assert token != empty(address) and commitments != empty(address), "portal: zero address"
     TOKEN = IERC20(token)
     COMMITMENTS = StateCommitments(commitments)
+    WINDOW = window
 
 
 @external
@@ -55,10 +64,11 @@ def deposit(recipient: address, amount: uint256) -> uint256:
     assert amount > 0, "portal: zero amount"
     assert amount <= MAX_AMOUNT, "portal: amount too large"
     index: uint256 = self.deposit_count
-    self.deposit_hash[index] = keccak256(abi_encode(index, recipient, amount))
+    deadline: uint256 = block.timestamp + WINDOW
+    self.deposit_hash[index] = keccak256(abi_encode(index, recipient, amount, deadline))
     self.deposit_count = index + 1
     assert extcall TOKEN.transferFrom(msg.sender, self, amount, default_return_value=True), "portal: transfer failed"
-    log DepositQueued(index=index, sender=msg.sender, recipient=recipient, amount=amount)
+    log DepositQueued(index=index, sender=msg.sender, recipient=recipient, amount=amount, deadline=deadline)
     return index
 
 

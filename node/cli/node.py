@@ -109,8 +109,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                          "~/.optrollup/keys)")
     l1.add_argument("--password-file", metavar="FILE", default=None,
                     help="passphrase of those keys (else $OPTROLLUP_PASSWORD, else a prompt)")
-    l1.add_argument("--ignore-forced", action="store_true",
-                    help="TEST SWITCH: play a censoring sequencer (forced transactions enter only at their deadline)")
+    l1.add_argument("--ignore-queues", action="store_true",
+                    help="TEST SWITCH: play a censoring sequencer that takes no L1 deposit or forced transaction "
+                         "(derivation brings them in at their L1 deadlines; its own roots are then wrong)")
     dev = parser.add_argument_group("development market (--dev)")
     dev.add_argument("--no-oracle", dest="oracle", action="store_false",
                      help="no built-in dev oracle (by default it signs an index and vol surface update "
@@ -284,6 +285,12 @@ class _LoopChain:
     def tip(self):
         return self.sequencer.tip()
 
+    def tip_at(self, number: int):
+        return self.sequencer.tip_at(number)
+
+    def get_block(self, number: int):
+        return self.sequencer.get_block(number)
+
     def state_root_at(self, number: int) -> bytes | None:
         return self.sequencer.state_root_at(number)
 
@@ -305,7 +312,8 @@ async def _follow(args: argparse.Namespace, l1: L1Link) -> int:
     """``--follow``: a read replica deriving the chain from L1 alone."""
     from types import SimpleNamespace
 
-    from node.derivation.follower import Follower, L1Reorged
+    from node.derivation.follower import Follower, L1Reorged, StoreDiverged
+    from node.derivation.progress import StoreDerivationLog
     from node.l1.watcher import L1Inconsistent
     from node.l1.withdrawals import ProofBook
 
@@ -313,8 +321,14 @@ async def _follow(args: argparse.Namespace, l1: L1Link) -> int:
     _check_stored_genesis(store, l1.genesis)
     sequencer.set_replica()  # (no BlockLogger: its "slow block" timing means nothing for imported blocks)
     proofs = ProofBook(os.path.join(args.data_dir, "withdrawals") if args.data_dir else None)
-    follower = Follower(l1.reader, _LoopChain(sequencer, asyncio.get_running_loop()),
-                        confirmations=args.confirmations, proofs=proofs)
+    try:
+        follower = Follower(l1.reader, _LoopChain(sequencer, asyncio.get_running_loop()),
+                            confirmations=args.confirmations, proofs=proofs,
+                            progress=StoreDerivationLog(store) if store is not None else None)
+    except StoreDiverged as exc:
+        if store is not None:
+            store.close()
+        raise L1Error(f"cannot resume derivation: {exc}") from None
     metrics, metrics_server = _start_metrics_or_close(args, sequencer, store)
     await sequencer.start()
     info = NodeInfo(data_dir=args.data_dir or "", durability=args.durability if args.data_dir else "memory",
@@ -346,7 +360,7 @@ async def _follow(args: argparse.Namespace, l1: L1Link) -> int:
             try:
                 imported = await asyncio.to_thread(follower.step)
                 state["last_error"] = ""
-            except (L1Reorged, L1Inconsistent) as exc:
+            except (L1Reorged, L1Inconsistent, StoreDiverged) as exc:
                 log.error("follower: stopped: %s", exc)
                 state["last_error"], state["stopped"] = str(exc), True
                 return
@@ -397,7 +411,7 @@ async def _main(args: argparse.Namespace) -> int:
         from node.l1.watcher import L1Watcher
         from node.l1.withdrawals import ProofBook
 
-        watcher = L1Watcher(l1.reader, confirmations=args.confirmations, ignore_forced=args.ignore_forced,
+        watcher = L1Watcher(l1.reader, confirmations=args.confirmations, ignore_queues=args.ignore_queues,
                             on_new_entries=sequencer.wake)
         await asyncio.to_thread(watcher.poll)
         sequencer.set_l1(watcher)
@@ -432,7 +446,7 @@ async def _main(args: argparse.Namespace) -> int:
             role="sequencer", l1_url=l1.url, l1_block=max(watcher.l1_block, 0), deposits=len(watcher.deposits),
             forced=len(watcher.forced), batches=batcher.status.batches_posted, roots=batcher.status.roots_proposed,
             last_batched_l2_block=batcher.status.last_posted_l2_block,
-            last_error=batcher.status.last_error or watcher.last_error)
+            last_error=sequencer.paused or batcher.status.last_error or watcher.last_error)
     server = await serve(sequencer, args.listen, rate_per_s=args.rate, burst=args.burst, dev=l1 is None, info=info,
                          proofs=batcher.proofs if l1 is not None else None)
     if getattr(server, "events", None) is not None:

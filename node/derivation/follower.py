@@ -8,8 +8,20 @@ state root with its own root at that L2 block, and proves the batch's withdrawal
 its root (``node.l1.withdrawals``), so it can serve claims. A mismatch is reported loudly (log at
 ERROR, ``mismatches``, ``on_mismatch``): that root is fraudulent, or this node is wrong.
 
-Restart: the chain resumes at its stored head; the follower finds its place again by
-skipping batches whose blocks it already has (block numbers), so nothing is applied twice.
+Every batch is derived after the tip the previous one left (``rules.derive_batch``: a
+rejected or undecodable batch still gets its due L1 entries), and
+``batch_last_block[i]`` is the chain's last L2 block once batch ``i`` is derived (the
+previous one's if it derived nothing): what root ``i`` must be checked at.
+
+Restart: after each batch the follower writes a ``progress.BatchRecord`` (index, L1 block
+and hash, last L2 block) to its ``DerivationLog``, kept with the chain (the LMDB store for
+a node with a data directory). A restarted follower resumes at the batch after the last
+record whose last block the store holds, from that block's tip; batches before it are not
+derived again (their L1 block hash is checked against the record). Blocks of that next
+batch already stored (a crash in the middle of a batch) are compared with what derivation
+gives, not re-applied; a difference stops the follower (``StoreDiverged``). No block is
+ever skipped because of its number.
+
 L1 reorganisations shallower than ``confirmations`` never reach it; a deeper one (a block
 it read changed its hash) stops it with ``L1Reorged``, since derived blocks would have to
 be rewound; so does a gap in a queue (``L1Inconsistent``, as in the sequencer's watcher).
@@ -22,10 +34,11 @@ from bisect import bisect_right
 from dataclasses import dataclass, field
 from typing import Callable, Final, Protocol
 
-from node.derivation.rules import BatchRejected, ChainTip, DerivedBlock, L1Deposit, L1Forced, derive_batch
-from node.l1.batch_codec import BatchDecodeError, decode_batch
+from node.derivation.progress import BatchRecord, DerivationLog, MemoryDerivationLog
+from node.derivation.rules import ChainTip, DerivedBlock, L1Deposit, L1Forced, L1View, derive_batch
+from node.l1.batch_codec import BatchBlock, BatchDecodeError, decode_batch
 from node.l1.reader import L1Reader, PostedBatch, Proposal
-from node.l1.watcher import extend_queue
+from node.l1.watcher import L1Inconsistent, extend_queue
 from node.l1.withdrawals import ProofBook
 
 log = logging.getLogger(__name__)
@@ -38,12 +51,22 @@ class L1Reorged(RuntimeError):
     """An L1 block the follower already used is no longer canonical (deeper than its confirmations)."""
 
 
+class StoreDiverged(RuntimeError):
+    """A block stored before a restart differs from what derivation gives for it."""
+
+
 class ReplicaChain(Protocol):
     """What the follower drives: the head's tip and block import (``Sequencer`` implements it)."""
 
     state: object  # node.stf.state.State, over a backend with a ``trie``
 
     def tip(self) -> ChainTip: ...
+
+    def tip_at(self, number: int) -> ChainTip | None:
+        """The tip after stored block ``number``."""
+
+    def get_block(self, number: int) -> object | None:
+        """Stored block ``number`` (``timestamp``, ``txs``, ``deposits_through``, ``forced_through``)."""
 
     def import_block(self, block: DerivedBlock) -> bytes:
         """Apply and store ``block``; return its state root."""
@@ -79,7 +102,8 @@ class Follower:
     """Derives the L2 chain from L1 (see module docstring)."""
 
     def __init__(self, reader: L1Reader, chain: ReplicaChain, *, confirmations: int = DEFAULT_CONFIRMATIONS,
-                 on_mismatch: Callable[[RootCheck], None] | None = None, proofs: ProofBook | None = None) -> None:
+                 on_mismatch: Callable[[RootCheck], None] | None = None, proofs: ProofBook | None = None,
+                 progress: DerivationLog | None = None) -> None:
         self.reader = reader
         self.proofs = proofs if proofs is not None else ProofBook()
         self.chain = chain
@@ -90,6 +114,11 @@ class Follower:
         self.forced: list[L1Forced] = []
         self._pending_proposals: list[Proposal] = []
         self._seen_hashes: dict[int, bytes] = {}
+        self.progress = progress if progress is not None else MemoryDerivationLog()
+        self.batch_last_block: dict[int, int] = {}  # batch index -> the last L2 block once it is derived
+        self._recorded: dict[int, BatchRecord] = {}
+        self._next_batch = 0
+        self._tip = self._resume()
 
     def _check_reorg(self) -> None:
         for number, block_hash in list(self._seen_hashes.items()):
@@ -116,39 +145,84 @@ class Follower:
         self._seen_hashes = {last: self.reader.block_hash(last)}
         return imported
 
-    def _visible(self, l1_block: int) -> tuple[list[L1Deposit], list[L1Forced]]:
-        """The queues as they stood at ``l1_block`` (both are in L1 block order: a prefix)."""
-        deposits = self.deposits[:bisect_right(self.deposits, l1_block, key=lambda d: d.l1_block)]
-        forced = self.forced[:bisect_right(self.forced, l1_block, key=lambda f: f.l1_block)]
-        return deposits, forced
+    def _resume(self) -> ChainTip:
+        """Where derivation continues (module docstring, "Restart"): the tip after the last
+        recorded batch whose last block the store holds (genesis's without records)."""
+        head = self.chain.tip()
+        usable = []
+        for record in self.progress.records():  # last_l2_block never decreases: a prefix
+            if record.index != len(usable) or record.last_l2_block > head.number:
+                break
+            usable.append(record)
+        if not usable and head.number > 0:
+            raise StoreDiverged(f"the store holds L2 blocks up to {head.number} but no derived batch: "
+                                "derive again into an empty data directory")
+        self._recorded = {r.index: r for r in usable}
+        self.batch_last_block = {r.index: r.last_l2_block for r in usable}
+        self._next_batch = self.status.batches = len(usable)
+        tip = self.chain.tip_at(usable[-1].last_l2_block) if usable else self.chain.tip_at(0)
+        if tip is None:
+            raise StoreDiverged(f"L2 block {usable[-1].last_l2_block if usable else 0}, where derivation resumes, "
+                                "is not in the store")
+        if usable:
+            log.info("follower: resuming at batch %d after L2 block %d", len(usable), tip.number)
+        return tip
+
+    def _visible(self, l1_block: int, l1_time: int) -> L1View:
+        """The queues as they stood at ``l1_block`` (both are in L1 block order: prefixes,
+        found by bisection and not copied)."""
+        return L1View(l1_time, self.deposits, self.forced,
+                      bisect_right(self.deposits, l1_block, key=lambda d: d.l1_block),
+                      bisect_right(self.forced, l1_block, key=lambda f: f.l1_block))
 
     def _derive(self, batch: PostedBatch) -> int:
-        self.status.batches += 1
+        """Derive ``batch`` after the tip the previous batch left and import its blocks;
+        returns how many blocks were imported. Batches already derived are passed over."""
+        if batch.index < self._next_batch:
+            recorded = self._recorded.get(batch.index)
+            if recorded is not None and recorded.l1_block_hash != batch.l1_block_hash:
+                raise L1Reorged(f"batch {batch.index} was derived from L1 block {recorded.l1_block}, "
+                                f"now it is in block {batch.l1_block} (0x{batch.l1_block_hash.hex()})")
+            return 0
+        if batch.index != self._next_batch:
+            raise L1Inconsistent(f"batch {batch.index} read where {self._next_batch} was due")
+        tip, reason = self._tip, ""
+        blocks: list[BatchBlock] = []
         try:
             blocks = decode_batch(batch.data)
         except BatchDecodeError as exc:
-            log.warning("follower: batch %d skipped: %s", batch.index, exc)
+            reason = f"undecodable: {exc}"
+        derivation = derive_batch(tip, blocks, self._visible(batch.l1_block, batch.l1_time))
+        reason = reason or derivation.rejected
+        if reason:
+            log.warning("follower: batch %d rejected (%s); %d blocks of due L1 entries", batch.index, reason,
+                        len(derivation.blocks))
             self.status.skipped_batches.append(batch.index)
-            return 0
-        tip = self.chain.tip()
-        known = [b for b in blocks if b.number <= tip.number]
-        if known:  # a restart: these blocks are already in the store
-            if len(known) == len(blocks):
-                return 0
-            blocks = blocks[len(known):]
-        deposits, forced = self._visible(batch.l1_block)
-        try:
-            derived = derive_batch(tip, blocks, batch.l1_time, deposits, forced)
-        except BatchRejected as exc:
-            log.warning("follower: batch %d skipped: %s", batch.index, exc)
-            self.status.skipped_batches.append(batch.index)
-            return 0
-        for block in derived:
-            self.chain.import_block(block)
-        if derived:  # the state is at the batch's last block: its root is the batch's commitment
+        imported = sum(self._import(block) for block in derivation.blocks)
+        last = derivation.last_number(tip)
+        if derivation.blocks:  # the state is at the batch's last block: its root is the batch's commitment
+            self._tip = derivation.blocks[-1].tip
             state = self.chain.state
-            self.proofs.checkpoint(state, state.backend.trie, batch.index, derived[-1].number)
-        return len(derived)
+            self.proofs.checkpoint(state, state.backend.trie, batch.index, last)
+        record = BatchRecord(batch.index, batch.l1_block, batch.l1_block_hash, last)
+        self.progress.put(record)
+        self._recorded[batch.index] = record
+        self.batch_last_block[batch.index] = last
+        self._next_batch += 1
+        self.status.batches += 1
+        return imported
+
+    def _import(self, block: DerivedBlock) -> int:
+        """Import ``block``; one the store already holds (a crash in the middle of its batch)
+        is checked against it instead. Returns 1 if imported."""
+        if block.number > self.chain.tip().number:
+            self.chain.import_block(block)
+            return 1
+        stored = self.chain.get_block(block.number)
+        if stored is None or (stored.timestamp, stored.deposits_through, stored.forced_through, stored.txs) != (
+                block.timestamp, block.deposits_through, block.forced_through, block.txs):
+            raise StoreDiverged(f"stored L2 block {block.number} differs from what derivation gives for it")
+        return 0
 
     def _check_roots(self) -> None:
         head = self.chain.tip().number

@@ -1,25 +1,47 @@
 """Derivation rules: from a batch and the L1 queues to the exact L2 blocks.
 
 This is what makes the sequencer's chain reproducible from L1 alone. The sequencer builds
-its blocks with the same function (``build_block``), so its roots equal every follower's.
+its blocks with the same block builder (``build_block``), so its roots equal every
+follower's; a later L1 verifier implements the same rules.
 
-For each ``BatchBlock`` of a batch posted in an L1 block with timestamp ``l1_time``, whose
-L1 queues then hold ``deposits`` and ``forced`` entries (only entries in L1 blocks up to
-the batch's own block count, so no batch can use an L1 entry from its future):
+What derivation reads for one batch (``L1View``): the timestamp ``t`` of the L1 block holding
+the batch, and the two L1 queues as they stood at that block: deposits ``[0, deposits_seen)``
+and forced transactions ``[0, forced_seen)`` (entries queued in L1 blocks up to the batch's
+own; later ones are its future and invisible). Every entry carries its L1 ``deadline``: the
+L1 time it was queued plus the window (``Portal.WINDOW`` = ``ForcedInclusion.WINDOW``, 120 s
+on the devnet), recorded in the contracts' events. Deadlines never decrease along a queue.
+An entry is *due* for the batch when it is visible and its deadline is at or before ``t``.
 
-1. the number must be the previous block's plus one, for every block of the batch, or the
-   whole batch is skipped (``BatchRejected``) and the chain continues with the next batch;
-2. ``timestamp`` is clamped to ``[previous timestamp, l1_time + MAX_TIMESTAMP_DRIFT_S]``;
-3. ``deposits_through`` is clamped to ``[previous, len(deposits)]``;
-4. ``forced_through`` is clamped to ``[previous, len(forced)]`` and then raised to cover
-   every forced transaction whose L1 deadline is at or before the block's timestamp: a
-   forced transaction the sequencer ignores is included by the first block at or past
-   its deadline, whatever the batch says;
-5. the block's transactions are: the deposits ``[previous, deposits_through)`` built from
-   the L1 events (``Deposit`` system transactions), then the forced transactions
+For a batch posted at L1 time ``t`` after the chain tip:
+
+1. **Numbers.** The batch's blocks must be numbered tip+1, tip+2, ... (consecutive, from
+   right after the tip), or the whole batch is rejected: none of its blocks is used. An
+   empty or undecodable batch contributes no block either. Rule 6 applies in every case.
+2. **Timestamps.** A block's timestamp is clamped to
+   ``[max(previous, t - MAX_TIMESTAMP_LAG_S), t + MAX_TIMESTAMP_DRIFT_S]`` (the lower bound
+   wins if they cross), so L2 time stays within an hour behind and a minute ahead of L1.
+3. **Deposits.** ``deposits_through`` is clamped to
+   ``[previous, min(deposits_seen, previous + MAX_DEPOSITS_PER_BLOCK)]``, then raised to
+   cover the due deposits (at most the same cap).
+4. **Forced transactions.** ``forced_through`` is clamped to
+   ``[previous, min(forced_seen, previous + MAX_FORCED_PER_BLOCK)]``, then raised to cover
+   the due forced transactions (at most the same cap).
+5. **Body.** The deposits ``[previous, deposits_through)`` as ``Deposit`` system
+   transactions built from the L1 events, then the forced transactions
    ``[previous, forced_through)`` as their raw bytes, then the batch's transactions. Any
    unsigned deposit envelope (type 0x7E) among the forced or batch transactions is dropped:
-   only rule 5's first part can credit collateral.
+   only the first part can credit collateral.
+6. **Deadlines.** Once the batch is derived, every due entry is in the chain: by rules 3
+   and 4 the batch's first block takes them all, whatever the batch says (its next blocks
+   continue if the caps stop the first); if some are still missing after the batch's blocks
+   (the batch was rejected or empty, or the caps), derivation appends blocks holding only
+   due entries (timestamp ``t`` under rule 2, no sequenced transaction), as many as the caps
+   need.
+
+The sequencer (``build_block`` with its own header, no deadlines) takes every confirmed
+entry at once, up to the caps, so its batches never need rule 6's raises or extra blocks.
+Work per block is bounded by the caps: queue positions are cursors (``ChainTip``), and
+finding the due entries scans forward from them, never from the queue's start.
 
 All values are integers; times are unix seconds; indices count from 0.
 """
@@ -33,31 +55,63 @@ from node.l1.batch_codec import BatchBlock
 from node.stf.tx_codec import encode_tx
 from node.stf.txtypes import Deposit, TxType
 
+# A block may be stamped at most this far past its batch's L1 time: the sequencer's clock
+# may run a little ahead of L1's, never far enough to mature expiries or orders early.
 MAX_TIMESTAMP_DRIFT_S: Final = 60
-
-
-class BatchRejected(Exception):
-    """A batch derivation skips as a whole (its blocks do not continue the chain)."""
+# ...and at most this far behind it (rule 2's lower bound), so a frozen or slow sequencer
+# clock holds L2 time (oracle staleness, order expiry, settlement) back by at most an hour.
+# An honest sequencer's blocks reach L1 within seconds; an hour leaves room for L1
+# congestion or a batcher restart before derivation would raise their timestamps.
+MAX_TIMESTAMP_LAG_S: Final = 3_600
+# Anyone can queue forced transactions by paying L1 gas (~70,000 each: ~400 per 30M-gas L1
+# block), each a full L2 transaction of up to 2 KiB. 32 per block keeps a block's forced
+# part within 64 KiB and a bounded STF time however long the queue grows; a backlog is
+# taken over successive blocks (rule 6).
+MAX_FORCED_PER_BLOCK: Final = 32
+# A deposit is a small fixed credit (one account write), but the queue is as open as the
+# forced one: 256 per block bounds a block's deposit part the same way.
+MAX_DEPOSITS_PER_BLOCK: Final = 256
 
 
 @dataclass(frozen=True, slots=True)
 class L1Deposit:
-    """A ``Portal.DepositQueued`` event: queue index, L2 recipient, amount (collateral units e6)."""
+    """A ``Portal.DepositQueued`` event: queue index, L2 recipient, amount (collateral units
+    e6), L1 deadline (unix s: the L1 time it was queued + the window) and its L1 block."""
 
     index: int
     recipient: bytes
     amount_e6: int
+    deadline: int
     l1_block: int
 
 
 @dataclass(frozen=True, slots=True)
 class L1Forced:
-    """A ``ForcedInclusion.TransactionForced`` event: queue index, raw L2 tx, L1 deadline (s)."""
+    """A ``ForcedInclusion.TransactionForced`` event: queue index, raw L2 tx, L1 deadline
+    (unix s: the L1 time it was queued + the window) and its L1 block."""
 
     index: int
     raw_tx: bytes
     deadline: int
     l1_block: int
+
+
+@dataclass(frozen=True, slots=True)
+class L1View:
+    """The L1 inputs of one batch: its L1 block's ``time`` (unix s) and the queues in index
+    order, of which the first ``deposits_seen`` / ``forced_seen`` entries were queued in L1
+    blocks up to the batch's own (the sequences may hold later entries: they are ignored)."""
+
+    time: int
+    deposits: Sequence[L1Deposit]
+    forced: Sequence[L1Forced]
+    deposits_seen: int
+    forced_seen: int
+
+    @classmethod
+    def of(cls, time: int, deposits: Sequence[L1Deposit], forced: Sequence[L1Forced]) -> L1View:
+        """A view in which every entry of both queues is visible."""
+        return cls(time, deposits, forced, len(deposits), len(forced))
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +139,19 @@ class DerivedBlock:
         return ChainTip(self.number, self.timestamp, self.deposits_through, self.forced_through)
 
 
+@dataclass(frozen=True, slots=True)
+class Derivation:
+    """What one batch gives: the blocks to import (the batch's own unless rejected, then any
+    rule-6 blocks) and why the batch's own blocks were rejected (``""`` if they were used)."""
+
+    blocks: tuple[DerivedBlock, ...]
+    rejected: str = ""
+
+    def last_number(self, tip: ChainTip) -> int:
+        """The chain's last block number once the batch is derived after ``tip``."""
+        return self.blocks[-1].number if self.blocks else tip.number
+
+
 def _clamp(value: int, low: int, high: int) -> int:
     return max(low, min(value, high))
 
@@ -98,43 +165,69 @@ def deposit_tx(deposit: L1Deposit) -> bytes:
     return encode_tx(Deposit(deposit.index, deposit.recipient, deposit.amount_e6), None)
 
 
-def forced_due(forced: Sequence[L1Forced], timestamp: int) -> int:
-    """How many forced transactions (a prefix: deadlines never decrease) are due at ``timestamp``."""
-    due = 0
-    for entry in forced:
-        if entry.deadline > timestamp:
-            break
-        due += 1
-    return due
+def numbering_error(tip_number: int, numbers: Sequence[int]) -> str:
+    """Rule 1: ``""`` if ``numbers`` run consecutively from ``tip_number + 1``, else why not."""
+    for offset, number in enumerate(numbers):
+        if number != tip_number + 1 + offset:
+            return f"block {number} where {tip_number + 1 + offset} was due"
+    return ""
 
 
-def build_block(tip: ChainTip, timestamp: int, deposits_through: int, forced_through: int,
-                txs: Sequence[bytes], deposits: Sequence[L1Deposit], forced: Sequence[L1Forced],
-                max_timestamp: int) -> DerivedBlock:
-    """The block after ``tip`` under rules 2-5 (see module docstring)."""
-    when = _clamp(timestamp, tip.timestamp, max(max_timestamp, tip.timestamp))
-    deposits_end = _clamp(deposits_through, tip.deposits_through, max(len(deposits), tip.deposits_through))
-    forced_end = _clamp(forced_through, tip.forced_through, max(len(forced), tip.forced_through))
-    forced_end = max(forced_end, min(forced_due(forced, when), len(forced)))
-    body = [deposit_tx(d) for d in deposits[tip.deposits_through:deposits_end]]
-    body += [f.raw_tx for f in forced[tip.forced_through:forced_end] if not is_unsigned_deposit(f.raw_tx)]
+def due_through(queue: Sequence[L1Deposit] | Sequence[L1Forced], start: int, seen: int, l1_time: int,
+                cap: int) -> int:
+    """The queue position after the entries of ``queue[start:seen]`` due at ``l1_time``, at
+    most ``start + cap``: a scan forward from the cursor ``start`` (deadlines never
+    decrease), so its cost is the entries it returns, never the queue's history."""
+    end, limit = start, min(seen, start + cap)
+    while end < limit and queue[end].deadline <= l1_time:
+        end += 1
+    return end
+
+
+def build_block(tip: ChainTip, timestamp: int, deposits_through: int, forced_through: int, txs: Sequence[bytes],
+                view: L1View) -> DerivedBlock:
+    """The block after ``tip`` under rules 3-5 without deadlines (the sequencer's builder;
+    ``derive_block`` adds rules 2 and 6). ``timestamp`` is used as given."""
+    deposits_end = _clamp(deposits_through, tip.deposits_through,
+                          max(min(view.deposits_seen, tip.deposits_through + MAX_DEPOSITS_PER_BLOCK),
+                              tip.deposits_through))
+    forced_end = _clamp(forced_through, tip.forced_through,
+                        max(min(view.forced_seen, tip.forced_through + MAX_FORCED_PER_BLOCK), tip.forced_through))
+    body = [deposit_tx(d) for d in view.deposits[tip.deposits_through:deposits_end]]
+    body += [f.raw_tx for f in view.forced[tip.forced_through:forced_end] if not is_unsigned_deposit(f.raw_tx)]
     body += [raw for raw in txs if not is_unsigned_deposit(raw)]
-    return DerivedBlock(tip.number + 1, when, deposits_end, forced_end, tuple(body))
+    return DerivedBlock(tip.number + 1, timestamp, deposits_end, forced_end, tuple(body))
 
 
-def derive_batch(tip: ChainTip, blocks: Sequence[BatchBlock], l1_time: int,
-                 deposits: Sequence[L1Deposit], forced: Sequence[L1Forced]) -> list[DerivedBlock]:
-    """The L2 blocks a batch yields after ``tip``; ``BatchRejected`` under rule 1.
+def derive_block(tip: ChainTip, timestamp: int, deposits_through: int, forced_through: int, txs: Sequence[bytes],
+                 view: L1View) -> DerivedBlock:
+    """The block after ``tip`` under rules 2-6, for a batch (or rule-6 block) seen at ``view``."""
+    low = max(tip.timestamp, view.time - MAX_TIMESTAMP_LAG_S)
+    when = _clamp(timestamp, low, max(view.time + MAX_TIMESTAMP_DRIFT_S, low))
+    deposits_due = due_through(view.deposits, tip.deposits_through, view.deposits_seen, view.time,
+                               MAX_DEPOSITS_PER_BLOCK)
+    forced_due = due_through(view.forced, tip.forced_through, view.forced_seen, view.time, MAX_FORCED_PER_BLOCK)
+    return build_block(tip, when, max(deposits_through, deposits_due), max(forced_through, forced_due), txs, view)
 
-    ``deposits`` and ``forced`` are the whole queues as of the batch's L1 block, in index order.
-    """
-    for offset, block in enumerate(blocks):
-        if block.number != tip.number + 1 + offset:
-            raise BatchRejected(f"block {block.number} where {tip.number + 1 + offset} was due")
-    out = []
-    for block in blocks:
-        derived = build_block(tip, block.timestamp, block.deposits_through, block.forced_through, block.txs,
-                              deposits, forced, l1_time + MAX_TIMESTAMP_DRIFT_S)
+
+def has_due(tip: ChainTip, view: L1View) -> bool:
+    """Whether an entry due at ``view`` is not yet in the chain after ``tip`` (rule 6)."""
+    return (due_through(view.deposits, tip.deposits_through, view.deposits_seen, view.time, 1) > tip.deposits_through
+            or due_through(view.forced, tip.forced_through, view.forced_seen, view.time, 1) > tip.forced_through)
+
+
+def derive_batch(tip: ChainTip, blocks: Sequence[BatchBlock], view: L1View) -> Derivation:
+    """The L2 blocks one batch yields after ``tip`` (rules 1-6). ``blocks`` is the decoded
+    batch (``()`` for an undecodable one: the caller records why)."""
+    rejected = numbering_error(tip.number, [b.number for b in blocks])
+    out: list[DerivedBlock] = []
+    if not rejected:
+        for block in blocks:
+            derived = derive_block(tip, block.timestamp, block.deposits_through, block.forced_through, block.txs, view)
+            out.append(derived)
+            tip = derived.tip
+    while has_due(tip, view):  # each such block takes at least one due entry: this ends
+        derived = derive_block(tip, view.time, tip.deposits_through, tip.forced_through, (), view)
         out.append(derived)
         tip = derived.tip
-    return out
+    return Derivation(tuple(out), rejected)

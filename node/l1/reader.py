@@ -4,9 +4,11 @@
 node use: ``DepositQueued`` -> ``L1Deposit``, ``TransactionForced`` -> ``L1Forced``,
 ``BatchAppended`` -> ``PostedBatch`` (the batch bytes come from the calldata of the
 transaction that emitted the event: data availability is the calldata, not the event),
-``StateProposed`` / ``StateInvalidated`` -> ``Proposal`` / invalidations. Queries are split
-into ranges of at most ``MAX_LOG_RANGE`` blocks. Only JSON-RPC is used, so any Ethereum
-node serves.
+``StateProposed`` / ``StateInvalidated`` -> ``Proposal`` / invalidations. Queue entries carry
+their L1 deadline from the event (the L1 time they were queued + the contract's ``WINDOW``).
+``block(n)`` gives an L1 block's hash and timestamp (reorganisation checks, the age of the
+sequencer's L1 view). Queries are split into ranges of at most ``MAX_LOG_RANGE`` blocks.
+Only JSON-RPC is used, so any Ethereum node serves.
 """
 
 from __future__ import annotations
@@ -20,6 +22,15 @@ from bridge.deploy import Deployment
 from node.derivation.rules import L1Deposit, L1Forced
 
 MAX_LOG_RANGE: Final = 5_000
+
+
+@dataclass(frozen=True, slots=True)
+class L1Block:
+    """An L1 block header's identity and time (unix s)."""
+
+    number: int
+    block_hash: bytes
+    timestamp: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +71,15 @@ class L1Reader:
     def block_hash(self, number: int) -> bytes:
         return bytes(self.w3.eth.get_block(number)["hash"])
 
+    def block(self, number: int) -> L1Block:
+        header = self.w3.eth.get_block(number)
+        return L1Block(number, bytes(header["hash"]), header["timestamp"])
+
+    def forced_window(self) -> int:
+        """Seconds between an entry's L1 time and its deadline (``ForcedInclusion.WINDOW``,
+        the same as ``Portal.WINDOW``)."""
+        return self.contracts["forced"].functions.WINDOW().call()
+
     def _logs(self, contract: str, event: str, first: int, last: int) -> Iterator:
         handle = getattr(self.contracts[contract].events, event)()
         start = max(first, self.first_block)
@@ -71,7 +91,8 @@ class L1Reader:
 
     def deposits(self, first: int, last: int) -> list[L1Deposit]:
         """Deposits queued in L1 blocks ``[first, last]``, in queue order."""
-        return [L1Deposit(log.args.index, bytes.fromhex(log.args.recipient[2:]), log.args.amount, log.blockNumber)
+        return [L1Deposit(log.args.index, bytes.fromhex(log.args.recipient[2:]), log.args.amount, log.args.deadline,
+                          log.blockNumber)
                 for log in self._logs("portal", "DepositQueued", first, last)]
 
     def forced(self, first: int, last: int) -> list[L1Forced]:

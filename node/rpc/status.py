@@ -8,6 +8,8 @@
 cleanly, it sets every served name of the standard health service (``""`` and each service)
 to NOT_SERVING, so a load balancer or an orchestrator stops sending traffic to a node that
 can no longer produce blocks; ``GetStatus`` keeps answering, with ``halted`` and the reason.
+While the sequencer pauses (its L1 view is too old) health is NOT_SERVING too, and SERVING
+again when it resumes; ``GetStatus`` then says ``halted`` with the reason "paused: ...".
 
 ``serve()`` registers both (``add_to_server``).
 """
@@ -66,8 +68,10 @@ class StatusServicer(status_pb2_grpc.NodeServicer):
     def status(self) -> status_pb2.StatusResponse:
         sequencer, info = self.sequencer, self.info
         failure = sequencer.failure
-        halted = failure is not None or not sequencer.running
-        reason = repr(failure) if failure is not None else ("stopped" if halted else "")
+        paused = sequencer.paused
+        halted = failure is not None or not sequencer.running or bool(paused)
+        reason = repr(failure) if failure is not None else (
+            "stopped" if not sequencer.running else (f"paused: {paused}" if paused else ""))
         return status_pb2.StatusResponse(
             chain_id=sequencer.chain_id, head_number=sequencer.head_number, head_time=sequencer.head_time,
             head_root=sequencer.head_root, mempool_depth=len(sequencer.mempool),
@@ -92,8 +96,20 @@ class HealthOnHalt(BlockObserver):
         self.task: asyncio.Task | None = None
 
     async def _not_serving(self) -> None:
+        await self._set(health_pb2.HealthCheckResponse.NOT_SERVING)
+
+    async def _set(self, status) -> None:
         for name in self.names:
-            await self.health.set(name, health_pb2.HealthCheckResponse.NOT_SERVING)
+            await self.health.set(name, status)
+
+    def on_pause(self, reason: str) -> None:
+        serving = health_pb2.HealthCheckResponse
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # pragma: no cover - the sequencer checks its L1 view on the loop
+            return
+        self.task = loop.create_task(self._set(serving.NOT_SERVING if reason else serving.SERVING),
+                                     name="health-pause")
 
     def on_halt(self, failure: BaseException | None) -> None:
         if failure is not None:

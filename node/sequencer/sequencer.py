@@ -28,6 +28,14 @@ If applying or persisting a block raises (a bug or a disk failure, never a trade
 input: the STF is total) the sequencer halts: the block's submitters and every later
 one get ``SequencerHalted``, and ``failure`` keeps the exception for the operator.
 
+With an L1 (``set_l1``): every block starts with the confirmed L1 entries not yet in the
+chain (``rules.build_block``, up to the per-block caps), and before each block, and every
+``L1_CHECK_S`` while running, ``check_l1`` asks the watcher about its view: too old
+(``L1Queues.stale``) pauses block production (``paused`` holds the reason; observers hear
+``on_pause``, health goes NOT_SERVING; submissions wait in the mempool) until it is fresh
+again; a view that no longer supports the chain (a reorganisation orphaned an included
+entry, a queue gap: ``L1Queues.invalid``) halts the sequencer (``L1ViewInvalid``).
+
 Signature recovery: ``enqueue(raw)`` runs the whole door in the calling coroutine (in
 process, synchronous). ``admit(raw)`` is the asynchronous door the gRPC server uses: with
 ``recovery_workers=0`` it is ``enqueue``; with ``recovery_workers=N`` the stateless half
@@ -76,7 +84,7 @@ from node.stf.state import State
 from node.stf.tx_codec import TxDecodeError, decode_tx
 from node.stf.txtypes import Deposit, SignedTx
 
-from node.derivation.rules import ChainTip, DerivedBlock, L1Deposit, L1Forced, build_block, forced_due
+from node.derivation.rules import ChainTip, DerivedBlock, L1Deposit, L1Forced, L1View, build_block
 from node.sequencer.mempool import DEFAULT_MAX_PENDING, Mempool, MempoolFull, Pending, Rejected
 from node.sequencer.recovery import RecoveryPool
 
@@ -91,10 +99,17 @@ DEFAULT_MEMORY_BLOCKS: Final = 10_000  # blocks (with receipts) a MemoryBlockSin
 # Recovery processes for the node (``optrollup node``, the gRPC bench); ``Sequencer`` itself
 # defaults to 0 (in process) so that embedding it starts no processes. See the module docstring.
 DEFAULT_RECOVERY_WORKERS: Final = 0
+# How often a running sequencer with an L1 re-checks its L1 view (pause, resume, halt), so
+# health follows the view within this delay even when no transaction arrives.
+L1_CHECK_S: Final = 0.5
 
 
 class SequencerHalted(RuntimeError):
     """The sequencer stopped (shut down, or a block could not be applied or stored)."""
+
+
+class L1ViewInvalid(RuntimeError):
+    """The L1 inputs the chain already used are gone or inconsistent (the sequencer halts)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +141,9 @@ class BlockObserver:
 
     def on_halt(self, failure: BaseException | None) -> None:
         """The sequencer stopped: ``failure`` is the cause, or ``None`` for a clean stop."""
+
+    def on_pause(self, reason: str) -> None:
+        """Block production paused (``reason``: why) or resumed (``reason == ""``)."""
 
 
 class BlockSink(ABC):
@@ -214,6 +232,9 @@ class Sequencer:
         self.l1: L1Queues | None = None
         self.replica = False
         self.failure: BaseException | None = None
+        self.paused = ""  # why block production is paused ("" when it is not)
+        self._resumed: asyncio.Event | None = None
+        self._l1_task: asyncio.Task | None = None
         self._task: asyncio.Task | None = None
         self._has_txs: asyncio.Event | None = None
         self._full: asyncio.Event | None = None
@@ -255,9 +276,13 @@ class Sequencer:
             return
         self._has_txs = asyncio.Event()
         self._full = asyncio.Event()
+        self._resumed = asyncio.Event()
+        if not self.paused:
+            self._resumed.set()
         if len(self.mempool):
             self._has_txs.set()
         self._task = asyncio.get_running_loop().create_task(self._run(), name="sequencer")
+        self._start_l1_checks()
         if self.recovery_workers and self.recovery is None:
             self.recovery = RecoveryPool(self.chain_id, self.recovery_workers)
             self.recovery.start()
@@ -269,6 +294,10 @@ class Sequencer:
         self._stopping = True
         self._has_txs.set()
         self._full.set()
+        self._resumed.set()
+        if self._l1_task is not None:
+            self._l1_task.cancel()
+            self._l1_task = None
         task, self._task = self._task, None
         if not drain:
             task.cancel()
@@ -293,8 +322,66 @@ class Sequencer:
 
     def set_l1(self, queues: "L1Queues") -> None:
         """Build every block from now on with the L1 queues (``node.derivation.rules``):
-        confirmed deposits and forced transactions first, then the sequenced ones."""
+        confirmed deposits and forced transactions first, then the sequenced ones; check
+        the L1 view before each block and every ``L1_CHECK_S`` (module docstring)."""
         self.l1 = queues
+        self._start_l1_checks()
+
+    def _start_l1_checks(self) -> None:
+        if self.l1 is not None and self._task is not None and self._l1_task is None:
+            self._l1_task = asyncio.get_running_loop().create_task(self._check_l1_often(), name="sequencer-l1")
+
+    async def _check_l1_often(self) -> None:
+        while self.failure is None and not self._stopping:
+            if self.check_l1() and self._l1_work():
+                self.wake()
+            await asyncio.sleep(L1_CHECK_S)
+
+    def check_l1(self) -> bool:
+        """Whether a block may be built on the L1 view now (always, without an L1). Halts the
+        sequencer if the view no longer supports the chain; pauses or resumes block
+        production as the view gets too old or fresh again (module docstring)."""
+        if self.l1 is None:
+            return True
+        if self.failure is not None:
+            return False
+        invalid = self.l1.invalid(self.head_deposits_through, self.head_forced_through)
+        if invalid:
+            self.halt(L1ViewInvalid(invalid))
+            return False
+        reason = self.l1.stale(self.clock())
+        if bool(reason) != bool(self.paused):
+            if reason:
+                log.error("sequencer: paused (no blocks, health NOT_SERVING): %s", reason)
+                if self._resumed is not None:
+                    self._resumed.clear()
+            else:
+                log.warning("sequencer: resumed: the L1 view is fresh again")
+                if self._resumed is not None:
+                    self._resumed.set()
+            self.paused = reason
+            self._notify("on_pause", reason)
+        self.paused = reason
+        return not reason
+
+    def halt(self, failure: Exception) -> None:
+        """Stop producing blocks for good: queued submitters get ``SequencerHalted``, observers
+        ``on_halt(failure)``, and ``failure`` keeps the cause for the operator."""
+        if self.failure is not None:
+            return
+        log.error("sequencer: halted: %s", failure)
+        self._halt(failure, SequencerHalted(f"sequencer: halted: {failure}"), [])
+        for event in (self._has_txs, self._resumed):
+            if event is not None:
+                event.set()
+
+    def _halt(self, failure: BaseException, error: SequencerHalted, batch: list[Pending]) -> None:
+        self.failure = failure
+        for pending in batch:
+            if pending.waiter is not None and not pending.waiter.done():
+                pending.waiter.set_exception(error)
+        self._fail_pending(error)
+        self._notify("on_halt", failure)
 
     def set_replica(self) -> None:
         """Make this a read replica: blocks come only from ``import_block`` (derivation)."""
@@ -308,12 +395,19 @@ class Sequencer:
     def tip(self) -> ChainTip:
         return ChainTip(self.head_number, self.head_time, self.head_deposits_through, self.head_forced_through)
 
+    def tip_at(self, number: int) -> ChainTip | None:
+        """The tip as it was after block ``number`` (``None`` if that block is not kept)."""
+        block = self.get_block(number)
+        if block is None:
+            return None
+        return ChainTip(block.number, block.timestamp, block.deposits_through, block.forced_through)
+
     def _l1_work(self) -> bool:
+        """Whether confirmed L1 entries wait for a block (cursors: O(1))."""
         if self.l1 is None:
             return False
-        deposits, forced, voluntary = self.l1.queues()
-        return (len(deposits) > self.head_deposits_through or voluntary > self.head_forced_through
-                or forced_due(forced, int(self.clock())) > self.head_forced_through)
+        _, _, deposits_taken, forced_taken = self.l1.queues()
+        return deposits_taken > self.head_deposits_through or forced_taken > self.head_forced_through
 
     def state_root_at(self, number: int) -> bytes | None:
         block = self.get_block(number)
@@ -414,6 +508,13 @@ class Sequencer:
                     await asyncio.wait_for(full.wait(), self.block_time_s)
                 except TimeoutError:
                     pass
+            if self.failure is not None:
+                return
+            if self.paused:
+                if self._stopping:  # no last block on a stale view: stop() refuses the queued ones
+                    return
+                await self._resumed.wait()  # check_l1 sets it when the view is fresh (halt and stop too)
+                continue
             if self.mempool or self._l1_work():
                 self.close_block()
                 if self.failure is not None:
@@ -428,15 +529,19 @@ class Sequencer:
 
     def close_block(self) -> L2Block | None:
         """Apply the oldest ``max_block_txs`` queued transactions as the next block, persist it,
-        then resolve their submitters' futures. Synchronous: no other coroutine runs meanwhile."""
+        then resolve their submitters' futures. Synchronous: no other coroutine runs meanwhile.
+        With an L1, nothing is built unless ``check_l1`` allows it."""
+        if not self.check_l1():
+            return None
         batch: list[Pending] = self.mempool.take(self.max_block_txs, MAX_BLOCK_BYTES)
         l1_txs: list[SignedTx | bytes] = []
         positions = (self.head_deposits_through, self.head_forced_through)
         number = self.head_number + 1
         timestamp = max(int(self.clock()), self.head_time)
         if self.l1 is not None:
-            deposits, forced, voluntary = self.l1.queues()
-            derived = build_block(self.tip(), timestamp, len(deposits), voluntary, (), deposits, forced, timestamp)
+            deposits, forced, deposits_taken, forced_taken = self.l1.queues()
+            derived = build_block(self.tip(), timestamp, deposits_taken, forced_taken, (),
+                                  L1View.of(0, deposits, forced))
             l1_txs = [_decoded_or_raw(raw, self.chain_id) for raw in derived.txs]
             positions = (derived.deposits_through, derived.forced_through)
         if not batch and not l1_txs:
@@ -448,13 +553,7 @@ class Sequencer:
                             tuple(_raw_of(tx) for tx in txs), result.receipts, *positions, len(l1_txs))
             self.sink.put_block(block)
         except BaseException as exc:  # a bug or the disk: halt rather than confirm an unstored block
-            self.failure = exc
-            error = SequencerHalted(f"sequencer: block {number} failed: {exc!r}")
-            for pending in batch:
-                if pending.waiter is not None and not pending.waiter.done():
-                    pending.waiter.set_exception(error)
-            self._fail_pending(error)
-            self._notify("on_halt", exc)
+            self._halt(exc, SequencerHalted(f"sequencer: block {number} failed: {exc!r}"), batch)
             if not isinstance(exc, Exception):
                 raise
             return None
@@ -492,10 +591,16 @@ def _decoded_now(sequencer: Sequencer, raw: bytes) -> asyncio.Future:
 
 
 class L1Queues(Protocol):
-    """The confirmed L1 queues (``node.l1.watcher.L1Watcher``): deposits, forced transactions,
-    and how far the sequencer takes the forced queue before deadlines make it."""
+    """The sequencer's view of L1 (``node.l1.watcher.L1Watcher``)."""
 
-    def queues(self) -> tuple[Sequence[L1Deposit], Sequence[L1Forced], int]: ...
+    def queues(self) -> tuple[Sequence[L1Deposit], Sequence[L1Forced], int, int]:
+        """The confirmed deposits and forced transactions, and how far the sequencer takes each."""
+
+    def stale(self, now: float) -> str:
+        """Why the view is too old to build blocks on at ``now`` (unix s); ``""`` if fresh."""
+
+    def invalid(self, deposits_included: int, forced_included: int) -> str:
+        """Why a chain including that many entries of each queue cannot continue (``""``: it can)."""
 
 
 def _decoded_or_raw(raw: bytes, chain_id: int) -> SignedTx | bytes:

@@ -6,6 +6,7 @@ LMDB orders them bytewise, as Python does):
 | sub-database | key | value |
 |---|---|---|
 | ``meta``       | ``b"head"``, ``b"version"``, ``b"genesis"`` | ``codec.Head``: ``rlp([number, block_hash, state_root])``; ``b"1"``; ``codec.encode_genesis`` |
+| ``meta``       | ``b"batch/"`` ‖ index (8 bytes, big-endian) | a follower's record of a derived L1 batch (``node.derivation.progress``) |
 | ``blocks``     | number (8 bytes, big-endian) | ``codec.encode_block``: ``rlp([header_fields, [raw_tx, ...]])`` |
 | ``receipts``   | number (8) ‖ index (4) | ``rlp([receipt.encode(), detail_utf8])`` |
 | ``tx_index``   | tx hash (32) | number (8) ‖ index (4) of the transaction's *first* inclusion |
@@ -95,6 +96,7 @@ FORMAT_VERSION: Final = b"2"  # 2: block headers carry the L1 queue positions
 _DBS: Final = (b"meta", b"blocks", b"receipts", b"tx_index", b"state", b"trie_nodes")
 _HEAD: Final = b"head"
 _GENESIS: Final = b"genesis"
+_BATCH: Final = b"batch/"
 
 
 class StoreError(Exception):
@@ -321,6 +323,28 @@ class BlockStore:
         info = self.env.info()
         out["map_size"] = info["map_size"]
         out["used_bytes"] = (info["last_pgno"] + 1) * self.env.stat()["psize"]
+        return out
+
+    # ------------------------------------------------------------------ derived batches (a follower's)
+
+    def put_batch_record(self, index: int, value: bytes) -> None:
+        """Keep a follower's record of derived L1 batch ``index`` (one write transaction;
+        any thread but one holding a ``cached_*`` read transaction)."""
+        if self.readonly:
+            raise StoreError("store opened read-only")
+        with self._mutex, self.env.begin(write=True) as txn:
+            txn.put(_BATCH + index.to_bytes(8, "big"), value, db=self._meta)
+
+    def batch_records(self) -> list[tuple[int, bytes]]:
+        """Every ``(index, value)`` kept by ``put_batch_record``, in index order."""
+        out = []
+        with self._mutex, self.env.begin() as txn:
+            cursor = txn.cursor(db=self._meta)
+            if cursor.set_range(_BATCH):
+                for key, value in cursor:
+                    if not key.startswith(_BATCH):
+                        break
+                    out.append((int.from_bytes(key[len(_BATCH):], "big"), bytes(value)))
         return out
 
     # ------------------------------------------------------------------ cached reads (committing thread)

@@ -148,8 +148,12 @@ def test_portal_deposits_are_an_indexed_queue(bridge: Bridge):
     event = portal.events.DepositQueued().process_receipt(sent.receipt)[0]
     assert (event.args.index, event.args.sender, event.args.recipient, event.args.amount) == (
         0, carol.address, recipient, 2_500_000)
+    # the deadline is L1 time + the forced queue's window, and the hash commits to it
+    timestamp = bridge.w3.eth.get_block(sent.block_number)["timestamp"]
+    assert portal.functions.WINDOW().call() == bridge.c["forced"].functions.WINDOW().call() == SETTINGS.force_window_s
+    assert event.args.deadline == timestamp + SETTINGS.force_window_s
     assert portal.functions.deposit_hash(0).call() == Web3.keccak(
-        abi_encode(["uint256", "address", "uint256"], [0, recipient, 2_500_000]))
+        abi_encode(["uint256", "address", "uint256", "uint256"], [0, recipient, 2_500_000, event.args.deadline]))
     carol.transact(portal, "deposit", carol.address, 1)
     assert portal.functions.deposit_count().call() == 2
     assert token.functions.balanceOf(portal.address).call() == 2_500_001

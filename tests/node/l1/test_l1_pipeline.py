@@ -1,5 +1,5 @@
 """The L1 pipeline end to end over JSON-RPC: L1 deposits credited on L2, batches and roots
-posted, a follower rebuilding the same chain from L1 alone, forced inclusion at the deadline."""
+posted, a follower rebuilding the same chain from L1 alone, forced inclusion."""
 
 from __future__ import annotations
 
@@ -37,8 +37,10 @@ def without_deposits(chain):
 
 
 async def l1_sequencer(chain, watcher: L1Watcher, **options) -> Sequencer:
-    """A running sequencer on ``chain`` fed by ``watcher``, with the dev set-up applied (no deposits)."""
+    """A running sequencer on ``chain`` fed by ``watcher`` (read once: the sequencer builds no
+    block on a view never read), with the dev set-up applied (no deposits)."""
     sequencer = Sequencer.from_genesis(chain.genesis, block_time_ms=1, **options)
+    watcher.poll()
     sequencer.set_l1(watcher)
     await sequencer.start()
     for raw in without_deposits(chain):
@@ -80,7 +82,7 @@ def test_deposit_trade_batch_follow_and_forced_inclusion(bridge: Bridge):
     alice, bob = dev_key("alice"), dev_key("bob")
 
     async def scenario():
-        watcher = L1Watcher(reader, confirmations=1, ignore_forced=True)
+        watcher = L1Watcher(reader, confirmations=1)
         sequencer = await l1_sequencer(chain, watcher, clock=clock)
         # deposits on L1 reach L2 once confirmed
         l1_deposit(bridge, "alice", alice, 100_000 * E6)
@@ -113,20 +115,17 @@ def test_deposit_trade_batch_follow_and_forced_inclusion(bridge: Bridge):
         withdrawal_batch = batcher.seal()
         batcher.post_once()
         first_root_block = sequencer.head_number
-        # a forced withdrawal the (censoring) sequencer does not include by itself
+        # a forced withdrawal: the sequencer takes it as soon as it is confirmed, before any
+        # sequenced transaction of its block
         forced_raw = sign_tx(bob, Withdraw(1, 1_000 * E6, address_of(bob)), chain.genesis.chain_id)
-        sent = bridge.sender("bob").transact(bridge.c["forced"], "force", forced_raw)
-        deadline = bridge.c["forced"].events.TransactionForced().process_receipt(sent.receipt)[0].args.deadline
+        bridge.sender("bob").transact(bridge.c["forced"], "force", forced_raw)
         bridge.rpc("evm_mine")
         watcher.poll()
-        await sequencer.submit(sign_tx(alice, PlaceOrder(1, 5, 1, 70 * E6, E6, 0, False, 0, 0), chain.genesis.chain_id))
-        assert sequencer.get_receipt(bytes(w3.keccak(forced_raw))) is None  # ignored before the deadline
-        bridge.advance(deadline - w3.eth.get_block("latest")["timestamp"])  # L1 and L2 clocks agree
-        clock.now = deadline
-        await sequencer.submit(sign_tx(alice, PlaceOrder(2, 5, 1, 71 * E6, E6, 0, False, 0, 0), chain.genesis.chain_id))
+        number, _ = await sequencer.submit(
+            sign_tx(alice, PlaceOrder(1, 5, 1, 70 * E6, E6, 0, False, 0, 0), chain.genesis.chain_id))
         found = sequencer.get_receipt(bytes(w3.keccak(forced_raw)))
-        assert found is not None and found[1].ok
-        assert sequencer.head_forced_through == 1
+        assert found is not None and found[1].ok and found[0] <= number
+        assert sequencer.get_block(found[0]).txs[0] == forced_raw and sequencer.head_forced_through == 1
 
         batcher.seal()
         batcher.post_once()
