@@ -350,18 +350,17 @@ class Sequencer:
             self.halt(L1ViewInvalid(invalid))
             return False
         reason = self.l1.stale(self.clock())
-        if bool(reason) != bool(self.paused):
+        was_paused, self.paused = bool(self.paused), reason
+        if bool(reason) != was_paused:
             if reason:
                 log.error("sequencer: paused (no blocks, health NOT_SERVING): %s", reason)
-                if self._resumed is not None:
-                    self._resumed.clear()
             else:
                 log.warning("sequencer: resumed: the L1 view is fresh again")
-                if self._resumed is not None:
-                    self._resumed.set()
-            self.paused = reason
+            if self._resumed is not None and reason:
+                self._resumed.clear()
+            elif self._resumed is not None:
+                self._resumed.set()
             self._notify("on_pause", reason)
-        self.paused = reason
         return not reason
 
     def halt(self, failure: Exception) -> None:
@@ -541,7 +540,7 @@ class Sequencer:
         if self.l1 is not None:
             deposits, forced, deposits_taken, forced_taken = self.l1.queues()
             derived = build_block(self.tip(), timestamp, deposits_taken, forced_taken, (),
-                                  L1View.of(0, deposits, forced))
+                                  L1View.of(0, deposits, forced))  # (no L1 time: building applies no deadline)
             l1_txs = [_decoded_or_raw(raw, self.chain_id) for raw in derived.txs]
             positions = (derived.deposits_through, derived.forced_through)
         if not batch and not l1_txs:
