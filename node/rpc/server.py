@@ -29,6 +29,8 @@ clients with the first.
 
 from __future__ import annotations
 
+import errno
+import socket
 from typing import Final
 
 import grpc
@@ -80,6 +82,28 @@ class NodeServer:
 
     async def wait_for_termination(self) -> None:
         await self.server.wait_for_termination()
+
+
+def check_free(address: str) -> None:
+    """``OSError`` if something already listens on ``address`` (``host:port``; port 0 is
+    always free): a node calls it before its start-up work, so a busy port fails at once and
+    changes nothing. ``bind`` remains the guard (the port may be taken in between)."""
+    host, _, port = address.rpartition(":")
+    if not port.isdigit() or int(port) == 0:
+        return
+    try:
+        found = socket.getaddrinfo(host.strip("[]") or None, int(port), type=socket.SOCK_STREAM,
+                                   flags=socket.AI_PASSIVE)
+    except socket.gaierror:
+        return  # not resolvable: ``bind`` reports it
+    for family, kind, proto, _, sockaddr in found:
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as gRPC: TIME_WAIT is no conflict
+            try:
+                probe.bind(sockaddr)
+            except OSError as exc:
+                if exc.errno == errno.EADDRINUSE:
+                    raise OSError(f"rpc: cannot listen on {address}: the address is in use (another node?)") from None
 
 
 def bind(server: grpc.aio.Server, address: str) -> int:

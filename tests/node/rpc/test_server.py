@@ -265,3 +265,18 @@ def test_oversized_batches_are_refused(node):
         list(trading.SubmitStream(iter([trading_pb2.SubmitRequest(raw_tx=bytes(5000))]), timeout=TIMEOUT))
     assert caught.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
     still_serving(node, trading)
+
+
+def test_serve_refuses_a_port_in_use(node):
+    """No SO_REUSEPORT: a second server on the node's port is an error, not a second listener
+    that the kernel would hand half of the new connections to."""
+    from node.rpc.server import serve
+    from node.sequencer.sequencer import Sequencer
+
+    other = Sequencer.from_genesis(node.chain.genesis)
+    with pytest.raises(OSError, match=f"cannot listen on {node.target}: the address is in use"):
+        node.call(serve(other, node.target))
+    channels = [node.channel() for _ in range(8)]  # every new connection still reaches the node
+    for channel in channels:
+        health = health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(), timeout=TIMEOUT)
+        assert health.status == health_pb2.HealthCheckResponse.SERVING
