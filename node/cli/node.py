@@ -31,7 +31,7 @@ from dataclasses import dataclass, replace
 
 from node import logs
 from node.metrics import DEFAULT_METRICS_ADDRESS, MetricsServer, NodeMetrics, parse_address
-from node.rpc.server import DEFAULT_ADDRESS, DEFAULT_BURST, DEFAULT_RATE_PER_S, check_free, serve
+from node.rpc.server import DEFAULT_ADDRESS, DEFAULT_BURST, DEFAULT_RATE_PER_S, MAX_BATCH_TXS, check_free, serve
 from node.rpc.status import NodeInfo
 from node.sequencer import dev_market, dev_oracle
 from node.sequencer.mempool import (
@@ -92,8 +92,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     limits.add_argument("--rate", type=_positive, default=DEFAULT_RATE_PER_S, metavar="TX_PER_S",
                         help="transactions per second per client address (IP; IPv6: its /64), all its "
                              f"connections together (default {DEFAULT_RATE_PER_S:g})")
-    limits.add_argument("--burst", type=_at_least_one, default=DEFAULT_BURST, metavar="N",
-                        help=f"burst of transactions per client address (default {DEFAULT_BURST:g})")
+    limits.add_argument("--burst", type=_batch_burst, default=DEFAULT_BURST, metavar="N",
+                        help=f"burst of transactions per client address, at least a batch ({MAX_BATCH_TXS}) "
+                             f"(default {DEFAULT_BURST:g})")
     limits.add_argument("--account-rate", type=_positive, default=DEFAULT_ACCOUNT_RATE_PER_S, metavar="TX_PER_S",
                         help="transactions per second per signing account, from any address "
                              f"(default {DEFAULT_ACCOUNT_RATE_PER_S:g})")
@@ -162,6 +163,13 @@ def _at_least_one(text: str) -> float:
     value = float(text)
     if not value >= 1:
         raise argparse.ArgumentTypeError(f"must be >= 1: {text}")
+    return value
+
+
+def _batch_burst(text: str) -> float:
+    value = float(text)
+    if not value >= MAX_BATCH_TXS:
+        raise argparse.ArgumentTypeError(f"must be >= {MAX_BATCH_TXS} (a batch is admitted whole): {text}")
     return value
 
 

@@ -146,6 +146,9 @@ async def serve(
     NOT_SERVING for every service when the sequencer halts or stops. ``OSError`` if the
     address cannot be bound (``bind``).
     """
+    if not burst >= max_batch_txs:
+        raise ValueError(f"rpc: burst ({burst:g}) must be at least max_batch_txs ({max_batch_txs}): "
+                         "a batch is admitted whole")
     service_names = SERVICE_NAMES
     checked = CheckedRequests()
     server = grpc.aio.server(interceptors=[checked], options=[

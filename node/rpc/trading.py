@@ -7,9 +7,10 @@ ends a ``SubmitStream``); a ``SubmitBatchStream`` message carries at most
 RESOURCE_EXHAUSTED; the stream goes on). Every transaction costs one token of its peer's
 bucket (``limiter``, keyed by ``peers.peer_key``: the client's IP address, so all its
 connections share it); over the limit a transaction is refused with RESOURCE_EXHAUSTED
-(an error ack on a stream). A batch takes the tokens its peer has, up to its size: its
-first transactions go on to the door, the rest get error results, and a batch arriving
-when the bucket holds no whole token gets one error ack with no results. The per-account
+(an error ack on a stream). A batch costs one token per transaction and is admitted or
+refused whole: refused, it gets one error ack with no results (nothing is taken from the
+bucket, so a batch never passes if it is larger than the burst; ``serve`` requires
+``burst >= max_batch_txs``). The per-account
 limits and the mempool's shares are the mempool's (``node.sequencer.mempool``); they too
 answer RESOURCE_EXHAUSTED.
 
@@ -151,15 +152,13 @@ class TradingServicer(trading_pb2_grpc.TradingServicer):
                 guard.fire()
 
     def _admit_batch(self, raws, peer: str) -> list[tuple[bytes, asyncio.Future] | Refusal] | Refusal:
-        """A batch through ``peer``'s bucket: a result per transaction, or one refusal for
-        the whole batch when the bucket holds no whole token (see module docstring)."""
-        granted = self.limiter.take_up_to(peer, len(raws))
-        if not granted:
+        """A batch through ``peer``'s bucket, whole or not at all: a result per transaction,
+        or one refusal for the batch (see module docstring)."""
+        if not self.limiter.allow(peer, len(raws)):
             return Refusal(grpc.StatusCode.RESOURCE_EXHAUSTED, None,
                            f"rate limit: too many transactions from {peer} (at most {self.limiter.rate:g}/s, "
                            f"burst {self.limiter.burst:g}): batch of {len(raws)} refused")
-        return ([self._admit(raw) for raw in raws[:granted]]
-                + [self._rate_limited(raw, peer) for raw in raws[granted:]])
+        return [self._admit(raw) for raw in raws]
 
     async def SubmitBatchStream(self, request_iterator, context) -> AsyncIterator[trading_pb2.SubmitBatchAck]:
         """One ack per batch, in batch order, with one result per transaction in order. The

@@ -3,8 +3,7 @@
 
 Each key has a bucket of at most ``burst`` tokens, refilled at ``rate_per_s`` tokens per
 second of the injected ``clock``; a new key starts full. ``allow(key, cost)`` takes
-``cost`` tokens if the bucket holds that many, else takes nothing and returns False;
-``take_up_to(key, count)`` takes as many whole tokens as there are, up to ``count``.
+``cost`` tokens if the bucket holds that many, else takes nothing and returns False.
 
 Memory: a bucket that has refilled to ``burst`` carries no information (a new one starts
 full), so such buckets are dropped. Dropping scans every bucket, so it runs only when the
@@ -15,7 +14,6 @@ rate_per_s`` seconds are kept.
 
 from __future__ import annotations
 
-import math
 import time
 from typing import Callable, Final, Hashable
 
@@ -57,13 +55,6 @@ class TokenBuckets:
             return False
         bucket[0] -= cost
         return True
-
-    def take_up_to(self, key: Hashable, count: int) -> int:
-        """Take as many whole tokens as ``key``'s bucket holds, at most ``count``; how many."""
-        bucket = self._tokens(key, self.clock())
-        taken = min(count, math.floor(bucket[0]))
-        bucket[0] -= taken
-        return taken
 
     def _prune(self, now: float) -> None:
         """Drop the buckets that have refilled (they lose nothing), then wait for twice as many keys."""

@@ -22,8 +22,8 @@ EXHAUSTED = grpc.StatusCode.RESOURCE_EXHAUSTED
 
 @pytest.fixture(scope="module")
 def slow_node():
-    """5 transactions/s per address, bursts of 10; no per-account limits."""
-    dev = DevNode(rate_per_s=5.0, burst=10.0, sender_limits=None).start()
+    """5 transactions/s per address, bursts of 10 (so batches of at most 10); no per-account limits."""
+    dev = DevNode(rate_per_s=5.0, burst=10.0, max_batch_txs=10, sender_limits=None).start()
     try:
         yield dev
     finally:
@@ -87,19 +87,26 @@ def test_every_connection_of_an_address_shares_its_bucket(slow_node, proxies):
     assert response.receipt.code == 0
 
 
-def test_a_batch_takes_the_tokens_there_are(slow_node, proxies):
+def test_a_batch_is_admitted_or_refused_whole(slow_node, proxies):
     trading, _ = slow_node.stubs(channel_to(slow_node, proxies(slow_node, "127.0.0.3").target))  # a full bucket
-    raws = [slow_node.order("bob", 5, 0, (1 + i) * E6, E6) for i in range(30)]
-    batches = [trading_pb2.SubmitBatch(raw_txs=raws[:20], sequence=1),
-               trading_pb2.SubmitBatch(raw_txs=raws[20:], sequence=2)]
-    first, second = list(trading.SubmitBatchStream(iter(batches), timeout=TIMEOUT))
-    assert len(first.results) == 20 and all(r.accepted for r in first.results[:10])
-    limited = [r for r in first.results if not r.accepted]
-    assert 9 <= len(limited) <= 10
-    assert all(r.error.status_code == EXHAUSTED.value[0] and len(r.tx_hash) == 32 for r in limited)
-    # The bucket is empty: the next batch is refused whole, with one error and no results.
+    raws = [slow_node.order("bob", 5, 0, (1 + i) * E6, E6) for i in range(18)]
+    batches = [trading_pb2.SubmitBatch(raw_txs=raws[:8], sequence=1),  # 8 of the 10 tokens
+               trading_pb2.SubmitBatch(raw_txs=raws[8:16], sequence=2),  # refused whole: 2 left
+               trading_pb2.SubmitBatch(raw_txs=raws[16:], sequence=3)]  # 2: admitted
+    first, second, third = list(trading.SubmitBatchStream(iter(batches), timeout=TIMEOUT))
+    assert len(first.results) == 8 and all(r.accepted for r in first.results)
     assert second.sequence == 2 and not second.results
-    assert second.error.status_code == EXHAUSTED.value[0] and "batch of 10 refused" in second.error.message
+    assert second.error.status_code == EXHAUSTED.value[0] and "batch of 8 refused" in second.error.message
+    assert len(third.results) == 2 and all(r.accepted for r in third.results)
+
+
+def test_a_burst_smaller_than_a_batch_is_refused():
+    dev = DevNode(rate_per_s=5.0, burst=10.0)  # batches of 256 could never pass
+    try:
+        with pytest.raises(ValueError, match="burst"):
+            dev.start()
+    finally:
+        dev.close()
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""Token buckets by key: refill, burst cap, partial takes, and bounded memory at O(1) amortised cost."""
+"""Token buckets by key: refill, burst cap, whole costs, and bounded memory at O(1) amortised cost."""
 
 from __future__ import annotations
 
@@ -18,16 +18,14 @@ def test_refill_and_burst_cap():
     assert [buckets.allow("a") for _ in range(4)] == [True, True, True, False]
 
 
-def test_take_up_to_takes_whole_tokens():
+def test_a_cost_is_taken_whole_or_not_at_all():
     now = [0.0]
     buckets = TokenBuckets(rate_per_s=4.0, burst=10.0, clock=lambda: now[0])
-    assert buckets.take_up_to("a", 7) == 7
-    assert buckets.take_up_to("a", 7) == 3
-    assert buckets.take_up_to("a", 7) == 0
-    now[0] = 0.6  # 2.4 tokens: two whole ones
-    assert buckets.take_up_to("a", 7) == 2
-    now[0] = 0.7  # 0.4 + 0.4
-    assert buckets.take_up_to("a", 7) == 0 and not buckets.allow("a")
+    assert buckets.allow("a", 7)
+    assert not buckets.allow("a", 7)  # 3 left: nothing taken
+    assert buckets.allow("a", 3) and not buckets.allow("a")
+    now[0] = 0.5  # 2 tokens
+    assert not buckets.allow("a", 3) and buckets.allow("a", 2)
 
 
 def test_refilled_buckets_are_dropped_and_scans_are_rare():
