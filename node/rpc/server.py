@@ -34,7 +34,7 @@ import socket
 from typing import Final
 
 import grpc
-from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from node.rpc import query, streams
@@ -172,7 +172,7 @@ async def serve(
     from node.rpc import status as node_status
 
     service_names += (node_status.add_to_server(sequencer, server, info),)
-    health_servicer = health.aio.HealthServicer()
+    health_servicer = node_status.Health()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     reflection.enable_server_reflection(
         service_names + (health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, reflection.SERVICE_NAME),

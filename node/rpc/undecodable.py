@@ -125,14 +125,19 @@ class CheckedRequests(grpc.aio.ServerInterceptor):
                             f"({request.reason})")
 
     def _checked(self, method: str, handler: grpc.RpcMethodHandler) -> grpc.RpcMethodHandler:
-        fields = {"request_deserializer": _checked_deserializer(handler.request_deserializer)}
+        """``handler`` with the checked deserializer and behaviour (an asyncio handler; a
+        synchronous one, which no service here has, is left as it is)."""
         if handler.request_streaming:
             name = "stream_stream" if handler.response_streaming else "stream_unary"
-            fields[name] = self._streaming_request(method, getattr(handler, name))
+            wrap = self._streaming_request
         else:
             name = "unary_stream" if handler.response_streaming else "unary_unary"
-            fields[name] = self._unary_request(method, getattr(handler, name))
-        return handler._replace(**fields)
+            wrap = self._unary_request
+        behavior = getattr(handler, name)
+        if not (inspect.iscoroutinefunction(behavior) or inspect.isasyncgenfunction(behavior)):
+            return handler
+        return handler._replace(request_deserializer=_checked_deserializer(handler.request_deserializer),
+                                **{name: wrap(method, behavior)})
 
     def _unary_request(self, method: str, behavior: Callable) -> Callable:
         reject = self._reject

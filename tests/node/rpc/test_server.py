@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 
 import grpc
@@ -205,6 +206,15 @@ def test_health_and_reflection(node):
     files = list(stub.ServerReflectionInfo(
         iter([reflection_pb2.ServerReflectionRequest(file_containing_symbol="optrollup.v1.Trading")]), timeout=TIMEOUT))
     assert files[0].file_descriptor_response.file_descriptor_proto
+
+
+def test_health_list_names_every_service(node, caplog):
+    with caplog.at_level(logging.WARNING):
+        listed = health_pb2_grpc.HealthStub(node.channel()).List(health_pb2.HealthListRequest(), timeout=TIMEOUT)
+    assert {"", "optrollup.v1.Trading", "optrollup.v1.Query", "optrollup.v1.Stream", "optrollup.v1.Node",
+            "optrollup.v1.Dev"} == set(listed.statuses)
+    assert all(s.status == health_pb2.HealthCheckResponse.SERVING for s in listed.statuses.values())
+    assert not caplog.records  # the library's stub raised here, logging a traceback per call
 
 
 def test_batch_stream_results_in_order_with_bad_tx(node):
