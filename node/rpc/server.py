@@ -17,7 +17,7 @@ Limits (see ``trading`` for how each is answered; all RESOURCE_EXHAUSTED):
   ``max_batch_txs`` transactions (256);
 - per peer address (``peers.peer_key``: the client's IP, every connection of it together):
   a token bucket of ``burst`` transactions refilled at ``rate_per_s`` (defaults 2,000 and
-  1,000/s, a fifth of what one node sequences, so one address cannot saturate it);
+  1,000/s, a fifth of the node's throughput target, so one address cannot saturate it);
 - per signing account, in the mempool (``sender_limits``, ``mempool.SenderLimits``: 1,000
   pending, 500/s with bursts of 1,000, and a share of a nearly full pool);
   ``sender_limits=None`` lifts them (benchmarks).
@@ -47,9 +47,9 @@ from node.sequencer.sequencer import Sequencer
 from node.sequencer.token_bucket import TokenBuckets
 
 DEFAULT_ADDRESS: Final = "127.0.0.1:50051"
-# Per peer address: a fifth of a node's sequencing rate (the gRPC benchmark's ~5,000
-# orders/s), so one address leaves most of it to the others; the burst covers a market
-# maker re-quoting every series at once.
+# Per peer address: a fifth of the node's throughput target (5,000 orders/s, the gRPC
+# benchmark's), so one address leaves most of it to the others; the burst covers a market
+# maker re-quoting every series at once, and is at least a batch (256: admitted whole).
 DEFAULT_RATE_PER_S: Final = 1_000.0
 DEFAULT_BURST: Final = 2_000.0
 DEFAULT_SENDER_LIMITS: Final = SenderLimits()
