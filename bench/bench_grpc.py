@@ -51,7 +51,8 @@ START_TIMEOUT_S: Final = 60
 
 
 def _serve() -> None:
-    """Subprocess entry: a dev node with no rate limit; prints ``PORT <n>`` then runs until stdin closes."""
+    """Subprocess entry: a dev node with no rate limits (per address or per account); prints ``PORT <n>``
+    then runs until stdin closes."""
     from node.rpc.server import serve
     from node.sequencer.dev import bootstrap, dev_chain
     from node.sequencer.sequencer import Sequencer
@@ -61,7 +62,7 @@ def _serve() -> None:
         sequencer = Sequencer.from_genesis(chain.genesis, clock=lambda: T0 + 60, recovery_workers=_workers())
         await sequencer.start()
         await bootstrap(sequencer, chain)
-        server = await serve(sequencer, "127.0.0.1:0", rate_per_s=1e9, burst=1e9)
+        server = await serve(sequencer, "127.0.0.1:0", rate_per_s=1e9, burst=1e9, sender_limits=None)
         print(f"PORT {server.port}", flush=True)
         await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)  # parent closed stdin
         await server.stop(1.0)

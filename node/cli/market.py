@@ -25,7 +25,7 @@ from node.cli.common import COLLATERAL, EXIT_OK, add_node_options, command, date
 from node.cli.fills import positive_count
 from node.cli.trade import print_receipt
 from node.client import BadInput, Book, BookView, Client, as_json
-from node.rpc.server import MAX_BOOK_DEPTH
+from node.rpc.query import MAX_BOOK_DEPTH
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -31,9 +31,15 @@ from dataclasses import dataclass, replace
 
 from node import logs
 from node.metrics import DEFAULT_METRICS_ADDRESS, MetricsServer, NodeMetrics, parse_address
-from node.rpc.server import DEFAULT_ADDRESS, DEFAULT_BURST, DEFAULT_RATE_PER_S, serve
+from node.rpc.server import DEFAULT_ADDRESS, DEFAULT_BURST, DEFAULT_RATE_PER_S, MAX_BATCH_TXS, check_free, serve
 from node.rpc.status import NodeInfo
 from node.sequencer import dev_market, dev_oracle
+from node.sequencer.mempool import (
+    DEFAULT_ACCOUNT_BURST,
+    DEFAULT_ACCOUNT_RATE_PER_S,
+    DEFAULT_MAX_PENDING_PER_SENDER,
+    SenderLimits,
+)
 from node.sequencer.dev import bootstrap, dev_chain
 from node.sequencer.sequencer import (
     DEFAULT_BLOCK_TIME_MS,
@@ -82,10 +88,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help=f"close a block this long after its first transaction (default {DEFAULT_BLOCK_TIME_MS})")
     parser.add_argument("--max-block-txs", type=int, default=DEFAULT_MAX_BLOCK_TXS,
                         help=f"close a block at this many transactions (default {DEFAULT_MAX_BLOCK_TXS})")
-    parser.add_argument("--rate", type=float, default=DEFAULT_RATE_PER_S,
-                        help=f"per-client transactions per second (default {DEFAULT_RATE_PER_S:g})")
-    parser.add_argument("--burst", type=float, default=DEFAULT_BURST,
-                        help=f"per-client burst of transactions (default {DEFAULT_BURST:g})")
+    limits = parser.add_argument_group("limits (RESOURCE_EXHAUSTED beyond them)")
+    limits.add_argument("--rate", type=_positive, default=DEFAULT_RATE_PER_S, metavar="TX_PER_S",
+                        help="transactions per second per client address (IP; IPv6: its /64), all its "
+                             f"connections together (default {DEFAULT_RATE_PER_S:g})")
+    limits.add_argument("--burst", type=_batch_burst, default=DEFAULT_BURST, metavar="N",
+                        help=f"burst of transactions per client address, at least a batch ({MAX_BATCH_TXS}) "
+                             f"(default {DEFAULT_BURST:g})")
+    limits.add_argument("--account-rate", type=_positive, default=DEFAULT_ACCOUNT_RATE_PER_S, metavar="TX_PER_S",
+                        help="transactions per second per signing account, from any address "
+                             f"(default {DEFAULT_ACCOUNT_RATE_PER_S:g})")
+    limits.add_argument("--account-burst", type=_at_least_one, default=DEFAULT_ACCOUNT_BURST, metavar="N",
+                        help=f"burst of transactions per signing account (default {DEFAULT_ACCOUNT_BURST:g})")
+    limits.add_argument("--max-pending-per-account", type=_positive_int, default=DEFAULT_MAX_PENDING_PER_SENDER, metavar="N",
+                        help="transactions one account may have waiting for a block (default "
+                             f"{DEFAULT_MAX_PENDING_PER_SENDER}; fewer once the mempool is 3/4 full)")
     parser.add_argument("--recovery-workers", type=int, default=DEFAULT_RECOVERY_WORKERS, metavar="N",
                         help="processes for signature recovery (default %(default)s: in process; see sequencer docs)")
     l1 = parser.add_argument_group("L1 (a rollup: `optrollup l1` runs a devnet L1)")
@@ -141,6 +158,46 @@ def _positive(text: str) -> float:
     if not value > 0:
         raise argparse.ArgumentTypeError(f"must be > 0: {text}")
     return value
+
+
+def _at_least_one(text: str) -> float:
+    value = float(text)
+    if not value >= 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1: {text}")
+    return value
+
+
+def _batch_burst(text: str) -> float:
+    value = float(text)
+    if not value >= MAX_BATCH_TXS:
+        raise argparse.ArgumentTypeError(f"must be >= {MAX_BATCH_TXS} (a batch is admitted whole): {text}")
+    return value
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1: {text}")
+    return value
+
+
+def _serve_options(args: argparse.Namespace) -> dict:
+    """The API limits of ``serve`` from the command line."""
+    return dict(rate_per_s=args.rate, burst=args.burst, sender_limits=SenderLimits(
+        max_pending=args.max_pending_per_account, rate_per_s=args.account_rate, burst=args.account_burst))
+
+
+async def _serve_or_close(args: argparse.Namespace, sequencer: Sequencer, store, metrics_server, **kwargs):
+    """``serve`` on ``--listen``; if it cannot bind, stop what was started and raise ``OSError``."""
+    try:
+        return await serve(sequencer, args.listen, **_serve_options(args), **kwargs)
+    except OSError:
+        await sequencer.stop(drain=False)
+        if metrics_server is not None:
+            metrics_server.close()
+        if store is not None:
+            store.close()
+        raise
 
 
 def _metrics_address(text: str) -> str:
@@ -333,8 +390,7 @@ async def _follow(args: argparse.Namespace, l1: L1Link) -> int:
     await sequencer.start()
     info = NodeInfo(data_dir=args.data_dir or "", durability=args.durability if args.data_dir else "memory",
                     dev=False, metrics_url=metrics_server.url if metrics_server else "")
-    server = await serve(sequencer, args.listen, rate_per_s=args.rate, burst=args.burst, dev=False, info=info,
-                         proofs=proofs)
+    server = await _serve_or_close(args, sequencer, store, metrics_server, dev=False, info=info, proofs=proofs)
     host = args.listen.rsplit(":", 1)[0]
     print(f"optrollup follower: chain id {sequencer.chain_id}, L1 {l1.url} (chain id {l1.deployment.chain_id}), "
           f"{'new' if fresh else 'resumed at block %d' % sequencer.head_number}; "
@@ -394,6 +450,7 @@ async def _follow(args: argparse.Namespace, l1: L1Link) -> int:
 
 
 async def _main(args: argparse.Namespace) -> int:
+    check_free(args.listen)  # before any start-up work: a busy port fails at once
     l1 = await asyncio.to_thread(_connect_l1, args)
     if args.follow:
         return await _follow(args, l1)
@@ -435,10 +492,6 @@ async def _main(args: argparse.Namespace) -> int:
         await bootstrap(sequencer, chain)
     else:
         print(f"resumed from {args.data_dir} at block {sequencer.head_number}", flush=True)
-    l1_tasks = []
-    if l1 is not None:
-        loop = asyncio.get_running_loop()
-        l1_tasks = [loop.create_task(watcher.run(), name="l1-watcher"), loop.create_task(batcher.run(), name="batcher")]
     info = NodeInfo(data_dir=args.data_dir or "", durability=args.durability if args.data_dir else "memory",
                     dev=True, metrics_url=metrics_server.url if metrics_server else "")
     if l1 is not None:
@@ -447,8 +500,12 @@ async def _main(args: argparse.Namespace) -> int:
             forced=len(watcher.forced), batches=batcher.status.batches_posted, roots=batcher.status.roots_proposed,
             last_batched_l2_block=batcher.status.last_posted_l2_block,
             last_error=sequencer.paused or batcher.status.last_error or watcher.last_error)
-    server = await serve(sequencer, args.listen, rate_per_s=args.rate, burst=args.burst, dev=l1 is None, info=info,
-                         proofs=batcher.proofs if l1 is not None else None)
+    server = await _serve_or_close(args, sequencer, store, metrics_server, dev=l1 is None, info=info,
+                                   proofs=batcher.proofs if l1 is not None else None)
+    l1_tasks = []
+    if l1 is not None:
+        loop = asyncio.get_running_loop()
+        l1_tasks = [loop.create_task(watcher.run(), name="l1-watcher"), loop.create_task(batcher.run(), name="batcher")]
     if getattr(server, "events", None) is not None:
         metrics.watch_subscribers(server.events.subscriber_count)
     host = args.listen.rsplit(":", 1)[0]

@@ -8,7 +8,8 @@ the chain id whose signer has an account: a signature for another chain id recov
 stranger; FAILED_PRECONDITION if its nonce is already used). If the stream then ends
 other than by the client's clean half-close (the client cancelled or vanished, a deadline,
 an error ending the stream, the server shutting down), ``Guard.fire`` submits the envelope
-through the sequencer like any client transaction, without the rate limit; a refusal (for
+through the sequencer like any client transaction, without the per-peer and per-account
+rate limits (``Mempool.unlimited``; a full mempool still refuses it); a refusal (for
 example its nonce was used meanwhile, or the sequencer is stopping) is logged and ignored.
 
 Telling a half-close from a disconnect: grpc.aio ends the request iterator the same way
@@ -67,7 +68,8 @@ class Guard:
             return
         self.fired = True
         try:
-            _, future = self.sequencer.enqueue(self.tx.raw)
+            with self.sequencer.mempool.unlimited():
+                _, future = self.sequencer.enqueue(self.tx.raw)
         except (Rejected, MempoolFull, SequencerHalted) as exc:
             log.warning("cancel-on-disconnect for %s refused: %s", self.tx.sender.hex(), exc)
             return

@@ -19,7 +19,7 @@ from typing import Final
 import grpc
 
 from node.rpc.generated.optrollup.v1 import dev_pb2, dev_pb2_grpc
-from node.rpc.server import Refusal, receipt_pb
+from node.rpc.refusal import Refusal, receipt_pb
 from node.sequencer.sequencer import Sequencer, SequencerHalted
 from node.stf import keys
 from node.stf.records import Globals

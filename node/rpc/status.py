@@ -11,7 +11,10 @@ can no longer produce blocks; ``GetStatus`` keeps answering, with ``halted`` and
 While the sequencer pauses (its L1 view is too old) health is NOT_SERVING too, and SERVING
 again when it resumes; ``GetStatus`` then says ``halted`` with the reason "paused: ...".
 
-``serve()`` registers both (``add_to_server``).
+``Health`` is the standard health service with ``List`` too: the library's asyncio
+servicer leaves it to a synchronous stub that raises, so each call logged a traceback.
+
+``serve()`` registers them (``add_to_server``, ``Health``).
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from dataclasses import dataclass, field
 from importlib import metadata
 from typing import Callable, Final, Iterable
 
-from grpc_health.v1 import health_pb2
+from grpc_health.v1 import health, health_pb2
 
 from node.metrics import TxRate
 from node.rpc.generated.optrollup.v1 import status_pb2, status_pb2_grpc
@@ -85,6 +88,14 @@ class StatusServicer(status_pb2_grpc.NodeServicer):
 
     async def GetStatus(self, request, context):
         return self.status()
+
+
+class Health(health.aio.HealthServicer):
+    """``grpc.health.v1.Health`` with ``List``: every name set (``""`` and each service) and its status."""
+
+    async def List(self, request, context) -> health_pb2.HealthListResponse:
+        return health_pb2.HealthListResponse(statuses={
+            name: health_pb2.HealthCheckResponse(status=status) for name, status in self._server_status.items()})
 
 
 class HealthOnHalt(BlockObserver):

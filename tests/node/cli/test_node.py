@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import signal
+import subprocess
+import sys
 
 import grpc
 import pytest
@@ -10,7 +12,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from node.cli.main import build_parser
 from node.rpc.generated.optrollup.v1 import query_pb2, query_pb2_grpc
-from tests.node.node_process import kill_if_running, start_node as _start
+from tests.node.node_process import kill_if_running, start_node as _start, target_of
 
 QUIET = ("--no-oracle", "--no-market-maker", "--metrics", "off")  # the head moves only with our orders
 
@@ -72,6 +74,35 @@ def test_dev_node_with_a_data_dir_resumes_where_it_was(tmp_path):
             assert receipt.rested_e6 == inst.min_size_e6
             orders = query.GetOpenOrders(query_pb2.AccountRequest(address=address_of(alice)), timeout=10)
             assert len(orders.orders) == 1
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(20) == 0
+    finally:
+        kill_if_running(proc)
+
+
+def _run_second(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "node.cli.main", *args], capture_output=True, text=True, timeout=120)
+
+
+def test_busy_ports_stop_a_second_process_with_a_clear_message():
+    """gRPC would share a port in use (SO_REUSEPORT) and split the clients between two nodes:
+    a second node on the first's gRPC port, or its metrics port, and an L1 devnet on it, exit 1."""
+    proc, lines = _start("--no-oracle", "--no-market-maker", "--metrics", "127.0.0.1:0")
+    try:
+        target = target_of(lines)
+        metrics = next(line.split()[-1] for line in lines if line.startswith("metrics on "))
+        metrics_address = metrics.removeprefix("http://").removesuffix("/metrics")
+        second = _run_second("node", "--dev", "--listen", target, "--metrics", "off")
+        assert second.returncode == 1, second.stdout + second.stderr
+        assert f"cannot listen on {target}: the address is in use" in second.stderr
+        assert "Traceback" not in second.stderr and "listening on" not in second.stdout
+        second = _run_second("node", "--dev", "--listen", "127.0.0.1:0", "--metrics", metrics_address, *QUIET[:2])
+        assert second.returncode == 1 and f"metrics: cannot listen on {metrics_address}" in second.stderr
+        second = _run_second("l1", "--listen", target)
+        assert second.returncode == 1 and f"cannot listen on {target}" in second.stderr
+        with grpc.insecure_channel(target) as channel:  # the first node still serves, alone
+            health = health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(), timeout=10)
+            assert health.status == health_pb2.HealthCheckResponse.SERVING
         proc.send_signal(signal.SIGINT)
         assert proc.wait(20) == 0
     finally:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 
 import grpc
@@ -207,6 +208,15 @@ def test_health_and_reflection(node):
     assert files[0].file_descriptor_response.file_descriptor_proto
 
 
+def test_health_list_names_every_service(node, caplog):
+    with caplog.at_level(logging.WARNING):
+        listed = health_pb2_grpc.HealthStub(node.channel()).List(health_pb2.HealthListRequest(), timeout=TIMEOUT)
+    assert {"", "optrollup.v1.Trading", "optrollup.v1.Query", "optrollup.v1.Stream", "optrollup.v1.Node",
+            "optrollup.v1.Dev"} == set(listed.statuses)
+    assert all(s.status == health_pb2.HealthCheckResponse.SERVING for s in listed.statuses.values())
+    assert not caplog.records  # the library's stub raised here, logging a traceback per call
+
+
 def test_batch_stream_results_in_order_with_bad_tx(node):
     trading, _ = node.stubs()
     chain_id = node.chain.genesis.chain_id
@@ -265,3 +275,18 @@ def test_oversized_batches_are_refused(node):
         list(trading.SubmitStream(iter([trading_pb2.SubmitRequest(raw_tx=bytes(5000))]), timeout=TIMEOUT))
     assert caught.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
     still_serving(node, trading)
+
+
+def test_serve_refuses_a_port_in_use(node):
+    """No SO_REUSEPORT: a second server on the node's port is an error, not a second listener
+    that the kernel would hand half of the new connections to."""
+    from node.rpc.server import serve
+    from node.sequencer.sequencer import Sequencer
+
+    other = Sequencer.from_genesis(node.chain.genesis)
+    with pytest.raises(OSError, match=f"cannot listen on {node.target}: the address is in use"):
+        node.call(serve(other, node.target))
+    channels = [node.channel() for _ in range(8)]  # every new connection still reaches the node
+    for channel in channels:
+        health = health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(), timeout=TIMEOUT)
+        assert health.status == health_pb2.HealthCheckResponse.SERVING

@@ -1,18 +1,20 @@
-"""The door: decoding, signatures, deposits, nonce pre-check, FIFO, size bound."""
+"""The door: decoding, signatures, deposits, nonce pre-check; the queue: FIFO, bounds, per-account
+limits and fair blocks under a backlog."""
 
 from __future__ import annotations
 
 import pytest
 
 from node.sequencer.dev import dev_chain
-from node.sequencer.mempool import Mempool, MempoolFull, Rejected
+from node.sequencer.mempool import Mempool, MempoolFull, Rejected, SenderLimited, SenderLimits
 from node.stf.backends import MemoryBackend
 from node.stf.block import BlockEnv, apply_block
 from node.stf.errors import FailureCode
 from node.stf.genesis import initialise
 from node.stf.state import State
 from node.stf.tx_codec import encode_tx
-from node.stf.txtypes import Deposit, PlaceOrder
+from node.stf.hashing import keccak256
+from node.stf.txtypes import Deposit, PlaceOrder, SignedTx
 from node.wallet import address_of, sign_tx
 
 T0 = 1_796_112_000
@@ -73,11 +75,122 @@ def test_nonce_precheck_against_head_and_queue(state):
 
 def test_fifo_and_bound(state):
     pool = Mempool(CHAIN.genesis.chain_id, max_pending=5)
-    txs = [pool.check(state, order(n)) for n in (9, 3, 5, 1, 7)]  # arrival order, not nonce order
-    for tx in txs:
+    bob = CHAIN.accounts["bob"]
+    txs = [pool.check(state, order(n, key)) for n, key in ((9, KEY), (3, bob), (5, KEY), (1, bob), (7, KEY))]
+    for tx in txs:  # arrival order, not nonce order
         pool.add(tx)
     with pytest.raises(MempoolFull):
         pool.add(pool.check(state, order(100)))
     pool.add(pool.check(state, order(101)), system=True)  # system transactions are never refused
-    assert [p.tx.body.nonce for p in pool.take(3)] == [9, 3, 5]
-    assert [p.tx.body.nonce for p in pool.take(10)] == [1, 7, 101]
+    assert len(pool) == 6
+    assert [p.tx.body.nonce for p in pool.take(10)] == [9, 3, 5, 1, 7, 101]  # all fit: FIFO
+    assert len(pool) == 0 and pool.take(10) == []
+
+
+def queued(sender: int, nonce: int) -> SignedTx:
+    """A decoded order of the account ``bytes([sender]) * 20`` (the queue reads only the
+    sender, the nonce and the envelope's size)."""
+    raw = bytes([sender]) * 90 + nonce.to_bytes(8, "big")
+    return SignedTx(PlaceOrder(nonce, 1, 0, E6, E6, 0, False, 0, 0), raw, keccak256(raw), bytes([sender]) * 20)
+
+
+E6 = 10**6
+FLOODER, TRADER = 1, 2
+
+
+def test_a_backlogged_sender_cannot_delay_another_beyond_the_next_block():
+    pool = Mempool(CHAIN.genesis.chain_id)
+    for nonce in range(3_000):
+        pool.add(queued(FLOODER, nonce))
+    pool.add(queued(TRADER, 0))
+    block = pool.take(1_000)
+    assert len(block) == 1_000 and block[-1].tx.sender == bytes([TRADER]) * 20  # last to arrive, still in
+    assert [p.tx.body.nonce for p in block[:-1]] == list(range(999))  # the flooder's oldest, in order
+    assert len(pool) == 2_001 and pool.pending_of(bytes([FLOODER]) * 20) == 2_001
+    assert [p.tx.body.nonce for p in pool.take(5)] == [999, 1_000, 1_001, 1_002, 1_003]
+
+
+def test_water_filling_quotas_and_arrival_order():
+    pool = Mempool(CHAIN.genesis.chain_id)
+    # a: 5 pending, b: 2, c: 10, interleaved; 12 slots: b gets 2, then a and c 5 each.
+    arrivals = [1] * 3 + [2] * 2 + [3] * 6 + [1] * 2 + [3] * 4
+    nonces: dict[int, int] = {}
+    for sender in arrivals:
+        pool.add(queued(sender, nonces.setdefault(sender, 0)))
+        nonces[sender] += 1
+    pool.add(queued(9, 0), system=True)  # a system transaction goes first, outside the quotas
+    block = pool.take(13)
+    senders = [p.tx.sender[0] for p in block]
+    assert senders.count(9) == 1 and senders.count(2) == 2 and senders.count(1) == 5 and senders.count(3) == 5
+    assert senders == [1, 1, 1, 2, 2, 3, 3, 3, 3, 3, 1, 1, 9]  # in arrival order
+    # Two senders with 3 each and 5 slots: 2 each, and the leftover to the earlier next one.
+    pool = Mempool(CHAIN.genesis.chain_id)
+    for sender, nonce in ((5, 0), (6, 0), (5, 1), (6, 1), (6, 2), (5, 2)):
+        pool.add(queued(sender, nonce))
+    assert [(p.tx.sender[0], p.tx.body.nonce) for p in pool.take(5)] == [(5, 0), (6, 0), (5, 1), (6, 1), (6, 2)]
+    # More senders than slots: the earliest arrivals.
+    pool = Mempool(CHAIN.genesis.chain_id)
+    for sender in (7, 8, 7, 9, 10):
+        pool.add(queued(sender, nonces.setdefault(sender, 0)))
+        nonces[sender] += 1
+    assert [p.tx.sender[0] for p in pool.take(3)] == [7, 8, 9]
+
+
+def test_the_byte_bound_cuts_in_arrival_order():
+    pool = Mempool(CHAIN.genesis.chain_id)
+    for nonce in range(10):
+        pool.add(queued(FLOODER, nonce))
+    pool.add(queued(TRADER, 0))
+    block = pool.take(6, max_bytes=98 * 3)  # room for 3 envelopes of 98 bytes
+    assert [(p.tx.sender[0], p.tx.body.nonce) for p in block] == [(FLOODER, 0), (FLOODER, 1), (FLOODER, 2)]
+    assert len(pool.take(1, max_bytes=1)) == 1  # at least one
+
+
+def test_pending_per_account_is_bounded():
+    pool = Mempool(CHAIN.genesis.chain_id, sender_limits=SenderLimits(max_pending=3, rate_per_s=None))
+    for nonce in range(3):
+        pool.add(queued(FLOODER, nonce))
+    with pytest.raises(SenderLimited, match="3 transactions pending"):
+        pool.add(queued(FLOODER, 3))
+    pool.add(queued(TRADER, 0))  # another account is not affected
+    pool.add(queued(FLOODER, 4), system=True)  # nor are system transactions
+    with pool.unlimited():  # a stream's cancel-on-disconnect
+        pool.add(queued(FLOODER, 5))
+    pool.take(1)
+    with pytest.raises(SenderLimited):  # 3 pending again (4 and 5 came over the limit)
+        pool.add(queued(FLOODER, 6))
+    assert issubclass(SenderLimited, MempoolFull)
+
+
+def test_a_nearly_full_pool_is_shared():
+    # 128 slots: three quarters is 96; then an account may hold at most 128 // 64 = 2.
+    pool = Mempool(CHAIN.genesis.chain_id, max_pending=128, sender_limits=SenderLimits(max_pending=50, rate_per_s=None))
+    for sender in (1, 2):
+        for nonce in range(48):
+            pool.add(queued(sender, nonce))
+    assert len(pool) == 96
+    with pytest.raises(SenderLimited, match="at most 2 per account"):
+        pool.add(queued(1, 48))
+    for sender in range(10, 26):  # 16 new senders fill the last quarter, two each
+        pool.add(queued(sender, 0))
+        pool.add(queued(sender, 1))
+        with pytest.raises(SenderLimited if len(pool) < 128 else MempoolFull):
+            pool.add(queued(sender, 2))
+    assert len(pool) == 128
+    with pytest.raises(MempoolFull):
+        pool.add(queued(99, 0))
+
+
+def test_account_token_bucket():
+    now = [0.0]
+    pool = Mempool(CHAIN.genesis.chain_id, sender_limits=SenderLimits(max_pending=100, rate_per_s=2.0, burst=3.0),
+                   clock=lambda: now[0])
+    for nonce in range(3):
+        pool.add(queued(FLOODER, nonce))
+    with pytest.raises(SenderLimited, match="rate limit"):
+        pool.add(queued(FLOODER, 3))
+    pool.add(queued(TRADER, 0))
+    now[0] = 0.5  # one token back
+    pool.add(queued(FLOODER, 4))
+    with pytest.raises(SenderLimited):
+        pool.add(queued(FLOODER, 5))
