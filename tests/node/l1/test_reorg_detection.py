@@ -38,10 +38,18 @@ class ScriptedL1:
     def proposals(self, first, last):
         return []
 
+    def genesis_root(self) -> bytes:
+        return NoChain.GENESIS_ROOT
+
 
 class NoChain:
+    GENESIS_ROOT = b"\x07" * 32
+
     def tip(self):
         return ChainTip(0, 0, 0, 0)
+
+    def state_root_at(self, number: int) -> bytes | None:
+        return self.GENESIS_ROOT if number == 0 else None
 
 
 def test_follower_stops_when_a_used_block_changes():
