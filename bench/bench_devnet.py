@@ -45,7 +45,6 @@ def derive_rate() -> None:
     from node.l1.batcher import Batcher
     from node.l1.reader import L1Reader
     from node.l1.watcher import L1Watcher
-    from node.sequencer.dev import dev_chain
     from node.sequencer.sequencer import Sequencer
     from node.stf.txtypes import TxType
     from tests.contracts.bridge_fixture import start_bridge
@@ -54,7 +53,7 @@ def derive_rate() -> None:
     try:
         w3 = bridge.w3
         reader = L1Reader(w3, bridge.deployment)
-        chain = dev_chain(w3.eth.get_block("latest")["timestamp"])
+        chain = bridge.chain
         token, portal = bridge.c["token"], bridge.c["portal"]
         for name in ("alice", "bob", "carol", "maker"):
             sender = bridge.sender(name)

@@ -59,12 +59,12 @@ def blocks_of(txs: list[bytes]) -> list[BatchBlock]:
             for i, s in enumerate(range(0, len(txs), BLOCK_TXS))]
 
 
-def gas_per_order(batch: bytes, orders: int) -> float:
+def gas_per_order(batch: bytes, last_l2_block: int, orders: int) -> float:
     from tests.contracts.bridge_fixture import start_bridge
 
     bridge = start_bridge()
     try:
-        sent = bridge.sender("sequencer").transact(bridge.c["inbox"], "append_batch", batch)
+        sent = bridge.sender("sequencer").transact(bridge.c["inbox"], "append_batch", batch, last_l2_block)
         return sent.gas_used / orders
     finally:
         bridge.devnet.close()
@@ -84,7 +84,7 @@ def run() -> None:
         emit("l1", f"l1.bytes_per_order_{name}", size / len(txs), "bytes/order")
     emit("l1", "l1.bytes_per_order", sizes["zstd"] / len(txs), "bytes/order", codec="zstd-19", target_max=100)
     one_block = encode_batch(blocks[:1], VERSION_ZSTD)
-    emit("l1", "l1.gas_per_order", gas_per_order(one_block, BLOCK_TXS), "gas/order", batch_orders=BLOCK_TXS)
+    emit("l1", "l1.gas_per_order", gas_per_order(one_block, blocks[0].number, BLOCK_TXS), "gas/order", batch_orders=BLOCK_TXS)
 
 
 if __name__ == "__main__":

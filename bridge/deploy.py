@@ -70,15 +70,21 @@ class Deployment:
 
 
 def deploy(w3: Web3, deployer_key: bytes, sequencer: str, proposer: str,
-           settings: BridgeSettings = BridgeSettings()) -> Deployment:
-    """Deploy every contract from ``deployer_key``; ``sequencer`` posts batches, ``proposer`` roots."""
+           settings: BridgeSettings = BridgeSettings(), *, genesis_root: bytes) -> Deployment:
+    """Deploy every contract from ``deployer_key``; ``sequencer`` posts batches, ``proposer`` roots.
+
+    ``genesis_root`` is the L2 genesis state root (32 bytes): ``StateCommitments`` keeps it
+    (``GENESIS_STATE_ROOT``), and every node checks its own genesis against it at start."""
+    if len(genesis_root) != 32 or not any(genesis_root):
+        raise ValueError("deploy: genesis_root must be a non-zero 32-byte state root")
     sender = Transactor(w3, deployer_key)
     builds = {name: compile_contract(src) for name, src in SOURCES.items()}
     start = w3.eth.block_number
     token = sender.deploy(builds["token"].initcode)
     inbox = sender.deploy(builds["inbox"].initcode, abi_encode(["address"], [sequencer]))
     commitments = sender.deploy(builds["commitments"].initcode, abi_encode(
-        ["address", "address", "uint256", "uint256"], [inbox, proposer, settings.bond_wei, settings.challenge_window_s]))
+        ["address", "bytes32", "address", "uint256", "uint256"],
+        [inbox, genesis_root, proposer, settings.bond_wei, settings.challenge_window_s]))
     forced = sender.deploy(builds["forced"].initcode, abi_encode(["uint256"], [settings.force_window_s]))
     portal = sender.deploy(builds["portal"].initcode, abi_encode(  # the same window as the forced queue
         ["address", "address", "uint256"], [token, commitments, settings.force_window_s]))

@@ -6,12 +6,20 @@
         invalidated. Only the dispute game (set once by the owner) can invalidate a root
         that is not final; that also removes every later root (they build on it), and
         their bonds go to the dispute game, which pays the challenger.
+        Root i names the L2 block it is taken at: either the last L2 block that batch i
+        declares in the inbox (the batch derived its blocks), or the same block as root
+        i - 1 (the batch derived none: derivation skipped it); never a lower one. So roots
+        and batches stay in step whatever a batch holds, and no root can name a block no
+        batch reaches. The L2 genesis state root is fixed at deployment: it is the state
+        before block 1 (the root "before batch 0", at L2 block 0) that followers check
+        their genesis against and a dispute game starts from.
 @dev Reverts are prefixed "commitments: ". Times are L1 block timestamps (seconds);
      bonds are wei.
 """
 
 interface BatchInbox:
     def batch_count() -> uint256: view
+    def last_l2_block(index: uint256) -> uint256: view
 
 struct Commitment:
     batch_index: uint256
@@ -23,6 +31,7 @@ struct Commitment:
     bond_returned: bool
 
 INBOX: public(immutable(BatchInbox))
+GENESIS_STATE_ROOT: public(immutable(bytes32))
 PROPOSER: public(immutable(address))
 BOND: public(immutable(uint256))
 CHALLENGE_WINDOW: public(immutable(uint256))
@@ -52,14 +61,18 @@ event DisputeGameSet:
 
 
 @deploy
-def __init__(inbox: address, proposer: address, bond: uint256, challenge_window: uint256):
+def __init__(inbox: address, genesis_state_root: bytes32, proposer: address, bond: uint256,
+             challenge_window: uint256):
     """
+    @param genesis_state_root The L2 state root at L2 block 0 (the genesis state).
     @param bond The bond per root, in wei.
     @param challenge_window Seconds before a root is final (minutes on a devnet, 7 days in production).
     """
     assert inbox != empty(address) and proposer != empty(address), "commitments: zero address"
+    assert genesis_state_root != empty(bytes32), "commitments: empty genesis root"
     assert bond > 0, "commitments: zero bond"
     INBOX = BatchInbox(inbox)
+    GENESIS_STATE_ROOT = genesis_state_root
     PROPOSER = proposer
     BOND = bond
     CHALLENGE_WINDOW = challenge_window
@@ -82,8 +95,13 @@ def set_dispute_game(game: address):
 @payable
 def propose(batch_index: uint256, last_l2_block: uint256, state_root: bytes32):
     """
-    @notice Commit the state root after the last L2 block of batch `batch_index`.
+    @notice Commit the state root after batch `batch_index`, taken at L2 block `last_l2_block`.
     @dev One root per batch, in batch order; the batch must already be in the inbox.
+         `last_l2_block` is the L2 block derivation reaches after the batch: never lower
+         than the previous root's (0 before the first); equal when the batch derived no
+         block. It cannot be bound to the batch's declared last block here: derivation
+         may add blocks of due L1 entries after a rejected batch (README, "Derivation").
+         Followers check it against derivation; a dispute game decides it.
     """
     assert msg.sender == PROPOSER, "commitments: caller is not the proposer"
     assert msg.value == BOND, "commitments: wrong bond"
@@ -91,8 +109,10 @@ def propose(batch_index: uint256, last_l2_block: uint256, state_root: bytes32):
     assert batch_index == index, "commitments: not the next batch"
     assert batch_index < staticcall INBOX.batch_count(), "commitments: batch not posted"
     assert state_root != empty(bytes32), "commitments: empty root"
+    previous: uint256 = 0
     if index > 0:
-        assert last_l2_block > self.commitments[index - 1].last_l2_block, "commitments: L2 block not after the last"
+        previous = self.commitments[index - 1].last_l2_block
+    assert last_l2_block >= previous, "commitments: L2 block before the last"
     self.commitments[index] = Commitment(
         batch_index=batch_index, last_l2_block=last_l2_block, state_root=state_root, proposer=msg.sender,
         bond=msg.value, proposed_at=block.timestamp, bond_returned=False,

@@ -79,6 +79,7 @@ def deploy_devnet(url: str, args: argparse.Namespace):
     from bridge.deploy import BridgeSettings, deploy
     from bridge.l1 import Transactor
     from devnet.accounts import TRADERS, devnet_key
+    from node.l1.genesis_anchor import genesis_state_root
     from node.sequencer.dev import dev_chain
     from node.store.codec import encode_genesis
     from node.wallet import address_of
@@ -87,8 +88,10 @@ def deploy_devnet(url: str, args: argparse.Namespace):
     settings = BridgeSettings(bond_wei=args.bond_wei, challenge_window_s=args.challenge_window,
                               force_window_s=args.force_window)
     addr = {name: Web3.to_checksum_address(address_of(devnet_key(name))) for name in ("sequencer", "proposer")}
-    deployment = deploy(w3, devnet_key("deployer"), addr["sequencer"], addr["proposer"], settings)
+    w3.provider.make_request("evm_mine", [])  # a block at the current time (a fresh chain's genesis is older)
     l2 = dev_chain(w3.eth.get_block("latest")["timestamp"])
+    deployment = deploy(w3, devnet_key("deployer"), addr["sequencer"], addr["proposer"], settings,
+                        genesis_root=genesis_state_root(l2.genesis))
     from dataclasses import replace
     deployment = replace(deployment, l2_genesis=encode_genesis(l2.genesis).hex())
     contracts = deployment.contracts(w3)

@@ -327,6 +327,23 @@ def _check_stored_genesis(store, genesis: Genesis) -> None:
                       "(a data directory of an older devnet?)")
 
 
+def _check_l1_genesis(l1: L1Link, sequencer: Sequencer, store) -> None:
+    """Refuse to run unless this chain's genesis is the one the L1 contracts committed to."""
+    from node.l1.genesis_anchor import GenesisMismatch, check_genesis
+
+    try:
+        try:
+            committed = l1.reader.genesis_root()
+        except Exception as exc:  # unreachable, or contracts of an older version (no genesis root)
+            raise L1Error(f"cannot read the L2 genesis root from the state commitments at "
+                          f"{l1.deployment.commitments}: {exc}") from None
+        check_genesis(committed, sequencer.state_root_at(0))
+    except (L1Error, GenesisMismatch) as exc:
+        if store is not None:
+            store.close()
+        raise L1Error(str(exc)) from None
+
+
 class _LoopChain:
     """The replica as the follower's ``ReplicaChain`` from a worker thread: imports run on the
     event loop (where the gRPC services read the chain), everything else is a read."""
@@ -371,11 +388,13 @@ async def _follow(args: argparse.Namespace, l1: L1Link) -> int:
 
     from node.derivation.follower import Follower, L1Reorged, StoreDiverged
     from node.derivation.progress import StoreDerivationLog
+    from node.l1.genesis_anchor import GenesisMismatch
     from node.l1.watcher import L1Inconsistent
     from node.l1.withdrawals import ProofBook
 
     sequencer, fresh, store = _open_sequencer(args, SimpleNamespace(genesis=l1.genesis))
     _check_stored_genesis(store, l1.genesis)
+    await asyncio.to_thread(_check_l1_genesis, l1, sequencer, store)
     sequencer.set_replica()  # (no BlockLogger: its "slow block" timing means nothing for imported blocks)
     proofs = ProofBook(os.path.join(args.data_dir, "withdrawals") if args.data_dir else None)
     try:
@@ -406,8 +425,8 @@ async def _follow(args: argparse.Namespace, l1: L1Link) -> int:
                     forced=len(follower.forced), batches=status.batches, roots=status.roots_checked,
                     mismatches=len(status.mismatches), last_error=state["last_error"], stopped=state["stopped"],
                     last_mismatch="" if last is None else (
-                        f"root {last.index} (L2 block {last.last_l2_block}): posted 0x{last.posted.hex()}, "
-                        f"derived 0x{last.ours.hex()}"))
+                        f"root {last.index}: posted 0x{last.posted.hex()} at L2 block {last.last_l2_block}, "
+                        f"derived 0x{last.ours.hex()} at L2 block {last.derived_l2_block}"))
 
     info.l1 = l1_status
 
@@ -416,7 +435,7 @@ async def _follow(args: argparse.Namespace, l1: L1Link) -> int:
             try:
                 imported = await asyncio.to_thread(follower.step)
                 state["last_error"] = ""
-            except (L1Reorged, L1Inconsistent, StoreDiverged) as exc:
+            except (L1Reorged, L1Inconsistent, StoreDiverged, GenesisMismatch) as exc:
                 log.error("follower: stopped: %s", exc)
                 state["last_error"], state["stopped"] = str(exc), True
                 return
@@ -463,6 +482,7 @@ async def _main(args: argparse.Namespace) -> int:
     sequencer, fresh, store = _open_sequencer(args, chain)
     if l1 is not None:
         _check_stored_genesis(store, chain.genesis)
+        await asyncio.to_thread(_check_l1_genesis, l1, sequencer, store)
         from bridge.l1 import Transactor
         from node.l1.batcher import Batcher
         from node.l1.watcher import L1Watcher

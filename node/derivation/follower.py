@@ -3,10 +3,24 @@
 ``Follower(reader, chain, confirmations)`` polls L1 (``step()``): it reads the queues and
 batches in blocks up to ``head - confirmations``, derives each batch's L2 blocks
 (``rules.derive_batch``), imports them into ``chain`` (a ``Sequencer`` in replica mode:
-the same STF, store, queries and streams as the sequencer), then compares each posted
-state root with its own root at that L2 block, and proves the batch's withdrawals under
-its root (``node.l1.withdrawals``), so it can serve claims. A mismatch is reported loudly (log at
-ERROR, ``mismatches``, ``on_mismatch``): that root is fraudulent, or this node is wrong.
+the same STF, store, queries and streams as the sequencer), then checks each posted state
+root, and proves the batch's withdrawals under its root (``node.l1.withdrawals``), so it
+can serve claims.
+
+Before its first step it checks that ``chain``'s genesis (its block-0 state root) is the
+one the L1 contracts committed to (``GenesisMismatch`` otherwise: it never runs on
+another chain).
+
+Root ``i`` is checked against batch ``i`` (``batch_last_block``: the L2 block derivation
+reaches after batch ``i``, the previous batch's if it derived none): the root must name
+that block, and its state root must be ours at that block. Anything else is a mismatch,
+reported loudly (log at ERROR, ``mismatches``, ``on_mismatch``): that root is fraudulent,
+or this node is wrong. A root whose batch is not derived yet waits for it.
+
+A step is all-or-nothing: it reads everything for its L1 range first (queues, batches,
+proposals, block hashes), then applies it, so an error while reading (a transient
+JSON-RPC failure) leaves the follower as it was and the next ``step()`` retries the same
+range; if applying fails, the queue entries it appended are taken back.
 
 Every batch is derived after the tip the previous one left (``rules.derive_batch``: a
 rejected or undecodable batch still gets its due L1 entries), and
@@ -37,6 +51,7 @@ from typing import Callable, Final, Protocol
 from node.derivation.progress import BatchRecord, DerivationLog, MemoryDerivationLog
 from node.derivation.rules import ChainTip, DerivedBlock, L1Deposit, L1Forced, L1View, derive_batch
 from node.l1.batch_codec import BatchBlock, BatchDecodeError, decode_batch
+from node.l1.genesis_anchor import check_genesis
 from node.l1.reader import L1Reader, PostedBatch, Proposal
 from node.l1.watcher import L1Inconsistent, extend_queue
 from node.l1.withdrawals import ProofBook
@@ -44,7 +59,9 @@ from node.l1.withdrawals import ProofBook
 log = logging.getLogger(__name__)
 
 DEFAULT_CONFIRMATIONS: Final = 2
-MAX_BLOCKS_PER_STEP: Final = 2_000
+# L1 blocks read in one step: two log queries of ``reader.MAX_LOG_RANGE`` per event kind,
+# which bounds a step's memory and what a transient error makes it read again.
+MAX_L1_BLOCKS_PER_STEP: Final = 10_000
 
 
 class L1Reorged(RuntimeError):
@@ -76,17 +93,33 @@ class ReplicaChain(Protocol):
 
 @dataclass
 class RootCheck:
-    """The outcome of comparing posted root ``index`` with ours."""
+    """The outcome of checking posted root ``index``: it names ``last_l2_block`` and
+    ``posted``; derivation reached ``derived_l2_block`` after batch ``index``, where our
+    root is ``ours``."""
 
     index: int
     last_l2_block: int
     posted: bytes
     ours: bytes
     l1_block: int
+    derived_l2_block: int
 
     @property
     def matches(self) -> bool:
-        return self.posted == self.ours
+        return self.last_l2_block == self.derived_l2_block and self.posted == self.ours
+
+
+@dataclass(frozen=True)
+class L1Range:
+    """Everything a step reads for L1 blocks ``[first, last]``, before it applies any of it."""
+
+    first: int
+    last: int
+    last_hash: bytes
+    deposits: list[L1Deposit]
+    forced: list[L1Forced]
+    batches: list[PostedBatch]
+    proposals: list[Proposal]
 
 
 @dataclass
@@ -119,6 +152,7 @@ class Follower:
         self._recorded: dict[int, BatchRecord] = {}
         self._next_batch = 0
         self._tip = self._resume()
+        self._genesis_checked = False
 
     def _check_reorg(self) -> None:
         for number, block_hash in list(self._seen_hashes.items()):
@@ -127,22 +161,39 @@ class Follower:
                                 f"{self.confirmations} confirmations)")
 
     def step(self) -> int:
-        """Read what L1 confirmed since the last step; returns how many L2 blocks were imported."""
+        """Read what L1 confirmed since the last step and apply it; returns how many L2
+        blocks were imported. Raises what the reads raise (the step then changed nothing:
+        call it again), ``L1Reorged`` / ``L1Inconsistent`` / ``GenesisMismatch`` (stop)."""
+        if not self._genesis_checked:
+            check_genesis(self.reader.genesis_root(), self.chain.state_root_at(0))
+            self._genesis_checked = True
         last = self.reader.head() - self.confirmations
         first = self.status.l1_block + 1
         if last < first:
             return 0
-        last = min(last, first + 10_000)
+        return self._apply(self._read(first, min(last, first + MAX_L1_BLOCKS_PER_STEP - 1)))
+
+    def _read(self, first: int, last: int) -> L1Range:
+        """Every L1 read of a step (no state changes here)."""
         self._check_reorg()
-        extend_queue(self.deposits, self.reader.deposits(first, last), "deposit")
-        extend_queue(self.forced, self.reader.forced(first, last), "forced transaction")
-        imported = 0
-        for batch in self.reader.batches(first, last):
-            imported += self._derive(batch)
-        self._pending_proposals += self.reader.proposals(first, last)
+        return L1Range(first, last, self.reader.block_hash(last), self.reader.deposits(first, last),
+                       self.reader.forced(first, last), self.reader.batches(first, last),
+                       self.reader.proposals(first, last))
+
+    def _apply(self, read: L1Range) -> int:
+        """Apply a step's reads (no L1 I/O here)."""
+        marks = len(self.deposits), len(self.forced)
+        try:
+            extend_queue(self.deposits, read.deposits, "deposit")
+            extend_queue(self.forced, read.forced, "forced transaction")
+            imported = sum(self._derive(batch) for batch in read.batches)
+        except BaseException:  # the next step reads the range again: take the entries back
+            del self.deposits[marks[0]:], self.forced[marks[1]:]
+            raise
+        self._pending_proposals += read.proposals
         self._check_roots()
-        self.status.l1_block = last
-        self._seen_hashes = {last: self.reader.block_hash(last)}
+        self.status.l1_block = read.last
+        self._seen_hashes = {read.last: read.last_hash}
         return imported
 
     def _resume(self) -> ChainTip:
@@ -189,7 +240,7 @@ class Follower:
         tip, reason = self._tip, ""
         blocks: list[BatchBlock] = []
         try:
-            blocks = decode_batch(batch.data)
+            blocks = decode_batch(batch.data, batch.last_l2_block)
         except BatchDecodeError as exc:
             reason = f"undecodable: {exc}"
         derivation = derive_batch(tip, blocks, self._visible(batch.l1_block, batch.l1_time))
@@ -225,20 +276,23 @@ class Follower:
         return 0
 
     def _check_roots(self) -> None:
-        head = self.chain.tip().number
+        """Check every pending root whose batch is derived (see module docstring)."""
         waiting = []
         for proposal in self._pending_proposals:
-            if proposal.last_l2_block > head:
+            derived = self.batch_last_block.get(proposal.index)
+            if derived is None:
                 waiting.append(proposal)
                 continue
-            ours = self.chain.state_root_at(proposal.last_l2_block) or b""
-            check = RootCheck(proposal.index, proposal.last_l2_block, proposal.state_root, ours, proposal.l1_block)
+            ours = self.chain.state_root_at(derived) or b""
+            check = RootCheck(proposal.index, proposal.last_l2_block, proposal.state_root, ours, proposal.l1_block,
+                              derived)
             self.status.roots_checked += 1
             if check.matches:
-                log.info("follower: root %d (L2 block %d) matches", proposal.index, proposal.last_l2_block)
+                log.info("follower: root %d (L2 block %d) matches", proposal.index, derived)
             else:
                 self.status.mismatches.append(check)
-                log.error("follower: STATE ROOT MISMATCH at root %d (L2 block %d): posted 0x%s, derived 0x%s",
-                          proposal.index, proposal.last_l2_block, proposal.state_root.hex(), ours.hex())
+                log.error("follower: STATE ROOT MISMATCH at root %d: posted 0x%s at L2 block %d, derived 0x%s at "
+                          "L2 block %d", proposal.index, proposal.state_root.hex(), proposal.last_l2_block,
+                          ours.hex(), derived)
                 self.on_mismatch(check)
         self._pending_proposals = waiting

@@ -4,12 +4,21 @@
 blocks join the open batch as ``BatchBlock``s (the sequenced transactions only; the
 L1-derived ones are rebuilt by derivation from the queues). The open batch is *sealed*
 every ``interval_s``, or at once when its RLP reaches ``SEAL_AT_RLP_BYTES`` (so its
-compressed form always fits the inbox's calldata limit). Sealing happens on the event loop
-between blocks, when the state is exactly at the batch's last block: the batch gets its
-index (= its state commitment's index) and every withdrawal made since the last seal is
-proven under that root (``withdrawals.ProofBook``). ``run()`` posts sealed batches in
-order with ``BatchInbox.append_batch``, waits for each receipt, then proposes the batch's
-state root with ``StateCommitments.propose`` and the bond.
+compressed form always fits the inbox's calldata limit), or at ``MAX_BATCH_BLOCKS`` blocks.
+Sealing happens on the event loop between blocks, when the state is exactly at the
+batch's last block: the batch gets its index (= its state commitment's index) and every
+withdrawal made since the last seal is proven under that root (``withdrawals.ProofBook``).
+``run()`` posts sealed batches in order with ``BatchInbox.append_batch(data,
+last_l2_block)``, waits for each receipt, then proposes the batch's state root with
+``StateCommitments.propose`` and the bond.
+
+One root per inbox batch, whatever the inbox holds: the proposer proposes, for batch
+``i``, the state root at the L2 block derivation reaches after it (``posted_ends[i]``).
+For a batch this process posted, that is its last block. For a batch read back from the
+inbox (a restart, or a batch that landed at another index than expected), it is the
+batch's declared last block if the batch holds exactly this sequencer's next blocks
+(decoded and compared with the stored blocks), else the previous batch's block: a batch
+that is not the chain's continuation derives nothing, and its root repeats the last one.
 
 L1 calls block, so they run in a worker thread (``asyncio.to_thread``); the sequencer's
 loop never waits for L1. Restart: ``catch_up()`` reads the inbox and the commitments,
@@ -26,8 +35,8 @@ import time
 from dataclasses import dataclass
 from typing import Final, Protocol
 
-from node.l1.batch_codec import BatchBlock, decode_batch, encode_batch
-from node.l1.reader import L1Reader
+from node.l1.batch_codec import MAX_BATCH_BLOCKS, BatchBlock, BatchDecodeError, decode_batch, encode_batch
+from node.l1.reader import L1Reader, PostedBatch
 from node.l1.withdrawals import ProofBook
 from node.sequencer.sequencer import MAX_BLOCK_BYTES, BlockObserver, L2Block
 
@@ -107,7 +116,7 @@ class Batcher(BlockObserver):
         item = batch_block(block)
         self.open.append(item)
         self.open_bytes += sum(len(t) + 3 for t in item.txs) + 40
-        if self.open_bytes >= SEAL_AT_RLP_BYTES:
+        if self.open_bytes >= SEAL_AT_RLP_BYTES or len(self.open) >= MAX_BATCH_BLOCKS:
             self.seal(prove=not self._catching_up)
 
     # -- sealing -------------------------------------------------------------------------------
@@ -153,11 +162,30 @@ class Batcher(BlockObserver):
         missing = [i for i in range(batches) if i not in self.posted_ends]
         if missing:
             found = self.reader.batches(self.reader.first_block, self.reader.head())
-            self.posted_ends.update({b.index: decode_batch(b.data)[-1].number for b in found})
+            for batch in sorted(found, key=lambda b: b.index):
+                if batch.index not in self.posted_ends:
+                    self.posted_ends[batch.index] = self._derived_end(self.posted_ends.get(batch.index - 1, 0), batch)
         if self.propose_roots:
             for index in range(self.reader.commitment_count(), batches):
                 self._propose(index, self.posted_ends[index])
         return batches
+
+    def _derived_end(self, previous: int, batch: PostedBatch) -> int:
+        """The L2 block derivation reaches after ``batch``, given ``previous`` after the one
+        before: its last block if it holds exactly this chain's blocks ``previous + 1...``
+        (which derive as they were built), else ``previous`` (see module docstring)."""
+        try:
+            blocks = decode_batch(batch.data, batch.last_l2_block)
+        except BatchDecodeError as exc:
+            log.warning("batcher: inbox batch %d does not decode (%s): it derives no block", batch.index, exc)
+            return previous
+        for offset, posted in enumerate(blocks):
+            stored = self.chain.get_block(previous + 1 + offset)
+            if stored is None or batch_block(stored) != posted:
+                log.warning("batcher: inbox batch %d is not this chain's blocks from %d: it derives no block",
+                            batch.index, previous + 1)
+                return previous
+        return blocks[-1].number
 
     def _reseal(self, batches: int) -> None:
         """Re-seal every block after the last posted batch (on the event loop, between blocks)."""
@@ -195,11 +223,15 @@ class Batcher(BlockObserver):
             data = encode_batch(blocks)
             if len(data) > MAX_CALLDATA_BYTES:  # cannot happen below SEAL_AT_RLP_BYTES; say so loudly
                 raise RuntimeError(f"batcher: batch {index} is {len(data)} bytes > {MAX_CALLDATA_BYTES}")
-            in_flight.append((index, blocks, data, self.sequencer_tx.submit_call(inbox, "append_batch", data)))
+            in_flight.append((index, blocks, data,
+                              self.sequencer_tx.submit_call(inbox, "append_batch", data, blocks[-1].number)))
         posted = []
         for index, blocks, data, submitted in in_flight:
             sent = self.sequencer_tx.wait(submitted)
             self.sealed.pop(0)
+            landed = inbox.events.BatchAppended().process_receipt(sent.receipt)[0].args.index
+            if landed != index:  # another batch came first: catch_up proposes from what the inbox holds
+                raise RuntimeError(f"batcher: batch {index} landed at inbox index {landed}")
             self.posted_ends[index] = blocks[-1].number
             status = self.status
             status.batches_posted += 1

@@ -35,7 +35,8 @@ class L1Block:
 
 @dataclass(frozen=True, slots=True)
 class PostedBatch:
-    """Batch ``index`` as posted: its bytes and the L1 block (number, hash, timestamp) holding it."""
+    """Batch ``index`` as posted: its bytes and the L1 block (number, hash, timestamp) holding it;
+    ``last_l2_block``: the number of its last L2 block as the inbox records it (declared)."""
 
     index: int
     data: bytes
@@ -43,6 +44,7 @@ class PostedBatch:
     l1_block_hash: bytes
     l1_time: int
     tx_hash: bytes
+    last_l2_block: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,7 +120,7 @@ class L1Reader:
                 times[log.blockNumber] = (bytes(block["hash"]), block["timestamp"])
             block_hash, l1_time = times[log.blockNumber]
             out.append(PostedBatch(log.args.index, data, log.blockNumber, block_hash, l1_time,
-                                   bytes(log.transactionHash)))
+                                   bytes(log.transactionHash), args["last_l2_block"]))
         return out
 
     def proposals(self, first: int, last: int) -> list[Proposal]:
@@ -131,3 +133,7 @@ class L1Reader:
 
     def commitment_count(self) -> int:
         return self.contracts["commitments"].functions.commitment_count().call()
+
+    def genesis_root(self) -> bytes:
+        """The L2 genesis state root the contracts committed to at deployment."""
+        return bytes(self.contracts["commitments"].functions.GENESIS_STATE_ROOT().call())

@@ -10,6 +10,8 @@ from web3 import Web3
 from bridge.deploy import BridgeSettings, Deployment, deploy
 from bridge.l1 import Transactor
 from devnet.accounts import devnet_key
+from node.l1.genesis_anchor import genesis_state_root
+from node.sequencer.dev import DevChain, dev_chain
 from tests.devnet.devnet_fixture import DevnetThread
 
 SETTINGS = BridgeSettings(bond_wei=10**18, challenge_window_s=300, force_window_s=120)
@@ -21,6 +23,7 @@ class Bridge:
     w3: Web3
     deployment: Deployment
     c: dict  # name -> web3 contract
+    chain: DevChain  # the L2 dev chain the contracts commit to (its genesis root), timed at the L1 head
 
     def sender(self, role: str) -> Transactor:
         return Transactor(self.w3, devnet_key(role))
@@ -41,5 +44,8 @@ def start_bridge(data_dir: str | None = None, settings: BridgeSettings = SETTING
     w3 = Web3(Web3.HTTPProvider(devnet.url, request_kwargs={"timeout": 60}))
     sequencer = Account.from_key(devnet_key("sequencer")).address
     proposer = Account.from_key(devnet_key("proposer")).address
-    deployment = deploy(w3, devnet_key("deployer"), sequencer, proposer, settings)
-    return Bridge(devnet, w3, deployment, deployment.contracts(w3))
+    w3.provider.make_request("evm_mine", [])  # a block at the current time (the devnet's genesis is older)
+    chain = dev_chain(w3.eth.get_block("latest")["timestamp"])
+    deployment = deploy(w3, devnet_key("deployer"), sequencer, proposer, settings,
+                        genesis_root=genesis_state_root(chain.genesis))
+    return Bridge(devnet, w3, deployment, deployment.contracts(w3), chain)

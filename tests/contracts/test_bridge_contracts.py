@@ -7,6 +7,8 @@ from eth_abi import encode as abi_encode
 from web3 import Web3
 
 from bridge.l1 import L1TxFailed
+from bridge.vyper_build import compile_contract
+from node.l1.genesis_anchor import genesis_state_root
 from tests.contracts.bridge_fixture import SETTINGS, Bridge, start_bridge
 
 
@@ -19,6 +21,20 @@ def bridge():
 
 def reverts(reason: str):
     return pytest.raises(L1TxFailed, match=reason)
+
+
+def propose_next(bridge: Bridge, root: bytes) -> int:
+    """Propose ``root`` for the next batch without one (posting a batch if none waits), at the
+    batch's declared L2 block (or the previous root's, if the batch declares a lower one)."""
+    inbox, commitments = bridge.c["inbox"], bridge.c["commitments"]
+    index = commitments.functions.commitment_count().call()
+    previous = commitments.functions.commitments(index - 1).call()[1] if index else 0
+    if inbox.functions.batch_count().call() <= index:
+        bridge.sender("sequencer").transact(inbox, "append_batch", b"\x01batch", previous + 1)
+    declared = inbox.functions.last_l2_block(index).call()
+    bridge.sender("proposer").transact(commitments, "propose", index, max(declared, previous), root,
+                                       value=SETTINGS.bond_wei)
+    return index
 
 
 def test_token_transfers_and_reverts(bridge: Bridge):
@@ -43,46 +59,52 @@ def test_inbox_keeps_a_hash_chain_and_takes_batches_only_from_the_sequencer(brid
     inbox, sequencer = bridge.c["inbox"], bridge.sender("sequencer")
     start = inbox.functions.batch_count().call()
     previous = inbox.functions.chain_hash(start - 1).call() if start else b"\0" * 32
-    for data in (b"\x01batch-one", bytes(range(256)) * 40):
-        sent = sequencer.transact(inbox, "append_batch", data)
+    for data, last_l2_block in ((b"\x01batch-one", 10), (bytes(range(256)) * 40, 11)):
+        sent = sequencer.transact(inbox, "append_batch", data, last_l2_block)
         previous = Web3.keccak(previous + Web3.keccak(data))
         index = inbox.functions.batch_count().call() - 1
         assert inbox.functions.chain_hash(index).call() == previous
         assert inbox.functions.l1_block(index).call() == sent.block_number
+        assert inbox.functions.last_l2_block(index).call() == last_l2_block
         event = inbox.events.BatchAppended().process_receipt(sent.receipt)[0]
         assert event.args.index == index and event.args.data_hash == Web3.keccak(data)
+        assert event.args.last_l2_block == last_l2_block
     with reverts("inbox: caller is not the sequencer"):
-        bridge.sender("alice").transact(inbox, "append_batch", b"\x01")
+        bridge.sender("alice").transact(inbox, "append_batch", b"\x01", 12)
     with reverts("inbox: empty batch"):
-        sequencer.transact(inbox, "append_batch", b"")
+        sequencer.transact(inbox, "append_batch", b"", 12)
 
 
 def test_commitments_bond_window_finality_and_reverts(bridge: Bridge):
     inbox, commitments = bridge.c["inbox"], bridge.c["commitments"]
     proposer, sequencer = bridge.sender("proposer"), bridge.sender("sequencer")
     bond = SETTINGS.bond_wei
-    while inbox.functions.batch_count().call() < 3:
-        sequencer.transact(inbox, "append_batch", b"\x01batch")
+    while (count := inbox.functions.batch_count().call()) < 3:
+        sequencer.transact(inbox, "append_batch", b"\x01batch", 10 + count)
+
+    def declared(index: int) -> int:
+        return inbox.functions.last_l2_block(index).call()
+
     root = b"\x11" * 32
     with reverts("commitments: caller is not the proposer"):
-        bridge.sender("alice").transact(commitments, "propose", 0, 10, root, value=bond)
+        bridge.sender("alice").transact(commitments, "propose", 0, declared(0), root, value=bond)
     with reverts("commitments: wrong bond"):
-        proposer.transact(commitments, "propose", 0, 10, root, value=bond - 1)
+        proposer.transact(commitments, "propose", 0, declared(0), root, value=bond - 1)
     with reverts("commitments: not the next batch"):
-        proposer.transact(commitments, "propose", 1, 10, root, value=bond)
+        proposer.transact(commitments, "propose", 1, declared(1), root, value=bond)
     with reverts("commitments: empty root"):
-        proposer.transact(commitments, "propose", 0, 10, b"\0" * 32, value=bond)
-    sent = proposer.transact(commitments, "propose", 0, 10, root, value=bond)
+        proposer.transact(commitments, "propose", 0, declared(0), b"\0" * 32, value=bond)
+    sent = proposer.transact(commitments, "propose", 0, declared(0), root, value=bond)
     event = commitments.events.StateProposed().process_receipt(sent.receipt)[0]
     proposed_at = bridge.w3.eth.get_block(sent.block_number)["timestamp"]
     assert event.args.finalizes_at == proposed_at + SETTINGS.challenge_window_s
-    with reverts("commitments: L2 block not after the last"):
-        proposer.transact(commitments, "propose", 1, 10, root, value=bond)
+    with reverts("commitments: L2 block before the last"):
+        proposer.transact(commitments, "propose", 1, declared(0) - 1, root, value=bond)
     count = inbox.functions.batch_count().call()
     for batch in range(1, count):
-        proposer.transact(commitments, "propose", batch, 10 + batch, root, value=bond)
+        proposer.transact(commitments, "propose", batch, declared(batch), root, value=bond)
     with reverts("commitments: batch not posted"):
-        proposer.transact(commitments, "propose", count, 10 + count, root, value=bond)
+        proposer.transact(commitments, "propose", count, declared(count - 1), root, value=bond)
     assert not commitments.functions.is_final(0).call()
     with reverts("commitments: root not final"):
         bridge.sender("alice").transact(commitments, "return_bond", 0)
@@ -96,6 +118,35 @@ def test_commitments_bond_window_finality_and_reverts(bridge: Bridge):
         bridge.sender("alice").transact(commitments, "return_bond", 0)
 
 
+def test_a_root_never_names_a_block_before_the_last(bridge: Bridge):
+    """A batch that derived nothing gets a root at the previous root's block; a lower block
+    is refused; the block is otherwise the followers' (and a dispute game's) to check."""
+    inbox, commitments = bridge.c["inbox"], bridge.c["commitments"]
+    proposer, sequencer = bridge.sender("proposer"), bridge.sender("sequencer")
+    bond = SETTINGS.bond_wei
+    propose_next(bridge, b"\x10" * 32)  # every batch so far has a root
+    index = commitments.functions.commitment_count().call()
+    previous = commitments.functions.commitments(index - 1).call()[1]
+    sequencer.transact(inbox, "append_batch", b"\x01batch", previous + 3)
+    sequencer.transact(inbox, "append_batch", b"\x01batch", previous + 5)
+    assert inbox.functions.last_l2_block(index + 1).call() == previous + 5
+    proposer.transact(commitments, "propose", index, previous, b"\x44" * 32, value=bond)  # derived nothing
+    with reverts("commitments: L2 block before the last"):
+        proposer.transact(commitments, "propose", index + 1, previous - 1, b"\x45" * 32, value=bond)
+    proposer.transact(commitments, "propose", index + 1, previous + 5, b"\x45" * 32, value=bond)
+    assert [commitments.functions.commitments(i).call()[1] for i in (index, index + 1)] == [previous, previous + 5]
+
+
+def test_the_l2_genesis_root_is_committed_at_deployment(bridge: Bridge):
+    commitments = bridge.c["commitments"]
+    assert commitments.functions.GENESIS_STATE_ROOT().call() == genesis_state_root(bridge.chain.genesis)
+    initcode = compile_contract("bridge/state_commitments.vy").initcode
+    args = abi_encode(["address", "bytes32", "address", "uint256", "uint256"],
+                      [bridge.c["inbox"].address, b"\0" * 32, bridge.address("proposer"), 1, 60])
+    with reverts("commitments: empty genesis root"):
+        bridge.sender("deployer").deploy(initcode, args)
+
+
 def test_only_the_dispute_game_invalidates_a_root_that_is_not_final(bridge: Bridge):
     inbox, commitments = bridge.c["inbox"], bridge.c["commitments"]
     proposer, sequencer, deployer = bridge.sender("proposer"), bridge.sender("sequencer"), bridge.sender("deployer")
@@ -106,11 +157,12 @@ def test_only_the_dispute_game_invalidates_a_root_that_is_not_final(bridge: Brid
     deployer.transact(commitments, "set_dispute_game", game.address)
     with reverts("commitments: dispute game already set"):
         deployer.transact(commitments, "set_dispute_game", bridge.address("alice"))
+    propose_next(bridge, b"\x21" * 32)  # every batch so far has a root
     first = commitments.functions.commitment_count().call()
     for _ in range(3):
-        sequencer.transact(inbox, "append_batch", b"\x01more")
         index = commitments.functions.commitment_count().call()
         last = commitments.functions.commitments(index - 1).call()[1]
+        sequencer.transact(inbox, "append_batch", b"\x01more", last + 5)
         proposer.transact(commitments, "propose", index, last + 5, b"\x22" * 32, value=bond)
     with reverts("commitments: caller is not the dispute game"):
         bridge.sender("alice").transact(commitments, "invalidate", first)
@@ -125,8 +177,8 @@ def test_only_the_dispute_game_invalidates_a_root_that_is_not_final(bridge: Brid
     assert commitments.functions.commitment_count().call() == first + 1
     assert not commitments.functions.is_final(first + 1).call()
     # the batch can be proposed again, with the right root
-    last = commitments.functions.commitments(first).call()[1]
-    proposer.transact(commitments, "propose", first + 1, last + 1, b"\x33" * 32, value=bond)
+    declared = inbox.functions.last_l2_block(first + 1).call()
+    proposer.transact(commitments, "propose", first + 1, declared, b"\x33" * 32, value=bond)
     assert commitments.functions.commitments(first + 1).call()[2] == b"\x33" * 32
 
 
@@ -189,10 +241,7 @@ def test_portal_pays_a_proven_withdrawal_once_and_only_under_a_final_root(bridge
     trie.set(keccak256(keys.withdrawal(3)), record.encode())
     root = trie.root_hash()
     proof = trie.get_proof(keccak256(keys.withdrawal(3)))
-    sequencer.transact(inbox, "append_batch", b"\x01withdrawal-batch")
-    index = commitments.functions.commitment_count().call()
-    last = commitments.functions.commitments(index - 1).call()[1] if index else 0
-    proposer.transact(commitments, "propose", index, last + 1, root, value=SETTINGS.bond_wei)
+    index = propose_next(bridge, root)
     args = (index, 3, bridge.address("alice"), recipient, 7_500_000, 42, proof)
     with reverts("commitments: root not final"):
         dave.transact(portal, "claim", *args)

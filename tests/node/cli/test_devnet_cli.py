@@ -225,31 +225,80 @@ def l1_status(target: str):
         return status_pb2_grpc.NodeStub(channel).GetStatus(status_pb2.StatusRequest(), timeout=10).l1
 
 
+class L1Process:
+    """``optrollup l1 --data-dir DIR`` in a child process, ready (contracts deployed)."""
+
+    def __init__(self, l1_dir) -> None:
+        self.deployment_file = str(l1_dir / "deployment.json")
+        self.process = subprocess.Popen([sys.executable, "-m", "node.cli.main", "l1", "--data-dir", str(l1_dir),
+                                         "--listen", f"127.0.0.1:{free_port()}"],
+                                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        self.url = None
+        for line in self.process.stdout:
+            match = re.search(r"(http://127\.0\.0\.1:\d+)", line)
+            if match and self.url is None:
+                self.url = match.group(1)
+            if "l1 ready" in line:
+                break
+
+    def node(self, *args: str, deployment: str | None = None) -> subprocess.CompletedProcess:
+        """``optrollup node ARGS --l1 URL --deployment FILE`` run to completion."""
+        return subprocess.run(
+            [sys.executable, "-m", "node.cli.main", "node", *args, "--l1", self.url, "--deployment",
+             deployment or self.deployment_file, "--listen", "127.0.0.1:0", "--metrics", "off"],
+            capture_output=True, text=True, timeout=120)
+
+    def stop(self) -> None:
+        self.process.send_signal(signal.SIGINT)
+        self.process.wait(30)
+
+
 def test_operator_keys_must_be_the_contracts_roles(tmp_path):
     """A batcher key the inbox would refuse stops the node at start, with the addresses."""
     from node.keystore import Keystore
 
-    l1_dir = tmp_path / "l1"
-    l1 = subprocess.Popen([sys.executable, "-m", "node.cli.main", "l1", "--data-dir", str(l1_dir), "--listen",
-                           f"127.0.0.1:{free_port()}"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    l1 = L1Process(tmp_path / "l1")
     try:
-        url = None
-        for line in l1.stdout:
-            match = re.search(r"(http://127\.0\.0\.1:\d+)", line)
-            if match and url is None:
-                url = match.group(1)
-            if "l1 ready" in line:
-                break
         keys_dir = tmp_path / "keys"
         Keystore(keys_dir).import_key("ops", b"\x42" * 32, "pw")  # not the inbox's sequencer
         (tmp_path / "pw").write_text("pw\n")
-        node = subprocess.run(
-            [sys.executable, "-m", "node.cli.main", "node", "--dev", "--l1", url, "--deployment",
-             str(l1_dir / "deployment.json"), "--listen", "127.0.0.1:0", "--metrics", "off",
-             "--batcher-key", "ops", "--keys-dir", str(keys_dir), "--password-file", str(tmp_path / "pw")],
-            capture_output=True, text=True, timeout=120)
+        node = l1.node("--dev", "--batcher-key", "ops", "--keys-dir", str(keys_dir),
+                       "--password-file", str(tmp_path / "pw"))
         assert node.returncode == 1
         assert "the batcher key is" in node.stderr and "but the contracts accept" in node.stderr
     finally:
-        l1.send_signal(signal.SIGINT)
-        l1.wait(30)
+        l1.stop()
+
+
+def test_a_node_on_another_genesis_than_l1_committed_to_refuses_to_run(tmp_path):
+    """The deployment file's L2 genesis swapped for another: the follower and the sequencer
+    both stop at start, naming their genesis root and the one on L1."""
+    from node.l1.genesis_anchor import genesis_state_root
+    from node.sequencer.dev import dev_chain
+    from node.store.codec import decode_genesis, encode_genesis
+
+    l1 = L1Process(tmp_path / "l1")
+    try:
+        deployment = Deployment.load(l1.deployment_file)
+        committed = decode_genesis(bytes.fromhex(deployment.l2_genesis))
+        other = dev_chain(committed.genesis_time + 7 * 86_400).genesis  # a dev genesis a week later
+        forged = tmp_path / "forged.json"
+        from dataclasses import replace
+        replace(deployment, l2_genesis=encode_genesis(other).hex()).save(forged)
+        ours, theirs = genesis_state_root(other).hex(), genesis_state_root(committed).hex()
+        for mode in ("--follow", "--dev"):
+            node = l1.node(mode, deployment=str(forged))
+            assert node.returncode == 1, node.stderr
+            assert f"0x{ours}" in node.stderr and f"0x{theirs}" in node.stderr, node.stderr
+            assert "Traceback" not in node.stderr
+        follower = subprocess.Popen(
+            [sys.executable, "-m", "node.cli.main", "node", "--follow", "--l1", l1.url, "--deployment",
+             l1.deployment_file, "--listen", "127.0.0.1:0", "--metrics", "off"],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        try:  # the committed genesis itself is accepted
+            assert any("listening on" in line for line in follower.stdout)
+        finally:
+            follower.send_signal(signal.SIGINT)
+            follower.wait(30)
+    finally:
+        l1.stop()

@@ -57,7 +57,7 @@ def sequence(l1: ScriptedL1) -> Sequencer:
 
 
 def post(l1: ScriptedL1, sequencer: Sequencer, numbers: range) -> None:
-    l1.post_batch(encode_batch([batch_block(sequencer.get_block(n)) for n in numbers]))
+    l1.post_batch(encode_batch([batch_block(sequencer.get_block(n)) for n in numbers]), numbers[-1])
 
 
 @pytest.fixture(scope="module")

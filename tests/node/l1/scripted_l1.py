@@ -9,17 +9,22 @@ watcher and follower run on it. Block ``n`` has time ``genesis_time + n * BLOCK_
 from __future__ import annotations
 
 from node.derivation.rules import L1Deposit, L1Forced
+from node.l1.genesis_anchor import genesis_state_root
 from node.l1.reader import L1Block, PostedBatch
+from node.sequencer.dev import dev_chain
 
 BLOCK_TIME_S = 12
 GENESIS_TIME = 1_796_112_000 - 10_000
+DEV_GENESIS_ROOT = genesis_state_root(dev_chain(1_796_112_000).genesis)
 
 
 class ScriptedL1:
     first_block = 1
 
-    def __init__(self, height: int = 10, window_s: int = 120, genesis_time: int = GENESIS_TIME) -> None:
+    def __init__(self, height: int = 10, window_s: int = 120, genesis_time: int = GENESIS_TIME,
+                 genesis_root: bytes = DEV_GENESIS_ROOT) -> None:
         self.height = height
+        self.root = genesis_root
         self.window_s = window_s
         self.genesis_time = genesis_time
         self.generation: dict[int, int] = {}  # block -> how many times it was replaced
@@ -60,6 +65,9 @@ class ScriptedL1:
     def proposals(self, first: int, last: int) -> list:
         return []
 
+    def genesis_root(self) -> bytes:
+        return self.root
+
     # -- writing the chain -------------------------------------------------------------------
 
     def mine(self, count: int = 1) -> int:
@@ -80,11 +88,11 @@ class ScriptedL1:
         self.forced_log.append(entry)
         return entry
 
-    def post_batch(self, data: bytes) -> PostedBatch:
-        """Post batch bytes in a new block (the head)."""
+    def post_batch(self, data: bytes, last_l2_block: int) -> PostedBatch:
+        """Post batch bytes declaring ``last_l2_block`` (as the inbox records it) in a new block (the head)."""
         block = self.mine()
         batch = PostedBatch(len(self.batch_log), data, block, self.block_hash(block), self.time_of(block),
-                            b"\x00" * 32)
+                            b"\x00" * 32, last_l2_block)
         self.batch_log.append(batch)
         return batch
 

@@ -17,7 +17,7 @@ from node.derivation.rules import MAX_TIMESTAMP_LAG_S
 from node.l1.batcher import Batcher
 from node.l1.reader import L1Reader
 from node.l1.watcher import L1Watcher
-from node.sequencer.dev import dev_chain, dev_key
+from node.sequencer.dev import dev_key
 from node.stf import accounts
 from node.stf.txtypes import PlaceOrder, Withdraw
 from node.wallet import address_of, sign_tx
@@ -34,7 +34,7 @@ def test_a_censoring_sequencer_cannot_keep_l1_entries_out(clock_follows_l1: bool
         w3 = bridge.w3
         reader = L1Reader(w3, bridge.deployment)
         l1_now = w3.eth.get_block("latest")["timestamp"]
-        chain = dev_chain(l1_now)
+        chain = bridge.chain  # the genesis the contracts committed to
         clock = Clock(l1_now)
         alice, bob = dev_key("alice"), dev_key("bob")
         chain_id = chain.genesis.chain_id

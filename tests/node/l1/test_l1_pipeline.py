@@ -14,7 +14,7 @@ from node.derivation.follower import Follower
 from node.l1.batcher import Batcher
 from node.l1.reader import L1Reader
 from node.l1.watcher import L1Watcher
-from node.sequencer.dev import dev_chain, dev_key
+from node.sequencer.dev import dev_key
 from node.sequencer.sequencer import Sequencer
 from node.stf import accounts
 from node.stf.txtypes import PlaceOrder, TxType, Withdraw
@@ -77,7 +77,7 @@ def test_deposit_trade_batch_follow_and_forced_inclusion(bridge: Bridge):
     w3 = bridge.w3
     reader = L1Reader(w3, bridge.deployment)
     l1_now = w3.eth.get_block("latest")["timestamp"]
-    chain = dev_chain(l1_now)
+    chain = bridge.chain  # the genesis the contracts committed to
     clock = Clock(l1_now)
     alice, bob = dev_key("alice"), dev_key("bob")
 
@@ -172,7 +172,7 @@ def test_a_wrong_root_is_reported_by_the_follower():
     try:
         w3 = fresh.w3
         reader = L1Reader(w3, fresh.deployment)
-        chain = dev_chain(w3.eth.get_block("latest")["timestamp"])
+        chain = fresh.chain
 
         async def scenario():
             sequencer = await l1_sequencer(chain, L1Watcher(reader, confirmations=1))
@@ -201,7 +201,7 @@ def test_batches_in_flight_together_and_a_restarted_batcher_proposes_missing_roo
     try:
         w3 = fresh.w3
         reader = L1Reader(w3, fresh.deployment)
-        chain = dev_chain(w3.eth.get_block("latest")["timestamp"])
+        chain = fresh.chain
         bob = dev_key("bob")
 
         async def scenario():

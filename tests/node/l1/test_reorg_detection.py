@@ -43,6 +43,9 @@ class Halts(BlockObserver):
     def on_halt(self, failure) -> None:
         self.failures.append(failure)
 
+    def state_root_at(self, number: int) -> bytes | None:
+        return self.GENESIS_ROOT if number == 0 else None
+
 
 def test_follower_stops_when_a_used_block_changes():
     l1 = ScriptedL1()
