@@ -10,6 +10,10 @@ from web3 import Web3
 from bridge.deploy import BridgeSettings, Deployment, deploy
 from bridge.l1 import Transactor
 from devnet.accounts import devnet_key
+from node.sequencer.dev import DEV_CHAIN_ID, dev_genesis
+from node.stf.eip712 import Domain
+from node.stf.genesis import Genesis
+from node.store.codec import decode_genesis
 from tests.devnet.devnet_fixture import DevnetThread
 
 SETTINGS = BridgeSettings(bond_wei=10**18, challenge_window_s=300, force_window_s=120)
@@ -21,6 +25,11 @@ class Bridge:
     w3: Web3
     deployment: Deployment
     c: dict  # name -> web3 contract
+
+    @property
+    def genesis(self) -> Genesis:
+        """The L2 dev genesis of this deployment (its domain names the portal)."""
+        return decode_genesis(bytes.fromhex(self.deployment.l2_genesis))
 
     def sender(self, role: str) -> Transactor:
         return Transactor(self.w3, devnet_key(role))
@@ -41,5 +50,7 @@ def start_bridge(data_dir: str | None = None, settings: BridgeSettings = SETTING
     w3 = Web3(Web3.HTTPProvider(devnet.url, request_kwargs={"timeout": 60}))
     sequencer = Account.from_key(devnet_key("sequencer")).address
     proposer = Account.from_key(devnet_key("proposer")).address
-    deployment = deploy(w3, devnet_key("deployer"), sequencer, proposer, settings)
+    genesis_time = w3.eth.get_block("latest")["timestamp"]
+    deployment = deploy(w3, devnet_key("deployer"), sequencer, proposer, settings,
+                        l2_genesis=lambda portal: dev_genesis(genesis_time, Domain(DEV_CHAIN_ID, portal)))
     return Bridge(devnet, w3, deployment, deployment.contracts(w3))

@@ -128,8 +128,10 @@ def quoted(client: Client):
 def test_parser_defaults_match_the_modules():
     from bridge.deploy import BridgeSettings
     from devnet.chain import DEFAULT_GAS_LIMIT, DEVNET_CHAIN_ID
+    from node.sequencer.dev import DEV_CHAIN_ID
 
     assert l1_cli.DEFAULT_GAS_LIMIT == DEFAULT_GAS_LIMIT and l1_cli.DEVNET_CHAIN_ID == DEVNET_CHAIN_ID
+    assert l1_cli.DEFAULT_L2_CHAIN_ID == DEV_CHAIN_ID
     assert l1_cli.DEFAULT_SETTINGS == vars(BridgeSettings())
 
 
