@@ -227,13 +227,18 @@ def l1_status(target: str):
         return status_pb2_grpc.NodeStub(channel).GetStatus(status_pb2.StatusRequest(), timeout=10).l1
 
 
-def test_operator_keys_must_be_the_contracts_roles(tmp_path):
-    """A batcher key the inbox would refuse stops the node at start, with the addresses."""
+def test_operator_keys_and_the_genesis_must_match_the_contracts(tmp_path):
+    """A batcher key the inbox would refuse, or an L2 genesis signing for another portal, stops
+    the node at start; the deployment's genesis carries --l2-chain-id and the portal."""
+    from dataclasses import replace
+
     from node.keystore import Keystore
+    from node.store.codec import decode_genesis, encode_genesis
 
     l1_dir = tmp_path / "l1"
     l1 = subprocess.Popen([sys.executable, "-m", "node.cli.main", "l1", "--data-dir", str(l1_dir), "--listen",
-                           f"127.0.0.1:{free_port()}"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                           f"127.0.0.1:{free_port()}", "--l2-chain-id", "4242"],
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         url = None
         for line in l1.stdout:
@@ -252,6 +257,18 @@ def test_operator_keys_must_be_the_contracts_roles(tmp_path):
             capture_output=True, text=True, timeout=120)
         assert node.returncode == 1
         assert "the batcher key is" in node.stderr and "but the contracts accept" in node.stderr
+
+        deployment = Deployment.load(l1_dir / "deployment.json")
+        genesis = decode_genesis(bytes.fromhex(deployment.l2_genesis))
+        assert genesis.domain.chain_id == 4242
+        assert genesis.verifying_contract == bytes.fromhex(deployment.portal[2:])
+        elsewhere = replace(deployment, l2_genesis=encode_genesis(replace(genesis, verifying_contract=b"\x01" * 20)).hex())
+        elsewhere.save(tmp_path / "elsewhere.json")
+        node = subprocess.run(
+            [sys.executable, "-m", "node.cli.main", "node", "--follow", "--l1", url, "--deployment",
+             str(tmp_path / "elsewhere.json"), "--listen", "127.0.0.1:0", "--metrics", "off"],
+            capture_output=True, text=True, timeout=120)
+        assert node.returncode == 1 and "signs for the portal 0x0101" in node.stderr, node.stderr
     finally:
         l1.send_signal(signal.SIGINT)
         l1.wait(30)
