@@ -20,7 +20,7 @@ from node.wallet import address_of, sign_tx
 
 T0 = 1_796_112_000
 CHAIN = dev_chain(T0)
-OTHER_DOMAIN = Domain(OTHER_DOMAIN, CHAIN.genesis.verifying_contract)
+OTHER_DOMAIN = Domain(CHAIN.genesis.chain_id + 1, CHAIN.genesis.verifying_contract)
 KEY = CHAIN.accounts["alice"]
 
 
