@@ -79,7 +79,7 @@ def _workers() -> int:
 
 def _orders(name: str, first_nonce: int, count: int, role: int) -> list[bytes]:
     """``role`` 0: resting bids; 1: resting asks; 2: IOC sells crossing bids; 3: IOC buys crossing asks."""
-    from node.sequencer.dev import DEV_CHAIN_ID, dev_key
+    from node.sequencer.dev import DEV_DOMAIN, dev_key
     from node.stf.txtypes import PlaceOrder
     from node.wallet import sign_tx
 
@@ -91,7 +91,7 @@ def _orders(name: str, first_nonce: int, count: int, role: int) -> list[bytes]:
         price = (50 + (i % 7)) * E6 if side == 0 else (50 + (i % 7)) * E6
         tif = 0 if role < 2 else 1
         body = PlaceOrder(first_nonce + i, instrument, side, price, 100_000, tif, False, 0, 0)
-        out.append(sign_tx(key, body, DEV_CHAIN_ID))
+        out.append(sign_tx(key, body, DEV_DOMAIN))
     return out
 
 

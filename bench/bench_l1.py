@@ -23,7 +23,7 @@ import brotli
 
 from bench.common import emit
 from node.l1.batch_codec import VERSION_ZSTD, BatchBlock, encode_batch, encode_blocks
-from node.sequencer.dev import DEV_CHAIN_ID, dev_key
+from node.sequencer.dev import DEV_DOMAIN, dev_key
 from node.stf.txtypes import CancelOrder, PlaceOrder
 from node.wallet import sign_tx
 
@@ -50,7 +50,7 @@ def market_flow(count: int, seed: int = 11) -> list[bytes]:
             price = max(100_000, marks[instrument] + (rng.randrange(1, 6) * (1 if side else -1)) * 100_000)
             size = rng.choice((1, 2, 5, 10, 20)) * 100_000
             body = PlaceOrder(nonce, instrument, side, price, size, rng.choice((0, 3)), False, nonce + 1, 0)
-        out.append(sign_tx(keys[who], body, DEV_CHAIN_ID))
+        out.append(sign_tx(keys[who], body, DEV_DOMAIN))
     return out
 
 

@@ -15,6 +15,7 @@ import random
 import statistics
 import time
 
+from bench.bench_stf import DOMAIN
 from bench.common import emit
 from node.stf import keys, margin
 from node.stf.backends import MemoryBackend
@@ -25,7 +26,6 @@ from node.stf.tx_codec import decode_tx, encode_tx
 from node.stf.txtypes import Deposit, ListInstrument, Liquidate, OracleUpdate, PlaceOrder, VolPoint
 from node.wallet import address_of, sign_tx
 
-CHAIN_ID = 421_337
 T0 = 1_796_112_000  # 2026-12-01 08:00 UTC
 EXPIRY = 1_798_185_600  # 25DEC26
 E6 = 10**6
@@ -42,7 +42,8 @@ def run() -> None:
     admin, oracle, keeper = _key(90_000), _key(90_001), _key(90_002)
     buyers = [_key(80_000 + i) for i in range(10)]
     state = State(MemoryBackend())
-    initialise(state, Genesis(CHAIN_ID, address_of(admin), (address_of(oracle),), genesis_time=T0))
+    initialise(state, Genesis(DOMAIN.chain_id, DOMAIN.verifying_contract, address_of(admin), (address_of(oracle),),
+                              genesis_time=T0))
     number, now = 0, T0
 
     def block(txs: list) -> list:
@@ -52,10 +53,10 @@ def run() -> None:
         return list(apply_block(state, BlockEnv(number, now), txs).receipts)
 
     strikes = list(range(2100, 3100, 50))
-    setup = [sign_tx(admin, ListInstrument(i, 1, EXPIRY, k * E6, False, 100_000, 100_000), CHAIN_ID)
+    setup = [sign_tx(admin, ListInstrument(i, 1, EXPIRY, k * E6, False, 100_000, 100_000), DOMAIN)
              for i, k in enumerate(strikes)]
     surface = (VolPoint(EXPIRY, 600_000, 0, 0),)
-    setup.append(sign_tx(oracle, OracleUpdate(0, 1, 3000 * E6, surface), CHAIN_ID))
+    setup.append(sign_tx(oracle, OracleUpdate(0, 1, 1, now + 30, 3000 * E6, surface), DOMAIN))  # observed at block 1
     writers = [_key(i) for i in range(N_WRITERS)]
     everyone = writers + buyers + [keeper]
     for i, k in enumerate(everyone):
@@ -72,13 +73,14 @@ def run() -> None:
         cash = state.get(keys.account(address_of(k))).balance_e6
         lots = max(int(cash * rng.uniform(0.8, 0.95) / per_contract * 10), 1)
         price = max(mark // 100_000 * 100_000, 100_000)
-        writes.append(sign_tx(k, PlaceOrder(0, inst, 1, price, lots * 100_000, 0, False, 0, 0), CHAIN_ID))
+        writes.append(sign_tx(k, PlaceOrder(0, inst, 1, price, lots * 100_000, 0, False, 0, 0), DOMAIN))
     block(writes)
     for sweep in range(2):  # each IOC sweeps at most MAX_MATCH_STEPS writers: buy twice round
         for b in buyers:
-            block([sign_tx(b, PlaceOrder(n, inst, 0, 100_000 * E6, 10**6 * E6, 1, False, 0, 0), CHAIN_ID)
+            block([sign_tx(b, PlaceOrder(n, inst, 0, 100_000 * E6, 10**6 * E6, 1, False, 0, 0), DOMAIN)
                    for n, inst in enumerate(instruments, start=len(instruments) * sweep + 1)])
-    block([sign_tx(oracle, OracleUpdate(1, 1, 2100 * E6, (VolPoint(EXPIRY, 900_000, 0, 0),)), CHAIN_ID)])
+    crash = OracleUpdate(1, 1, 2, now + 30, 2100 * E6, (VolPoint(EXPIRY, 900_000, 0, 0),))  # observed at its block
+    block([sign_tx(oracle, crash, DOMAIN)])
 
     targets = []
     for k in writers:
@@ -87,7 +89,7 @@ def run() -> None:
             inst, size = account.positions[0]
             targets.append((address_of(k), inst, -size))
     liquidations = [
-        decode_tx(sign_tx(keeper, Liquidate(i, who, inst, size), CHAIN_ID), CHAIN_ID)
+        decode_tx(sign_tx(keeper, Liquidate(i, who, inst, size), DOMAIN), DOMAIN)
         for i, (who, inst, size) in enumerate(targets)
     ]
     gc.collect()

@@ -19,6 +19,7 @@ import gc
 import statistics
 import time
 
+from bench.bench_stf import DOMAIN
 from bench.common import emit
 from node.stf import keys, margin
 from node.stf.backends import MemoryBackend
@@ -31,7 +32,6 @@ from node.stf.tx_codec import decode_tx
 from node.stf.txtypes import ListInstrument, OracleUpdate, VolPoint
 from node.wallet import address_of, sign_tx
 
-CHAIN_ID = 421_337
 T0 = 1_796_112_000  # 2026-12-01 08:00 UTC
 EXPIRIES = (1_798_185_600, 1_801_209_600, 1_803_628_800, 1_806_652_800)  # 25DEC26 29JAN27 26FEB27 2APR27
 E6 = 10**6
@@ -44,7 +44,8 @@ REPRICE_RUNS = 7
 
 def _chain() -> State:
     state = State(MemoryBackend())
-    initialise(state, Genesis(CHAIN_ID, address_of(ADMIN), (address_of(ORACLE),), genesis_time=T0))
+    initialise(state, Genesis(DOMAIN.chain_id, DOMAIN.verifying_contract, address_of(ADMIN), (address_of(ORACLE),),
+                              genesis_time=T0))
     return state
 
 
@@ -55,21 +56,22 @@ def _listings(underlying_id: int, expiries: tuple[int, ...], strikes: range, fir
         for strike in strikes:
             for is_call in (True, False):
                 body = ListInstrument(nonce, underlying_id, expiry, strike * E6, is_call, 100_000, 100_000)
-                txs.append(sign_tx(ADMIN, body, CHAIN_ID))
+                txs.append(sign_tx(ADMIN, body, DOMAIN))
                 nonce += 1
     return txs
 
 
-def _oracle(nonce: int, underlying_id: int, index: int, expiries: tuple[int, ...]) -> bytes:
+def _oracle(nonce: int, underlying_id: int, index: int, expiries: tuple[int, ...], observed: int) -> bytes:
+    """An update with sequence ``nonce + 1``, observed at ``observed`` (its block's time)."""
     surface = tuple(VolPoint(e, 650_000, -100_000, 200_000) for e in expiries)
-    return sign_tx(ORACLE, OracleUpdate(nonce, underlying_id, index * E6, surface), CHAIN_ID)
+    return sign_tx(ORACLE, OracleUpdate(nonce, underlying_id, nonce + 1, observed, index * E6, surface), DOMAIN)
 
 
 def _check_bench() -> None:
     state = _chain()
     eth = _listings(1, EXPIRIES[:2], range(2600, 3400, 100), 0)  # 32 series
     btc = _listings(2, EXPIRIES[:2], range(90_000, 106_000, 2_000), len(eth))  # 32 series
-    txs = eth + btc + [_oracle(0, 1, 3000, EXPIRIES[:2]), _oracle(1, 2, 98_000, EXPIRIES[:2])]
+    txs = eth + btc + [_oracle(0, 1, 3000, EXPIRIES[:2], T0 + 1), _oracle(1, 2, 98_000, EXPIRIES[:2], T0 + 1)]
     result = apply_block(state, BlockEnv(1, T0 + 1), txs)
     assert all(r.ok for r in result.receipts)
     ids = list(range(1, len(eth) + len(btc) + 1))
@@ -113,7 +115,8 @@ def _reprice_bench() -> None:
     assert all(r.ok for r in result.receipts)
     assert len(state.get(keys.underlying(1)).instruments) == REPRICE_SERIES
     # Warm-up update, then measured ones, the index moving each time (every mark changes).
-    updates = [decode_tx(_oracle(n, 1, 3000 + 7 * n, EXPIRIES[:2]), CHAIN_ID) for n in range(REPRICE_RUNS + 1)]
+    updates = [decode_tx(_oracle(n, 1, 3000 + 7 * n, EXPIRIES[:2], T0 + 2 + 60 * n), DOMAIN)
+               for n in range(REPRICE_RUNS + 1)]
     totals = []
     gc.collect()
     for n, tx in enumerate(updates):

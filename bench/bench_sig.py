@@ -13,6 +13,7 @@ Figures (median of several runs over the same batch of distinct signed orders):
 
 from __future__ import annotations
 
+from bench.bench_stf import DOMAIN
 from bench.common import emit, median_rate
 from node.stf.eip712 import keccak256, signing_digest
 from node.stf.recover import recover_sender
@@ -20,7 +21,6 @@ from node.stf.tx_codec import decode_tx, decode_unsigned
 from node.stf.txtypes import PlaceOrder
 from node.wallet import address_of, sign_tx
 
-CHAIN_ID = 901
 BATCH = 2_000
 SIGNERS = 50
 REPEATS = 5
@@ -42,18 +42,18 @@ def _orders() -> tuple[list[bytes], list[bytes]]:
             client_order_id=(i * 2_654_435_761) % 2**64,
             expiry=1_767_225_600 + i,
         )
-        raws.append(sign_tx(key, body, CHAIN_ID))
+        raws.append(sign_tx(key, body, DOMAIN))
         senders.append(address_of(key))
     return raws, senders
 
 
 def run() -> None:
     raws, senders = _orders()
-    decoded = [decode_tx(raw, CHAIN_ID) for raw in raws]
+    decoded = [decode_tx(raw, DOMAIN) for raw in raws]
     assert [tx.sender for tx in decoded] == senders, "bench_sig: wrong sender recovered"
     bodies = [tx.body for tx in decoded]
     recoveries = [
-        (signing_digest(body, CHAIN_ID), *decode_unsigned(raw)[1])
+        (signing_digest(body, DOMAIN), *decode_unsigned(raw)[1])
         for body, raw in zip(bodies, raws)
     ]
 
@@ -61,12 +61,12 @@ def run() -> None:
 
     def sender_recovery() -> int:
         for body, (y_parity, r, s) in zip(bodies, signatures):
-            recover_sender(signing_digest(body, CHAIN_ID), y_parity, r, s)
+            recover_sender(signing_digest(body, DOMAIN), y_parity, r, s)
         return len(bodies)
 
     def full() -> int:
         for raw in raws:
-            decode_tx(raw, CHAIN_ID)
+            decode_tx(raw, DOMAIN)
         return len(raws)
 
     def decode_only() -> int:
@@ -76,7 +76,7 @@ def run() -> None:
 
     def digest_only() -> int:
         for body in bodies:
-            signing_digest(body, CHAIN_ID)
+            signing_digest(body, DOMAIN)
         return len(bodies)
 
     def recover_only() -> int:

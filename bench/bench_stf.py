@@ -19,6 +19,7 @@ from bench.common import emit
 from node.stf import keys
 from node.stf.backends import MemoryBackend
 from node.stf.block import BlockEnv, apply_block
+from node.stf.eip712 import Domain
 from node.stf.genesis import Genesis, initialise
 from node.stf.state import State
 from node.stf.tx_codec import decode_tx, encode_tx
@@ -26,6 +27,8 @@ from node.stf.txtypes import CancelOrder, Deposit, ListInstrument, OracleUpdate,
 from node.wallet import address_of, sign_tx
 
 CHAIN_ID = 421_337
+PORTAL = bytes.fromhex("5fbdb2315678afecb367f032d93f642f64180aa3")  # the benchmark deployment's L1 portal
+DOMAIN = Domain(CHAIN_ID, PORTAL)
 T0 = 1_796_112_000  # 2026-12-01 08:00 UTC
 EXPIRIES = (1_798_185_600, 1_801_209_600)  # 25DEC26, 29JAN27
 STRIKES = tuple(range(2400, 3700, 100))
@@ -44,11 +47,12 @@ def account_key(i: int) -> bytes:
 
 def dev_genesis() -> Genesis:
     """The benchmark chain's genesis (admin and oracle are keys 10,000 and 10,001)."""
-    return Genesis(CHAIN_ID, address_of(account_key(10_000)), (address_of(account_key(10_001)),), genesis_time=T0)
+    return Genesis(CHAIN_ID, PORTAL, address_of(account_key(10_000)), (address_of(account_key(10_001)),),
+                   genesis_time=T0)
 
 
 def market_setup_txs() -> list[bytes]:
-    """Block 1 of the benchmark chain: 50 ETH series listed, one oracle update, and a
+    """Block 1 (at ``T0 + 1``) of the benchmark chain: 50 ETH series listed, one oracle update, and a
     1,000,000-unit deposit for each of the ``N_ACCOUNTS`` accounts."""
     admin, oracle = account_key(10_000), account_key(10_001)
     txs: list[bytes] = []
@@ -56,11 +60,11 @@ def market_setup_txs() -> list[bytes]:
     for expiry in EXPIRIES:
         for strike in STRIKES:
             for is_call in (True, False):
-                txs.append(sign_tx(admin, ListInstrument(nonce, 1, expiry, strike * E6, is_call, TICK_E6, TICK_E6), CHAIN_ID))
+                txs.append(sign_tx(admin, ListInstrument(nonce, 1, expiry, strike * E6, is_call, TICK_E6, TICK_E6), DOMAIN))
                 nonce += 1
     txs = txs[:50]
     surface = tuple(VolPoint(e, 650_000, -100_000, 200_000) for e in EXPIRIES)
-    txs.append(sign_tx(oracle, OracleUpdate(0, 1, 3000 * E6, surface), CHAIN_ID))
+    txs.append(sign_tx(oracle, OracleUpdate(0, 1, 1, T0 + 1, 3000 * E6, surface), DOMAIN))
     for i in range(N_ACCOUNTS):
         txs.append(encode_tx(Deposit(i, address_of(account_key(i)), 1_000_000 * E6), None))
     return txs
@@ -114,7 +118,7 @@ def _workload(instrument_ids: list[int], marks: dict[int, int], first_order_id: 
                 resting.append((order_id, account))
             order_id += 1
         nonces[account] += 1
-        out.append(decode_tx(sign_tx(account_key(account), body, CHAIN_ID), CHAIN_ID))
+        out.append(decode_tx(sign_tx(account_key(account), body, DOMAIN), DOMAIN))
     return out
 
 

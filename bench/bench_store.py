@@ -55,7 +55,7 @@ import rlp
 from coincurve import PrivateKey
 
 from bench.bench_stf import (
-    CHAIN_ID, N_ACCOUNTS, T0, TICK_E6, account_key, dev_genesis, market_setup_txs, tick_marks,
+    DOMAIN, N_ACCOUNTS, T0, TICK_E6, account_key, dev_genesis, market_setup_txs, tick_marks,
 )
 from bench.common import emit
 from node.stf.block import BlockEnv, apply_block
@@ -87,16 +87,17 @@ backend = LmdbBackend(store)
 state = State(backend)
 assert state.get(keys.GLOBALS).last_block_number == store.head().number
 assert state.get(keys.CONFIG) is not None
-assert store.receipt(bytes.fromhex(sys.argv[5])) is not None  # a first query answered
+assert store.receipt(bytes.fromhex(sys.argv[4])) is not None  # a first query answered
 ready = time.time()
 import rlp
 from node.stf.block import BlockEnv, apply_block
 from node.stf.tx_codec import decode_tx
-txs = [decode_tx(raw, int(sys.argv[3])) for raw in rlp.decode(open(sys.argv[2], "rb").read())]
+domain = state.get(keys.CONFIG).domain
+txs = [decode_tx(raw, domain) for raw in rlp.decode(open(sys.argv[2], "rb").read())]
 head = store.head().number
 t = time.perf_counter()
-result = apply_block(state, BlockEnv(head + 1, int(sys.argv[4])), txs)
-backend.commit_block(head + 1, int(sys.argv[4]), [tx.raw for tx in txs], result.receipts)
+result = apply_block(state, BlockEnv(head + 1, int(sys.argv[3])), txs)
+backend.commit_block(head + 1, int(sys.argv[3]), [tx.raw for tx in txs], result.receipts)
 first = time.perf_counter() - t
 store.close()
 print(ready, first, backend.trie.loaded)
@@ -114,7 +115,7 @@ class _Signer:
         key = self.keys.get(account)
         if key is None:
             key = self.keys[account] = PrivateKey(account_key(account))
-        signature = key.sign_recoverable(signing_digest(body, CHAIN_ID), hasher=None)
+        signature = key.sign_recoverable(signing_digest(body, DOMAIN), hasher=None)
         r = int.from_bytes(signature[:32], "big")
         s = int.from_bytes(signature[32:64], "big")
         y_parity = signature[64]
@@ -244,7 +245,7 @@ def _run(tmp: Path) -> None:
     backend, state, marks = _genesis_and_setup(store)
     traffic = _Traffic(marks)
     sample = traffic.block()[:3]  # the cached-key signer makes node.wallet's bytes
-    assert all(tx.raw == sign_tx(account_key(traffic.signer.addresses.index(tx.sender)), tx.body, CHAIN_ID) for tx in sample)
+    assert all(tx.raw == sign_tx(account_key(traffic.signer.addresses.index(tx.sender)), tx.body, DOMAIN) for tx in sample)
     traffic = _Traffic(marks)
     gc.collect()
     gc.freeze()
@@ -302,7 +303,7 @@ def _run(tmp: Path) -> None:
     block_file.write_bytes(rlp.encode([tx.raw for tx in next_block]))
     launched = time.time()
     out = subprocess.run(
-        [sys.executable, "-c", _RESTART_CHILD, str(path), str(block_file), str(CHAIN_ID), str(T0 + head + 1),
+        [sys.executable, "-c", _RESTART_CHILD, str(path), str(block_file), str(T0 + head + 1),
          last_tx_hash.hex()],
         cwd=ROOT, capture_output=True, text=True, check=True,
     )

@@ -4,6 +4,13 @@
 (devnet only), the batch inbox, the state commitments, the forced-inclusion queue and
 the portal, and returns a ``Deployment`` (addresses and settings) that ``save``/``load``
 keep as JSON. ``Deployment.contracts(w3)`` gives web3 contract objects with the ABIs.
+
+**The L2 genesis is fixed before any contract is deployed.** Its EIP-712 domain names the
+portal as ``verifyingContract`` (``node.stf.eip712``), so the portal's address is predicted
+first: the deployer's next nonce plus ``PORTAL_POSITION`` gives it (the CREATE address,
+``web3.utils.address.get_create_address``). ``deploy`` asks ``l2_genesis(portal)`` for the
+genesis, deploys, and fails with ``DeploymentError`` if the portal landed elsewhere (the
+deployer sent another transaction meanwhile). The genesis goes into the ``Deployment``.
 """
 
 from __future__ import annotations
@@ -11,13 +18,17 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Final
+from typing import Callable, Final
 
 from eth_abi import encode as abi_encode
 from web3 import Web3
+from web3.utils.address import get_create_address
 
 from bridge.l1 import Transactor
 from bridge.vyper_build import compile_contract
+from node.l1.genesis_anchor import genesis_state_root
+from node.stf.genesis import Genesis
+from node.store.codec import encode_genesis
 
 SOURCES: Final = {
     "token": "token/test_usd.vy",
@@ -26,6 +37,12 @@ SOURCES: Final = {
     "forced": "bridge/forced_inclusion.vy",
     "portal": "bridge/portal.vy",
 }
+# The portal is the deployer's fifth contract creation (after token, inbox, commitments, forced).
+PORTAL_POSITION: Final = list(SOURCES).index("portal")
+
+
+class DeploymentError(Exception):
+    """The contracts did not land where the L2 genesis says they are."""
 
 
 @dataclass(frozen=True)
@@ -69,16 +86,30 @@ class Deployment:
         return cls(**{**raw, "settings": BridgeSettings(**raw["settings"])})
 
 
+def predict_portal(w3: Web3, deployer: str) -> str:
+    """The checksummed address ``deploy`` will give the portal when ``deployer`` starts now."""
+    nonce = w3.eth.get_transaction_count(Web3.to_checksum_address(deployer), "pending")
+    return get_create_address(Web3.to_checksum_address(deployer), nonce + PORTAL_POSITION)
+
+
 def deploy(w3: Web3, deployer_key: bytes, sequencer: str, proposer: str,
-           settings: BridgeSettings = BridgeSettings(), *, genesis_root: bytes) -> Deployment:
+           settings: BridgeSettings = BridgeSettings(), *,
+           l2_genesis: Callable[[bytes], Genesis]) -> Deployment:
     """Deploy every contract from ``deployer_key``; ``sequencer`` posts batches, ``proposer`` roots.
 
-    ``genesis_root`` is the L2 genesis state root (32 bytes): ``StateCommitments`` keeps it
-    (``GENESIS_STATE_ROOT``), and every node checks its own genesis against it at start."""
-    if len(genesis_root) != 32 or not any(genesis_root):
-        raise ValueError("deploy: genesis_root must be a non-zero 32-byte state root")
+    ``l2_genesis(portal)`` (given the portal's 20-byte address, before anything is deployed)
+    returns the L2 genesis this deployment serves; it must name that portal as its
+    verifying contract (``ValueError`` otherwise). ``StateCommitments`` keeps its state root
+    (``GENESIS_STATE_ROOT``), which every node checks its own genesis against at start.
+    ``DeploymentError`` if the portal is not deployed at the predicted address.
+    """
     sender = Transactor(w3, deployer_key)
     builds = {name: compile_contract(src) for name, src in SOURCES.items()}
+    expected_portal = predict_portal(w3, sender.address)
+    genesis = l2_genesis(bytes.fromhex(expected_portal[2:]))
+    if genesis.verifying_contract != bytes.fromhex(expected_portal[2:]):
+        raise ValueError(f"the L2 genesis names {genesis.verifying_contract.hex()}, not the portal {expected_portal}")
+    genesis_root = genesis_state_root(genesis)
     start = w3.eth.block_number
     token = sender.deploy(builds["token"].initcode)
     inbox = sender.deploy(builds["inbox"].initcode, abi_encode(["address"], [sequencer]))
@@ -88,5 +119,9 @@ def deploy(w3: Web3, deployer_key: bytes, sequencer: str, proposer: str,
     forced = sender.deploy(builds["forced"].initcode, abi_encode(["uint256"], [settings.force_window_s]))
     portal = sender.deploy(builds["portal"].initcode, abi_encode(  # the same window as the forced queue
         ["address", "address", "uint256"], [token, commitments, settings.force_window_s]))
+    if portal != expected_portal:
+        raise DeploymentError(f"the portal was deployed at {portal}, not at {expected_portal} (the deployer's nonce "
+                              "moved during the deployment): the L2 genesis names the wrong verifying contract")
     return Deployment(w3.eth.chain_id, token, inbox, commitments, forced, portal,
-                      Web3.to_checksum_address(sequencer), Web3.to_checksum_address(proposer), start + 1, settings)
+                      Web3.to_checksum_address(sequencer), Web3.to_checksum_address(proposer), start + 1, settings,
+                      encode_genesis(genesis).hex())

@@ -1,4 +1,4 @@
-"""A small typed Python client for an optrollup node: ``Client(target, key=None, chain_id=None)``.
+"""A small typed Python client for an optrollup node: ``Client(target, key=None, domain=None)``.
 
     from node.client import Client
     with Client("127.0.0.1:50051", key=private_key) as c:
@@ -6,8 +6,8 @@
         print(receipt.order_id, c.account().balance_e6)
 
 A synchronous wrapper over the generated gRPC stubs (``node.rpc.generated``): it signs
-transactions with ``node.wallet.sign_tx`` for the node's chain id (asked with
-``Query.GetChainInfo`` unless given), picks nonces, resolves instruments by id or by
+transactions with ``node.wallet.sign_tx`` for the chain's EIP-712 domain (its chain id and
+L1 portal address, asked with ``Query.GetChainInfo`` unless given), picks nonces, resolves instruments by id or by
 Deribit-style name, and turns answers into small frozen dataclasses.
 
 **Units.** Every returned amount stays the STF's integer: ``*_e6`` are collateral units x 1e6
@@ -64,6 +64,7 @@ from node.rpc.generated.optrollup.v1 import (
     trading_pb2_grpc,
     types_pb2,
 )
+from node.stf.eip712 import Domain
 from node.stf.errors import FailureCode
 from node.stf.nonces import NONCE_LIMIT, WINDOW
 from node.stf.txtypes import CancelAll, CancelOrder, PlaceOrder, Side, TimeInForce, TxBody, Withdraw
@@ -255,9 +256,16 @@ def parse_tif(tif: str | int) -> TimeInForce:
 
 @dataclass(frozen=True, slots=True)
 class ChainInfo:
+    """The chain's head and the EIP-712 domain its transactions are signed for."""
+
     chain_id: int
     block_number: int
     block_time: int
+    verifying_contract: bytes  # the deployment's L1 portal (20 bytes)
+
+    @property
+    def domain(self) -> Domain:
+        return Domain(self.chain_id, self.verifying_contract)
 
 
 @dataclass(frozen=True, slots=True)
@@ -725,18 +733,18 @@ class _Nonces:
 
 
 class Client:
-    """A connection to one node; ``key`` (32 bytes) signs, ``chain_id`` is asked if not given.
+    """A connection to one node; ``key`` (32 bytes) signs for ``domain`` (asked if not given).
 
     Instruments are given as an id (``int`` or digits) or a name (``"ETH-25DEC26-3000-C"``,
     any case). Reads default to the key's own address. ``close()`` (or ``with``) ends the channel.
     """
 
-    def __init__(self, target: str, key: bytes | None = None, chain_id: int | None = None, *,
+    def __init__(self, target: str, key: bytes | None = None, domain: Domain | None = None, *,
                  timeout: float = DEFAULT_TIMEOUT_S, submit_timeout: float = SUBMIT_TIMEOUT_S) -> None:
         self.target = target
         self.key = key
         self.address: bytes | None = None if key is None else address_of(key)
-        self._chain_id = chain_id
+        self._domain = domain
         self.timeout = timeout
         self.submit_timeout = submit_timeout
         self.channel = grpc.insecure_channel(target)
@@ -767,13 +775,18 @@ class Client:
 
     def chain_info(self) -> ChainInfo:
         pb = self._call(self._query.GetChainInfo, query_pb2.ChainInfoRequest())
-        return ChainInfo(pb.chain_id, pb.block_number, pb.block_time)
+        return ChainInfo(pb.chain_id, pb.block_number, pb.block_time, pb.verifying_contract)
 
     @property
-    def chain_id(self) -> int:
-        if self._chain_id is None:
-            self._chain_id = self.chain_info().chain_id
-        return self._chain_id
+    def domain(self) -> Domain:
+        """The EIP-712 domain this client signs for (read once from the node)."""
+        if self._domain is None:
+            info = self.chain_info()
+            try:
+                self._domain = info.domain
+            except ValueError as exc:
+                raise NodeError(grpc.StatusCode.UNKNOWN, f"the node's chain info has no valid domain: {exc}") from None
+        return self._domain
 
     def instruments(self, underlying: str | int | None = None) -> tuple[Instrument, ...]:
         """Listed series by id; ``underlying`` filters by name (``"ETH"``) or id."""
@@ -920,13 +933,13 @@ class Client:
         ``TxFailed`` of an included transaction carries its receipt).
         """
         key = self._signer()
-        chain_id = self.chain_id
+        domain = self.domain
         with self._seed_lock:
             if not self._nonces.seeded:
                 self._seed_nonces()
         for attempt in range(NONCE_RETRIES + 1):
             body: TxBody = make_body(self._nonces.take())
-            raw = sign_tx(key, body, chain_id)
+            raw = sign_tx(key, body, domain)
             try:
                 pb = self._call(self._trading.SubmitTransaction, trading_pb2.SubmitRequest(raw_tx=raw),
                                 timeout=self.submit_timeout)

@@ -2,7 +2,7 @@
 
 Signs the EIP-712 digest of ``node.stf.eip712`` with coincurve's deterministic
 (RFC 6979) ``sign_recoverable``, normalised to low-s, so the signature is the same as
-``eth_account.Account.sign_typed_data`` produces for ``eip712.typed_data(body, chain_id)``
+``eth_account.Account.sign_typed_data`` produces for ``eip712.typed_data(body, domain)``
 and the envelope is what ``node.stf.tx_codec.decode_tx`` accepts.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from coincurve import PrivateKey
 
-from node.stf.eip712 import signing_digest
+from node.stf.eip712 import Domain, signing_digest
 from node.stf.recover import SECP256K1_HALF_N, SECP256K1_N, address_of_public_key
 from node.stf.tx_codec import Signature, check_body, encode_tx
 from node.stf.txtypes import Deposit, TxBody
@@ -42,9 +42,10 @@ def sign_digest(private_key: bytes, digest: bytes) -> Signature:
     return y_parity, r, s
 
 
-def sign_tx(private_key: bytes, body: TxBody, chain_id: int) -> bytes:
-    """The signed envelope of ``body`` for the L2 chain ``chain_id``, ready to submit."""
+def sign_tx(private_key: bytes, body: TxBody, domain: Domain) -> bytes:
+    """The signed envelope of ``body`` for the deployment ``domain`` (read it from the genesis or
+    ``Query.GetChainInfo``), ready to submit."""
     if isinstance(body, Deposit):
         raise ValueError("wallet: deposits are unsigned; they come from L1 events")
     check_body(body)
-    return encode_tx(body, sign_digest(private_key, signing_digest(body, chain_id)))
+    return encode_tx(body, sign_digest(private_key, signing_digest(body, domain)))

@@ -59,6 +59,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="L1 confirmations before deposits and batches are used (default 2)")
     parser.add_argument("--challenge-window", type=int, default=None, metavar="S",
                         help="state-root challenge window at first deployment (default 300)")
+    parser.add_argument("--l2-chain-id", default=None, metavar="N",
+                        help="L2 chain id at first deployment (default 901; see `optrollup l1 --help`)")
     parser.add_argument("--metrics", default="off", metavar="ADDR",
                         help="the sequencer's Prometheus metrics address (default off)")
     parser.set_defaults(func=run)
@@ -206,6 +208,8 @@ def run(args: argparse.Namespace) -> int:
         l1_argv = ["l1", "--data-dir", str(data / "l1"), "--listen", args.l1_listen, "--block-time", str(args.block_time)]
         if args.challenge_window is not None:
             l1_argv += ["--challenge-window", str(args.challenge_window)]
+        if args.l2_chain_id is not None:
+            l1_argv += ["--l2-chain-id", str(args.l2_chain_id)]
         l1 = Child("l1", l1_argv, "l1 ready")
         children.append(l1)
         deadline = time.monotonic() + START_TIMEOUT_S
@@ -255,14 +259,16 @@ class _StartFailed(Exception):
 
 def _print_summary(args: argparse.Namespace, l1_url: str, deployment_file: str, took_s: float) -> None:
     from devnet.accounts import devnet_accounts
+    from node.store.codec import decode_genesis
     from node.wallet import address_of
 
     deployment = json.loads(Path(deployment_file).read_text())
+    genesis = decode_genesis(bytes.fromhex(deployment["l2_genesis"]))
     lines = [
         "",
         f"optrollup devnet is up ({took_s:.1f}s); data in {args.data_dir} (run again to resume)",
         f"  L1 JSON-RPC      {l1_url}  (chain id {deployment['chain_id']})",
-        f"  sequencer gRPC   {args.listen}",
+        f"  sequencer gRPC   {args.listen}  (L2 chain id {genesis.chain_id}; EIP-712 verifyingContract = the portal)",
     ]
     if args.follower:
         lines.append(f"  follower gRPC    {args.follower_listen}  (read-only, derived from L1)")

@@ -6,7 +6,9 @@ JSON-RPC endpoint (web3 in a worker thread; blocks are mined on demand while dep
 every ``--block-time`` seconds), mints 1,000,000 tUSD on L1 to each dev trader (alice, bob,
 carol, maker) and deposits ``--maker-deposit`` of maker's into the L2 so the dev market maker
 can quote. It writes ``DIR/deployment.json``: the contract addresses, settings and the L2
-genesis (``Deployment.l2_genesis``: the dev genesis, timed at the L1 head when deploying).
+genesis (``Deployment.l2_genesis``: the dev genesis, timed at the L1 head when deploying,
+whose EIP-712 domain is ``--l2-chain-id`` and the portal's address, predicted before the
+deployment so that the genesis is final before any contract exists).
 The L2 genesis lives there so that a follower derives the whole chain from L1 and that file
 alone, and the sequencer and every follower start from the same genesis.
 
@@ -39,6 +41,7 @@ READY_LINE: Final = "l1 ready"
 # import py-evm (tests/node/cli/test_devnet_cli.py checks they agree)
 DEFAULT_GAS_LIMIT: Final = 30_000_000
 DEVNET_CHAIN_ID: Final = 900
+DEFAULT_L2_CHAIN_ID: Final = 901  # node.sequencer.dev.DEV_CHAIN_ID
 DEFAULT_SETTINGS: Final = {"bond_wei": 10**18, "challenge_window_s": 300, "force_window_s": 120}
 
 
@@ -55,6 +58,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--gas-limit", type=int, default=DEFAULT_GAS_LIMIT, metavar="N",
                         help=f"block gas limit at genesis (default {DEFAULT_GAS_LIMIT:,})")
     parser.add_argument("--chain-id", type=int, default=DEVNET_CHAIN_ID, help=f"L1 chain id (default {DEVNET_CHAIN_ID})")
+    parser.add_argument("--l2-chain-id", type=_chain_id, default=DEFAULT_L2_CHAIN_ID, metavar="N",
+                        help=f"L2 chain id of a new deployment's genesis, part of every signature's EIP-712 domain "
+                             f"with the portal address (default {DEFAULT_L2_CHAIN_ID}; give each deployment its own)")
     parser.add_argument("--challenge-window", type=int, default=DEFAULT_SETTINGS['challenge_window_s'], metavar="S",
                         help=f"seconds before a state root is final (default {DEFAULT_SETTINGS['challenge_window_s']})")
     parser.add_argument("--force-window", type=int, default=DEFAULT_SETTINGS['force_window_s'], metavar="S",
@@ -65,6 +71,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="tUSD deposited into L2 for the dev market maker at deployment (default 500000; 0 = none)")
     parser.add_argument("--log-level", choices=logs.LEVELS, default="INFO", type=str.upper)
     parser.set_defaults(func=run)
+
+
+def _chain_id(text: str) -> int:
+    try:
+        value = int(text, 0)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text}") from None
+    if not 0 < value < 2**64:
+        raise argparse.ArgumentTypeError(f"a chain id is in [1, 2**64): {text}")
+    return value
 
 
 def _split(listen: str) -> tuple[str, int]:
@@ -79,9 +95,8 @@ def deploy_devnet(url: str, args: argparse.Namespace):
     from bridge.deploy import BridgeSettings, deploy
     from bridge.l1 import Transactor
     from devnet.accounts import TRADERS, devnet_key
-    from node.l1.genesis_anchor import genesis_state_root
-    from node.sequencer.dev import dev_chain
-    from node.store.codec import encode_genesis
+    from node.sequencer.dev import dev_genesis
+    from node.stf.eip712 import Domain
     from node.wallet import address_of
 
     w3 = Web3(Web3.HTTPProvider(url, request_kwargs={"timeout": 60}))
@@ -89,11 +104,9 @@ def deploy_devnet(url: str, args: argparse.Namespace):
                               force_window_s=args.force_window)
     addr = {name: Web3.to_checksum_address(address_of(devnet_key(name))) for name in ("sequencer", "proposer")}
     w3.provider.make_request("evm_mine", [])  # a block at the current time (a fresh chain's genesis is older)
-    l2 = dev_chain(w3.eth.get_block("latest")["timestamp"])
+    genesis_time = w3.eth.get_block("latest")["timestamp"]
     deployment = deploy(w3, devnet_key("deployer"), addr["sequencer"], addr["proposer"], settings,
-                        genesis_root=genesis_state_root(l2.genesis))
-    from dataclasses import replace
-    deployment = replace(deployment, l2_genesis=encode_genesis(l2.genesis).hex())
+                        l2_genesis=lambda portal: dev_genesis(genesis_time, Domain(args.l2_chain_id, portal)))
     contracts = deployment.contracts(w3)
     token, portal = contracts["token"], contracts["portal"]
     deployer = Transactor(w3, devnet_key("deployer"))
@@ -110,8 +123,15 @@ def deploy_devnet(url: str, args: argparse.Namespace):
 def _deployment_ok(url: str, deployment) -> bool:
     from web3 import Web3
 
+    from node.store.codec import decode_genesis
+
     w3 = Web3(Web3.HTTPProvider(url, request_kwargs={"timeout": 30}))
-    return w3.eth.chain_id == deployment.chain_id and len(w3.eth.get_code(deployment.portal)) > 0
+    try:
+        genesis = decode_genesis(bytes.fromhex(deployment.l2_genesis))
+    except ValueError:  # none, or of an older format: deploy again
+        return False
+    return (w3.eth.chain_id == deployment.chain_id and len(w3.eth.get_code(deployment.portal)) > 0
+            and genesis.verifying_contract == bytes.fromhex(deployment.portal[2:]))
 
 
 async def _main(args: argparse.Namespace) -> int:

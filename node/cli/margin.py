@@ -278,7 +278,7 @@ def build_state(portfolio: Portfolio) -> tuple[State, tuple[int, ...]]:
     five years out, too many series).
     """
     state = State(MemoryBackend())
-    genesis = Genesis(0, ADMIN, (ORACLE,), underlyings=((UNDERLYING_ID, portfolio.underlying.encode()),),
+    genesis = Genesis(0, bytes(20), ADMIN, (ORACLE,), underlyings=((UNDERLYING_ID, portfolio.underlying.encode()),),
                       genesis_time=portfolio.now)
     initialise(state, genesis)
     config: Config = genesis.config()
@@ -299,7 +299,7 @@ def build_state(portfolio: Portfolio) -> tuple[State, tuple[int, ...]]:
         surface = tuple(VolPoint(e, portfolio.vols[e], 0, 0) for e in expiries)
     try:
         apply_oracle_update(state, portfolio.now, config, ORACLE,
-                            OracleUpdate(0, UNDERLYING_ID, portfolio.spot_e6, surface))
+                            OracleUpdate(0, UNDERLYING_ID, 1, portfolio.now, portfolio.spot_e6, surface))
     except TxFailure as failure:  # the parser's checks should make this unreachable
         raise PortfolioError(f"oracle update refused: {failure.detail}") from None
     positions = tuple(sorted(zip(ids, (h.size_e6 for h in portfolio.holdings))))

@@ -313,9 +313,15 @@ def _connect_l1(args: argparse.Namespace) -> L1Link | None:
         raise L1Error(f"the L1 at {args.l1} has chain id {chain_id}, the deployment is for {deployment.chain_id}")
     if not w3.eth.get_code(deployment.portal):
         raise L1Error(f"no portal contract at {deployment.portal} on {args.l1} (a stale deployment file?)")
-    genesis = decode_genesis(bytes.fromhex(deployment.l2_genesis)) if deployment.l2_genesis else None
+    try:
+        genesis = decode_genesis(bytes.fromhex(deployment.l2_genesis)) if deployment.l2_genesis else None
+    except ValueError as exc:
+        raise L1Error(f"{args.deployment}: the L2 genesis does not decode: {exc}") from None
     if genesis is None and args.follow:
         raise L1Error(f"{args.deployment} holds no L2 genesis: a follower cannot derive the chain")
+    if genesis is not None and genesis.verifying_contract != bytes.fromhex(deployment.portal[2:]):
+        raise L1Error(f"{args.deployment}: the L2 genesis signs for the portal 0x{genesis.verifying_contract.hex()}, "
+                      f"not this deployment's {deployment.portal}")
     return L1Link(args.l1, w3, deployment, L1Reader(w3, deployment), genesis)
 
 
@@ -474,7 +480,7 @@ async def _main(args: argparse.Namespace) -> int:
     if args.follow:
         return await _follow(args, l1)
     if l1 is not None and l1.genesis is not None:
-        chain = dev_chain(l1.genesis.genesis_time)
+        chain = dev_chain(l1.genesis.genesis_time, l1.genesis.domain, oracle_time=int(time.time()))
         if chain.genesis != l1.genesis:
             raise L1Error("the deployment's L2 genesis is not a dev genesis of this version")
     else:

@@ -91,7 +91,7 @@ class Guard:
 def check_envelope(sequencer: Sequencer, raw: bytes) -> SignedTx:
     """The decoded ``CancelAll``; raises ``BadCancelEnvelope`` (see module docstring)."""
     try:
-        tx = decode_tx(raw, sequencer.chain_id)
+        tx = decode_tx(raw, sequencer.domain)
     except TxDecodeError as exc:
         raise BadCancelEnvelope(grpc.StatusCode.INVALID_ARGUMENT,
                                 f"{METADATA_KEY}: not a valid signed transaction: {exc}") from None

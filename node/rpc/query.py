@@ -173,7 +173,8 @@ class QueryServicer(query_pb2_grpc.QueryServicer):
 
     async def GetChainInfo(self, request, context):
         return query_pb2.ChainInfo(chain_id=self.sequencer.chain_id, block_number=self.sequencer.head_number,
-                                   block_time=self.sequencer.head_time)
+                                   block_time=self.sequencer.head_time,
+                                   verifying_contract=self.sequencer.domain.verifying_contract)
 
     async def GetRisk(self, request, context):
         """``margin.summarise`` plus ``risk.portfolio_greeks``; Greeks as WAD decimal strings."""

@@ -5,6 +5,10 @@ by ``ListInstrument`` transactions signed by the dev admin key, priced by an ``O
 signed by the dev oracle key, and the dev accounts are funded by ``Deposit`` system
 transactions, as the L1 watcher will submit them. The keys are derived from public strings:
 never use them outside a development chain.
+
+The chain's EIP-712 domain is a ``Domain``: a chain deployed with an L1 (``optrollup l1``)
+takes the chain id chosen at deployment and the portal's address; a dev chain with no L1
+uses ``DEV_DOMAIN`` (``DEV_CHAIN_ID`` and the zero address: there is no portal).
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
+from node.stf.eip712 import Domain
 from node.stf.genesis import Genesis
 from node.stf.hashing import keccak256
 from node.stf.params import EXPIRY_TIME_OF_DAY, SECONDS_PER_DAY
@@ -20,6 +25,7 @@ from node.stf.txtypes import Deposit, ListInstrument, OracleUpdate, VolPoint
 from node.wallet import address_of, sign_tx
 
 DEV_CHAIN_ID: Final = 901
+DEV_DOMAIN: Final = Domain(DEV_CHAIN_ID, bytes(20))  # a dev chain without an L1 has no portal
 E6: Final = 10**6
 DEV_ACCOUNTS: Final = ("alice", "bob", "carol", "maker")
 DEV_FUNDS_E6: Final = 1_000_000 * E6  # one million collateral units each
@@ -62,11 +68,22 @@ class DevChain:
     series_count: int
 
 
-def dev_chain(now: int, chain_id: int = DEV_CHAIN_ID) -> DevChain:
-    """A development chain starting at ``now`` (unix seconds)."""
-    genesis = Genesis(chain_id, address_of(ADMIN_KEY), (address_of(ORACLE_KEY),),
-                      underlyings=tuple((uid, name.encode()) for uid, name, *_ in DEV_UNDERLYINGS),
-                      genesis_time=now)
+def dev_genesis(now: int, domain: Domain = DEV_DOMAIN) -> Genesis:
+    """The genesis of a development chain starting at ``now`` (unix seconds) for ``domain``."""
+    return Genesis(domain.chain_id, domain.verifying_contract, address_of(ADMIN_KEY), (address_of(ORACLE_KEY),),
+                   underlyings=tuple((uid, name.encode()) for uid, name, *_ in DEV_UNDERLYINGS),
+                   genesis_time=now)
+
+
+def dev_chain(now: int, domain: Domain = DEV_DOMAIN, *, oracle_time: int | None = None) -> DevChain:
+    """A development chain starting at ``now`` (unix seconds) for ``domain``.
+
+    Its opening oracle updates are observed at ``oracle_time`` (default ``now``): they must
+    be fresh when sequenced (``oracle.MAX_ORACLE_AGE_S``), so a node bootstrapping a chain
+    whose genesis is older passes its own clock.
+    """
+    genesis = dev_genesis(now, domain)
+    observed = now if oracle_time is None else oracle_time
     expiries = fridays_after(now, DEV_EXPIRIES)
     txs: list[bytes] = []
     nonce = 0
@@ -75,12 +92,13 @@ def dev_chain(now: int, chain_id: int = DEV_CHAIN_ID) -> DevChain:
             for strike in strikes:
                 for is_call in (True, False):
                     body = ListInstrument(nonce, uid, expiry, strike * E6, is_call, tick, min_size)
-                    txs.append(sign_tx(ADMIN_KEY, body, chain_id))
+                    txs.append(sign_tx(ADMIN_KEY, body, domain))
                     nonce += 1
     series_count = nonce
     for oracle_nonce, (uid, _, index, vol_e6, *_rest) in enumerate(DEV_UNDERLYINGS):
         surface = tuple(VolPoint(e, vol_e6, 0, 0) for e in expiries)
-        txs.append(sign_tx(ORACLE_KEY, OracleUpdate(oracle_nonce, uid, index * E6, surface), chain_id))
+        update = OracleUpdate(oracle_nonce, uid, 1, observed, index * E6, surface)  # each underlying's sequence 1
+        txs.append(sign_tx(ORACLE_KEY, update, domain))
     accounts = {name: dev_key(name) for name in DEV_ACCOUNTS}
     for index, key in enumerate(accounts.values()):
         txs.append(encode_tx(Deposit(index, address_of(key), DEV_FUNDS_E6), None))

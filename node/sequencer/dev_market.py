@@ -135,7 +135,7 @@ class DevMarketMaker(PeriodicTask):
         if self.nonce is None:
             self.nonce = first_free_nonce(view, self.address)
         body: TxBody = body_of_nonce(self.nonce)
-        raw = sign_tx(self.key, body, self.sequencer.chain_id)
+        raw = sign_tx(self.key, body, self.sequencer.domain)
         try:
             _, future = self.sequencer.enqueue(raw)
         except (Rejected, MempoolFull) as exc:

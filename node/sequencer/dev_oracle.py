@@ -17,6 +17,11 @@ step toward its start value, and the skew and curvature drift within modest boun
 value stays inside the STF's bounds (``oracle.validate_surface``: MIN_VOL..MAX_VOL,
 |skew| <= 10, 0 <= curvature <= 100), so an update is never refused for its contents.
 
+Sequencing: each update carries the underlying's last sequence (from the head state) plus
+one, and is observed at the sequencer's clock (never before the last observation), so it is
+fresh when its block closes (``oracle.check_sequencing``). One update per underlying is in
+flight at a time, so the next one always builds on a committed predecessor.
+
 Restarts: the oracle reads the index and surface from the head state before each update, so
 after a restart it continues from the last committed index, not from the genesis price;
 nonces start above the highest one the oracle's account has used (``first_free_nonce``).
@@ -215,8 +220,10 @@ class DevOracle(PeriodicTask):
             simulated = self.path.step(underlying_id, underlying)
             if simulated is None:
                 continue
-            update = OracleUpdate(self._next_nonce(view), underlying_id, simulated.index_price_e6, simulated.surface)
-            raw = sign_tx(self.key, update, self.sequencer.chain_id)
+            observed = max(int(self.sequencer.clock()), underlying.observation_time)
+            update = OracleUpdate(self._next_nonce(view), underlying_id, underlying.oracle_sequence + 1, observed,
+                                  simulated.index_price_e6, simulated.surface)
+            raw = sign_tx(self.key, update, self.sequencer.domain)
             try:
                 _, future = self.sequencer.enqueue(raw)
             except (Rejected, MempoolFull) as exc:

@@ -4,7 +4,7 @@
 
 1. size: more than ``MAX_TX_BYTES`` -> ``TX_TOO_LARGE`` (the gRPC layer already caps a
    whole request at a few KiB);
-2. ``tx_codec.decode_tx`` under the genesis chain id: strict decoding and sender
+2. ``tx_codec.decode_tx`` under the genesis EIP-712 domain: strict decoding and sender
    recovery -> its ``FailureCode`` (``DECODE_ERROR``, ``BAD_SIGNATURE``, ...);
 3. an unsigned deposit (0x7E) -> ``UNAUTHORISED_SIGNER``: deposits come only from L1,
    through ``Sequencer.submit_system``;
@@ -14,7 +14,7 @@
    failure receipt. The STF remains the authority: a nonce that passes here and is used by
    an earlier transaction of the same block still fails there.
 
-Steps 1-3 are ``door_decode``, a pure function of the bytes and the chain id, which
+Steps 1-3 are ``door_decode``, a pure function of the bytes and the domain, which
 ``recovery.RecoveryPool`` runs in worker processes; step 4 always runs on the event loop,
 in arrival order (``Sequencer.admit``).
 
@@ -58,6 +58,7 @@ from itertools import islice
 from typing import Any, Callable, Final, Iterator
 
 from node.sequencer.token_bucket import TokenBuckets
+from node.stf.eip712 import Domain
 from node.stf.errors import FailureCode
 from node.stf.nonces import is_nonce_used
 from node.stf import keys
@@ -121,14 +122,14 @@ class Pending:
     waiter: Any
 
 
-def door_decode(raw: bytes, chain_id: int) -> SignedTx:
-    """The door's stateless steps 1-3 under ``chain_id``: the ``SignedTx`` or ``Rejected``
+def door_decode(raw: bytes, domain: Domain) -> SignedTx:
+    """The door's stateless steps 1-3 under the EIP-712 ``domain``: the ``SignedTx`` or ``Rejected``
     (invalid). No state: this is what ``recovery.RecoveryPool`` runs in its workers."""
     if len(raw) > MAX_TX_BYTES:
         raise Rejected(FailureCode.TX_TOO_LARGE, f"{len(raw)} bytes > {MAX_TX_BYTES}",
                        invalid=True, tx_hash=keccak256(raw))
     try:
-        tx = decode_tx(raw, chain_id)
+        tx = decode_tx(raw, domain)
     except TxDecodeError as exc:
         raise Rejected(exc.code, exc.message, invalid=True, tx_hash=keccak256(raw)) from None
     if tx.sender is None:
@@ -140,9 +141,9 @@ def door_decode(raw: bytes, chain_id: int) -> SignedTx:
 class Mempool:
     """Checked transactions waiting for a block, one FIFO per sender (see module docstring)."""
 
-    def __init__(self, chain_id: int, max_pending: int = DEFAULT_MAX_PENDING, *,
+    def __init__(self, domain: Domain, max_pending: int = DEFAULT_MAX_PENDING, *,
                  sender_limits: SenderLimits | None = None, clock: Callable[[], float] = time.monotonic) -> None:
-        self.chain_id = chain_id
+        self.domain = domain
         self.max_pending = max_pending
         self.clock = clock
         self._queues: dict[bytes, deque[tuple[int, Pending]]] = {}  # sender (or SYSTEM) -> (arrival, item)
@@ -172,7 +173,7 @@ class Mempool:
 
     def decode(self, raw: bytes) -> SignedTx:
         """Steps 1-3: stateless checks (``door_decode``). Raises ``Rejected`` (invalid)."""
-        return door_decode(raw, self.chain_id)
+        return door_decode(raw, self.domain)
 
     def precheck(self, state: State, tx: SignedTx) -> None:
         """Step 4: the nonce against the head state and the queue. Raises ``Rejected`` (not invalid)."""

@@ -1,6 +1,6 @@
 """Signature recovery in worker processes: the door's stateless half, off the event loop.
 
-``RecoveryPool(chain_id, workers)`` wraps a ``ProcessPoolExecutor`` (``spawn`` start
+``RecoveryPool(domain, workers)`` wraps a ``ProcessPoolExecutor`` (``spawn`` start
 method: the node runs gRPC threads, which do not survive ``fork``). ``decode_soon(raw)``
 returns an asyncio future of the door's stateless verdict on ``raw``: the ``SignedTx``
 (``mempool.door_decode``: size, strict decoding, EIP-712 digest, secp256k1 recovery, the
@@ -48,6 +48,7 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import Final
 
 from node.sequencer.mempool import Rejected, door_decode
+from node.stf.eip712 import Domain
 from node.stf.errors import FailureCode
 from node.stf.hashing import keccak256
 from node.stf.txtypes import SignedTx
@@ -62,14 +63,14 @@ PARENT_POLL_S: Final = 0.5
 Verdict = SignedTx | tuple[int, str]
 
 
-def decode_chunk(chain_id: int, raws: list[bytes]) -> list[Verdict]:
+def decode_chunk(domain: Domain, raws: list[bytes]) -> list[Verdict]:
     """Worker entry (also the in-process fallback): each envelope's ``SignedTx``, or
     ``(failure code, message)`` when the door refuses it."""
     out: list[Verdict] = []
     append = out.append
     for raw in raws:
         try:
-            append(door_decode(raw, chain_id))
+            append(door_decode(raw, domain))
         except Rejected as exc:
             append((int(exc.code), exc.message))
     return out
@@ -93,11 +94,11 @@ def _worker_init(parent_pid: int) -> None:
 class RecoveryPool:
     """Door decoding in ``workers`` processes, micro-batched per loop tick (see module docstring)."""
 
-    def __init__(self, chain_id: int, workers: int, *, max_chunk: int = DEFAULT_MAX_CHUNK,
+    def __init__(self, domain: Domain, workers: int, *, max_chunk: int = DEFAULT_MAX_CHUNK,
                  min_chunk: int = DEFAULT_MIN_CHUNK) -> None:
         if workers < 1 or max_chunk < 1 or min_chunk < 0:
             raise ValueError("recovery: workers >= 1, max_chunk >= 1 and min_chunk >= 0")
-        self.chain_id = chain_id
+        self.domain = domain
         self.workers = workers
         self.max_chunk = max_chunk
         self.min_chunk = min_chunk
@@ -154,7 +155,7 @@ class RecoveryPool:
             return
         count = len(buffer)
         if count < self.min_chunk and not self._in_flight:  # light load: the round trip costs more
-            self._resolve(buffer, decode_chunk(self.chain_id, [raw for raw, _ in buffer]))
+            self._resolve(buffer, decode_chunk(self.domain, [raw for raw, _ in buffer]))
             return
         size = min(self.max_chunk, -(-count // self.workers))
         for start in range(0, count, size):
@@ -163,11 +164,11 @@ class RecoveryPool:
     def _dispatch(self, chunk: list[tuple[bytes, asyncio.Future]]) -> None:
         raws = [raw for raw, _ in chunk]
         if self._executor is None or self._closed:
-            self._resolve(chunk, decode_chunk(self.chain_id, raws))
+            self._resolve(chunk, decode_chunk(self.domain, raws))
             return
         executor = self._executor
         try:
-            done = executor.submit(decode_chunk, self.chain_id, raws)
+            done = executor.submit(decode_chunk, self.domain, raws)
         except (BrokenProcessPool, RuntimeError) as exc:  # broken, or shut down meanwhile
             self._recover(chunk, exc, executor)
             return
@@ -194,7 +195,7 @@ class RecoveryPool:
             for process in list((getattr(executor, "_processes", None) or {}).values()):
                 process.kill()
             executor.shutdown(wait=False, cancel_futures=True)
-        self._resolve(chunk, decode_chunk(self.chain_id, [raw for raw, _ in chunk]))
+        self._resolve(chunk, decode_chunk(self.domain, [raw for raw, _ in chunk]))
 
     def _finished(self, chunk: list[tuple[bytes, asyncio.Future]], done: concurrent.futures.Future,
                   executor: concurrent.futures.ProcessPoolExecutor) -> None:
@@ -217,7 +218,7 @@ class RecoveryPool:
                     executor.shutdown(wait=False, cancel_futures=True)
         elif not self._closed:
             log.warning("recovery: chunk failed (%r); decoded in process", exc)
-        self._resolve(chunk, decode_chunk(self.chain_id, [raw for raw, _ in chunk]))
+        self._resolve(chunk, decode_chunk(self.domain, [raw for raw, _ in chunk]))
 
     @staticmethod
     def _resolve(chunk: list[tuple[bytes, asyncio.Future]], verdicts: list[Verdict]) -> None:

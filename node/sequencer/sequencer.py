@@ -76,6 +76,7 @@ from typing import Callable, Final, Protocol, Sequence
 from node.stf import keys
 from node.stf.backends import MemoryBackend, StateBackend
 from node.stf.block import BlockEnv, apply_block
+from node.stf.eip712 import Domain
 from node.stf.genesis import Genesis, initialise
 from node.stf.hashing import keccak256
 from node.stf.receipts import Receipt, receipts_hash
@@ -215,11 +216,12 @@ class Sequencer:
         if config is None:
             raise ValueError("sequencer: the state has no genesis (initialise it first)")
         self.chain_id = config.chain_id
+        self.domain = config.domain  # what every transaction of this chain is signed for
         self.sink = sink or MemoryBlockSink()
         self.clock = clock
         self.block_time_s = block_time_ms / 1000
         self.max_block_txs = max_block_txs
-        self.mempool = Mempool(self.chain_id, max_pending)
+        self.mempool = Mempool(self.domain, max_pending)
         globals_: Globals = state.get(keys.GLOBALS)
         self.head_number = globals_.last_block_number
         self.head_time = globals_.last_block_time
@@ -284,7 +286,7 @@ class Sequencer:
         self._task = asyncio.get_running_loop().create_task(self._run(), name="sequencer")
         self._start_l1_checks()
         if self.recovery_workers and self.recovery is None:
-            self.recovery = RecoveryPool(self.chain_id, self.recovery_workers)
+            self.recovery = RecoveryPool(self.domain, self.recovery_workers)
             self.recovery.start()
 
     async def stop(self, drain: bool = True) -> None:
@@ -415,7 +417,7 @@ class Sequencer:
     def import_block(self, derived: DerivedBlock) -> bytes:
         """Replica: apply and store a derived block; returns its state root. Raises
         ``InvalidBlock`` if it does not follow the head (a derivation bug)."""
-        txs = [_decoded_or_raw(raw, self.chain_id) for raw in derived.txs]
+        txs = [_decoded_or_raw(raw, self.domain) for raw in derived.txs]
         result = apply_block(self.state, BlockEnv(derived.number, derived.timestamp), txs)
         block = L2Block(derived.number, derived.timestamp, result.state_root, receipts_hash(list(result.receipts)),
                         derived.txs, result.receipts, derived.deposits_through, derived.forced_through,
@@ -481,7 +483,7 @@ class Sequencer:
         decoded strictly but without the door's client rules. Returns the future."""
         self._ensure_open()
         try:
-            tx = decode_tx(raw, self.chain_id)
+            tx = decode_tx(raw, self.domain)
         except TxDecodeError as exc:
             raise ValueError(f"sequencer: bad system transaction: {exc}") from None
         if self.l1 is not None and isinstance(tx.body, Deposit):
@@ -541,7 +543,7 @@ class Sequencer:
             deposits, forced, deposits_taken, forced_taken = self.l1.queues()
             derived = build_block(self.tip(), timestamp, deposits_taken, forced_taken, (),
                                   L1View.of(0, deposits, forced))  # (no L1 time: building applies no deadline)
-            l1_txs = [_decoded_or_raw(raw, self.chain_id) for raw in derived.txs]
+            l1_txs = [_decoded_or_raw(raw, self.domain) for raw in derived.txs]
             positions = (derived.deposits_through, derived.forced_through)
         if not batch and not l1_txs:
             return None
@@ -602,11 +604,11 @@ class L1Queues(Protocol):
         """Why a chain including that many entries of each queue cannot continue (``""``: it can)."""
 
 
-def _decoded_or_raw(raw: bytes, chain_id: int) -> SignedTx | bytes:
+def _decoded_or_raw(raw: bytes, domain: Domain) -> SignedTx | bytes:
     """An L1-derived transaction decoded now, or its bytes if they do not decode (the STF
     then gives it a failure receipt, as derivation does)."""
     try:
-        return decode_tx(raw, chain_id)
+        return decode_tx(raw, domain)
     except TxDecodeError:
         return raw
 

@@ -117,7 +117,7 @@ def apply_transaction(state: State, env: BlockEnv, config: Config, tx: bytes | S
     """Apply one transaction; always returns a receipt (see module docstring)."""
     if not isinstance(tx, SignedTx):
         try:
-            tx = decode_tx(tx, config.chain_id)
+            tx = decode_tx(tx, config.domain)
         except TxDecodeError as exc:
             state.commit_transaction()
             return Receipt(keccak(tx), exc.code, detail=str(exc))

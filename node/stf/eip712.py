@@ -8,19 +8,28 @@ dataclass fields, in the same order, renamed to camelCase::
     CancelOrder(uint64 nonce,uint64 orderId,uint64 clientOrderId)
     CancelAll(uint64 nonce,uint32 instrumentId)
     Withdraw(uint64 nonce,uint64 amountE6,address recipient)
-    OracleUpdate(uint64 nonce,uint32 underlyingId,uint64 indexPriceE6,VolPoint[] surface)
+    OracleUpdate(uint64 nonce,uint32 underlyingId,uint64 sequence,uint64 observationTime,
+                 uint64 indexPriceE6,VolPoint[] surface)
     VolPoint(uint64 expiry,uint64 atmVolE6,int64 skewE6,uint64 curvatureE6)
     ListInstrument(uint64 nonce,uint32 underlyingId,uint64 expiry,uint64 strikeE6,bool isCall,
                    uint64 tickSizeE6,uint64 minSizeE6)
+    Liquidate(uint64 nonce,address account,uint32 instrumentId,uint64 sizeE6)
+    Settle(uint64 nonce,address account,uint32 instrumentId)
 
-The domain is ``EIP712Domain(string name,string version,uint256 chainId)`` with
-``name = "OptRollup"``, ``version = "1"`` and the L2 chain id; there is no
-``verifyingContract``. The signing digest is the standard
-``keccak256(0x19 0x01 || domainSeparator(chainId) || hashStruct(body))``.
+The domain binds a signature to one deployment::
 
-The chain id is bound only through the domain separator: a signature made for another
-chain id still recovers, but to a different (unrelated, unfunded) address, so the STF
-rejects it later as an unknown sender, never as a valid one.
+    EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)
+
+with ``name = "OptRollup"``, ``version = "1"``, the L2 chain id and, as
+``verifyingContract``, the address of the deployment's L1 portal. Both come from the
+genesis (``records.Config``), which the L1 commits to through the genesis state root, so a
+``Domain`` is read from the chain, never configured beside it. The signing digest is the
+standard ``keccak256(0x19 0x01 || domainSeparator(domain) || hashStruct(body))``.
+
+A signature made for another domain (another chain id or another portal) still recovers,
+but to a different, unrelated address: the STF then runs the transaction as that
+address's (typically unfunded, so it fails on balance or margin), never as the signer's.
+No check can tell a wrong domain from a different key.
 
 The Solidity types above are also the wire ranges enforced by ``tx_codec`` (``uintN``
 below ``2**N``, ``int64`` within int64, ``bool`` exactly 0 or 1, ``address`` 20 bytes).
@@ -38,7 +47,7 @@ Callers must pass bodies whose fields are in range (``tx_codec.decode_tx`` guara
 
 from __future__ import annotations
 
-from functools import lru_cache
+from dataclasses import dataclass, field
 from operator import attrgetter
 from struct import Struct
 from typing import Any, Callable, Final
@@ -103,6 +112,8 @@ FIELD_TYPES: Final[dict[type, tuple[str, tuple[tuple[str, str], ...]]]] = {
         (
             ("nonce", "uint64"),
             ("underlying_id", "uint32"),
+            ("sequence", "uint64"),
+            ("observation_time", "uint64"),
             ("index_price_e6", "uint64"),
             ("surface", "VolPoint[]"),
         ),
@@ -137,7 +148,13 @@ FIELD_TYPES: Final[dict[type, tuple[str, tuple[tuple[str, str], ...]]]] = {
 # Struct types referenced by an array member: ``VolPoint[]`` -> VolPoint.
 _STRUCT_BY_NAME: Final = {name: cls for cls, (name, _) in FIELD_TYPES.items()}
 
-DOMAIN_FIELDS: Final = (("name", "string"), ("version", "string"), ("chainId", "uint256"))
+DOMAIN_FIELDS: Final = (
+    ("name", "string"),
+    ("version", "string"),
+    ("chainId", "uint256"),
+    ("verifyingContract", "address"),
+)
+ADDRESS_BYTES: Final = 20
 
 
 def camel_case(field_name: str) -> str:
@@ -166,26 +183,57 @@ def encode_type(cls: type) -> str:
 TYPE_HASHES: Final[dict[type, bytes]] = {
     cls: keccak256(encode_type(cls).encode()) for cls in FIELD_TYPES
 }
-DOMAIN_TYPE_HASH: Final = keccak256(
-    b"EIP712Domain(" + _member_list(DOMAIN_FIELDS).encode() + b")"
-)
+DOMAIN_TYPE: Final = "EIP712Domain(" + _member_list(DOMAIN_FIELDS) + ")"
+DOMAIN_TYPE_HASH: Final = keccak256(DOMAIN_TYPE.encode())
 _NAME_HASH: Final = keccak256(DOMAIN_NAME.encode())
 _VERSION_HASH: Final = keccak256(DOMAIN_VERSION.encode())
 
 
-@lru_cache(maxsize=64)
-def domain_separator(chain_id: int) -> bytes:
-    """``hashStruct(EIP712Domain{name: "OptRollup", version: "1", chainId: chain_id})``."""
-    if type(chain_id) is not int or not 0 <= chain_id < UINT256_LIMIT:
-        raise ValueError(f"eip712: chain id {chain_id!r} is not a uint256")
-    return keccak256(
-        DOMAIN_TYPE_HASH + _NAME_HASH + _VERSION_HASH + chain_id.to_bytes(32, "big")
-    )
+@dataclass(frozen=True, slots=True)
+class Domain:
+    """The EIP-712 domain of one deployment: what every signature is bound to.
+
+    ``chain_id``: the L2 chain id (uint256). ``verifying_contract``: the 20-byte address
+    of the deployment's L1 portal. Both are genesis values (``records.Config.domain``).
+    ``ValueError`` if either is out of range. ``separator`` is the precomputed
+    ``hashStruct(EIP712Domain)`` (not part of equality).
+    """
+
+    chain_id: int
+    verifying_contract: bytes
+    separator: bytes = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        chain_id, contract = self.chain_id, self.verifying_contract
+        if type(chain_id) is not int or not 0 <= chain_id < UINT256_LIMIT:
+            raise ValueError(f"eip712: chain id {chain_id!r} is not a uint256")
+        if type(contract) is not bytes or len(contract) != ADDRESS_BYTES:
+            raise ValueError("eip712: the verifying contract is a 20-byte address")
+        separator = keccak256(
+            DOMAIN_TYPE_HASH + _NAME_HASH + _VERSION_HASH + chain_id.to_bytes(32, "big")
+            + contract.rjust(32, b"\x00")
+        )
+        object.__setattr__(self, "separator", separator)
+
+    def json(self) -> dict[str, Any]:
+        """The ``domain`` object of ``eth_signTypedData_v4`` (checksummed address)."""
+        return {
+            "name": DOMAIN_NAME,
+            "version": DOMAIN_VERSION,
+            "chainId": self.chain_id,
+            "verifyingContract": to_checksum_address(self.verifying_contract),
+        }
 
 
-@lru_cache(maxsize=64)
-def _digest_prefix(chain_id: int) -> bytes:
-    return b"\x19\x01" + domain_separator(chain_id)
+def domain_separator(domain: Domain) -> bytes:
+    """``hashStruct(EIP712Domain{name: "OptRollup", version: "1", chainId, verifyingContract})``."""
+    return _checked(domain).separator
+
+
+def _checked(domain: Domain) -> Domain:
+    if type(domain) is not Domain:
+        raise ValueError(f"eip712: expected a Domain, not {type(domain).__name__}")
+    return domain
 
 
 # ---------------------------------------------------------------------------
@@ -273,13 +321,15 @@ def hash_struct(body: TxBody | VolPoint) -> bytes:
     return hasher(body)
 
 
-def signing_digest(body: TxBody, chain_id: int) -> bytes:
+def signing_digest(body: TxBody, domain: Domain) -> bytes:
     """The 32-byte digest a trader signs: ``keccak256(0x1901 || domainSeparator || hashStruct)``."""
     try:
         hasher = _STRUCT_HASHERS[type(body)]
     except KeyError:
         raise ValueError(f"eip712: {type(body).__name__} is not signed") from None
-    return keccak256(_digest_prefix(chain_id) + hasher(body))
+    if type(domain) is not Domain:
+        raise ValueError(f"eip712: expected a Domain, not {type(domain).__name__}")
+    return keccak256(b"\x19\x01" + domain.separator + hasher(body))
 
 
 # ---------------------------------------------------------------------------
@@ -310,7 +360,7 @@ def _json_members(members: tuple[tuple[str, str], ...]) -> list[dict[str, str]]:
     return [{"name": camel_case(name), "type": sol_type} for name, sol_type in members]
 
 
-def typed_data(body: TxBody, chain_id: int) -> dict[str, Any]:
+def typed_data(body: TxBody, domain: Domain) -> dict[str, Any]:
     """The full EIP-712 message ``{types, primaryType, domain, message}`` for ``body``.
 
     Usable as ``eth_account.Account.sign_typed_data(key, full_message=...)`` or as the
@@ -320,7 +370,7 @@ def typed_data(body: TxBody, chain_id: int) -> dict[str, Any]:
     cls = type(body)
     if cls not in FIELD_TYPES or cls is VolPoint:
         raise ValueError(f"eip712: {cls.__name__} is not signed")
-    domain_separator(chain_id)  # validates the chain id
+    _checked(domain)
     name, members = FIELD_TYPES[cls]
     types: dict[str, list[dict[str, str]]] = {"EIP712Domain": _json_members(DOMAIN_FIELDS)}
     types[name] = _json_members(members)
@@ -331,6 +381,6 @@ def typed_data(body: TxBody, chain_id: int) -> dict[str, Any]:
     return {
         "types": types,
         "primaryType": name,
-        "domain": {"name": DOMAIN_NAME, "version": DOMAIN_VERSION, "chainId": chain_id},
+        "domain": domain.json(),
         "message": _json_message(body, cls),
     }

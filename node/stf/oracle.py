@@ -1,5 +1,23 @@
 """Oracle updates and marks: index price, volatility surface, per-instrument risk values.
 
+**Sequencing.** An update is signed with a ``sequence`` and an ``observation_time``;
+``check_sequencing`` applies, in this order, at the block's time ``now``:
+
+1. ``sequence`` greater than the underlying's last (``Underlying.oracle_sequence``; gaps
+   allowed), else ``ORACLE_SEQUENCE_NOT_INCREASING``: an older signed update, replayed or
+   held back and included late, can never pull the index back;
+2. ``observation_time <= now + MAX_ORACLE_FUTURE_S``, else ``ORACLE_TIME_IN_FUTURE``;
+3. ``observation_time >= now - MAX_ORACLE_AGE_S``, else ``ORACLE_UPDATE_STALE``;
+4. ``observation_time`` not older than the last update's (``Underlying.observation_time``;
+   equal is allowed: two observations in one second), else ``ORACLE_TIME_BEFORE_LAST``.
+
+The observation time is only checked and kept; the clock of the index (``oracle_time``,
+marks' time to expiry, the settlement TWAP) stays the block time. The index a trade, a
+margin check or a liquidation uses is the one in the state at that block's time, so the
+TWAP integrates exactly the prices the chain acted on, over seconds no update can claim
+twice: an observation time would be back-dated by up to ``MAX_ORACLE_AGE_S`` and could
+re-weight seconds already integrated. Block times are non-decreasing by the block rule.
+
 The surface (``txtypes.VolPoint``) gives, per expiry, an ATM vol, a skew and a curvature.
 The vol of a series with strike K and expiry T, at index S:
 
@@ -23,6 +41,7 @@ marked at its intrinsic value at that price, with zero scenario P&L and Greeks.
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Final
 
 from node.stf import keys
 from node.stf.errors import FailureCode, TxFailure
@@ -37,6 +56,13 @@ from node.stf.txtypes import OracleUpdate, VolPoint
 
 MAX_SKEW_E6 = 10 * E6  # |skew| <= 10.0
 MAX_CURVATURE_E6 = 100 * E6
+# An update observed more than a minute before its block is stale: the dev oracle updates
+# every second and production feeds (Chainlink, Pyth) heartbeat well within a minute, so
+# only an update held back or replayed is this old.
+MAX_ORACLE_AGE_S: Final = 60
+# Clock skew tolerated between the oracle and the sequencer (Ethereum once allowed blocks
+# 15 s in the future for the same reason).
+MAX_ORACLE_FUTURE_S: Final = 15
 
 
 def validate_surface(points: tuple[VolPoint, ...]) -> None:
@@ -111,20 +137,44 @@ def compute_mark(
     )
 
 
+def check_sequencing(underlying: Underlying, now: int, tx: OracleUpdate) -> None:
+    """Raise the first sequencing failure of ``tx`` at block time ``now`` (module docstring)."""
+    if tx.sequence <= underlying.oracle_sequence:
+        raise TxFailure(FailureCode.ORACLE_SEQUENCE_NOT_INCREASING,
+                        f"sequence {tx.sequence} <= last {underlying.oracle_sequence}")
+    observed = tx.observation_time
+    if observed > now + MAX_ORACLE_FUTURE_S:
+        raise TxFailure(FailureCode.ORACLE_TIME_IN_FUTURE,
+                        f"observed at {observed}, more than {MAX_ORACLE_FUTURE_S} s after the block time {now}")
+    if observed + MAX_ORACLE_AGE_S < now:
+        raise TxFailure(FailureCode.ORACLE_UPDATE_STALE,
+                        f"observed at {observed}, more than {MAX_ORACLE_AGE_S} s before the block time {now}")
+    if observed < underlying.observation_time:
+        raise TxFailure(FailureCode.ORACLE_TIME_BEFORE_LAST,
+                        f"observed at {observed}, before the last update's {underlying.observation_time}")
+
+
 def apply_oracle_update(state: State, now: int, config: Config, sender: bytes, tx: OracleUpdate) -> int:
-    """Store the new index and surface and re-mark every series of the underlying. Returns the count."""
+    """Store the new index and surface and re-mark every series of the underlying. Returns the count.
+
+    Checks, in order: the signer is a genesis oracle key (``UNAUTHORISED_SIGNER``), the
+    underlying exists (``UNKNOWN_UNDERLYING``), ``check_sequencing``, the index is in
+    ``(0, MAX_PRICE_E6]`` (``PRICE_OUT_OF_RANGE``), ``validate_surface``.
+    """
     if sender not in config.oracles:
         raise TxFailure(FailureCode.UNAUTHORISED_SIGNER, "signer is not an oracle key of the genesis")
     key = keys.underlying(tx.underlying_id)
     underlying: Underlying | None = state.get(key)
     if underlying is None:
         raise TxFailure(FailureCode.UNKNOWN_UNDERLYING, f"underlying {tx.underlying_id}")
+    check_sequencing(underlying, now, tx)
     if not 0 < tx.index_price_e6 <= MAX_PRICE_E6:
         raise TxFailure(FailureCode.PRICE_OUT_OF_RANGE, f"index {tx.index_price_e6}")
     points = tx.surface
     validate_surface(points)
     accumulate(state, tx.underlying_id, underlying, now)
-    underlying = replace(underlying, index_price_e6=tx.index_price_e6, oracle_time=now, surface=points)
+    underlying = replace(underlying, index_price_e6=tx.index_price_e6, oracle_time=now, surface=points,
+                         oracle_sequence=tx.sequence, observation_time=tx.observation_time)
     live = []
     for instrument_id in underlying.instruments:
         inst: Instrument = state.get(keys.instrument(instrument_id))

@@ -16,6 +16,7 @@ import rlp
 from rlp.codec import encode_raw
 
 from node.stf import keys
+from node.stf.eip712 import Domain
 from node.stf.txtypes import VolPoint
 
 _TWO_256: Final = 2**256
@@ -84,12 +85,16 @@ class Globals:
 class Config:
     """Genesis parameters, committed in the state so that every root depends on them.
 
+    ``chain_id`` and ``verifying_contract`` (the 20-byte address of the deployment's L1
+    portal) form the EIP-712 domain every signature is bound to (``domain``); the L1
+    commits to them through the genesis state root.
     Fee rates are parts per million: ``taker_fee_ppm`` and ``maker_fee_ppm`` of the index
     price per contract, capped at ``fee_cap_ppm`` of the option price (Deribit's rule).
     ``rate_e6`` is the risk-free rate used for marks (e6 per year).
     """
 
     chain_id: int
+    verifying_contract: bytes
     admin: bytes
     oracles: tuple[bytes, ...]
     taker_fee_ppm: int
@@ -97,10 +102,16 @@ class Config:
     fee_cap_ppm: int
     rate_e6: int
 
+    @property
+    def domain(self) -> Domain:
+        """The EIP-712 domain of this chain's transactions."""
+        return Domain(self.chain_id, self.verifying_contract)
+
     def encode(self) -> bytes:
         return encode_raw(
             [
                 _u(self.chain_id),
+                self.verifying_contract,
                 self.admin,
                 list(self.oracles),
                 _u(self.taker_fee_ppm),
@@ -113,7 +124,7 @@ class Config:
     @classmethod
     def decode(cls, raw: bytes) -> "Config":
         f = rlp.decode(raw)
-        return cls(_int(f[0]), f[1], tuple(f[2]), _int(f[3]), _int(f[4]), _int(f[5]), _int(f[6]))
+        return cls(_int(f[0]), f[1], f[2], tuple(f[3]), _int(f[4]), _int(f[5]), _int(f[6]), _int(f[7]))
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,10 +193,14 @@ class Underlying:
     """An underlying (ETH, BTC) and its latest oracle state.
 
     ``index_price_e6``: collateral units per one unit of underlying; 0 before the first update.
-    ``oracle_time``: block time (s) of the latest update. ``surface``: vol points by expiry.
+    ``oracle_time``: block time (s) of the latest update (the clock of marks and of the
+    settlement TWAP). ``surface``: vol points by expiry.
     ``instruments``: ids of the series on this underlying still to be marked (at most
     MAX_INSTRUMENTS_PER_UNDERLYING), repriced on every oracle update; a series leaves the
     list once it is marked at its final settlement price.
+    ``oracle_sequence`` / ``observation_time``: the signed sequence number and observation
+    time (unix s) of the latest update (0 before the first); the next update must carry a
+    larger sequence and an observation time no older (``oracle.check_sequencing``).
     """
 
     name: bytes
@@ -193,6 +208,8 @@ class Underlying:
     oracle_time: int = 0
     surface: tuple[VolPoint, ...] = ()
     instruments: tuple[int, ...] = ()
+    oracle_sequence: int = 0
+    observation_time: int = 0
 
     def encode(self) -> bytes:
         return encode_raw(
@@ -202,6 +219,8 @@ class Underlying:
                 _u(self.oracle_time),
                 [[_u(p.expiry), _u(p.atm_vol_e6), _s(p.skew_e6), _u(p.curvature_e6)] for p in self.surface],
                 [_u(i) for i in self.instruments],
+                _u(self.oracle_sequence),
+                _u(self.observation_time),
             ]
         )
 
@@ -214,6 +233,8 @@ class Underlying:
             _int(f[2]),
             tuple(VolPoint(_int(p[0]), _int(p[1]), _sint(p[2]), _int(p[3])) for p in f[3]),
             tuple(_int(i) for i in f[4]),
+            _int(f[5]),
+            _int(f[6]),
         )
 
 

@@ -18,7 +18,9 @@ Fields appear in the order of the body's dataclass (= the EIP-712 member order, 
 - ``VolPoint[]`` (``OracleUpdate.surface``): a list of 1 to 16 lists
   ``[expiry, atm_vol_e6, skew_e6, curvature_e6]``.
 
-The signature is ``y_parity`` (0 or 1), ``r``, ``s`` as RLP integers; ``r, s`` in
+The signature is ``y_parity`` (0 or 1), ``r``, ``s`` as RLP integers like every other
+field (minimal big-endian: ``y_parity`` 0 is the empty string ``0x80``, and an ``r`` or
+``s`` with a leading zero byte is a ``DECODE_ERROR``, never 32 padded bytes); ``r, s`` in
 ``[1, n)`` and ``s <= n // 2`` (low-s). A whole envelope is at most ``MAX_TX_BYTES``.
 
 Decoding is strict and total: for any byte string ``decode_tx`` returns a ``SignedTx`` or
@@ -39,7 +41,8 @@ failure code:
 
 Semantic checks (side and time in force values, tick sizes, surface shape, whether the
 sender may send this kind, nonces) belong to the STF and have their own codes. A
-signature made for another chain id recovers a different sender (see ``eip712``).
+signature made for another domain (chain id or portal) recovers a different sender (see
+``eip712``): no decoding check can detect it.
 """
 
 from __future__ import annotations
@@ -51,7 +54,7 @@ import rlp
 from rlp.codec import consume_item
 from rlp.exceptions import DecodingError
 
-from node.stf.eip712 import FIELD_TYPES, keccak256, signing_digest
+from node.stf.eip712 import FIELD_TYPES, Domain, keccak256, signing_digest
 from node.stf.errors import FailureCode
 from node.stf.recover import (
     BadSignature,
@@ -292,19 +295,19 @@ def decode_unsigned(raw: bytes) -> tuple[TxBody, Signature | None]:
     return layout.body_cls(*values), signature
 
 
-def decode_tx(raw: bytes, chain_id: int) -> SignedTx:
-    """Decode an envelope, check it, and recover its sender under ``chain_id``'s domain.
+def decode_tx(raw: bytes, domain: Domain) -> SignedTx:
+    """Decode an envelope, check it, and recover its sender under the EIP-712 ``domain``.
 
     Raises ``TxDecodeError`` (and nothing else) for any byte string that is not a valid
-    transaction; ``sender`` is ``None`` for a deposit. ``chain_id`` must be a uint256
-    (a configuration value: ``ValueError`` otherwise).
+    transaction; ``sender`` is ``None`` for a deposit. ``domain`` must be an
+    ``eip712.Domain`` (a configuration value: ``ValueError`` otherwise).
     """
     body, signature = decode_unsigned(raw)
     if type(raw) is not bytes:
         raw = bytes(raw)
     if signature is None:
         return SignedTx(body, raw, keccak256(raw), None)
-    digest = signing_digest(body, chain_id)
+    digest = signing_digest(body, domain)
     try:
         sender = recover_checked(digest, *signature)  # scalars checked by decode_unsigned
     except BadSignature as exc:

@@ -103,10 +103,18 @@ class VolPoint:
 
 @dataclass(frozen=True, slots=True)
 class OracleUpdate:
-    """Index price and vol surface for one underlying, signed by a genesis oracle key."""
+    """Index price and vol surface for one underlying, signed by a genesis oracle key.
+
+    ``sequence``: the oracle's counter for this underlying; each update applied must carry a
+    larger one than the last (gaps allowed). ``observation_time``: when the oracle observed
+    the index (unix seconds); it must be recent at the block's time and never older than the
+    last applied update's (``oracle.check_sequencing``).
+    """
 
     nonce: int
     underlying_id: int
+    sequence: int
+    observation_time: int
     index_price_e6: int
     surface: tuple[VolPoint, ...]
 

@@ -13,8 +13,9 @@ All RLP (``rlp.codec.encode_raw``); integers are RLP scalars (big-endian, no lea
   detail_utf8])``: the canonical encoding the receipts hash commits to, plus the receipt's
   human-readable ``detail`` (not committed, kept for clients).
 - **Head** (``meta["head"]``): ``rlp([number, block_hash, state_root])``.
-- **Genesis** (``meta["genesis"]``): ``rlp([chain_id, admin, [oracle, ...], [[underlying_id,
-  name], ...], taker_fee_ppm, maker_fee_ppm, fee_cap_ppm, rate_e6, genesis_time])``: every
+- **Genesis** (``meta["genesis"]``): ``rlp([chain_id, verifying_contract, admin, [oracle, ...],
+  [[underlying_id, name], ...], taker_fee_ppm, maker_fee_ppm, fee_cap_ppm, rate_e6,
+  genesis_time])``: every
   field of ``node.stf.genesis.Genesis`` (its ``extra`` must be empty: it is not stored).
 """
 
@@ -138,7 +139,7 @@ def encode_genesis(genesis: Genesis) -> bytes:
     if genesis.extra:
         raise ValueError("genesis: 'extra' is not part of the stored genesis")
     return encode_raw([
-        _u(genesis.chain_id), genesis.admin, list(genesis.oracles),
+        _u(genesis.chain_id), genesis.verifying_contract, genesis.admin, list(genesis.oracles),
         [[_u(uid), name] for uid, name in genesis.underlyings],
         _u(genesis.taker_fee_ppm), _u(genesis.maker_fee_ppm), _u(genesis.fee_cap_ppm), _u(genesis.rate_e6),
         _u(genesis.genesis_time),
@@ -151,14 +152,16 @@ def decode_genesis(data: bytes) -> Genesis:
         item = rlp.decode(data)
     except rlp.exceptions.DecodingError as exc:
         raise ValueError(f"genesis: {exc}") from None
-    if not isinstance(item, list) or len(item) != 9 or not isinstance(item[2], list) \
-            or not isinstance(item[3], list):
-        raise ValueError("genesis: expected 9 fields")
-    chain_id, admin, oracles, underlyings, taker, maker, cap, rate, time_ = item
+    if not isinstance(item, list) or len(item) != 10 or not isinstance(item[3], list) \
+            or not isinstance(item[4], list):
+        raise ValueError("genesis: expected 10 fields")
+    chain_id, verifying_contract, admin, oracles, underlyings, taker, maker, cap, rate, time_ = item
+    if not isinstance(verifying_contract, bytes) or len(verifying_contract) != 20:
+        raise ValueError("genesis: the verifying contract is a 20-byte address")
     if any(not isinstance(u, list) or len(u) != 2 for u in underlyings):
         raise ValueError("genesis: an underlying is [id, name]")
     genesis = Genesis(
-        _int(chain_id), admin, tuple(oracles), tuple((_int(uid), name) for uid, name in underlyings),
+        _int(chain_id), verifying_contract, admin, tuple(oracles), tuple((_int(uid), name) for uid, name in underlyings),
         taker_fee_ppm=_int(taker), maker_fee_ppm=_int(maker), fee_cap_ppm=_int(cap), rate_e6=_int(rate),
         genesis_time=_int(time_),
     )

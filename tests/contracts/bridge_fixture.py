@@ -10,8 +10,9 @@ from web3 import Web3
 from bridge.deploy import BridgeSettings, Deployment, deploy
 from bridge.l1 import Transactor
 from devnet.accounts import devnet_key
-from node.l1.genesis_anchor import genesis_state_root
-from node.sequencer.dev import DevChain, dev_chain
+from node.sequencer.dev import DEV_CHAIN_ID, DevChain, dev_chain
+from node.stf.eip712 import Domain
+from node.stf.genesis import Genesis
 from tests.devnet.devnet_fixture import DevnetThread
 
 SETTINGS = BridgeSettings(bond_wei=10**18, challenge_window_s=300, force_window_s=120)
@@ -24,6 +25,11 @@ class Bridge:
     deployment: Deployment
     c: dict  # name -> web3 contract
     chain: DevChain  # the L2 dev chain the contracts commit to (its genesis root), timed at the L1 head
+
+    @property
+    def genesis(self) -> Genesis:
+        """The L2 dev genesis of this deployment (its domain names the portal)."""
+        return self.chain.genesis
 
     def sender(self, role: str) -> Transactor:
         return Transactor(self.w3, devnet_key(role))
@@ -45,7 +51,12 @@ def start_bridge(data_dir: str | None = None, settings: BridgeSettings = SETTING
     sequencer = Account.from_key(devnet_key("sequencer")).address
     proposer = Account.from_key(devnet_key("proposer")).address
     w3.provider.make_request("evm_mine", [])  # a block at the current time (the devnet's genesis is older)
-    chain = dev_chain(w3.eth.get_block("latest")["timestamp"])
-    deployment = deploy(w3, devnet_key("deployer"), sequencer, proposer, settings,
-                        genesis_root=genesis_state_root(chain.genesis))
-    return Bridge(devnet, w3, deployment, deployment.contracts(w3), chain)
+    genesis_time = w3.eth.get_block("latest")["timestamp"]
+    chains: list[DevChain] = []
+
+    def l2_genesis(portal: bytes) -> Genesis:
+        chains.append(dev_chain(genesis_time, Domain(DEV_CHAIN_ID, portal)))
+        return chains[-1].genesis
+
+    deployment = deploy(w3, devnet_key("deployer"), sequencer, proposer, settings, l2_genesis=l2_genesis)
+    return Bridge(devnet, w3, deployment, deployment.contracts(w3), chains[-1])

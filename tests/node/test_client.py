@@ -22,7 +22,7 @@ from node.client import (
     to_e6,
 )
 from node.rpc.dev_faucet import MAX_FAUCET_E6
-from node.sequencer.dev import DEV_CHAIN_ID
+from node.sequencer.dev import DEV_DOMAIN
 from node.stf.errors import FailureCode
 from node.stf.hashing import keccak256
 from node.wallet import address_of
@@ -68,7 +68,7 @@ def test_display_helpers():
 
 def test_chain_info_and_instruments(node):
     with Client(node.target) as client:
-        assert client.chain_id == DEV_CHAIN_ID == client.chain_info().chain_id
+        assert client.domain == DEV_DOMAIN == client.chain_info().domain
         listed = client.instruments()
         assert len(listed) == 60 and listed[ETH_3000_CALL - 1].name == NAME
         assert client.instrument(NAME) == client.instrument(ETH_3000_CALL) == client.instrument(NAME.lower())

@@ -25,7 +25,7 @@ import grpc
 import pytest
 
 from node.rpc.generated.optrollup.v1 import query_pb2, query_pb2_grpc, trading_pb2, trading_pb2_grpc
-from node.sequencer.dev import DEV_CHAIN_ID, dev_key
+from node.sequencer.dev import DEV_DOMAIN, dev_key
 from node.stf.txtypes import PlaceOrder
 from node.store import BlockStore
 from node.store.replay import replay
@@ -54,7 +54,7 @@ def _orders(name: str, round_: int, instruments: list, count: int) -> list[bytes
         inst = instruments[i % len(instruments)]
         price = inst.tick_size_e6 * (1 + i % 5)
         body = PlaceOrder(round_ * 10_000 + i, inst.instrument_id, side, price, inst.min_size_e6, tif, False, 0, 0)
-        out.append(sign_tx(key, body, DEV_CHAIN_ID))
+        out.append(sign_tx(key, body, DEV_DOMAIN))
     return out
 
 

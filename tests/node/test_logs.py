@@ -72,7 +72,7 @@ def test_blocks_slow_blocks_and_halts(captured):
         BlockLogger(sequencer, slow_block_s=0.0)  # every block is "slow"
         await sequencer.start()
         await bootstrap(sequencer, CHAIN)
-        raw = sign_tx(CHAIN.accounts["alice"], PlaceOrder(0, 5, 0, 10**6, 10**6, 0, False, 0, 0), 901)
+        raw = sign_tx(CHAIN.accounts["alice"], PlaceOrder(0, 5, 0, 10**6, 10**6, 0, False, 0, 0), CHAIN.genesis.domain)
         with pytest.raises(SequencerHalted):
             await sequencer.submit(raw)
         await sequencer.stop()

@@ -22,7 +22,7 @@ E6 = 10**6
 
 def order(name: str, nonce: int, price_e6: int, instrument_id: int = 5) -> bytes:
     body = PlaceOrder(nonce, instrument_id, 0, price_e6, E6, 0, False, 0, 0)
-    return sign_tx(CHAIN.accounts[name], body, CHAIN.genesis.chain_id)
+    return sign_tx(CHAIN.accounts[name], body, CHAIN.genesis.domain)
 
 
 def run(coro, timeout: float = 30.0):

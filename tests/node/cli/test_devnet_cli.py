@@ -128,8 +128,10 @@ def quoted(client: Client):
 def test_parser_defaults_match_the_modules():
     from bridge.deploy import BridgeSettings
     from devnet.chain import DEFAULT_GAS_LIMIT, DEVNET_CHAIN_ID
+    from node.sequencer.dev import DEV_CHAIN_ID
 
     assert l1_cli.DEFAULT_GAS_LIMIT == DEFAULT_GAS_LIMIT and l1_cli.DEVNET_CHAIN_ID == DEVNET_CHAIN_ID
+    assert l1_cli.DEFAULT_L2_CHAIN_ID == DEV_CHAIN_ID
     assert l1_cli.DEFAULT_SETTINGS == vars(BridgeSettings())
 
 
@@ -228,10 +230,10 @@ def l1_status(target: str):
 class L1Process:
     """``optrollup l1 --data-dir DIR`` in a child process, ready (contracts deployed)."""
 
-    def __init__(self, l1_dir) -> None:
+    def __init__(self, l1_dir, *args: str) -> None:
         self.deployment_file = str(l1_dir / "deployment.json")
         self.process = subprocess.Popen([sys.executable, "-m", "node.cli.main", "l1", "--data-dir", str(l1_dir),
-                                         "--listen", f"127.0.0.1:{free_port()}"],
+                                         "--listen", f"127.0.0.1:{free_port()}", *args],
                                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         self.url = None
         for line in self.process.stdout:
@@ -253,11 +255,15 @@ class L1Process:
         self.process.wait(30)
 
 
-def test_operator_keys_must_be_the_contracts_roles(tmp_path):
-    """A batcher key the inbox would refuse stops the node at start, with the addresses."""
-    from node.keystore import Keystore
+def test_operator_keys_and_the_genesis_must_match_the_contracts(tmp_path):
+    """A batcher key the inbox would refuse, or an L2 genesis signing for another portal, stops
+    the node at start; the deployment's genesis carries --l2-chain-id and the portal."""
+    from dataclasses import replace
 
-    l1 = L1Process(tmp_path / "l1")
+    from node.keystore import Keystore
+    from node.store.codec import decode_genesis, encode_genesis
+
+    l1 = L1Process(tmp_path / "l1", "--l2-chain-id", "4242")
     try:
         keys_dir = tmp_path / "keys"
         Keystore(keys_dir).import_key("ops", b"\x42" * 32, "pw")  # not the inbox's sequencer
@@ -266,6 +272,15 @@ def test_operator_keys_must_be_the_contracts_roles(tmp_path):
                        "--password-file", str(tmp_path / "pw"))
         assert node.returncode == 1
         assert "the batcher key is" in node.stderr and "but the contracts accept" in node.stderr
+
+        deployment = Deployment.load(l1.deployment_file)
+        genesis = decode_genesis(bytes.fromhex(deployment.l2_genesis))
+        assert genesis.domain.chain_id == 4242
+        assert genesis.verifying_contract == bytes.fromhex(deployment.portal[2:])
+        elsewhere = replace(deployment, l2_genesis=encode_genesis(replace(genesis, verifying_contract=b"\x01" * 20)).hex())
+        elsewhere.save(tmp_path / "elsewhere.json")
+        node = l1.node("--follow", deployment=str(tmp_path / "elsewhere.json"))
+        assert node.returncode == 1 and "signs for the portal 0x0101" in node.stderr, node.stderr
     finally:
         l1.stop()
 
@@ -281,7 +296,7 @@ def test_a_node_on_another_genesis_than_l1_committed_to_refuses_to_run(tmp_path)
     try:
         deployment = Deployment.load(l1.deployment_file)
         committed = decode_genesis(bytes.fromhex(deployment.l2_genesis))
-        other = dev_chain(committed.genesis_time + 7 * 86_400).genesis  # a dev genesis a week later
+        other = dev_chain(committed.genesis_time + 7 * 86_400, committed.domain).genesis  # a week later
         forged = tmp_path / "forged.json"
         from dataclasses import replace
         replace(deployment, l2_genesis=encode_genesis(other).hex()).save(forged)

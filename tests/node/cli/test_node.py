@@ -43,7 +43,7 @@ def test_dev_node_serves_and_stops():
 
 def test_dev_node_with_a_data_dir_resumes_where_it_was(tmp_path):
     from node.rpc.generated.optrollup.v1 import trading_pb2, trading_pb2_grpc
-    from node.sequencer.dev import DEV_CHAIN_ID, dev_key
+    from node.sequencer.dev import DEV_DOMAIN, dev_key
     from node.stf.txtypes import PlaceOrder
     from node.wallet import address_of, sign_tx
 
@@ -56,7 +56,7 @@ def test_dev_node_with_a_data_dir_resumes_where_it_was(tmp_path):
             query = query_pb2_grpc.QueryStub(channel)
             inst = query.ListInstruments(query_pb2.ListInstrumentsRequest(), timeout=10).instruments[0]
             order = PlaceOrder(7, inst.instrument_id, 0, inst.tick_size_e6, inst.min_size_e6, 0, False, 0, 0)
-            raw = sign_tx(alice, order, DEV_CHAIN_ID)
+            raw = sign_tx(alice, order, DEV_DOMAIN)
             sent = trading_pb2_grpc.TradingStub(channel).SubmitTransaction(
                 trading_pb2.SubmitRequest(raw_tx=raw), timeout=10)
             assert sent.receipt.rested_e6 == inst.min_size_e6

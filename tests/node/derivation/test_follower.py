@@ -49,7 +49,7 @@ def sequence(l1: ScriptedL1) -> Sequencer:
         watcher.poll()
         for nonce in range(4):
             await sequencer.submit(sign_tx(alice, PlaceOrder(nonce, 5, 1, (60 + nonce) * E6, E6, 0, False, 0, 0),
-                                           CHAIN.genesis.chain_id))
+                                           CHAIN.genesis.domain))
         await sequencer.stop()
         return sequencer
 

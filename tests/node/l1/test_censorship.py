@@ -37,11 +37,11 @@ def test_a_censoring_sequencer_cannot_keep_l1_entries_out(clock_follows_l1: bool
         chain = bridge.chain  # the genesis the contracts committed to
         clock = Clock(l1_now)
         alice, bob = dev_key("alice"), dev_key("bob")
-        chain_id = chain.genesis.chain_id
-        forced_raw = sign_tx(alice, Withdraw(0, 1_000 * E6, address_of(alice)), chain_id)
+        domain = chain.genesis.domain
+        forced_raw = sign_tx(alice, Withdraw(0, 1_000 * E6, address_of(alice)), domain)
 
         def bob_order(nonce: int) -> bytes:  # fails (bob has no collateral) but makes a block
-            return sign_tx(bob, PlaceOrder(nonce, 5, 0, E6, E6, 0, False, 0, 0), chain_id)
+            return sign_tx(bob, PlaceOrder(nonce, 5, 0, E6, E6, 0, False, 0, 0), domain)
 
         async def scenario():
             watcher = L1Watcher(reader, confirmations=1, ignore_queues=True)

@@ -97,8 +97,8 @@ def test_deposit_trade_batch_follow_and_forced_inclusion(bridge: Bridge):
         assert accounts.load(sequencer.state, address_of(alice)).balance_e6 == 100_000 * E6
         assert accounts.load(sequencer.state, address_of(bob)).balance_e6 == 50_000 * E6
         # a trade
-        sell = sign_tx(alice, PlaceOrder(0, 5, 1, 60 * E6, 2 * E6, 0, False, 0, 0), chain.genesis.chain_id)
-        buy = sign_tx(bob, PlaceOrder(0, 5, 0, 60 * E6, E6, 1, False, 0, 0), chain.genesis.chain_id)
+        sell = sign_tx(alice, PlaceOrder(0, 5, 1, 60 * E6, 2 * E6, 0, False, 0, 0), chain.genesis.domain)
+        buy = sign_tx(bob, PlaceOrder(0, 5, 0, 60 * E6, E6, 1, False, 0, 0), chain.genesis.domain)
         await sequencer.submit(sell)
         _, receipt = await sequencer.submit(buy)
         assert receipt.ok and receipt.filled_e6 == E6
@@ -110,19 +110,19 @@ def test_deposit_trade_batch_follow_and_forced_inclusion(bridge: Bridge):
         assert batcher.post_once() == sequencer.head_number
         # alice withdraws; the next seal proves it under that batch's root
         _, receipt = await sequencer.submit(
-            sign_tx(alice, Withdraw(3, 2_500 * E6, address_of(alice)), chain.genesis.chain_id))
+            sign_tx(alice, Withdraw(3, 2_500 * E6, address_of(alice)), chain.genesis.domain))
         assert receipt.ok and receipt.order_id == 0  # withdrawal index 0
         withdrawal_batch = batcher.seal()
         batcher.post_once()
         first_root_block = sequencer.head_number
         # a forced withdrawal: the sequencer takes it as soon as it is confirmed, before any
         # sequenced transaction of its block
-        forced_raw = sign_tx(bob, Withdraw(1, 1_000 * E6, address_of(bob)), chain.genesis.chain_id)
+        forced_raw = sign_tx(bob, Withdraw(1, 1_000 * E6, address_of(bob)), chain.genesis.domain)
         bridge.sender("bob").transact(bridge.c["forced"], "force", forced_raw)
         bridge.rpc("evm_mine")
         watcher.poll()
         number, _ = await sequencer.submit(
-            sign_tx(alice, PlaceOrder(1, 5, 1, 70 * E6, E6, 0, False, 0, 0), chain.genesis.chain_id))
+            sign_tx(alice, PlaceOrder(1, 5, 1, 70 * E6, E6, 0, False, 0, 0), chain.genesis.domain))
         found = sequencer.get_receipt(bytes(w3.keccak(forced_raw)))
         assert found is not None and found[1].ok and found[0] <= number
         assert sequencer.get_block(found[0]).txs[0] == forced_raw and sequencer.head_forced_through == 1
@@ -212,7 +212,7 @@ def test_batches_in_flight_together_and_a_restarted_batcher_proposes_missing_roo
             sequencer.add_observer(first)
             for nonce in range(3):  # three more blocks, three more batches (failing orders: bob has no funds)
                 await sequencer.submit(sign_tx(bob, PlaceOrder(nonce, 5, 0, E6, E6, 0, False, 0, 0),
-                                               chain.genesis.chain_id))
+                                               chain.genesis.domain))
                 first.seal()
             assert len(first.sealed) == 4
             assert first.post_once() == sequencer.head_number  # all four in flight at once

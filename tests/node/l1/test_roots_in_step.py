@@ -41,7 +41,7 @@ def test_batches_that_derive_nothing_get_roots_and_a_follower_agrees_with_every_
 
             async def one_block(nonce: int) -> None:  # a failing order (bob has no funds) makes a block
                 await sequencer.submit(sign_tx(dev_key("bob"), PlaceOrder(nonce, 5, 0, E6, E6, 0, False, 0, 0),
-                                               chain.genesis.chain_id))
+                                               chain.genesis.domain))
 
             # batch 1: bytes that do not decode, posted with the sequencer's key
             sequencer_key.transact(inbox, "append_batch", b"\x03not a batch", first_end)

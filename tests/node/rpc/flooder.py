@@ -23,7 +23,7 @@ import time
 import grpc
 
 from node.rpc.generated.optrollup.v1 import trading_pb2, trading_pb2_grpc
-from node.sequencer.dev import DEV_CHAIN_ID, dev_key
+from node.sequencer.dev import DEV_DOMAIN, dev_key
 from node.stf.hashing import keccak256
 from node.stf.txtypes import PlaceOrder
 from node.wallet import sign_tx
@@ -38,7 +38,7 @@ def orders(count: int, accounts: int) -> list[bytes]:
     """``count`` resting bids at one tick on the ETH series, over ``accounts`` keys."""
     keys = [keccak256(b"flooder %d" % i) for i in range(accounts)] or [dev_key("carol")]
     return [sign_tx(keys[i % len(keys)], PlaceOrder(FIRST_NONCE + i // len(keys), 1 + i % 20, 0, 100_000, 100_000,
-                                                     0, False, 0, 0), DEV_CHAIN_ID)
+                                                     0, False, 0, 0), DEV_DOMAIN)
             for i in range(count)]
 
 

@@ -94,18 +94,18 @@ class DevNode:
         key = self.key(name)
         body = PlaceOrder(self.next_nonce(key) if nonce is None else nonce, instrument_id, side, price_e6,
                           size_e6, tif, False, 0, 0)
-        return sign_tx(key, body, self.chain.genesis.chain_id)
+        return sign_tx(key, body, self.chain.genesis.domain)
 
 
     def cancel(self, name: str, order_id: int) -> bytes:
         """A signed ``CancelOrder`` of ``order_id`` by ``name``."""
         key = self.key(name)
-        return sign_tx(key, CancelOrder(self.next_nonce(key), order_id, 0), self.chain.genesis.chain_id)
+        return sign_tx(key, CancelOrder(self.next_nonce(key), order_id, 0), self.chain.genesis.domain)
 
     def cancel_all(self, name: str, instrument_id: int = 0) -> bytes:
         """A signed ``CancelAll`` by ``name`` (``instrument_id`` 0 = everywhere), with the next nonce."""
         key = self.key(name)
-        return sign_tx(key, CancelAll(self.next_nonce(key), instrument_id), self.chain.genesis.chain_id)
+        return sign_tx(key, CancelAll(self.next_nonce(key), instrument_id), self.chain.genesis.domain)
 
     def address(self, name: str) -> bytes:
         return address_of(self.key(name))

@@ -13,7 +13,7 @@ import grpc
 
 from node.rpc.generated.optrollup.v1 import trading_pb2, trading_pb2_grpc
 from node.rpc.server import DEFAULT_BURST, DEFAULT_RATE_PER_S
-from node.sequencer.dev import DEV_CHAIN_ID, dev_key
+from node.sequencer.dev import DEV_DOMAIN, dev_key
 from node.stf.txtypes import PlaceOrder
 from node.wallet import sign_tx
 from tests.node.node_process import kill_if_running, start_node, target_of
@@ -39,7 +39,7 @@ def trader_latencies_ms(stub, first_nonce: int) -> list[float]:
     key = dev_key("alice")
     latencies = []
     for i in range(TRADER_ORDERS):
-        raw = sign_tx(key, PlaceOrder(first_nonce + i, 1 + i % 20, 0, 100_000, 100_000, 1, False, 0, 0), DEV_CHAIN_ID)
+        raw = sign_tx(key, PlaceOrder(first_nonce + i, 1 + i % 20, 0, 100_000, 100_000, 1, False, 0, 0), DEV_DOMAIN)
         started = time.perf_counter()
         stub.SubmitTransaction(trading_pb2.SubmitRequest(raw_tx=raw), timeout=TIMEOUT_S)
         latencies.append((time.perf_counter() - started) * 1000)

@@ -67,7 +67,7 @@ def test_submit_order_gets_receipt(node):
     trading, query = node.stubs()
     raw = node.order("alice", ETH_3000_CALL, 1, 90 * E6, 2 * E6)  # sell 2 @ 90, rests
     response = submit(trading, raw)
-    tx = decode_tx(raw, node.chain.genesis.chain_id)
+    tx = decode_tx(raw, node.chain.genesis.domain)
     assert response.tx_hash == tx.tx_hash and response.block_number >= 2
     assert response.receipt.code == 0 and response.receipt.rested_e6 == 2 * E6
     assert response.receipt.order_id > 0
@@ -145,7 +145,7 @@ def test_stream_failure_receipt_ack(node):
 
 def test_bad_inputs_get_the_right_status(node):
     trading, _ = node.stubs()
-    chain_id = node.chain.genesis.chain_id
+    domain = node.chain.genesis.domain
     expect_error(trading, os.urandom(64), grpc.StatusCode.INVALID_ARGUMENT, None)
     expect_error(trading, b"", grpc.StatusCode.INVALID_ARGUMENT, FailureCode.DECODE_ERROR)
     expect_error(trading, b"\x01" + os.urandom(40), grpc.StatusCode.INVALID_ARGUMENT, FailureCode.DECODE_ERROR)
@@ -153,7 +153,7 @@ def test_bad_inputs_get_the_right_status(node):
     raw = node.order("carol", ETH_3000_CALL, 0, E6, 100_000)
     items = rlp.decode(raw[1:])
     y, r, s = (int.from_bytes(items[i], "big") for i in (-3, -2, -1))
-    body = decode_tx(raw, chain_id).body
+    body = decode_tx(raw, domain).body
     expect_error(trading, encode_tx(body, (y ^ 1, r, SECP256K1_N - s)), grpc.StatusCode.INVALID_ARGUMENT,
                  FailureCode.BAD_SIGNATURE)
     # A replay of an included transaction: refused at the door.
@@ -219,7 +219,7 @@ def test_health_list_names_every_service(node, caplog):
 
 def test_batch_stream_results_in_order_with_bad_tx(node):
     trading, _ = node.stubs()
-    chain_id = node.chain.genesis.chain_id
+    domain = node.chain.genesis.domain
     good = [node.order("maker", ETH_3000_CALL + 3, 0, (10 + i) * E6, E6) for i in range(10)]
     bad = b"\x01\xc0"  # DECODE_ERROR
     unknown = node.order("maker", 9_999, 0, E6, E6)  # included, failure receipt
@@ -247,7 +247,7 @@ def test_batch_stream_results_in_order_with_bad_tx(node):
     assert all(r.receipt.tx_hash == r.tx_hash and r.receipt.block_number == r.block_number for r in accepted)
     blocks = [r.block_number for r in accepted]
     assert blocks == sorted(blocks)
-    assert [r.tx_hash for r in accepted] == [decode_tx(raw, chain_id).tx_hash for raw in good]
+    assert [r.tx_hash for r in accepted] == [decode_tx(raw, domain).tx_hash for raw in good]
     # A replay inside a batch is refused at the door; its neighbours are unaffected.
     again = list(trading.SubmitBatchStream(iter([trading_pb2.SubmitBatch(
         raw_txs=[good[0], node.order("maker", ETH_3000_CALL + 3, 0, 30 * E6, E6)], sequence=1)]), timeout=TIMEOUT))

@@ -12,6 +12,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from node.rpc.events import BlockEvent, EventHub, StreamEnded, side_delta
 from node.rpc.generated.optrollup.v1 import query_pb2, stream_pb2, stream_pb2_grpc, trading_pb2, types_pb2
+from node.stf.eip712 import Domain
 from node.stf.errors import FailureCode
 from node.stf.tx_codec import encode_tx
 from node.stf.txtypes import CancelAll
@@ -483,10 +484,10 @@ def test_cancel_on_disconnect_clean_close_keeps_orders(node):
 
 def test_cancel_on_disconnect_bad_envelopes(node):
     trading, _ = node.stubs()
-    chain_id = node.chain.genesis.chain_id
+    genesis = node.chain.genesis
     key = node.key("maker")
     place = node.order("maker", COD_INST, BUY, E6, E6)
-    wrong_chain = sign_tx(key, CancelAll(10**6, 0), chain_id + 1)
+    wrong_chain = sign_tx(key, CancelAll(10**6, 0), Domain(genesis.chain_id + 1, genesis.verifying_contract))
     unsigned = encode_tx(CancelAll(10**6, 0), (0, 1, 1))
     used = node.cancel_all("maker", COD_INST)
     submit(trading, used)  # its nonce is now used

@@ -61,7 +61,7 @@ def test_a_book_appears_around_every_mark_and_a_taker_fills():
         # alice lifts the best ask of the ETH 3000 call (instrument 5) with an IOC order
         inst, mark = tops[5]
         body = PlaceOrder(0, 5, int(Side.BUY), inst.best_ask_e6, inst.min_size_e6, int(TimeInForce.IOC), False, 0, 0)
-        number, receipt = await sequencer.submit(sign_tx(CHAIN.accounts["alice"], body, CHAIN.genesis.chain_id))
+        number, receipt = await sequencer.submit(sign_tx(CHAIN.accounts["alice"], body, CHAIN.genesis.domain))
         levels = book.side_levels(State(sequencer.state.backend), 5, Side.SELL, 10)
         await sequencer.stop()
         return maker, results, tops, open_orders, receipt, levels

@@ -13,17 +13,19 @@ from node.stf.errors import FailureCode
 from node.stf.genesis import initialise
 from node.stf.state import State
 from node.stf.tx_codec import encode_tx
+from node.stf.eip712 import Domain
 from node.stf.hashing import keccak256
 from node.stf.txtypes import Deposit, PlaceOrder, SignedTx
 from node.wallet import address_of, sign_tx
 
 T0 = 1_796_112_000
 CHAIN = dev_chain(T0)
+OTHER_DOMAIN = Domain(CHAIN.genesis.chain_id + 1, CHAIN.genesis.verifying_contract)
 KEY = CHAIN.accounts["alice"]
 
 
 def order(nonce: int, key: bytes = KEY) -> bytes:
-    return sign_tx(key, PlaceOrder(nonce, 1, 0, 1_000_000, 1_000_000, 0, False, 0, 0), CHAIN.genesis.chain_id)
+    return sign_tx(key, PlaceOrder(nonce, 1, 0, 1_000_000, 1_000_000, 0, False, 0, 0), CHAIN.genesis.domain)
 
 
 @pytest.fixture
@@ -34,7 +36,7 @@ def state() -> State:
 
 
 def test_door_refusals(state):
-    pool = Mempool(CHAIN.genesis.chain_id)
+    pool = Mempool(CHAIN.genesis.domain)
     for raw, code in (
         (b"", FailureCode.DECODE_ERROR),
         (b"\x55abc", FailureCode.UNKNOWN_TX_TYPE),
@@ -47,14 +49,14 @@ def test_door_refusals(state):
 
 
 def test_another_chains_signature_recovers_another_sender(state):
-    pool = Mempool(CHAIN.genesis.chain_id)
+    pool = Mempool(CHAIN.genesis.domain)
     body = PlaceOrder(0, 1, 0, 1_000_000, 1_000_000, 0, False, 0, 0)
-    tx = pool.check(state, sign_tx(KEY, body, CHAIN.genesis.chain_id + 1))
+    tx = pool.check(state, sign_tx(KEY, body, OTHER_DOMAIN))
     assert tx.sender != address_of(KEY)
 
 
 def test_nonce_precheck_against_head_and_queue(state):
-    pool = Mempool(CHAIN.genesis.chain_id)
+    pool = Mempool(CHAIN.genesis.domain)
     first = pool.check(state, order(7))
     pool.add(first)
     with pytest.raises(Rejected) as caught:  # the same nonce already queued
@@ -74,7 +76,7 @@ def test_nonce_precheck_against_head_and_queue(state):
 
 
 def test_fifo_and_bound(state):
-    pool = Mempool(CHAIN.genesis.chain_id, max_pending=5)
+    pool = Mempool(CHAIN.genesis.domain, max_pending=5)
     bob = CHAIN.accounts["bob"]
     txs = [pool.check(state, order(n, key)) for n, key in ((9, KEY), (3, bob), (5, KEY), (1, bob), (7, KEY))]
     for tx in txs:  # arrival order, not nonce order
@@ -99,7 +101,7 @@ FLOODER, TRADER = 1, 2
 
 
 def test_a_backlogged_sender_cannot_delay_another_beyond_the_next_block():
-    pool = Mempool(CHAIN.genesis.chain_id)
+    pool = Mempool(CHAIN.genesis.domain)
     for nonce in range(3_000):
         pool.add(queued(FLOODER, nonce))
     pool.add(queued(TRADER, 0))
@@ -111,7 +113,7 @@ def test_a_backlogged_sender_cannot_delay_another_beyond_the_next_block():
 
 
 def test_water_filling_quotas_and_arrival_order():
-    pool = Mempool(CHAIN.genesis.chain_id)
+    pool = Mempool(CHAIN.genesis.domain)
     # a: 5 pending, b: 2, c: 10, interleaved; 12 slots: b gets 2, then a and c 5 each.
     arrivals = [1] * 3 + [2] * 2 + [3] * 6 + [1] * 2 + [3] * 4
     nonces: dict[int, int] = {}
@@ -124,12 +126,12 @@ def test_water_filling_quotas_and_arrival_order():
     assert senders.count(9) == 1 and senders.count(2) == 2 and senders.count(1) == 5 and senders.count(3) == 5
     assert senders == [1, 1, 1, 2, 2, 3, 3, 3, 3, 3, 1, 1, 9]  # in arrival order
     # Two senders with 3 each and 5 slots: 2 each, and the leftover to the earlier next one.
-    pool = Mempool(CHAIN.genesis.chain_id)
+    pool = Mempool(CHAIN.genesis.domain)
     for sender, nonce in ((5, 0), (6, 0), (5, 1), (6, 1), (6, 2), (5, 2)):
         pool.add(queued(sender, nonce))
     assert [(p.tx.sender[0], p.tx.body.nonce) for p in pool.take(5)] == [(5, 0), (6, 0), (5, 1), (6, 1), (6, 2)]
     # More senders than slots: the earliest arrivals.
-    pool = Mempool(CHAIN.genesis.chain_id)
+    pool = Mempool(CHAIN.genesis.domain)
     for sender in (7, 8, 7, 9, 10):
         pool.add(queued(sender, nonces.setdefault(sender, 0)))
         nonces[sender] += 1
@@ -137,7 +139,7 @@ def test_water_filling_quotas_and_arrival_order():
 
 
 def test_the_byte_bound_cuts_in_arrival_order():
-    pool = Mempool(CHAIN.genesis.chain_id)
+    pool = Mempool(CHAIN.genesis.domain)
     for nonce in range(10):
         pool.add(queued(FLOODER, nonce))
     pool.add(queued(TRADER, 0))
@@ -147,7 +149,7 @@ def test_the_byte_bound_cuts_in_arrival_order():
 
 
 def test_pending_per_account_is_bounded():
-    pool = Mempool(CHAIN.genesis.chain_id, sender_limits=SenderLimits(max_pending=3, rate_per_s=None))
+    pool = Mempool(CHAIN.genesis.domain, sender_limits=SenderLimits(max_pending=3, rate_per_s=None))
     for nonce in range(3):
         pool.add(queued(FLOODER, nonce))
     with pytest.raises(SenderLimited, match="3 transactions pending"):
@@ -164,7 +166,7 @@ def test_pending_per_account_is_bounded():
 
 def test_a_nearly_full_pool_is_shared():
     # 128 slots: three quarters is 96; then an account may hold at most 128 // 64 = 2.
-    pool = Mempool(CHAIN.genesis.chain_id, max_pending=128, sender_limits=SenderLimits(max_pending=50, rate_per_s=None))
+    pool = Mempool(CHAIN.genesis.domain, max_pending=128, sender_limits=SenderLimits(max_pending=50, rate_per_s=None))
     for sender in (1, 2):
         for nonce in range(48):
             pool.add(queued(sender, nonce))
@@ -183,7 +185,7 @@ def test_a_nearly_full_pool_is_shared():
 
 def test_account_token_bucket():
     now = [0.0]
-    pool = Mempool(CHAIN.genesis.chain_id, sender_limits=SenderLimits(max_pending=100, rate_per_s=2.0, burst=3.0),
+    pool = Mempool(CHAIN.genesis.domain, sender_limits=SenderLimits(max_pending=100, rate_per_s=2.0, burst=3.0),
                    clock=lambda: now[0])
     for nonce in range(3):
         pool.add(queued(FLOODER, nonce))

@@ -14,6 +14,7 @@ from node.sequencer.dev import bootstrap, dev_chain
 from node.sequencer.mempool import MempoolFull, Rejected, door_decode
 from node.sequencer.recovery import CHUNK_TIMEOUT_S, RecoveryPool, decode_chunk
 from node.sequencer.sequencer import Sequencer
+from node.stf.eip712 import Domain
 from node.stf.errors import FailureCode
 from node.stf.recover import SECP256K1_N
 from node.stf.tx_codec import decode_tx, encode_tx
@@ -22,13 +23,13 @@ from node.wallet import address_of, sign_tx
 
 T0 = 1_796_112_000
 CHAIN = dev_chain(T0)
-CHAIN_ID = CHAIN.genesis.chain_id
+DOMAIN = CHAIN.genesis.domain
 E6 = 10**6
 
 
-def order(name: str, nonce: int, price_e6: int = 40 * E6, side: int = 0, chain_id: int = CHAIN_ID) -> bytes:
+def order(name: str, nonce: int, price_e6: int = 40 * E6, side: int = 0, domain: Domain = DOMAIN) -> bytes:
     body = PlaceOrder(nonce, 5, side, price_e6, E6, 0, False, 0, 0)
-    return sign_tx(CHAIN.accounts[name], body, chain_id)
+    return sign_tx(CHAIN.accounts[name], body, domain)
 
 
 def _with_signature(raw: bytes, y_parity: int, r: int, s: int) -> bytes:
@@ -42,7 +43,7 @@ def _unrecoverable(raw: bytes) -> bytes:
     for r in range(2, 200):
         bad = _with_signature(raw, 0, r, 1)
         try:
-            decode_tx(bad, CHAIN_ID)
+            decode_tx(bad, DOMAIN)
         except Exception as exc:
             if "no public key" in str(exc) or "unparsable" in str(exc):
                 return bad
@@ -53,7 +54,7 @@ def door_inputs() -> list[bytes]:
     good = order("alice", 1)
     return [
         good,
-        order("bob", 2, chain_id=CHAIN_ID + 1),  # another chain: recovers another sender
+        order("bob", 2, domain=Domain(DOMAIN.chain_id + 1, DOMAIN.verifying_contract)),  # recovers another sender
         b"",
         b"\x55abc",
         b"\x01" + bytes(3000),  # too large
@@ -123,9 +124,9 @@ def test_door_verdicts_are_identical_in_workers_and_in_process():
 
 def test_decode_chunk_matches_the_door():
     raws = door_inputs()
-    for raw, verdict in zip(raws, decode_chunk(CHAIN_ID, raws)):
+    for raw, verdict in zip(raws, decode_chunk(DOMAIN, raws)):
         try:
-            expected = door_decode(raw, CHAIN_ID)
+            expected = door_decode(raw, DOMAIN)
         except Rejected as exc:
             expected = (int(exc.code), exc.message)
         assert verdict == expected
@@ -155,7 +156,7 @@ def test_arrival_order_is_kept_when_recoveries_finish_out_of_order():
         raws = [order(name, n, (30 + n) * E6) for n in range(4) for name in ("alice", "bob", "carol")]
         waiters = [sequencer.admit(raw) for raw in raws]
         for raw, future in reversed(manual.pending):  # the last to arrive is recovered first
-            future.set_result(decode_tx(raw, CHAIN_ID))
+            future.set_result(decode_tx(raw, DOMAIN))
             await asyncio.sleep(0)
             await asyncio.sleep(0)
         results = await asyncio.gather(*waiters)
@@ -166,7 +167,7 @@ def test_arrival_order_is_kept_when_recoveries_finish_out_of_order():
         return raws, results, included
 
     raws, results, included = run(main())
-    assert included == [decode_tx(raw, CHAIN_ID).tx_hash for raw in raws]
+    assert included == [decode_tx(raw, DOMAIN).tx_hash for raw in raws]
     assert all(receipt.ok for _, receipt in results)
 
 
@@ -189,7 +190,7 @@ def test_fifo_through_a_real_pool_over_many_chunks():
         return raws, numbers, included
 
     raws, numbers, included = run(main())
-    assert included == [decode_tx(raw, CHAIN_ID).tx_hash for raw in raws]
+    assert included == [decode_tx(raw, DOMAIN).tx_hash for raw in raws]
     assert numbers == sorted(numbers)
 
 
@@ -261,6 +262,6 @@ def test_mempool_full_and_stop_reach_the_waiters():
 
 def test_pool_arguments():
     with pytest.raises(ValueError):
-        RecoveryPool(CHAIN_ID, 0)
+        RecoveryPool(DOMAIN, 0)
     with pytest.raises(ValueError):
         Sequencer.from_genesis(CHAIN.genesis, recovery_workers=-1)

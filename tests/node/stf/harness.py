@@ -11,6 +11,7 @@ from eth_hash.auto import keccak
 from node.stf import invariants, keys
 from node.stf.backends import MemoryBackend, RecordingBackend, StateBackend, Witness
 from node.stf.block import BlockEnv, BlockResult, apply_block
+from node.stf.eip712 import Domain
 from node.stf.genesis import Genesis, initialise
 from node.stf.receipts import Receipt
 from node.stf.state import State
@@ -28,6 +29,8 @@ from node.stf.txtypes import (
 from node.wallet import address_of, sign_tx
 
 CHAIN_ID = 421_337
+PORTAL = bytes.fromhex("5fbdb2315678afecb367f032d93f642f64180aa3")  # the test deployment's L1 portal
+DOMAIN = Domain(CHAIN_ID, PORTAL)
 T0 = 1_796_112_000  # 2026-12-01 08:00:00 UTC
 EXPIRY_25DEC26 = 1_798_185_600  # 2026-12-25 08:00 UTC
 EXPIRY_29JAN27 = 1_801_209_600  # 2027-01-29 08:00 UTC
@@ -44,21 +47,27 @@ ORACLE = private_key("oracle")
 
 @dataclass
 class Chain:
-    """Genesis plus helpers to sign and apply transactions. ``traders``: name -> private key."""
+    """Genesis plus helpers to sign and apply transactions. ``traders``: name -> private key.
+
+    ``domain``: the deployment the chain belongs to (its genesis and every signature).
+    """
 
     backend: StateBackend = field(default_factory=MemoryBackend)
     genesis_time: int = T0
     record_witnesses: bool = False
+    domain: Domain = DOMAIN
 
     def __post_init__(self) -> None:
         self.state = State(self.backend)
         self.genesis = Genesis(
-            CHAIN_ID, address_of(ADMIN), (address_of(ORACLE),), genesis_time=self.genesis_time
+            self.domain.chain_id, self.domain.verifying_contract, address_of(ADMIN), (address_of(ORACLE),),
+            genesis_time=self.genesis_time,
         )
         self.genesis_root = initialise(self.state, self.genesis)
         self.number = 0
         self.time = self.genesis_time
         self.nonces: dict[bytes, int] = defaultdict(int)
+        self.oracle_sequences: dict[int, int] = defaultdict(int)
         self.deposits = 0
         self.addresses: set[bytes] = set()
         self.instruments: list[int] = []
@@ -73,7 +82,7 @@ class Chain:
         if "nonce" not in fields:
             fields["nonce"] = self.nonces[address]
             self.nonces[address] += 1
-        return sign_tx(key, body_cls(**fields), CHAIN_ID)
+        return sign_tx(key, body_cls(**fields), self.domain)
 
     def order(self, key: bytes, instrument_id: int, side: int, price: float | int, size: float | int, *,
               tif: int = 0, reduce_only: bool = False, client_order_id: int = 0, expiry: int = 0,
@@ -103,12 +112,24 @@ class Chain:
         return raw
 
     def oracle(self, underlying_id: int, index: float | int, vol: float = 0.65, *,
-               skew: float = 0.0, curvature: float = 0.0, expiries: Sequence[int] = (EXPIRY_25DEC26,)) -> bytes:
+               skew: float = 0.0, curvature: float = 0.0, expiries: Sequence[int] = (EXPIRY_25DEC26,),
+               observed: int | None = None) -> bytes:
+        """A signed update with the underlying's next sequence, observed at ``observed``
+        (default: the time of the next block with ``dt=1``)."""
         surface = tuple(
             VolPoint(e, int(round(vol * E6)), int(round(skew * E6)), int(round(curvature * E6))) for e in expiries
         )
-        return self.signed(ORACLE, OracleUpdate, underlying_id=underlying_id,
-                           index_price_e6=int(round(index * E6)), surface=surface)
+        return self.oracle_e6(underlying_id, int(round(index * E6)), surface, observed=observed)
+
+    def oracle_e6(self, underlying_id: int, index_e6: int, surface: tuple[VolPoint, ...], *,
+                  observed: int | None = None, sequence: int | None = None) -> bytes:
+        """``oracle`` with exact fields; ``sequence`` defaults to the underlying's next."""
+        if sequence is None:
+            self.oracle_sequences[underlying_id] += 1
+            sequence = self.oracle_sequences[underlying_id]
+        return self.signed(ORACLE, OracleUpdate, underlying_id=underlying_id, sequence=sequence,
+                           observation_time=self.time + 1 if observed is None else observed,
+                           index_price_e6=index_e6, surface=surface)
 
     def listing(self, underlying_id: int, expiry: int, strike: float | int, is_call: bool,
                 tick: float = 0.1, min_size: float = 0.1) -> bytes:

@@ -102,7 +102,8 @@ def test_only_oracle_keys_update_prices() -> None:
     from node.stf.txtypes import OracleUpdate, VolPoint
 
     mallory = private_key("mallory")
-    (r,) = chain.run(chain.signed(mallory, OracleUpdate, underlying_id=1, index_price_e6=1 * E6,
+    (r,) = chain.run(chain.signed(mallory, OracleUpdate, underlying_id=1, sequence=99,
+                                  observation_time=chain.time + 1, index_price_e6=1 * E6,
                                   surface=(VolPoint(EXPIRY_25DEC26, 650_000, 0, 0),)))
     assert r.code == FailureCode.UNAUTHORISED_SIGNER
     assert chain.state.get(keys.underlying(1)).index_price_e6 == 3000 * E6

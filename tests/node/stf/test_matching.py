@@ -330,12 +330,12 @@ def test_order_signed_by_eth_account_is_accepted_in_a_block(chain: Chain, market
     from node.stf.eip712 import typed_data
     from node.stf.tx_codec import encode_tx
     from node.stf.txtypes import PlaceOrder
-    from tests.node.stf.harness import CHAIN_ID
+    from tests.node.stf.harness import DOMAIN
 
     wallet = EthAccount.create()
     chain.run(chain.deposit(bytes.fromhex(wallet.address[2:]), 1_000))
     body = PlaceOrder(0, market, BUY, 120 * E6, E6, 0, False, 42, 0)
-    signed = EthAccount.sign_typed_data(wallet.key, full_message=typed_data(body, CHAIN_ID))
+    signed = EthAccount.sign_typed_data(wallet.key, full_message=typed_data(body, DOMAIN))
     (receipt,) = chain.run(encode_tx(body, (signed.v - 27, signed.r, signed.s)))
     assert receipt.ok and receipt.rested_e6 == E6
     order = chain.state.get(keys.order(receipt.order_id))

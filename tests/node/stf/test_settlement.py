@@ -15,9 +15,9 @@ from node.stf.records import SettlementPrice
 from node.stf.scenarios import N_SCENARIOS
 from node.stf.settlement import SETTLEMENT_WINDOW
 from node.stf.state import State
-from node.stf.txtypes import OracleUpdate, Settle, SignedTx, VolPoint
+from node.stf.txtypes import Settle, SignedTx, VolPoint
 from node.wallet import address_of
-from tests.node.stf.harness import E6, EXPIRY_25DEC26, EXPIRY_29JAN27, ORACLE, Chain, private_key
+from tests.node.stf.harness import E6, EXPIRY_25DEC26, EXPIRY_29JAN27, Chain, private_key
 
 E = EXPIRY_25DEC26
 BUY, SELL = 0, 1
@@ -30,9 +30,16 @@ def at(chain: Chain, time: int, *txs: bytes) -> list:
     return list(chain.block(list(txs), dt=time - chain.time).receipts)
 
 
-def oracle_e6(chain: Chain, index_e6: int, underlying_id: int = 1) -> bytes:
+def index_at(chain: Chain, time: int, *indices: int) -> list:
+    """Oracle updates of underlying 1 to each of ``indices`` (collateral units), observed
+    and applied in one block at ``time``."""
+    return at(chain, time, *(chain.oracle(1, index, observed=time) for index in indices))
+
+
+def oracle_e6(chain: Chain, index_e6: int, underlying_id: int = 1, *, observed: int) -> bytes:
+    """An update of the index to ``index_e6``, observed at ``observed`` (its block's time)."""
     surface = (VolPoint(E, 650_000, 0, 0), VolPoint(EXPIRY_29JAN27, 650_000, 0, 0))
-    return chain.signed(ORACLE, OracleUpdate, underlying_id=underlying_id, index_price_e6=index_e6, surface=surface)
+    return chain.oracle_e6(underlying_id, index_e6, surface, observed=observed)
 
 
 def settle(chain: Chain, keeper: bytes, account: bytes, instrument_id: int) -> bytes:
@@ -42,8 +49,8 @@ def settle(chain: Chain, keeper: bytes, account: bytes, instrument_id: int) -> b
 
 def fix_price(chain: Chain, index_e6: int = SETTLE_E6) -> None:
     """Hold ``index_e6`` over the whole window, then fix the price with an update after expiry."""
-    assert at(chain, E - SETTLEMENT_WINDOW, oracle_e6(chain, index_e6))[0].ok
-    assert at(chain, E + 60, oracle_e6(chain, index_e6))[0].ok
+    assert at(chain, E - SETTLEMENT_WINDOW, oracle_e6(chain, index_e6, observed=E - SETTLEMENT_WINDOW))[0].ok
+    assert at(chain, E + 60, oracle_e6(chain, index_e6, observed=E + 60))[0].ok
     assert chain.state.get(keys.settlement(1, E)).price_e6 == index_e6
 
 
@@ -56,13 +63,13 @@ def test_twap_over_the_last_30_minutes() -> None:
         3000, series=((E, 3000, True), (E, 3100, False), (EXPIRY_29JAN27, 3000, True))
     )
     key = keys.settlement(1, E)
-    at(chain, E - 3600, chain.oracle(1, 3000))  # before the window: nothing recorded
+    index_at(chain, E - 3600, 3000)  # before the window: nothing recorded
     assert chain.state.get(key) is None
-    at(chain, E - 1200, chain.oracle(1, 3100))  # 3000 held over [E-1800, E-1200]
+    index_at(chain, E - 1200, 3100)  # 3000 held over [E-1800, E-1200]
     assert chain.state.get(key) == SettlementPrice(3000 * E6 * 600, 600, 0)
-    at(chain, E - 300, chain.oracle(1, 3050))  # 3100 held over [E-1200, E-300]
+    index_at(chain, E - 300, 3050)  # 3100 held over [E-1200, E-300]
     assert chain.state.get(key) == SettlementPrice((3000 * 600 + 3100 * 900) * E6, 1500, 0)
-    at(chain, E + 600, chain.oracle(1, 2000))  # 3050 held over [E-300, E]; 2000 comes too late
+    index_at(chain, E + 600, 2000)  # 3050 held over [E-300, E]; 2000 comes too late
     # (3000 x 600 + 3100 x 900 + 3050 x 300) / 1800 = 3058.3333333..., rounded down
     assert chain.state.get(key) == SettlementPrice(5_505_000 * E6, 1800, 3_058_333_333)
     assert chain.state.get(keys.settlement(1, EXPIRY_29JAN27)) is None
@@ -77,7 +84,7 @@ def test_twap_over_the_last_30_minutes() -> None:
     assert later_mark.vol_e6 == 650_000 and any(later_mark.scenario_pnl_e6)  # still priced
 
     # final: later updates change neither the price nor the settled marks
-    at(chain, E + 7200, chain.oracle(1, 5000))
+    index_at(chain, E + 7200, 5000)
     assert chain.state.get(key) == SettlementPrice(5_505_000 * E6, 1800, 3_058_333_333)
     assert chain.state.get(keys.mark(call)).mark_e6 == 58_333_333
     assert chain.state.get(keys.mark(put)).mark_e6 == 41_666_667
@@ -86,23 +93,23 @@ def test_twap_over_the_last_30_minutes() -> None:
 def test_update_exactly_at_expiry_fixes_the_price() -> None:
     chain = Chain()
     chain.market(3000)
-    at(chain, E - 900, chain.oracle(1, 3200))  # 3000 held over the first half of the window
-    at(chain, E, chain.oracle(1, 9999))  # 3200 over the second half; 9999 never counts
+    index_at(chain, E - 900, 3200)  # 3000 held over the first half of the window
+    index_at(chain, E, 9999)  # 3200 over the second half; 9999 never counts
     assert chain.state.get(keys.settlement(1, E)) == SettlementPrice(6200 * E6 * 900, 1800, 3100 * E6)
 
 
 def test_no_update_in_the_window_holds_the_previous_index() -> None:
     chain = Chain()
     chain.market(3000)
-    at(chain, E - 7200, chain.oracle(1, 2900))
-    at(chain, E + 100, chain.oracle(1, 5000))
+    index_at(chain, E - 7200, 2900)
+    index_at(chain, E + 100, 5000)
     assert chain.state.get(keys.settlement(1, E)) == SettlementPrice(2900 * E6 * 1800, 1800, 2900 * E6)
 
 
 def test_two_updates_in_one_block_after_expiry() -> None:
     chain = Chain()
     chain.market(3000)
-    first, second = at(chain, E + 5, chain.oracle(1, 4000), chain.oracle(1, 4100))
+    first, second = index_at(chain, E + 5, 4000, 4100)
     assert first.ok and second.ok
     assert chain.state.get(keys.settlement(1, E)).price_e6 == 3000 * E6
 
@@ -111,9 +118,9 @@ def test_no_index_before_expiry_takes_the_first_index_after_it() -> None:
     chain = Chain()
     (listing,) = chain.run(chain.listing(1, E, 3000, True))
     chain.instruments.append(int(listing.detail.split()[-1]))
-    at(chain, E + 10, chain.oracle(1, 3300))  # the underlying's first index: nothing to average yet
+    index_at(chain, E + 10, 3300)  # the underlying's first index: nothing to average yet
     assert chain.state.get(keys.settlement(1, E)) is None
-    at(chain, E + 20, chain.oracle(1, 3400))
+    index_at(chain, E + 20, 3400)
     assert chain.state.get(keys.settlement(1, E)) == SettlementPrice(0, 0, 3300 * E6)
 
 
@@ -135,14 +142,14 @@ def test_long_and_short_settle_exactly_and_cancel_orders_on_the_series() -> None
     )
     assert a_call.rested_e6 == a_later.rested_e6 == b_call.rested_e6 == E6
 
-    at(chain, E - SETTLEMENT_WINDOW, oracle_e6(chain, SETTLE_E6))
+    at(chain, E - SETTLEMENT_WINDOW, oracle_e6(chain, SETTLE_E6, observed=E - SETTLEMENT_WINDOW))
     early, = at(chain, E - 10, settle(chain, keeper, alice, call))
     assert early.code == FailureCode.SETTLEMENT_NOT_READY
     unfixed, = at(chain, E + 1, settle(chain, keeper, alice, call))
     assert unfixed.code == FailureCode.SETTLEMENT_NOT_READY  # expired, but no update since
     expired_order, = chain.run(chain.order(alice, call, BUY, 100, 1))
     assert expired_order.code == FailureCode.INSTRUMENT_EXPIRED
-    at(chain, E + 60, oracle_e6(chain, 2000 * E6))
+    at(chain, E + 60, oracle_e6(chain, 2000 * E6, observed=E + 60))
 
     alice_cash, bob_cash = chain.balance(alice), chain.balance(bob)
     long_r, short_r, again, nothing, unknown, not_expired = chain.run(

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from rlp.codec import length_prefix
 
 from node.stf import eip712, recover, tx_codec
-from node.stf.eip712 import keccak256, signing_digest, typed_data
+from node.stf.eip712 import Domain, keccak256, signing_digest, typed_data
 from node.stf.errors import FailureCode
 from node.stf.recover import SECP256K1_HALF_N, SECP256K1_N, BadSignature, recover_sender
 from node.stf.tx_codec import (
@@ -46,6 +46,9 @@ from node.stf.txtypes import (
 from node.wallet import address_of, sign_tx
 
 CHAIN_ID = 901
+PORTAL = bytes.fromhex("e7f1725e7734ce288f8367e1bb143e90bb3f0512")
+DOMAIN = Domain(CHAIN_ID, PORTAL)
+SURFACE = 5  # the surface's position in an OracleUpdate envelope
 KEY = bytes.fromhex("4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318")
 SENDER = address_of(KEY)
 U64 = 2**64 - 1
@@ -66,6 +69,8 @@ ORDER = PlaceOrder(
 ORACLE = OracleUpdate(
     nonce=3,
     underlying_id=1,
+    sequence=8,
+    observation_time=1_699_999_990,
     index_price_e6=60_000 * 10**6,
     surface=(
         VolPoint(1_700_000_000, 650_000, -120_000, 30_000),
@@ -86,7 +91,7 @@ SIGNED_BODIES = [
     Liquidate(nonce=11, account=bytes.fromhex("cd" * 20), instrument_id=U32, size_e6=U64),
     Settle(nonce=12, account=bytes(20), instrument_id=3),
 ]
-VALID_RAWS = [sign_tx(KEY, body, CHAIN_ID) for body in SIGNED_BODIES] + [encode_tx(DEPOSIT, None)]
+VALID_RAWS = [sign_tx(KEY, body, DOMAIN) for body in SIGNED_BODIES] + [encode_tx(DEPOSIT, None)]
 
 
 def envelope(tx_type: int, items: list) -> bytes:
@@ -99,7 +104,7 @@ def items_of(raw: bytes) -> list:
 
 def code_of(raw: bytes) -> FailureCode:
     with pytest.raises(TxDecodeError) as info:
-        decode_tx(raw, CHAIN_ID)
+        decode_tx(raw, DOMAIN)
     return info.value.code
 
 
@@ -109,7 +114,7 @@ def order_items(**changes) -> list:
         "nonce", "instrument_id", "side", "price_e6", "size_e6", "time_in_force",
         "reduce_only", "client_order_id", "expiry", "y_parity", "r", "s",
     ]  # fmt: skip
-    items = items_of(sign_tx(KEY, ORDER, CHAIN_ID))
+    items = items_of(sign_tx(KEY, ORDER, DOMAIN))
     for name, value in changes.items():
         items[names.index(name)] = value
     return items
@@ -120,8 +125,8 @@ def order_items(**changes) -> list:
 
 @pytest.mark.parametrize("body", SIGNED_BODIES, ids=lambda b: type(b).__name__)
 def test_round_trip_signed(body) -> None:
-    raw = sign_tx(KEY, body, CHAIN_ID)
-    tx = decode_tx(raw, CHAIN_ID)
+    raw = sign_tx(KEY, body, DOMAIN)
+    tx = decode_tx(raw, DOMAIN)
     assert isinstance(tx, SignedTx)
     assert tx.body == body
     assert tx.sender == SENDER
@@ -145,7 +150,7 @@ def test_round_trip_signed(body) -> None:
 def test_round_trip_deposit() -> None:
     raw = encode_tx(DEPOSIT, None)
     assert raw == bytes([0x7E]) + rlp.encode([12, bytes(range(20)), 5 * 10**6])
-    tx = decode_tx(raw, CHAIN_ID)
+    tx = decode_tx(raw, DOMAIN)
     assert tx.body == DEPOSIT
     assert tx.sender is None
     assert tx.tx_hash == keccak256(raw)
@@ -153,17 +158,17 @@ def test_round_trip_deposit() -> None:
 
 
 def test_decoded_types() -> None:
-    body = decode_tx(sign_tx(KEY, ORDER, CHAIN_ID), CHAIN_ID).body
+    body = decode_tx(sign_tx(KEY, ORDER, DOMAIN), DOMAIN).body
     assert body.reduce_only is True
     assert type(body.nonce) is int
-    oracle = decode_tx(sign_tx(KEY, ORACLE, CHAIN_ID), CHAIN_ID).body
+    oracle = decode_tx(sign_tx(KEY, ORACLE, DOMAIN), DOMAIN).body
     assert type(oracle.surface) is tuple
     assert oracle.surface[0].skew_e6 == -120_000
     assert oracle.surface[2].skew_e6 == -(2**63)
 
 
 def test_wire_layout_of_a_place_order() -> None:
-    raw = sign_tx(KEY, ORDER, CHAIN_ID)
+    raw = sign_tx(KEY, ORDER, DOMAIN)
     y_parity, r, s = decode_unsigned(raw)[1]
     expected = [5, 7, 1, 1_234_567, 1_000_000, 0, 1, 99, 1_700_000_000, y_parity, r, s]
     assert raw == bytes([0x01]) + rlp.encode(expected)
@@ -171,21 +176,21 @@ def test_wire_layout_of_a_place_order() -> None:
 
 def test_negative_skew_is_a_256_bit_twos_complement() -> None:
     raw = encode_tx(ORACLE, (0, 1, 1))
-    surface = items_of(raw)[3]
+    surface = items_of(raw)[SURFACE]
     assert surface[0][2] == (2**256 - 120_000).to_bytes(32, "big")
     assert surface[1][2] == (2**63 - 1).to_bytes(8, "big")
 
 
 def test_accepts_bytearray_and_memoryview() -> None:
     raw = VALID_RAWS[0]
-    assert decode_tx(bytearray(raw), CHAIN_ID).raw == raw
-    assert decode_tx(memoryview(raw), CHAIN_ID).sender == SENDER
+    assert decode_tx(bytearray(raw), DOMAIN).raw == raw
+    assert decode_tx(memoryview(raw), DOMAIN).sender == SENDER
 
 
 @pytest.mark.parametrize("value", [None, "01", 5, [1, 2]])
 def test_non_bytes_input(value) -> None:
     with pytest.raises(TxDecodeError) as info:
-        decode_tx(value, CHAIN_ID)
+        decode_tx(value, DOMAIN)
     assert info.value.code == FailureCode.DECODE_ERROR
 
 
@@ -194,34 +199,36 @@ def test_non_bytes_input(value) -> None:
 
 @pytest.mark.parametrize("body", SIGNED_BODIES, ids=lambda b: type(b).__name__)
 def test_eth_account_signed_tx_recovers_its_signer(body) -> None:
-    signed = Account.sign_typed_data(KEY, full_message=typed_data(body, CHAIN_ID))
+    signed = Account.sign_typed_data(KEY, full_message=typed_data(body, DOMAIN))
     raw = encode_tx(body, (signed.v - 27, signed.r, signed.s))
-    tx = decode_tx(raw, CHAIN_ID)
+    tx = decode_tx(raw, DOMAIN)
     assert tx.sender == bytes.fromhex(Account.from_key(KEY).address[2:])
     assert tx.body == body
 
 
 def test_eth_account_split_form_signature() -> None:
-    message = typed_data(ORDER, CHAIN_ID)
+    message = typed_data(ORDER, DOMAIN)
     types = {k: v for k, v in message["types"].items() if k != "EIP712Domain"}
     signed = Account.sign_typed_data(KEY, message["domain"], types, message["message"])
     raw = encode_tx(ORDER, (signed.v - 27, signed.r, signed.s))
-    assert decode_tx(raw, CHAIN_ID).sender == SENDER
+    assert decode_tx(raw, DOMAIN).sender == SENDER
 
 
-def test_wrong_chain_id_recovers_another_sender() -> None:
-    raw = sign_tx(KEY, ORDER, CHAIN_ID)
-    other = decode_tx(raw, CHAIN_ID + 1)
-    assert other.sender is not None
-    assert other.sender != SENDER
-    assert decode_tx(raw, CHAIN_ID).sender == SENDER
+@pytest.mark.parametrize("other", [Domain(CHAIN_ID + 1, PORTAL), Domain(CHAIN_ID, bytes(19) + b"\x01")],
+                         ids=["chain id", "portal"])
+def test_wrong_domain_recovers_another_sender(other) -> None:
+    raw = sign_tx(KEY, ORDER, DOMAIN)
+    tx = decode_tx(raw, other)  # decodes: no check can tell a wrong domain from another key
+    assert tx.sender is not None
+    assert tx.sender != SENDER
+    assert decode_tx(raw, DOMAIN).sender == SENDER
 
 
 # --- signatures --------------------------------------------------------------------
 
 
 def test_high_s_rejected() -> None:
-    body, (y_parity, r, s) = decode_unsigned(sign_tx(KEY, ORDER, CHAIN_ID))
+    body, (y_parity, r, s) = decode_unsigned(sign_tx(KEY, ORDER, DOMAIN))
     high = encode_tx(body, (y_parity ^ 1, r, SECP256K1_N - s))
     assert code_of(high) == FailureCode.BAD_SIGNATURE
     with pytest.raises(TxDecodeError) as info:
@@ -229,7 +236,7 @@ def test_high_s_rejected() -> None:
     assert info.value.code == FailureCode.BAD_SIGNATURE
     # the same point with high s is a valid ECDSA signature: only EIP-2 rejects it
     sig65 = r.to_bytes(32, "big") + (SECP256K1_N - s).to_bytes(32, "big") + bytes([y_parity ^ 1])
-    digest = signing_digest(body, CHAIN_ID)
+    digest = signing_digest(body, DOMAIN)
     public = coincurve.PublicKey.from_signature_and_message(sig65, digest, hasher=None)
     assert keccak256(public.format(compressed=False)[1:])[12:] == SENDER
 
@@ -279,7 +286,7 @@ def test_unrecoverable_signature() -> None:
 
 def test_tampered_body_recovers_another_sender() -> None:
     raw = envelope(0x01, order_items(price_e6=1_234_568))
-    assert decode_tx(raw, CHAIN_ID).sender != SENDER
+    assert decode_tx(raw, DOMAIN).sender != SENDER
 
 
 @settings(max_examples=40, deadline=None)
@@ -325,10 +332,10 @@ def test_extra_and_missing_fields() -> None:
 
 
 def test_non_canonical_rlp_prefixes() -> None:
-    items = [rlp.encode(item) for item in items_of(sign_tx(KEY, CancelAll(4, 0), CHAIN_ID))]
+    items = [rlp.encode(item) for item in items_of(sign_tx(KEY, CancelAll(4, 0), DOMAIN))]
     assert items[0] == b"\x04"
     canonical = b"".join(items)
-    assert decode_tx(b"\x03" + length_prefix(len(canonical), 0xC0) + canonical, CHAIN_ID)
+    assert decode_tx(b"\x03" + length_prefix(len(canonical), 0xC0) + canonical, DOMAIN)
     # a single byte < 0x80 written as a one-byte string: 0x81 0x04 instead of 0x04
     payload = b"\x81\x04" + b"".join(items[1:])
     assert code_of(b"\x03" + length_prefix(len(payload), 0xC0) + payload) == FailureCode.DECODE_ERROR
@@ -367,7 +374,7 @@ def test_surface_shape() -> None:
     base = items_of(encode_tx(ORACLE, (0, 1, 1)))
     for surface in (b"", [b""], [[1, 2, 3]], [[1, 2, 3, 4, 5]], [[1, 2, [3], 4]]):
         items = list(base)
-        items[3] = surface
+        items[SURFACE] = surface
         assert code_of(envelope(0x05, items)) == FailureCode.DECODE_ERROR
 
 
@@ -400,10 +407,10 @@ def test_too_large() -> None:
 
 def test_largest_oracle_update_fits() -> None:
     point = VolPoint(U64, U64, -(2**63), U64)
-    body = OracleUpdate(U64, U32, U64, (point,) * 16)
-    raw = sign_tx(KEY, body, CHAIN_ID)
+    body = OracleUpdate(U64, U32, U64, U64, U64, (point,) * 16)
+    raw = sign_tx(KEY, body, DOMAIN)
     assert len(raw) <= MAX_TX_BYTES
-    assert decode_tx(raw, CHAIN_ID).body == body
+    assert decode_tx(raw, DOMAIN).body == body
 
 
 # --- ranges: FIELD_OUT_OF_RANGE ----------------------------------------------------------
@@ -437,7 +444,7 @@ def test_side_and_time_in_force_values_are_the_stf_s_business() -> None:
 @pytest.mark.parametrize("skew_word", [2**63, 2**255, 2**256 - 2**63 - 1, 2**256, 2**300])
 def test_skew_out_of_int64(skew_word) -> None:
     items = items_of(encode_tx(ORACLE, (0, 1, 1)))
-    items[3][0][2] = skew_word
+    items[SURFACE][0][2] = skew_word
     assert code_of(envelope(0x05, items)) == FailureCode.FIELD_OUT_OF_RANGE
 
 
@@ -445,7 +452,7 @@ def test_skew_out_of_int64(skew_word) -> None:
 def test_surface_length(length) -> None:
     body = ORACLE
     items = items_of(encode_tx(body, (0, 1, 1)))
-    items[3] = [items[3][0]] * length
+    items[SURFACE] = [items[SURFACE][0]] * length
     assert code_of(envelope(0x05, items)) == FailureCode.FIELD_OUT_OF_RANGE
 
 
@@ -474,9 +481,11 @@ def test_decode_error_takes_precedence_over_range() -> None:
         PlaceOrder(0, 0, 256, 0, 0, 0, False, 0, 0),
         PlaceOrder(0, 0, 0, 0, 0, 0, 2, 0, 0),
         Withdraw(0, 1, b"\x01" * 19),
-        OracleUpdate(0, 0, 0, ()),
-        OracleUpdate(0, 0, 0, (VolPoint(0, 0, 2**63, 0),)),
-        OracleUpdate(0, 0, 0, (VolPoint(0, 0, 0, 0),) * 17),
+        OracleUpdate(0, 0, 0, 0, 0, ()),
+        OracleUpdate(0, 0, 0, 0, 0, (VolPoint(0, 0, 2**63, 0),)),
+        OracleUpdate(0, 0, 0, 0, 0, (VolPoint(0, 0, 0, 0),) * 17),
+        OracleUpdate(0, 0, 2**64, 0, 0, (VolPoint(0, 0, 0, 0),)),
+        OracleUpdate(0, 0, 0, -1, 0, (VolPoint(0, 0, 0, 0),)),
     ],
 )
 def test_encode_rejects_out_of_range(body) -> None:
@@ -514,6 +523,8 @@ signed_bodies = st.one_of(
         u64,
         u32,
         u64,
+        u64,
+        u64,
         st.lists(st.builds(VolPoint, u64, u64, i64, u64), min_size=1, max_size=16).map(tuple),
     ),
     st.builds(ListInstrument, u64, u32, u64, u64, st.booleans(), u64, u64),
@@ -532,14 +543,14 @@ def test_random_round_trip(body, signature) -> None:
 @given(body=st.builds(Deposit, u64, address, u64))
 def test_random_deposit_round_trip(body) -> None:
     raw = encode_tx(body, None)
-    assert decode_tx(raw, CHAIN_ID) == SignedTx(body, raw, keccak256(raw), None)
+    assert decode_tx(raw, DOMAIN) == SignedTx(body, raw, keccak256(raw), None)
 
 
 @settings(max_examples=30, deadline=None)
 @given(body=signed_bodies, key=st.integers(1, SECP256K1_N - 1))
 def test_random_signed_round_trip(body, key) -> None:
     private_key = key.to_bytes(32, "big")
-    tx = decode_tx(sign_tx(private_key, body, CHAIN_ID), CHAIN_ID)
+    tx = decode_tx(sign_tx(private_key, body, DOMAIN), DOMAIN)
     assert (tx.body, tx.sender) == (body, address_of(private_key))
 
 
@@ -549,7 +560,7 @@ def test_random_signed_round_trip(body, key) -> None:
 def decode_is_total(raw: bytes) -> None:
     """decode_tx returns or raises TxDecodeError; anything accepted re-encodes to itself."""
     try:
-        tx = decode_tx(raw, CHAIN_ID)
+        tx = decode_tx(raw, DOMAIN)
     except TxDecodeError as exc:
         assert isinstance(exc.code, FailureCode)
         try:

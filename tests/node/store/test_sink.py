@@ -24,7 +24,7 @@ E6 = 10**6
 
 def order(name: str, nonce: int, price_e6: int, side: int = 0) -> bytes:
     return sign_tx(CHAIN.accounts[name], PlaceOrder(nonce, 5, side, price_e6, E6, 0, False, 0, 0),
-                   CHAIN.genesis.chain_id)
+                   CHAIN.genesis.domain)
 
 
 def test_sequencer_persists_blocks_and_resumes_after_restart(tmp_path: Path) -> None:

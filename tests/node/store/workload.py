@@ -35,7 +35,7 @@ def make_blocks(n_blocks: int, per_block: int = 20, seed: int = 7) -> list[list[
     traders = [private_key(f"trader{i}") for i in range(N_TRADERS)]
     setup = [signer.deposit(address_of(k), 1_000_000) for k in traders]
     setup += [signer.listing(1, e, k, c) for e, k, c in SERIES]
-    setup.append(signer.oracle(1, 3000, expiries=(EXPIRY_25DEC26, EXPIRY_29JAN27)))
+    setup.append(signer.oracle(1, 3000, expiries=(EXPIRY_25DEC26, EXPIRY_29JAN27), observed=env(1).timestamp))
     blocks = [setup]
     instruments = list(range(1, len(SERIES) + 1))
     client_ids: dict[int, list[int]] = {i: [] for i in range(N_TRADERS)}
@@ -65,7 +65,8 @@ def make_blocks(n_blocks: int, per_block: int = 20, seed: int = 7) -> list[list[
             elif roll < 0.82:
                 txs.append(signer.withdraw(key, rng.randint(1, 100)))
             elif roll < 0.85:
-                txs.append(signer.oracle(1, rng.randint(2900, 3100), expiries=(EXPIRY_25DEC26, EXPIRY_29JAN27)))
+                txs.append(signer.oracle(1, rng.randint(2900, 3100), expiries=(EXPIRY_25DEC26, EXPIRY_29JAN27),
+                                         observed=env(len(blocks) + 1).timestamp))
             elif roll < 0.88:
                 txs.append(signer.deposit(address_of(key), rng.randint(1, 1000)))
             elif roll < 0.91:

@@ -236,14 +236,16 @@ class ChainInfoRequest(_message.Message):
     def __init__(self) -> None: ...
 
 class ChainInfo(_message.Message):
-    __slots__ = ("chain_id", "block_number", "block_time")
+    __slots__ = ("chain_id", "block_number", "block_time", "verifying_contract")
     CHAIN_ID_FIELD_NUMBER: _ClassVar[int]
     BLOCK_NUMBER_FIELD_NUMBER: _ClassVar[int]
     BLOCK_TIME_FIELD_NUMBER: _ClassVar[int]
+    VERIFYING_CONTRACT_FIELD_NUMBER: _ClassVar[int]
     chain_id: int
     block_number: int
     block_time: int
-    def __init__(self, chain_id: _Optional[int] = ..., block_number: _Optional[int] = ..., block_time: _Optional[int] = ...) -> None: ...
+    verifying_contract: bytes
+    def __init__(self, chain_id: _Optional[int] = ..., block_number: _Optional[int] = ..., block_time: _Optional[int] = ..., verifying_contract: _Optional[bytes] = ...) -> None: ...
 
 class UnderlyingRisk(_message.Message):
     __slots__ = ("underlying_id", "underlying", "index_e6", "delta_wad", "gamma_wad", "vega_wad", "theta_wad", "worst_loss_e6", "addon_e6", "maintenance_e6", "worst_scenario")
