@@ -24,7 +24,9 @@ def load(state: State, address: bytes) -> Account:
     if account is None:
         return EMPTY_ACCOUNT
     if account.balance_e6 > 0:
-        return haircut.apply(account, state.get(keys.GLOBALS).loss_index)
+        loss_index = state.get(keys.GLOBALS).loss_index
+        if account.loss_index != loss_index:
+            return haircut.apply(account, loss_index)
     return account
 
 

@@ -19,10 +19,10 @@ Rules:
 
 1. **Socialise** a loss L (``socialise``): if U = 0, all of L is unbacked. Otherwise the index
    falls by ``d = ceil(L x 1e18 / U)``, so the cuts pending on the balances grow by
-   ``sum(b x d / r) >= d x U / 1e18 >= L``, and O grows by L. If ``d >= R`` (a loss as large as
-   every positive balance together: possible only while the settlement pool holds cash owed
-   to longs not settled yet), the index falls to 1 and only ``floor((R - 1) x U / 1e18)`` is
-   socialised; the rest is unbacked.
+   ``sum(b x d / r) >= d x U / 1e18 >= L``, and O grows by L. If ``d > R - 1`` (a loss at least
+   as large as every positive balance together: what the account lost has left the balances,
+   withdrawn or held by the settlement pool for longs not settled yet), the index falls to 1
+   and only ``floor((R - 1) x U / 1e18)`` is socialised; the rest is unbacked.
 2. **Write** an account (``on_write``, called by ``accounts.store``): the cut its stored
    balance owed, ``h = b_old - floor(b_old x R / r_old)``, is realised: it leaves O, and what
    exceeds O is rounding dust, routed like fees (``collect_fees``). U swaps the account's old
@@ -63,52 +63,49 @@ def apply(account: Account, loss_index: int) -> Account:
     return account.at_loss_index(balance * loss_index // written_at, loss_index)
 
 
-def _scaled(balance_e6: int, loss_index: int) -> int:
-    """``floor(balance x 1e18 / loss_index)`` for a positive balance, else 0."""
-    return balance_e6 * LOSS_INDEX_ONE // loss_index if balance_e6 > 0 else 0
-
-
 def on_write(globals_: Globals, old: Account | None, new_balance_e6: int) -> Globals | None:
     """The ``Globals`` after an account stored as ``old`` is rewritten with ``new_balance_e6``
     at the current index (rule 2), or ``None`` if nothing in them changes.
 
     ``new_balance_e6`` must derive from the account as read (``apply``) at the current index.
+    Integer divisions below are unsigned (EVM DIV) and inlined: every balance write runs them.
     """
     index = globals_.loss_index
     old_scaled = cut = 0
     if old is not None and old.balance_e6 > 0:
-        old_scaled = _scaled(old.balance_e6, old.loss_index)
-        if old.loss_index != index:
-            cut = old.balance_e6 - apply(old, index).balance_e6
-    new_scaled = _scaled(new_balance_e6, index)
-    if not cut and new_scaled == old_scaled:
-        return None
+        balance, written_at = old.balance_e6, old.loss_index
+        old_scaled = balance * LOSS_INDEX_ONE // written_at
+        if written_at != index:
+            cut = balance - balance * index // written_at
+    new_scaled = new_balance_e6 * LOSS_INDEX_ONE // index if new_balance_e6 > 0 else 0
+    if not cut:
+        if new_scaled == old_scaled:
+            return None
+        return globals_.with_loss_totals(globals_.scaled_positive_e6 + new_scaled - old_scaled,
+                                         globals_.haircut_due_e6)
     due = globals_.haircut_due_e6 - cut
-    updated = replace(
-        globals_,
-        scaled_positive_e6=globals_.scaled_positive_e6 + new_scaled - old_scaled,
-        haircut_due_e6=max(due, 0),
-    )
+    updated = globals_.with_loss_totals(globals_.scaled_positive_e6 + new_scaled - old_scaled, max(due, 0))
     return collect_fees(updated, -due) if due < 0 else updated
 
 
-def socialise(globals_: Globals, loss_e6: int) -> Globals:
-    """``globals_`` with ``loss_e6`` placed on every positive balance (rule 1)."""
-    if loss_e6 <= 0:
-        return globals_
+def socialise(globals_: Globals, loss_e6: int, **changes: int) -> Globals:
+    """``globals_`` with ``loss_e6`` placed on every positive balance (rule 1), and with
+    ``changes`` (other fields, as for ``dataclasses.replace``) made in the same update."""
     index, scaled = globals_.loss_index, globals_.scaled_positive_e6
+    placed, drop = loss_e6, 0
     if scaled == 0:
-        return replace(globals_, unbacked_loss_e6=globals_.unbacked_loss_e6 + loss_e6)
-    drop = mul_div_up(loss_e6, LOSS_INDEX_ONE, scaled)
-    placed = loss_e6
-    if drop > index - MIN_LOSS_INDEX:
-        drop = index - MIN_LOSS_INDEX
-        placed = min(mul_div_down(drop, scaled, LOSS_INDEX_ONE), loss_e6)
+        placed = 0  # no positive balance to bear it: all unbacked
+    elif loss_e6:
+        drop = mul_div_up(loss_e6, LOSS_INDEX_ONE, scaled)
+        if drop > index - MIN_LOSS_INDEX:
+            drop = index - MIN_LOSS_INDEX
+            placed = min(mul_div_down(drop, scaled, LOSS_INDEX_ONE), loss_e6)
     return replace(
         globals_,
         loss_index=index - drop,
         haircut_due_e6=globals_.haircut_due_e6 + placed,
         unbacked_loss_e6=globals_.unbacked_loss_e6 + loss_e6 - placed,
+        **changes,
     )
 
 

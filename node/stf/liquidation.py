@@ -39,7 +39,8 @@ before the step (``margin.summarise``), the rules, in order:
    then the fee pool, then socialised (``solvency.py``), and the auction ends. By rule 4 that
    happens only to an account whose equity was already negative.
 
-Work per transaction is bounded by ``MAX_OPEN_ORDERS`` cancellations and four margin sums.
+Work per transaction is bounded by ``MAX_OPEN_ORDERS`` cancellations and four margin sums
+(the account before and after the step, the liquidator's initial margin and risk).
 """
 
 from __future__ import annotations
@@ -122,8 +123,7 @@ def apply_liquidate(state: State, now: int, sender: bytes, tx: Liquidate) -> Liq
         auction = Auction(now)
         state.put(auction_key, auction)
         cancelled = _cancel_all_orders(state, target)
-        account = accounts.load(state, target)
-        before = margin.summarise(state, account)
+        account = accounts.load(state, target)  # its open orders are gone; cash and positions, so E and M, are not
     if tx.size_e6 == 0:
         return LiquidationResult(0, 0, discount_ppm(0), 0, cancelled, 0)
 
@@ -135,7 +135,8 @@ def apply_liquidate(state: State, now: int, sender: bytes, tx: Liquidate) -> Liq
     moved = size if position > 0 else -size  # the liquidator's position change
     target_moved = accounts.with_position_delta(account, tx.instrument_id, -moved)
     assert target_moved is not None  # a position shrinks: never more positions
-    maintenance, maintenance_after = before.maintenance_e6, margin.summarise(state, target_moved).maintenance_e6
+    maintenance = before.maintenance_e6
+    maintenance_after = margin.summarise(state, target_moved).maintenance_e6 if target_moved.positions else 0
     if maintenance_after > 0 and maintenance_after >= maintenance:
         raise TxFailure(
             FailureCode.NO_MARGIN_RELEASED,

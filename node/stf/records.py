@@ -10,6 +10,7 @@ lists. ``decode_record(key, raw)`` picks the record type from the key's prefix.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import Callable, Final
 
 import rlp
@@ -85,9 +86,21 @@ class Globals:
     def with_next_order_id(self, next_order_id: int) -> "Globals":
         return Globals(next_order_id, *(getattr(self, f) for f in self.__slots__[1:]))
 
+    def with_loss_totals(self, scaled_positive_e6: int, haircut_due_e6: int) -> "Globals":
+        """A copy with new loss-index totals (``haircut.on_write``: once per balance write)."""
+        fields = list(_GLOBALS_FIELDS(self))
+        fields[_SCALED_POSITIVE] = scaled_positive_e6
+        fields[_HAIRCUT_DUE] = haircut_due_e6
+        return Globals(*fields)
+
     @classmethod
     def decode(cls, raw: bytes) -> "Globals":
         return cls(*(_int(x) for x in rlp.decode(raw)))
+
+
+_GLOBALS_FIELDS: Final = attrgetter(*Globals.__slots__)
+_SCALED_POSITIVE: Final = Globals.__slots__.index("scaled_positive_e6")
+_HAIRCUT_DUE: Final = Globals.__slots__.index("haircut_due_e6")
 
 
 @dataclass(frozen=True, slots=True)

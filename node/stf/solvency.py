@@ -16,8 +16,6 @@ bound (``invariants.check_claims``) hold after every step.
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from node.stf import accounts, haircut, keys
 from node.stf.records import Globals
 from node.stf.state import State
@@ -36,12 +34,11 @@ def cover_deficit(state: State, address: bytes) -> int:
     globals_: Globals = state.get(keys.GLOBALS)
     from_insurance = min(deficit, globals_.insurance_fund_e6)
     from_fees = min(deficit - from_insurance, globals_.fee_pool_e6)
-    globals_ = replace(
-        globals_,
+    state.put(keys.GLOBALS, haircut.socialise(
+        globals_, deficit - from_insurance - from_fees,
         insurance_fund_e6=globals_.insurance_fund_e6 - from_insurance,
         fee_pool_e6=globals_.fee_pool_e6 - from_fees,
-    )
-    state.put(keys.GLOBALS, haircut.socialise(globals_, deficit - from_insurance - from_fees))
+    ))
     return deficit
 
 
