@@ -8,7 +8,8 @@ import pytest
 from node.stf import keys, margin
 from node.stf.liquidation import START_DISCOUNT_PPM, discount_ppm
 from node.wallet import address_of
-from tests.node.stf.harness import E6, Chain
+from tests.node.stf.harness import E6, EXPIRY_25DEC26, EXPIRY_29JAN27, Chain
+from tests.node.stf.test_settlement import fix_price, settle
 
 BUY, SELL = 0, 1
 
@@ -77,3 +78,25 @@ def test_an_account_still_below_maintenance_keeps_its_auction(thin_short) -> Non
     chain.run(chain.deposit(address_of(seller), 1))  # a touch that does not restore maintenance
     assert margin.summarise(chain.state, chain.account(seller)).below_maintenance()
     assert chain.state.get(auction_key).start_time == start
+
+
+def test_a_settlement_touch_ends_the_auction_of_an_account_the_fix_restored() -> None:
+    """Long a December call, short January puts: a fall starts an auction; the rally that
+    fixes December's price restores the account, and settling the call (a touch) ends it."""
+    chain = Chain()
+    call, put = chain.market(index=3000, vol=0.65,
+                             series=((EXPIRY_25DEC26, 3000, True), (EXPIRY_29JAN27, 2800, False)))
+    trader, street, keeper = chain.trader("trader", 930), chain.trader("street"), chain.trader("keeper", 1_000_000)
+    chain.run(chain.order(street, call, SELL, 199.3, 1), chain.order(trader, call, BUY, 199.3, 1, tif=1))
+    chain.run(chain.order(street, put, BUY, 211.8, 2), chain.order(trader, put, SELL, 211.8, 2, tif=1))
+    assert chain.position(trader, call) == E6 and chain.position(trader, put) == -2 * E6
+    _fall(chain, trader, 2700)
+    assert chain.run(chain.liquidate(keeper, trader, put, 0))[0].ok  # the auction starts
+    auction_key = keys.auction(address_of(trader))
+
+    fix_price(chain, 3300 * E6)  # December settles at 3,300: the call pays 300, the puts are far out of the money
+    assert not margin.summarise(chain.state, chain.account(trader)).below_maintenance()
+    assert chain.state.get(auction_key) is not None  # not touched yet
+    (settled,) = chain.run(settle(chain, keeper, trader, call))
+    assert settled.ok and chain.position(trader, put) == -2 * E6
+    assert chain.state.get(auction_key) is None
