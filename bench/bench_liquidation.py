@@ -5,7 +5,9 @@ Set-up: 20 ETH put series, 1,000 option writers each short one series with a thi
 index falls 30% with volatility up 50% between two oracle updates, leaving most writers
 below maintenance. Timed: blocks of signed ``Liquidate`` transactions (senders recovered
 beforehand, as the sequencer does), each taking over a writer's whole position; the state
-root is computed per block. Figure: liquidation steps applied per second (median of blocks).
+root is computed per block. Figure: liquidation steps applied per second (median of blocks),
+with how many steps closed out bad debt and how far the loss index cut the positive balances
+once the insurance fund and the fee pool ran dry (``socialised_cut_ppm``).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from node.stf import keys, margin
 from node.stf.backends import MemoryBackend
 from node.stf.block import BlockEnv, apply_block
 from node.stf.genesis import Genesis, initialise
+from node.stf.haircut import LOSS_INDEX_ONE
 from node.stf.state import State
 from node.stf.tx_codec import decode_tx, encode_tx
 from node.stf.txtypes import Deposit, ListInstrument, Liquidate, OracleUpdate, PlaceOrder, VolPoint
@@ -31,6 +34,7 @@ EXPIRY = 1_798_185_600  # 25DEC26
 E6 = 10**6
 N_WRITERS = 1_000
 BLOCK = 200
+PPM = 10**6
 
 
 def _key(i: int) -> bytes:
@@ -94,16 +98,19 @@ def run() -> None:
     ]
     gc.collect()
     gc.freeze()
-    rates, ok = [], 0
+    rates, ok, bad_debt = [], 0, 0
     for start in range(0, len(liquidations), BLOCK):
         chunk = liquidations[start:start + BLOCK]
         t = time.perf_counter()
         receipts = block(chunk)
         rates.append(len(chunk) / (time.perf_counter() - t))
         ok += sum(r.ok for r in receipts)
+        bad_debt += sum(r.ok and not r.detail.endswith(" bad debt 0") for r in receipts)
     gc.unfreeze()
+    cut_ppm = PPM - state.get(keys.GLOBALS).loss_index * PPM // LOSS_INDEX_ONE
     emit("liquidation", "liquidation.per_s", statistics.median(rates), "liquidations/s",
-         population=N_WRITERS, under_water=len(targets), succeeded=ok, block=BLOCK)
+         population=N_WRITERS, under_water=len(targets), succeeded=ok, with_bad_debt=bad_debt,
+         socialised_cut_ppm=cut_ppm, block=BLOCK)
 
 
 if __name__ == "__main__":

@@ -99,7 +99,8 @@ def _run_body(state: State, env: BlockEnv, config: Config, tx: SignedTx) -> Rece
         return Receipt(
             tx_hash, FailureCode.OK, filled_e6=done.size_e6, fills=transfer,
             detail=(
-                f"liquidated {done.size_e6} at {done.price_e6} (discount {done.discount_ppm} ppm), "
+                f"liquidated {done.size_e6} at {done.price_e6} (discount {done.discount_e6} per contract, "
+                f"schedule {done.discount_ppm} ppm), "
                 f"penalty {done.penalty_e6}, {done.orders_cancelled} orders cancelled, "
                 f"auction {'ended' if done.auction_ended else 'open'}, bad debt {done.bad_debt_e6}"
             ),

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from node.stf import book, keys
+from node.stf import accounts, book, keys
+from node.stf.haircut import LOSS_INDEX_ONE
 from node.stf.records import Account, Globals, Instrument, Order, SettlementPrice
 from node.stf.state import State
 
@@ -64,18 +65,58 @@ def check_accounts(state: State, addresses: Iterable[bytes]) -> None:
 
 
 def check_conservation(state: State, addresses: Iterable[bytes]) -> None:
-    """Collateral is conserved (``records.Globals``); ``addresses`` must be every account."""
+    """Collateral is conserved (``records.Globals``) over the stored balances, and the loss
+    index's total of positive balances is exact (``haircut.py``). ``addresses`` must be every account.
+    """
     globals_: Globals = state.get(keys.GLOBALS)
-    balances = 0
+    balances = scaled = 0
     for address in addresses:
         account: Account | None = state.get(keys.account(address))
         if account is not None:
             balances += account.balance_e6
+            if account.balance_e6 > 0:
+                scaled += account.balance_e6 * LOSS_INDEX_ONE // account.loss_index
     in_pool = globals_.settlement_paid_in_e6 - globals_.settlement_paid_out_e6
-    held = balances + globals_.fee_pool_e6 + globals_.insurance_fund_e6 + in_pool - globals_.socialised_loss_e6
+    held = (balances + globals_.fee_pool_e6 + globals_.insurance_fund_e6 + in_pool
+            - globals_.haircut_due_e6 - globals_.unbacked_loss_e6)
     expected = globals_.total_deposited_e6 - globals_.total_withdrawn_e6
     if held != expected:
         raise InvariantViolation(f"collateral not conserved: held {held} != deposited - withdrawn {expected}")
+    if scaled != globals_.scaled_positive_e6:
+        raise InvariantViolation(f"scaled positive balances {scaled} != Globals {globals_.scaled_positive_e6}")
+
+
+def claims_e6(state: State, addresses: Iterable[bytes]) -> int:
+    """Every claim on the collateral the portal holds, collateral units e6:
+
+    - each account's cash as the STF reads it (``accounts.load``: cut by socialised loss).
+      Negative cash (an account under liquidation) is a debt to the system and counts
+      negatively: its positions still back it until its close-out covers what is left;
+    - the fee pool and the insurance fund;
+    - the settlement pool, ``paid in - paid out``: cash owed to longs not settled yet
+      (negative while longs were paid before the shorts paid in: a debt of those shorts).
+
+    A pending withdrawal is debited on L2 and counted in ``total_withdrawn_e6``: it is a
+    claim on exactly the amount the portal keeps for it, so it leaves both sides.
+    """
+    globals_: Globals = state.get(keys.GLOBALS)
+    balances = sum(accounts.load(state, address).balance_e6 for address in addresses)
+    in_pool = globals_.settlement_paid_in_e6 - globals_.settlement_paid_out_e6
+    return balances + globals_.fee_pool_e6 + globals_.insurance_fund_e6 + in_pool
+
+
+def check_claims(state: State, addresses: Iterable[bytes]) -> None:
+    """Claims (``claims_e6``) never exceed deposits minus withdrawals, but for loss no
+    positive balance could bear (``Globals.unbacked_loss_e6``, see ``haircut.py``).
+    ``addresses`` must be every account.
+    """
+    globals_: Globals = state.get(keys.GLOBALS)
+    claims = claims_e6(state, addresses)
+    assets = globals_.total_deposited_e6 - globals_.total_withdrawn_e6
+    if claims > assets + globals_.unbacked_loss_e6:
+        raise InvariantViolation(
+            f"claims {claims} exceed deposited - withdrawn {assets} (+ unbacked {globals_.unbacked_loss_e6})"
+        )
 
 
 def check_positions_net_zero(state: State, addresses: Iterable[bytes], instrument_ids: Iterable[int]) -> None:

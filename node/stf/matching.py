@@ -18,7 +18,8 @@ Rules, in the order they are applied:
 4. A fill moves the premium (price x size, rounded down) from buyer to seller and charges
    each side a fee into the fee pool: ``min(fee_ppm x index, fee_cap_ppm x price) x size``,
    rounded up. Both accounts must then meet initial margin (or, for the taker, the fill must
-   strictly reduce risk, see ``margin.reduces_risk``).
+   strictly reduce risk, see ``margin.reduces_risk``). A fill ends either account's
+   liquidation auction if the account has recovered (``auction.py``).
 5. If the taker fails its margin or position limit, matching stops: with no fill yet the
    transaction fails with that code; otherwise the fills stand and the remainder is cancelled.
 6. The remainder: FOK fails the whole transaction (``FOK_NOT_FILLABLE``); IOC is cancelled;
@@ -31,14 +32,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from node.stf import accounts, book, keys, margin
+from node.stf import accounts, auction, book, keys, margin
 from node.stf.errors import FailureCode, TxFailure
 from node.stf.fixedpoint import E6, PPM_DENOMINATOR as PPM, mul_div_down, mul_div_up
 from node.stf.orders import remove_order, rest_order
 from node.stf.params import MAX_MATCH_STEPS, MAX_OPEN_ORDERS, MAX_PRICE_E6, MAX_SIZE_E6
 from node.stf.receipts import Fill, Receipt
 from node.stf.records import Account, Config, Globals, Instrument, Mark, Order
-from node.stf.solvency import collect_fees
+from node.stf.haircut import collect_fees
 from node.stf.state import State
 from node.stf.txtypes import PlaceOrder, Side, TimeInForce
 
@@ -148,6 +149,8 @@ def _execute_fill(
     if not margin.meets_initial(state, taker_after) and not margin.reduces_risk(state, taker_before, taker_after):
         code = FailureCode.INSUFFICIENT_BALANCE if taker_after.balance_e6 < 0 else FailureCode.INSUFFICIENT_MARGIN
         return code, FailureCode.OK, None
+    auction.end_if_recovered(state, ctx.taker, taker_after)
+    auction.end_if_recovered(state, maker.owner, maker_after)
     globals_: Globals = state.get(keys.GLOBALS)
     state.put(keys.GLOBALS, collect_fees(globals_, taker_fee + maker_fee))
     fill = Fill(maker_id, maker.owner, ctx.taker, ctx.instrument_id, ctx.taker_side, price, size_e6, maker_fee, taker_fee)

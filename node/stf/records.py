@@ -10,6 +10,7 @@ lists. ``decode_record(key, raw)`` picks the record type from the key's prefix.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import Callable, Final
 
 import rlp
@@ -17,6 +18,7 @@ from rlp.codec import encode_raw
 
 from node.stf import keys
 from node.stf.eip712 import Domain
+from node.stf.fixedpoint import WAD
 from node.stf.txtypes import VolPoint
 
 _TWO_256: Final = 2**256
@@ -48,12 +50,18 @@ class Globals:
 
     ``next_deposit_index`` is the L1 queue index the next deposit must carry.
     Settlement moves cash through a pool: shorts pay in, longs are paid out, each lazily
-    (``settlement_paid_in_e6`` / ``settlement_paid_out_e6``). ``socialised_loss_e6`` is bad
-    debt that neither the insurance fund nor the fee pool could cover (``solvency.py``).
-    Conservation of collateral::
+    (``settlement_paid_in_e6`` / ``settlement_paid_out_e6``).
 
-        sum(balances) + fee pool + insurance fund + (paid in - paid out) - socialised loss
-            == total deposited - total withdrawn
+    Socialised loss (``haircut.py``): ``loss_index`` (WAD at genesis, only falls) and
+    ``scaled_positive_e6`` (the positive cash balances in index-one units, rounded down)
+    place bad debt that neither the insurance fund nor the fee pool could cover on every
+    positive balance; ``haircut_due_e6`` is the part placed but not yet taken from the
+    balances (each is cut lazily, at its account's next write); ``unbacked_loss_e6`` is
+    the part no positive balance could bear, repaid first by later fees.
+    Conservation of collateral, over the stored balances::
+
+        sum(balances) + fee pool + insurance fund + (paid in - paid out)
+            - haircut due - unbacked loss == total deposited - total withdrawn
     """
 
     next_order_id: int = 1
@@ -68,7 +76,10 @@ class Globals:
     last_block_time: int = 0
     settlement_paid_in_e6: int = 0
     settlement_paid_out_e6: int = 0
-    socialised_loss_e6: int = 0
+    unbacked_loss_e6: int = 0
+    loss_index: int = WAD
+    scaled_positive_e6: int = 0
+    haircut_due_e6: int = 0
 
     def encode(self) -> bytes:
         return encode_raw([_u(getattr(self, f)) for f in self.__slots__])
@@ -76,9 +87,21 @@ class Globals:
     def with_next_order_id(self, next_order_id: int) -> "Globals":
         return Globals(next_order_id, *(getattr(self, f) for f in self.__slots__[1:]))
 
+    def with_loss_totals(self, scaled_positive_e6: int, haircut_due_e6: int) -> "Globals":
+        """A copy with new loss-index totals (``haircut.on_write``: once per balance write)."""
+        fields = list(_GLOBALS_FIELDS(self))
+        fields[_SCALED_POSITIVE] = scaled_positive_e6
+        fields[_HAIRCUT_DUE] = haircut_due_e6
+        return Globals(*fields)
+
     @classmethod
     def decode(cls, raw: bytes) -> "Globals":
         return cls(*(_int(x) for x in rlp.decode(raw)))
+
+
+_GLOBALS_FIELDS: Final = attrgetter(*Globals.__slots__)
+_SCALED_POSITIVE: Final = Globals.__slots__.index("scaled_positive_e6")
+_HAIRCUT_DUE: Final = Globals.__slots__.index("haircut_due_e6")
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,6 +162,8 @@ class Account:
     ``open_orders``: ids of resting orders, ascending (placement order); at most MAX_OPEN_ORDERS.
     ``positions``: ``(instrument_id, size_e6)`` sorted by instrument id, sizes signed
     (negative = short) and never zero; at most MAX_POSITIONS.
+    ``loss_index``: ``Globals.loss_index`` when the balance was last written; a positive
+    balance reads as ``floor(balance x index now / loss_index)`` (``haircut.py``).
     """
 
     balance_e6: int = 0
@@ -146,6 +171,7 @@ class Account:
     nonce_bitmap: int = 0
     open_orders: tuple[int, ...] = ()
     positions: tuple[tuple[int, int], ...] = ()
+    loss_index: int = 0
 
     def encode(self) -> bytes:
         return encode_raw(
@@ -155,6 +181,7 @@ class Account:
                 _u(self.nonce_bitmap),
                 [_u(o) for o in self.open_orders],
                 [[_u(i), _s(s)] for i, s in self.positions],
+                _u(self.loss_index),
             ]
         )
 
@@ -167,6 +194,7 @@ class Account:
             _int(f[2]),
             tuple(_int(o) for o in f[3]),
             tuple((_int(p[0]), _sint(p[1])) for p in f[4]),
+            _int(f[5]),
         )
 
     def position(self, instrument_id: int) -> int:
@@ -176,16 +204,25 @@ class Account:
         return 0
 
     def with_balance(self, balance_e6: int) -> "Account":
-        return Account(balance_e6, self.nonce_floor, self.nonce_bitmap, self.open_orders, self.positions)
+        return Account(balance_e6, self.nonce_floor, self.nonce_bitmap, self.open_orders, self.positions,
+                       self.loss_index)
 
     def with_nonces(self, nonce_floor: int, nonce_bitmap: int) -> "Account":
-        return Account(self.balance_e6, nonce_floor, nonce_bitmap, self.open_orders, self.positions)
+        return Account(self.balance_e6, nonce_floor, nonce_bitmap, self.open_orders, self.positions,
+                       self.loss_index)
 
     def with_open_orders(self, open_orders: tuple[int, ...]) -> "Account":
-        return Account(self.balance_e6, self.nonce_floor, self.nonce_bitmap, open_orders, self.positions)
+        return Account(self.balance_e6, self.nonce_floor, self.nonce_bitmap, open_orders, self.positions,
+                       self.loss_index)
 
     def with_positions(self, positions: tuple[tuple[int, int], ...]) -> "Account":
-        return Account(self.balance_e6, self.nonce_floor, self.nonce_bitmap, self.open_orders, positions)
+        return Account(self.balance_e6, self.nonce_floor, self.nonce_bitmap, self.open_orders, positions,
+                       self.loss_index)
+
+    def at_loss_index(self, balance_e6: int, loss_index: int) -> "Account":
+        """This account with ``balance_e6`` written at ``loss_index`` (``haircut.py``)."""
+        return Account(balance_e6, self.nonce_floor, self.nonce_bitmap, self.open_orders, self.positions,
+                       loss_index)
 
 
 @dataclass(frozen=True, slots=True)

@@ -48,12 +48,13 @@ every step.
 
 **Bad debt.** A short whose cash cannot pay is left with negative cash. If it then holds no
 position at all, the deficit is covered by the insurance fund, then the fee pool, then
-recorded as socialised loss (``solvency.close_out``; likewise for an account under
-liquidation whose last position this was). If it still holds other
+socialised over every positive balance (``solvency.close_out``; likewise for an account
+under liquidation whose last position this was). If it still holds other
 positions, they must pay first: the settlement fails with ``INSUFFICIENT_BALANCE`` (the
 owner sells or deposits, or liquidators take the positions over once it is below
 maintenance), except during a liquidation auction, where negative cash is allowed and the
 liquidation covers the deficit when the last position is gone (``liquidation.py``).
+A settlement ends the account's auction if the account has recovered (``auction.py``).
 """
 
 from __future__ import annotations
@@ -61,7 +62,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Final
 
-from node.stf import accounts, keys
+from node.stf import accounts, auction, keys
 from node.stf.errors import FailureCode, TxFailure
 from node.stf.fixedpoint import E6, div_down, mul_div_down, mul_div_up
 from node.stf.orders import remove_order
@@ -124,7 +125,7 @@ class SettlementResult:
     ``price_e6``: the settlement price; ``intrinsic_e6``: per contract (collateral units e6).
     ``amount_e6``: cash moved, signed: positive received by a long, negative paid by a short.
     ``cancelled``: resting orders removed, each with ``INSTRUMENT_EXPIRED`` as the reason.
-    ``bad_debt_e6``: deficit covered by the insurance fund, fee pool or socialised loss.
+    ``bad_debt_e6``: deficit covered by the insurance fund, the fee pool or socialised.
     """
 
     size_e6: int
@@ -202,5 +203,6 @@ def apply_settle(state: State, now: int, sender: bytes, tx: Settle) -> Settlemen
                     FailureCode.INSUFFICIENT_BALANCE,
                     f"cash {settled.balance_e6 - amount_e6} cannot pay {-amount_e6} while other positions remain",
                 )
+    auction.end_if_recovered(state, address, accounts.load(state, address))
     cancelled = tuple((order_id, FailureCode.INSTRUMENT_EXPIRED) for order_id, _ in on_series)
     return SettlementResult(size_e6, price_e6, intrinsic, amount_e6, cancelled, bad_debt_e6)

@@ -8,7 +8,7 @@ from typing import Any, Sequence
 
 from eth_hash.auto import keccak
 
-from node.stf import invariants, keys
+from node.stf import accounts, invariants, keys
 from node.stf.backends import MemoryBackend, RecordingBackend, StateBackend, Witness
 from node.stf.block import BlockEnv, BlockResult, apply_block
 from node.stf.eip712 import Domain
@@ -21,6 +21,7 @@ from node.stf.txtypes import (
     CancelOrder,
     Deposit,
     ListInstrument,
+    Liquidate,
     OracleUpdate,
     PlaceOrder,
     VolPoint,
@@ -105,6 +106,12 @@ class Chain:
         return self.signed(key, Withdraw, amount_e6=int(round(amount * E6)),
                            recipient=recipient or address_of(key))
 
+    def liquidate(self, key: bytes, target: bytes, instrument_id: int, size: float | int) -> bytes:
+        """A signed ``Liquidate`` of ``target`` (a key or an address); ``size`` in contracts."""
+        address = target if len(target) == 20 else address_of(target)
+        return self.signed(key, Liquidate, account=address, instrument_id=instrument_id,
+                           size_e6=int(round(size * E6)))
+
     def deposit(self, address: bytes, amount: float | int) -> bytes:
         self.addresses.add(address)
         raw = encode_tx(Deposit(self.deposits, address, int(round(amount * E6))), None)
@@ -166,6 +173,7 @@ class Chain:
     def check_invariants(self) -> None:
         everyone = self.all_addresses()
         invariants.check_conservation(self.state, everyone)
+        invariants.check_claims(self.state, everyone)
         invariants.check_accounts(self.state, everyone)
         for instrument_id in self.instruments:
             invariants.check_book(self.state, instrument_id)
@@ -196,8 +204,9 @@ class Chain:
         return self.state.get(keys.account(address))
 
     def balance(self, key: bytes) -> int:
-        account = self.account(key)
-        return 0 if account is None else account.balance_e6
+        """Cash as the STF reads it (cut by any socialised loss since it was written)."""
+        address = key if len(key) == 20 else address_of(key)
+        return accounts.load(self.state, address).balance_e6
 
     def position(self, key: bytes, instrument_id: int) -> int:
         account = self.account(key)

@@ -1,0 +1,36 @@
+"""The liquidation auction record of an account: when it ends.
+
+An auction (``records.Auction`` under ``keys.auction``) starts at an account's first
+liquidation (``liquidation.py``) and sets the discount schedule's clock. It ends when the
+account has **recovered**: cash at or above zero and equity at or above maintenance (or no
+position left). Recovery is checked at every touch of the account: a fill as maker or
+taker, a deposit, a withdrawal, a settlement, a liquidation attempt. So an account that
+recovered and falls again starts a fresh auction at the smallest discount, never at the
+discount its earlier fall had reached.
+
+Cost per touch: one state read when the account has no auction; one margin sum when it has.
+"""
+
+from __future__ import annotations
+
+from node.stf import keys, margin
+from node.stf.records import Account
+from node.stf.state import State
+
+
+def recovered(state: State, account: Account) -> bool:
+    """Cash >= 0 and, if it holds positions, equity >= maintenance (see module docstring)."""
+    if account.balance_e6 < 0:
+        return False
+    return not account.positions or not margin.summarise(state, account).below_maintenance()
+
+
+def end_if_recovered(state: State, address: bytes, account: Account) -> bool:
+    """End ``address``'s auction if it has one and ``account`` (its current record, as read
+    through ``accounts.load``) has recovered. Returns True if an auction ended.
+    """
+    key = keys.auction(address)
+    if state.get(key) is None or not recovered(state, account):
+        return False
+    state.delete(key)
+    return True
