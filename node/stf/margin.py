@@ -1,14 +1,16 @@
 """Portfolio margin: the worst loss over a fixed scenario grid, add-ons for naked shorts, and
 the backing of resting orders.
 
-**Positions.** For each underlying an account trades (``scenarios.py`` defines the 23 scenarios):
+**Positions.** Per underlying an account trades, with ``y_i`` the size of series ``i``,
+``m_i`` its mark and ``loss_ik = -weight[k] x scenario_pnl_ik`` the weighted loss of one
+long contract under scenario ``k`` (``scenarios.py`` defines the 23 scenarios):
 
-    loss[k]      = - weight[k] x sum over its positions of size x scenario_pnl[k]  (rounded up)
-    worst        = max(0, max_k loss[k])
+    worst        = max(0, max_k sum_i y_i x loss_ik)                       (exact)
     add-on       = 1% x index x (net short calls + net short puts)        (rounded up)
-    maintenance  = worst + add-on
-    long value   = sum over its long positions of size x mark             (rounded up)
-    initial      = maintenance + 30% x max(0, maintenance - long value)   (rounded up)
+    maintenance  = worst + add-on                                          (worst rounded up)
+    long value   = sum_i max(0, y_i) x m_i                                 (exact)
+    uncovered    = worst - long value + add-on                             (rounded up)
+    initial      = maintenance + 30% x max(0, uncovered)                   (rounded up)
 
 and an account's maintenance and initial requirements are the sums over its underlyings.
 "Net short calls" is ``max(0, -sum of call sizes)`` on that underlying (puts alike): a short
@@ -18,41 +20,45 @@ underlying's current one (``records.Underlying``), never a mark's copy (a series
 not yet marked at its settlement price keeps an old one). A series whose settlement price
 is final (its mark is the known payoff, zero scenario P&L, zero vol) carries no add-on.
 
-The initial buffer applies only to the part of the risk that the long options' value does
-not already cover: a portfolio of long options, paid in full, needs ``initial = maintenance
-<= its value`` (its worst loss is at most what it is worth), while a short-only one needs
-``1.3 x maintenance``. Adding a hedge lowers maintenance and never lowers the long value,
-so it never raises initial margin; every term is linear in size.
+The 30% initial buffer applies only to the risk that the long options' value does not
+already cover: a portfolio of long options, paid in full, needs ``initial = maintenance
+<= its value`` (a long contract loses at most its mark in any scenario), while a short-only
+one needs ``1.3 x maintenance``. Adding a hedge lowers maintenance and never lowers the
+long value, so it never raises initial margin; every term is linear in size.
 
     equity = cash + sum of size x mark     (rounded down: shorts count against equity)
 
-An account **meets initial margin** when its resting orders are backed (below) and, with no
-orders, that is: ``cash >= 0`` (premiums and fees are paid from cash: no borrowing) and
+An account **meets initial margin** when its resting orders are backed (below); with no
+orders that is: ``cash >= 0`` (premiums and fees are paid from cash: no borrowing) and
 ``equity >= initial``. It is **below maintenance** (liquidatable, risk-engine liquidation)
 when ``equity < maintenance`` (positions only: liquidation cancels the orders).
 
 **Resting orders are backed**: they must be fundable as if they filled, jointly. The account
 record keeps, per series, the size and exact notional (``price x size``) of its bids and
-asks, the highest bid and lowest ask price (``records.OrderTotals``), so the check never
-reads an order. With ``B``/``A`` the bid/ask sizes, ``QB``/``QA`` those prices and ``fees``
-the worst-case maker fee of every open order, ``ceil(fee_cap x sum of notionals)`` (a fill's
-fee never exceeds its cap, ``matching.fill_fee``):
+asks and the highest bid and lowest ask price (``records.OrderTotals``), so the check never
+reads an order. With ``B``/``A`` the bid/ask sizes, ``QB``/``QA`` those prices and
+``fees = ceil(sum per series of min(maker fee x index x (B + A), fee cap x notionals))``
+(a resting order pays the maker fee, rounded down on every fill, ``matching.fill_fee``):
 
     free cash    = cash - ceil(sum of bid notionals) - fees                          >= 0
     equity bound = cash - fees + floor(sum of size x mark
                      - sum per series of B x max(0, QB - mark) + A x max(0, mark - QA))
-    initial bound: the rules above with, per series and scenario, the position's P&L plus
-                   the worse of "all bids filled" (B x pnl[k]) and "all asks filled"
-                   (-A x pnl[k]); net shorts and long value counted with every ask filled
+    initial bound: the rules above, each series' size ``y_i`` ranging over
+                   ``[position - A, position + B]``: per scenario, the sum of each series'
+                   worst ``y_i x loss_ik`` (worst), and of its worst ``y_i x loss_ik -
+                   max(0, y_i) x m_i`` (uncovered, at least ``-long value`` with every ask
+                   filled); net shorts counted with every ask filled
     equity bound >= initial bound
 
-Loss per scenario is linear in each series' fill, so per series and scenario the worse of
-"all bids filled" and "all asks filled" bounds every partial combination; a bid filled at
-``q <= QB`` changes equity by ``size x (mark - q) >= -size x max(0, QB - mark)``; premiums
-round in the maker's favour and fees stay under their cap. So a fill of a backed order never
-leaves its owner unbacked unless the oracle moved in between, and the bounds only fall as
-orders fill or are cancelled. An account without cash cannot rest an order (its fee bound
-alone exceeds it).
+Each term is linear (or, for the long value, convex) in one series' size, so its worst over
+``[position - A, position + B]`` sits at an end or at 0 and bounds every partial combination
+of fills; a bid filled at ``q <= QB`` changes equity by ``size x (mark - q) >= -size x
+max(0, QB - mark)``; premiums round in the maker's favour and fees stay under their cap. So
+a fill of a backed order never leaves its owner unbacked unless the oracle moved in between,
+and the bounds only improve as orders fill or are cancelled. A resting bid needs its premium
+and fee in cash and no more than a long position would; an account without cash cannot rest
+an order (its fee bound alone exceeds it). On an underlying without resting orders the bounds
+are exactly the positions' requirements.
 
 A trade that leaves an account short of initial margin is still allowed when it **strictly
 reduces risk**: its maintenance bound falls, its excess over initial (``equity - initial``,
@@ -60,20 +66,18 @@ both bounds) does not fall, and its free cash stays non-negative. A trader can a
 work out of a shortfall, never deeper into one.
 
 All scenario values depend only on the oracle state and are stored with each mark, so a
-check is a sum of at most ``MAX_POSITIONS`` series x 23 products (positions and order
-totals together, see ``params.py``) and never prices an option. Each mark carries its
-scenario P&L multiplied by the scenario weights (``Mark.weighted_pnl``), so the worst loss
-is found on exact sums and rounded up once (ceiling is monotone: the same result as
-rounding every scenario).
+check is a sum of at most ``MAX_POSITIONS`` series x 23 products (positions and resting
+orders together, ``orders.may_hold``) and never prices an option. Each mark carries its
+weighted scenario losses (``Mark.weighted_loss``), so the worst loss is found on exact sums
+and rounded up once (ceiling is monotone: the same result as rounding every scenario).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from operator import mul
 from typing import Final
 
-from node.stf import keys
+from node.stf import keys, vectors
 from node.stf.errors import FailureCode
 from node.stf.fixedpoint import E6, PPM_DENOMINATOR, mul_div_up, sdiv_floor
 from node.stf.records import Account, Config, Mark, OrderTotals
@@ -84,7 +88,7 @@ IM_BUFFER_PPM: Final = 300_000  # initial = maintenance + 30% of the part long v
 NAKED_SHORT_ADDON_PPM: Final = 10_000  # 1% of the index per net short contract
 
 _LOSS_SCALE: Final = E6 * PPM_DENOMINATOR  # size_e6 x weighted pnl (e6 x ppm) -> e6
-_FEE_SCALE: Final = E6 * PPM_DENOMINATOR  # fee_cap_ppm x notional (e12) -> e6
+_FEE_SCALE: Final = E6 * PPM_DENOMINATOR  # fee ppm x index x size, or fee ppm x notional (e12) -> e6
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,7 +97,8 @@ class UnderlyingRisk:
 
     ``scenario_loss_e6``: weighted loss under each scenario (negative = gain), rounded up.
     ``worst_scenario``: index into ``scenarios.SCENARIOS`` of the largest loss.
-    ``long_value_e6``: value of the long positions on the underlying, rounded up.
+    ``long_value_e6``: value of the long positions on the underlying (rounded down).
+    ``uncovered_e6``: worst loss + add-on - long value, from exact sums, rounded up.
     """
 
     underlying_id: int
@@ -103,6 +108,7 @@ class UnderlyingRisk:
     worst_loss_e6: int
     addon_e6: int
     long_value_e6: int
+    uncovered_e6: int
 
     @property
     def maintenance_e6(self) -> int:
@@ -110,7 +116,7 @@ class UnderlyingRisk:
 
     @property
     def initial_e6(self) -> int:
-        return initial_from(self.maintenance_e6, self.long_value_e6)
+        return self.maintenance_e6 + im_buffer_e6(self.uncovered_e6)
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,33 +183,73 @@ def _ceil_div(numerator: int, denominator: int) -> int:
     return -((-numerator) // denominator)
 
 
-def initial_from(maintenance_e6: int, long_value_e6: int) -> int:
-    """One underlying's initial requirement: ``maintenance + 30% x max(0, maintenance - long value)``."""
-    uncovered = maintenance_e6 - long_value_e6
-    if uncovered <= 0:
-        return maintenance_e6
-    return maintenance_e6 + _ceil_div(uncovered * IM_BUFFER_PPM, PPM_DENOMINATOR)
+def im_buffer_e6(uncovered_e6: int) -> int:
+    """The initial buffer on top of maintenance: ``30% x max(0, uncovered)``, rounded up."""
+    if uncovered_e6 <= 0:
+        return 0
+    return _ceil_div(uncovered_e6 * IM_BUFFER_PPM, PPM_DENOMINATOR)
+
+
+class _Group:
+    """Exact sums of one underlying: vectors packed at the sums' width (loss units
+    e6 x e6 x ppm per entry), values e12."""
+
+    __slots__ = ("index_e6", "loss", "calls", "puts", "long_value", "worst_orders", "ranges", "floor")
+
+    def __init__(self, index_e6: int) -> None:
+        self.index_e6 = index_e6  # the underlying's current index
+        self.loss = 0  # sum of size x loss vector over its positions without resting orders
+        self.calls = 0  # net call size (with orders: every ask filled)
+        self.puts = 0
+        self.long_value = 0  # long value of those positions
+        self.worst_orders = 0  # per series with orders: its worst size x loss, summed
+        self.ranges: list[tuple[int, int, int, tuple[int, int, int]]] = []  # series with orders
+        self.floor = 0  # with orders: their series' long value with every ask filled
+
+    def worst(self, width: int) -> int:
+        """max(0, the worst scenario loss), loss units."""
+        return max(vectors.max_entry(self.loss + self.worst_orders, width), 0)
+
+    def uncovered(self, width: int, worst: int) -> int:
+        """The worst of loss - long value (``worst`` is ``self.worst``), loss units, at least
+        -(long value with every ask filled)."""
+        scaled_long = self.long_value * PPM_DENOMINATOR
+        if not self.ranges:
+            return worst - scaled_long
+        total = self.loss - scaled_long * vectors.ones(width)
+        for low, high, price, (losses, up, down) in self.ranges:
+            if low >= 0:  # never short: loss - long value falls as the size grows, worst at the low end
+                total += low * losses - low * price * PPM_DENOMINATOR * vectors.ones(width)
+            else:  # no long value below 0: worst at 0 (or the top, if below 0) when losing on longs
+                total += min(high, 0) * up + low * down
+        return max(vectors.max_entry(total, width), -(self.long_value + self.floor) * PPM_DENOMINATOR)
 
 
 class _Sums:
-    """Exact (unrounded) sums of one account, per underlying and in total; see ``_sums``."""
+    """Exact sums of one account: per underlying (``_Group``) and for its equity and orders."""
 
-    __slots__ = ("groups", "value_e12", "haircut_e12", "bid_notional_e12", "notional_e12", "complete")
+    __slots__ = ("width", "groups", "value_e12", "haircut_e12", "bid_notional_e12", "fees", "complete")
 
-    def __init__(self) -> None:
-        # underlying -> [sizes, weighted vectors, net calls, net puts, long value e12]
-        self.groups: dict[int, list] = {}
+    def __init__(self, width: int) -> None:
+        self.width = width  # of the packed vectors (``vectors.py``)
+        self.groups: dict[int, _Group] = {}
         self.value_e12 = 0  # sum of size x mark
         self.haircut_e12 = 0  # orders: what fills above (bids) or below (asks) the mark could cost
         self.bid_notional_e12 = 0
-        self.notional_e12 = 0
+        self.fees = 0  # orders: the most their maker fees can add up to, e6 x e6 x ppm
         self.complete = True
 
 
-def _sums(state: State, positions: tuple[tuple[int, int], ...], totals: tuple[OrderTotals, ...]) -> _Sums:
-    """Accumulate positions (and, if any, order totals: each series' worst fills) per underlying."""
-    out = _Sums()
+def _sums(state: State, positions: tuple[tuple[int, int], ...], totals: tuple[OrderTotals, ...],
+          width: int = vectors.BASE_WIDTH) -> _Sums:
+    """Accumulate positions and (if any) resting orders per underlying (module docstring).
+
+    Sums at ``width``; if a size is too large for it to stay exact, again at twice the width.
+    """
+    out = _Sums(width)
     groups = out.groups
+    ordered = {t.instrument_id for t in totals}
+    limit = vectors.size_limit(width)
     value_e12 = 0
     for instrument_id, size in positions:
         mark: Mark | None = state.get(keys.mark(instrument_id))
@@ -212,56 +258,72 @@ def _sums(state: State, positions: tuple[tuple[int, int], ...], totals: tuple[Or
             continue
         worth = size * mark.mark_e6
         value_e12 += worth
+        if instrument_id in ordered:
+            continue  # counted with its orders
+        if not -limit < size < limit:
+            return _sums(state, positions, totals, width * 2)
         group = groups.get(mark.underlying_id)
         if group is None:
-            group = groups[mark.underlying_id] = [[], [], 0, 0, 0]
-        group[0].append(size)
-        group[1].append(mark.weighted_pnl)
+            group = groups[mark.underlying_id] = _Group(_index_e6(state, mark.underlying_id))
+        group.loss += size * mark.packed(width)[0]
         if size > 0:
-            group[4] += worth
+            group.long_value += worth
         if mark.vol_e6 == 0:
             continue  # expired with a final settlement price: the outcome is known, no add-on
         if mark.is_call:
-            group[2] += size
+            group.calls += size
         else:
-            group[3] += size
+            group.puts += size
     out.value_e12 = value_e12
-    if totals:
-        _add_orders(state, out, positions, totals)
+    if totals and not _add_orders(state, out, dict(positions), totals):
+        return _sums(state, positions, totals, width * 2)
     return out
 
 
-def _add_orders(state: State, out: _Sums, positions: tuple[tuple[int, int], ...],
-                totals: tuple[OrderTotals, ...]) -> None:
-    """Add each series' resting orders at their worst (module docstring) to ``out``."""
-    held = dict(positions)
+def _add_orders(state: State, out: _Sums, held: dict[int, int], totals: tuple[OrderTotals, ...]) -> bool:
+    """Add each series with resting orders, its size anywhere in ``[position - A, position + B]``.
+
+    Returns False (and stops) if a size is too large for ``out.width``.
+    """
     groups = out.groups
-    for t in totals:
-        mark: Mark | None = state.get(keys.mark(t.instrument_id))
+    width = out.width
+    limit = vectors.size_limit(width)
+    config: Config = state.get(keys.CONFIG)
+    maker_fee_ppm, fee_cap_ppm = config.maker_fee_ppm, config.fee_cap_ppm
+    bid_notionals = fees = haircut = 0
+    for instrument_id, bids, bid_notional, bid_max, asks, ask_notional, ask_min in totals:
+        mark: Mark | None = state.get(keys.mark(instrument_id))
         if mark is None:
             out.complete = False
             continue
-        bids, asks, price = t.bid_size_e6, t.ask_size_e6, mark.mark_e6
-        out.bid_notional_e12 += t.bid_notional_e12
-        out.notional_e12 += t.bid_notional_e12 + t.ask_notional_e12
-        if bids and t.bid_max_e6 > price:
-            out.haircut_e12 += bids * (t.bid_max_e6 - price)
-        if asks and price > t.ask_min_e6:
-            out.haircut_e12 += asks * (price - t.ask_min_e6)
+        price = mark.mark_e6
+        position = held.get(instrument_id, 0)
+        low, high = position - asks, position + bids
+        if not -limit < low <= high < limit:
+            return False
         group = groups.get(mark.underlying_id)
         if group is None:
-            group = groups[mark.underlying_id] = [[], [], 0, 0, 0]
-        group[0].append(1)
-        group[1].append([bids * v if v < 0 else -asks * v for v in mark.weighted_pnl])
-        position = held.get(t.instrument_id, 0)
-        if asks and position > 0:
-            group[4] -= min(position, asks) * price  # longs that filled asks would sell
-        if mark.vol_e6 == 0:
-            continue
-        if mark.is_call:
-            group[2] -= asks
-        else:
-            group[3] -= asks
+            group = groups[mark.underlying_id] = _Group(_index_e6(state, mark.underlying_id))
+        bid_notionals += bid_notional
+        fees += min(maker_fee_ppm * group.index_e6 * (bids + asks), fee_cap_ppm * (bid_notional + ask_notional))
+        if bid_max > price:
+            haircut += bids * (bid_max - price)
+        if asks and price > ask_min:
+            haircut += asks * (price - ask_min)
+        packs = mark.packed(width)
+        group.worst_orders += high * packs[1] + low * packs[2]  # per scenario the worse end of the range
+        group.ranges.append((low, high, price, packs))
+        if low > 0:
+            group.floor += low * price
+        if mark.vol_e6:  # (no add-on once the settlement price is final)
+            if mark.is_call:
+                group.calls += low
+            else:
+                group.puts += low
+    out.bid_notional_e12 += bid_notionals
+    out.fees += fees
+    out.haircut_e12 += haircut
+    return True
 
 
 def _index_e6(state: State, underlying_id: int) -> int:
@@ -279,14 +341,14 @@ def summarise_positions(state: State, cash_e6: int, positions: tuple[tuple[int, 
     risks = []
     maintenance = initial = 0
     for underlying_id in sorted(sums.groups):
-        sizes, vectors, calls, puts, long_e12 = sums.groups[underlying_id]
-        pnl = [sum(map(mul, sizes, column)) for column in zip(*vectors)]  # per scenario, e6 x e6 x ppm
-        losses = tuple(_ceil_div(-p, _LOSS_SCALE) for p in pnl)
+        group = sums.groups[underlying_id]
+        losses = tuple(_ceil_div(x, _LOSS_SCALE) for x in vectors.unpack(group.loss, sums.width))
         worst_k = max(range(N_SCENARIOS), key=losses.__getitem__)
-        index = _index_e6(state, underlying_id)
+        uncovered = group.uncovered(sums.width, group.worst(sums.width))
+        addon = _addon_e6(group.calls, group.puts, group.index_e6)
         risk = UnderlyingRisk(
-            underlying_id, index, losses, worst_k, max(losses[worst_k], 0), _addon_e6(calls, puts, index),
-            _ceil_div(long_e12, E6),
+            underlying_id, group.index_e6, losses, worst_k, max(losses[worst_k], 0), addon,
+            group.long_value // E6, _ceil_div(uncovered, _LOSS_SCALE) + addon,
         )
         risks.append(risk)
         maintenance += risk.maintenance_e6
@@ -301,22 +363,36 @@ def summarise(state: State, account: Account) -> MarginSummary:
 
 def backing(state: State, account: Account) -> Backing:
     """``account``'s margin with its resting orders counted (module docstring)."""
+    return _backing(state, account, exact=True)
+
+
+def _backing(state: State, account: Account, exact: bool) -> Backing:
+    """``backing``; with ``exact`` False, ``initial_e6`` may be ``maintenance + 30% x maintenance``
+    (an upper bound: uncovered <= maintenance) when that already fits within the equity bound."""
     cash = account.balance_e6
     totals = account.order_totals
     sums = _sums(state, account.positions, totals)
-    maintenance = initial = 0
-    for underlying_id, (sizes, vectors, calls, puts, long_e12) in sums.groups.items():
-        least = min(sum(map(mul, sizes, column)) for column in zip(*vectors))
-        worst = _ceil_div(-least, _LOSS_SCALE) if least < 0 else 0
-        mm = worst + _addon_e6(calls, puts, _index_e6(state, underlying_id))
+    if totals:
+        fees = _ceil_div(sums.fees, _FEE_SCALE)
+        free_cash = cash - _ceil_div(sums.bid_notional_e12, E6) - fees
+        equity = cash - fees + sdiv_floor(sums.value_e12 - sums.haircut_e12, E6)
+    else:
+        free_cash, equity = cash, cash + sdiv_floor(sums.value_e12, E6)
+    width = sums.width
+    parts = []
+    maintenance = ceiling = 0
+    for group in sums.groups.values():
+        worst = group.worst(width)
+        addon = _addon_e6(group.calls, group.puts, group.index_e6)
+        mm = _ceil_div(worst, _LOSS_SCALE) + addon
+        parts.append((group, worst, addon, mm))
         maintenance += mm
-        initial += initial_from(mm, _ceil_div(long_e12, E6))
-    if not totals:
-        return Backing(cash, cash, cash + sdiv_floor(sums.value_e12, E6), maintenance, initial, sums.complete)
-    config: Config = state.get(keys.CONFIG)
-    fees = _ceil_div(config.fee_cap_ppm * sums.notional_e12, _FEE_SCALE)
-    free_cash = cash - _ceil_div(sums.bid_notional_e12, E6) - fees
-    equity = cash - fees + sdiv_floor(sums.value_e12 - sums.haircut_e12, E6)
+        ceiling += mm + im_buffer_e6(mm)
+    if not exact and equity >= ceiling:
+        return Backing(cash, free_cash, equity, maintenance, ceiling, sums.complete)
+    initial = maintenance
+    for group, worst, addon, mm in parts:
+        initial += im_buffer_e6(_ceil_div(group.uncovered(width, worst), _LOSS_SCALE) + addon)
     return Backing(cash, free_cash, equity, maintenance, initial, sums.complete)
 
 
@@ -324,7 +400,7 @@ def meets_initial(state: State, account: Account) -> bool:
     """True if ``account``'s positions and resting orders meet initial margin (module docstring)."""
     if not account.positions and not account.order_totals:
         return account.balance_e6 >= 0
-    return backing(state, account).ok
+    return _backing(state, account, exact=False).ok
 
 
 def initial_failure(state: State, account: Account) -> FailureCode:
@@ -334,9 +410,9 @@ def initial_failure(state: State, account: Account) -> FailureCode:
     alone fail; otherwise its resting orders are the cause: ``ORDERS_EXCEED_BALANCE`` (cash
     does not cover the open bids and fees) or ``ORDERS_EXCEED_MARGIN``.
     """
-    result = backing(state, account)
-    if result.ok:
+    if meets_initial(state, account):
         return FailureCode.OK
+    result = backing(state, account)
     if account.balance_e6 < 0:
         return FailureCode.INSUFFICIENT_BALANCE
     if not account.order_totals or not summarise(state, account).meets_initial():

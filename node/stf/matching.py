@@ -20,8 +20,7 @@ Rules, in the order they are applied:
    pays the taker fee on the order's remaining size, at most its cash, into the fee pool.
 4. A fill moves the premium from buyer to seller, ``price x size`` rounded in the maker's
    favour (up when the maker sells, down when it buys), and charges each side a fee into
-   the fee pool: ``min(fee_ppm x index x size rounded up, fee_cap_ppm x price x size
-   rounded down)``. Both accounts must then meet initial margin with their resting orders
+   the fee pool: ``min(fee_ppm x index, fee_cap_ppm x price) x size``, rounded down. Both accounts must then meet initial margin with their resting orders
    (or, for the taker, the fill must strictly reduce risk, see ``margin.reduces_risk``).
    A fill ends either account's liquidation auction if the account has recovered
    (``auction.py``).
@@ -116,14 +115,13 @@ def validate_order(state: State, now: int, sender: bytes, tx: PlaceOrder) -> tup
 
 
 def fill_fee(size_e6: int, price_e6: int, index_e6: int, fee_ppm: int, cap_ppm: int) -> int:
-    """min(fee_ppm x index x size rounded up, cap_ppm x price x size rounded down), collateral units e6.
+    """min(fee_ppm x index, cap_ppm x price) x size, collateral units e6, rounded down.
 
-    The cap rounds down so that a fill's fee never exceeds its exact cap: the fees a resting
-    order can pay are then bounded by ``cap x its notional`` however it fills (``margin.py``).
+    Rounded down so that the fees a resting order pays, however many fills it takes, never
+    exceed ``min(maker fee x index, cap x price) x its size``: what its owner holds back
+    for them (``margin.py``).
     """
-    by_index = mul_div_up(size_e6 * index_e6, fee_ppm, E6 * PPM)
-    by_price = mul_div_down(size_e6 * price_e6, cap_ppm, E6 * PPM)
-    return min(by_index, by_price)
+    return min(size_e6 * index_e6 * fee_ppm, size_e6 * price_e6 * cap_ppm) // (E6 * PPM)
 
 
 def premium_e6(price_e6: int, size_e6: int, taker_side: int) -> int:

@@ -31,8 +31,11 @@ _BUY = 0
 def may_hold(account: Account, instrument_id: int) -> bool:
     """True if ``account`` may hold a position or a resting order on ``instrument_id``
     without exceeding ``MAX_POSITIONS`` series (see module docstring)."""
-    held = {i for i, _ in account.positions}
-    held.update(t.instrument_id for t in account.order_totals)
+    positions, totals = account.positions, account.order_totals
+    if len(positions) + len(totals) < MAX_POSITIONS:
+        return True
+    held = {i for i, _ in positions}
+    held.update(t.instrument_id for t in totals)
     return instrument_id in held or len(held) < MAX_POSITIONS
 
 

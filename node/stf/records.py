@@ -20,6 +20,7 @@ from node.stf import keys
 from node.stf.eip712 import Domain
 from node.stf.fixedpoint import WAD
 from node.stf.scenarios import SCENARIO_WEIGHTS_PPM
+from node.stf.vectors import pack
 from node.stf.txtypes import VolPoint
 
 _TWO_256: Final = 2**256
@@ -359,8 +360,9 @@ class Mark:
     ``underlying_id`` and ``is_call`` are copied from the instrument so a margin check
     reads one record per position.
 
-    ``weighted_pnl`` is derived, not stored: ``scenario_pnl_e6[k] x weight_ppm[k]`` (e6 x ppm,
-    exact), the vector a margin check sums (``margin.py``).
+    ``weighted_loss`` is derived, not stored: ``-scenario_pnl_e6[k] x weight_ppm[k]`` (e6 x ppm,
+    exact), the loss of one long contract that a margin check sums (``margin.py``);
+    ``packed(width)`` packs it (``vectors.py``).
     """
 
     mark_e6: int
@@ -374,11 +376,26 @@ class Mark:
     gamma: int
     vega: int
     theta: int
-    weighted_pnl: tuple[int, ...] = field(init=False, repr=False, compare=False)
+    weighted_loss: tuple[int, ...] = field(init=False, repr=False, compare=False)
+    _packed: dict[int, tuple[int, int, int]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        weighted = tuple(map(mul, self.scenario_pnl_e6, SCENARIO_WEIGHTS_PPM))
-        object.__setattr__(self, "weighted_pnl", weighted)
+        weighted = tuple(-p * w for p, w in zip(self.scenario_pnl_e6, SCENARIO_WEIGHTS_PPM))
+        object.__setattr__(self, "weighted_loss", weighted)
+        object.__setattr__(self, "_packed", {})
+
+    def packed(self, width: int) -> tuple[int, int, int]:
+        """``weighted_loss`` packed at ``width`` (``vectors.pack``): all of it, its positive
+        entries (the others 0) and its negative entries (likewise). Cached per width."""
+        found = self._packed.get(width)
+        if found is None:
+            losses = self.weighted_loss
+            found = self._packed[width] = (
+                pack(losses, width),
+                pack([max(x, 0) for x in losses], width),
+                pack([min(x, 0) for x in losses], width),
+            )
+        return found
 
     def encode(self) -> bytes:
         return encode_raw(

@@ -133,8 +133,9 @@ class UnderlyingBreakdown:
     ``scenario_loss_e6``: the weighted loss at the worst scenario (negative = every
     scenario gains); ``worst_loss_e6 = max(0, scenario_loss_e6)``;
     ``maintenance_e6 = worst_loss_e6 + addon_e6``; ``long_value_e6``: the long positions'
-    value (rounded up); ``initial_e6 = maintenance + 30% x max(0, maintenance - long value)``
-    (``margin.initial_from``). ``positions`` add up to ``scenario_loss_e6`` exactly.
+    value (rounded down); ``uncovered_e6``: worst loss + add-on - long value (from exact sums,
+    rounded up); ``initial_e6 = maintenance + 30% x max(0, uncovered)`` (``margin.py``).
+    ``positions`` add up to ``scenario_loss_e6`` exactly.
     """
 
     underlying_id: int
@@ -145,6 +146,7 @@ class UnderlyingBreakdown:
     addon_e6: int
     maintenance_e6: int
     long_value_e6: int
+    uncovered_e6: int
     initial_e6: int
     positions: tuple[PositionRisk, ...]
 
@@ -220,7 +222,8 @@ def margin_breakdown_positions(
         )
         parts.append(UnderlyingBreakdown(
             risk.underlying_id, risk.index_e6, move, risk.scenario_loss_e6[risk.worst_scenario],
-            risk.worst_loss_e6, risk.addon_e6, risk.maintenance_e6, risk.long_value_e6, risk.initial_e6, held,
+            risk.worst_loss_e6, risk.addon_e6, risk.maintenance_e6, risk.long_value_e6, risk.uncovered_e6,
+            risk.initial_e6, held,
         ))
     return MarginBreakdown(
         summary.cash_e6, summary.value_e6, summary.equity_e6, summary.maintenance_e6, summary.initial_e6,

@@ -16,7 +16,7 @@ README ("The order book in state", "Orders and matching", "Fees"):
   ``REMOVAL_LIMIT_REACHED``), otherwise it rests;
 - cancel by order id / client order id, cancel-all per instrument or everything;
 - order ids are handed out sequentially to every successfully placed order;
-- fees per fill and side ``min(ceil(size*index*fee_ppm/1e12), floor(size*price*cap_ppm/1e12))``
+- fees per fill and side ``floor(size*min(index*fee_ppm, price*cap_ppm)/1e12)``
   with the genesis defaults (taker 300, maker 100, cap 125000 ppm), premium
   ``price*size/1e6`` from buyer to seller, rounded in the maker's favour (up when it sells).
 
@@ -73,9 +73,9 @@ class Spec:
 SPECS = (
     # The call: tick 0.1, minimum 0.1, prices 50..250 (mostly 149..151). Fee by index.
     Spec(3000, True, 100_000, 100_000, ((1490, 1510), (1490, 1510)), (500, 2500), 30, (60, 400)),
-    # The put: tick 0.0003, minimum 0.007, prices 1..12, so the premium rounds down, fees round
-    # up and the 12.5% cap binds for takers (price < ~7.5: regime 0 trades near 6) and for
-    # makers too (price < ~2.5: regime 1 trades near 2).
+    # The put: tick 0.0003, minimum 0.007, prices 1..12, so the premium and fees round, and the
+    # 12.5% cap binds for takers (price < ~7.5: regime 0 trades near 6) and for makers too
+    # (price < ~2.5: regime 1 trades near 2).
     Spec(2800, False, 300, 7_000, ((19_990, 20_010), (6_660, 6_680)), (3_334, 40_000), 40, (80, 600)),
 )
 
@@ -156,7 +156,7 @@ def ceil_div(a: int, b: int) -> int:
 
 
 def fee(size: int, price: int, fee_ppm: int) -> int:
-    return min(ceil_div(size * INDEX_E6 * fee_ppm, 10**12), size * price * FEE_CAP_PPM // 10**12)
+    return min(size * INDEX_E6 * fee_ppm, size * price * FEE_CAP_PPM) // 10**12
 
 
 def better_key(side: int, price: int) -> int:
@@ -434,10 +434,10 @@ class Harness:
             stats["partial:rested"] += 1
         for f in got.fills:
             price, size, maker_fee, taker_fee = f[5], f[6], f[7], f[8]
-            by_price = size * price * FEE_CAP_PPM // 10**12
-            if maker_fee == by_price < ceil_div(size * INDEX_E6 * MAKER_FEE_PPM, 10**12):
+            by_price = size * price * FEE_CAP_PPM
+            if by_price < size * INDEX_E6 * MAKER_FEE_PPM:
                 stats["fee:maker-capped"] += 1
-            if taker_fee == by_price < ceil_div(size * INDEX_E6 * TAKER_FEE_PPM, 10**12):
+            if by_price < size * INDEX_E6 * TAKER_FEE_PPM:
                 stats["fee:taker-capped"] += 1
         if any(f[5] * f[6] % E6 for f in got.fills):
             stats["premium:rounded"] += 1

@@ -145,7 +145,7 @@ def test_margin_is_never_negative_and_contributions_add_up(portfolio):
     ev = evaluate(spot, vol, legs)
     b = ev.breakdown
     assert b.maintenance_e6 >= 0 and b.initial_e6 >= b.maintenance_e6
-    assert b.initial_e6 == sum(margin.initial_from(p.maintenance_e6, p.long_value_e6) for p in b.underlyings)
+    assert b.initial_e6 == sum(p.maintenance_e6 + margin.im_buffer_e6(p.uncovered_e6) for p in b.underlyings)
     for part in b.underlyings:
         assert part.worst_loss_e6 >= 0 and part.addon_e6 >= 0
         assert sum(p.contribution_e6 for p in part.positions) == part.scenario_loss_e6
