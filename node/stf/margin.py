@@ -75,7 +75,7 @@ and rounded up once (ceiling is monotone: the same result as rounding every scen
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Final
+from typing import Final, NamedTuple
 
 from node.stf import keys, vectors
 from node.stf.errors import FailureCode
@@ -149,8 +149,7 @@ class MarginSummary:
         return self.complete and self.equity_e6 < self.maintenance_e6
 
 
-@dataclass(frozen=True, slots=True)
-class Backing:
+class Backing(NamedTuple):
     """An account's margin with its resting orders counted as if filled (bounds, e6).
 
     Without open orders, ``free_cash_e6 == cash_e6`` and the bounds are the positions'
@@ -191,24 +190,34 @@ def im_buffer_e6(uncovered_e6: int) -> int:
 
 
 class _Group:
-    """Exact sums of one underlying: vectors packed at the sums' width (loss units
-    e6 x e6 x ppm per entry), values e12."""
+    """One underlying of an account: scalar sums (values e12) and the series to sum as packed
+    vectors (loss units: e6 x e6 x ppm per entry) when the exact worst loss is needed."""
 
-    __slots__ = ("index_e6", "loss", "calls", "puts", "long_value", "worst_orders", "ranges", "floor")
+    __slots__ = ("index_e6", "positions", "ranges", "calls", "puts", "long_value", "floor", "radius", "_loss")
 
     def __init__(self, index_e6: int) -> None:
         self.index_e6 = index_e6  # the underlying's current index
-        self.loss = 0  # sum of size x loss vector over its positions without resting orders
+        self.positions: list[tuple[int, Mark]] = []  # positions on series without resting orders
+        self.ranges: list[tuple[int, int, Mark]] = []  # series with orders: (lowest size, highest, mark)
         self.calls = 0  # net call size (with orders: every ask filled)
         self.puts = 0
-        self.long_value = 0  # long value of those positions
-        self.worst_orders = 0  # per series with orders: its worst size x loss, summed
-        self.ranges: list[tuple[int, int, int, tuple[int, int, int]]] = []  # series with orders
+        self.long_value = 0  # long value of ``positions``
         self.floor = 0  # with orders: their series' long value with every ask filled
+        self.radius = 0  # sum of the largest size x the largest scenario loss: bounds every scenario
+        self._loss: int | None = None
+
+    def _positions_loss(self, width: int) -> int:
+        if self._loss is None:
+            self._loss = sum(size * mark.packed(width)[0] for size, mark in self.positions)
+        return self._loss
 
     def worst(self, width: int) -> int:
         """max(0, the worst scenario loss), loss units."""
-        return max(vectors.max_entry(self.loss + self.worst_orders, width), 0)
+        total = self._positions_loss(width)
+        for low, high, mark in self.ranges:
+            _, up, down = mark.packed(width)
+            total += high * up + low * down  # per scenario the worse end of the range
+        return max(vectors.max_entry(total, width), 0)
 
     def uncovered(self, width: int, worst: int) -> int:
         """The worst of loss - long value (``worst`` is ``self.worst``), loss units, at least
@@ -216,22 +225,24 @@ class _Group:
         scaled_long = self.long_value * PPM_DENOMINATOR
         if not self.ranges:
             return worst - scaled_long
-        total = self.loss - scaled_long * vectors.ones(width)
-        for low, high, price, (losses, up, down) in self.ranges:
+        ones = vectors.ones(width)
+        total = self._positions_loss(width) - scaled_long * ones
+        for low, high, mark in self.ranges:
+            losses, up, down = mark.packed(width)
             if low >= 0:  # never short: loss - long value falls as the size grows, worst at the low end
-                total += low * losses - low * price * PPM_DENOMINATOR * vectors.ones(width)
+                total += low * losses - low * mark.mark_e6 * PPM_DENOMINATOR * ones
             else:  # no long value below 0: worst at 0 (or the top, if below 0) when losing on longs
                 total += min(high, 0) * up + low * down
         return max(vectors.max_entry(total, width), -(self.long_value + self.floor) * PPM_DENOMINATOR)
 
 
 class _Sums:
-    """Exact sums of one account: per underlying (``_Group``) and for its equity and orders."""
+    """One account's scalar sums (equity, orders) and its groups per underlying."""
 
     __slots__ = ("width", "groups", "value_e12", "haircut_e12", "bid_notional_e12", "fees", "complete")
 
-    def __init__(self, width: int) -> None:
-        self.width = width  # of the packed vectors (``vectors.py``)
+    def __init__(self) -> None:
+        self.width = vectors.BASE_WIDTH  # of the packed vectors: wide enough for every size
         self.groups: dict[int, _Group] = {}
         self.value_e12 = 0  # sum of size x mark
         self.haircut_e12 = 0  # orders: what fills above (bids) or below (asks) the mark could cost
@@ -239,20 +250,22 @@ class _Sums:
         self.fees = 0  # orders: the most their maker fees can add up to, e6 x e6 x ppm
         self.complete = True
 
+    def fit(self, size: int) -> None:
+        """Widen the vectors until ``size`` keeps every sum exact."""
+        while not -vectors.size_limit(self.width) < size < vectors.size_limit(self.width):
+            self.width *= 2
 
-def _sums(state: State, positions: tuple[tuple[int, int], ...], totals: tuple[OrderTotals, ...],
-          width: int = vectors.BASE_WIDTH) -> _Sums:
-    """Accumulate positions and (if any) resting orders per underlying (module docstring).
 
-    Sums at ``width``; if a size is too large for it to stay exact, again at twice the width.
-    """
-    out = _Sums(width)
+def _sums(state: State, positions: tuple[tuple[int, int], ...], totals: tuple[OrderTotals, ...]) -> _Sums:
+    """Gather positions and (if any) resting orders per underlying (module docstring)."""
+    out = _Sums()
     groups = out.groups
-    ordered = {t.instrument_id for t in totals}
-    limit = vectors.size_limit(width)
+    get, mark_key = state.get, keys.mark
+    ordered = {t[0] for t in totals} if totals else ()
+    limit = vectors.size_limit(out.width)
     value_e12 = 0
     for instrument_id, size in positions:
-        mark: Mark | None = state.get(keys.mark(instrument_id))
+        mark: Mark | None = get(mark_key(instrument_id))
         if mark is None:
             out.complete = False
             continue
@@ -261,46 +274,44 @@ def _sums(state: State, positions: tuple[tuple[int, int], ...], totals: tuple[Or
         if instrument_id in ordered:
             continue  # counted with its orders
         if not -limit < size < limit:
-            return _sums(state, positions, totals, width * 2)
+            out.fit(size)
         group = groups.get(mark.underlying_id)
         if group is None:
             group = groups[mark.underlying_id] = _Group(_index_e6(state, mark.underlying_id))
-        group.loss += size * mark.packed(width)[0]
+        group.positions.append((size, mark))
         if size > 0:
             group.long_value += worth
-        if mark.vol_e6 == 0:
-            continue  # expired with a final settlement price: the outcome is known, no add-on
-        if mark.is_call:
-            group.calls += size
+            group.radius += size * mark.max_loss
         else:
-            group.puts += size
+            group.radius -= size * mark.max_loss
+        if mark.vol_e6:  # (no add-on once the settlement price is final: the outcome is known)
+            if mark.is_call:
+                group.calls += size
+            else:
+                group.puts += size
     out.value_e12 = value_e12
-    if totals and not _add_orders(state, out, dict(positions), totals):
-        return _sums(state, positions, totals, width * 2)
+    if totals:
+        _add_orders(state, out, dict(positions) if positions else {}, totals)
     return out
 
 
-def _add_orders(state: State, out: _Sums, held: dict[int, int], totals: tuple[OrderTotals, ...]) -> bool:
-    """Add each series with resting orders, its size anywhere in ``[position - A, position + B]``.
-
-    Returns False (and stops) if a size is too large for ``out.width``.
-    """
+def _add_orders(state: State, out: _Sums, held: dict[int, int], totals: tuple[OrderTotals, ...]) -> None:
+    """Add each series with resting orders, its size anywhere in ``[position - A, position + B]``."""
     groups = out.groups
-    width = out.width
-    limit = vectors.size_limit(width)
-    config: Config = state.get(keys.CONFIG)
+    get, mark_key = state.get, keys.mark
+    config: Config = get(keys.CONFIG)
     maker_fee_ppm, fee_cap_ppm = config.maker_fee_ppm, config.fee_cap_ppm
     bid_notionals = fees = haircut = 0
     for instrument_id, bids, bid_notional, bid_max, asks, ask_notional, ask_min in totals:
-        mark: Mark | None = state.get(keys.mark(instrument_id))
+        mark: Mark | None = get(mark_key(instrument_id))
         if mark is None:
             out.complete = False
             continue
         price = mark.mark_e6
         position = held.get(instrument_id, 0)
         low, high = position - asks, position + bids
-        if not -limit < low <= high < limit:
-            return False
+        out.fit(low)
+        out.fit(high)
         group = groups.get(mark.underlying_id)
         if group is None:
             group = groups[mark.underlying_id] = _Group(_index_e6(state, mark.underlying_id))
@@ -310,12 +321,11 @@ def _add_orders(state: State, out: _Sums, held: dict[int, int], totals: tuple[Or
             haircut += bids * (bid_max - price)
         if asks and price > ask_min:
             haircut += asks * (price - ask_min)
-        packs = mark.packed(width)
-        group.worst_orders += high * packs[1] + low * packs[2]  # per scenario the worse end of the range
-        group.ranges.append((low, high, price, packs))
+        group.ranges.append((low, high, mark))
+        group.radius += max(high, -low) * mark.max_loss
         if low > 0:
             group.floor += low * price
-        if mark.vol_e6:  # (no add-on once the settlement price is final)
+        if mark.vol_e6:
             if mark.is_call:
                 group.calls += low
             else:
@@ -323,7 +333,6 @@ def _add_orders(state: State, out: _Sums, held: dict[int, int], totals: tuple[Or
     out.bid_notional_e12 += bid_notionals
     out.fees += fees
     out.haircut_e12 += haircut
-    return True
 
 
 def _index_e6(state: State, underlying_id: int) -> int:
@@ -342,7 +351,7 @@ def summarise_positions(state: State, cash_e6: int, positions: tuple[tuple[int, 
     maintenance = initial = 0
     for underlying_id in sorted(sums.groups):
         group = sums.groups[underlying_id]
-        losses = tuple(_ceil_div(x, _LOSS_SCALE) for x in vectors.unpack(group.loss, sums.width))
+        losses = tuple(_ceil_div(x, _LOSS_SCALE) for x in vectors.unpack(group._positions_loss(sums.width), sums.width))
         worst_k = max(range(N_SCENARIOS), key=losses.__getitem__)
         uncovered = group.uncovered(sums.width, group.worst(sums.width))
         addon = _addon_e6(group.calls, group.puts, group.index_e6)
@@ -367,8 +376,9 @@ def backing(state: State, account: Account) -> Backing:
 
 
 def _backing(state: State, account: Account, exact: bool) -> Backing:
-    """``backing``; with ``exact`` False, ``initial_e6`` may be ``maintenance + 30% x maintenance``
-    (an upper bound: uncovered <= maintenance) when that already fits within the equity bound."""
+    """``backing``; with ``exact`` False, ``maintenance_e6`` and ``initial_e6`` may be upper
+    bounds (each series' largest size times its largest scenario loss; maintenance plus 30%,
+    as uncovered <= maintenance) when those already fit within the equity bound."""
     cash = account.balance_e6
     totals = account.order_totals
     sums = _sums(state, account.positions, totals)
@@ -378,21 +388,23 @@ def _backing(state: State, account: Account, exact: bool) -> Backing:
         equity = cash - fees + sdiv_floor(sums.value_e12 - sums.haircut_e12, E6)
     else:
         free_cash, equity = cash, cash + sdiv_floor(sums.value_e12, E6)
+    groups = sums.groups.values()
+    if not exact:
+        maintenance = ceiling = 0
+        for group in groups:
+            mm = _ceil_div(group.radius, _LOSS_SCALE) + _addon_e6(group.calls, group.puts, group.index_e6)
+            maintenance += mm
+            ceiling += mm + im_buffer_e6(mm)
+        if equity >= ceiling:
+            return Backing(cash, free_cash, equity, maintenance, ceiling, sums.complete)
     width = sums.width
-    parts = []
-    maintenance = ceiling = 0
-    for group in sums.groups.values():
+    maintenance = initial = 0
+    for group in groups:
         worst = group.worst(width)
         addon = _addon_e6(group.calls, group.puts, group.index_e6)
         mm = _ceil_div(worst, _LOSS_SCALE) + addon
-        parts.append((group, worst, addon, mm))
         maintenance += mm
-        ceiling += mm + im_buffer_e6(mm)
-    if not exact and equity >= ceiling:
-        return Backing(cash, free_cash, equity, maintenance, ceiling, sums.complete)
-    initial = maintenance
-    for group, worst, addon, mm in parts:
-        initial += im_buffer_e6(_ceil_div(group.uncovered(width, worst), _LOSS_SCALE) + addon)
+        initial += mm + im_buffer_e6(_ceil_div(group.uncovered(width, worst), _LOSS_SCALE) + addon)
     return Backing(cash, free_cash, equity, maintenance, initial, sums.complete)
 
 

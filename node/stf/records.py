@@ -208,7 +208,7 @@ class Account:
                 [_u(o) for o in self.open_orders],
                 [[_u(i), _s(s)] for i, s in self.positions],
                 _u(self.loss_index),
-                [[_u(v) for v in t] for t in self.order_totals],
+                [[v.to_bytes((v.bit_length() + 7) >> 3, "big") for v in t] for t in self.order_totals],
             ]
         )
 
@@ -362,7 +362,7 @@ class Mark:
 
     ``weighted_loss`` is derived, not stored: ``-scenario_pnl_e6[k] x weight_ppm[k]`` (e6 x ppm,
     exact), the loss of one long contract that a margin check sums (``margin.py``);
-    ``packed(width)`` packs it (``vectors.py``).
+    ``max_loss`` its largest entry in magnitude; ``packed(width)`` packs it (``vectors.py``).
     """
 
     mark_e6: int
@@ -377,11 +377,13 @@ class Mark:
     vega: int
     theta: int
     weighted_loss: tuple[int, ...] = field(init=False, repr=False, compare=False)
+    max_loss: int = field(init=False, repr=False, compare=False)
     _packed: dict[int, tuple[int, int, int]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         weighted = tuple(-p * w for p, w in zip(self.scenario_pnl_e6, SCENARIO_WEIGHTS_PPM))
         object.__setattr__(self, "weighted_loss", weighted)
+        object.__setattr__(self, "max_loss", max(map(abs, weighted), default=0))
         object.__setattr__(self, "_packed", {})
 
     def packed(self, width: int) -> tuple[int, int, int]:
@@ -392,8 +394,8 @@ class Mark:
             losses = self.weighted_loss
             found = self._packed[width] = (
                 pack(losses, width),
-                pack([max(x, 0) for x in losses], width),
-                pack([min(x, 0) for x in losses], width),
+                pack([x if x > 0 else 0 for x in losses], width),
+                pack([x if x < 0 else 0 for x in losses], width),
             )
         return found
 
