@@ -301,6 +301,7 @@ def _add_orders(state: State, out: _Sums, held: dict[int, int], totals: tuple[Or
     get, mark_key = state.get, keys.mark
     config: Config = get(keys.CONFIG)
     maker_fee_ppm, fee_cap_ppm = config.maker_fee_ppm, config.fee_cap_ppm
+    limit = vectors.size_limit(out.width)
     bid_notionals = fees = haircut = 0
     for instrument_id, bids, bid_notional, bid_max, asks, ask_notional, ask_min in totals:
         mark: Mark | None = get(mark_key(instrument_id))
@@ -310,8 +311,9 @@ def _add_orders(state: State, out: _Sums, held: dict[int, int], totals: tuple[Or
         price = mark.mark_e6
         position = held.get(instrument_id, 0)
         low, high = position - asks, position + bids
-        out.fit(low)
-        out.fit(high)
+        if not -limit < low <= high < limit:
+            out.fit(low)
+            out.fit(high)
         group = groups.get(mark.underlying_id)
         if group is None:
             group = groups[mark.underlying_id] = _Group(_index_e6(state, mark.underlying_id))

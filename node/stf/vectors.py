@@ -47,8 +47,10 @@ def _bias(width: int) -> int:
 def pack(values: Sequence[int], width: int) -> int:
     """``values`` (one per scenario, each below ``2**ENTRY_BITS`` in magnitude) packed at ``width``."""
     limit = 1 << ENTRY_BITS
-    assert len(values) == N_SCENARIOS and all(-limit < v < limit for v in values), "entry out of range"
-    return sum(v << (width * k) for k, v in enumerate(values))
+    assert len(values) == N_SCENARIOS and -limit < min(values) and max(values) < limit, "entry out of range"
+    step, half = width >> 3, 1 << (width - 1)
+    raw = b"".join((v + half).to_bytes(step, "little") for v in values)
+    return int.from_bytes(raw, "little") - _bias(width)
 
 
 def unpack(packed: int, width: int) -> list[int]:
