@@ -75,6 +75,7 @@ and rounded up once (ceiling is monotone: the same result as rounding every scen
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Final, NamedTuple
 
 from node.stf import keys, vectors
@@ -86,6 +87,9 @@ from node.stf.state import State
 
 IM_BUFFER_PPM: Final = 300_000  # initial = maintenance + 30% of the part long value does not cover
 NAKED_SHORT_ADDON_PPM: Final = 10_000  # 1% of the index per net short contract
+
+# Mark keys by instrument id, built once: the same bytes object keeps its hash for the state's dict.
+_mark_key: Final = lru_cache(maxsize=4096)(keys.mark)
 
 _LOSS_SCALE: Final = E6 * PPM_DENOMINATOR  # size_e6 x weighted pnl (e6 x ppm) -> e6
 _FEE_SCALE: Final = E6 * PPM_DENOMINATOR  # fee ppm x index x size, or fee ppm x notional (e12) -> e6
@@ -189,182 +193,205 @@ def im_buffer_e6(uncovered_e6: int) -> int:
     return _ceil_div(uncovered_e6 * IM_BUFFER_PPM, PPM_DENOMINATOR)
 
 
-class _Group:
-    """One underlying of an account: scalar sums (values e12) and the series to sum as packed
-    vectors (loss units: e6 x e6 x ppm per entry) when the exact worst loss is needed."""
+class _Underlying:
+    """One underlying's scalar sums over an account's series: the add-on's inputs and the
+    radius, ``sum of largest size x largest scenario loss`` (loss units, e6 x e6 x ppm), which
+    bounds its loss in every scenario (the cheap sufficient test)."""
 
-    __slots__ = ("index_e6", "positions", "ranges", "calls", "puts", "long_value", "floor", "radius", "_loss")
+    __slots__ = ("index_e6", "calls", "puts", "radius")
 
     def __init__(self, index_e6: int) -> None:
         self.index_e6 = index_e6  # the underlying's current index
-        self.positions: list[tuple[int, Mark]] = []  # positions on series without resting orders
-        self.ranges: list[tuple[int, int, Mark]] = []  # series with orders: (lowest size, highest, mark)
         self.calls = 0  # net call size (with orders: every ask filled)
         self.puts = 0
-        self.long_value = 0  # long value of ``positions``
-        self.floor = 0  # with orders: their series' long value with every ask filled
-        self.radius = 0  # sum of the largest size x the largest scenario loss: bounds every scenario
-        self._loss: int | None = None
+        self.radius = 0
 
-    def _positions_loss(self, width: int) -> int:
-        if self._loss is None:
-            self._loss = sum(size * mark.packed(width)[0] for size, mark in self.positions)
-        return self._loss
-
-    def worst(self, width: int) -> int:
-        """max(0, the worst scenario loss), loss units."""
-        total = self._positions_loss(width)
-        for low, high, mark in self.ranges:
-            _, up, down = mark.packed(width)
-            total += high * up + low * down  # per scenario the worse end of the range
-        return max(vectors.max_entry(total, width), 0)
-
-    def uncovered(self, width: int, worst: int) -> int:
-        """The worst of loss - long value (``worst`` is ``self.worst``), loss units, at least
-        -(long value with every ask filled)."""
-        scaled_long = self.long_value * PPM_DENOMINATOR
-        if not self.ranges:
-            return worst - scaled_long
-        ones = vectors.ones(width)
-        total = self._positions_loss(width) - scaled_long * ones
-        for low, high, mark in self.ranges:
-            losses, up, down = mark.packed(width)
-            if low >= 0:  # never short: loss - long value falls as the size grows, worst at the low end
-                total += low * losses - low * mark.mark_e6 * PPM_DENOMINATOR * ones
-            else:  # no long value below 0: worst at 0 (or the top, if below 0) when losing on longs
-                total += min(high, 0) * up + low * down
-        return max(vectors.max_entry(total, width), -(self.long_value + self.floor) * PPM_DENOMINATOR)
+    def addon_e6(self) -> int:
+        naked = max(-self.calls, 0) + max(-self.puts, 0)
+        return mul_div_up(naked * self.index_e6, NAKED_SHORT_ADDON_PPM, E6 * PPM_DENOMINATOR)
 
 
-class _Sums:
-    """One account's scalar sums (equity, orders) and its groups per underlying."""
+class _Scalars:
+    """One account's scalar sums (values e12): equity, its orders' cash needs, per underlying."""
 
-    __slots__ = ("width", "groups", "value_e12", "haircut_e12", "bid_notional_e12", "fees", "complete")
+    __slots__ = ("underlyings", "value_e12", "haircut_e12", "bid_notional_e12", "fees", "complete")
 
     def __init__(self) -> None:
-        self.width = vectors.BASE_WIDTH  # of the packed vectors: wide enough for every size
-        self.groups: dict[int, _Group] = {}
+        self.underlyings: dict[int, _Underlying] = {}
         self.value_e12 = 0  # sum of size x mark
         self.haircut_e12 = 0  # orders: what fills above (bids) or below (asks) the mark could cost
         self.bid_notional_e12 = 0
         self.fees = 0  # orders: the most their maker fees can add up to, e6 x e6 x ppm
         self.complete = True
 
-    def fit(self, size: int) -> None:
-        """Widen the vectors until ``size`` keeps every sum exact."""
-        while not -vectors.size_limit(self.width) < size < vectors.size_limit(self.width):
-            self.width *= 2
 
-
-def _sums(state: State, positions: tuple[tuple[int, int], ...], totals: tuple[OrderTotals, ...]) -> _Sums:
-    """Gather positions and (if any) resting orders per underlying (module docstring)."""
-    out = _Sums()
-    groups = out.groups
-    get, mark_key = state.get, keys.mark
+def _scalars(state: State, positions: tuple[tuple[int, int], ...], totals: tuple[OrderTotals, ...]) -> _Scalars:
+    """One pass over an account's series (module docstring), without the scenario vectors."""
+    out = _Scalars()
+    underlyings = out.underlyings
+    get, mark_key = state.get, _mark_key
     ordered = {t[0] for t in totals} if totals else ()
-    limit = vectors.size_limit(out.width)
     value_e12 = 0
     for instrument_id, size in positions:
         mark: Mark | None = get(mark_key(instrument_id))
         if mark is None:
             out.complete = False
             continue
-        worth = size * mark.mark_e6
-        value_e12 += worth
+        value_e12 += size * mark.mark_e6
         if instrument_id in ordered:
             continue  # counted with its orders
-        if not -limit < size < limit:
-            out.fit(size)
-        group = groups.get(mark.underlying_id)
-        if group is None:
-            group = groups[mark.underlying_id] = _Group(_index_e6(state, mark.underlying_id))
-        group.positions.append((size, mark))
-        if size > 0:
-            group.long_value += worth
-            group.radius += size * mark.max_loss
-        else:
-            group.radius -= size * mark.max_loss
+        u = underlyings.get(mark.underlying_id)
+        if u is None:
+            u = underlyings[mark.underlying_id] = _Underlying(_index_e6(state, mark.underlying_id))
+        u.radius += (size if size > 0 else -size) * mark.max_loss
         if mark.vol_e6:  # (no add-on once the settlement price is final: the outcome is known)
             if mark.is_call:
-                group.calls += size
+                u.calls += size
             else:
-                group.puts += size
+                u.puts += size
     out.value_e12 = value_e12
-    if totals:
-        _add_orders(state, out, dict(positions) if positions else {}, totals)
-    return out
-
-
-def _add_orders(state: State, out: _Sums, held: dict[int, int], totals: tuple[OrderTotals, ...]) -> None:
-    """Add each series with resting orders, its size anywhere in ``[position - A, position + B]``."""
-    groups = out.groups
-    get, mark_key = state.get, keys.mark
+    if not totals:
+        return out
+    held = dict(positions)
     config: Config = get(keys.CONFIG)
     maker_fee_ppm, fee_cap_ppm = config.maker_fee_ppm, config.fee_cap_ppm
-    limit = vectors.size_limit(out.width)
     bid_notionals = fees = haircut = 0
     for instrument_id, bids, bid_notional, bid_max, asks, ask_notional, ask_min in totals:
-        mark: Mark | None = get(mark_key(instrument_id))
+        mark = get(mark_key(instrument_id))
         if mark is None:
             out.complete = False
             continue
         price = mark.mark_e6
         position = held.get(instrument_id, 0)
         low, high = position - asks, position + bids
-        if not -limit < low <= high < limit:
-            out.fit(low)
-            out.fit(high)
-        group = groups.get(mark.underlying_id)
-        if group is None:
-            group = groups[mark.underlying_id] = _Group(_index_e6(state, mark.underlying_id))
+        u = underlyings.get(mark.underlying_id)
+        if u is None:
+            u = underlyings[mark.underlying_id] = _Underlying(_index_e6(state, mark.underlying_id))
         bid_notionals += bid_notional
-        fees += min(maker_fee_ppm * group.index_e6 * (bids + asks), fee_cap_ppm * (bid_notional + ask_notional))
+        fees += min(maker_fee_ppm * u.index_e6 * (bids + asks), fee_cap_ppm * (bid_notional + ask_notional))
         if bid_max > price:
             haircut += bids * (bid_max - price)
         if asks and price > ask_min:
             haircut += asks * (price - ask_min)
-        group.ranges.append((low, high, mark))
-        group.radius += max(high, -low) * mark.max_loss
-        if low > 0:
-            group.floor += low * price
+        u.radius += (high if high > -low else -low) * mark.max_loss
         if mark.vol_e6:
             if mark.is_call:
-                group.calls += low
+                u.calls += low
             else:
-                group.puts += low
-    out.bid_notional_e12 += bid_notionals
-    out.fees += fees
-    out.haircut_e12 += haircut
+                u.puts += low
+    out.bid_notional_e12 = bid_notionals
+    out.fees = fees
+    out.haircut_e12 = haircut
+    return out
+
+
+class _Exposure:
+    """One underlying's scenario sums, exact: packed at ``width`` (loss units per entry)."""
+
+    __slots__ = ("orders", "loss", "worst", "uncovered", "long_value", "floor")
+
+    def __init__(self) -> None:
+        self.orders = False  # some series of the underlying has resting orders
+        self.loss = 0  # size x loss vector over the positions on series without orders
+        self.worst = 0  # plus, per series with orders, the worse end of its size range
+        self.uncovered = 0  # loss - long value, per series its worst size for that
+        self.long_value = 0  # long value (e12) of the positions on series without orders
+        self.floor = 0  # their series' long value with every ask filled (e12)
+
+
+def _width(positions: tuple[tuple[int, int], ...], ranges: list[tuple[int, int, Mark]]) -> int:
+    """The narrowest packing width (``vectors.py``) that keeps every sum of these sizes exact."""
+    largest = max([abs(size) for _, size in positions] + [max(high, -low) for low, high, _ in ranges], default=0)
+    width = vectors.BASE_WIDTH
+    while largest >= vectors.size_limit(width):
+        width *= 2
+    return width
+
+
+def _exposures(state: State, positions: tuple[tuple[int, int], ...],
+               totals: tuple[OrderTotals, ...]) -> tuple[int, dict[int, _Exposure]]:
+    """The packed width and, per underlying, its exact scenario sums (module docstring)."""
+    get, mark_key = state.get, _mark_key
+    held = dict(positions)
+    ranges = []
+    for t in totals:
+        mark: Mark | None = get(mark_key(t.instrument_id))
+        if mark is not None:
+            position = held.pop(t.instrument_id, 0)
+            ranges.append((position - t.ask_size_e6, position + t.bid_size_e6, mark))
+    width = _width(positions, ranges)
+    ones = vectors.ones(width)
+    out: dict[int, _Exposure] = {}
+    for instrument_id, size in held.items():
+        mark = get(mark_key(instrument_id))
+        if mark is None:
+            continue
+        e = out.get(mark.underlying_id)
+        if e is None:
+            e = out[mark.underlying_id] = _Exposure()
+        e.loss += size * mark.packed(width)[0]
+        if size > 0:
+            e.long_value += size * mark.mark_e6
+    for e in out.values():
+        e.worst = e.loss
+        e.uncovered = e.loss - e.long_value * PPM_DENOMINATOR * ones
+    for low, high, mark in ranges:
+        e = out.get(mark.underlying_id)
+        if e is None:
+            e = out[mark.underlying_id] = _Exposure()
+        e.orders = True
+        losses, up, down = mark.packed(width)
+        e.worst += high * up + low * down  # per scenario the worse end of the range
+        if low >= 0:  # never short: loss - long value falls as the size grows, worst at the low end
+            e.uncovered += low * losses - low * mark.mark_e6 * PPM_DENOMINATOR * ones
+            e.floor += low * mark.mark_e6
+        else:  # no long value below 0: worst at 0 (or the top, if below 0) when losing on longs
+            e.uncovered += min(high, 0) * up + low * down
+    return width, out
+
+
+def _requirements(state: State, account: Account, scalars: _Scalars) -> tuple[int, int]:
+    """(maintenance, initial) bounds of ``account``, exact (module docstring)."""
+    width, exposures = _exposures(state, account.positions, account.order_totals)
+    maintenance = initial = 0
+    for underlying_id, e in exposures.items():
+        addon = scalars.underlyings[underlying_id].addon_e6()
+        worst = max(vectors.max_entry(e.worst, width), 0)
+        if not e.orders:  # loss - long value at the worst scenario
+            uncovered = worst - e.long_value * PPM_DENOMINATOR
+        else:
+            least = -(e.long_value + e.floor) * PPM_DENOMINATOR
+            uncovered = max(vectors.max_entry(e.uncovered, width), least)
+        mm = _ceil_div(worst, _LOSS_SCALE) + addon
+        maintenance += mm
+        initial += mm + im_buffer_e6(_ceil_div(uncovered, _LOSS_SCALE) + addon)
+    return maintenance, initial
 
 
 def _index_e6(state: State, underlying_id: int) -> int:
     return state.get(keys.underlying(underlying_id)).index_price_e6
 
 
-def _addon_e6(calls: int, puts: int, index_e6: int) -> int:
-    naked = max(-calls, 0) + max(-puts, 0)
-    return mul_div_up(naked * index_e6, NAKED_SHORT_ADDON_PPM, E6 * PPM_DENOMINATOR)
-
-
 def summarise_positions(state: State, cash_e6: int, positions: tuple[tuple[int, int], ...]) -> MarginSummary:
     """Margin of ``positions`` (``(instrument_id, size_e6)``) with ``cash_e6`` against the stored marks."""
-    sums = _sums(state, positions, ())
+    scalars = _scalars(state, positions, ())
+    width, exposures = _exposures(state, positions, ())
     risks = []
     maintenance = initial = 0
-    for underlying_id in sorted(sums.groups):
-        group = sums.groups[underlying_id]
-        losses = tuple(_ceil_div(x, _LOSS_SCALE) for x in vectors.unpack(group._positions_loss(sums.width), sums.width))
+    for underlying_id in sorted(exposures):
+        e, u = exposures[underlying_id], scalars.underlyings[underlying_id]
+        losses = tuple(_ceil_div(x, _LOSS_SCALE) for x in vectors.unpack(e.loss, width))
         worst_k = max(range(N_SCENARIOS), key=losses.__getitem__)
-        uncovered = group.uncovered(sums.width, group.worst(sums.width))
-        addon = _addon_e6(group.calls, group.puts, group.index_e6)
-        risk = UnderlyingRisk(
-            underlying_id, group.index_e6, losses, worst_k, max(losses[worst_k], 0), addon,
-            group.long_value // E6, _ceil_div(uncovered, _LOSS_SCALE) + addon,
-        )
+        worst = max(vectors.max_entry(e.loss, width), 0)
+        addon = u.addon_e6()
+        uncovered = _ceil_div(worst - e.long_value * PPM_DENOMINATOR, _LOSS_SCALE) + addon
+        risk = UnderlyingRisk(underlying_id, u.index_e6, losses, worst_k, max(losses[worst_k], 0), addon,
+                              e.long_value // E6, uncovered)
         risks.append(risk)
         maintenance += risk.maintenance_e6
         initial += risk.initial_e6
-    return MarginSummary(cash_e6, sdiv_floor(sums.value_e12, E6), maintenance, initial, tuple(risks), sums.complete)
+    return MarginSummary(cash_e6, sdiv_floor(scalars.value_e12, E6), maintenance, initial, tuple(risks),
+                         scalars.complete)
 
 
 def summarise(state: State, account: Account) -> MarginSummary:
@@ -382,32 +409,23 @@ def _backing(state: State, account: Account, exact: bool) -> Backing:
     bounds (each series' largest size times its largest scenario loss; maintenance plus 30%,
     as uncovered <= maintenance) when those already fit within the equity bound."""
     cash = account.balance_e6
-    totals = account.order_totals
-    sums = _sums(state, account.positions, totals)
-    if totals:
-        fees = _ceil_div(sums.fees, _FEE_SCALE)
-        free_cash = cash - _ceil_div(sums.bid_notional_e12, E6) - fees
-        equity = cash - fees + sdiv_floor(sums.value_e12 - sums.haircut_e12, E6)
+    scalars = _scalars(state, account.positions, account.order_totals)
+    if account.order_totals:
+        fees = _ceil_div(scalars.fees, _FEE_SCALE)
+        free_cash = cash - _ceil_div(scalars.bid_notional_e12, E6) - fees
+        equity = cash - fees + sdiv_floor(scalars.value_e12 - scalars.haircut_e12, E6)
     else:
-        free_cash, equity = cash, cash + sdiv_floor(sums.value_e12, E6)
-    groups = sums.groups.values()
+        free_cash, equity = cash, cash + sdiv_floor(scalars.value_e12, E6)
     if not exact:
         maintenance = ceiling = 0
-        for group in groups:
-            mm = _ceil_div(group.radius, _LOSS_SCALE) + _addon_e6(group.calls, group.puts, group.index_e6)
+        for u in scalars.underlyings.values():
+            mm = _ceil_div(u.radius, _LOSS_SCALE) + u.addon_e6()
             maintenance += mm
             ceiling += mm + im_buffer_e6(mm)
         if equity >= ceiling:
-            return Backing(cash, free_cash, equity, maintenance, ceiling, sums.complete)
-    width = sums.width
-    maintenance = initial = 0
-    for group in groups:
-        worst = group.worst(width)
-        addon = _addon_e6(group.calls, group.puts, group.index_e6)
-        mm = _ceil_div(worst, _LOSS_SCALE) + addon
-        maintenance += mm
-        initial += mm + im_buffer_e6(_ceil_div(group.uncovered(width, worst), _LOSS_SCALE) + addon)
-    return Backing(cash, free_cash, equity, maintenance, initial, sums.complete)
+            return Backing(cash, free_cash, equity, maintenance, ceiling, scalars.complete)
+    maintenance, initial = _requirements(state, account, scalars)
+    return Backing(cash, free_cash, equity, maintenance, initial, scalars.complete)
 
 
 def meets_initial(state: State, account: Account) -> bool:
