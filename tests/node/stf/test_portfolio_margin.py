@@ -248,8 +248,9 @@ def test_the_naked_short_add_on_takes_the_underlyings_index_not_a_stale_mark() -
               chain.order(maker, live, 0, 150, 1), chain.order(trader, live, 1, 150, 1))
     assert chain.account(trader).positions == ((expired, E6), (live, -E6))
     expiries = (EXPIRY_25DEC26, EXPIRY_29JAN27)
-    chain.block([chain.oracle(1, 3000, expiries=expiries)], dt=EXPIRY_25DEC26 + 60 - chain.time)  # fixes it
-    chain.run(chain.oracle(1, 3300, expiries=expiries))
+    fix = chain.oracle(1, 3000, expiries=expiries, observed=EXPIRY_25DEC26 + 60)
+    assert chain.block([fix], dt=EXPIRY_25DEC26 + 60 - chain.time).receipts[0].ok  # fixes its price
+    assert chain.run(chain.oracle(1, 3300, expiries=expiries))[0].ok
     assert chain.state.get(keys.mark(expired)).index_e6 == 3000 * E6  # its final mark, not re-marked
     (part,) = margin.summarise(chain.state, chain.account(trader)).underlyings
     assert (part.index_e6, part.addon_e6) == (3300 * E6, 33 * E6)  # 1% of 3300 x 1 naked short call
