@@ -77,7 +77,8 @@ def _at_the_edge(state: State, account: Account) -> Account:
     """``account`` with exactly the cash its positions and orders need."""
     excess = margin.backing(state, account).excess_e6
     edge = replace(account, balance_e6=account.balance_e6 - excess)
-    assert margin.meets_initial(state, edge) and not margin.meets_initial(state, replace(edge, balance_e6=edge.balance_e6 - 1))
+    poorer = replace(edge, balance_e6=edge.balance_e6 - 1)
+    assert margin.meets_initial(state, edge) and not margin.meets_initial(state, poorer)
     return edge
 
 

@@ -53,12 +53,13 @@ reads an order. With ``B``/``A`` the bid/ask sizes, ``QB``/``QA`` those prices a
 Each term is linear (or, for the long value, convex) in one series' size, so its worst over
 ``[position - A, position + B]`` sits at an end or at 0 and bounds every partial combination
 of fills; a bid filled at ``q <= QB`` changes equity by ``size x (mark - q) >= -size x
-max(0, QB - mark)``; premiums round in the maker's favour and fees stay under their cap. So
-a fill of a backed order never leaves its owner unbacked unless the oracle moved in between,
-and the bounds only improve as orders fill or are cancelled. A resting bid needs its premium
-and fee in cash and no more than a long position would; an account without cash cannot rest
-an order (its fee bound alone exceeds it). On an underlying without resting orders the bounds
-are exactly the positions' requirements.
+max(0, QB - mark)``; premiums round in the maker's favour and fees stay under their bound.
+So a fill of a backed order never leaves its owner unbacked unless the oracle moved (or the
+account was settled) in between, and the bounds only improve as orders fill or are
+cancelled. A resting bid near the mark needs its premium and its fee in cash (one far below
+the mark needs the long's initial margin: fills better than the mark are not credited); an
+account without collateral cannot rest an order (its fee bound alone exceeds its cash). On
+an underlying without resting orders the bounds are exactly the positions' requirements.
 
 A trade that leaves an account short of initial margin is still allowed when it **strictly
 reduces risk**: its maintenance bound falls, its excess over initial (``equity - initial``,

@@ -15,15 +15,16 @@ Rules, in the order they are applied:
 3. Resting orders removed on the way, each recorded in the receipt: expired ones; the
    sender's own ones (self-trade prevention: *cancel the resting order*, then keep matching);
    ones whose owner would fail initial margin or exceed ``MAX_POSITIONS``; reduce-only ones
-   that no longer reduce. A maker removed for failing its check at fill time (possible
-   only if the oracle moved since it rested: resting orders are backed, ``margin.py``)
-   pays the taker fee on the order's remaining size, at most its cash, into the fee pool.
+   that no longer reduce. A maker removed for failing its check at fill time (resting
+   orders are backed, ``margin.py``, so only after the oracle moved or its account was
+   settled since) pays the taker fee on the order's remaining size, at most its cash, into
+   the fee pool.
 4. A fill moves the premium from buyer to seller, ``price x size`` rounded in the maker's
    favour (up when the maker sells, down when it buys), and charges each side a fee into
-   the fee pool: ``min(fee_ppm x index, fee_cap_ppm x price) x size``, rounded down. Both accounts must then meet initial margin with their resting orders
-   (or, for the taker, the fill must strictly reduce risk, see ``margin.reduces_risk``).
-   A fill ends either account's liquidation auction if the account has recovered
-   (``auction.py``).
+   the fee pool: ``min(fee_ppm x index, fee_cap_ppm x price) x size``, rounded down. Both
+   accounts must then meet initial margin with their resting orders (or, for the taker,
+   the fill must strictly reduce risk, see ``margin.reduces_risk``). A fill ends either
+   account's liquidation auction if the account has recovered (``auction.py``).
 5. If the taker fails its margin or position limit, matching stops: with no fill yet the
    transaction fails with that code; otherwise the fills stand and the remainder is cancelled.
 6. The remainder: FOK fails the whole transaction (``FOK_NOT_FILLABLE``); IOC is cancelled;

@@ -304,9 +304,10 @@ class WhatIf:
     ``code``: ``OK`` if the fill would be accepted, otherwise the failure the STF would
     report (a validation code, ``TOO_MANY_POSITIONS``, or ``margin.initial_failure``'s:
     ``INSUFFICIENT_BALANCE``, ``INSUFFICIENT_MARGIN``, ``ORDERS_EXCEED_BALANCE``,
-    ``ORDERS_EXCEED_MARGIN``). ``before`` / ``after`` are the positions' margin. ``cash_delta_e6``: the account's cash change (premium, signed,
-    minus ``fee_e6``). ``after`` is None when the order is invalid or opens a position too
-    many. ``meets_initial`` / ``reduces_risk``: the two ways a fill passes.
+    ``ORDERS_EXCEED_MARGIN``). ``cash_delta_e6``: the account's cash change (premium,
+    signed, minus ``fee_e6``). ``before`` / ``after``: the positions' margin; ``after`` is
+    None when the order is invalid or opens a position too many. ``meets_initial`` /
+    ``reduces_risk``: the two ways a fill passes (the account's resting orders counted).
     """
 
     code: FailureCode

@@ -69,4 +69,5 @@ def max_entry(packed: int, width: int) -> int:
     """
     step = width >> 3
     raw = (packed + _bias(width)).to_bytes(step * N_SCENARIOS, "big")
-    return int.from_bytes(max([raw[i:i + step] for i in range(0, step * N_SCENARIOS, step)]), "big") - (1 << (width - 1))
+    largest = max([raw[i:i + step] for i in range(0, step * N_SCENARIOS, step)])
+    return int.from_bytes(largest, "big") - (1 << (width - 1))
