@@ -274,7 +274,9 @@ def _scalars(state: State, positions: tuple[tuple[int, int], ...], totals: tuple
         if u is None:
             u = underlyings[mark.underlying_id] = _Underlying(_index_e6(state, mark.underlying_id))
         bid_notionals += bid_notional
-        fees += min(maker_fee_ppm * u.index_e6 * (bids + asks), fee_cap_ppm * (bid_notional + ask_notional))
+        by_index = maker_fee_ppm * u.index_e6 * (bids + asks)
+        by_price = fee_cap_ppm * (bid_notional + ask_notional)
+        fees += by_index if by_index < by_price else by_price
         if bid_max > price:
             haircut += bids * (bid_max - price)
         if asks and price > ask_min:
