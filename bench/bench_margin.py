@@ -1,11 +1,16 @@
 """Margin and oracle costs: the check every fill runs, and re-marking an underlying.
 
 ``margin.check_us_p50`` / ``_p99``: one ``margin.meets_initial(state, account)`` (what each
-side of every fill runs) for an account holding ``MAX_POSITIONS`` positions spread over
-two underlyings (32 series each: 2 expiries x 8 strikes x call/put), long and short
-mixed; marks already in the state's cache, as after the first check of a block.
-``margin.check_cold_us_p50``: the same on a fresh ``State`` over the same backend, so the
-64 marks are read and decoded first (the first check touching them in a block).
+side of every fill and every resting order runs) for an account holding ``MAX_POSITIONS``
+positions spread over two underlyings (32 series each: 2 expiries x 8 strikes x call/put),
+long and short mixed, with exactly the cash its initial margin needs, so the check takes
+its full path (the scenario sums), not the cheap sufficient test; marks already in the
+state's cache, as after the first check of a block.
+``margin.check_orders_us_p50``: the same with a resting bid and ask on every one of the 64
+series as well (the most a check reads: positions and orders on ``MAX_POSITIONS`` series).
+``margin.check_fast_us_p50``: the first account with ample cash, decided by the cheap test.
+``margin.check_cold_us_p50``: the full check on a fresh ``State`` over the same backend, so
+the 64 marks are read and decoded first (the first check touching them in a block).
 
 ``oracle.reprice_ms``: one block holding one signed oracle update (sender pre-recovered)
 on an underlying with 200 listed series: 200 marks, each a Black-Scholes price with Greeks
@@ -18,6 +23,7 @@ from __future__ import annotations
 import gc
 import statistics
 import time
+from dataclasses import replace
 
 from bench.bench_stf import DOMAIN
 from bench.common import emit
@@ -26,7 +32,7 @@ from node.stf.backends import MemoryBackend
 from node.stf.block import BlockEnv, apply_block
 from node.stf.genesis import Genesis, initialise
 from node.stf.params import MAX_POSITIONS
-from node.stf.records import Account
+from node.stf.records import Account, OrderTotals
 from node.stf.state import State
 from node.stf.tx_codec import decode_tx
 from node.stf.txtypes import ListInstrument, OracleUpdate, VolPoint
@@ -67,6 +73,25 @@ def _oracle(nonce: int, underlying_id: int, index: int, expiries: tuple[int, ...
     return sign_tx(ORACLE, OracleUpdate(nonce, underlying_id, nonce + 1, observed, index * E6, surface), DOMAIN)
 
 
+def _at_the_edge(state: State, account: Account) -> Account:
+    """``account`` with exactly the cash its positions and orders need."""
+    excess = margin.backing(state, account).excess_e6
+    edge = replace(account, balance_e6=account.balance_e6 - excess)
+    poorer = replace(edge, balance_e6=edge.balance_e6 - 1)
+    assert margin.meets_initial(state, edge) and not margin.meets_initial(state, poorer)
+    return edge
+
+
+def _timed(check, state: State, account: Account, calls: int) -> list[int]:
+    samples = []
+    for _ in range(calls):
+        start = time.perf_counter_ns()
+        check(state, account)
+        samples.append(time.perf_counter_ns() - start)
+    samples.sort()
+    return samples
+
+
 def _check_bench() -> None:
     state = _chain()
     eth = _listings(1, EXPIRIES[:2], range(2600, 3400, 100), 0)  # 32 series
@@ -77,18 +102,19 @@ def _check_bench() -> None:
     ids = list(range(1, len(eth) + len(btc) + 1))
     assert len(ids) == MAX_POSITIONS
     positions = tuple((i, (i % 7 - 3 or 1) * 100_000 * (1 + i % 3)) for i in ids)
-    account = Account(balance_e6=10**12, positions=positions)
-    assert margin.meets_initial(state, account)
+    account = _at_the_edge(state, Account(balance_e6=10**12, positions=positions))
+    totals = tuple(OrderTotals(i, 200_000, 200_000 * mark // 2, mark // 2, 300_000, 300_000 * mark * 2, mark * 2)
+                   for i in ids for mark in [state.get(keys.mark(i)).mark_e6])
+    with_orders = _at_the_edge(state, replace(account, order_totals=totals))
+    rich = replace(account, balance_e6=10**12)
 
     gc.collect()
     gc.disable()
     try:
-        samples = []
         check = margin.meets_initial
-        for _ in range(CHECK_CALLS):
-            start = time.perf_counter_ns()
-            check(state, account)
-            samples.append(time.perf_counter_ns() - start)
+        samples = _timed(check, state, account, CHECK_CALLS)
+        ordered = _timed(check, state, with_orders, CHECK_CALLS)
+        fast = _timed(check, state, rich, CHECK_CALLS)
         cold = []
         for _ in range(200):
             fresh = State(state.backend)
@@ -97,10 +123,13 @@ def _check_bench() -> None:
             cold.append(time.perf_counter_ns() - start)
     finally:
         gc.enable()
-    samples.sort()
     emit("margin", "margin.check_us_p50", statistics.median(samples) / 1000, "us",
          positions=len(positions), underlyings=2, target_us=200)
     emit("margin", "margin.check_us_p99", samples[len(samples) * 99 // 100] / 1000, "us",
+         positions=len(positions), underlyings=2)
+    emit("margin", "margin.check_orders_us_p50", statistics.median(ordered) / 1000, "us",
+         positions=len(positions), order_series=len(totals), underlyings=2)
+    emit("margin", "margin.check_fast_us_p50", statistics.median(fast) / 1000, "us",
          positions=len(positions), underlyings=2)
     emit("margin", "margin.check_cold_us_p50", statistics.median(cold) / 1000, "us",
          positions=len(positions), underlyings=2)

@@ -76,15 +76,6 @@ def with_position_delta(account: Account, instrument_id: int, delta_e6: int) -> 
     return account.with_positions(tuple(positions))
 
 
-def with_open_order(account: Account, order_id: int) -> Account:
-    """``account`` with ``order_id`` (the newest, hence largest id) added to its open orders."""
-    return account.with_open_orders(account.open_orders + (order_id,))
-
-
-def without_open_order(account: Account, order_id: int) -> Account:
-    return account.with_open_orders(tuple(o for o in account.open_orders if o != order_id))
-
-
 def with_balance_delta(account: Account, delta_e6: int) -> Account:
     """``account`` with ``delta_e6`` added to its cash balance."""
     return account.with_balance(account.balance_e6 + delta_e6)

@@ -9,7 +9,7 @@ from typing import Iterable
 
 from node.stf import accounts, book, keys
 from node.stf.haircut import LOSS_INDEX_ONE
-from node.stf.records import Account, Globals, Instrument, Order, SettlementPrice
+from node.stf.records import Account, Globals, Instrument, Order, OrderTotals, SettlementPrice
 from node.stf.state import State
 
 
@@ -49,19 +49,48 @@ def check_book(state: State, instrument_id: int) -> None:
 
 
 def check_accounts(state: State, addresses: Iterable[bytes]) -> None:
-    """Open-order lists match the orders' owners; balances non-negative; positions non-zero."""
+    """Open-order lists match the orders' owners and the order totals their sums; balances
+    non-negative; positions non-zero."""
     for address in addresses:
         account: Account | None = state.get(keys.account(address))
         if account is None:
             continue
         if account.balance_e6 < 0 and (not account.positions or state.get(keys.auction(address)) is None):
             raise InvariantViolation(f"{address.hex()}: negative balance {account.balance_e6} outside liquidation")
+        open_orders = []
         for order_id in account.open_orders:
             order: Order | None = state.get(keys.order(order_id))
             if order is None or order.owner != address:
                 raise InvariantViolation(f"{address.hex()}: open order {order_id} missing or not owned")
+            open_orders.append(order)
+        if account.order_totals != _order_totals(open_orders, account.order_totals):
+            raise InvariantViolation(f"{address.hex()}: order totals {account.order_totals} do not match its orders")
         if any(size == 0 for _, size in account.positions):
             raise InvariantViolation(f"{address.hex()}: zero position kept")
+
+
+def _order_totals(orders: list[Order], stored: tuple[OrderTotals, ...]) -> tuple[OrderTotals, ...]:
+    """The totals ``orders`` add up to (``records.OrderTotals``), taking the stored price bounds
+    where they bound every order's price (the bounds are allowed to be stale, not wrong)."""
+    sums: dict[int, list[int]] = {}
+    for order in orders:
+        t = sums.setdefault(order.instrument_id, [0] * 6)
+        base = 0 if order.side == book.BUY else 3
+        t[base] += order.remaining_e6
+        t[base + 1] += order.price_e6 * order.remaining_e6
+    bounds = {t.instrument_id: (t.bid_max_e6, t.ask_min_e6) for t in stored}
+    out = []
+    for instrument_id in sorted(sums):
+        bid_size, bid_notional, _, ask_size, ask_notional, _ = sums[instrument_id]
+        bid_max, ask_min = bounds.get(instrument_id, (0, 0))
+        prices = [(o.side, o.price_e6) for o in orders if o.instrument_id == instrument_id]
+        if bid_size == 0 or any(side == book.BUY and price > bid_max for side, price in prices):
+            bid_max = -1  # wrong: makes the comparison fail
+        if ask_size == 0 or any(side == book.SELL and price < ask_min for side, price in prices):
+            ask_min = -1
+        out.append(OrderTotals(instrument_id, bid_size, bid_notional, bid_max if bid_size else 0,
+                               ask_size, ask_notional, ask_min if ask_size else 0))
+    return tuple(out)
 
 
 def check_conservation(state: State, addresses: Iterable[bytes]) -> None:

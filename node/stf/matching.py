@@ -9,23 +9,33 @@ Rules, in the order they are applied:
    that may rest (GTC, post-only) needs a free open-order slot. A post-only order that would
    cross is rejected.
 2. Matching takes the best opposite level first and, within a level, the oldest order
-   first; the trade price is the maker's price. At most ``MAX_MATCH_STEPS`` resting orders
-   are touched; each step either fills or removes one resting order.
+   first; the trade price is the maker's price. At most ``MAX_MATCH_STEPS`` fills and, on a
+   budget of their own, ``MAX_MATCH_REMOVALS`` removals (rule 3): makers that cannot trade
+   never use up a taker's fills, and a taker order touches at most 64 resting orders.
 3. Resting orders removed on the way, each recorded in the receipt: expired ones; the
    sender's own ones (self-trade prevention: *cancel the resting order*, then keep matching);
    ones whose owner would fail initial margin or exceed ``MAX_POSITIONS``; reduce-only ones
-   that no longer reduce.
-4. A fill moves the premium (price x size, rounded down) from buyer to seller and charges
-   each side a fee into the fee pool: ``min(fee_ppm x index, fee_cap_ppm x price) x size``,
-   rounded up. Both accounts must then meet initial margin (or, for the taker, the fill must
-   strictly reduce risk, see ``margin.reduces_risk``). A fill ends either account's
-   liquidation auction if the account has recovered (``auction.py``).
+   that no longer reduce. A maker removed for failing its check at fill time (resting
+   orders are backed, ``margin.py``, so only after the oracle moved or its account was
+   settled since) pays the taker fee on the order's remaining size, at most its cash, into
+   the fee pool.
+4. A fill moves the premium from buyer to seller, ``price x size`` rounded in the maker's
+   favour (up when the maker sells, down when it buys), and charges each side a fee into
+   the fee pool: ``min(fee_ppm x index, fee_cap_ppm x price) x size``, rounded down. Both
+   accounts must then meet initial margin with their resting orders (or, for the taker,
+   the fill must strictly reduce risk, see ``margin.reduces_risk``). A fill ends either
+   account's liquidation auction if the account has recovered (``auction.py``).
 5. If the taker fails its margin or position limit, matching stops: with no fill yet the
    transaction fails with that code; otherwise the fills stand and the remainder is cancelled.
 6. The remainder: FOK fails the whole transaction (``FOK_NOT_FILLABLE``); IOC is cancelled;
-   GTC and post-only rest at the tail of their level, unless the book still crosses (step
-   bound reached) or matching stopped on the taker's margin, in which case the remainder is
-   cancelled. The book therefore never rests crossed.
+   GTC and post-only are cancelled if the book still crosses (``MATCH_LIMIT_REACHED`` after
+   ``MAX_MATCH_STEPS`` fills, ``REMOVAL_LIMIT_REACHED`` after ``MAX_MATCH_REMOVALS``
+   removals) or matching stopped on the taker's margin, so the book never rests crossed.
+   Otherwise they rest at the tail of their level if the sender may hold one more series
+   (``orders.may_hold``, else ``TOO_MANY_POSITIONS``) and stays backed with the order
+   resting (``margin.initial_failure``: ``ORDERS_EXCEED_BALANCE``, ``ORDERS_EXCEED_MARGIN``,
+   or the positions' own failure). A remainder that cannot rest is cancelled with that
+   code; with no fill at all, the transaction fails with it.
 """
 
 from __future__ import annotations
@@ -35,8 +45,8 @@ from dataclasses import dataclass
 from node.stf import accounts, auction, book, keys, margin
 from node.stf.errors import FailureCode, TxFailure
 from node.stf.fixedpoint import E6, PPM_DENOMINATOR as PPM, mul_div_down, mul_div_up
-from node.stf.orders import remove_order, rest_order
-from node.stf.params import MAX_MATCH_STEPS, MAX_OPEN_ORDERS, MAX_PRICE_E6, MAX_SIZE_E6
+from node.stf.orders import may_hold, reduce_order, remove_order, rest_order
+from node.stf.params import MAX_MATCH_REMOVALS, MAX_MATCH_STEPS, MAX_OPEN_ORDERS, MAX_PRICE_E6, MAX_SIZE_E6
 from node.stf.receipts import Fill, Receipt
 from node.stf.records import Account, Config, Globals, Instrument, Mark, Order
 from node.stf.haircut import collect_fees
@@ -56,6 +66,7 @@ class TradeContext:
     mark: Mark
     taker: bytes
     taker_side: int
+    taker_may_hold: bool  # the taker may hold a position on the series (``orders.may_hold``)
 
 
 def validate_order(state: State, now: int, sender: bytes, tx: PlaceOrder) -> tuple[Instrument, Mark, Account]:
@@ -105,10 +116,21 @@ def validate_order(state: State, now: int, sender: bytes, tx: PlaceOrder) -> tup
 
 
 def fill_fee(size_e6: int, price_e6: int, index_e6: int, fee_ppm: int, cap_ppm: int) -> int:
-    """min(fee_ppm x index, cap_ppm x price) x size, collateral units e6, rounded up."""
-    by_index = mul_div_up(size_e6 * index_e6, fee_ppm, E6 * PPM)
-    by_price = mul_div_up(size_e6 * price_e6, cap_ppm, E6 * PPM)
-    return min(by_index, by_price)
+    """min(fee_ppm x index, cap_ppm x price) x size, collateral units e6, rounded down.
+
+    Rounded down so that the fees a resting order pays, however many fills it takes, never
+    exceed ``min(maker fee x index, cap x price) x its size``: what its owner holds back
+    for them (``margin.py``).
+    """
+    return min(size_e6 * index_e6 * fee_ppm, size_e6 * price_e6 * cap_ppm) // (E6 * PPM)
+
+
+def premium_e6(price_e6: int, size_e6: int, taker_side: int) -> int:
+    """Premium of a fill, ``price x size`` rounded in the maker's favour: up when the maker
+    sells, down when it buys (so a resting order's cash never falls short of its bound)."""
+    if taker_side == Side.BUY:
+        return mul_div_up(price_e6, size_e6, E6)
+    return mul_div_down(price_e6, size_e6, E6)
 
 
 def _reducible(state: State, order: Order) -> int:
@@ -118,14 +140,19 @@ def _reducible(state: State, order: Order) -> int:
 
 
 def _execute_fill(
-    state: State, ctx: TradeContext, maker_id: int, maker: Order, size_e6: int
+    state: State, ctx: TradeContext, maker_id: int, maker: Order, size_e6: int, closes: bool
 ) -> tuple[FailureCode, FailureCode, Fill | None]:
-    """Move premium, fees and positions for one fill; check both margins.
+    """One fill: the maker's order shrinks (or leaves the book when ``closes``), premium,
+    fees and positions move, then both margins are checked (rule 4).
 
     Returns (taker_code, maker_code, fill). On any failure the caller rolls back.
     """
+    if closes:
+        remove_order(state, maker_id, maker)
+    else:
+        reduce_order(state, maker_id, maker, size_e6)
     price = maker.price_e6
-    premium = mul_div_down(price, size_e6, E6)
+    premium = premium_e6(price, size_e6, ctx.taker_side)
     index = ctx.mark.index_e6
     cfg = ctx.config
     taker_fee = fill_fee(size_e6, price, index, cfg.taker_fee_ppm, cfg.fee_cap_ppm)
@@ -136,7 +163,7 @@ def _execute_fill(
     taker_cash = -premium if signed > 0 else premium
     taker_after = accounts.with_position_delta(taker_before, ctx.instrument_id, signed)
     maker_after = accounts.with_position_delta(maker_before, ctx.instrument_id, -signed)
-    if taker_after is None:
+    if taker_after is None or not ctx.taker_may_hold:
         return FailureCode.TOO_MANY_POSITIONS, FailureCode.OK, None
     if maker_after is None:
         return FailureCode.OK, FailureCode.TOO_MANY_POSITIONS, None
@@ -147,8 +174,8 @@ def _execute_fill(
     if not margin.meets_initial(state, maker_after):
         return FailureCode.OK, FailureCode.MAKER_INSUFFICIENT_MARGIN, None
     if not margin.meets_initial(state, taker_after) and not margin.reduces_risk(state, taker_before, taker_after):
-        code = FailureCode.INSUFFICIENT_BALANCE if taker_after.balance_e6 < 0 else FailureCode.INSUFFICIENT_MARGIN
-        return code, FailureCode.OK, None
+        code = margin.initial_failure(state, taker_after)
+        return code if code != FailureCode.OK else FailureCode.INSUFFICIENT_MARGIN, FailureCode.OK, None
     auction.end_if_recovered(state, ctx.taker, taker_after)
     auction.end_if_recovered(state, maker.owner, maker_after)
     globals_: Globals = state.get(keys.GLOBALS)
@@ -157,36 +184,63 @@ def _execute_fill(
     return FailureCode.OK, FailureCode.OK, fill
 
 
+def _remove_failed_maker(state: State, ctx: TradeContext, maker_id: int, maker: Order) -> None:
+    """Rule 3: remove a maker that failed its check at fill time and charge it the taker fee
+    on the order's remaining size (at most its cash), into the fee pool."""
+    remove_order(state, maker_id, maker)
+    cfg = ctx.config
+    fee = fill_fee(maker.remaining_e6, maker.price_e6, ctx.mark.index_e6, cfg.taker_fee_ppm, cfg.fee_cap_ppm)
+    owner = accounts.load(state, maker.owner)
+    charge = min(fee, max(owner.balance_e6, 0))
+    if charge:
+        accounts.store(state, maker.owner, accounts.with_balance_delta(owner, -charge))
+        globals_: Globals = state.get(keys.GLOBALS)
+        state.put(keys.GLOBALS, collect_fees(globals_, charge))
+
+
+def _rest(state: State, order_id: int, order: Order) -> FailureCode:
+    """Rule 6: rest ``order`` if its owner may hold the series and stays backed; else undo, return why."""
+    if not may_hold(accounts.load(state, order.owner), order.instrument_id):
+        return FailureCode.TOO_MANY_POSITIONS
+    snapshot = state.snapshot()
+    rest_order(state, order_id, order)
+    code = margin.initial_failure(state, accounts.load(state, order.owner))
+    if code != FailureCode.OK:
+        state.rollback(snapshot)
+    return code
+
+
 def place_order(state: State, now: int, config: Config, sender: bytes, tx_hash: bytes, tx: PlaceOrder) -> Receipt:
     """Validate, match and (maybe) rest one limit order. Raises ``TxFailure`` to fail the tx."""
-    inst, mark, _ = validate_order(state, now, sender, tx)
+    inst, mark, account = validate_order(state, now, sender, tx)
     globals_: Globals = state.get(keys.GLOBALS)
     order_id = globals_.next_order_id
     state.put(keys.GLOBALS, globals_.with_next_order_id(order_id + 1))
 
-    ctx = TradeContext(now, config, tx.instrument_id, mark, sender, tx.side)
+    ctx = TradeContext(now, config, tx.instrument_id, mark, sender, tx.side, may_hold(account, tx.instrument_id))
     opposite = 1 - tx.side
     inst_key = keys.instrument(tx.instrument_id)
     remaining = tx.size_e6
     fills: list[Fill] = []
     cancelled: list[tuple[int, FailureCode]] = []
     stop_code = FailureCode.OK
-    steps = 0
-    while remaining and steps < MAX_MATCH_STEPS:
+    removals = 0
+    while remaining and len(fills) < MAX_MATCH_STEPS and removals < MAX_MATCH_REMOVALS:
         best = state.get(inst_key).best(opposite)
         if best == 0 or not book.crosses(tx.side, tx.price_e6, best):
             break
         level = state.get(keys.level(tx.instrument_id, opposite, best))
         maker_id = level.head_order_id
         maker: Order = state.get(keys.order(maker_id))
-        steps += 1
         if maker.expiry and maker.expiry < now:
             remove_order(state, maker_id, maker)
             cancelled.append((maker_id, FailureCode.MAKER_CANCELLED_EXPIRED))
+            removals += 1
             continue
         if maker.owner == sender:
             remove_order(state, maker_id, maker)
             cancelled.append((maker_id, FailureCode.SELF_TRADE))
+            removals += 1
             continue
         size = min(remaining, maker.remaining_e6)
         capped = False
@@ -195,15 +249,18 @@ def place_order(state: State, now: int, config: Config, sender: bytes, tx_hash: 
             if reducible == 0:
                 remove_order(state, maker_id, maker)
                 cancelled.append((maker_id, FailureCode.REDUCE_ONLY_WOULD_INCREASE))
+                removals += 1
                 continue
             if reducible < size:
                 size, capped = reducible, True
         snapshot = state.snapshot()
-        taker_code, maker_code, fill = _execute_fill(state, ctx, maker_id, maker, size)
+        closes = capped or size == maker.remaining_e6
+        taker_code, maker_code, fill = _execute_fill(state, ctx, maker_id, maker, size, closes)
         if maker_code != FailureCode.OK:
             state.rollback(snapshot)
-            remove_order(state, maker_id, maker)
+            _remove_failed_maker(state, ctx, maker_id, maker)
             cancelled.append((maker_id, maker_code))
+            removals += 1
             continue
         if taker_code != FailureCode.OK:
             state.rollback(snapshot)
@@ -212,13 +269,8 @@ def place_order(state: State, now: int, config: Config, sender: bytes, tx_hash: 
         assert fill is not None
         fills.append(fill)
         remaining -= size
-        if size == maker.remaining_e6:
-            remove_order(state, maker_id, maker)
-        else:
-            reduced = book.reduce_order(state, maker_id, maker, size)
-            if capped:
-                remove_order(state, maker_id, reduced)
-                cancelled.append((maker_id, FailureCode.REDUCE_ONLY_WOULD_INCREASE))
+        if capped:
+            cancelled.append((maker_id, FailureCode.REDUCE_ONLY_WOULD_INCREASE))
 
     filled = tx.size_e6 - remaining
     rested = 0
@@ -235,14 +287,18 @@ def place_order(state: State, now: int, config: Config, sender: bytes, tx_hash: 
         elif tx.time_in_force == TimeInForce.IOC:
             remainder_code = FailureCode.NO_LIQUIDITY
         elif still_crossing:
-            remainder_code = FailureCode.MATCH_LIMIT_REACHED
+            full = len(fills) == MAX_MATCH_STEPS
+            remainder_code = FailureCode.MATCH_LIMIT_REACHED if full else FailureCode.REMOVAL_LIMIT_REACHED
         else:
             order = Order(
                 sender, tx.instrument_id, tx.side, tx.price_e6, remaining,
                 tx.reduce_only, tx.client_order_id, tx.expiry, 0, 0,
             )
-            rest_order(state, order_id, order)
-            rested = remaining
+            remainder_code = _rest(state, order_id, order)
+            if remainder_code == FailureCode.OK:
+                rested = remaining
+            elif not fills:
+                raise TxFailure(remainder_code, "the account could not back this order resting")
     return Receipt(
         tx_hash,
         FailureCode.OK,

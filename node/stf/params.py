@@ -3,10 +3,14 @@
 The bounds make every transaction's work finite and small enough for the L1 one-step
 verifier to re-execute within a block's gas:
 
-- ``MAX_MATCH_STEPS``: makers a taker order may touch (fills, plus resting orders removed
-  on the way because they expired, self-traded or failed their margin).
+- ``MAX_MATCH_STEPS``: fills per taker order.
+- ``MAX_MATCH_REMOVALS``: resting orders a taker order may remove on the way (expired,
+  its own, failing their owner's margin, reduce-only with nothing left to reduce), a
+  budget apart from the fills, so makers that cannot trade never use up a taker's fills.
+  A taker order touches at most ``MAX_MATCH_STEPS + MAX_MATCH_REMOVALS`` resting orders.
 - ``MAX_OPEN_ORDERS``: resting orders per account (bounds cancel-all).
-- ``MAX_POSITIONS``: instruments with a non-zero position per account (bounds a margin check).
+- ``MAX_POSITIONS``: series per account with a non-zero position or a resting order,
+  together (bounds a margin check: one mark per series).
 - ``MAX_INSTRUMENTS_PER_UNDERLYING``: series repriced by one oracle update.
 - ``MAX_SURFACE_POINTS``: expiries in one volatility surface.
 """
@@ -16,6 +20,7 @@ from __future__ import annotations
 from typing import Final
 
 MAX_MATCH_STEPS: Final = 32
+MAX_MATCH_REMOVALS: Final = 32
 MAX_OPEN_ORDERS: Final = 128
 MAX_POSITIONS: Final = 64
 MAX_INSTRUMENTS_PER_UNDERLYING: Final = 256

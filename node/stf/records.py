@@ -9,9 +9,9 @@ lists. ``decode_record(key, raw)`` picks the record type from the key's prefix.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from operator import attrgetter
-from typing import Callable, Final
+from typing import Callable, Final, NamedTuple
 
 import rlp
 from rlp.codec import encode_raw
@@ -19,6 +19,8 @@ from rlp.codec import encode_raw
 from node.stf import keys
 from node.stf.eip712 import Domain
 from node.stf.fixedpoint import WAD
+from node.stf.scenarios import SCENARIO_WEIGHTS_PPM
+from node.stf.vectors import pack
 from node.stf.txtypes import VolPoint
 
 _TWO_256: Final = 2**256
@@ -150,6 +152,26 @@ class Config:
         return cls(_int(f[0]), f[1], f[2], tuple(f[3]), _int(f[4]), _int(f[5]), _int(f[6]), _int(f[7]))
 
 
+class OrderTotals(NamedTuple):
+    """An account's resting orders on one series, summed per side (``orders.py`` keeps them).
+
+    ``bid_size_e6`` / ``ask_size_e6``: total remaining size (contracts e6).
+    ``bid_notional_e12`` / ``ask_notional_e12``: sum of ``price_e6 x remaining_e6`` over the
+    side's orders, exact (no rounding), so removing an order subtracts exactly what adding
+    it added. ``bid_max_e6``: the highest bid price the account has rested on the series
+    since it last had no bid there (an upper bound of its bids' prices; reset to 0 when the
+    side empties). ``ask_min_e6``: the lowest ask price likewise (0 when the side is empty).
+    """
+
+    instrument_id: int
+    bid_size_e6: int = 0
+    bid_notional_e12: int = 0
+    bid_max_e6: int = 0
+    ask_size_e6: int = 0
+    ask_notional_e12: int = 0
+    ask_min_e6: int = 0
+
+
 @dataclass(frozen=True, slots=True)
 class Account:
     """A trader's account.
@@ -164,6 +186,9 @@ class Account:
     (negative = short) and never zero; at most MAX_POSITIONS.
     ``loss_index``: ``Globals.loss_index`` when the balance was last written; a positive
     balance reads as ``floor(balance x index now / loss_index)`` (``haircut.py``).
+    ``order_totals``: one ``OrderTotals`` per series with a resting order, sorted by
+    instrument id, so a margin check never reads the orders themselves. Series with a
+    position or a resting order: at most MAX_POSITIONS together.
     """
 
     balance_e6: int = 0
@@ -172,6 +197,7 @@ class Account:
     open_orders: tuple[int, ...] = ()
     positions: tuple[tuple[int, int], ...] = ()
     loss_index: int = 0
+    order_totals: tuple[OrderTotals, ...] = ()
 
     def encode(self) -> bytes:
         return encode_raw(
@@ -182,6 +208,7 @@ class Account:
                 [_u(o) for o in self.open_orders],
                 [[_u(i), _s(s)] for i, s in self.positions],
                 _u(self.loss_index),
+                [[v.to_bytes((v.bit_length() + 7) >> 3, "big") for v in t] for t in self.order_totals],
             ]
         )
 
@@ -195,6 +222,7 @@ class Account:
             tuple(_int(o) for o in f[3]),
             tuple((_int(p[0]), _sint(p[1])) for p in f[4]),
             _int(f[5]),
+            tuple(OrderTotals(*(_int(v) for v in t)) for t in f[6]),
         )
 
     def position(self, instrument_id: int) -> int:
@@ -205,24 +233,24 @@ class Account:
 
     def with_balance(self, balance_e6: int) -> "Account":
         return Account(balance_e6, self.nonce_floor, self.nonce_bitmap, self.open_orders, self.positions,
-                       self.loss_index)
+                       self.loss_index, self.order_totals)
 
     def with_nonces(self, nonce_floor: int, nonce_bitmap: int) -> "Account":
         return Account(self.balance_e6, nonce_floor, nonce_bitmap, self.open_orders, self.positions,
-                       self.loss_index)
-
-    def with_open_orders(self, open_orders: tuple[int, ...]) -> "Account":
-        return Account(self.balance_e6, self.nonce_floor, self.nonce_bitmap, open_orders, self.positions,
-                       self.loss_index)
+                       self.loss_index, self.order_totals)
 
     def with_positions(self, positions: tuple[tuple[int, int], ...]) -> "Account":
         return Account(self.balance_e6, self.nonce_floor, self.nonce_bitmap, self.open_orders, positions,
-                       self.loss_index)
+                       self.loss_index, self.order_totals)
+
+    def with_orders(self, open_orders: tuple[int, ...], order_totals: tuple[OrderTotals, ...]) -> "Account":
+        return Account(self.balance_e6, self.nonce_floor, self.nonce_bitmap, open_orders, self.positions,
+                       self.loss_index, order_totals)
 
     def at_loss_index(self, balance_e6: int, loss_index: int) -> "Account":
         """This account with ``balance_e6`` written at ``loss_index`` (``haircut.py``)."""
         return Account(balance_e6, self.nonce_floor, self.nonce_bitmap, self.open_orders, self.positions,
-                       loss_index)
+                       loss_index, self.order_totals)
 
 
 @dataclass(frozen=True, slots=True)
@@ -331,6 +359,10 @@ class Mark:
     contract, WAD, signed (vega per 1.00 vol, theta per year; see ``optionmath.BSResult``).
     ``underlying_id`` and ``is_call`` are copied from the instrument so a margin check
     reads one record per position.
+
+    ``weighted_loss`` is derived, not stored: ``-scenario_pnl_e6[k] x weight_ppm[k]`` (e6 x ppm,
+    exact), the loss of one long contract that a margin check sums (``margin.py``);
+    ``max_loss`` its largest entry in magnitude; ``packed(width)`` packs it (``vectors.py``).
     """
 
     mark_e6: int
@@ -344,6 +376,28 @@ class Mark:
     gamma: int
     vega: int
     theta: int
+    weighted_loss: tuple[int, ...] = field(init=False, repr=False, compare=False)
+    max_loss: int = field(init=False, repr=False, compare=False)
+    _packed: dict[int, tuple[int, int, int]] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        weighted = tuple(-p * w for p, w in zip(self.scenario_pnl_e6, SCENARIO_WEIGHTS_PPM))
+        object.__setattr__(self, "weighted_loss", weighted)
+        object.__setattr__(self, "max_loss", max(map(abs, weighted), default=0))
+        object.__setattr__(self, "_packed", {})
+
+    def packed(self, width: int) -> tuple[int, int, int]:
+        """``weighted_loss`` packed at ``width`` (``vectors.pack``): all of it, its positive
+        entries (the others 0) and its negative entries (likewise). Cached per width."""
+        found = self._packed.get(width)
+        if found is None:
+            losses = self.weighted_loss
+            found = self._packed[width] = (
+                pack(losses, width),
+                pack([x if x > 0 else 0 for x in losses], width),
+                pack([x if x < 0 else 0 for x in losses], width),
+            )
+        return found
 
     def encode(self) -> bytes:
         return encode_raw(

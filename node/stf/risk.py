@@ -29,11 +29,12 @@ different underlyings' units and mean something only for a single-underlying acc
 
 **What-if.** One fill of ``size_e6`` at ``price_e6`` as the taker: the order is validated
 as ``matching.place_order`` validates an IOC order (as of the state's last block time),
-the premium ``floor(price x size / 1e6)`` moves and the **taker fee** of the genesis config
-is charged (the larger of the two rates, so an order accepted as taker is also accepted
-as maker), then the STF's own rule decides: the account meets initial margin after, or
-the fill strictly reduces its risk (``margin.reduces_risk``). The counterparty's margin
-and the book are not considered.
+the premium ``price x size / 1e6`` moves (rounded in the maker's favour, as in a fill) and
+the **taker fee** of the genesis config is charged (the larger of the two rates, so an
+order accepted as taker is also accepted as maker), then the STF's own rule decides: the
+account meets initial margin after, its resting orders included, or the fill strictly
+reduces its risk (``margin.reduces_risk``). The counterparty's margin and the book are not
+considered.
 """
 
 from __future__ import annotations
@@ -42,9 +43,10 @@ from dataclasses import dataclass
 
 from node.stf import accounts, keys, margin
 from node.stf.errors import FailureCode, TxFailure
-from node.stf.fixedpoint import E6, PPM_DENOMINATOR, mul_div_down, sdiv, sdiv_ceil, sdiv_floor
+from node.stf.fixedpoint import E6, PPM_DENOMINATOR, sdiv, sdiv_ceil, sdiv_floor
 from node.stf.margin import MarginSummary
-from node.stf.matching import fill_fee, validate_order
+from node.stf.matching import fill_fee, premium_e6, validate_order
+from node.stf.orders import may_hold
 from node.stf.records import Account, Config, Globals, Instrument, Mark
 from node.stf.scenarios import SCENARIOS, shocked_vol_e6, vol_shock_ppm
 from node.stf.state import State
@@ -130,8 +132,10 @@ class UnderlyingBreakdown:
 
     ``scenario_loss_e6``: the weighted loss at the worst scenario (negative = every
     scenario gains); ``worst_loss_e6 = max(0, scenario_loss_e6)``;
-    ``maintenance_e6 = worst_loss_e6 + addon_e6``. ``positions`` add up to
-    ``scenario_loss_e6`` exactly.
+    ``maintenance_e6 = worst_loss_e6 + addon_e6``; ``long_value_e6``: the long positions'
+    value (rounded down); ``uncovered_e6``: worst loss + add-on - long value (from exact sums,
+    rounded up); ``initial_e6 = maintenance + 30% x max(0, uncovered)`` (``margin.py``).
+    ``positions`` add up to ``scenario_loss_e6`` exactly.
     """
 
     underlying_id: int
@@ -141,6 +145,9 @@ class UnderlyingBreakdown:
     worst_loss_e6: int
     addon_e6: int
     maintenance_e6: int
+    long_value_e6: int
+    uncovered_e6: int
+    initial_e6: int
     positions: tuple[PositionRisk, ...]
 
 
@@ -215,7 +222,8 @@ def margin_breakdown_positions(
         )
         parts.append(UnderlyingBreakdown(
             risk.underlying_id, risk.index_e6, move, risk.scenario_loss_e6[risk.worst_scenario],
-            risk.worst_loss_e6, risk.addon_e6, risk.maintenance_e6, held,
+            risk.worst_loss_e6, risk.addon_e6, risk.maintenance_e6, risk.long_value_e6, risk.uncovered_e6,
+            risk.initial_e6, held,
         ))
     return MarginBreakdown(
         summary.cash_e6, summary.value_e6, summary.equity_e6, summary.maintenance_e6, summary.initial_e6,
@@ -294,10 +302,12 @@ class WhatIf:
     """Margin before and after one hypothetical fill, and whether the STF would take it.
 
     ``code``: ``OK`` if the fill would be accepted, otherwise the failure the STF would
-    report (a validation code, ``TOO_MANY_POSITIONS``, ``INSUFFICIENT_BALANCE`` or
-    ``INSUFFICIENT_MARGIN``). ``cash_delta_e6``: the account's cash change (premium, signed,
-    minus ``fee_e6``). ``after`` is None when the order is invalid or opens a position too
-    many. ``meets_initial`` / ``reduces_risk``: the two ways a fill passes.
+    report (a validation code, ``TOO_MANY_POSITIONS``, or ``margin.initial_failure``'s:
+    ``INSUFFICIENT_BALANCE``, ``INSUFFICIENT_MARGIN``, ``ORDERS_EXCEED_BALANCE``,
+    ``ORDERS_EXCEED_MARGIN``). ``cash_delta_e6``: the account's cash change (premium,
+    signed, minus ``fee_e6``). ``before`` / ``after``: the positions' margin; ``after`` is
+    None when the order is invalid or opens a position too many. ``meets_initial`` /
+    ``reduces_risk``: the two ways a fill passes (the account's resting orders counted).
     """
 
     code: FailureCode
@@ -313,6 +323,14 @@ class WhatIf:
     @property
     def accepted(self) -> bool:
         return self.code == FailureCode.OK
+
+
+_WHAT_IF_DETAIL = {
+    FailureCode.INSUFFICIENT_BALANCE: "cash would go negative",
+    FailureCode.INSUFFICIENT_MARGIN: "equity would fall below initial margin",
+    FailureCode.ORDERS_EXCEED_BALANCE: "cash would not cover the account's open bids and their fees",
+    FailureCode.ORDERS_EXCEED_MARGIN: "equity would not cover initial margin with the open orders filled",
+}
 
 
 def what_if(
@@ -331,12 +349,12 @@ def what_if(
         _, mark, _ = validate_order(state, globals_.last_block_time, address, order)
     except TxFailure as failure:
         return WhatIf(failure.code, failure.detail, 0, 0, 0, before, None, False, False)
-    premium = mul_div_down(price_e6, size_e6, E6)
+    premium = premium_e6(price_e6, size_e6, side)
     fee = fill_fee(size_e6, price_e6, mark.index_e6, config.taker_fee_ppm, config.fee_cap_ppm)
     signed = size_e6 if side == Side.BUY else -size_e6
     cash_delta = (-premium if signed > 0 else premium) - fee
     moved: Account | None = accounts.with_position_delta(before_account, instrument_id, signed)
-    if moved is None:
+    if moved is None or not may_hold(before_account, instrument_id):
         return WhatIf(FailureCode.TOO_MANY_POSITIONS, "the fill would open a position too many",
                       premium, fee, cash_delta, before, None, False, False)
     after_account = accounts.with_balance_delta(moved, cash_delta)
@@ -345,8 +363,7 @@ def what_if(
     reduces = margin.reduces_risk(state, before_account, after_account)
     if meets or reduces:
         code, detail = FailureCode.OK, "meets initial margin" if meets else "strictly reduces risk"
-    elif after_account.balance_e6 < 0:
-        code, detail = FailureCode.INSUFFICIENT_BALANCE, "cash would go negative"
     else:
-        code, detail = FailureCode.INSUFFICIENT_MARGIN, "equity would fall below initial margin"
+        code = margin.initial_failure(state, after_account)
+        detail = _WHAT_IF_DETAIL[code]
     return WhatIf(code, detail, premium, fee, cash_delta, before, after, meets, reduces)

@@ -47,8 +47,9 @@ def apply_deposit(state: State, tx: Deposit) -> None:
 def apply_withdraw(state: State, block_number: int, sender: bytes, tx: Withdraw) -> int:
     """Debit ``amount_e6`` and record a withdrawal claimable on L1. Returns its index.
 
-    Fails if the balance is short or the account would then miss initial margin. Ends the
-    sender's liquidation auction if it has recovered (``auction.py``).
+    Fails if the balance is short or the account, its resting orders counted, would then
+    miss initial margin (``margin.initial_failure`` gives the code). Ends the sender's
+    liquidation auction if it has recovered (``auction.py``).
     """
     if len(tx.recipient) != 20:
         raise TxFailure(FailureCode.BAD_RECIPIENT, "recipient must be 20 bytes")
@@ -60,8 +61,9 @@ def apply_withdraw(state: State, block_number: int, sender: bytes, tx: Withdraw)
             FailureCode.INSUFFICIENT_BALANCE, f"balance {account.balance_e6} < amount {tx.amount_e6}"
         )
     after = replace(account, balance_e6=account.balance_e6 - tx.amount_e6)
-    if not margin.meets_initial(state, after):
-        raise TxFailure(FailureCode.INSUFFICIENT_MARGIN, "withdrawal would breach initial margin")
+    code = margin.initial_failure(state, after)
+    if code != FailureCode.OK:
+        raise TxFailure(code, "withdrawal would breach initial margin")
     accounts.store(state, sender, after)
     auction.end_if_recovered(state, sender, after)
     globals_: Globals = state.get(keys.GLOBALS)

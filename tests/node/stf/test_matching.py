@@ -246,13 +246,17 @@ def test_short_needs_initial_margin(chain: Chain, market: int) -> None:
     assert chain.position(poor, market) == 0 and chain.balance(poor) == 300 * E6
 
 
-def test_maker_without_margin_is_cancelled(chain: Chain, market: int) -> None:
-    poor, rich, other = chain.trader("poor", 300), chain.trader("rich"), chain.trader("other")
+def test_maker_without_margin_is_cancelled_and_charged(chain: Chain, market: int) -> None:
+    poor, rich, other = chain.trader("poor", 700), chain.trader("rich"), chain.trader("other")
     bad, good = chain.run(chain.order(poor, market, SELL, 150, 1), chain.order(other, market, SELL, 151, 1))
+    assert bad.rested_e6 == E6  # backed when it rested...
+    chain.run(chain.oracle(1, 3300, 0.65))  # ...but the index rallied since
     (taker,) = chain.run(chain.order(rich, market, BUY, 151, 1))
     assert taker.cancelled == ((bad.order_id, FailureCode.MAKER_INSUFFICIENT_MARGIN),)
     assert taker.fills[0].maker_order_id == good.order_id
-    assert chain.account(poor).open_orders == ()
+    assert chain.account(poor).open_orders == () and chain.account(poor).order_totals == ()
+    # it pays the taker fee on the order: min(0.03% x 3300, 12.5% x 150) x 1 = 0.99
+    assert chain.balance(poor) == 700 * E6 - 990_000
 
 
 def test_buyer_pays_premium_from_cash(chain: Chain, market: int) -> None:

@@ -11,16 +11,17 @@ README ("The order book in state", "Orders and matching", "Fees"):
   transaction unless completely filled, post-only is rejected if it would cross;
 - self-trade prevention cancels the taker's own resting order (``SELF_TRADE``) and goes on;
   a resting order whose own expiry has passed is removed when met (``MAKER_CANCELLED_EXPIRED``);
-- at most ``MAX_MATCH_STEPS`` resting orders are touched (filled or removed); a GTC remainder
-  that would still cross afterwards is cancelled (``MATCH_LIMIT_REACHED``), otherwise it rests;
+- at most ``MAX_MATCH_STEPS`` fills and, apart, ``MAX_MATCH_REMOVALS`` removed resting orders;
+  a GTC remainder that would still cross afterwards is cancelled (``MATCH_LIMIT_REACHED`` or
+  ``REMOVAL_LIMIT_REACHED``), otherwise it rests;
 - cancel by order id / client order id, cancel-all per instrument or everything;
 - order ids are handed out sequentially to every successfully placed order;
-- fees per fill and side ``min(ceil(size*index*fee_ppm/1e12), ceil(size*price*cap_ppm/1e12))``
+- fees per fill and side ``floor(size*min(index*fee_ppm, price*cap_ppm)/1e12)``
   with the genesis defaults (taker 300, maker 100, cap 125000 ppm), premium
-  ``floor(price*size/1e6)`` from buyer to seller.
+  ``price*size/1e6`` from buyer to seller, rounded in the maker's favour (up when it sells).
 
 Margin is kept out of the picture: every trader holds 10**9 collateral units and no order is
-reduce-only, so no margin or balance check can bind.
+reduce-only, so no margin or balance check can bind (resting orders are backed many times over).
 
 The transactions go through the real STF in blocks (``Chain``); after every transaction the
 receipt is compared with the model's, after every block the whole book (levels best-first,
@@ -41,7 +42,7 @@ from hypothesis import strategies as st
 
 from node.stf import book, keys
 from node.stf.errors import FailureCode as FC
-from node.stf.params import MAX_MATCH_STEPS, MAX_OPEN_ORDERS, MAX_PRICE_E6, MAX_SIZE_E6
+from node.stf.params import MAX_MATCH_REMOVALS, MAX_MATCH_STEPS, MAX_OPEN_ORDERS, MAX_PRICE_E6, MAX_SIZE_E6
 from node.stf.txtypes import CancelAll, CancelOrder, PlaceOrder
 from node.wallet import address_of
 from tests.node.stf.harness import E6, EXPIRY_25DEC26, Chain, private_key
@@ -72,9 +73,9 @@ class Spec:
 SPECS = (
     # The call: tick 0.1, minimum 0.1, prices 50..250 (mostly 149..151). Fee by index.
     Spec(3000, True, 100_000, 100_000, ((1490, 1510), (1490, 1510)), (500, 2500), 30, (60, 400)),
-    # The put: tick 0.0003, minimum 0.007, prices 1..12, so the premium rounds down, fees round
-    # up and the 12.5% cap binds for takers (price < ~7.5: regime 0 trades near 6) and for
-    # makers too (price < ~2.5: regime 1 trades near 2).
+    # The put: tick 0.0003, minimum 0.007, prices 1..12, so the premium and fees round, and the
+    # 12.5% cap binds for takers (price < ~7.5: regime 0 trades near 6) and for makers too
+    # (price < ~2.5: regime 1 trades near 2).
     Spec(2800, False, 300, 7_000, ((19_990, 20_010), (6_660, 6_680)), (3_334, 40_000), 40, (80, 600)),
 )
 
@@ -155,7 +156,7 @@ def ceil_div(a: int, b: int) -> int:
 
 
 def fee(size: int, price: int, fee_ppm: int) -> int:
-    return min(ceil_div(size * INDEX_E6 * fee_ppm, 10**12), ceil_div(size * price * FEE_CAP_PPM, 10**12))
+    return min(size * INDEX_E6 * fee_ppm, size * price * FEE_CAP_PPM) // 10**12
 
 
 def better_key(side: int, price: int) -> int:
@@ -234,12 +235,10 @@ class Model:
         remaining = size
         fills: list[tuple] = []
         cancelled: list[tuple[int, int]] = []
-        steps = 0
-        while remaining and steps < MAX_MATCH_STEPS:
+        while remaining and len(fills) < MAX_MATCH_STEPS and len(cancelled) < MAX_MATCH_REMOVALS:
             maker = self.best(inst, opposite)
             if maker is None or not crosses(side, price, maker.price):
                 break
-            steps += 1
             if maker.expiry and maker.expiry < now:
                 self.remove(maker)
                 cancelled.append((maker.oid, FC.MAKER_CANCELLED_EXPIRED))
@@ -249,7 +248,7 @@ class Model:
                 cancelled.append((maker.oid, FC.SELF_TRADE))
                 continue
             q = min(remaining, maker.remaining)
-            premium = maker.price * q // E6
+            premium = ceil_div(maker.price * q, E6) if side == BUY else maker.price * q // E6
             taker_fee = fee(q, maker.price, TAKER_FEE_PPM)
             maker_fee = fee(q, maker.price, MAKER_FEE_PPM)
             buyer, seller = (trader, maker.owner) if side == BUY else (maker.owner, trader)
@@ -278,7 +277,7 @@ class Model:
             if tif == IOC:
                 remainder = FC.NO_LIQUIDITY
             elif still_crossing:
-                remainder = FC.MATCH_LIMIT_REACHED
+                remainder = FC.MATCH_LIMIT_REACHED if len(fills) == MAX_MATCH_STEPS else FC.REMOVAL_LIMIT_REACHED
             else:
                 self.books[(inst, side)].append(MOrder(oid, trader, inst, side, price, remaining, client_id, expiry))
                 rested = remaining
@@ -425,19 +424,20 @@ class Harness:
             stats[f"removed:{FC(code).name}"] += 1
         if got.remainder:
             stats[f"remainder:{FC(got.remainder).name}"] += 1
-        steps = len(got.fills) + len(got.cancelled)
-        if steps == MAX_MATCH_STEPS:
+        if len(got.fills) == MAX_MATCH_STEPS:
             stats["bound:touched"] += 1
             if got.rested:
                 stats["bound:rested"] += 1
+        if len(got.cancelled) == MAX_MATCH_REMOVALS:
+            stats["bound:removals"] += 1
         if got.fills and got.rested:
             stats["partial:rested"] += 1
         for f in got.fills:
             price, size, maker_fee, taker_fee = f[5], f[6], f[7], f[8]
-            by_price = ceil_div(size * price * FEE_CAP_PPM, 10**12)
-            if maker_fee == by_price < ceil_div(size * INDEX_E6 * MAKER_FEE_PPM, 10**12):
+            by_price = size * price * FEE_CAP_PPM
+            if by_price < size * INDEX_E6 * MAKER_FEE_PPM:
                 stats["fee:maker-capped"] += 1
-            if taker_fee == by_price < ceil_div(size * INDEX_E6 * TAKER_FEE_PPM, 10**12):
+            if by_price < size * INDEX_E6 * TAKER_FEE_PPM:
                 stats["fee:taker-capped"] += 1
         if any(f[5] * f[6] % E6 for f in got.fills):
             stats["premium:rounded"] += 1
@@ -648,12 +648,20 @@ def test_step_bound_edges_match_the_model() -> None:
     assert h.stats["remainder:MATCH_LIMIT_REACHED"] == 1, h.stats
     h.block(clear)
 
-    # the taker's own resting orders and expired makers count as steps too
+    # the taker's own resting orders and expired makers are removed on their own budget: the
+    # taker still gets all its fills behind them
     h.block([Place(0, 0, SELL, 1500, 1, GTC, 0, None) for _ in range(10)]
             + [Place(1, 0, SELL, 1500, 1, GTC, 0, 0) for _ in range(10)]
-            + _ladder(MAX_MATCH_STEPS - 20, others))
+            + _ladder(MAX_MATCH_STEPS + 1, others))
     h.block([Place(0, 0, BUY, 1500, 40, GTC, 0, None)], dt=2)  # the expiring ones have expired
     assert h.stats["removed:SELF_TRADE"] == 10 and h.stats["removed:MAKER_CANCELLED_EXPIRED"] == 10, h.stats
+    assert h.stats["remainder:MATCH_LIMIT_REACHED"] == 2 and h.stats["bound:touched"] == 3, h.stats
+    h.block(clear)
+
+    # as many removals as the budget: matching stops there, the remainder is cancelled
+    h.block([Place(1, 0, SELL, 1500, 1, GTC, 0, 0) for _ in range(MAX_MATCH_REMOVALS)] + _ladder(2, others))
+    h.block([Place(0, 0, BUY, 1500, 40, GTC, 0, None)], dt=2)
+    assert h.stats["bound:removals"] == 1 and h.stats["remainder:REMOVAL_LIMIT_REACHED"] == 1, h.stats
     h.block(clear)
 
     # IOC and FOK at the bound

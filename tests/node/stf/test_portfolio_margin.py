@@ -13,11 +13,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from node.cli import margin as margin_cli
-from node.stf import margin, risk
+from node.stf import keys, margin, risk
 from node.stf.fixedpoint import E6, mul_div_up
 from node.stf.instruments import series_name
 from node.wallet import address_of
-from tests.node.stf.harness import EXPIRY_25DEC26, Chain
+from tests.node.stf.harness import EXPIRY_25DEC26, EXPIRY_29JAN27, Chain
 
 NOW = 1_796_112_000  # 2026-12-01 08:00 UTC
 DAY = 86_400
@@ -48,10 +48,6 @@ def evaluate(spot: int, vol: Decimal, legs: list[tuple[str, Decimal]]) -> margin
 def positions_of(ev: margin_cli.Evaluation) -> dict[str, tuple[int, int]]:
     """Instrument name -> (instrument id, size e6) of an evaluation."""
     return {h.name: (i, h.size_e6) for h, i in zip(ev.portfolio.holdings, ev.instrument_ids)}
-
-
-def maintenance(ev: margin_cli.Evaluation, positions) -> int:
-    return margin.summarise_positions(ev.state, 0, tuple(sorted(positions))).maintenance_e6
 
 
 @st.composite
@@ -103,16 +99,17 @@ def hedged_shorts(draw):
 
 @SETTINGS
 @given(hedged_shorts())
-def test_adding_the_long_leg_of_a_spread_never_raises_maintenance(case):
+def test_adding_the_long_leg_of_a_spread_never_raises_maintenance_or_initial_margin(case):
     spot, vol, days, is_call, k_short, k_long, size, hedge = case
     if k_long <= 0:
         return
     short_name, long_name = _name(days, k_short, is_call), _name(days, k_long, is_call)
     ev = evaluate(spot, vol, [(short_name, -size), (long_name, hedge)])
     held = positions_of(ev)
-    naked = maintenance(ev, [held[short_name]])
-    hedged = maintenance(ev, [held[short_name], held[long_name]])
-    assert hedged <= naked
+    naked = margin.summarise_positions(ev.state, 0, (held[short_name],))
+    hedged = margin.summarise_positions(ev.state, 0, tuple(sorted([held[short_name], held[long_name]])))
+    assert hedged.maintenance_e6 <= naked.maintenance_e6
+    assert hedged.initial_e6 <= naked.initial_e6  # the long leg's value also covers part of the loss
 
 
 @st.composite
@@ -136,6 +133,8 @@ def test_margin_is_linear_in_size(portfolio, n):
     assert 0 <= n * one.maintenance_e6 - many.maintenance_e6 <= 2 * (n - 1)
     for a, b in zip(one.underlyings, many.underlyings):
         assert 0 <= n * a.addon_e6 - b.addon_e6 < n
+    # initial adds the buffer on the uncovered part, each rounded up once too
+    assert 0 <= n * one.initial_e6 - many.initial_e6 <= 4 * (n - 1)
 
 
 @SETTINGS
@@ -145,7 +144,7 @@ def test_margin_is_never_negative_and_contributions_add_up(portfolio):
     ev = evaluate(spot, vol, legs)
     b = ev.breakdown
     assert b.maintenance_e6 >= 0 and b.initial_e6 >= b.maintenance_e6
-    assert b.initial_e6 == margin.initial_from_maintenance(b.maintenance_e6)
+    assert b.initial_e6 == sum(p.maintenance_e6 + margin.im_buffer_e6(p.uncovered_e6) for p in b.underlyings)
     for part in b.underlyings:
         assert part.worst_loss_e6 >= 0 and part.addon_e6 >= 0
         assert sum(p.contribution_e6 for p in part.positions) == part.scenario_loss_e6
@@ -182,3 +181,51 @@ def test_inlined_ceiling_matches_the_fixed_point_helper(numerator, denominator) 
     from node.stf.margin import _ceil_div
 
     assert _ceil_div(numerator, denominator) == sdiv_ceil(numerator, denominator)
+
+
+# -- capital efficiency: IM = MM + 30% of what the long value does not cover ------------------
+
+
+def test_a_long_option_paid_in_full_needs_no_margin_beyond_its_value() -> None:
+    """The issue's example: a long 3400 call worth 69.57 needed initial margin 89.45 (1.3 x MM)."""
+    chain = Chain()
+    (call,) = chain.market(series=((EXPIRY_25DEC26, 3400, True),))  # index 3000, vol 65%, 24 days
+    held = margin.summarise_positions(chain.state, 0, ((call, E6),))
+    assert (held.value_e6, held.maintenance_e6, held.initial_e6) == (69_569_863, 68_805_650, 68_805_650)
+    assert mul_div_up(held.maintenance_e6, 1_300_000, 1_000_000) == 89_447_345  # the old requirement
+    seller = chain.trader("seller")
+    buyer = chain.trader("buyer", 70.5)  # the premium, 69.6, and the taker fee, 0.9: nothing more
+    chain.run(chain.order(seller, call, 1, 69.6, 1))
+    (bought,) = chain.run(chain.order(buyer, call, 0, 69.6, 1, tif=1))
+    assert bought.filled_e6 == E6 and chain.balance(buyer) == 0
+    assert margin.summarise(chain.state, chain.account(buyer)).meets_initial()
+
+
+@SETTINGS
+@given(portfolios())
+def test_long_options_need_their_maintenance_and_shorts_thirty_percent_more(portfolio):
+    spot, vol, legs = portfolio
+    longs = [(name, abs(size)) for name, size in legs]
+    b = evaluate(spot, vol, longs).breakdown
+    assert b.initial_e6 == b.maintenance_e6 <= b.value_e6 + 1  # never beyond the value (up to rounding)
+    shorts = evaluate(spot, vol, [(name, -size) for name, size in longs]).breakdown
+    for part in shorts.underlyings:
+        assert part.initial_e6 == part.maintenance_e6 + mul_div_up(part.maintenance_e6, 300_000, 1_000_000)
+
+
+def test_the_naked_short_add_on_takes_the_underlyings_index_not_a_stale_mark() -> None:
+    """A series marked at its settlement price keeps that update's index in its mark while the
+    underlying's index moves on; it came first in the account and set the add-on's index."""
+    chain = Chain()
+    expired, live = chain.market(series=((EXPIRY_25DEC26, 3000, False), (EXPIRY_29JAN27, 3000, True)))
+    maker, trader = chain.trader("maker", 1_000_000), chain.trader("trader")
+    chain.run(chain.order(maker, expired, 1, 150, 1), chain.order(trader, expired, 0, 150, 1),
+              chain.order(maker, live, 0, 150, 1), chain.order(trader, live, 1, 150, 1))
+    assert chain.account(trader).positions == ((expired, E6), (live, -E6))
+    expiries = (EXPIRY_25DEC26, EXPIRY_29JAN27)
+    fix = chain.oracle(1, 3000, expiries=expiries, observed=EXPIRY_25DEC26 + 60)
+    assert chain.block([fix], dt=EXPIRY_25DEC26 + 60 - chain.time).receipts[0].ok  # fixes its price
+    assert chain.run(chain.oracle(1, 3300, expiries=expiries))[0].ok
+    assert chain.state.get(keys.mark(expired)).index_e6 == 3000 * E6  # its final mark, not re-marked
+    (part,) = margin.summarise(chain.state, chain.account(trader)).underlyings
+    assert (part.index_e6, part.addon_e6) == (3300 * E6, 33 * E6)  # 1% of 3300 x 1 naked short call
