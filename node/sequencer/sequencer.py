@@ -1,11 +1,12 @@
 """The sequencer: FIFO ordering, an L2 block every few milliseconds, soft confirmations.
 
-``Sequencer`` owns the head ``State`` (on any ``StateBackend``: ``MemoryBackend`` today,
-the LMDB backend when the store lands) and runs one asyncio task:
+``Sequencer`` owns the head ``State`` (on any ``StateBackend``: ``MemoryBackend``
+or the LMDB backend) and runs one asyncio task:
 
 - submitters call ``await submit(raw)``: the mempool's door checks run at once
   (``mempool.Rejected`` / ``MempoolFull`` raise immediately), then the transaction is
-  queued FIFO and the call waits for its block;
+  queued (first come, first served; under a backlog the mempool gives every account an
+  equal share of each block, see ``mempool``) and the call waits for its block;
 - a block closes ``block_time_ms`` after the first transaction of the block arrived, or as
   soon as ``max_block_txs`` are queued (no empty blocks are produced);
 - closing a block: ``BlockEnv(head + 1, max(clock(), last time))`` (unix seconds from the
