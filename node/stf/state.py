@@ -91,6 +91,15 @@ class State:
             if key[0] == _ORDERED_PREFIX and (prior is None) != (current is None):
                 self._sync_ordered(key, prior is not None)
 
+    def checkpoint(self) -> Any:
+        """A token to ``restore`` later in the same transaction (a journal position here;
+        the state root in a proving run, ``ProvingState``). Take it before writing in a step."""
+        return len(self._journal)
+
+    def restore(self, token: Any) -> None:
+        """Return to the state of ``checkpoint() -> token`` (the ``ROLLBACK`` step)."""
+        self.rollback(token)
+
     def commit_transaction(self) -> None:
         """Forget the journal: the transaction's writes can no longer be rolled back."""
         self._journal.clear()
@@ -143,3 +152,27 @@ class State:
     def root(self) -> bytes:
         """Root of the committed state (call after ``commit_block``)."""
         return self.backend.root()
+
+
+class ProvingState(State):
+    """The state of one step of a proving run: a fresh view per step over a backend that
+    can return to an earlier root (``RevertibleBackend``, or a witness).
+
+    A checkpoint is the root the step started from (so it must be taken before the step
+    writes anything), and ``restore`` moves the backend to that root. Nothing is cached
+    across steps: every key a step touches goes through the backend, which is what makes
+    the step's witness complete.
+    """
+
+    def checkpoint(self) -> Any:
+        if self._dirty:
+            raise RuntimeError("checkpoint after a write: take checkpoints at the start of a step")
+        return self.backend.root()
+
+    def restore(self, token: Any) -> None:
+        if self._dirty:
+            raise RuntimeError("restore after a write: a rollback is a step of its own")
+        self.backend.revert_to(token)
+        self._cache.clear()
+        self._ordered.clear()
+        self._journal.clear()

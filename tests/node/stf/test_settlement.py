@@ -304,9 +304,10 @@ def test_two_hundred_holders_settle_in_two_hundred_small_transactions() -> None:
     assert len(receipts) == 201 and all(r.ok for r in receipts)
     per_tx = chain.state.access_log[1:-1]
     assert len(per_tx) == 201
-    # keeper, account, instrument, settlement price, globals, the account's auction slot:
-    # the same 6 keys whatever the holder count
-    assert {len(touched) for touched in per_tx} == {6}
+    # the configuration (the signing domain, to recover the keeper), keeper, account,
+    # instrument, settlement price, globals, the account's auction slot: the same 7 keys
+    # whatever the holder count
+    assert {len(touched) for touched in per_tx} == {7}
     assert all(chain.position(key, call) == 0 for key in holders + [mm])
     globals_ = chain.state.get(keys.GLOBALS)
     assert globals_.settlement_paid_in_e6 == globals_.settlement_paid_out_e6 == 200 * INTRINSIC_E6

@@ -130,5 +130,5 @@ def test_access_log_records_each_transactions_keys() -> None:
     order_tx_keys = state.access_log[1]
     assert keys.GLOBALS in order_tx_keys
     assert any(k[0] == keys.P_ORDER for k in order_tx_keys)
-    garbage_keys = state.access_log[len(txs)]  # b"\x01garbage" reads nothing
-    assert garbage_keys == frozenset()
+    garbage_keys = state.access_log[len(txs)]  # b"\x01garbage" reads only the signing domain
+    assert garbage_keys == {keys.CONFIG}

@@ -1,0 +1,228 @@
+"""The STF as a step machine: every transaction is a sequence of bounded steps.
+
+A step is ``step(state, cursor, out) -> cursor``: it reads and writes the state through
+``State`` (against the root it starts from), returns the cursor of the next boundary and
+may emit a receipt into ``out`` (receipts are outputs, not machine state: they are not part
+of a claim). The node drives the steps to the end of each transaction
+(``run_transaction``); the prover stops at every boundary to compute the claim
+(``cursor.claim_of``) and the witness of one step (``prover.client``). Both run this code.
+
+**Transaction phases** (``Phase``), from ``TX_START`` to ``NEXT_TX``:
+
+1. ``TX_START``: decode the envelope in ``cursor.tx`` and recover its sender (bytes that do
+   not decode end the transaction with a failure receipt), then use the sender's nonce (a
+   used nonce ends it with a failure receipt and no effect). Deposits carry an L1 queue
+   index instead of a nonce.
+2. The kind's body: one or more steps (``BODY`` runs a kind's whole rule in one step; the
+   looping rules have their own phases, registered in ``STEPS``). A body that spans steps
+   takes a checkpoint in its first step, before writing anything (``saved[0]``: the state
+   after the nonce); a failure after that goes through ``ROLLBACK``.
+3. ``ROLLBACK``: restore the state to the checkpoint ``saved[0]`` and end the transaction
+   with the failure code in ``regs[0]`` (the nonce stays used). A step that restores does
+   nothing else, so every other step reads only the state it started from.
+4. ``end_tx``: the transaction's receipt is emitted, the journal forgotten, and the cursor
+   moves to ``NEXT_TX`` (``tx_index`` + 1), where the block's steps take over (``trace.py``).
+
+A failure inside one step (``TxFailure``, fixed-point overflow, a math-domain error) is
+undone inside that step by the journal, exactly as a rollback to the step's start.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+from typing import Callable, Final
+
+from node.stf import keys
+from node.stf.cursor import Cursor
+from node.stf.errors import FailureCode, TxFailure
+from node.stf.fixedpoint import FixedPointOverflow
+from node.stf.hashing import keccak256
+from node.stf.instruments import list_instrument
+from node.stf.liquidation import apply_liquidate
+from node.stf.matching import place_order
+from node.stf.nonces import use_nonce
+from node.stf.optionmath import MathDomainError
+from node.stf.oracle import apply_oracle_update
+from node.stf.orders import cancel_all, cancel_order
+from node.stf.receipts import Fill, Receipt
+from node.stf.records import Config
+from node.stf.settlement import apply_settle
+from node.stf.state import State
+from node.stf.transfers import apply_deposit, apply_withdraw
+from node.stf.tx_codec import TxDecodeError, decode_tx, decode_unsigned
+from node.stf.txtypes import (
+    CancelAll,
+    CancelOrder,
+    Deposit,
+    ListInstrument,
+    Liquidate,
+    OracleUpdate,
+    PlaceOrder,
+    Settle,
+    SignedTx,
+    Withdraw,
+)
+
+
+class Phase(IntEnum):
+    """What the next step does. Ranges: 1-9 transaction, 10-19 bodies, 20-99 rules'
+    own phases, 100-119 blocks and derivation (``trace.py``)."""
+
+    TX_START = 1
+    ROLLBACK = 2
+    NEXT_TX = 3
+    BODY = 10
+
+
+class Outputs:
+    """What steps emit besides the state: one receipt per finished transaction, and the
+    detail text of a failure decided in one step and reported by a later one."""
+
+    __slots__ = ("receipts", "failure_detail")
+
+    def __init__(self) -> None:
+        self.receipts: list[Receipt] = []
+        self.failure_detail = ""
+
+
+StepFn = Callable[[State, Cursor, Outputs], Cursor]
+STEPS: dict[int, StepFn] = {}
+"""The step function of every phase. Rule modules with phases of their own add theirs."""
+
+BODY_PHASE: dict[type, int] = {}
+"""The first phase of a kind's body; kinds not listed run in one ``BODY`` step."""
+
+ARITHMETIC_ERRORS: Final = (FixedPointOverflow, MathDomainError)
+
+
+def tx_of(cursor: Cursor) -> SignedTx:
+    """The decoded current transaction (``cursor.body`` or decoded again from ``cursor.tx``;
+    the sender comes from the cursor: it was recovered by ``TX_START``)."""
+    if cursor.body is not None:
+        return cursor.body
+    body, _ = decode_unsigned(cursor.tx)
+    return SignedTx(body, cursor.tx, cursor.tx_hash, cursor.sender or None)
+
+
+def end_tx(state: State, cursor: Cursor, out: Outputs, receipt: Receipt) -> Cursor:
+    """Finish the transaction: emit ``receipt``, forget the journal, move to ``NEXT_TX``."""
+    out.receipts.append(receipt)
+    out.failure_detail = ""
+    state.commit_transaction()
+    return Cursor(Phase.NEXT_TX, cursor.block, cursor.time, cursor.tx_index + 1)
+
+
+def fail(cursor: Cursor, out: Outputs, failure: TxFailure) -> Cursor:
+    """Continue to ``ROLLBACK``: the transaction fails with ``failure`` after its nonce."""
+    out.failure_detail = failure.detail
+    return cursor._replace(phase=Phase.ROLLBACK, regs=(int(failure.code),), stack=())
+
+
+def _tx_start(state: State, cursor: Cursor, out: Outputs) -> Cursor:
+    signed = cursor.body
+    if signed is None:
+        config: Config = state.get(keys.CONFIG)
+        try:
+            signed = decode_tx(cursor.tx, config.domain)
+        except TxDecodeError as exc:
+            failed = cursor._replace(tx_hash=keccak256(cursor.tx))
+            return end_tx(state, failed, out, Receipt(failed.tx_hash, exc.code, detail=str(exc)))
+    cursor = cursor._replace(tx=signed.raw, sender=signed.sender or b"", tx_hash=signed.tx_hash, body=signed)
+    if signed.sender is not None:
+        start = state.snapshot()
+        try:
+            use_nonce(state, signed.sender, signed.body.nonce)
+        except TxFailure as failure:
+            state.rollback(start)
+            return end_tx(state, cursor, out, Receipt(signed.tx_hash, failure.code, detail=failure.detail))
+    return cursor._replace(phase=BODY_PHASE.get(type(signed.body), Phase.BODY))
+
+
+def _rollback(state: State, cursor: Cursor, out: Outputs) -> Cursor:
+    state.restore(cursor.saved[0])
+    code = FailureCode(cursor.regs[0])
+    return end_tx(state, cursor, out, Receipt(cursor.tx_hash, code, detail=out.failure_detail))
+
+
+def run_body(state: State, now: int, number: int, tx: SignedTx) -> Receipt:
+    """A kind's whole rule in one call (the ``BODY`` step). Raises ``TxFailure``. Only the
+    kinds whose rules use the configuration read it."""
+    body, sender, tx_hash = tx.body, tx.sender, tx.tx_hash
+    if isinstance(body, PlaceOrder):
+        return place_order(state, now, state.get(keys.CONFIG), sender, tx_hash, body)
+    if isinstance(body, CancelOrder):
+        return Receipt(tx_hash, FailureCode.OK, order_id=cancel_order(state, sender, body))
+    if isinstance(body, CancelAll):
+        count = cancel_all(state, sender, body)
+        return Receipt(tx_hash, FailureCode.OK, detail=f"{count} orders cancelled")
+    if isinstance(body, Withdraw):
+        index = apply_withdraw(state, number, sender, body)
+        return Receipt(tx_hash, FailureCode.OK, order_id=index, detail=f"withdrawal {index}")
+    if isinstance(body, OracleUpdate):
+        count = apply_oracle_update(state, now, state.get(keys.CONFIG), sender, body)
+        return Receipt(tx_hash, FailureCode.OK, detail=f"{count} series marked")
+    if isinstance(body, ListInstrument):
+        instrument_id = list_instrument(state, now, state.get(keys.CONFIG), sender, body)
+        return Receipt(tx_hash, FailureCode.OK, detail=f"instrument {instrument_id}")
+    if isinstance(body, Liquidate):
+        done = apply_liquidate(state, now, sender, body)
+        # The transfer as a trade: the liquidated account is the maker (no order: id 0; its
+        # penalty as the maker fee), the liquidator the taker, at the auction price.
+        transfer = (Fill(0, body.account, sender, body.instrument_id, done.liquidator_side, done.price_e6,
+                         done.size_e6, done.penalty_e6, 0),) if done.size_e6 else ()
+        return Receipt(
+            tx_hash, FailureCode.OK, filled_e6=done.size_e6, fills=transfer,
+            detail=(
+                f"liquidated {done.size_e6} at {done.price_e6} (discount {done.discount_e6} per contract, "
+                f"schedule {done.discount_ppm} ppm), "
+                f"penalty {done.penalty_e6}, {done.orders_cancelled} orders cancelled, "
+                f"auction {'ended' if done.auction_ended else 'open'}, bad debt {done.bad_debt_e6}"
+            ),
+        )
+    if isinstance(body, Settle):
+        settled = apply_settle(state, now, sender, body)
+        return Receipt(tx_hash, FailureCode.OK, detail=settled.detail, cancelled=settled.cancelled)
+    if isinstance(body, Deposit):
+        apply_deposit(state, body)
+        return Receipt(tx_hash, FailureCode.OK)
+    raise TxFailure(FailureCode.UNKNOWN_TX_TYPE, type(body).__name__)
+
+
+def _body(state: State, cursor: Cursor, out: Outputs) -> Cursor:
+    tx = tx_of(cursor)
+    start = state.snapshot()
+    try:
+        receipt = run_body(state, cursor.time, cursor.block, tx)
+    except TxFailure as failure:
+        state.rollback(start)
+        receipt = Receipt(tx.tx_hash, failure.code, detail=failure.detail)
+    except ARITHMETIC_ERRORS as exc:
+        state.rollback(start)
+        receipt = Receipt(tx.tx_hash, FailureCode.FIELD_OUT_OF_RANGE, detail=f"arithmetic: {exc}")
+    return end_tx(state, cursor, out, receipt)
+
+
+STEPS[Phase.TX_START] = _tx_start
+STEPS[Phase.ROLLBACK] = _rollback
+STEPS[Phase.BODY] = _body
+
+
+def step(state: State, cursor: Cursor, out: Outputs) -> Cursor:
+    """Run the one step ``cursor.phase`` names. Raises ``KeyError`` for an unknown phase (a
+    cursor no honest run produces; the prover checks phases before stepping)."""
+    return STEPS[cursor.phase](state, cursor, out)
+
+
+def tx_cursor(number: int, timestamp: int, index: int, tx: bytes | SignedTx) -> Cursor:
+    """The cursor at the start of transaction ``index`` of block ``number``."""
+    if isinstance(tx, SignedTx):
+        return Cursor(Phase.TX_START, number, timestamp, index, tx.raw, tx.sender or b"", tx.tx_hash, body=tx)
+    return Cursor(Phase.TX_START, number, timestamp, index, bytes(tx))
+
+
+def run_transaction(state: State, cursor: Cursor, out: Outputs) -> Cursor:
+    """Drive the steps of one transaction from ``cursor`` (at ``TX_START``) to ``NEXT_TX``."""
+    steps = STEPS
+    while cursor.phase != Phase.NEXT_TX:
+        cursor = steps[cursor.phase](state, cursor, out)
+    return cursor
