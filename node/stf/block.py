@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 from typing import Sequence
 
 from node.stf import keys
-from node.stf.machine import Outputs, run_transaction, tx_cursor
+from node.stf.machine import StepIO, run_transaction, tx_cursor
 from node.stf.receipts import Receipt
 from node.stf.records import Config, Globals
 from node.stf.state import State
@@ -34,10 +34,16 @@ class InvalidBlock(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class BlockEnv:
-    """What a block gives every transaction: its number and its time (unix seconds)."""
+    """What a block gives every transaction: its number and its time (unix seconds).
+
+    ``forced_through``: the forced-inclusion queue position after the block (derivation's
+    ``DerivedBlock.forced_through``), recorded in ``Globals.next_forced_index`` when the
+    block closes; ``None`` keeps it (a block with no L1 queue, e.g. a test or benchmark).
+    """
 
     number: int
     timestamp: int
+    forced_through: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,9 +57,9 @@ class BlockResult:
 def apply_transaction(state: State, env: BlockEnv, config: Config, tx: bytes | SignedTx) -> Receipt:
     """Apply one transaction (the steps of ``machine.py``, driven to its end); always
     returns a receipt (see module docstring). ``config`` is read from the state by the steps."""
-    out = Outputs()
-    run_transaction(state, tx_cursor(env.number, env.timestamp, 0, tx), out)
-    return out.receipts[0]
+    io = StepIO()
+    run_transaction(state, tx_cursor(env.number, env.timestamp, 0, tx), io)
+    return io.receipts[0]
 
 
 def apply_block(state: State, env: BlockEnv, txs: Sequence[bytes | SignedTx]) -> BlockResult:
@@ -65,13 +71,15 @@ def apply_block(state: State, env: BlockEnv, txs: Sequence[bytes | SignedTx]) ->
         raise InvalidBlock(f"timestamp {env.timestamp} before {globals_.last_block_time}")
     state.get(keys.CONFIG)
     state.commit_transaction()  # the prologue: what every transaction's context holds
-    out = Outputs()
+    io = StepIO()
     number, timestamp = env.number, env.timestamp
     for index, tx in enumerate(txs):
-        run_transaction(state, tx_cursor(number, timestamp, index, tx), out)
-    receipts = tuple(out.receipts)
+        run_transaction(state, tx_cursor(number, timestamp, index, tx), io)
+    receipts = tuple(io.receipts)
     globals_ = state.get(keys.GLOBALS)
-    state.put(keys.GLOBALS, replace(globals_, last_block_number=env.number, last_block_time=env.timestamp))
+    forced = globals_.next_forced_index if env.forced_through is None else env.forced_through
+    state.put(keys.GLOBALS, replace(globals_, last_block_number=env.number, last_block_time=env.timestamp,
+                                    next_forced_index=forced))
     state.commit_transaction()
     root = state.commit_block()
     return BlockResult(root, receipts)

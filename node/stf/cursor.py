@@ -11,6 +11,8 @@ that boundary is
 - ``phase``: what the next step does (``machine.Phase``);
 - ``block`` / ``time``: the L2 block being executed, its number and timestamp (unix s);
 - ``tx_index``: the position of the current transaction in its block's body;
+- ``outer``: the block and derivation registers (the batch, the read offset in its data,
+  the queue targets: ``derive_steps.py``), kept across the block's transactions;
 - ``tx``: the current transaction's envelope (``b""`` between transactions);
 - ``sender`` (20 bytes, ``b""`` for none) and ``tx_hash`` (32 bytes, ``b""`` before decoding):
   set by the step that decodes the transaction and recovers its sender;
@@ -26,7 +28,7 @@ never encoded: every step that needs it can decode ``tx`` again (``machine.tx_of
 
 **Encoding** (canonical RLP; the L1 verifier decodes the same bytes):
 
-    [phase, block, time, tx_index, tx, sender, tx_hash,
+    [phase, block, time, tx_index, [zz(r) for r in outer], tx, sender, tx_hash,
      [zz(r) for r in regs], [[phase, [zz(r) ...]] for each frame], [token, ...]]
 
 with integers as RLP integers (big-endian, no leading zeros) and ``zz`` the zigzag map of a
@@ -56,6 +58,7 @@ class Cursor(NamedTuple):
     block: int = 0
     time: int = 0
     tx_index: int = 0
+    outer: tuple[int, ...] = ()
     tx: bytes = b""
     sender: bytes = b""
     tx_hash: bytes = b""
@@ -95,7 +98,7 @@ def encode_cursor(cursor: Cursor) -> bytes:
             raise CursorError("a checkpoint token is not a state root: not a proving run")
     return rlp.encode([
         _int(cursor.phase), _int(cursor.block), _int(cursor.time), _int(cursor.tx_index),
-        cursor.tx, cursor.sender, cursor.tx_hash,
+        _regs(cursor.outer), cursor.tx, cursor.sender, cursor.tx_hash,
         _regs(cursor.regs),
         [[_int(phase), _regs(regs)] for phase, regs in cursor.stack],
         list(cursor.saved),
@@ -137,10 +140,10 @@ def decode_cursor(data: bytes) -> Cursor:
     except (DecodingError, RecursionError) as exc:
         raise CursorError(f"not RLP: {exc}") from None
     items = _list(items, "cursor")
-    if len(items) != 10:
-        raise CursorError(f"cursor has {len(items)} fields, not 10")
+    if len(items) != 11:
+        raise CursorError(f"cursor has {len(items)} fields, not 11")
     frames = []
-    for i, frame in enumerate(_list(items[8], "stack")):
+    for i, frame in enumerate(_list(items[9], "stack")):
         frame = _list(frame, f"stack[{i}]")
         if len(frame) != 2:
             raise CursorError(f"stack[{i}] has {len(frame)} fields, not 2")
@@ -150,12 +153,13 @@ def decode_cursor(data: bytes) -> Cursor:
         block=_uint(items[1], "block"),
         time=_uint(items[2], "time"),
         tx_index=_uint(items[3], "tx_index"),
-        tx=_bytes(items[4], "tx"),
-        sender=_bytes(items[5], "sender", (0, 20)),
-        tx_hash=_bytes(items[6], "tx_hash", (0, 32)),
-        regs=_decode_regs(items[7], "regs"),
+        outer=_decode_regs(items[4], "outer"),
+        tx=_bytes(items[5], "tx"),
+        sender=_bytes(items[6], "sender", (0, 20)),
+        tx_hash=_bytes(items[7], "tx_hash", (0, 32)),
+        regs=_decode_regs(items[8], "regs"),
         stack=tuple(frames),
-        saved=tuple(_bytes(t, f"saved[{i}]", (32,)) for i, t in enumerate(_list(items[9], "saved"))),
+        saved=tuple(_bytes(t, f"saved[{i}]", (32,)) for i, t in enumerate(_list(items[10], "saved"))),
     )
     if encode_cursor(cursor) != data:
         raise CursorError("not the canonical encoding")

@@ -1,8 +1,8 @@
 """The STF as a step machine: every transaction is a sequence of bounded steps.
 
-A step is ``step(state, cursor, out) -> cursor``: it reads and writes the state through
+A step is ``step(state, cursor, io) -> cursor``: it reads and writes the state through
 ``State`` (against the root it starts from), returns the cursor of the next boundary and
-may emit a receipt into ``out`` (receipts are outputs, not machine state: they are not part
+may emit a receipt into ``io`` (``StepIO``) (receipts are outputs, not machine state: they are not part
 of a claim). The node drives the steps to the end of each transaction
 (``run_transaction``); the prover stops at every boundary to compute the claim
 (``cursor.claim_of``) and the witness of one step (``prover.client``). Both run this code.
@@ -30,7 +30,7 @@ undone inside that step by the journal, exactly as a rollback to the step's star
 from __future__ import annotations
 
 from enum import IntEnum
-from typing import Callable, Final
+from typing import Any, Callable, Final
 
 from node.stf import keys
 from node.stf.cursor import Cursor
@@ -74,18 +74,25 @@ class Phase(IntEnum):
     BODY = 10
 
 
-class Outputs:
-    """What steps emit besides the state: one receipt per finished transaction, and the
-    detail text of a failure decided in one step and reported by a later one."""
+class StepIO:
+    """What steps read besides the state and emit besides the cursor.
 
-    __slots__ = ("receipts", "failure_detail")
+    ``inputs``: the batch and L1 queue data the block steps read (``derive_steps.BatchInputs``;
+    ``None`` when the node drives transactions itself). ``receipts``: one per finished
+    transaction; ``failure_detail``: the text of a failure decided in one step and reported
+    by a later one. Receipts are outputs, not machine state: no claim commits to them.
+    """
 
-    def __init__(self) -> None:
+    __slots__ = ("inputs", "receipts", "failure_detail", "blocks")
+
+    def __init__(self, inputs: Any = None) -> None:
+        self.inputs = inputs
         self.receipts: list[Receipt] = []
         self.failure_detail = ""
+        self.blocks: list[Any] = []  # blocks closed by block steps (``derive_steps.ClosedBlock``)
 
 
-StepFn = Callable[[State, Cursor, Outputs], Cursor]
+StepFn = Callable[[State, Cursor, StepIO], Cursor]
 STEPS: dict[int, StepFn] = {}
 """The step function of every phase. Rule modules with phases of their own add theirs."""
 
@@ -104,21 +111,21 @@ def tx_of(cursor: Cursor) -> SignedTx:
     return SignedTx(body, cursor.tx, cursor.tx_hash, cursor.sender or None)
 
 
-def end_tx(state: State, cursor: Cursor, out: Outputs, receipt: Receipt) -> Cursor:
+def end_tx(state: State, cursor: Cursor, io: StepIO, receipt: Receipt) -> Cursor:
     """Finish the transaction: emit ``receipt``, forget the journal, move to ``NEXT_TX``."""
-    out.receipts.append(receipt)
-    out.failure_detail = ""
+    io.receipts.append(receipt)
+    io.failure_detail = ""
     state.commit_transaction()
-    return Cursor(Phase.NEXT_TX, cursor.block, cursor.time, cursor.tx_index + 1)
+    return Cursor(Phase.NEXT_TX, cursor.block, cursor.time, cursor.tx_index + 1, cursor.outer)
 
 
-def fail(cursor: Cursor, out: Outputs, failure: TxFailure) -> Cursor:
+def fail(cursor: Cursor, io: StepIO, failure: TxFailure) -> Cursor:
     """Continue to ``ROLLBACK``: the transaction fails with ``failure`` after its nonce."""
-    out.failure_detail = failure.detail
+    io.failure_detail = failure.detail
     return cursor._replace(phase=Phase.ROLLBACK, regs=(int(failure.code),), stack=())
 
 
-def _tx_start(state: State, cursor: Cursor, out: Outputs) -> Cursor:
+def _tx_start(state: State, cursor: Cursor, io: StepIO) -> Cursor:
     signed = cursor.body
     if signed is None:
         config: Config = state.get(keys.CONFIG)
@@ -126,7 +133,7 @@ def _tx_start(state: State, cursor: Cursor, out: Outputs) -> Cursor:
             signed = decode_tx(cursor.tx, config.domain)
         except TxDecodeError as exc:
             failed = cursor._replace(tx_hash=keccak256(cursor.tx))
-            return end_tx(state, failed, out, Receipt(failed.tx_hash, exc.code, detail=str(exc)))
+            return end_tx(state, failed, io, Receipt(failed.tx_hash, exc.code, detail=str(exc)))
     cursor = cursor._replace(tx=signed.raw, sender=signed.sender or b"", tx_hash=signed.tx_hash, body=signed)
     if signed.sender is not None:
         start = state.snapshot()
@@ -134,14 +141,14 @@ def _tx_start(state: State, cursor: Cursor, out: Outputs) -> Cursor:
             use_nonce(state, signed.sender, signed.body.nonce)
         except TxFailure as failure:
             state.rollback(start)
-            return end_tx(state, cursor, out, Receipt(signed.tx_hash, failure.code, detail=failure.detail))
+            return end_tx(state, cursor, io, Receipt(signed.tx_hash, failure.code, detail=failure.detail))
     return cursor._replace(phase=BODY_PHASE.get(type(signed.body), Phase.BODY))
 
 
-def _rollback(state: State, cursor: Cursor, out: Outputs) -> Cursor:
+def _rollback(state: State, cursor: Cursor, io: StepIO) -> Cursor:
     state.restore(cursor.saved[0])
     code = FailureCode(cursor.regs[0])
-    return end_tx(state, cursor, out, Receipt(cursor.tx_hash, code, detail=out.failure_detail))
+    return end_tx(state, cursor, io, Receipt(cursor.tx_hash, code, detail=io.failure_detail))
 
 
 def run_body(state: State, now: int, number: int, tx: SignedTx) -> Receipt:
@@ -188,7 +195,7 @@ def run_body(state: State, now: int, number: int, tx: SignedTx) -> Receipt:
     raise TxFailure(FailureCode.UNKNOWN_TX_TYPE, type(body).__name__)
 
 
-def _body(state: State, cursor: Cursor, out: Outputs) -> Cursor:
+def _body(state: State, cursor: Cursor, io: StepIO) -> Cursor:
     tx = tx_of(cursor)
     start = state.snapshot()
     try:
@@ -199,7 +206,7 @@ def _body(state: State, cursor: Cursor, out: Outputs) -> Cursor:
     except ARITHMETIC_ERRORS as exc:
         state.rollback(start)
         receipt = Receipt(tx.tx_hash, FailureCode.FIELD_OUT_OF_RANGE, detail=f"arithmetic: {exc}")
-    return end_tx(state, cursor, out, receipt)
+    return end_tx(state, cursor, io, receipt)
 
 
 STEPS[Phase.TX_START] = _tx_start
@@ -207,22 +214,22 @@ STEPS[Phase.ROLLBACK] = _rollback
 STEPS[Phase.BODY] = _body
 
 
-def step(state: State, cursor: Cursor, out: Outputs) -> Cursor:
+def step(state: State, cursor: Cursor, io: StepIO) -> Cursor:
     """Run the one step ``cursor.phase`` names. Raises ``KeyError`` for an unknown phase (a
     cursor no honest run produces; the prover checks phases before stepping)."""
-    return STEPS[cursor.phase](state, cursor, out)
+    return STEPS[cursor.phase](state, cursor, io)
 
 
 def tx_cursor(number: int, timestamp: int, index: int, tx: bytes | SignedTx) -> Cursor:
     """The cursor at the start of transaction ``index`` of block ``number``."""
     if isinstance(tx, SignedTx):
-        return Cursor(Phase.TX_START, number, timestamp, index, tx.raw, tx.sender or b"", tx.tx_hash, body=tx)
-    return Cursor(Phase.TX_START, number, timestamp, index, bytes(tx))
+        return Cursor(Phase.TX_START, number, timestamp, index, (), tx.raw, tx.sender or b"", tx.tx_hash, body=tx)
+    return Cursor(Phase.TX_START, number, timestamp, index, (), bytes(tx))
 
 
-def run_transaction(state: State, cursor: Cursor, out: Outputs) -> Cursor:
+def run_transaction(state: State, cursor: Cursor, io: StepIO) -> Cursor:
     """Drive the steps of one transaction from ``cursor`` (at ``TX_START``) to ``NEXT_TX``."""
     steps = STEPS
     while cursor.phase != Phase.NEXT_TX:
-        cursor = steps[cursor.phase](state, cursor, out)
+        cursor = steps[cursor.phase](state, cursor, io)
     return cursor

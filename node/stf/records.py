@@ -50,7 +50,10 @@ def _sint(raw: bytes) -> int:
 class Globals:
     """Chain-wide counters and pools. Amounts in collateral units (e6).
 
-    ``next_deposit_index`` is the L1 queue index the next deposit must carry.
+    ``next_deposit_index`` is the L1 queue index the next deposit must carry, and
+    ``next_forced_index`` the forced-inclusion queue's position: the forced transactions
+    before it are in the chain (derivation's ``deposits_through`` / ``forced_through``, in
+    the state root so a fault proof starts from them).
     Settlement moves cash through a pool: shorts pay in, longs are paid out, each lazily
     (``settlement_paid_in_e6`` / ``settlement_paid_out_e6``).
 
@@ -82,6 +85,7 @@ class Globals:
     loss_index: int = WAD
     scaled_positive_e6: int = 0
     haircut_due_e6: int = 0
+    next_forced_index: int = 0
 
     def encode(self) -> bytes:
         return encode_raw([_u(getattr(self, f)) for f in self.__slots__])
