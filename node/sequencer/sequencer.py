@@ -419,7 +419,7 @@ class Sequencer:
         """Replica: apply and store a derived block; returns its state root. Raises
         ``InvalidBlock`` if it does not follow the head (a derivation bug)."""
         txs = [_decoded_or_raw(raw, self.domain) for raw in derived.txs]
-        result = apply_block(self.state, BlockEnv(derived.number, derived.timestamp, derived.forced_through), txs)
+        result = apply_block(self.state, BlockEnv(derived.number, derived.timestamp, derived.forced_through, derived.deposits_through), txs)
         block = L2Block(derived.number, derived.timestamp, result.state_root, receipts_hash(list(result.receipts)),
                         derived.txs, result.receipts, derived.deposits_through, derived.forced_through,
                         len(derived.txs))
@@ -550,7 +550,12 @@ class Sequencer:
             return None
         try:
             txs = l1_txs + [p.tx for p in batch]
-            result = apply_block(self.state, BlockEnv(number, timestamp, positions[1]), txs)
+            if self.l1 is not None:
+                result = apply_block(self.state, BlockEnv(number, timestamp, positions[1], positions[0]), txs)
+            else:  # no L1 queue: system deposits move the position, and the header records it
+                result = apply_block(self.state, BlockEnv(number, timestamp), txs)
+                globals_ = self.state.get(keys.GLOBALS)
+                positions = (globals_.next_deposit_index, globals_.next_forced_index)
             block = L2Block(number, timestamp, result.state_root, receipts_hash(list(result.receipts)),
                             tuple(_raw_of(tx) for tx in txs), result.receipts, *positions, len(l1_txs))
             self.sink.put_block(block)

@@ -36,14 +36,17 @@ class InvalidBlock(ValueError):
 class BlockEnv:
     """What a block gives every transaction: its number and its time (unix seconds).
 
-    ``forced_through``: the forced-inclusion queue position after the block (derivation's
-    ``DerivedBlock.forced_through``), recorded in ``Globals.next_forced_index`` when the
-    block closes; ``None`` keeps it (a block with no L1 queue, e.g. a test or benchmark).
+    ``forced_through`` / ``deposits_through``: the queue positions after the block
+    (derivation's ``DerivedBlock``), recorded in ``Globals.next_forced_index`` /
+    ``next_deposit_index`` when the block closes, as the block steps do
+    (``derive_steps.py``); ``None`` keeps what the transactions left (a block built
+    without the L1 queues, e.g. in a test or benchmark).
     """
 
     number: int
     timestamp: int
     forced_through: int | None = None
+    deposits_through: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,8 +81,9 @@ def apply_block(state: State, env: BlockEnv, txs: Sequence[bytes | SignedTx]) ->
     receipts = tuple(io.receipts)
     globals_ = state.get(keys.GLOBALS)
     forced = globals_.next_forced_index if env.forced_through is None else env.forced_through
+    deposits = globals_.next_deposit_index if env.deposits_through is None else env.deposits_through
     state.put(keys.GLOBALS, replace(globals_, last_block_number=env.number, last_block_time=env.timestamp,
-                                    next_forced_index=forced))
+                                    next_forced_index=forced, next_deposit_index=deposits))
     state.commit_transaction()
     root = state.commit_block()
     return BlockResult(root, receipts)

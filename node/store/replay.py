@@ -75,7 +75,7 @@ def replay(store: BlockStore, genesis: Genesis | None = None, *, upto: int | Non
             return ReplayResult(number - 1, transactions, root, Mismatch(number, "missing_block", b"", b""))
         header = block.header
         try:
-            result = apply_block(state, BlockEnv(number, header.timestamp, header.forced_through), block.txs)
+            result = apply_block(state, BlockEnv(number, header.timestamp, header.forced_through, header.deposits_through), block.txs)
         except InvalidBlock as exc:
             return ReplayResult(number - 1, transactions, root,
                                 Mismatch(number, "invalid_block", b"", b"", str(exc)))

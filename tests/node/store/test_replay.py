@@ -98,11 +98,12 @@ def test_replay_reports_the_first_block_that_differs(tmp_path: Path):
     backend.commit_block(0, T0, [], [])
     txs = list(CHAIN.setup_txs)
     result = apply_block(state, BlockEnv(1, T0 + 1), txs)
-    backend.commit_block(1, T0 + 1, txs, result.receipts)
+    deposits = state.get(keys.GLOBALS).next_deposit_index  # the header records the queue position
+    backend.commit_block(1, T0 + 1, txs, result.receipts, deposits_through=deposits)
     raws = [order("alice", 0, 40 * E6)]
     state.put(keys.underlying(99), Underlying(b"XXX"))  # a state change no transaction made
     result = apply_block(state, BlockEnv(2, T0 + 2), raws)
-    backend.commit_block(2, T0 + 2, raws, result.receipts)
+    backend.commit_block(2, T0 + 2, raws, result.receipts, deposits_through=deposits)
     outcome = replay(store)
     store.close()
     assert outcome.blocks == 2 and outcome.mismatch is not None
