@@ -142,11 +142,19 @@ class RecordingBackend(StateBackend):
 
 
 class WitnessBackend(StateBackend):
-    """State known only through a witness: values proven against ``witness.pre_root``."""
+    """State known only through a witness: values proven against ``witness.pre_root``.
+
+    ``revert_to(root)`` (a fault-proof ``ROLLBACK`` step) moves to another root known only
+    by its hash: the state it names is whatever the witness's nodes prove under it.
+    """
 
     def __init__(self, witness: Witness) -> None:
+        self.nodes = witness.nodes
         self.trie = Trie.from_nodes(witness.pre_root, witness.nodes)
         self.allowed = witness.keys
+
+    def revert_to(self, root: bytes) -> None:
+        self.trie = Trie.from_nodes(root, self.nodes)
 
     def _check(self, key: bytes) -> None:
         if key not in self.allowed:

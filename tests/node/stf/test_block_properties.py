@@ -49,35 +49,40 @@ action = st.one_of(
 blocks = st.lists(st.lists(action, min_size=1, max_size=20), min_size=1, max_size=6)
 
 
+def block_txs(chain: Chain, ids: list[int], keys_: dict[str, bytes], block) -> list[bytes]:
+    """The signed transactions of one block of actions (``action``), signed by ``chain``."""
+    txs = []
+    for act in block:
+        kind = act[0]
+        if kind == "order":
+            _, who, inst, side, ticks, lots, tif, ro = act
+            txs.append(chain.order(keys_[who], ids[inst], side, ticks / 10, lots / 10, tif=tif, reduce_only=ro))
+        elif kind == "cancel":
+            txs.append(chain.cancel(keys_[act[1]], order_id=act[2]))
+        elif kind == "cancel_all":
+            txs.append(chain.cancel_all(keys_[act[1]], 0 if act[2] == 3 else ids[act[2]]))
+        elif kind == "withdraw":
+            txs.append(chain.withdraw(keys_[act[1]], act[2]))
+        elif kind == "liquidate":
+            _, who, target, inst, lots = act
+            txs.append(chain.signed(keys_[who], Liquidate, account=address_of(keys_[target]),
+                                    instrument_id=ids[inst], size_e6=lots * 100_000))
+        elif kind == "settle":
+            _, who, target, inst = act
+            txs.append(chain.signed(keys_[who], Settle, account=address_of(keys_[target]),
+                                    instrument_id=ids[inst]))
+        elif kind == "oracle":
+            txs.append(chain.oracle(1, act[1], act[2] / 100, expiries=(EXPIRY_25DEC26, EXPIRY_29JAN27)))
+        else:
+            txs.append(act[1])
+    if txs and txs[0][:1] == b"\x01":
+        txs.append(txs[0])  # a replay: must fail on its nonce
+    return txs
+
+
 def _run(chain: Chain, ids: list[int], keys_: dict[str, bytes], workload) -> None:
     for block in workload:
-        txs = []
-        for act in block:
-            kind = act[0]
-            if kind == "order":
-                _, who, inst, side, ticks, lots, tif, ro = act
-                txs.append(chain.order(keys_[who], ids[inst], side, ticks / 10, lots / 10, tif=tif, reduce_only=ro))
-            elif kind == "cancel":
-                txs.append(chain.cancel(keys_[act[1]], order_id=act[2]))
-            elif kind == "cancel_all":
-                txs.append(chain.cancel_all(keys_[act[1]], 0 if act[2] == 3 else ids[act[2]]))
-            elif kind == "withdraw":
-                txs.append(chain.withdraw(keys_[act[1]], act[2]))
-            elif kind == "liquidate":
-                _, who, target, inst, lots = act
-                txs.append(chain.signed(keys_[who], Liquidate, account=address_of(keys_[target]),
-                                        instrument_id=ids[inst], size_e6=lots * 100_000))
-            elif kind == "settle":
-                _, who, target, inst = act
-                txs.append(chain.signed(keys_[who], Settle, account=address_of(keys_[target]),
-                                        instrument_id=ids[inst]))
-            elif kind == "oracle":
-                txs.append(chain.oracle(1, act[1], act[2] / 100, expiries=(EXPIRY_25DEC26, EXPIRY_29JAN27)))
-            else:
-                txs.append(act[1])
-        if txs and txs[0][:1] == b"\x01":
-            txs.append(txs[0])  # a replay: must fail on its nonce
-        chain.block(txs, dt=60)
+        chain.block(block_txs(chain, ids, keys_, block), dt=60)
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -98,7 +103,7 @@ def test_random_workloads_keep_invariants_and_replay_identically(workload) -> No
         assert apply_block(State(WitnessBackend(witness)), env, txs).state_root == result.state_root
 
 
-def _random_workload(seed: int, n_blocks: int, per_block: int):
+def random_workload(seed: int, n_blocks: int, per_block: int):
     """A larger seeded workload than hypothesis draws, dense in crossing orders."""
     import random
 
@@ -134,7 +139,7 @@ def test_dense_seeded_workload_keeps_invariants_and_replays() -> None:
         (EXPIRY_25DEC26, 3000, True), (EXPIRY_25DEC26, 2800, False), (EXPIRY_29JAN27, 3200, True),
     ))
     keys_ = {name: chain.trader(name, 50_000) for name in TRADERS}
-    _run(chain, ids, keys_, _random_workload(seed=7, n_blocks=12, per_block=40))
+    _run(chain, ids, keys_, random_workload(seed=7, n_blocks=12, per_block=40))
     fills = sum(len(r.fills) for *_, result in chain.witnesses for r in result.receipts)
     assert fills > 50  # the workload really trades
     for env, txs, witness, result in chain.witnesses:

@@ -1,0 +1,21 @@
+"""Names of step kinds: the phase enums of the machine, the block steps and the rules."""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+from node.stf.derive_steps import BlockPhase
+from node.stf.machine import Phase
+
+PHASE_ENUMS: list[type[IntEnum]] = [Phase, BlockPhase]
+"""Every enum of phases; rules with steps of their own are added here."""
+
+
+def phase_name(phase: int) -> str:
+    """The step kind a phase names (``"UNKNOWN_<n>"`` for none)."""
+    for enum in PHASE_ENUMS:
+        try:
+            return enum(phase).name
+        except ValueError:
+            continue
+    return f"UNKNOWN_{phase}"
