@@ -47,7 +47,7 @@ from node.stf.l1_inputs import (
     deposit_tx,
     is_unsigned,
 )
-from node.stf.machine import STEPS, Phase, StepIO
+from node.stf.steps import STEPS, Phase, StepIO
 from node.stf.records import Globals
 from node.stf.rlp_stream import RlpStreamError, read_item, read_uint
 from node.stf.state import State

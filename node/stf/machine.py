@@ -29,29 +29,24 @@ undone inside that step by the journal, exactly as a rollback to the step's star
 
 from __future__ import annotations
 
-from enum import IntEnum
-from typing import Any, Callable, Final
-
 from node.stf import keys
 from node.stf.cursor import Cursor
 from node.stf.errors import FailureCode, TxFailure
-from node.stf.fixedpoint import FixedPointOverflow
 from node.stf.hashing import keccak256
 from node.stf.instruments import list_instrument
 from node.stf.liquidation import apply_liquidate
 from node.stf.matching import place_order
 from node.stf.nonces import use_nonce
-from node.stf.optionmath import MathDomainError
 from node.stf.oracle import apply_oracle_update
-from node.stf.orders import cancel_all, cancel_order
+from node.stf.orders import cancel_order
 from node.stf.receipts import Fill, Receipt
 from node.stf.records import Config
 from node.stf.settlement import apply_settle
 from node.stf.state import State
 from node.stf.transfers import apply_deposit, apply_withdraw
-from node.stf.tx_codec import TxDecodeError, decode_tx, decode_unsigned
+from node.stf.steps import ARITHMETIC_ERRORS, BODY_PHASE, STEPS, Phase, StepIO, end_tx, tx_of
+from node.stf.tx_codec import TxDecodeError, decode_tx
 from node.stf.txtypes import (
-    CancelAll,
     CancelOrder,
     Deposit,
     ListInstrument,
@@ -62,67 +57,6 @@ from node.stf.txtypes import (
     SignedTx,
     Withdraw,
 )
-
-
-class Phase(IntEnum):
-    """What the next step does. Ranges: 1-9 transaction, 10-19 bodies, 20-99 rules'
-    own phases, 100-119 blocks and derivation (``trace.py``)."""
-
-    TX_START = 1
-    ROLLBACK = 2
-    NEXT_TX = 3
-    BODY = 10
-
-
-class StepIO:
-    """What steps read besides the state and emit besides the cursor.
-
-    ``inputs``: the batch and L1 queue data the block steps read (``derive_steps.BatchInputs``;
-    ``None`` when the node drives transactions itself). ``receipts``: one per finished
-    transaction; ``failure_detail``: the text of a failure decided in one step and reported
-    by a later one. Receipts are outputs, not machine state: no claim commits to them.
-    """
-
-    __slots__ = ("inputs", "receipts", "failure_detail", "blocks")
-
-    def __init__(self, inputs: Any = None) -> None:
-        self.inputs = inputs
-        self.receipts: list[Receipt] = []
-        self.failure_detail = ""
-        self.blocks: list[Any] = []  # blocks closed by block steps (``derive_steps.ClosedBlock``)
-
-
-StepFn = Callable[[State, Cursor, StepIO], Cursor]
-STEPS: dict[int, StepFn] = {}
-"""The step function of every phase. Rule modules with phases of their own add theirs."""
-
-BODY_PHASE: dict[type, int] = {}
-"""The first phase of a kind's body; kinds not listed run in one ``BODY`` step."""
-
-ARITHMETIC_ERRORS: Final = (FixedPointOverflow, MathDomainError)
-
-
-def tx_of(cursor: Cursor) -> SignedTx:
-    """The decoded current transaction (``cursor.body`` or decoded again from ``cursor.tx``;
-    the sender comes from the cursor: it was recovered by ``TX_START``)."""
-    if cursor.body is not None:
-        return cursor.body
-    body, _ = decode_unsigned(cursor.tx)
-    return SignedTx(body, cursor.tx, cursor.tx_hash, cursor.sender or None)
-
-
-def end_tx(state: State, cursor: Cursor, io: StepIO, receipt: Receipt) -> Cursor:
-    """Finish the transaction: emit ``receipt``, forget the journal, move to ``NEXT_TX``."""
-    io.receipts.append(receipt)
-    io.failure_detail = ""
-    state.commit_transaction()
-    return Cursor(Phase.NEXT_TX, cursor.block, cursor.time, cursor.tx_index + 1, cursor.outer)
-
-
-def fail(cursor: Cursor, io: StepIO, failure: TxFailure) -> Cursor:
-    """Continue to ``ROLLBACK``: the transaction fails with ``failure`` after its nonce."""
-    io.failure_detail = failure.detail
-    return cursor._replace(phase=Phase.ROLLBACK, regs=(int(failure.code),), stack=())
 
 
 def _tx_start(state: State, cursor: Cursor, io: StepIO) -> Cursor:
@@ -159,9 +93,6 @@ def run_body(state: State, now: int, number: int, tx: SignedTx) -> Receipt:
         return place_order(state, now, state.get(keys.CONFIG), sender, tx_hash, body)
     if isinstance(body, CancelOrder):
         return Receipt(tx_hash, FailureCode.OK, order_id=cancel_order(state, sender, body))
-    if isinstance(body, CancelAll):
-        count = cancel_all(state, sender, body)
-        return Receipt(tx_hash, FailureCode.OK, detail=f"{count} orders cancelled")
     if isinstance(body, Withdraw):
         index = apply_withdraw(state, number, sender, body)
         return Receipt(tx_hash, FailureCode.OK, order_id=index, detail=f"withdrawal {index}")
@@ -233,3 +164,8 @@ def run_transaction(state: State, cursor: Cursor, io: StepIO) -> Cursor:
     while cursor.phase != Phase.NEXT_TX:
         cursor = steps[cursor.phase](state, cursor, io)
     return cursor
+
+
+# Modules with steps of their own register them on import (they import ``steps`` only).
+import node.stf.derive_steps  # noqa: E402,F401
+import node.stf.margin_steps  # noqa: E402,F401

@@ -18,11 +18,16 @@ position too many and a margin check reads at most ``MAX_POSITIONS`` marks.
 
 from __future__ import annotations
 
+from enum import IntEnum
+
 from node.stf import accounts, book, keys
+from node.stf.cursor import Cursor
 from node.stf.errors import FailureCode, TxFailure
 from node.stf.params import MAX_POSITIONS
+from node.stf.receipts import Receipt
 from node.stf.records import Account, ClientOrderIndex, Instrument, Order, OrderTotals
 from node.stf.state import State
+from node.stf.steps import BODY_PHASE, StepIO, body_step, end_tx, tx_of
 from node.stf.txtypes import CancelAll, CancelOrder
 
 _BUY = 0
@@ -115,17 +120,34 @@ def cancel_order(state: State, sender: bytes, tx: CancelOrder) -> int:
     return order_id
 
 
-def cancel_all(state: State, sender: bytes, tx: CancelAll) -> int:
-    """Cancel all of ``sender``'s open orders (on one instrument, or all when 0). Returns the count.
+class CancelPhase(IntEnum):
+    """The steps of ``CancelAll``: one resting order each."""
 
-    Bounded by ``MAX_OPEN_ORDERS``.
-    """
-    owner = accounts.load(state, sender)
-    cancelled = 0
-    for order_id in owner.open_orders:
+    CANCEL_ALL = 80
+
+
+@body_step(CancelPhase.CANCEL_ALL)
+def cancel_all_step(state: State, cursor: Cursor, io: StepIO) -> Cursor:
+    """``CancelAll``: cancel the sender's open orders (on one instrument, or all when 0), one
+    per step, in the order of the account's ``open_orders``. Registers ``(index, count)``: the
+    next position in ``open_orders`` to look at and the orders cancelled so far. A step reads
+    the account and one order and writes what ``remove_order`` writes; at most
+    ``MAX_OPEN_ORDERS`` steps. The receipt says how many were cancelled."""
+    instrument_id = tx_of(cursor).body.instrument_id
+    index, count = cursor.regs or (0, 0)
+    open_orders = accounts.load(state, cursor.sender).open_orders
+    if index < len(open_orders):
+        order_id = open_orders[index]
         order: Order = state.get(keys.order(order_id))
-        if tx.instrument_id and order.instrument_id != tx.instrument_id:
-            continue
-        remove_order(state, order_id, order)
-        cancelled += 1
-    return cancelled
+        if instrument_id and order.instrument_id != instrument_id:
+            index += 1
+        else:
+            remove_order(state, order_id, order)
+            open_orders = accounts.load(state, cursor.sender).open_orders
+            count += 1
+    if index >= len(open_orders):
+        return end_tx(state, cursor, io, Receipt(cursor.tx_hash, FailureCode.OK, detail=f"{count} orders cancelled"))
+    return cursor._replace(regs=(index, count))
+
+
+BODY_PHASE[CancelAll] = CancelPhase.CANCEL_ALL
