@@ -63,7 +63,7 @@ def run() -> None:
     for index, data in enumerate(batches):
         pre_state = MemoryBackend()
         pre_state.apply(dict(base.values))
-        record = BatchRecord(index, len(data), T0 + 2 + 20 * (index + 1), globals_.next_deposit_index, 0)
+        record = BatchRecord(index, len(data), T0 + 2 + 20 * (index + 1), globals_.next_deposit_index, 0, 2**63)
         inputs = MemoryInputs(record, data, [], [])
         proofs: list[StepProof] = []
         steps, _ = TraceRun(pre_state, index, inputs).run(on_proof=proofs.append)

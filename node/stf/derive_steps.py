@@ -5,13 +5,16 @@ phases (transactions in between run through ``machine.py``); the rules are those
 ``node/derivation/rules.py`` (which the node runs in one go), taken one entry at a time:
 
 - ``BLOCK_OPEN``: the next block item of the batch is read at ``outer[OFFSET]``: a
-  canonical RLP list ``[timestamp, deposits_through, forced_through, [tx, ...]]``. The
-  block is numbered after the last (``Globals.last_block_number + 1``); its timestamp is
+  canonical RLP list ``[timestamp, deposits_through, forced_through, [tx, ...]]`` (header
+  integers of at most ``MAX_UINT_BYTES``). The block is numbered after the last
+  (``Globals.last_block_number + 1``); a block numbered past the batch's declared last
+  block, or past the ``MAX_BATCH_BLOCKS``-th of the batch, is not used. Its timestamp is
   clamped to ``[max(previous, t - MAX_TIMESTAMP_LAG_S), t + MAX_TIMESTAMP_DRIFT_S]`` (the
   lower bound wins) with ``t`` the batch's L1 time; each queue's declared position is
   clamped to ``[start, max(start, min(seen, start + cap))]`` where ``start`` is the queue
-  position in ``Globals`` and ``seen`` what the batch can see. At the end of the data, or
-  at an item that is not such a list, the batch's own blocks end; then, while an entry
+  position in ``Globals`` and ``seen`` what the batch can see. At the end of the data, at
+  an item that is not such a list, or at a block not used, the batch's own blocks end
+  (nothing after is read); then, while an entry
   due at ``t`` is not in the chain, a block with no sequenced transaction is opened
   (timestamp ``t`` clamped the same way), else the run halts.
 - ``NEXT_TX`` (after ``BLOCK_OPEN`` and after every transaction): loads the next
@@ -27,7 +30,7 @@ phases (transactions in between run through ``machine.py``); the rules are those
 ``outer`` (the cursor's block registers) holds, at these indices: the batch, the read
 offset, the end of the block's transaction list, the stage (deposits, forced, batch
 transactions), and per queue its position, limit (``min(seen, start + cap)``) and declared
-target, and whether the batch's own blocks have ended.
+target, whether the batch's own blocks have ended, and how many of them were opened.
 """
 
 from __future__ import annotations
@@ -39,10 +42,12 @@ from typing import Final
 from node.stf import keys
 from node.stf.cursor import Cursor
 from node.stf.l1_inputs import (
+    MAX_BATCH_BLOCKS,
     MAX_DEPOSITS_PER_BLOCK,
     MAX_FORCED_PER_BLOCK,
     MAX_TIMESTAMP_DRIFT_S,
     MAX_TIMESTAMP_LAG_S,
+    MAX_UINT_BYTES,
     BatchInputs,
     deposit_tx,
     is_unsigned,
@@ -60,8 +65,9 @@ class BlockPhase(IntEnum):
     HALTED = 102
 
 
-BATCH, OFFSET, BLOCK_END, STAGE, DEP_POS, DEP_LIMIT, DEP_TARGET, FORCED_POS, FORCED_LIMIT, FORCED_TARGET, ENDED = range(11)
-OUTER_REGS: Final = 11
+(BATCH, OFFSET, BLOCK_END, STAGE, DEP_POS, DEP_LIMIT, DEP_TARGET, FORCED_POS, FORCED_LIMIT, FORCED_TARGET, ENDED,
+ OPENED) = range(12)
+OUTER_REGS: Final = 12
 DEPOSITS, FORCED, TXS = range(3)
 
 
@@ -106,9 +112,9 @@ def _read_header(inputs: BatchInputs, offset: int) -> tuple[int, int, int, int, 
     block = read_item(read, offset, end)
     if not block.is_list:
         raise RlpStreamError(f"the block item at {offset} is not a list")
-    timestamp, at = read_uint(read, block.start, block.end, 8)
-    deposits, at = read_uint(read, at, block.end, 8)
-    forced, at = read_uint(read, at, block.end, 8)
+    timestamp, at = read_uint(read, block.start, block.end, MAX_UINT_BYTES)
+    deposits, at = read_uint(read, at, block.end, MAX_UINT_BYTES)
+    forced, at = read_uint(read, at, block.end, MAX_UINT_BYTES)
     txs = read_item(read, at, block.end)
     if not txs.is_list or txs.end != block.end:
         raise RlpStreamError(f"the block item at {offset} does not end with its transaction list")
@@ -123,11 +129,13 @@ def _block_open(state: State, cursor: Cursor, io: StepIO) -> Cursor:
     dep_start, forced_start = globals_.next_deposit_index, globals_.next_forced_index
     header = None
     if not outer[ENDED]:
-        if outer[OFFSET] >= record.length:
+        number = globals_.last_block_number + 1
+        if outer[OFFSET] >= record.length or number > record.last_l2_block or outer[OPENED] >= MAX_BATCH_BLOCKS:
             outer[ENDED] = 1
         else:
             try:
                 header = _read_header(inputs, outer[OFFSET])
+                outer[OPENED] += 1
             except RlpStreamError:
                 outer[ENDED] = 1
     if header is None:

@@ -30,6 +30,11 @@ MAX_TIMESTAMP_LAG_S: Final = 3_600
 # part within 64 KiB and a bounded STF time however long the queue grows; a backlog is
 # taken over successive blocks (rule 6).
 MAX_FORCED_PER_BLOCK: Final = 32
+# The batcher seals at ~18 KB and counts at least 5 bytes per block item; 4,096 blocks bound
+# what one batch can ask of derivation (one state commit per block) whatever its size.
+MAX_BATCH_BLOCKS: Final = 4_096
+# Header integers of a block item (timestamp, queue positions) are uint64.
+MAX_UINT_BYTES: Final = 8
 # A deposit is a small fixed credit (one account write), but the queue is as open as the
 # forced one: 256 per block bounds a block's deposit part the same way.
 MAX_DEPOSITS_PER_BLOCK: Final = 256
@@ -61,14 +66,16 @@ class L1Forced:
 @dataclass(frozen=True, slots=True)
 class BatchRecord:
     """What the inbox stores for batch ``index``: its data's ``length`` (bytes), the L1
-    ``time`` of the block that appended it, and how many deposits and forced transactions
-    were queued before it (``deposits_seen`` / ``forced_seen``: the entries it can see)."""
+    ``time`` of the block that appended it, how many deposits and forced transactions were
+    queued before it (``deposits_seen`` / ``forced_seen``: the entries it can see), and its
+    declared last L2 block (blocks past it are not used)."""
 
     index: int
     length: int
     time: int
     deposits_seen: int
     forced_seen: int
+    last_l2_block: int
 
 
 class BatchInputs(Protocol):

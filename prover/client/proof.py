@@ -88,7 +88,7 @@ class StepProof:
     def build(cls, batch: int, position: int, kind: str, pre_root: bytes, pre_cursor: Cursor, post_root: bytes,
               post_cursor: Cursor, witness: Witness | None, inputs: Any) -> StepProof:
         """The proof of one recorded step (``inputs``: a ``RecordingInputs`` or ``None``)."""
-        record = inputs.record if inputs is not None else BatchRecord(batch, 0, 0, 0, 0)
+        record = inputs.record if inputs is not None else BatchRecord(batch, 0, 0, 0, 0, 0)
         pieces = tuple((s, inputs.inner.data(s, e)) for s, e in _merge(inputs.ranges)) if inputs else ()
         deposits = tuple(inputs.inner.deposit(i) for i in sorted(inputs.deposit_indices)) if inputs else ()
         forced = tuple(inputs.inner.forced(i) for i in sorted(inputs.forced_indices)) if inputs else ()
@@ -152,7 +152,8 @@ class StepProof:
             "cursor": _hex(self.cursor),
             "witness": {"nodes": [_hex(n) for n in self.nodes], "keys": [_hex(k) for k in self.keys]},
             "batch_record": {"index": r.index, "length": r.length, "time": r.time,
-                             "deposits_seen": r.deposits_seen, "forced_seen": r.forced_seen},
+                             "deposits_seen": r.deposits_seen, "forced_seen": r.forced_seen,
+                             "last_l2_block": r.last_l2_block},
             "batch_data": [[start, _hex(piece)] for start, piece in self.pieces],
             "deposits": [{"index": d.index, "recipient": _hex(d.recipient), "amount_e6": d.amount_e6,
                           "deadline": d.deadline, "l1_block": d.l1_block} for d in self.deposits],
@@ -171,7 +172,8 @@ class StepProof:
             if obj["version"] != FORMAT_VERSION:
                 raise ProofRefused(f"format version {obj['version']}, this build reads {FORMAT_VERSION}")
             r = obj["batch_record"]
-            record = BatchRecord(*(_int(r[k], k) for k in ("index", "length", "time", "deposits_seen", "forced_seen")))
+            record = BatchRecord(*(_int(r[k], k) for k in ("index", "length", "time", "deposits_seen", "forced_seen",
+                                                           "last_l2_block")))
             return cls(
                 _int(obj["batch"], "batch"), _int(obj["position"], "position"), str(obj["kind"]),
                 _unhex(obj["pre_state_root"], "pre_state_root"), _unhex(obj["cursor"], "cursor"),

@@ -41,8 +41,11 @@ class Batch:
     deposits_seen: int = 0
     forced_seen: int = 0
 
+    last_l2_block: int = 2**63
+
     def record(self) -> BatchRecord:
-        return BatchRecord(self.index, len(self.data), self.time, self.deposits_seen, self.forced_seen)
+        return BatchRecord(self.index, len(self.data), self.time, self.deposits_seen, self.forced_seen,
+                           self.last_l2_block)
 
 
 @dataclass
