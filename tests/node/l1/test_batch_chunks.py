@@ -38,15 +38,16 @@ def test_every_range_opens_to_its_bytes(size):
     rng = random.Random(size + 1)
     edges = [0, 1, CHUNK_BYTES - 1, CHUNK_BYTES, CHUNK_BYTES + 1, size - 1, size]
     for _ in range(40):
-        start, end = sorted(rng.choice((rng.randrange(size + 1), rng.choice(edges))) for _ in range(2))
-        start, end = max(start, 0), min(end, size)
+        start, end = sorted(min(max(rng.choice((rng.randrange(size + 1), rng.choice(edges))), 0), size)
+                            for _ in range(2))
         proof = prove_range(data, start, end)
         assert verify_range(root, size, proof) == data[start:end]
 
 
 def _changed(proof: ChunkProof, rng: random.Random) -> list[ChunkProof]:
     """Proofs that differ from ``proof`` in one way each."""
-    out = [ChunkProof(proof.start, proof.end + 1, proof.first_chunk, proof.chunks, proof.branches),
+    out = [ChunkProof(proof.start, proof.end + CHUNK_BYTES, proof.first_chunk, proof.chunks, proof.branches),
+           ChunkProof(proof.start - CHUNK_BYTES, proof.end, proof.first_chunk, proof.chunks, proof.branches),
            ChunkProof(proof.start, proof.end, proof.first_chunk + 1, proof.chunks, proof.branches),
            ChunkProof(proof.start, proof.end, proof.first_chunk, proof.chunks[:-1], proof.branches[:-1]),
            ChunkProof(proof.start, proof.end, proof.first_chunk, proof.chunks + proof.chunks[-1:],
@@ -80,7 +81,7 @@ def test_any_change_is_refused():
         with pytest.raises(ChunkProofError):
             verify_range(root, len(data), bad)
     with pytest.raises(ChunkProofError):
-        verify_range(root, len(data) + 1, proof)  # another length: the last chunk's size or the depth differs
+        verify_range(root, len(data) + 4 * CHUNK_BYTES, proof)  # another length: another depth
     with pytest.raises(ChunkProofError):
         verify_range(chunks_root(data[:-1] + b"\x00"), len(data), proof)
     with pytest.raises(ChunkProofError, match="not within"):
