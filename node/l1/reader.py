@@ -131,11 +131,12 @@ class L1Reader:
             if function.fn_name != "append_batch":  # cannot happen: only append_batch emits it
                 continue
             data = bytes(args["data"])
-            if Web3.keccak(data) != log.args.data_hash:
-                raise ValueError(f"inbox: batch {log.args.index}: calldata does not match its event")
+            record = log.args
+            if (Web3.keccak(data) != record.data_hash or len(data) != record.data_length
+                    or record.l1_block != log.blockNumber):
+                raise ValueError(f"inbox: batch {record.index}: calldata or block does not match its record")
             if log.blockNumber not in hashes:
                 hashes[log.blockNumber] = self.block_hash(log.blockNumber)
-            record = log.args
             out.append(PostedBatch(record.index, data, log.blockNumber, hashes[log.blockNumber], record.l1_time,
                                    bytes(log.transactionHash), record.last_l2_block, record.deposits_seen,
                                    record.forced_seen))
