@@ -3,7 +3,7 @@
 ``derive.txs_per_s``: an in-process devnet L1 (JSON-RPC over HTTP) with the contracts; a
 sequencer on the dev chain, its accounts funded by L1 deposits, sequences ``ORDERS`` signed
 orders and cancels (``bench_l1.market_flow``) in 1,000-transaction blocks; the batcher posts
-them (zstd batches) with their roots. Then a fresh replica's ``Follower.step`` is timed: it
+them (plain RLP batches) with their roots. Then a fresh replica's ``Follower.step`` is timed: it
 reads the queues and batches from L1 over JSON-RPC, decodes, derives and applies every
 block and checks the roots. Figure: L2 transactions per second of that step (target
 >= 5,000); ``derive.apply_txs_per_s`` alongside is the same replay without the L1 reads.
@@ -99,7 +99,7 @@ def derive_rate() -> None:
              blocks=replica.head_number, batches=follower.status.batches, target_min=5_000)
 
         # the same replay without L1 reads: derivation + STF only
-        from node.derivation.rules import L1View, derive_batch
+        from node.derivation.rules import derive_batch
         from node.l1.batch_codec import decode_batch
 
         batches = reader.batches(reader.first_block, w3.eth.block_number)
@@ -108,8 +108,9 @@ def derive_rate() -> None:
         again.set_replica()
         start = time.perf_counter()
         for batch in batches:
-            view = L1View.of(batch.l1_time, deposits, [])  # every deposit was queued before the batches
-            for block in derive_batch(again.tip(), decode_batch(batch.data), view).blocks:
+            derivation = derive_batch(again.tip(), decode_batch(batch.data).blocks, batch.last_l2_block,
+                                      batch.view(deposits, []))
+            for block in derivation.blocks:
                 again.import_block(block)
         elapsed = time.perf_counter() - start
         assert again.head_root == sequencer.head_root

@@ -1,14 +1,16 @@
-"""L1 data cost: compressed batch bytes per order, by compressor, and the gas to post them.
+"""L1 data cost: batch bytes per order, and the gas to post them.
 
 The flow is a market-making session on the dev chain's series: four accounts placing
 post-only and GTC limit orders near a mark (prices on the tick, sizes in lots, client order
 ids counting up) with one cancel per four orders, signed as real envelopes. Each is
-encoded as batches of 1,000-transaction L2 blocks (``node.l1.batch_codec``) and compressed
-with zlib (level 9), brotli (quality 11) and zstd (level 19).
+encoded as batches of 1,000-transaction L2 blocks (``node.l1.batch_codec``: plain RLP block
+items, which the L1 verifier can read; no compression). For comparison, what zlib (level 9),
+brotli (quality 11) and zstd (level 19) would make of the same bytes.
 
 Figures:
-- ``l1.bytes_per_order``: the chosen codec's (zstd) batch bytes per transaction; target ≤ 100;
-- ``l1.bytes_per_order_zlib`` / ``_brotli`` / ``_zstd`` / ``_raw``: each compressor's, and none;
+- ``l1.bytes_per_order``: the batch bytes per transaction as posted; target ≤ 100;
+- ``l1.bytes_per_order_zlib`` / ``_brotli`` / ``_zstd``: the same bytes compressed (not used:
+  an L1 contract cannot decompress them);
 - ``l1.gas_per_order``: the L1 transaction gas of ``BatchInbox.append_batch`` per order, for
   a batch of 1,000 orders, measured on the devnet chain (py-evm, Prague: calldata at 16 gas
   per non-zero byte, with the EIP-7623 floor).
@@ -20,9 +22,10 @@ import random
 import zlib
 
 import brotli
+import zstandard
 
 from bench.common import emit
-from node.l1.batch_codec import VERSION_ZSTD, BatchBlock, encode_batch, encode_blocks
+from node.l1.batch_codec import BatchBlock, encode_batch
 from node.sequencer.dev import DEV_DOMAIN, dev_key
 from node.stf.txtypes import CancelOrder, PlaceOrder
 from node.wallet import sign_tx
@@ -55,7 +58,7 @@ def market_flow(count: int, seed: int = 11) -> list[bytes]:
 
 
 def blocks_of(txs: list[bytes]) -> list[BatchBlock]:
-    return [BatchBlock(100 + i, 1_796_112_000 + i, 0, 0, tuple(txs[s:s + BLOCK_TXS]))
+    return [BatchBlock(1_796_112_000 + i, 0, 0, tuple(txs[s:s + BLOCK_TXS]))
             for i, s in enumerate(range(0, len(txs), BLOCK_TXS))]
 
 
@@ -73,18 +76,17 @@ def gas_per_order(batch: bytes, last_l2_block: int, orders: int) -> float:
 def run() -> None:
     txs = market_flow(ORDERS)
     blocks = blocks_of(txs)
-    raw = encode_blocks(blocks)
-    sizes = {
-        "raw": len(raw),
-        "zlib": len(zlib.compress(raw, 9)),
-        "brotli": len(brotli.compress(raw, quality=11)),
-        "zstd": len(encode_batch(blocks, VERSION_ZSTD)),
+    data = encode_batch(blocks)
+    compressed = {
+        "zlib": len(zlib.compress(data, 9)),
+        "brotli": len(brotli.compress(data, quality=11)),
+        "zstd": len(zstandard.ZstdCompressor(level=19).compress(data)),
     }
-    for name, size in sizes.items():
+    for name, size in compressed.items():
         emit("l1", f"l1.bytes_per_order_{name}", size / len(txs), "bytes/order")
-    emit("l1", "l1.bytes_per_order", sizes["zstd"] / len(txs), "bytes/order", codec="zstd-19", target_max=100)
-    one_block = encode_batch(blocks[:1], VERSION_ZSTD)
-    emit("l1", "l1.gas_per_order", gas_per_order(one_block, blocks[0].number, BLOCK_TXS), "gas/order", batch_orders=BLOCK_TXS)
+    emit("l1", "l1.bytes_per_order", len(data) / len(txs), "bytes/order", codec="rlp", target_max=100)
+    one_block = encode_batch(blocks[:1])
+    emit("l1", "l1.gas_per_order", gas_per_order(one_block, 1, BLOCK_TXS), "gas/order", batch_orders=BLOCK_TXS)
 
 
 if __name__ == "__main__":

@@ -1,8 +1,8 @@
 """Deploying the L1 contracts and finding them again.
 
 ``deploy(w3, keys, settings)`` compiles and deploys, in order, the test collateral token
-(devnet only), the batch inbox, the state commitments, the forced-inclusion queue and
-the portal, and returns a ``Deployment`` (addresses and settings) that ``save``/``load``
+(devnet only), the forced-inclusion queue, the batch inbox (which reads the two queues'
+counts into each batch's record), the state commitments and the portal, and returns a ``Deployment`` (addresses and settings) that ``save``/``load``
 keep as JSON. ``Deployment.contracts(w3)`` gives web3 contract objects with the ABIs.
 
 **The L2 genesis is fixed before any contract is deployed.** Its EIP-712 domain names the
@@ -32,12 +32,12 @@ from node.store.codec import encode_genesis
 
 SOURCES: Final = {
     "token": "token/test_usd.vy",
+    "forced": "bridge/forced_inclusion.vy",
     "inbox": "bridge/batch_inbox.vy",
     "commitments": "bridge/state_commitments.vy",
-    "forced": "bridge/forced_inclusion.vy",
     "portal": "bridge/portal.vy",
 }
-# The portal is the deployer's fifth contract creation (after token, inbox, commitments, forced).
+# The portal is the deployer's fifth contract creation (after token, forced, inbox, commitments).
 PORTAL_POSITION: Final = list(SOURCES).index("portal")
 
 
@@ -112,11 +112,12 @@ def deploy(w3: Web3, deployer_key: bytes, sequencer: str, proposer: str,
     genesis_root = genesis_state_root(genesis)
     start = w3.eth.block_number
     token = sender.deploy(builds["token"].initcode)
-    inbox = sender.deploy(builds["inbox"].initcode, abi_encode(["address"], [sequencer]))
+    forced = sender.deploy(builds["forced"].initcode, abi_encode(["uint256"], [settings.force_window_s]))
+    inbox = sender.deploy(builds["inbox"].initcode, abi_encode(["address", "address", "address"],
+                                                               [sequencer, expected_portal, forced]))
     commitments = sender.deploy(builds["commitments"].initcode, abi_encode(
         ["address", "bytes32", "address", "uint256", "uint256"],
         [inbox, genesis_root, proposer, settings.bond_wei, settings.challenge_window_s]))
-    forced = sender.deploy(builds["forced"].initcode, abi_encode(["uint256"], [settings.force_window_s]))
     portal = sender.deploy(builds["portal"].initcode, abi_encode(  # the same window as the forced queue
         ["address", "address", "uint256"], [token, commitments, settings.force_window_s]))
     if portal != expected_portal:

@@ -14,8 +14,10 @@ MAX_TX_BYTES: constant(uint256) = 2048  # node.stf.tx_codec.MAX_TX_BYTES
 WINDOW: public(immutable(uint256))  # seconds
 
 forced_count: public(uint256)
-tx_hash: public(HashMap[uint256, bytes32])   # keccak256 of the raw L2 transaction
-deadline: public(HashMap[uint256, uint256])  # L1 timestamp by which L2 must include it
+# keccak256(abi_encode(index, keccak256(raw_tx), deadline)), deadline = the L1 time of `force`
+# + WINDOW: what derivation and the L1 verifier check an entry against
+# (node/l1/queue_hashes.py builds the same hash)
+forced_hash: public(HashMap[uint256, bytes32])
 
 event TransactionForced:
     index: indexed(uint256)
@@ -40,7 +42,6 @@ def force(raw_tx: Bytes[MAX_TX_BYTES]):
     assert len(raw_tx) > 0, "forced: empty transaction"
     index: uint256 = self.forced_count
     when: uint256 = block.timestamp + WINDOW
-    self.tx_hash[index] = keccak256(raw_tx)
-    self.deadline[index] = when
+    self.forced_hash[index] = keccak256(abi_encode(index, keccak256(raw_tx), when))
     self.forced_count = index + 1
     log TransactionForced(index=index, sender=msg.sender, raw_tx=raw_tx, deadline=when)

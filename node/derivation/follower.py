@@ -22,8 +22,9 @@ proposals, block hashes), then applies it, so an error while reading (a transien
 JSON-RPC failure) leaves the follower as it was and the next ``step()`` retries the same
 range; if applying fails, the queue entries it appended are taken back.
 
-Every batch is derived after the tip the previous one left (``rules.derive_batch``: a
-rejected or undecodable batch still gets its due L1 entries), and
+Every batch is derived after the tip the previous one left (``rules.derive_batch``, with
+the batch's inbox record as its L1 view: a batch whose blocks are all dropped still gets
+its due L1 entries), and
 ``batch_last_block[i]`` is the chain's last L2 block once batch ``i`` is derived (the
 previous one's if it derived nothing): what root ``i`` must be checked at.
 
@@ -44,13 +45,12 @@ be rewound; so does a gap in a queue (``L1Inconsistent``, as in the sequencer's 
 from __future__ import annotations
 
 import logging
-from bisect import bisect_right
 from dataclasses import dataclass, field
 from typing import Callable, Final, Protocol
 
 from node.derivation.progress import BatchRecord, DerivationLog, MemoryDerivationLog
-from node.derivation.rules import ChainTip, DerivedBlock, L1Deposit, L1Forced, L1View, derive_batch
-from node.l1.batch_codec import BatchBlock, BatchDecodeError, decode_batch
+from node.derivation.rules import ChainTip, DerivedBlock, L1Deposit, L1Forced, derive_batch
+from node.l1.batch_codec import decode_batch
 from node.l1.genesis_anchor import check_genesis
 from node.l1.reader import L1Reader, PostedBatch, Proposal
 from node.l1.watcher import L1Inconsistent, extend_queue
@@ -125,8 +125,8 @@ class L1Range:
 @dataclass
 class FollowerStatus:
     l1_block: int = 0              # last L1 block read (confirmed)
-    batches: int = 0               # batches derived (or skipped) so far
-    skipped_batches: list[int] = field(default_factory=list)
+    batches: int = 0               # batches derived so far
+    skipped_batches: list[int] = field(default_factory=list)  # batches some of whose blocks were dropped
     roots_checked: int = 0
     mismatches: list[RootCheck] = field(default_factory=list)
 
@@ -219,13 +219,6 @@ class Follower:
             log.info("follower: resuming at batch %d after L2 block %d", len(usable), tip.number)
         return tip
 
-    def _visible(self, l1_block: int, l1_time: int) -> L1View:
-        """The queues as they stood at ``l1_block`` (both are in L1 block order: prefixes,
-        found by bisection and not copied)."""
-        return L1View(l1_time, self.deposits, self.forced,
-                      bisect_right(self.deposits, l1_block, key=lambda d: d.l1_block),
-                      bisect_right(self.forced, l1_block, key=lambda f: f.l1_block))
-
     def _derive(self, batch: PostedBatch) -> int:
         """Derive ``batch`` after the tip the previous batch left and import its blocks;
         returns how many blocks were imported. Batches already derived are passed over."""
@@ -237,17 +230,14 @@ class Follower:
             return 0
         if batch.index != self._next_batch:
             raise L1Inconsistent(f"batch {batch.index} read where {self._next_batch} was due")
-        tip, reason = self._tip, ""
-        blocks: list[BatchBlock] = []
-        try:
-            blocks = decode_batch(batch.data, batch.last_l2_block)
-        except BatchDecodeError as exc:
-            reason = f"undecodable: {exc}"
-        derivation = derive_batch(tip, blocks, self._visible(batch.l1_block, batch.l1_time))
-        reason = reason or derivation.rejected
-        if reason:
-            log.warning("follower: batch %d rejected (%s); %d blocks of due L1 entries", batch.index, reason,
-                        len(derivation.blocks))
+        tip = self._tip
+        decoded = decode_batch(batch.data)
+        derivation = derive_batch(tip, decoded.blocks, batch.last_l2_block,
+                                  batch.view(self.deposits, self.forced), decoded.reason)
+        if derivation.dropped:
+            log.warning("follower: batch %d: %d of its blocks used, the rest dropped (%s); %d blocks of due L1 "
+                        "entries", batch.index, derivation.used, derivation.dropped,
+                        len(derivation.blocks) - derivation.used)
             self.status.skipped_batches.append(batch.index)
         imported = sum(self._import(block) for block in derivation.blocks)
         last = derivation.last_number(tip)

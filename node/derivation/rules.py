@@ -4,19 +4,27 @@ This is what makes the sequencer's chain reproducible from L1 alone. The sequenc
 its blocks with the same block builder (``build_block``), so its roots equal every
 follower's; a later L1 verifier implements the same rules.
 
-What derivation reads for one batch (``L1View``): the timestamp ``t`` of the L1 block holding
-the batch, and the two L1 queues as they stood at that block: deposits ``[0, deposits_seen)``
-and forced transactions ``[0, forced_seen)`` (entries queued in L1 blocks up to the batch's
-own; later ones are its future and invisible). Every entry carries its L1 ``deadline``: the
-L1 time it was queued plus the window (``Portal.WINDOW`` = ``ForcedInclusion.WINDOW``, 120 s
-on the devnet), recorded in the contracts' events. Deadlines never decrease along a queue.
-An entry is *due* for the batch when it is visible and its deadline is at or before ``t``.
+What derivation reads for one batch (``L1View``) is exactly the batch's record in the
+inbox (``BatchInbox.batches(i)``), so the L1 verifier proves it from contract storage: the
+L1 time ``t`` of the append (``block.timestamp``), and how far the two L1 queues went when
+the batch was appended: deposits ``[0, deposits_seen)`` and forced transactions
+``[0, forced_seen)``, the entries queued by earlier L1 transactions (earlier blocks, or
+earlier in the batch's own block). An entry queued later, even in the same L1 block as the
+batch, is the batch's future and invisible to it. Every entry carries its L1 ``deadline``:
+the L1 time it was queued plus the window (``Portal.WINDOW`` = ``ForcedInclusion.WINDOW``,
+120 s on the devnet), committed per index in the contracts' storage
+(``node.l1.queue_hashes``). Deadlines never decrease along a queue. An entry is *due* for
+the batch when it is visible and its deadline is at or before ``t``.
 
 For a batch posted at L1 time ``t`` after the chain tip:
 
-1. **Numbers.** The batch's blocks must be numbered tip+1, tip+2, ... (consecutive, from
-   right after the tip), or the whole batch is rejected: none of its blocks is used. An
-   empty or undecodable batch contributes no block either. Rule 6 applies in every case.
+1. **Blocks.** The batch's data is read item by item (``batch_codec``: prefix semantics, a
+   malformed block item ends the batch there and drops the rest). Blocks carry no number:
+   the batch's blocks are numbered tip+1, tip+2, ... in order, and only those numbered up
+   to the batch's declared last L2 block (its inbox record) are used; the rest are dropped.
+   So a batch declaring a block at or below the tip (a batch posted twice) adds none, and
+   no block past the declared one exists for a root to be bound to. Rule 6 applies in
+   every case.
 2. **Timestamps.** A block's timestamp is clamped to
    ``[max(previous, t - MAX_TIMESTAMP_LAG_S), t + MAX_TIMESTAMP_DRIFT_S]`` (the lower bound
    wins if they cross), so L2 time stays within an hour behind and a minute ahead of L1.
@@ -27,19 +35,19 @@ For a batch posted at L1 time ``t`` after the chain tip:
    ``[previous, min(forced_seen, previous + MAX_FORCED_PER_BLOCK)]``, then raised to cover
    the due forced transactions (at most the same cap).
 5. **Body.** The deposits ``[previous, deposits_through)`` as ``Deposit`` system
-   transactions built from the L1 events, then the forced transactions
+   transactions built from the portal's queue, then the forced transactions
    ``[previous, forced_through)`` as their raw bytes, then the batch's transactions. Any
    unsigned deposit envelope (type 0x7E) among the forced or batch transactions is dropped:
    only the first part can credit collateral.
 6. **Deadlines.** Once the batch is derived, every due entry is in the chain: by rules 3
    and 4 the batch's first block takes them all, whatever the batch says (its next blocks
    continue if the caps stop the first); if some are still missing after the batch's blocks
-   (the batch was rejected or empty, or the caps), derivation appends blocks holding only
-   due entries (timestamp ``t`` under rule 2, no sequenced transaction), as many as the caps
-   need.
+   (none were used, or the caps), derivation appends blocks holding only due entries
+   (timestamp ``t`` under rule 2, no sequenced transaction), as many as the caps need.
 
 The sequencer (``build_block`` with its own header, no deadlines) takes every confirmed
-entry at once, up to the caps, so its batches never need rule 6's raises or extra blocks.
+entry at once, up to the caps, so its batches never need rule 6's raises or extra blocks
+(its batches land in later L1 blocks than the entries it confirmed, so they see them).
 Work per block is bounded by the caps: queue positions are cursors (``ChainTip``), and
 finding the due entries scans forward from them, never from the queue's start.
 
@@ -98,9 +106,10 @@ class L1Forced:
 
 @dataclass(frozen=True, slots=True)
 class L1View:
-    """The L1 inputs of one batch: its L1 block's ``time`` (unix s) and the queues in index
-    order, of which the first ``deposits_seen`` / ``forced_seen`` entries were queued in L1
-    blocks up to the batch's own (the sequences may hold later entries: they are ignored)."""
+    """The L1 inputs of one batch: the L1 ``time`` (unix s) of its append and the queues in
+    index order, of which the first ``deposits_seen`` / ``forced_seen`` entries were queued
+    before the append (the batch's inbox record; the sequences may hold later entries: they
+    are ignored)."""
 
     time: int
     deposits: Sequence[L1Deposit]
@@ -141,11 +150,13 @@ class DerivedBlock:
 
 @dataclass(frozen=True, slots=True)
 class Derivation:
-    """What one batch gives: the blocks to import (the batch's own unless rejected, then any
-    rule-6 blocks) and why the batch's own blocks were rejected (``""`` if they were used)."""
+    """What one batch gives: the blocks to import (the batch's own that rule 1 uses, then any
+    rule-6 blocks), how many of them are the batch's own (``used``), and why some of the
+    batch's blocks were dropped (``""`` if none was)."""
 
     blocks: tuple[DerivedBlock, ...]
-    rejected: str = ""
+    used: int = 0
+    dropped: str = ""
 
     def last_number(self, tip: ChainTip) -> int:
         """The chain's last block number once the batch is derived after ``tip``."""
@@ -163,14 +174,6 @@ def is_unsigned_deposit(raw: bytes) -> bool:
 def deposit_tx(deposit: L1Deposit) -> bytes:
     """The L2 system transaction crediting an L1 deposit."""
     return encode_tx(Deposit(deposit.index, deposit.recipient, deposit.amount_e6), None)
-
-
-def numbering_error(tip_number: int, numbers: Sequence[int]) -> str:
-    """Rule 1: ``""`` if ``numbers`` run consecutively from ``tip_number + 1``, else why not."""
-    for offset, number in enumerate(numbers):
-        if number != tip_number + 1 + offset:
-            return f"block {number} where {tip_number + 1 + offset} was due"
-    return ""
 
 
 def due_through(queue: Sequence[L1Deposit] | Sequence[L1Forced], start: int, seen: int, l1_time: int,
@@ -216,18 +219,29 @@ def has_due(tip: ChainTip, view: L1View) -> bool:
             or due_through(view.forced, tip.forced_through, view.forced_seen, view.time, 1) > tip.forced_through)
 
 
-def derive_batch(tip: ChainTip, blocks: Sequence[BatchBlock], view: L1View) -> Derivation:
-    """The L2 blocks one batch yields after ``tip`` (rules 1-6). ``blocks`` is the decoded
-    batch (``()`` for an undecodable one: the caller records why)."""
-    rejected = numbering_error(tip.number, [b.number for b in blocks])
+def blocks_used(tip_number: int, count: int, declared_last_block: int) -> int:
+    """Rule 1: how many of a batch's ``count`` blocks (numbered from ``tip_number + 1``) are
+    at or below its declared last block."""
+    return max(0, min(count, declared_last_block - tip_number))
+
+
+def derive_batch(tip: ChainTip, blocks: Sequence[BatchBlock], declared_last_block: int, view: L1View,
+                 decode_error: str = "") -> Derivation:
+    """The L2 blocks one batch yields after ``tip`` (rules 1-6). ``blocks`` is the batch's
+    well-formed prefix (``batch_codec.decode_batch``) and ``decode_error`` why the rest was
+    dropped (``""``: nothing was); ``declared_last_block`` is its inbox record's."""
+    used = blocks_used(tip.number, len(blocks), declared_last_block)
+    dropped = decode_error
+    if used < len(blocks):
+        dropped = (f"blocks {tip.number + used + 1}-{tip.number + len(blocks)} are past the declared last block "
+                   f"{declared_last_block}") + (f"; {dropped}" if dropped else "")
     out: list[DerivedBlock] = []
-    if not rejected:
-        for block in blocks:
-            derived = derive_block(tip, block.timestamp, block.deposits_through, block.forced_through, block.txs, view)
-            out.append(derived)
-            tip = derived.tip
+    for block in blocks[:used]:
+        derived = derive_block(tip, block.timestamp, block.deposits_through, block.forced_through, block.txs, view)
+        out.append(derived)
+        tip = derived.tip
     while has_due(tip, view):  # each such block takes at least one due entry: this ends
         derived = derive_block(tip, view.time, tip.deposits_through, tip.forced_through, (), view)
         out.append(derived)
         tip = derived.tip
-    return Derivation(tuple(out), rejected)
+    return Derivation(tuple(out), used, dropped)

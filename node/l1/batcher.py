@@ -1,10 +1,10 @@
 """The batcher and proposer: post the sequencer's blocks to L1, then a state root per batch.
 
 ``Batcher(chain, reader, sequencer_tx, proposer_tx)`` is a ``BlockObserver``: committed
-blocks join the open batch as ``BatchBlock``s (the sequenced transactions only; the
+blocks join the open batch as ``BatchBlock`` items (the sequenced transactions only; the
 L1-derived ones are rebuilt by derivation from the queues). The open batch is *sealed*
-every ``interval_s``, or at once when its RLP reaches ``SEAL_AT_RLP_BYTES`` (so its
-compressed form always fits the inbox's calldata limit), or at ``MAX_BATCH_BLOCKS`` blocks.
+every ``interval_s``, or at once when its data reaches ``SEAL_AT_BYTES`` (so it always
+fits the inbox's calldata limit), or at ``MAX_BATCH_BLOCKS`` blocks.
 Sealing happens on the event loop between blocks, when the state is exactly at the
 batch's last block: the batch gets its index (= its state commitment's index) and every
 withdrawal made since the last seal is proven under that root (``withdrawals.ProofBook``).
@@ -15,10 +15,12 @@ last_l2_block)``, waits for each receipt, then proposes the batch's state root w
 One root per inbox batch, whatever the inbox holds: the proposer proposes, for batch
 ``i``, the state root at the L2 block derivation reaches after it (``posted_ends[i]``).
 For a batch this process posted, that is its last block. For a batch read back from the
-inbox (a restart, or a batch that landed at another index than expected), it is the
-batch's declared last block if the batch holds exactly this sequencer's next blocks
-(decoded and compared with the stored blocks), else the previous batch's block: a batch
-that is not the chain's continuation derives nothing, and its root repeats the last one.
+inbox (a restart, or a batch that landed at another index than expected), it is the block
+derivation's rule 1 reaches: the batch's blocks numbered from the previous batch's end, up
+to its declared last block (a batch posted twice declares a block already reached: it adds
+none, and its root repeats the last one). If those blocks are not this sequencer's stored
+ones, L1 no longer derives this chain: that is logged as an error and the root repeats the
+last one.
 
 L1 calls block, so they run in a worker thread (``asyncio.to_thread``); the sequencer's
 loop never waits for L1. Restart: ``catch_up()`` reads the inbox and the commitments,
@@ -35,7 +37,8 @@ import time
 from dataclasses import dataclass
 from typing import Final, Protocol
 
-from node.l1.batch_codec import MAX_BATCH_BLOCKS, BatchBlock, BatchDecodeError, decode_batch, encode_batch
+from node.derivation.rules import blocks_used
+from node.l1.batch_codec import MAX_BATCH_BLOCKS, BatchBlock, decode_batch, encode_block
 from node.l1.reader import L1Reader, PostedBatch
 from node.l1.withdrawals import ProofBook
 from node.sequencer.sequencer import MAX_BLOCK_BYTES, BlockObserver, L2Block
@@ -46,12 +49,13 @@ log = logging.getLogger(__name__)
 
 DEFAULT_INTERVAL_S: Final = 2.0
 MAX_CALLDATA_BYTES: Final = 120_000      # BatchInbox.MAX_BATCH_BYTES
-# A batch is sealed once its RLP reaches SEAL_AT_RLP_BYTES. The block that crosses the mark
-# adds at most MAX_BLOCK_BYTES of transactions (plus ~3% RLP framing), and zstd adds only a
-# few bytes to incompressible data, so a sealed batch always fits MAX_CALLDATA_BYTES. (The
-# seal cannot wait for a block that would not fit: it must happen while the state is at
-# the batch's last block, for the withdrawal proofs.)
-SEAL_AT_RLP_BYTES: Final = MAX_CALLDATA_BYTES - 2_000 - MAX_BLOCK_BYTES * 104 // 100
+# A batch is sealed once its data reaches SEAL_AT_BYTES. The block that crosses the mark
+# adds at most MAX_BLOCK_BYTES of transactions plus their RLP framing (at most 3 bytes per
+# transaction of 56 bytes or more: under 4% for signed envelopes) and a header of at most
+# 30 bytes, so a sealed batch always fits MAX_CALLDATA_BYTES. (The seal cannot wait for a
+# block that would not fit: it must happen while the state is at the batch's last block,
+# for the withdrawal proofs.)
+SEAL_AT_BYTES: Final = MAX_CALLDATA_BYTES - 2_000 - MAX_BLOCK_BYTES * 104 // 100
 MAX_BATCHES_PER_ROUND: Final = 16   # batch transactions in flight at once
 PROPOSE_GAS: Final = 300_000        # a proposal queued behind another cannot be estimated (~130k used)
 
@@ -75,9 +79,27 @@ class BatcherStatus:
 
 
 def batch_block(block: L2Block) -> BatchBlock:
-    """The batch form of a committed block: header, queue positions, sequenced transactions."""
-    return BatchBlock(block.number, block.timestamp, block.deposits_through, block.forced_through,
-                      block.txs[block.l1_tx_count:])
+    """The batch form of a committed block: timestamp, queue positions, sequenced transactions."""
+    return BatchBlock(block.timestamp, block.deposits_through, block.forced_through, block.txs[block.l1_tx_count:])
+
+
+@dataclass
+class SealedBatch:
+    """A batch sealed for the inbox: its index, its first L2 block's number, its block items
+    and how many sequenced transactions they hold."""
+
+    index: int
+    first: int
+    items: list[bytes]
+    txs: int
+
+    @property
+    def last(self) -> int:
+        return self.first + len(self.items) - 1
+
+    @property
+    def data(self) -> bytes:
+        return b"".join(self.items)
 
 
 class Batcher(BlockObserver):
@@ -94,9 +116,11 @@ class Batcher(BlockObserver):
         self.propose_roots = propose
         self.proofs = proofs if proofs is not None else ProofBook()
         self.clock = clock
-        self.open: list[BatchBlock] = []
+        self.open: list[bytes] = []  # the open batch's block items (``encode_block``)
+        self.open_first = 0          # the number of its first block
         self.open_bytes = 0
-        self.sealed: list[tuple[int, list[BatchBlock]]] = []
+        self.open_txs = 0
+        self.sealed: list[SealedBatch] = []
         self.next_index = 0
         self.last_seal = clock()
         self.posted_ends: dict[int, int] = {}  # batch index -> its last L2 block
@@ -109,14 +133,18 @@ class Batcher(BlockObserver):
     # -- BlockObserver ---------------------------------------------------------------------
 
     def on_block(self, block: L2Block, txs) -> None:
-        last = self.open[-1].number if self.open else (
-            self.sealed[-1][1][-1].number if self.sealed else self.status.last_posted_l2_block)
+        last = self.open_first + len(self.open) - 1 if self.open else (
+            self.sealed[-1].last if self.sealed else self.status.last_posted_l2_block)
         if block.number != last + 1:
             return  # not ours to batch (already posted, or before catch_up ran)
-        item = batch_block(block)
+        if not self.open:
+            self.open_first = block.number
+        posted = batch_block(block)
+        item = encode_block(posted)
         self.open.append(item)
-        self.open_bytes += sum(len(t) + 3 for t in item.txs) + 40
-        if self.open_bytes >= SEAL_AT_RLP_BYTES or len(self.open) >= MAX_BATCH_BLOCKS:
+        self.open_bytes += len(item)
+        self.open_txs += len(posted.txs)
+        if self.open_bytes >= SEAL_AT_BYTES or len(self.open) >= MAX_BATCH_BLOCKS:
             self.seal(prove=not self._catching_up)
 
     # -- sealing -------------------------------------------------------------------------------
@@ -129,14 +157,14 @@ class Batcher(BlockObserver):
         self.last_seal = self.clock()
         if not self.open:
             return None
-        index, blocks = self.next_index, self.open
+        batch = SealedBatch(self.next_index, self.open_first, self.open, self.open_txs)
         self.next_index += 1
-        self.open, self.open_bytes = [], 0
+        self.open, self.open_bytes, self.open_txs = [], 0, 0
         if prove:
-            self._prove(index, blocks[-1].number)
-        self.sealed.append((index, blocks))
+            self._prove(batch.index, batch.last)
+        self.sealed.append(batch)
         self._wake.set()
-        return index
+        return batch.index
 
     def _prove(self, index: int, l2_block: int) -> None:
         state = self.chain.state
@@ -172,27 +200,28 @@ class Batcher(BlockObserver):
 
     def _derived_end(self, previous: int, batch: PostedBatch) -> int:
         """The L2 block derivation reaches after ``batch``, given ``previous`` after the one
-        before: its last block if it holds exactly this chain's blocks ``previous + 1...``
-        (which derive as they were built), else ``previous`` (see module docstring)."""
-        try:
-            blocks = decode_batch(batch.data, batch.last_l2_block)
-        except BatchDecodeError as exc:
-            log.warning("batcher: inbox batch %d does not decode (%s): it derives no block", batch.index, exc)
-            return previous
-        for offset, posted in enumerate(blocks):
+        before: ``previous`` plus the blocks rule 1 uses, if they are this chain's blocks
+        ``previous + 1...`` (which derive as they were built), else ``previous`` (see module
+        docstring)."""
+        decoded = decode_batch(batch.data)
+        if decoded.reason:
+            log.warning("batcher: inbox batch %d: blocks dropped from byte %d (%s)", batch.index, decoded.stop,
+                        decoded.reason)
+        used = blocks_used(previous, len(decoded.blocks), batch.last_l2_block)
+        for offset, posted in enumerate(decoded.blocks[:used]):
             stored = self.chain.get_block(previous + 1 + offset)
             if stored is None or batch_block(stored) != posted:
-                log.warning("batcher: inbox batch %d is not this chain's blocks from %d: it derives no block",
-                            batch.index, previous + 1)
+                log.error("batcher: inbox batch %d derives blocks from %d that are not this chain's: L1 no longer "
+                          "derives this sequencer's chain", batch.index, previous + 1)
                 return previous
-        return blocks[-1].number
+        return previous + used
 
     def _reseal(self, batches: int) -> None:
         """Re-seal every block after the last posted batch (on the event loop, between blocks)."""
         self.status.last_posted_l2_block = self.posted_ends.get(batches - 1, 0)
         self.status.batches_posted = self.next_index = batches
         self.proofs.forget_from(batches)
-        self.open, self.open_bytes, self.sealed = [], 0, []
+        self.open, self.open_bytes, self.open_txs, self.sealed = [], 0, 0, []
         self._catching_up = True
         try:
             for number in range(self.status.last_posted_l2_block + 1, self.chain.head_number + 1):
@@ -204,8 +233,7 @@ class Batcher(BlockObserver):
         if self.open:
             self.seal()
         elif self.sealed:  # the last block filled a batch exactly: its root is the head's
-            index, blocks = self.sealed[-1]
-            self._prove(index, blocks[-1].number)
+            self._prove(self.sealed[-1].index, self.sealed[-1].last)
 
     # -- posting -----------------------------------------------------------------------------
 
@@ -219,29 +247,28 @@ class Batcher(BlockObserver):
             return 0
         inbox = self.reader.contracts["inbox"]
         in_flight = []
-        for index, blocks in round_:
-            data = encode_batch(blocks)
-            if len(data) > MAX_CALLDATA_BYTES:  # cannot happen below SEAL_AT_RLP_BYTES; say so loudly
-                raise RuntimeError(f"batcher: batch {index} is {len(data)} bytes > {MAX_CALLDATA_BYTES}")
-            in_flight.append((index, blocks, data,
-                              self.sequencer_tx.submit_call(inbox, "append_batch", data, blocks[-1].number)))
+        for batch in round_:
+            data = batch.data
+            if len(data) > MAX_CALLDATA_BYTES:  # cannot happen below SEAL_AT_BYTES; say so loudly
+                raise RuntimeError(f"batcher: batch {batch.index} is {len(data)} bytes > {MAX_CALLDATA_BYTES}")
+            in_flight.append((batch, data, self.sequencer_tx.submit_call(inbox, "append_batch", data, batch.last)))
         posted = []
-        for index, blocks, data, submitted in in_flight:
+        for batch, data, submitted in in_flight:
             sent = self.sequencer_tx.wait(submitted)
             self.sealed.pop(0)
             landed = inbox.events.BatchAppended().process_receipt(sent.receipt)[0].args.index
-            if landed != index:  # another batch came first: catch_up proposes from what the inbox holds
-                raise RuntimeError(f"batcher: batch {index} landed at inbox index {landed}")
-            self.posted_ends[index] = blocks[-1].number
+            if landed != batch.index:  # another batch came first: catch_up proposes from what the inbox holds
+                raise RuntimeError(f"batcher: batch {batch.index} landed at inbox index {landed}")
+            self.posted_ends[batch.index] = batch.last
             status = self.status
             status.batches_posted += 1
-            status.last_posted_l2_block = blocks[-1].number
+            status.last_posted_l2_block = batch.last
             status.l1_gas_used += sent.gas_used
             status.bytes_posted += len(data)
-            status.txs_posted += sum(len(b.txs) for b in blocks)
-            posted.append((index, blocks[-1].number))
-            log.info("batcher: batch %d: L2 blocks %d-%d, %d bytes, %d gas", index, blocks[0].number,
-                     blocks[-1].number, len(data), sent.gas_used)
+            status.txs_posted += batch.txs
+            posted.append((batch.index, batch.last))
+            log.info("batcher: batch %d: L2 blocks %d-%d, %d bytes, %d gas", batch.index, batch.first, batch.last,
+                     len(data), sent.gas_used)
         if self.propose_roots:
             proposals = [(index, last, self._submit_proposal(index, last, gas=None if i == 0 else PROPOSE_GAS))
                          for i, (index, last) in enumerate(posted)]
@@ -249,7 +276,7 @@ class Batcher(BlockObserver):
                 self.proposer_tx.wait(submitted)
                 self.status.roots_proposed += 1
                 log.info("proposer: root %d for L2 block %d", index, last)
-        return sum(len(blocks) for _, blocks, _, _ in in_flight)
+        return sum(len(batch.items) for batch, _, _ in in_flight)
 
     def _submit_proposal(self, index: int, last_l2_block: int, gas: int | None):
         block = self.chain.get_block(last_l2_block)

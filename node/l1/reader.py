@@ -2,8 +2,9 @@
 
 ``L1Reader(w3, deployment)`` turns contract events into the values derivation and the
 node use: ``DepositQueued`` -> ``L1Deposit``, ``TransactionForced`` -> ``L1Forced``,
-``BatchAppended`` -> ``PostedBatch`` (the batch bytes come from the calldata of the
-transaction that emitted the event: data availability is the calldata, not the event),
+``BatchAppended`` -> ``PostedBatch`` (the batch's inbox record, with the batch bytes from
+the calldata of the transaction that emitted the event: data availability is the calldata,
+not the event),
 ``StateProposed`` / ``StateInvalidated`` -> ``Proposal`` / invalidations. Queue entries carry
 their L1 deadline from the event (the L1 time they were queued + the contract's ``WINDOW``).
 ``block(n)`` gives an L1 block's hash and timestamp (reorganisation checks, the age of the
@@ -14,14 +15,19 @@ Only JSON-RPC is used, so any Ethereum node serves.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Final, Iterator
+from typing import Final, Iterator, Sequence
 
 from web3 import Web3
 
 from bridge.deploy import Deployment
-from node.derivation.rules import L1Deposit, L1Forced
+from node.derivation.rules import L1Deposit, L1Forced, L1View
 
 MAX_LOG_RANGE: Final = 5_000
+
+
+class L1Inconsistent(RuntimeError):
+    """The L1 queues read are not contiguous, or shorter than a batch saw (a missed event,
+    or a reorganisation deeper than the confirmations)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,8 +41,10 @@ class L1Block:
 
 @dataclass(frozen=True, slots=True)
 class PostedBatch:
-    """Batch ``index`` as posted: its bytes and the L1 block (number, hash, timestamp) holding it;
-    ``last_l2_block``: the number of its last L2 block as the inbox records it (declared)."""
+    """Batch ``index`` as posted: its bytes, the L1 block (number, hash) holding it and its
+    inbox record (``BatchInbox.batches(index)``): ``l1_time``, the append's block timestamp;
+    ``last_l2_block``, its declared last L2 block; ``deposits_seen`` / ``forced_seen``, the
+    queues' counts before the append (what derivation may see: ``view``)."""
 
     index: int
     data: bytes
@@ -45,6 +53,16 @@ class PostedBatch:
     l1_time: int
     tx_hash: bytes
     last_l2_block: int
+    deposits_seen: int
+    forced_seen: int
+
+    def view(self, deposits: Sequence[L1Deposit], forced: Sequence[L1Forced]) -> L1View:
+        """The derivation inputs of this batch over the queues read so far (``L1Inconsistent``
+        if they hold fewer entries than the batch saw)."""
+        if len(deposits) < self.deposits_seen or len(forced) < self.forced_seen:
+            raise L1Inconsistent(f"batch {self.index} saw {self.deposits_seen} deposits and {self.forced_seen} forced "
+                                 f"transactions; {len(deposits)} and {len(forced)} were read")
+        return L1View(self.l1_time, deposits, forced, self.deposits_seen, self.forced_seen)
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,21 +124,22 @@ class L1Reader:
         """Batches posted in L1 blocks ``[first, last]``, in index order, with their bytes."""
         inbox = self.contracts["inbox"]
         out = []
-        times: dict[int, tuple[bytes, int]] = {}
+        hashes: dict[int, bytes] = {}
         for log in self._logs("inbox", "BatchAppended", first, last):
             tx = self.w3.eth.get_transaction(log.transactionHash)
             function, args = inbox.decode_function_input(tx["input"])
             if function.fn_name != "append_batch":  # cannot happen: only append_batch emits it
                 continue
             data = bytes(args["data"])
-            if Web3.keccak(data) != log.args.data_hash:
-                raise ValueError(f"inbox: batch {log.args.index}: calldata does not match its event")
-            if log.blockNumber not in times:
-                block = self.w3.eth.get_block(log.blockNumber)
-                times[log.blockNumber] = (bytes(block["hash"]), block["timestamp"])
-            block_hash, l1_time = times[log.blockNumber]
-            out.append(PostedBatch(log.args.index, data, log.blockNumber, block_hash, l1_time,
-                                   bytes(log.transactionHash), args["last_l2_block"]))
+            record = log.args
+            if (Web3.keccak(data) != record.data_hash or len(data) != record.data_length
+                    or record.l1_block != log.blockNumber):
+                raise ValueError(f"inbox: batch {record.index}: calldata or block does not match its record")
+            if log.blockNumber not in hashes:
+                hashes[log.blockNumber] = self.block_hash(log.blockNumber)
+            out.append(PostedBatch(record.index, data, log.blockNumber, hashes[log.blockNumber], record.l1_time,
+                                   bytes(log.transactionHash), record.last_l2_block, record.deposits_seen,
+                                   record.forced_seen))
         return out
 
     def proposals(self, first: int, last: int) -> list[Proposal]:

@@ -44,7 +44,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Final, Sequence
 
 from node.derivation.rules import L1Deposit, L1Forced
-from node.l1.reader import L1Block, L1Reader
+from node.l1.reader import L1Block, L1Inconsistent, L1Reader
 
 log = logging.getLogger(__name__)
 
@@ -62,10 +62,6 @@ def max_view_age_s(window_s: int) -> int:
     quarter of it, the quarter being left for a block's batch to land on L1 (seal interval,
     inclusion, retries: seconds on the devnet's 120 s window, hours on a day-long one)."""
     return window_s - window_s // 4
-
-
-class L1Inconsistent(RuntimeError):
-    """The L1 queues read are not contiguous (a missed event, or a reorganisation deeper than N)."""
 
 
 def extend_queue(queue: list, entries: list, name: str) -> None:

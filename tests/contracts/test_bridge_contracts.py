@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import pytest
 from eth_abi import encode as abi_encode
 from web3 import Web3
 
+from bridge.evm_call import EvmRunner
 from bridge.l1 import L1TxFailed
 from bridge.vyper_build import compile_contract
+from node.derivation.rules import L1Deposit, L1Forced
+from node.l1.batch_chunks import chunks_root
 from node.l1.genesis_anchor import genesis_state_root
+from node.l1.queue_hashes import deposit_hash, forced_hash
 from tests.contracts.bridge_fixture import SETTINGS, Bridge, start_bridge
 
 
@@ -17,6 +23,19 @@ def bridge():
     b = start_bridge()
     yield b
     b.devnet.close()
+
+
+class BatchRecord(NamedTuple):
+    """``BatchInbox.batches(i)``, field by field."""
+
+    data_length: int
+    chunks_root: bytes
+    data_hash: bytes
+    l1_block: int
+    l1_time: int
+    deposits_seen: int
+    forced_seen: int
+    last_l2_block: int
 
 
 def reverts(reason: str):
@@ -55,24 +74,78 @@ def test_token_transfers_and_reverts(bridge: Bridge):
     assert token.functions.allowance(alice.address, bob.address).call() == 0
 
 
-def test_inbox_keeps_a_hash_chain_and_takes_batches_only_from_the_sequencer(bridge: Bridge):
+def record(bridge: Bridge, index: int) -> BatchRecord:
+    return BatchRecord(*bridge.c["inbox"].functions.batches(index).call())
+
+
+def next_declared(bridge: Bridge) -> int:
+    """A declared last L2 block above every earlier batch's (the roots' tests propose them in order)."""
+    count = bridge.c["inbox"].functions.batch_count().call()
+    return bridge.c["inbox"].functions.last_l2_block(count - 1).call() + 1 if count else 1
+
+
+def test_inbox_records_each_batch_and_takes_batches_only_from_the_sequencer(bridge: Bridge):
+    """The record holds what derivation reads from L1 for the batch: its data's length, chunk
+    root and hash, the append's L1 block and time, the queues' counts and the declared block."""
     inbox, sequencer = bridge.c["inbox"], bridge.sender("sequencer")
-    start = inbox.functions.batch_count().call()
-    previous = inbox.functions.chain_hash(start - 1).call() if start else b"\0" * 32
+    portal, forced = bridge.c["portal"], bridge.c["forced"]
     for data, last_l2_block in ((b"\x01batch-one", 10), (bytes(range(256)) * 40, 11)):
         sent = sequencer.transact(inbox, "append_batch", data, last_l2_block)
-        previous = Web3.keccak(previous + Web3.keccak(data))
         index = inbox.functions.batch_count().call() - 1
-        assert inbox.functions.chain_hash(index).call() == previous
-        assert inbox.functions.l1_block(index).call() == sent.block_number
+        header = bridge.w3.eth.get_block(sent.block_number)
+        expected = BatchRecord(len(data), chunks_root(data), Web3.keccak(data), sent.block_number, header["timestamp"],
+                               portal.functions.deposit_count().call(), forced.functions.forced_count().call(),
+                               last_l2_block)
+        assert record(bridge, index) == expected
         assert inbox.functions.last_l2_block(index).call() == last_l2_block
         event = inbox.events.BatchAppended().process_receipt(sent.receipt)[0]
-        assert event.args.index == index and event.args.data_hash == Web3.keccak(data)
-        assert event.args.last_l2_block == last_l2_block
+        assert event.args.index == index
+        assert BatchRecord(*(event.args[name] for name in BatchRecord._fields)) == expected
     with reverts("inbox: caller is not the sequencer"):
         bridge.sender("alice").transact(inbox, "append_batch", b"\x01", 12)
     with reverts("inbox: empty batch"):
         sequencer.transact(inbox, "append_batch", b"", 12)
+
+
+@pytest.mark.parametrize("size", (1, 1023, 1024, 1025, 3 * 1024 + 7, 18_160, 119_999, 120_000))
+def test_the_inbox_s_chunk_root_is_python_s(bridge: Bridge, size: int):
+    """``append_batch`` computes ``node.l1.batch_chunks.chunks_root`` bit for bit (empty data
+    is refused by the inbox; its root is zero), with gas to spare beside the calldata."""
+    import random
+
+    data = random.Random(size).randbytes(size)
+    sent = bridge.sender("sequencer").transact(bridge.c["inbox"], "append_batch", data, next_declared(bridge))
+    index = bridge.c["inbox"].functions.batch_count().call() - 1
+    assert record(bridge, index).chunks_root == chunks_root(data)
+    assert sent.gas_used < EvmRunner.transaction_gas(data, 0) + 400_000
+    assert chunks_root(b"") == b"\0" * 32
+
+
+def test_the_queue_counts_are_those_before_the_append_in_its_own_block(bridge: Bridge):
+    """Entries queued by later transactions of the batch's own L1 block are not in its record."""
+    forced, inbox, w3 = bridge.c["forced"], bridge.c["inbox"], bridge.w3
+    alice, bob, sequencer = bridge.sender("alice"), bridge.sender("bob"), bridge.sender("sequencer")
+    before = forced.functions.forced_count().call()
+    calls = [(alice, forced, "force", (b"\x04first",)),
+             (sequencer, inbox, "append_batch", (b"\x01same-block", next_declared(bridge))),
+             (bob, forced, "force", (b"\x04after",))]
+    raws = []
+    for who, contract, function, args in calls:
+        tx = contract.functions[function](*args).build_transaction({
+            "from": who.address, "nonce": w3.eth.get_transaction_count(who.address, "pending"), "gas": 1_000_000,
+            "chainId": who.chain_id})
+        raws.append(bytes(who.account.sign_transaction(tx).raw_transaction))
+
+    async def send_together() -> list[bytes]:  # one turn of the devnet's loop, then one block
+        return [bridge.devnet.devnet.chain.send_raw_transaction(raw) for raw in raws]
+
+    hashes = bridge.devnet.call(send_together())
+    bridge.rpc("evm_mine")
+    receipts = [w3.eth.wait_for_transaction_receipt(tx_hash) for tx_hash in hashes]
+    assert len({r["blockNumber"] for r in receipts}) == 1, "the three transactions must share one L1 block"
+    index = inbox.functions.batch_count().call() - 1
+    assert record(bridge, index).forced_seen == before + 1
+    assert forced.functions.forced_count().call() == before + 2
 
 
 def test_commitments_bond_window_finality_and_reverts(bridge: Bridge):
@@ -206,6 +279,8 @@ def test_portal_deposits_are_an_indexed_queue(bridge: Bridge):
     assert event.args.deadline == timestamp + SETTINGS.force_window_s
     assert portal.functions.deposit_hash(0).call() == Web3.keccak(
         abi_encode(["uint256", "address", "uint256", "uint256"], [0, recipient, 2_500_000, event.args.deadline]))
+    assert portal.functions.deposit_hash(0).call() == deposit_hash(
+        L1Deposit(0, bytes.fromhex(recipient[2:]), 2_500_000, event.args.deadline, sent.block_number))
     carol.transact(portal, "deposit", carol.address, 1)
     assert portal.functions.deposit_count().call() == 2
     assert token.functions.balanceOf(portal.address).call() == 2_500_001
@@ -221,7 +296,9 @@ def test_forced_inclusion_queue(bridge: Bridge):
     event = forced.events.TransactionForced().process_receipt(sent.receipt)[0]
     timestamp = bridge.w3.eth.get_block(sent.block_number)["timestamp"]
     assert event.args.raw_tx == raw and event.args.deadline == timestamp + SETTINGS.force_window_s
-    assert forced.functions.tx_hash(event.args.index).call() == Web3.keccak(raw)
+    assert forced.functions.forced_hash(event.args.index).call() == forced_hash(
+        L1Forced(event.args.index, raw, event.args.deadline, sent.block_number)) == Web3.keccak(
+        abi_encode(["uint256", "bytes32", "uint256"], [event.args.index, Web3.keccak(raw), event.args.deadline]))
 
 
 def test_portal_pays_a_proven_withdrawal_once_and_only_under_a_final_root(bridge: Bridge):

@@ -27,9 +27,10 @@ def replica(genesis=GENESIS) -> Sequencer:
     return chain
 
 
-def empty_blocks(first: int, count: int, deposits_through: int = 0) -> list[BatchBlock]:
-    """``count`` blocks from ``first`` with no sequenced transactions, one second apart."""
-    return [BatchBlock(n, T0 + n, deposits_through, 0, ()) for n in range(first, first + count)]
+def empty_blocks(first: int, count: int, deposits_through: int = 0) -> tuple[list[BatchBlock], int]:
+    """``count`` blocks meant as blocks ``first...`` with no sequenced transactions, one second
+    apart, and the last one's number (what their batch declares)."""
+    return [BatchBlock(T0 + n, deposits_through, 0, ()) for n in range(first, first + count)], first + count - 1
 
 
 class ScriptedL1(BaseScriptedL1):
@@ -43,11 +44,10 @@ class ScriptedL1(BaseScriptedL1):
     def post_deposit(self, recipient: bytes, amount_e6: int) -> None:
         self.deposit(recipient, amount_e6)
 
-    def post_batch(self, blocks: list[BatchBlock], *, data: bytes | None = None,  # type: ignore[override]
-                   declared: int | None = None) -> int:
-        """Post ``blocks`` (or raw ``data``) declaring ``declared`` (default: the last block); its index."""
-        payload = encode_batch(blocks) if data is None else data
-        return super().post_batch(payload, blocks[-1].number if declared is None else declared).index
+    def post_batch(self, blocks: list[BatchBlock], declared: int,  # type: ignore[override]
+                   *, data: bytes | None = None) -> int:
+        """Post ``blocks`` (or raw ``data``) declaring ``declared`` as the last block; its index."""
+        return super().post_batch(encode_batch(blocks) if data is None else data, declared).index
 
     def propose(self, last_l2_block: int, state_root: bytes) -> None:
         index = len(self.proposal_log)

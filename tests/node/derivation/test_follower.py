@@ -1,5 +1,5 @@
-"""The follower's derivation and restart: one numbering rule (a batch repeating old block
-numbers is rejected as a whole, by the rules and the follower alike), ``batch_last_block``
+"""The follower's derivation and restart: rule 1 (a batch posted again declares a block
+already reached and adds none, by the rules and the follower alike), ``batch_last_block``
 for every batch, and a restart that resumes at the next batch index from its records (after
 a clean stop, and after a crash in the middle of a batch), deriving the same chain."""
 
@@ -12,7 +12,7 @@ import pytest
 
 from node.derivation.follower import Follower, L1Reorged, StoreDiverged
 from node.derivation.progress import BatchRecord, MemoryDerivationLog, StoreDerivationLog
-from node.derivation.rules import DerivedBlock, L1View, derive_batch
+from node.derivation.rules import DerivedBlock, derive_batch
 from node.l1.batch_codec import decode_batch, encode_batch
 from node.l1.batcher import batch_block
 from node.l1.watcher import L1Watcher
@@ -68,7 +68,7 @@ def posted():
     head = sequencer.head_number
     post(l1, sequencer, range(1, head - 3))
     post(l1, sequencer, range(head - 3, head - 1))
-    post(l1, sequencer, range(head - 3, head - 1))  # old numbers again
+    post(l1, sequencer, range(head - 3, head - 1))  # posted again
     post(l1, sequencer, range(head - 1, head + 1))
     return l1, sequencer
 
@@ -92,20 +92,23 @@ def same_chain(replica: Sequencer, sequencer: Sequencer) -> None:
         assert (theirs.timestamp, theirs.txs, theirs.state_root) == (ours.timestamp, ours.txs, ours.state_root), number
 
 
-def test_a_batch_repeating_old_numbers_is_rejected_by_the_rules_and_the_follower(posted):
+def test_a_batch_posted_again_adds_nothing_by_the_rules_and_the_follower(posted):
     l1, sequencer = posted
     replica = Sequencer.from_genesis(CHAIN.genesis)
     replica.set_replica()
     follower = Follower(l1, replica, confirmations=0)
     follower.step()
     head = sequencer.head_number
-    same_chain(replica, sequencer)  # the rejected batch added nothing (nothing was due)
+    same_chain(replica, sequencer)  # the repeated batch added nothing (nothing was due)
     assert follower.status.skipped_batches == [2]
     assert follower.batch_last_block == {0: head - 4, 1: head - 2, 2: head - 2, 3: head}
     bad = l1.batch_log[2]
-    view = L1View.of(bad.l1_time, l1.deposit_log, [])
-    derivation = derive_batch(sequencer.tip_at(head - 2), decode_batch(bad.data), view)
-    assert derivation.rejected == f"block {head - 3} where {head - 1} was due" and derivation.blocks == ()
+    decoded = decode_batch(bad.data)
+    assert len(decoded.blocks) == 2 and decoded.complete
+    derivation = derive_batch(sequencer.tip_at(head - 2), decoded.blocks, bad.last_l2_block,
+                              bad.view(l1.deposit_log, []))
+    assert derivation.blocks == () and derivation.used == 0
+    assert derivation.dropped == f"blocks {head - 1}-{head} are past the declared last block {head - 2}"
 
 
 def test_a_restarted_follower_resumes_at_the_next_batch_and_derives_the_same_chain(posted, tmp_path):

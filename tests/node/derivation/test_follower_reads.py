@@ -19,17 +19,17 @@ def stages(roots: dict[int, bytes]) -> list[Callable[[ScriptedL1], None]]:
     """Three rounds of L1 activity (deposits, batches, a bad batch, roots), one step each."""
     def first(l1: ScriptedL1) -> None:
         l1.post_deposit(ALICE, 5_000_000)
-        l1.post_batch(empty_blocks(1, 2, deposits_through=1))
+        l1.post_batch(*empty_blocks(1, 2, deposits_through=1))
 
     def second(l1: ScriptedL1) -> None:
         l1.post_deposit(BOB, 7_000_000)
-        l1.post_batch(empty_blocks(3, 2, deposits_through=2))
-        l1.post_batch([], data=b"\x03\x00", declared=4)  # undecodable: derives nothing
+        l1.post_batch(*empty_blocks(3, 2, deposits_through=2))
+        l1.post_batch([], 4, data=b"\x03\x00")  # not a block item: derives nothing
 
     def third(l1: ScriptedL1) -> None:
         for last in (2, 4, 4):
             l1.propose(last, roots.get(last, b"\x01" * 32))
-        l1.post_batch(empty_blocks(5, 1, deposits_through=2))
+        l1.post_batch(*empty_blocks(5, 1, deposits_through=2))
     return [first, second, third]
 
 

@@ -11,13 +11,14 @@ from tests.node.derivation.scripted_l1 import T0, ScriptedL1, empty_blocks, foll
 
 
 def chain_of_batches() -> ScriptedL1:
-    """Batches 0-4: blocks 1-3, blocks 4-5, undecodable, a repeat of block 4 (rejected), blocks 6-7."""
+    """Batches 0-4: blocks 1-3, blocks 4-5, not a block, a repeat of block 4 (declares a block
+    already reached: adds none), blocks 6-7."""
     l1 = ScriptedL1()
-    l1.post_batch(empty_blocks(1, 3))
-    l1.post_batch(empty_blocks(4, 2))
-    l1.post_batch([], data=b"\x03not zstd", declared=5)
-    l1.post_batch(empty_blocks(4, 1))
-    l1.post_batch(empty_blocks(6, 2))
+    l1.post_batch(*empty_blocks(1, 3))
+    l1.post_batch(*empty_blocks(4, 2))
+    l1.post_batch([], 5, data=b"\x03not RLP")
+    l1.post_batch(*empty_blocks(4, 1))
+    l1.post_batch(*empty_blocks(6, 2))
     return l1
 
 
@@ -35,7 +36,7 @@ def test_every_batch_has_the_block_derivation_gives_and_honest_roots_all_match()
 def test_a_proposer_that_lies_about_the_block_is_a_mismatch():
     l1 = ScriptedL1()
     for first, count in ((1, 3), (4, 2), (6, 1)):
-        l1.post_batch(empty_blocks(first, count))
+        l1.post_batch(*empty_blocks(first, count))
     roots = follow(l1).chain
     l1.propose(3, roots.state_root_at(3))  # honest
     l1.propose(3, roots.state_root_at(3))  # "batch 1 derived nothing": a true root, at the wrong block
@@ -48,7 +49,7 @@ def test_a_proposer_that_lies_about_the_block_is_a_mismatch():
         (2, 10**18, 6, b"\x66" * 32, roots.state_root_at(6)),
     ]
     assert follower.status.roots_checked == 3 and follower.status.mismatches == seen
-    l1.post_batch(empty_blocks(7, 1))
+    l1.post_batch(*empty_blocks(7, 1))
     follower.step()
     assert follower.status.roots_checked == 4
     assert follower.status.mismatches[-1].index == 3 and follower.status.mismatches[-1].derived_l2_block == 7

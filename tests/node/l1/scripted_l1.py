@@ -89,10 +89,11 @@ class ScriptedL1:
         return entry
 
     def post_batch(self, data: bytes, last_l2_block: int) -> PostedBatch:
-        """Post batch bytes declaring ``last_l2_block`` (as the inbox records it) in a new block (the head)."""
+        """Post batch bytes declaring ``last_l2_block`` (as the inbox records it) in a new block
+        (the head); the batch sees every entry queued before it."""
         block = self.mine()
         batch = PostedBatch(len(self.batch_log), data, block, self.block_hash(block), self.time_of(block),
-                            b"\x00" * 32, last_l2_block)
+                            b"\x00" * 32, last_l2_block, len(self.deposit_log), len(self.forced_log))
         self.batch_log.append(batch)
         return batch
 

@@ -1,7 +1,7 @@
 """Roots and batches stay in step whatever the inbox holds: a batch that derives nothing (it
-does not decode, or repeats old blocks) gets a root at the previous block, the batcher's own
-batches keep their roots even when they land at another index than it expected, and a
-follower agrees with every root."""
+holds no block item, or declares a block already reached) gets a root at the previous block,
+the batcher's own batches keep their roots even when they land at another index than it
+expected, and a follower agrees with every root."""
 
 from __future__ import annotations
 
@@ -50,7 +50,7 @@ def test_batches_that_derive_nothing_get_roots_and_a_follower_agrees_with_every_
             with pytest.raises(RuntimeError, match="landed at inbox index 2"):
                 batcher.post_once()  # the batcher expected index 1
             batcher.catch_up()  # roots 1 (derives nothing) and 2 (its block)
-            # batch 3: a valid encoding of block 1 again: rejected, derives nothing
+            # batch 3: block 1 posted again, declaring block 1: derives nothing
             sequencer_key.transact(inbox, "append_batch", encode_batch([batch_block(sequencer.get_block(1))]), 1)
             batcher.catch_up()
             await one_block(1)
