@@ -57,51 +57,19 @@ All values are integers; times are unix seconds; indices count from 0.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Final, Sequence
+from typing import Sequence
 
 from node.l1.batch_codec import BatchBlock
-from node.stf.tx_codec import encode_tx
-from node.stf.txtypes import Deposit, TxType
-
-# A block may be stamped at most this far past its batch's L1 time: the sequencer's clock
-# may run a little ahead of L1's, never far enough to mature expiries or orders early.
-MAX_TIMESTAMP_DRIFT_S: Final = 60
-# ...and at most this far behind it (rule 2's lower bound), so a frozen or slow sequencer
-# clock holds L2 time (oracle staleness, order expiry, settlement) back by at most an hour.
-# An honest sequencer's blocks reach L1 within seconds; an hour leaves room for L1
-# congestion or a batcher restart before derivation would raise their timestamps.
-MAX_TIMESTAMP_LAG_S: Final = 3_600
-# Anyone can queue forced transactions by paying L1 gas (~70,000 each: ~400 per 30M-gas L1
-# block), each a full L2 transaction of up to 2 KiB. 32 per block keeps a block's forced
-# part within 64 KiB and a bounded STF time however long the queue grows; a backlog is
-# taken over successive blocks (rule 6).
-MAX_FORCED_PER_BLOCK: Final = 32
-# A deposit is a small fixed credit (one account write), but the queue is as open as the
-# forced one: 256 per block bounds a block's deposit part the same way.
-MAX_DEPOSITS_PER_BLOCK: Final = 256
-
-
-@dataclass(frozen=True, slots=True)
-class L1Deposit:
-    """A ``Portal.DepositQueued`` event: queue index, L2 recipient, amount (collateral units
-    e6), L1 deadline (unix s: the L1 time it was queued + the window) and its L1 block."""
-
-    index: int
-    recipient: bytes
-    amount_e6: int
-    deadline: int
-    l1_block: int
-
-
-@dataclass(frozen=True, slots=True)
-class L1Forced:
-    """A ``ForcedInclusion.TransactionForced`` event: queue index, raw L2 tx, L1 deadline
-    (unix s: the L1 time it was queued + the window) and its L1 block."""
-
-    index: int
-    raw_tx: bytes
-    deadline: int
-    l1_block: int
+from node.stf.l1_inputs import (  # noqa: F401 - the rules' constants and L1 records, shared with the trace
+    MAX_DEPOSITS_PER_BLOCK,
+    MAX_FORCED_PER_BLOCK,
+    MAX_TIMESTAMP_DRIFT_S,
+    MAX_TIMESTAMP_LAG_S,
+    L1Deposit,
+    L1Forced,
+    deposit_tx,
+    is_unsigned as is_unsigned_deposit,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,15 +133,6 @@ class Derivation:
 
 def _clamp(value: int, low: int, high: int) -> int:
     return max(low, min(value, high))
-
-
-def is_unsigned_deposit(raw: bytes) -> bool:
-    return raw[:1] == bytes([TxType.DEPOSIT])
-
-
-def deposit_tx(deposit: L1Deposit) -> bytes:
-    """The L2 system transaction crediting an L1 deposit."""
-    return encode_tx(Deposit(deposit.index, deposit.recipient, deposit.amount_e6), None)
 
 
 def due_through(queue: Sequence[L1Deposit] | Sequence[L1Forced], start: int, seen: int, l1_time: int,

@@ -18,18 +18,23 @@ a batch's blocks are numbered consecutively after the chain's tip (``node.deriva
 The format is plain RLP so that the L1 verifier can read one block item, and one transaction
 of it, straight from the batch's committed chunks (``node.l1.batch_chunks``).
 
-**Prefix semantics.** ``decode_batch`` reads block items in order from offset 0. The first
-item that is not a well-formed block ends the batch *at that block*: the blocks before it are
-the batch, that item and everything after it are dropped, and the result says where
-(``stop``, a byte offset) and why (``reason``). Not well-formed is: an item that is not a
-list, or whose length runs past the data; a block list that does not hold exactly the four
-fields; an integer field that is a list, longer than ``MAX_UINT_BYTES`` or has a leading zero
-byte; a transaction list that is not a list, or holds an item that is not a byte string or
-runs past it; a non-canonical RLP length prefix (long form for a short length, a leading zero
-in a length, a single byte below 0x80 written as a string); any item past the
-``MAX_BATCH_BLOCKS``-th. Trailing garbage is therefore just a last, malformed item. Because
-each item is judged alone, one pass over the data decides everything, and so does the L1
-verifier reading item after item.
+**Prefix semantics.** ``decode_batch`` reads block items in order from offset 0, and in a
+block its transactions in order, exactly as the fault-proof steps read them one item at a
+time (``node.stf.derive_steps``). The first malformed item ends the batch there:
+
+- a malformed *block item* (one that is not a list, or whose length runs past the data; a
+  block list that does not hold exactly the four fields; an integer field that is a list,
+  longer than ``MAX_UINT_BYTES`` or has a leading zero byte; a transaction list that is not a
+  list; any item past the ``MAX_BATCH_BLOCKS``-th) is dropped with everything after it;
+- a malformed *transaction item* (not a byte string, longer than ``MAX_TX_BYTES``, or running
+  past its block's list) ends its block there: the block keeps the transactions before it,
+  and everything after it is dropped;
+
+and the result says where (``stop``, a byte offset) and why (``reason``). A non-canonical RLP
+length prefix (long form for a short length, a leading zero in a length, a single byte below
+0x80 written as a string) is malformed. Trailing garbage is therefore just a last, malformed
+item. Because each item is judged alone, one pass over the data decides everything, and so
+does the L1 verifier reading item after item.
 
 Decoding is bounded and never recursive: only the three levels above are read (a block, its
 fields, its transaction list), by a loop over ``rlp.codec``'s length-prefix reader; nothing
@@ -44,11 +49,10 @@ from typing import Final, Sequence
 import rlp
 from rlp.codec import consume_length_prefix
 
-# The batcher seals at ~18 KB and counts at least 5 bytes per block item; 4,096 blocks bound
-# what one batch can ask of derivation (one state commit per block) whatever its size.
-MAX_BATCH_BLOCKS: Final = 4_096
+from node.stf.l1_inputs import MAX_BATCH_BLOCKS, MAX_UINT_BYTES  # shared with the trace (derive_steps)
+from node.stf.tx_codec import MAX_TX_BYTES
+
 BLOCK_FIELDS: Final = 4  # [timestamp, deposits_through, forced_through, [tx, ...]]
-MAX_UINT_BYTES: Final = 8  # header integers are uint64
 _HEADER_NAMES: Final = ("timestamp", "deposits_through", "forced_through")
 
 
@@ -139,9 +143,10 @@ def _string(data: bytes, item: tuple[bool, int, int], what: str) -> bytes:
     return data[body:stop]
 
 
-def decode_block(data: bytes, offset: int) -> tuple[BatchBlock, int]:
-    """The block item at ``offset`` and the offset after it; ``BatchDecodeError`` if the item
-    there is not a well-formed block (module docstring)."""
+def decode_block(data: bytes, offset: int) -> tuple[BatchBlock, int, str]:
+    """The block item at ``offset``, the offset after it, and ``""`` or why one of its
+    transaction items was malformed (the block then holds the transactions before it);
+    ``BatchDecodeError`` if the item there is not a well-formed block (module docstring)."""
     is_list, body, stop = _item(data, offset, len(data))
     shape = "a block is [timestamp, deposits_through, forced_through, [tx, ...]]"
     if not is_list:
@@ -150,8 +155,19 @@ def decode_block(data: bytes, offset: int) -> tuple[BatchBlock, int]:
     if len(fields) != BLOCK_FIELDS or not fields[3][0]:
         raise BatchDecodeError(shape)
     header = [_uint(_string(data, field, name), name) for field, name in zip(fields, _HEADER_NAMES)]
-    txs = _children(data, fields[3][1], fields[3][2], None, "transactions")
-    return BatchBlock(*header, tuple(_string(data, tx, "transaction") for tx in txs)), stop
+    txs: list[bytes] = []
+    at, end = fields[3][1], fields[3][2]
+    while at < end:
+        try:
+            tx = _item(data, at, end)
+            raw = _string(data, tx, "transaction")
+            if len(raw) > MAX_TX_BYTES:
+                raise BatchDecodeError(f"transaction of {len(raw)} bytes > {MAX_TX_BYTES}")
+        except BatchDecodeError as exc:
+            return BatchBlock(*header, tuple(txs)), stop, f"transaction {len(txs)} at byte {at}: {exc}"
+        txs.append(raw)
+        at = tx[2]
+    return BatchBlock(*header, tuple(txs)), stop, ""
 
 
 def decode_batch(data: bytes) -> DecodedBatch:
@@ -163,9 +179,11 @@ def decode_batch(data: bytes) -> DecodedBatch:
         if len(blocks) == MAX_BATCH_BLOCKS:
             return DecodedBatch(tuple(blocks), offset, f"more than {MAX_BATCH_BLOCKS} blocks in a batch")
         try:
-            block, offset_after = decode_block(data, offset)
+            block, offset_after, cut = decode_block(data, offset)
         except BatchDecodeError as exc:
             return DecodedBatch(tuple(blocks), offset, f"block {len(blocks)} at byte {offset}: {exc}")
         blocks.append(block)
+        if cut:
+            return DecodedBatch(tuple(blocks), offset_after, f"block {len(blocks) - 1}: {cut}")
         offset = offset_after
     return DecodedBatch(tuple(blocks), offset)

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 import rlp
 
 from node.derivation.rules import ChainTip, L1View, derive_batch
-from node.l1.batch_codec import BatchBlock
+from node.l1.batch_codec import decode_batch
 from node.stf import keys
 from node.stf.backends import MemoryBackend
 from node.stf.block import BlockEnv, apply_block
@@ -117,27 +117,15 @@ class Scenario:
 
 
 def fast_path(scenario: Scenario, backend: MemoryBackend, batch: Batch) -> bytes:
-    """The node's derivation of ``batch`` on ``backend``: ``rules.derive_batch`` over the
-    batch's blocks as the trace reads them, then ``apply_block``; the state root after it."""
+    """The node's derivation of ``batch`` on ``backend`` (``batch_codec.decode_batch``,
+    ``rules.derive_batch``, ``apply_block``, as the follower does); the state root after it."""
     state = State(backend)
     globals_ = state.get(keys.GLOBALS)
     tip = ChainTip(globals_.last_block_number, globals_.last_block_time, globals_.next_deposit_index,
                    globals_.next_forced_index)
-    blocks = readable_blocks(batch, tip.number)
+    decoded = decode_batch(batch.data)
     view = L1View(batch.time, scenario.deposits, scenario.forced, batch.deposits_seen, batch.forced_seen)
-    for derived in derive_batch(tip, blocks, view).blocks:
+    for derived in derive_batch(tip, decoded.blocks, batch.last_l2_block, view, decoded.reason).blocks:
         apply_block(state, BlockEnv(derived.number, derived.timestamp, derived.forced_through,
                                     derived.deposits_through), derived.txs)
     return backend.root()
-
-
-def readable_blocks(batch: Batch, tip_number: int) -> list[BatchBlock]:
-    """The blocks a batch yields: the whole block items before any cut (a block item that
-    runs past the data ends the batch there, ``derive_steps``)."""
-    out, offset = [], 0
-    for n, (ts, dt, ft, txs) in enumerate(batch.blocks):
-        offset += len(rlp.encode([ts, dt, ft, list(txs)]))
-        if offset > len(batch.data):
-            break
-        out.append(BatchBlock(tip_number + 1 + n, ts, dt, ft, tuple(txs)))
-    return out

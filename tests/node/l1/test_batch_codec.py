@@ -10,9 +10,11 @@ from pathlib import Path
 
 import pytest
 import rlp
+from rlp.codec import length_prefix
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from node.stf.tx_codec import MAX_TX_BYTES
 from node.l1.batch_codec import (
     MAX_BATCH_BLOCKS,
     BatchBlock,
@@ -59,7 +61,6 @@ MALFORMED = {
     "timestamp a list": rlp.encode([[], b"", b"", []]),
     "leading zero": rlp.encode([b"\x00\x01", b"", b"", []]),
     "uint64 overflow": rlp.encode([b"\x01" * 9, b"", b"", []]),
-    "tx not bytes": rlp.encode([b"\x01", b"", b"", [[b"x"]]]),
     "tx past its list": bytes.fromhex("c7") + b"\x01\x80\x80" + bytes.fromhex("c2") + bytes.fromhex("82") + b"ab",
     "single byte as a string": bytes.fromhex("c6") + bytes.fromhex("8105") + b"\x80\x80" + bytes.fromhex("c180"),
     "long form for a short list": bytes.fromhex("f804") + b"\x01\x80\x80\xc0",
@@ -69,7 +70,19 @@ MALFORMED = {
     "2**64-1 length": bytes.fromhex("bfffffffffffffffff") + b"x",
     "trailing byte": b"\x00",
     "deep nesting": _nested(30_000),
-    "deep nesting in the txs": _nested(1, b"\x01\x80\x80" + _nested(50_000)),
+}
+
+def _list(payload: bytes) -> bytes:
+    return length_prefix(len(payload), 0xC0) + payload
+
+
+# Each is one block item whose header is well formed but whose transaction list holds a
+# malformed item after one good transaction: the block keeps that transaction and the batch
+# ends after the item (as the fault-proof steps read it: a transaction at a time).
+TX_MALFORMED = {
+    "tx not bytes": rlp.encode([b"\x01", b"", b"", [b"ok", [b"x"]]]),
+    "deep nesting in the txs": _list(b"\x01\x80\x80" + _list(b"\x82ok" + _nested(50_000))),
+    "tx over MAX_TX_BYTES": rlp.encode([b"\x01", b"", b"", [b"ok", b"x" * (MAX_TX_BYTES + 1)]]),
 }
 
 
@@ -83,6 +96,16 @@ def test_a_malformed_item_ends_the_batch_at_that_block(name):
     assert f"block 2 at byte {len(head)}" in decoded.reason
     alone = decode_batch(MALFORMED[name])  # as the first item: no block at all
     assert alone.blocks == () and alone.stop == 0 and alone.reason
+
+
+@pytest.mark.parametrize("name", sorted(TX_MALFORMED))
+def test_a_malformed_transaction_ends_the_batch_after_the_transactions_before_it(name):
+    head = encode_batch(GOOD)
+    data = head + TX_MALFORMED[name] + encode_batch(GOOD)
+    decoded = decode_batch(data)
+    assert decoded.blocks == tuple(GOOD) + (BatchBlock(1, 0, 0, (b"ok",)),)
+    assert decoded.stop == len(head) + len(TX_MALFORMED[name]) and not decoded.complete
+    assert "block 2: transaction 1" in decoded.reason
 
 
 def test_at_most_max_batch_blocks():
