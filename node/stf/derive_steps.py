@@ -19,8 +19,11 @@ phases (transactions in between run through ``machine.py``); the rules are those
   (timestamp ``t`` clamped the same way), else the run halts.
 - ``NEXT_TX`` (after ``BLOCK_OPEN`` and after every transaction): loads the next
   transaction of the block: deposits first, while the position is below the cap and below
-  the declared position or the entry is due (``deadline <= t``); then forced transactions
-  the same way (an unsigned envelope among them is skipped: it still uses its position);
+  the declared position, or the entry is due (``deadline <= t``) and so was every entry
+  taken before it in the block (the due entries are a run from the block's start position,
+  as ``rules.due_through`` scans them; deadlines never decrease along an L1 queue, so this
+  only matters for a queue that broke that); then forced transactions the same way (an
+  unsigned envelope among them is skipped: it still uses its position);
   then the block's own transactions, one RLP string each (unsigned envelopes skipped). A
   transaction item that is not a canonical string of at most ``MAX_TX_BYTES`` bytes inside
   its block ends the batch: the block closes with the transactions before it.
@@ -30,7 +33,8 @@ phases (transactions in between run through ``machine.py``); the rules are those
 ``outer`` (the cursor's block registers) holds, at these indices: the batch, the read
 offset, the end of the block's transaction list, the stage (deposits, forced, batch
 transactions), and per queue its position, limit (``min(seen, start + cap)``) and declared
-target, whether the batch's own blocks have ended, and how many of them were opened.
+target and whether an entry it took was not due, whether the batch's own blocks have ended,
+and how many of them were opened.
 """
 
 from __future__ import annotations
@@ -66,8 +70,8 @@ class BlockPhase(IntEnum):
 
 
 (BATCH, OFFSET, BLOCK_END, STAGE, DEP_POS, DEP_LIMIT, DEP_TARGET, FORCED_POS, FORCED_LIMIT, FORCED_TARGET, ENDED,
- OPENED) = range(12)
-OUTER_REGS: Final = 12
+ OPENED, DEP_UNDUE, FORCED_UNDUE) = range(14)
+OUTER_REGS: Final = 14
 DEPOSITS, FORCED, TXS = range(3)
 
 
@@ -171,16 +175,20 @@ def _next_tx(state: State, cursor: Cursor, io: StepIO) -> Cursor:
         position = outer[DEP_POS]
         if position < outer[DEP_LIMIT]:
             deposit = inputs.deposit(position)
-            if position < outer[DEP_TARGET] or _due(deposit.deadline, t):
+            due = _due(deposit.deadline, t)
+            if position < outer[DEP_TARGET] or (due and not outer[DEP_UNDUE]):
                 outer[DEP_POS] = position + 1
+                outer[DEP_UNDUE] |= not due
                 return _tx(cursor, outer, deposit_tx(deposit))
         outer[STAGE] = FORCED
     if outer[STAGE] == FORCED:
         position = outer[FORCED_POS]
         if position < outer[FORCED_LIMIT]:
             forced = inputs.forced(position)
-            if position < outer[FORCED_TARGET] or _due(forced.deadline, t):
+            due = _due(forced.deadline, t)
+            if position < outer[FORCED_TARGET] or (due and not outer[FORCED_UNDUE]):
                 outer[FORCED_POS] = position + 1
+                outer[FORCED_UNDUE] |= not due
                 if is_unsigned(forced.raw_tx):
                     return _skip(cursor, outer)
                 return _tx(cursor, outer, forced.raw_tx)
@@ -212,7 +220,7 @@ def _block_close(state: State, cursor: Cursor, io: StepIO) -> Cursor:
     state.commit_transaction()
     io.blocks.append(ClosedBlock(cursor.block, cursor.time, outer[DEP_POS], outer[FORCED_POS]))
     outer[BLOCK_END] = outer[STAGE] = 0
-    for index in (DEP_POS, DEP_LIMIT, DEP_TARGET, FORCED_POS, FORCED_LIMIT, FORCED_TARGET):
+    for index in (DEP_POS, DEP_LIMIT, DEP_TARGET, FORCED_POS, FORCED_LIMIT, FORCED_TARGET, DEP_UNDUE, FORCED_UNDUE):
         outer[index] = 0
     return Cursor(BlockPhase.BLOCK_OPEN, outer=tuple(outer))
 
