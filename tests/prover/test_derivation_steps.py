@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 
+import pytest
 import rlp
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -71,3 +72,18 @@ def test_random_hostile_batches_agree(seed: int, mutations: int) -> None:
         for _ in range(mutations):
             batch.data = _mutate(rng, batch.data)
     _both(scenario, scenario.batches)
+
+
+@pytest.mark.slow
+def test_soak_hostile_batches_agree() -> None:
+    """``make soak``: 2,000 hostile batches over 50 random chains."""
+    for seed in range(50):
+        scenario = Scenario.market()
+        scenario.build(seed=1000 + seed, n_batches=40, blocks_per_batch=2, per_block=6)
+        rng = random.Random(seed)
+        for batch in scenario.batches:
+            for _ in range(rng.randrange(4)):
+                batch.data = _mutate(rng, batch.data)
+            if rng.random() < 0.2:
+                batch.last_l2_block = rng.randrange(0, 3 * (batch.index + 1) + 6)
+        _both(scenario, scenario.batches)

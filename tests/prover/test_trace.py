@@ -103,3 +103,14 @@ def test_cursor_round_trips_and_rejects_non_canonical_bytes() -> None:
         padded = proof.cursor[:1] + b"\x00" + proof.cursor[1:]
         with pytest.raises(Exception):
             decode_cursor(padded)
+
+
+@pytest.mark.slow
+def test_soak_every_step_re_executes_from_its_proof() -> None:
+    """``make soak``: every step of 20 random chains of 8 batches, re-executed from its proof."""
+    for seed in range(20):
+        scenario = Scenario.market()
+        scenario.build(seed=500 + seed, n_batches=8, blocks_per_batch=3, per_block=12)
+        for batch, boundaries, proofs in _trace_all(scenario):
+            for proof, after in zip(proofs, boundaries[1:]):
+                assert proof.verify().post_claim == after.claim
