@@ -129,25 +129,25 @@ def run_trace(args: argparse.Namespace) -> int:
     except HostError as exc:
         raise _Fail(str(exc)) from None
     boundaries: list[dict[str, Any]] = []
+    first: list[Boundary] = []
     last: list[Boundary] = []
 
     def visit(b: Boundary) -> None:
-        if not last:
-            last.append(b)
-        last[-1:] = [b]
+        if not first:
+            first.append(b)
+        last[:] = [b]
         if b.cursor.phase in (BlockPhase.BLOCK_OPEN, Phase.TX_START) or b.position == 0:
             boundaries.append({"position": b.position, "kind": b.kind, "block": b.cursor.block,
                                "tx_index": b.cursor.tx_index, "claim": _hex(b.claim),
                                "state_root": _hex(b.state_root)})
 
-    first: list[Boundary] = []
-    steps, _ = TraceRun(pre, args.batch, inputs).run(lambda b: (first or first.append(b), visit(b)))
+    steps, _ = TraceRun(pre, args.batch, inputs).run(visit)
     halted = last[-1]
     proposed = [p for p in snapshot.proposals if p.index == args.batch]
     out = {
         "batch": args.batch, "steps": steps, "bisection_depth": bisection_depth(steps),
         "pre_claim": _hex(first[0].claim), "halted_claim": _hex(halted.claim),
-        "halted_state_root": _hex(halted.state_root), "last_l2_block": halted.cursor.block or None,
+        "halted_state_root": _hex(halted.state_root), "last_l2_block": max((c["block"] for c in boundaries), default=None) or None,
         "proposed_state_root": _hex(proposed[0].state_root) if proposed else None,
         "agrees_with_l1": (proposed[0].state_root == halted.state_root) if proposed else None,
         "claims": boundaries,

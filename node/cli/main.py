@@ -15,9 +15,9 @@ import argparse
 import sys
 from typing import Sequence
 
-from node.cli import account, devnet, fills, keys, l1, margin, market, node, quote, status, trade
+from node.cli import account, devnet, fault, fills, keys, l1, margin, market, node, quote, status, trade
 
-SUBCOMMANDS = (quote, margin, node, l1, devnet, status, keys, trade, account, market, fills)
+SUBCOMMANDS = (quote, margin, node, l1, devnet, status, keys, trade, account, market, fills, fault)
 
 
 def build_parser() -> argparse.ArgumentParser:

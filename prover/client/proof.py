@@ -3,12 +3,13 @@
 A ``StepProof`` carries what the L1 verifier needs for the step at ``position`` of batch
 ``batch``: the pre-claim's parts (state root and cursor), the post-claim, the MPT witness
 (trie nodes of the step's pre-state covering every key it touches, and those keys), and the
-L1 inputs it reads: the batch's record, the byte ranges of the batch data it reads, and the
-deposit and forced-queue entries. ``verify()`` re-executes the step on a state that holds
-only the witness and refuses a proof whose pre-claim, post-claim, witness or inputs do not
-fit (``ProofRefused``, with the reason). Whether the record and queue entries are what L1
-holds is checked by the host against L1 (``prover.host``): the L1 verifier reads them from
-the contracts' storage.
+L1 inputs it reads: the batch's record (with its chunk root), the byte ranges of the batch
+data it reads as chunks with their Merkle branches (``node.l1.batch_chunks``), and the
+deposit and forced-queue entries. ``verify()`` opens the ranges against the chunk root,
+re-executes the step on a state that holds only the witness, and refuses a proof whose
+pre-claim, post-claim, witness or inputs do not fit (``ProofRefused``, with the reason).
+That the record and the queue entries are what L1 stores is checked against L1
+(``prover.host.l1_check``): the L1 verifier reads them from the contracts' storage.
 
 File format: one JSON object, byte strings as ``0x`` hex, integers as JSON numbers.
 """
@@ -19,6 +20,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from node.l1.batch_chunks import ChunkProof, ChunkProofError, chunks_root, prove_range, verify_range
 from node.stf.backends import Witness, WitnessBackend, WitnessMissingKey
 from node.stf.cursor import Cursor, CursorError, claim_of, decode_cursor, encode_cursor
 from node.stf.l1_inputs import BatchRecord, L1Deposit, L1Forced
@@ -80,7 +82,8 @@ class StepProof:
     nodes: tuple[bytes, ...]
     keys: tuple[bytes, ...]
     record: BatchRecord
-    pieces: tuple[tuple[int, bytes], ...]
+    chunks_root: bytes
+    pieces: tuple[ChunkProof, ...]
     deposits: tuple[L1Deposit, ...]
     forced: tuple[L1Forced, ...]
 
@@ -89,14 +92,15 @@ class StepProof:
               post_cursor: Cursor, witness: Witness | None, inputs: Any) -> StepProof:
         """The proof of one recorded step (``inputs``: a ``RecordingInputs`` or ``None``)."""
         record = inputs.record if inputs is not None else BatchRecord(batch, 0, 0, 0, 0, 0)
-        pieces = tuple((s, inputs.inner.data(s, e)) for s, e in _merge(inputs.ranges)) if inputs else ()
+        data = inputs.inner.batch_data if inputs is not None else b""
+        pieces = tuple(prove_range(data, s, e) for s, e in _merge(inputs.ranges)) if inputs else ()
         deposits = tuple(inputs.inner.deposit(i) for i in sorted(inputs.deposit_indices)) if inputs else ()
         forced = tuple(inputs.inner.forced(i) for i in sorted(inputs.forced_indices)) if inputs else ()
         return cls(
             batch, position, kind, pre_root, encode_cursor(pre_cursor), claim_of(pre_root, pre_cursor),
             claim_of(post_root, post_cursor),
             tuple(sorted(witness.nodes)) if witness else (), tuple(sorted(witness.keys)) if witness else (),
-            record, pieces, deposits, forced,
+            record, chunks_root(data), pieces, deposits, forced,
         )
 
     # -- check -----------------------------------------------------------------------
@@ -119,7 +123,13 @@ class StepProof:
             raise ProofRefused(f"no step has phase {cursor.phase}")
         backend = WitnessBackend(Witness(self.pre_root, frozenset(self.nodes), frozenset(self.keys)))
         state = ProvingState(backend)
-        inputs = ProofInputs(self.record, dict(self.pieces), {d.index: d for d in self.deposits},
+        pieces = {}
+        for piece in self.pieces:
+            try:
+                pieces[piece.start] = verify_range(self.chunks_root, self.record.length, piece)
+            except ChunkProofError as exc:
+                raise ProofRefused(f"batch data: {exc}") from None
+        inputs = ProofInputs(self.record, pieces, {d.index: d for d in self.deposits},
                              {f.index: f for f in self.forced})
         try:
             post = step(state, cursor, StepIO(inputs))._replace(body=None)
@@ -153,8 +163,10 @@ class StepProof:
             "witness": {"nodes": [_hex(n) for n in self.nodes], "keys": [_hex(k) for k in self.keys]},
             "batch_record": {"index": r.index, "length": r.length, "time": r.time,
                              "deposits_seen": r.deposits_seen, "forced_seen": r.forced_seen,
-                             "last_l2_block": r.last_l2_block},
-            "batch_data": [[start, _hex(piece)] for start, piece in self.pieces],
+                             "last_l2_block": r.last_l2_block, "chunks_root": _hex(self.chunks_root)},
+            "batch_data": [{"start": p.start, "end": p.end, "first_chunk": p.first_chunk,
+                            "chunks": [_hex(c) for c in p.chunks],
+                            "branches": [[_hex(n) for n in b] for b in p.branches]} for p in self.pieces],
             "deposits": [{"index": d.index, "recipient": _hex(d.recipient), "amount_e6": d.amount_e6,
                           "deadline": d.deadline, "l1_block": d.l1_block} for d in self.deposits],
             "forced": [{"index": f.index, "raw_tx": _hex(f.raw_tx), "deadline": f.deadline,
@@ -180,8 +192,11 @@ class StepProof:
                 _unhex(obj["pre_claim"], "pre_claim"), _unhex(obj["post_claim"], "post_claim"),
                 tuple(_unhex(n, "witness node") for n in obj["witness"]["nodes"]),
                 tuple(_unhex(k, "witness key") for k in obj["witness"]["keys"]),
-                record,
-                tuple((_int(s, "batch_data start"), _unhex(p, "batch_data")) for s, p in obj["batch_data"]),
+                record, _unhex(r["chunks_root"], "chunks_root"),
+                tuple(ChunkProof(_int(p["start"], "start"), _int(p["end"], "end"), _int(p["first_chunk"], "first_chunk"),
+                                 tuple(_unhex(c, "chunk") for c in p["chunks"]),
+                                 tuple(tuple(_unhex(n, "branch node") for n in b) for b in p["branches"]))
+                      for p in obj["batch_data"]),
                 tuple(L1Deposit(_int(d["index"], "deposit index"), _unhex(d["recipient"], "recipient"),
                                 _int(d["amount_e6"], "amount_e6"), _int(d["deadline"], "deadline"),
                                 _int(d["l1_block"], "l1_block")) for d in obj["deposits"]),

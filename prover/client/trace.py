@@ -91,7 +91,8 @@ class TraceRun:
             if not cursor.saved:
                 backend.forget_undo()
             position += 1
-        if prove is not None and proof is None:  # past the halt: the identity step
+        if prove is not None and proof is None:  # past the halt: the identity step, reading nothing
+            inputs.reset()
             proof = StepProof.build(self.batch, prove, phase_name(cursor.phase), root, cursor, root, cursor,
-                                    None, None)
+                                    None, inputs)
         return position, proof

@@ -69,9 +69,12 @@ def _mutations(proof: StepProof):
     if proof.keys:
         yield "keys", StepProof(**{**proof.__dict__, "keys": proof.keys[1:]})
     if proof.pieces:
-        start, piece = proof.pieces[0]
-        changed = bytes([piece[0] ^ 0x40]) + piece[1:]
-        yield "batch bytes", StepProof(**{**proof.__dict__, "pieces": ((start, changed),) + proof.pieces[1:]})
+        piece = proof.pieces[0]
+        chunk = piece.chunks[0]
+        changed = piece.__class__(piece.start, piece.end, piece.first_chunk,
+                                  (bytes([chunk[0] ^ 0x40]) + chunk[1:],) + piece.chunks[1:], piece.branches)
+        yield "batch bytes", StepProof(**{**proof.__dict__, "pieces": (changed,) + proof.pieces[1:]})
+        yield "chunks root", StepProof(**{**proof.__dict__, "chunks_root": bytes(32)})
     if proof.deposits:
         d = proof.deposits[0]
         yield "deposit", StepProof(**{**proof.__dict__, "deposits": (d.__class__(d.index, d.recipient, d.amount_e6 + 1,
@@ -85,12 +88,12 @@ def test_a_changed_proof_is_refused() -> None:
     for batch, boundaries, proofs in _trace_all(scenario):
         for proof in proofs[:200]:
             for what, bad in _mutations(proof):
-                if what == "batch bytes" or what == "deposit":
-                    continue  # bound to L1 by the record check (prover.host), not by the claim
+                if what == "deposit":
+                    continue  # bound to L1 by the queue check (prover.host.l1_check), not by the claim
                 with pytest.raises(ProofRefused):
                     bad.verify()
                 refused[what] = refused.get(what, 0) + 1
-    assert {"witness node", "cursor", "pre root", "post claim", "keys"} <= set(refused)
+    assert {"witness node", "cursor", "pre root", "post claim", "keys", "batch bytes", "chunks root"} <= set(refused)
 
 
 def test_cursor_round_trips_and_rejects_non_canonical_bytes() -> None:
