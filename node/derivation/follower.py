@@ -39,7 +39,8 @@ ever skipped because of its number.
 
 L1 reorganisations shallower than ``confirmations`` never reach it; a deeper one (a block
 it read changed its hash) stops it with ``L1Reorged``, since derived blocks would have to
-be rewound; so does a gap in a queue (``L1Inconsistent``, as in the sequencer's watcher).
+be rewound; so does a gap in a queue, or a batch whose record saw more queue entries than
+were read (``L1Inconsistent``, as in the sequencer's watcher).
 """
 
 from __future__ import annotations

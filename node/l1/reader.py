@@ -66,6 +66,22 @@ class PostedBatch:
 
 
 @dataclass(frozen=True, slots=True)
+class InboxRecord:
+    """``BatchInbox.batches(index)``, field by field (the contract's order): the data's length
+    (bytes), chunk root and keccak256, the append's L1 block and time (unix s), the queues'
+    counts before the append, and the declared last L2 block."""
+
+    data_length: int
+    chunks_root: bytes
+    data_hash: bytes
+    l1_block: int
+    l1_time: int
+    deposits_seen: int
+    forced_seen: int
+    last_l2_block: int
+
+
+@dataclass(frozen=True, slots=True)
 class Proposal:
     """State root ``index``: it covers L2 blocks up to ``last_l2_block``; final at ``finalizes_at``."""
 
@@ -146,6 +162,11 @@ class L1Reader:
         return [Proposal(log.args.index, log.args.last_l2_block, bytes(log.args.state_root), log.args.finalizes_at,
                          log.blockNumber)
                 for log in self._logs("commitments", "StateProposed", first, last)]
+
+    def batch_record(self, index: int) -> InboxRecord:
+        """The inbox's record of batch ``index`` (all zero if there is no such batch)."""
+        fields = self.contracts["inbox"].functions.batches(index).call()
+        return InboxRecord(fields[0], bytes(fields[1]), bytes(fields[2]), *fields[3:])
 
     def batch_count(self) -> int:
         return self.contracts["inbox"].functions.batch_count().call()

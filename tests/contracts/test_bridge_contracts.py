@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import NamedTuple
+import dataclasses
 
 import pytest
 from eth_abi import encode as abi_encode
@@ -15,6 +15,7 @@ from node.derivation.rules import L1Deposit, L1Forced
 from node.l1.batch_chunks import chunks_root
 from node.l1.genesis_anchor import genesis_state_root
 from node.l1.queue_hashes import deposit_hash, forced_hash
+from node.l1.reader import InboxRecord, L1Reader
 from tests.contracts.bridge_fixture import SETTINGS, Bridge, start_bridge
 
 
@@ -23,19 +24,6 @@ def bridge():
     b = start_bridge()
     yield b
     b.devnet.close()
-
-
-class BatchRecord(NamedTuple):
-    """``BatchInbox.batches(i)``, field by field."""
-
-    data_length: int
-    chunks_root: bytes
-    data_hash: bytes
-    l1_block: int
-    l1_time: int
-    deposits_seen: int
-    forced_seen: int
-    last_l2_block: int
 
 
 def reverts(reason: str):
@@ -74,8 +62,8 @@ def test_token_transfers_and_reverts(bridge: Bridge):
     assert token.functions.allowance(alice.address, bob.address).call() == 0
 
 
-def record(bridge: Bridge, index: int) -> BatchRecord:
-    return BatchRecord(*bridge.c["inbox"].functions.batches(index).call())
+def record(bridge: Bridge, index: int) -> InboxRecord:
+    return L1Reader(bridge.w3, bridge.deployment).batch_record(index)
 
 
 def next_declared(bridge: Bridge) -> int:
@@ -93,14 +81,14 @@ def test_inbox_records_each_batch_and_takes_batches_only_from_the_sequencer(brid
         sent = sequencer.transact(inbox, "append_batch", data, last_l2_block)
         index = inbox.functions.batch_count().call() - 1
         header = bridge.w3.eth.get_block(sent.block_number)
-        expected = BatchRecord(len(data), chunks_root(data), Web3.keccak(data), sent.block_number, header["timestamp"],
+        expected = InboxRecord(len(data), chunks_root(data), Web3.keccak(data), sent.block_number, header["timestamp"],
                                portal.functions.deposit_count().call(), forced.functions.forced_count().call(),
                                last_l2_block)
         assert record(bridge, index) == expected
         assert inbox.functions.last_l2_block(index).call() == last_l2_block
         event = inbox.events.BatchAppended().process_receipt(sent.receipt)[0]
         assert event.args.index == index
-        assert BatchRecord(*(event.args[name] for name in BatchRecord._fields)) == expected
+        assert InboxRecord(*(event.args[field.name] for field in dataclasses.fields(InboxRecord))) == expected
     with reverts("inbox: caller is not the sequencer"):
         bridge.sender("alice").transact(inbox, "append_batch", b"\x01", 12)
     with reverts("inbox: empty batch"):
