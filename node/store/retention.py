@@ -1,0 +1,162 @@
+"""Deferred pruning: the trie nodes and key history every not-yet-final state needs.
+
+A fault proof needs the pre-state of any disputed batch, i.e. the state at any L2 block
+whose root is not final on L1. So a block's *dead* trie nodes (committed nodes its new
+root no longer references) are not deleted when it commits: they are recorded under the
+block that made them dead, in the block's own write transaction, and deleted only once
+the store is told that a block at or after it is final (``BlockStore.finalized_through``).
+Until then every state from the finalized-through block ``F`` to the head can be read
+(``BlockStore.state_backend_at``).
+
+Three sub-databases (keys and values are bytes; ``block`` is 8 bytes, big-endian):
+
+| sub-database | key | value |
+|---|---|---|
+| ``pending``    | block ‖ ``b"n"`` ‖ node hash (32) | empty: a node ``block`` made dead |
+| ``pending``    | block ‖ ``b"k"`` ‖ state key      | empty: a key ``block`` created or deleted |
+| ``dead_index`` | node hash (32) | block: the *latest* block that made the node dead |
+| ``key_log``    | state key ‖ block | ``b"\\x01"``: the key existed before ``block`` (deleted by it); ``b"\\x00"``: created by it |
+
+**Re-created nodes.** Nodes are stored by hash, so a node made dead by block ``B`` and
+re-created, byte for byte, by a later block ``C`` (a value set back, a price level emptied
+and refilled) is the same entry, and is reachable from ``C``'s root. Re-creation is seen at
+commit: writing a node whose hash is already stored (deferred pruning has not deleted it)
+removes its ``dead_index`` entry. Pruning ``B``'s record of node ``X`` deletes ``X`` only
+if ``dead_index[X]`` is still ``B``: so a node is deleted only when the last block that
+made it dead is final and nothing re-created it since. (When ``X`` dies again at ``D``,
+``D`` records it and becomes its ``dead_index`` entry.) Like ``node.stf.mpt.lazy``, this
+assumes no two positions of one trie hold the same hashed node at once (in a trie keyed by
+keccak-256 that takes two keys whose hashes share their last 50-odd nibbles); a
+re-creation at another position is covered all the same.
+
+**Key history** (``key_log``) answers ``keys_with_prefix`` at an older block: the head's
+flat state, corrected by the first logged change after that block of every key that has
+one (see ``keys_at``). Only changes of existence are logged (a created or deleted key),
+not value updates: values are read from the trie, proven against the block's root.
+
+**Pruning** (``prune``) walks ``pending`` in block order and handles the entries of
+blocks ``<= F``, at most ``budget`` per write transaction, so finalising a long range
+never stalls a block for long. A crash keeps every list (they are committed with their
+block); ``F`` is in ``meta`` and only grows.
+
+Nothing here opens transactions: ``BlockStore`` calls these functions inside its own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final, Iterable, Sequence
+
+import lmdb
+
+DEAD_NODE: Final = b"n"
+KEY_CHANGE: Final = b"k"
+CREATED: Final = b"\x00"
+DELETED: Final = b"\x01"
+BLOCK_BYTES: Final = 8
+PRUNE_BUDGET: Final = 20_000  # pending entries per write transaction: tens of milliseconds of deletes
+
+
+@dataclass(frozen=True, slots=True)
+class Tables:
+    """The LMDB handles retention works on."""
+
+    trie: object
+    pending: object
+    dead_index: object
+    key_log: object
+
+
+def block_key(number: int) -> bytes:
+    return number.to_bytes(BLOCK_BYTES, "big")
+
+
+def record_block(txn: lmdb.Transaction, t: Tables, number: int, dead_nodes: Iterable[bytes],
+                 created: Sequence[bytes], deleted: Sequence[bytes]) -> None:
+    """Record what block ``number`` made dead (nodes) and whose existence it changed (keys)."""
+    tag = block_key(number)
+    pending: list[tuple[bytes, bytes]] = []
+    index: list[tuple[bytes, bytes]] = []
+    for node_hash in sorted(dead_nodes):
+        pending.append((tag + DEAD_NODE + node_hash, b""))
+        index.append((node_hash, tag))
+    log: list[tuple[bytes, bytes]] = []
+    for key, flag in [(k, CREATED) for k in created] + [(k, DELETED) for k in deleted]:
+        pending.append((tag + KEY_CHANGE + key, b""))
+        log.append((key + tag, flag))
+    if pending:
+        txn.cursor(db=t.pending).putmulti(sorted(pending))
+    if index:
+        txn.cursor(db=t.dead_index).putmulti(index)
+    if log:
+        txn.cursor(db=t.key_log).putmulti(sorted(log))
+
+
+def write_nodes(txn: lmdb.Transaction, t: Tables, nodes: Sequence[tuple[bytes, bytes]]) -> None:
+    """Store a block's new trie nodes; a node already stored was re-created: it is no longer
+    dead (its ``dead_index`` entry goes, so no pending record deletes it)."""
+    if not nodes:
+        return
+    consumed, added = txn.cursor(db=t.trie).putmulti(nodes, overwrite=False)
+    if added == consumed:
+        return
+    for node_hash, _ in nodes:
+        txn.delete(node_hash, db=t.dead_index)  # a no-op for hashes not in the index
+
+
+def prune(txn: lmdb.Transaction, t: Tables, through: int, budget: int = PRUNE_BUDGET) -> int:
+    """Handle up to ``budget`` pending entries of blocks ``<= through``, oldest first: delete
+    the nodes still dead since then and the key history; returns the entries handled."""
+    cursor = txn.cursor(db=t.pending)
+    done = 0
+    if not cursor.first():
+        return 0
+    while done < budget:
+        key = cursor.key()
+        if not key or int.from_bytes(key[:BLOCK_BYTES], "big") > through:
+            break
+        tag, kind, item = key[:BLOCK_BYTES], key[BLOCK_BYTES:BLOCK_BYTES + 1], key[BLOCK_BYTES + 1:]
+        if kind == DEAD_NODE:
+            if txn.get(item, db=t.dead_index) == tag:  # still dead since this block
+                txn.delete(item, db=t.trie)
+                txn.delete(item, db=t.dead_index)
+        else:
+            txn.delete(item + tag, db=t.key_log)
+        done += 1
+        if not cursor.delete():  # moves to the next entry; False when none is left
+            break
+    return done
+
+
+def keys_at(txn: lmdb.Transaction, state_db: object, t: Tables, prefix: bytes, number: int) -> list[bytes]:
+    """The state keys starting with ``prefix`` that existed after block ``number``, ascending.
+
+    The head's flat state, then for every key with a logged change after ``number`` the
+    first such change decides: a key deleted later existed, a key created later did not.
+    Needs the key log of every block after ``number`` (the caller checks ``number`` is not
+    older than the finalized-through block).
+    """
+    present: set[bytes] = set()
+    cursor = txn.cursor(db=state_db)
+    if cursor.set_range(prefix):
+        for key in cursor.iternext(keys=True, values=False):
+            if not key.startswith(prefix):
+                break
+            present.add(key)
+    first_after: dict[bytes, tuple[int, bytes]] = {}
+    cursor = txn.cursor(db=t.key_log)
+    if cursor.set_range(prefix):
+        for entry, flag in cursor:
+            if not entry.startswith(prefix):
+                break
+            key, block = entry[:-BLOCK_BYTES], int.from_bytes(entry[-BLOCK_BYTES:], "big")
+            if block > number and key.startswith(prefix):
+                seen = first_after.get(key)
+                if seen is None or block < seen[0]:
+                    first_after[key] = (block, flag)
+    for key, (_, flag) in first_after.items():
+        if flag == DELETED:
+            present.add(key)
+        else:
+            present.discard(key)
+    return sorted(present)
