@@ -64,9 +64,10 @@ directory (released by the OS when the process dies); a second writer gets
 ``StoreLocked``. ``readonly=True`` opens without it, for tools.
 
 **Threads.** The public read methods (``head``, ``block``, ``receipt`` ...) may be called
-from any thread. ``commit_block`` and the ``cached_*`` reads (one long-lived read
-transaction, renewed after each commit: what the state backend uses) belong to the thread
-that commits.
+from any thread, and so may ``state_backend_at`` and the backend it returns.
+``commit_block``, ``finalized_through``, ``prune`` and the ``cached_*`` reads (one
+long-lived read transaction, renewed after each commit: what the state backend uses)
+belong to the thread that commits.
 """
 
 from __future__ import annotations
