@@ -33,8 +33,8 @@ Figures:
   the built store; p90 and the same median for the opt-in ``nometasync`` / ``nosync``
   modes as extra fields.
 - ``store.retained_kb_per_block``: what a store keeps per 1,000-transaction block while
-  the block is not final on L1 (its dead trie nodes, their pending and index entries, its
-  key history: keys and values, before LMDB's page overhead), over those ``COMMIT_BLOCKS``
+  the block is not final on L1 (its dead trie nodes and their pending entries, its
+  re-created nodes' entries, its key history: keys and values, before LMDB's page overhead), over those ``COMMIT_BLOCKS``
   blocks (the build itself finalises every block at once).
 
 The store lives in a temporary directory, removed at the end. The OS page cache is warm
@@ -249,7 +249,9 @@ def _retained_bytes(path: Path, first: int) -> tuple[int, int]:
         for key, _ in cursor:
             kind, item = key[8:9], key[9:]
             if kind == b"n":
-                total += len(key) + 32 + 8 + 32 + len(txn.get(item, db=r.trie) or b"")  # pending, index, node
+                total += len(key) + 32 + len(txn.get(item, db=r.trie) or b"")  # pending, the node
+            elif kind == b"r":
+                total += len(key) + 32 + 8  # pending, revived
             else:
                 total += len(key) + len(item) + 8 + 1  # pending, key log
     blocks = store.head().number - first + 1

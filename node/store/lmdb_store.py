@@ -13,7 +13,7 @@ LMDB orders them bytewise, as Python does):
 | ``state``      | state key | canonical record bytes (the flat state at the head) |
 | ``trie_nodes`` | keccak-256 of a node | the node's RLP (every hashed node of every retained state) |
 | ``meta``       | ``b"final"`` | the finalized-through block (8 bytes, big-endian): older states are pruned |
-| ``pending``, ``dead_index``, ``key_log`` | see ``node.store.retention`` | what finality will prune; key history |
+| ``pending``, ``revived``, ``key_log`` | see ``node.store.retention`` | what finality will prune; key history |
 
 **Retained states.** Every state from the finalized-through block ``F`` to the head can be
 read (``state_backend_at``): a block's dead trie nodes are recorded, not deleted, and
@@ -102,7 +102,7 @@ from node.store.codec import (
 DEFAULT_MAP_SIZE: Final = 64 << 30
 FORMAT_VERSION: Final = b"2"  # 2: block headers carry the L1 queue positions
 _DBS: Final = (b"meta", b"blocks", b"receipts", b"tx_index", b"state", b"trie_nodes",
-               b"pending", b"dead_index", b"key_log")
+               b"pending", b"revived", b"key_log")
 _HEAD: Final = b"head"
 _GENESIS: Final = b"genesis"
 _BATCH: Final = b"batch/"
@@ -205,7 +205,7 @@ class BlockStore:
                             db=meta)
         self._meta, self._blocks, self._receipts = dbs[b"meta"], dbs[b"blocks"], dbs[b"receipts"]
         self._tx_index, self._state, self._trie = dbs[b"tx_index"], dbs[b"state"], dbs[b"trie_nodes"]
-        self._retention = retention.Tables(dbs[b"trie_nodes"], dbs[b"pending"], dbs[b"dead_index"], dbs[b"key_log"])
+        self._retention = retention.Tables(dbs[b"trie_nodes"], dbs[b"pending"], dbs[b"revived"], dbs[b"key_log"])
         with self.env.begin() as txn:
             raw = txn.get(_HEAD, db=self._meta)
         self._head = None if raw is None else Head.decode(raw)
@@ -556,7 +556,7 @@ class BlockStore:
                     if puts:
                         txn.cursor(db=state).putmulti(puts)
                     retention.record_block(txn, tables, number, dead, created, deleted)
-                    retention.write_nodes(txn, tables, node_writes)
+                    retention.write_nodes(txn, tables, number, node_writes)
                     txn.put(_HEAD, new_head.encode(), db=self._meta)
                     if number == 0 and self._pending_genesis is not None:
                         txn.put(_GENESIS, self._pending_genesis, db=self._meta)

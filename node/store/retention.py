@@ -13,21 +13,25 @@ Three sub-databases (keys and values are bytes; ``block`` is 8 bytes, big-endian
 | sub-database | key | value |
 |---|---|---|
 | ``pending``    | block ‖ ``b"n"`` ‖ node hash (32) | empty: a node ``block`` made dead |
+| ``pending``    | block ‖ ``b"r"`` ‖ node hash (32) | empty: a stored node ``block`` re-created |
 | ``pending``    | block ‖ ``b"k"`` ‖ state key      | empty: a key ``block`` created or deleted |
-| ``dead_index`` | node hash (32) | block: the *latest* block that made the node dead |
+| ``revived``    | node hash (32) | block: the latest block that re-created the node |
 | ``key_log``    | state key ‖ block | ``b"\\x01"``: the key existed before ``block`` (deleted by it); ``b"\\x00"``: created by it |
 
 **Re-created nodes.** Nodes are stored by hash, so a node made dead by block ``B`` and
 re-created, byte for byte, by a later block ``C`` (a value set back, a price level emptied
-and refilled) is the same entry, and is reachable from ``C``'s root. Re-creation is seen at
-commit: writing a node whose hash is already stored (deferred pruning has not deleted it)
-removes its ``dead_index`` entry. Pruning ``B``'s record of node ``X`` deletes ``X`` only
-if ``dead_index[X]`` is still ``B``: so a node is deleted only when the last block that
-made it dead is final and nothing re-created it since. (When ``X`` dies again at ``D``,
-``D`` records it and becomes its ``dead_index`` entry.) Like ``node.stf.mpt.lazy``, this
-assumes no two positions of one trie hold the same hashed node at once (in a trie keyed by
-keccak-256 that takes two keys whose hashes share their last 50-odd nibbles); a
-re-creation at another position is covered all the same.
+and refilled: it happens in ordinary trading) is the same entry, and is reachable from
+``C``'s root. Re-creation is seen at commit: a block writing a node that is already stored
+(deferred pruning has not deleted it) records it in ``revived`` under ``C``. Pruning
+``B``'s record of node ``X`` deletes ``X`` only if no block after ``B`` re-created it
+(``revived[X]``, if any, is not later than ``B``); pruning ``C``'s record clears
+``revived[X]`` if it is still ``C``. So a node is deleted only once the last block that
+made it dead is final: after ``C`` re-created it, only a later death ``D > C`` (recorded
+under ``D``) can delete it, when ``D`` is final. Writes per block are appends to
+``pending`` (its keys start with the block number) plus one ``revived`` entry per
+re-created node. Like ``node.stf.mpt.lazy``, this assumes no two positions of one trie
+hold the same hashed node at once (in a trie keyed by keccak-256 that takes two keys whose
+hashes share their last 50-odd nibbles).
 
 **Key history** (``key_log``) answers ``keys_with_prefix`` at an older block: the head's
 flat state, corrected by the first logged change after that block of every key that has
@@ -50,6 +54,7 @@ from typing import Final, Iterable, Sequence
 import lmdb
 
 DEAD_NODE: Final = b"n"
+REVIVED_NODE: Final = b"r"
 KEY_CHANGE: Final = b"k"
 CREATED: Final = b"\x00"
 DELETED: Final = b"\x01"
@@ -63,7 +68,7 @@ class Tables:
 
     trie: object
     pending: object
-    dead_index: object
+    revived: object
     key_log: object
 
 
@@ -75,33 +80,26 @@ def record_block(txn: lmdb.Transaction, t: Tables, number: int, dead_nodes: Iter
                  created: Sequence[bytes], deleted: Sequence[bytes]) -> None:
     """Record what block ``number`` made dead (nodes) and whose existence it changed (keys)."""
     tag = block_key(number)
-    pending: list[tuple[bytes, bytes]] = []
-    index: list[tuple[bytes, bytes]] = []
-    for node_hash in sorted(dead_nodes):
-        pending.append((tag + DEAD_NODE + node_hash, b""))
-        index.append((node_hash, tag))
+    pending = [(tag + DEAD_NODE + node_hash, b"") for node_hash in dead_nodes]
     log: list[tuple[bytes, bytes]] = []
     for key, flag in [(k, CREATED) for k in created] + [(k, DELETED) for k in deleted]:
         pending.append((tag + KEY_CHANGE + key, b""))
         log.append((key + tag, flag))
     if pending:
         txn.cursor(db=t.pending).putmulti(sorted(pending))
-    if index:
-        txn.cursor(db=t.dead_index).putmulti(index)
     if log:
         txn.cursor(db=t.key_log).putmulti(sorted(log))
 
 
-def write_nodes(txn: lmdb.Transaction, t: Tables, nodes: Sequence[tuple[bytes, bytes]]) -> None:
-    """Store a block's new trie nodes; a node already stored was re-created: it is no longer
-    dead (its ``dead_index`` entry goes, so no pending record deletes it)."""
-    if not nodes:
-        return
-    consumed, added = txn.cursor(db=t.trie).putmulti(nodes, overwrite=False)
-    if added == consumed:
-        return
-    for node_hash, _ in nodes:
-        txn.delete(node_hash, db=t.dead_index)  # a no-op for hashes not in the index
+def write_nodes(txn: lmdb.Transaction, t: Tables, number: int, nodes: Sequence[tuple[bytes, bytes]]) -> None:
+    """Store block ``number``'s new trie nodes (sorted by hash); record those already stored
+    as re-created by it (see module docstring)."""
+    put = txn.cursor(db=t.trie).put
+    revived = [node_hash for node_hash, encoded in nodes if not put(node_hash, encoded, overwrite=False)]
+    if revived:
+        tag = block_key(number)
+        txn.cursor(db=t.pending).putmulti([(tag + REVIVED_NODE + node_hash, b"") for node_hash in revived])
+        txn.cursor(db=t.revived).putmulti([(node_hash, tag) for node_hash in revived])
 
 
 def prune(txn: lmdb.Transaction, t: Tables, through: int, budget: int = PRUNE_BUDGET) -> int:
@@ -117,9 +115,12 @@ def prune(txn: lmdb.Transaction, t: Tables, through: int, budget: int = PRUNE_BU
             break
         tag, kind, item = key[:BLOCK_BYTES], key[BLOCK_BYTES:BLOCK_BYTES + 1], key[BLOCK_BYTES + 1:]
         if kind == DEAD_NODE:
-            if txn.get(item, db=t.dead_index) == tag:  # still dead since this block
+            revived = txn.get(item, db=t.revived)
+            if revived is None or revived <= tag:  # not re-created since this block
                 txn.delete(item, db=t.trie)
-                txn.delete(item, db=t.dead_index)
+        elif kind == REVIVED_NODE:
+            if txn.get(item, db=t.revived) == tag:
+                txn.delete(item, db=t.revived)
         else:
             txn.delete(item + tag, db=t.key_log)
         done += 1
