@@ -238,7 +238,7 @@ def _extra_mode_commits(path: Path, traffic: _Traffic, mode: str, blocks: int, a
 def _retained_bytes(path: Path, first: int) -> tuple[int, int]:
     """What the store keeps for the states of blocks ``first``..head that it would not keep
     if they were final (``node.store.retention``): every dead trie node (hash + RLP), its
-    pending and index entries, and the key history; in bytes of keys and values (LMDB's
+    pending entries, re-created nodes, and the key history; in bytes of keys and values (LMDB's
     page overhead comes on top), and the number of blocks."""
     store = BlockStore(path, readonly=True)
     r = store._retention
@@ -246,14 +246,17 @@ def _retained_bytes(path: Path, first: int) -> tuple[int, int]:
     with store.env.begin() as txn:
         cursor = txn.cursor(db=r.pending)
         cursor.set_range(first.to_bytes(8, "big"))
-        for key, _ in cursor:
-            kind, item = key[8:9], key[9:]
-            if kind == b"n":
-                total += len(key) + 32 + len(txn.get(item, db=r.trie) or b"")  # pending, the node
-            elif kind == b"r":
-                total += len(key) + 32 + 8  # pending, revived
+        for key, value in cursor:
+            total += len(key) + len(value)  # the block's list
+            kind = key[8:]
+            if kind == b"k":
+                total += sum(len(k) + 8 + 1 for k in rlp.decode(value))  # key log entries
             else:
-                total += len(key) + len(item) + 8 + 1  # pending, key log
+                hashes = [value[i:i + 32] for i in range(0, len(value), 32)]
+                if kind == b"n":  # the dead nodes themselves
+                    total += sum(32 + len(txn.get(h, db=r.trie) or b"") for h in hashes)
+                else:  # revived index entries
+                    total += 40 * len(hashes)
     blocks = store.head().number - first + 1
     store.close()
     return total, blocks

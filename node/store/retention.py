@@ -12,9 +12,9 @@ Three sub-databases (keys and values are bytes; ``block`` is 8 bytes, big-endian
 
 | sub-database | key | value |
 |---|---|---|
-| ``pending``    | block ‖ ``b"n"`` ‖ node hash (32) | empty: a node ``block`` made dead |
-| ``pending``    | block ‖ ``b"r"`` ‖ node hash (32) | empty: a stored node ``block`` re-created |
-| ``pending``    | block ‖ ``b"k"`` ‖ state key      | empty: a key ``block`` created or deleted |
+| ``pending``    | block ‖ ``b"k"`` | RLP list of the state keys ``block`` created or deleted |
+| ``pending``    | block ‖ ``b"n"`` | the hashes (32 bytes each, concatenated) of the nodes ``block`` made dead |
+| ``pending``    | block ‖ ``b"r"`` | the hashes of the stored nodes ``block`` re-created |
 | ``revived``    | node hash (32) | block: the latest block that re-created the node |
 | ``key_log``    | state key ‖ block | ``b"\\x01"``: the key existed before ``block`` (deleted by it); ``b"\\x00"``: created by it |
 
@@ -27,9 +27,9 @@ and refilled: it happens in ordinary trading) is the same entry, and is reachabl
 (``revived[X]``, if any, is not later than ``B``); pruning ``C``'s record clears
 ``revived[X]`` if it is still ``C``. So a node is deleted only once the last block that
 made it dead is final: after ``C`` re-created it, only a later death ``D > C`` (recorded
-under ``D``) can delete it, when ``D`` is final. Writes per block are appends to
-``pending`` (its keys start with the block number) plus one ``revived`` entry per
-re-created node. Like ``node.stf.mpt.lazy``, this assumes no two positions of one trie
+under ``D``) can delete it, when ``D`` is final. A block writes at most three
+``pending`` entries (appended: their keys start with the block number), one ``revived``
+entry per re-created node and one ``key_log`` entry per created or deleted key. Like ``node.stf.mpt.lazy``, this assumes no two positions of one trie
 hold the same hashed node at once (in a trie keyed by keccak-256 that takes two keys whose
 hashes share their last 50-odd nibbles).
 
@@ -38,9 +38,10 @@ flat state, corrected by the first logged change after that block of every key t
 one (see ``keys_at``). Only changes of existence are logged (a created or deleted key),
 not value updates: values are read from the trie, proven against the block's root.
 
-**Pruning** (``prune``) walks ``pending`` in block order and handles the entries of
-blocks ``<= F``, at most ``budget`` per write transaction, so finalising a long range
-never stalls a block for long. A crash keeps every list (they are committed with their
+**Pruning** (``prune``) walks ``pending`` in block order and handles the lists of
+blocks ``<= F``, whole lists, until ``budget`` items are handled in one write transaction
+(a chunk exceeds it by at most one list, bounded by a block's size), so finalising a long
+range never stalls a block for long. A crash keeps every list (they are committed with their
 block); ``F`` is in ``meta`` and only grows.
 
 Nothing here opens transactions: ``BlockStore`` calls these functions inside its own.
@@ -52,6 +53,7 @@ from dataclasses import dataclass
 from typing import Final, Iterable, Sequence
 
 import lmdb
+import rlp
 
 DEAD_NODE: Final = b"n"
 REVIVED_NODE: Final = b"r"
@@ -59,6 +61,7 @@ KEY_CHANGE: Final = b"k"
 CREATED: Final = b"\x00"
 DELETED: Final = b"\x01"
 BLOCK_BYTES: Final = 8
+HASH_BYTES: Final = 32
 PRUNE_BUDGET: Final = 20_000  # pending entries per write transaction: tens of milliseconds of deletes
 
 
@@ -80,15 +83,14 @@ def record_block(txn: lmdb.Transaction, t: Tables, number: int, dead_nodes: Iter
                  created: Sequence[bytes], deleted: Sequence[bytes]) -> None:
     """Record what block ``number`` made dead (nodes) and whose existence it changed (keys)."""
     tag = block_key(number)
-    pending = [(tag + DEAD_NODE + node_hash, b"") for node_hash in dead_nodes]
-    log: list[tuple[bytes, bytes]] = []
-    for key, flag in [(k, CREATED) for k in created] + [(k, DELETED) for k in deleted]:
-        pending.append((tag + KEY_CHANGE + key, b""))
-        log.append((key + tag, flag))
-    if pending:
-        txn.cursor(db=t.pending).putmulti(sorted(pending))
-    if log:
+    cursor = txn.cursor(db=t.pending)  # keys start with the block number: appends ("k" < "n" < "r")
+    if created or deleted:
+        cursor.put(tag + KEY_CHANGE, rlp.encode([*created, *deleted]), append=True)
+        log = [(key + tag, CREATED) for key in created] + [(key + tag, DELETED) for key in deleted]
         txn.cursor(db=t.key_log).putmulti(sorted(log))
+    dead = b"".join(dead_nodes)
+    if dead:
+        cursor.put(tag + DEAD_NODE, dead, append=True)
 
 
 def write_nodes(txn: lmdb.Transaction, t: Tables, number: int, nodes: Sequence[tuple[bytes, bytes]]) -> None:
@@ -98,13 +100,14 @@ def write_nodes(txn: lmdb.Transaction, t: Tables, number: int, nodes: Sequence[t
     revived = [node_hash for node_hash, encoded in nodes if not put(node_hash, encoded, overwrite=False)]
     if revived:
         tag = block_key(number)
-        txn.cursor(db=t.pending).putmulti([(tag + REVIVED_NODE + node_hash, b"") for node_hash in revived])
+        txn.cursor(db=t.pending).put(tag + REVIVED_NODE, b"".join(revived), append=True)
         txn.cursor(db=t.revived).putmulti([(node_hash, tag) for node_hash in revived])
 
 
 def prune(txn: lmdb.Transaction, t: Tables, through: int, budget: int = PRUNE_BUDGET) -> int:
-    """Handle up to ``budget`` pending entries of blocks ``<= through``, oldest first: delete
-    the nodes still dead since then and the key history; returns the entries handled."""
+    """Handle the pending lists of blocks ``<= through``, oldest first, until ``budget``
+    items are handled: delete the nodes still dead since then, forget re-creations and key
+    history; returns the items handled (0: nothing was due)."""
     cursor = txn.cursor(db=t.pending)
     done = 0
     if not cursor.first():
@@ -113,17 +116,23 @@ def prune(txn: lmdb.Transaction, t: Tables, through: int, budget: int = PRUNE_BU
         key = cursor.key()
         if not key or int.from_bytes(key[:BLOCK_BYTES], "big") > through:
             break
-        tag, kind, item = key[:BLOCK_BYTES], key[BLOCK_BYTES:BLOCK_BYTES + 1], key[BLOCK_BYTES + 1:]
-        if kind == DEAD_NODE:
-            revived = txn.get(item, db=t.revived)
-            if revived is None or revived <= tag:  # not re-created since this block
-                txn.delete(item, db=t.trie)
-        elif kind == REVIVED_NODE:
-            if txn.get(item, db=t.revived) == tag:
-                txn.delete(item, db=t.revived)
+        tag, kind, value = key[:BLOCK_BYTES], key[BLOCK_BYTES:], cursor.value()
+        if kind == KEY_CHANGE:
+            items = rlp.decode(value)
+            for state_key in items:
+                txn.delete(state_key + tag, db=t.key_log)
         else:
-            txn.delete(item + tag, db=t.key_log)
-        done += 1
+            items = [value[i:i + HASH_BYTES] for i in range(0, len(value), HASH_BYTES)]
+            if kind == DEAD_NODE:
+                for node_hash in items:
+                    revived = txn.get(node_hash, db=t.revived)
+                    if revived is None or revived <= tag:  # not re-created since this block
+                        txn.delete(node_hash, db=t.trie)
+            else:  # REVIVED_NODE
+                for node_hash in items:
+                    if txn.get(node_hash, db=t.revived) == tag:
+                        txn.delete(node_hash, db=t.revived)
+        done += max(len(items), 1)
         if not cursor.delete():  # moves to the next entry; False when none is left
             break
     return done
