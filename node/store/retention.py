@@ -62,7 +62,7 @@ CREATED: Final = b"\x00"
 DELETED: Final = b"\x01"
 BLOCK_BYTES: Final = 8
 HASH_BYTES: Final = 32
-PRUNE_BUDGET: Final = 20_000  # pending entries per write transaction: tens of milliseconds of deletes
+PRUNE_BUDGET: Final = 20_000  # items (nodes, keys) per prune transaction: tens of milliseconds of deletes
 
 
 @dataclass(frozen=True, slots=True)
