@@ -28,9 +28,14 @@ Figures:
   (a ``BUILD_BLOCK_SIZE`` block during the build), and ``full_verify_s`` (the optional
   rebuild of the whole trie from the flat state, for comparison).
 - ``store.commit_ms_p50``: ``BlockStore.commit_block`` of one 1,000-transaction block
-  (block, receipts, tx index, state changes, trie nodes, pruning, head; one write
-  transaction, fsync'd), median over ``COMMIT_BLOCKS`` blocks on the built store; p90 and
-  the same median for the opt-in ``nometasync`` / ``nosync`` modes as extra fields.
+  (block, receipts, tx index, state changes, trie nodes, the dead-node list and key
+  history, head; one write transaction, fsync'd), median over ``COMMIT_BLOCKS`` blocks on
+  the built store; p90 and the same median for the opt-in ``nometasync`` / ``nosync``
+  modes as extra fields.
+- ``store.retained_kb_per_block``: what a store keeps per 1,000-transaction block while
+  the block is not final on L1 (its dead trie nodes and their pending entries, its
+  re-created nodes' entries, its key history: keys and values, before LMDB's page overhead), over those ``COMMIT_BLOCKS``
+  blocks (the build itself finalises every block at once).
 
 The store lives in a temporary directory, removed at the end. The OS page cache is warm
 (the store was just written): a restart after a reboot also reads the few pages it needs
@@ -230,6 +235,33 @@ def _extra_mode_commits(path: Path, traffic: _Traffic, mode: str, blocks: int, a
     return times if all_ else statistics.median(times) * 1000
 
 
+def _retained_bytes(path: Path, first: int) -> tuple[int, int]:
+    """What the store keeps for the states of blocks ``first``..head that it would not keep
+    if they were final (``node.store.retention``): every dead trie node (hash + RLP), its
+    pending entries, re-created nodes, and the key history; in bytes of keys and values (LMDB's
+    page overhead comes on top), and the number of blocks."""
+    store = BlockStore(path, readonly=True)
+    r = store._retention
+    total = 0
+    with store.env.begin() as txn:
+        cursor = txn.cursor(db=r.pending)
+        cursor.set_range(first.to_bytes(8, "big"))
+        for key, value in cursor:
+            total += len(key) + len(value)  # the block's list
+            kind = key[8:]
+            if kind == b"k":
+                total += sum(len(k) + 8 + 1 for k in rlp.decode(value))  # key log entries
+            else:
+                hashes = [value[i:i + 32] for i in range(0, len(value), 32)]
+                if kind == b"n":  # the dead nodes themselves
+                    total += sum(32 + len(txn.get(h, db=r.trie) or b"") for h in hashes)
+                else:  # revived index entries
+                    total += 40 * len(hashes)
+    blocks = store.head().number - first + 1
+    store.close()
+    return total, blocks
+
+
 def run() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="bench_store_"))
     try:
@@ -270,6 +302,7 @@ def _run(tmp: Path) -> None:
         start = time.perf_counter()
         result = apply_block(state, BlockEnv(number, T0 + number), txs)
         backend.commit_block(number, T0 + number, [tx.raw for tx in txs], result.receipts)
+        store.finalized_through(number)  # the build keeps only the head's state (all older are final)
         block_times.append(time.perf_counter() - start)
         transactions += len(txs)
         succeeded += sum(1 for r in result.receipts if r.ok)
@@ -321,6 +354,9 @@ def _run(tmp: Path) -> None:
          full_verify_s=round(full_verify_s, 2), target_s=5, target_transactions=1_000_000)
 
     commits_ms = sorted(t * 1000 for t in _extra_mode_commits(path, traffic, "full", COMMIT_BLOCKS, all_=True))
+    retained, retained_blocks = _retained_bytes(path, head + 1)
+    emit("store", "store.retained_kb_per_block", retained / retained_blocks / 1024, "KiB",
+         block_size=BLOCK_SIZE, blocks=retained_blocks, state_keys=stats["state"])
     nometasync = _extra_mode_commits(path, traffic, "nometasync", 8)
     nosync = _extra_mode_commits(path, traffic, "nosync", 8)
     emit("store", "store.commit_ms_p50", statistics.median(commits_ms), "ms",

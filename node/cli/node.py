@@ -54,6 +54,7 @@ from node.stf.txtypes import TxType
 from node.wallet import address_of
 from node.keystore import KeystoreError
 from node.store.lmdb_store import StoreError
+from node.store.sink import DEFAULT_KEEP_BLOCKS
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +83,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="keep the chain in an LMDB store in DIR (created if needed); resume if it exists")
     parser.add_argument("--durability", choices=("full", "nometasync", "nosync"), default="full",
                         help="with --data-dir: fsync every block (full, default) or faster opt-ins (see README)")
+    parser.add_argument("--keep-blocks", type=_non_negative_int, default=None, metavar="N",
+                        help="with --data-dir and no --l1: keep the states of the last N blocks (default "
+                             f"{DEFAULT_KEEP_BLOCKS}); with an L1, every state not yet final there is kept")
     parser.add_argument("--listen", default=DEFAULT_ADDRESS, metavar="ADDR",
                         help=f"gRPC listen address (default {DEFAULT_ADDRESS}; port 0 = any free port)")
     parser.add_argument("--block-time-ms", type=float, default=DEFAULT_BLOCK_TIME_MS,
@@ -174,6 +178,13 @@ def _batch_burst(text: str) -> float:
     return value
 
 
+def _non_negative_int(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0: {text}")
+    return value
+
+
 def _positive_int(text: str) -> int:
     value = int(text)
     if value < 1:
@@ -251,8 +262,9 @@ def _start_metrics(args: argparse.Namespace, sequencer: Sequencer, store) -> tup
         return metrics, None
 
 
-def _open_sequencer(args: argparse.Namespace, chain) -> tuple[Sequencer, bool, object | None]:
-    """A sequencer on a fresh chain or on the store in ``--data-dir``: (sequencer, fresh, store)."""
+def _open_sequencer(args: argparse.Namespace, chain, *, l1: bool = False) -> tuple[Sequencer, bool, object | None]:
+    """A sequencer on a fresh chain or on the store in ``--data-dir``: (sequencer, fresh, store).
+    Without ``l1`` (no root is ever final) the store keeps the last ``--keep-blocks`` states."""
     options = {"block_time_ms": args.block_time_ms, "max_block_txs": args.max_block_txs,
                "recovery_workers": getattr(args, "recovery_workers", DEFAULT_RECOVERY_WORKERS)}
     if args.data_dir is None:
@@ -263,7 +275,8 @@ def _open_sequencer(args: argparse.Namespace, chain) -> tuple[Sequencer, bool, o
 
     store = BlockStore(args.data_dir, durability=args.durability)
     backend = LmdbBackend(store)
-    sink = LmdbBlockSink(backend)
+    keep = getattr(args, "keep_blocks", None)
+    sink = LmdbBlockSink(backend, keep_blocks=None if l1 else DEFAULT_KEEP_BLOCKS if keep is None else keep)
     if store.head() is None:
         store.set_genesis(chain.genesis)  # stored with block 0, so the store replays from it
         return Sequencer.from_genesis(chain.genesis, backend=backend, sink=sink, **options), True, store
@@ -350,6 +363,13 @@ def _check_l1_genesis(l1: L1Link, sequencer: Sequencer, store) -> None:
         raise L1Error(str(exc)) from None
 
 
+def _start_finality(l1: L1Link, store) -> asyncio.Task:
+    """Prune the store as roots become final on L1 (``node.l1.finality``; on this loop, which commits)."""
+    from node.l1.finality import L1Finality, follow_finality
+
+    return asyncio.get_running_loop().create_task(follow_finality(L1Finality(l1.reader), store), name="finality")
+
+
 class _LoopChain:
     """The replica as the follower's ``ReplicaChain`` from a worker thread: imports run on the
     event loop (where the gRPC services read the chain), everything else is a read."""
@@ -398,7 +418,7 @@ async def _follow(args: argparse.Namespace, l1: L1Link) -> int:
     from node.l1.watcher import L1Inconsistent
     from node.l1.withdrawals import ProofBook
 
-    sequencer, fresh, store = _open_sequencer(args, SimpleNamespace(genesis=l1.genesis))
+    sequencer, fresh, store = _open_sequencer(args, SimpleNamespace(genesis=l1.genesis), l1=True)
     _check_stored_genesis(store, l1.genesis)
     await asyncio.to_thread(_check_l1_genesis, l1, sequencer, store)
     sequencer.set_replica()  # (no BlockLogger: its "slow block" timing means nothing for imported blocks)
@@ -457,14 +477,17 @@ async def _follow(args: argparse.Namespace, l1: L1Link) -> int:
                                 "mismatches": len(status.mismatches)})
             await asyncio.sleep(0 if imported else 1.0)
 
-    task = asyncio.get_running_loop().create_task(follow_loop(), name="follower")
+    tasks = [asyncio.get_running_loop().create_task(follow_loop(), name="follower")]
+    if store is not None:
+        tasks.append(_start_finality(l1, store))
     await _wait_signal()
     print("stopping...", flush=True)
-    task.cancel()
-    try:
-        await task
-    except asyncio.CancelledError:
-        pass
+    for task in tasks:
+        task.cancel()
+        try:
+            await task
+        except asyncio.CancelledError:
+            pass
     await server.stop(2.0)
     await sequencer.stop()
     if metrics_server is not None:
@@ -485,7 +508,7 @@ async def _main(args: argparse.Namespace) -> int:
             raise L1Error("the deployment's L2 genesis is not a dev genesis of this version")
     else:
         chain = dev_chain(int(time.time()))
-    sequencer, fresh, store = _open_sequencer(args, chain)
+    sequencer, fresh, store = _open_sequencer(args, chain, l1=l1 is not None)
     if l1 is not None:
         _check_stored_genesis(store, chain.genesis)
         await asyncio.to_thread(_check_l1_genesis, l1, sequencer, store)
@@ -532,6 +555,7 @@ async def _main(args: argparse.Namespace) -> int:
     if l1 is not None:
         loop = asyncio.get_running_loop()
         l1_tasks = [loop.create_task(watcher.run(), name="l1-watcher"), loop.create_task(batcher.run(), name="batcher")]
+    finality = _start_finality(l1, store) if l1 is not None and store is not None else None
     if getattr(server, "events", None) is not None:
         metrics.watch_subscribers(server.events.subscriber_count)
     host = args.listen.rsplit(":", 1)[0]
@@ -566,6 +590,9 @@ async def _main(args: argparse.Namespace) -> int:
         if task is not None:
             await task.stop()
     await server.stop(2.0)
+    if finality is not None:  # nothing to finish: what is pending is pruned after a restart
+        finality.cancel()
+        await asyncio.gather(finality, return_exceptions=True)
     await sequencer.stop()
     if l1 is not None:  # blocks not posted yet are in the store: a restart's catch_up posts them
         watcher.stop()

@@ -2,6 +2,8 @@
 
 - ``lmdb_store.BlockStore``: one LMDB environment, one write transaction per block.
 - ``lmdb_backend.LmdbBackend``: the STF's ``StateBackend`` over it (lazily loaded trie).
+- ``retention``: deferred pruning, so every state not yet final on L1 stays readable;
+  ``history.HistoricalBackend``: a read-only backend at one of them (``state_backend_at``).
 - ``codec``: the canonical encodings of headers, blocks, receipts and the head pointer.
 
 Unlike ``node.stf`` this package does I/O.
@@ -9,7 +11,15 @@ Unlike ``node.stf`` this package does I/O.
 
 from node.store.codec import BlockHeader, Head, StoredBlock
 from node.store.lmdb_backend import LmdbBackend
-from node.store.lmdb_store import BlockRejected, BlockStore, Durability, StoreCorrupted, StoreError, StoreLocked
+from node.store.lmdb_store import (
+    BlockRejected,
+    BlockStore,
+    Durability,
+    StatePruned,
+    StoreCorrupted,
+    StoreError,
+    StoreLocked,
+)
 
 __all__ = [
     "BlockHeader",
@@ -17,6 +27,7 @@ __all__ = [
     "BlockStore",
     "Durability",
     "Head",
+    "StatePruned",
     "LmdbBackend",
     "StoreCorrupted",
     "StoreError",

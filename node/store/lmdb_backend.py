@@ -24,13 +24,14 @@
 If ``commit_block`` raises, the in-memory trie is ahead of the store: discard the backend
 and reopen the store (it is still at the previous block).
 
-**The trie on disk and at restart.** Every hashed node of the head's state trie is stored
-by its hash (``trie_nodes``), the nodes a block creates written in its transaction; with
-``prune=True`` (default) the nodes a block made unreachable are deleted in the same
-transaction, so the store holds exactly the head's trie (``node.stf.mpt.lazy`` explains
-how they are found) — it is not an archive: older states are re-derived by replaying
-blocks. ``prune=False`` keeps every node ever written (every
-historical root stays readable; the store grows by the nodes of each block's paths).
+**The trie on disk and at restart.** Every hashed node of every retained state trie is
+stored by its hash (``trie_nodes``), the nodes a block creates written in its transaction.
+With ``prune=True`` (default) the nodes a block made unreachable (``node.stf.mpt.lazy``
+explains how they are found) are recorded in the same transaction and deleted once the
+block is final (``BlockStore.finalized_through``; ``node.store.retention``), so the store
+holds exactly the tries of the states from the finalized-through block to the head, each
+readable through ``BlockStore.state_backend_at``. ``prune=False`` records nothing and keeps
+every node ever written (an archive: the store grows by the nodes of each block's paths).
 
 Opening attaches a ``LoadingTrie`` to the head's state root: nothing is rebuilt. Nodes are
 loaded from LMDB when a block first touches their path, each checked against the hash that
@@ -165,7 +166,7 @@ class LmdbBackend(StateBackend):
         )
         self.store.commit_block(
             header, raw_txs, receipts, staged.changes, staged.new_nodes, staged.root,
-            trie_node_deletes=staged.dead_nodes, receipt_encodings=encodings,
+            dead_nodes=staged.dead_nodes, receipt_encodings=encodings,
         )
         self.staged.popleft()
         return header

@@ -11,11 +11,17 @@ LMDB orders them bytewise, as Python does):
 | ``receipts``   | number (8) ‖ index (4) | ``rlp([receipt.encode(), detail_utf8])`` |
 | ``tx_index``   | tx hash (32) | number (8) ‖ index (4) of the transaction's *first* inclusion |
 | ``state``      | state key | canonical record bytes (the flat state at the head) |
-| ``trie_nodes`` | keccak-256 of a node | the node's RLP (every hashed node of the head's state trie) |
+| ``trie_nodes`` | keccak-256 of a node | the node's RLP (every hashed node of every retained state) |
+| ``meta``       | ``b"final"`` | the finalized-through block (8 bytes, big-endian): older states are pruned |
+| ``pending``, ``revived``, ``key_log`` | see ``node.store.retention`` | what finality will prune; key history |
+
+**Retained states.** Every state from the finalized-through block ``F`` to the head can be
+read (``state_backend_at``): a block's dead trie nodes are recorded, not deleted, and
+``finalized_through(F)`` prunes those of blocks ``<= F`` (``node.store.retention``).
 
 **Atomicity.** ``commit_block`` writes the block, its receipts, its transactions' index
-entries, the state changes, the new trie nodes (and deletes the pruned ones) and the head
-pointer in ONE LMDB write transaction: LMDB's copy-on-write B-trees and its double meta
+entries, the state changes, the new trie nodes, the list of nodes it made dead and the
+head pointer in ONE LMDB write transaction: LMDB's copy-on-write B-trees and its double meta
 page make a transaction visible all at once or not at all, so a process crash (even
 SIGKILL in the middle of a commit) leaves the store at the previous block, never between
 two. The head pointer, the last block and the state root are therefore always consistent.
@@ -58,9 +64,10 @@ directory (released by the OS when the process dies); a second writer gets
 ``StoreLocked``. ``readonly=True`` opens without it, for tools.
 
 **Threads.** The public read methods (``head``, ``block``, ``receipt`` ...) may be called
-from any thread. ``commit_block`` and the ``cached_*`` reads (one long-lived read
-transaction, renewed after each commit: what the state backend uses) belong to the thread
-that commits.
+from any thread, and so may ``state_backend_at`` and the backend it returns.
+``commit_block``, ``finalized_through``, ``prune`` and the ``cached_*`` reads (one
+long-lived read transaction, renewed after each commit: what the state backend uses)
+belong to the thread that commits.
 """
 
 from __future__ import annotations
@@ -77,6 +84,7 @@ import lmdb
 from node.stf.genesis import Genesis
 from node.stf.hashing import keccak256
 from node.stf.receipts import Receipt, receipts_hash_of_encodings
+from node.store import retention
 from node.store.codec import (
     ZERO_HASH,
     BlockHeader,
@@ -93,10 +101,12 @@ from node.store.codec import (
 
 DEFAULT_MAP_SIZE: Final = 64 << 30
 FORMAT_VERSION: Final = b"2"  # 2: block headers carry the L1 queue positions
-_DBS: Final = (b"meta", b"blocks", b"receipts", b"tx_index", b"state", b"trie_nodes")
+_DBS: Final = (b"meta", b"blocks", b"receipts", b"tx_index", b"state", b"trie_nodes",
+               b"pending", b"revived", b"key_log")
 _HEAD: Final = b"head"
 _GENESIS: Final = b"genesis"
 _BATCH: Final = b"batch/"
+_FINAL: Final = b"final"
 
 
 class StoreError(Exception):
@@ -109,6 +119,10 @@ class StoreCorrupted(StoreError):
 
 class StoreLocked(StoreError):
     """Another process has the store open for writing."""
+
+
+class StatePruned(StoreError):
+    """The state at a block older than the finalized-through block: its trie nodes are pruned."""
 
 
 class BlockRejected(StoreError, ValueError):
@@ -170,8 +184,11 @@ class BlockStore:
         self._reader: lmdb.Transaction | None = None
         dbs = {}
         if readonly:
-            for name in _DBS:
-                dbs[name] = self.env.open_db(name, create=False)
+            try:
+                for name in _DBS:
+                    dbs[name] = self.env.open_db(name, create=False)
+            except lmdb.NotFoundError:
+                raise StoreError(f"{self.path}: made by an older version; open it once for writing") from None
         else:
             with self.env.begin(write=True) as txn:
                 for name in _DBS:
@@ -182,8 +199,13 @@ class BlockStore:
                     txn.put(b"version", FORMAT_VERSION, db=meta)
                 elif version != FORMAT_VERSION:
                     raise StoreError(f"store format {version!r}, this node reads {FORMAT_VERSION!r}")
+                if txn.get(_FINAL, db=meta) is None:  # a new store: 0; one that pruned at once: its head
+                    head = txn.get(_HEAD, db=meta)
+                    txn.put(_FINAL, _number_key(0 if version is None or head is None else Head.decode(head).number),
+                            db=meta)
         self._meta, self._blocks, self._receipts = dbs[b"meta"], dbs[b"blocks"], dbs[b"receipts"]
         self._tx_index, self._state, self._trie = dbs[b"tx_index"], dbs[b"state"], dbs[b"trie_nodes"]
+        self._retention = retention.Tables(dbs[b"trie_nodes"], dbs[b"pending"], dbs[b"revived"], dbs[b"key_log"])
         with self.env.begin() as txn:
             raw = txn.get(_HEAD, db=self._meta)
         self._head = None if raw is None else Head.decode(raw)
@@ -316,9 +338,10 @@ class BlockStore:
         """Entries per sub-database, plus the map size and the bytes in use."""
         out = {}
         with self._mutex, self.env.begin() as txn:
+            r = self._retention
             for name, db in ((b"blocks", self._blocks), (b"receipts", self._receipts),
                              (b"tx_index", self._tx_index), (b"state", self._state),
-                             (b"trie_nodes", self._trie)):
+                             (b"trie_nodes", self._trie), (b"pending", r.pending), (b"key_log", r.key_log)):
                 out[name.decode()] = txn.stat(db)["entries"]
         info = self.env.info()
         out["map_size"] = info["map_size"]
@@ -346,6 +369,84 @@ class BlockStore:
                         break
                     out.append((int.from_bytes(key[len(_BATCH):], "big"), bytes(value)))
         return out
+
+    # ------------------------------------------------------------------ retained states
+
+    def finalized_through_block(self) -> int:
+        """The finalized-through block ``F``: states at blocks ``F``..head are retained."""
+        raw = self._read(self._meta, _FINAL)
+        return 0 if raw is None else int.from_bytes(raw, "big")
+
+    def finalized_through(self, number: int, *, prune: bool = True) -> int:
+        """Learn that the state at L2 block ``number`` is final (its root's challenge window
+        passed on L1), so no state before it can be disputed: raise ``F`` to ``number`` (it
+        never goes down) and, with ``prune``, delete everything pending of blocks ``<= F``
+        (``prune`` until done). Returns the pending entries handled. Committing thread only."""
+        if self.readonly:
+            raise StoreError("store opened read-only")
+        if number > self.finalized_through_block():
+            self._drop_reader()
+            self._write(lambda txn: txn.put(_FINAL, _number_key(number), db=self._meta))
+        handled = 0
+        while prune:
+            done = self.prune()
+            handled += done
+            if not done:
+                break
+        return handled
+
+    def prune(self, budget: int = retention.PRUNE_BUDGET) -> int:
+        """One write transaction deleting up to ``budget`` pending entries of blocks ``<= F``
+        (dead trie nodes, key history); returns how many (0: nothing due). Committing thread only."""
+        if self.readonly:
+            raise StoreError("store opened read-only")
+        final = self.finalized_through_block()
+        self._drop_reader()
+        return self._write(lambda txn: retention.prune(txn, self._retention, final, budget))
+
+    def _write(self, work):
+        """Run ``work(txn)`` in one write transaction (growing the map if it is full)."""
+        while True:
+            try:
+                with self.env.begin(write=True) as txn:
+                    return work(txn)
+            except lmdb.MapFullError:
+                with self._mutex:
+                    self.env.set_mapsize(self.env.info()["map_size"] * 2)
+
+    def keys_at(self, prefix: bytes, number: int) -> list[bytes]:
+        """The state keys starting with ``prefix`` after block ``number``, ascending
+        (``StatePruned`` if ``number`` is older than the finalized-through block)."""
+        with self._mutex, self.env.begin() as txn:
+            self._check_retained(txn, number)
+            return retention.keys_at(txn, self._state, self._retention, prefix, number)
+
+    def check_retained(self, number: int) -> None:
+        """``StatePruned`` unless the state at block ``number`` is retained (``StoreError``
+        if there is no such block)."""
+        with self._mutex, self.env.begin() as txn:
+            self._check_retained(txn, number)
+
+    def _check_retained(self, txn: lmdb.Transaction, number: int) -> None:
+        raw = txn.get(_HEAD, db=self._meta)
+        if raw is None or number < 0 or number > Head.decode(raw).number:
+            raise StoreError(f"no block {number} in the store")
+        final = int.from_bytes(txn.get(_FINAL, db=self._meta) or bytes(8), "big")
+        if number < final:
+            raise StatePruned(f"the state at block {number} is pruned: the store keeps the states "
+                              f"from block {final} (finalized-through) to the head")
+
+    def state_backend_at(self, number: int):
+        """A read-only ``StateBackend`` at the state after block ``number`` (``node.store.history``):
+        reads proven against that block's root, writes kept in memory. ``StatePruned`` for a
+        block before the finalized-through block, ``StoreError`` for one not stored. Any thread."""
+        from node.store.history import HistoricalBackend
+
+        self.check_retained(number)
+        header = self.header(number)
+        if header is None:
+            raise StoreError(f"no block {number} in the store")
+        return HistoricalBackend(self, number, header.state_root)
 
     # ------------------------------------------------------------------ cached reads (committing thread)
 
@@ -388,14 +489,15 @@ class BlockStore:
         trie_node_writes: Iterable[tuple[bytes, bytes]],
         new_root: bytes,
         *,
-        trie_node_deletes: Iterable[bytes] = (),
+        dead_nodes: Iterable[bytes] = (),
         receipt_encodings: Sequence[bytes] | None = None,
     ) -> Head:
         """Write one block and everything it changed in one transaction; return the new head.
 
         ``state_changes``: key -> new value (``None`` deletes). ``trie_node_writes``:
-        ``(hash, rlp)`` of the nodes the block created; ``trie_node_deletes``: hashes of
-        the nodes it made unreachable (pruning). ``new_root`` must be ``header.state_root``.
+        ``(hash, rlp)`` of the nodes the block created; ``dead_nodes``: hashes of the
+        committed nodes it made unreachable, recorded for pruning once the block is final
+        (``node.store.retention``). ``new_root`` must be ``header.state_root``.
         Checks that the header follows the head and matches the transactions and receipts
         (``BlockRejected`` otherwise, with nothing written). Returns once committed (and,
         in the default mode, fsync'd).
@@ -437,7 +539,8 @@ class BlockStore:
         puts = sorted((k, v) for k, v in state_changes.items() if v is not None)
         deletes = sorted(k for k, v in state_changes.items() if v is None)
         node_writes = sorted(trie_node_writes)
-        node_deletes = sorted(trie_node_deletes)
+        dead = list(dead_nodes)
+        tables = self._retention
         self._drop_reader()
         while True:
             try:
@@ -447,14 +550,13 @@ class BlockStore:
                         txn.cursor(db=self._receipts).putmulti(receipt_items, append=True)
                     if index_items:  # first inclusion wins: a replayed tx keeps its first location
                         txn.cursor(db=self._tx_index).putmulti(index_items, overwrite=False)
-                    for key in deletes:
-                        txn.delete(key, db=self._state)
+                    state = self._state
+                    deleted = [key for key in deletes if txn.delete(key, db=state)]
+                    created = [key for key, _ in puts if txn.get(key, db=state) is None]
                     if puts:
-                        txn.cursor(db=self._state).putmulti(puts)
-                    for node_hash in node_deletes:
-                        txn.delete(node_hash, db=self._trie)
-                    if node_writes:
-                        txn.cursor(db=self._trie).putmulti(node_writes)
+                        txn.cursor(db=state).putmulti(puts)
+                    retention.record_block(txn, tables, number, dead, created, deleted)
+                    retention.write_nodes(txn, tables, number, node_writes)
                     txn.put(_HEAD, new_head.encode(), db=self._meta)
                     if number == 0 and self._pending_genesis is not None:
                         txn.put(_GENESIS, self._pending_genesis, db=self._meta)

@@ -13,9 +13,16 @@
 ``put_block`` stores the block with the state changes the backend staged when the
 sequencer ran it (one LMDB write transaction) and returns once it is committed, so the
 sequencer's soft confirmations follow the commit.
+
+``keep_blocks=K`` is for a node without L1 (no root is ever final there): after block ``n``
+the store treats block ``n - K`` as final, so it keeps the states of the last ``K`` blocks
+and prunes older ones as it goes (one block's dead nodes per block). A node with an L1
+leaves it ``None`` and learns finality from the contracts (``node.l1.finality``).
 """
 
 from __future__ import annotations
+
+from typing import Final
 
 from node.sequencer.sequencer import BlockSink, L2Block
 from node.stf.receipts import Receipt
@@ -23,10 +30,16 @@ from node.store.lmdb_backend import LmdbBackend
 from node.store.lmdb_store import BlockRejected
 
 
+DEFAULT_KEEP_BLOCKS: Final = 1_000  # states a node without L1 keeps (README: disk per block)
+
+
 class LmdbBlockSink(BlockSink):
-    def __init__(self, backend: LmdbBackend) -> None:
+    def __init__(self, backend: LmdbBackend, keep_blocks: int | None = None) -> None:
+        if keep_blocks is not None and keep_blocks < 0:
+            raise ValueError("keep_blocks must be >= 0")
         self.backend = backend
         self.store = backend.store
+        self.keep_blocks = keep_blocks
 
     def put_block(self, block: L2Block) -> None:
         staged = self.backend.staged
@@ -37,6 +50,8 @@ class LmdbBlockSink(BlockSink):
                                            forced_through=block.forced_through, l1_tx_count=block.l1_tx_count)
         if header.receipts_hash != block.receipts_hash:  # pragma: no cover - both come from the receipts
             raise BlockRejected(f"block {block.number}: receipts hash mismatch")
+        if self.keep_blocks is not None and block.number > self.keep_blocks:
+            self.store.finalized_through(block.number - self.keep_blocks)
 
     def get_block(self, number: int) -> L2Block | None:
         stored = self.store.block(number)

@@ -49,7 +49,7 @@ def test_dev_node_with_a_data_dir_resumes_where_it_was(tmp_path):
 
     data_dir = str(tmp_path / "chain")
     alice = dev_key("alice")
-    proc, lines = _start("--data-dir", data_dir, *QUIET)
+    proc, lines = _start("--data-dir", data_dir, "--keep-blocks", "1", *QUIET)
     try:
         assert lines[-1].startswith("listening on "), lines
         with grpc.insecure_channel(lines[-1].split()[-1]) as channel:
@@ -64,6 +64,14 @@ def test_dev_node_with_a_data_dir_resumes_where_it_was(tmp_path):
         assert proc.wait(20) == 0
     finally:
         kill_if_running(proc)
+    from node.store import BlockStore, StatePruned
+
+    with BlockStore(data_dir) as store:  # --keep-blocks 1: the head's state and the one before
+        head = store.head().number
+        assert head >= 2 and store.finalized_through_block() == head - 1
+        assert store.state_backend_at(head - 1).root() == store.header(head - 1).state_root
+        with pytest.raises(StatePruned):
+            store.state_backend_at(head - 2)
 
     proc, lines = _start("--data-dir", data_dir, *QUIET)
     try:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import pytest
+
 from node.sequencer.dev import bootstrap, dev_chain
 from node.sequencer.sequencer import Sequencer
 from node.stf.backends import MemoryBackend
@@ -67,3 +69,30 @@ def test_sequencer_persists_blocks_and_resumes_after_restart(tmp_path: Path) -> 
         result = apply_block(state, BlockEnv(block.number, block.timestamp), list(block.txs))
         assert result.state_root == block.state_root
         assert receipts_hash(list(result.receipts)) == block.receipts_hash == receipts_hash(list(block.receipts))
+
+
+def test_a_node_without_l1_keeps_the_states_of_its_last_blocks(tmp_path: Path) -> None:
+    """``keep_blocks``: the last K states stay readable, older ones are pruned as blocks come."""
+    from node.store import StatePruned
+    from tests.node.store.test_retention import node_hashes, retained_nodes
+
+    store = BlockStore(tmp_path / "db")
+    backend = LmdbBackend(store)
+
+    async def run():
+        sequencer = Sequencer.from_genesis(CHAIN.genesis, backend=backend, sink=LmdbBlockSink(backend, keep_blocks=3),
+                                           clock=lambda: T0 + 10, block_time_ms=1, max_block_txs=2)
+        await sequencer.start()
+        await bootstrap(sequencer, CHAIN)
+        for n in range(10):
+            await sequencer.submit(order("alice", n, (50 - n) * E6))
+        await sequencer.stop()
+        return sequencer.head_number
+
+    head = asyncio.run(asyncio.wait_for(run(), 30))
+    assert head > 8 and store.finalized_through_block() == head - 3
+    assert node_hashes(store) == retained_nodes(store, head - 3)
+    assert store.state_backend_at(head - 3).root() == store.header(head - 3).state_root
+    with pytest.raises(StatePruned):
+        store.state_backend_at(head - 4)
+    store.close()
