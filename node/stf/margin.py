@@ -120,7 +120,7 @@ def meets_initial(state: State, account: Account) -> bool:
     """True if ``account``'s positions and resting orders meet initial margin (module docstring)."""
     if not account.positions and not account.order_totals:
         return account.balance_e6 >= 0
-    return margin_fold.backing_of(state, account, quick=True).ok
+    return margin_fold.meets_initial_of(state, account)
 
 
 def initial_failure(state: State, account: Account) -> FailureCode:

@@ -177,6 +177,8 @@ def im_buffer_e6(uncovered_e6: int) -> int:
 def addon_e6(index_e6: int, calls_e6: int, puts_e6: int) -> int:
     """The naked-short add-on: 1% of the index per net short call or put contract, rounded up."""
     naked = max(-calls_e6, 0) + max(-puts_e6, 0)
+    if not naked:
+        return 0
     return mul_div_up(naked * index_e6, NAKED_SHORT_ADDON_PPM, E6 * PPM_DENOMINATOR)
 
 
@@ -275,14 +277,14 @@ def fold(state: State, acc: MarginAcc, account: Account, first: int, count: int)
     totals = tuple(t for t in account.order_totals if low <= t[0] <= high)
     known = {u.underlying_id: u.index_e6 for u in acc.underlyings}
     part = _scan(state, positions, totals, known)
-    _add_vectors(part)
+    _add_vectors(state, part)
     return _merge(acc, part.to_acc())
 
 
 def fold_all(state: State, account: Account) -> MarginAcc:
     """``fold(state, start(), account, 0, len(series_ids(account)))``, in one pass."""
     part = _scan(state, account.positions, account.order_totals, {})
-    _add_vectors(part)
+    _add_vectors(state, part)
     return part.to_acc()
 
 
@@ -318,8 +320,8 @@ def backing_of(state: State, account: Account, quick: bool = False) -> Backing:
     With ``quick``, a cheap sufficient test comes first: per underlying, the sum of each
     series' largest size times its largest scenario loss bounds the worst loss, so
     ``maintenance <= ceil(that) + add-on`` and, as uncovered <= maintenance, ``initial <=
-    maintenance + 30%``. When those upper bounds already fit within the equity bound they are
-    returned as ``maintenance_e6`` / ``initial_e6`` (the other fields are exact) and the
+    maintenance + 30%``. When that upper bound already fits within the equity bound it is
+    returned as both ``maintenance_e6`` and ``initial_e6`` (the other fields are exact) and the
     scenario sums are skipped: ``ok`` is then the exact verdict, since the exact bounds are no
     larger. Otherwise the result is exact.
     """
@@ -328,11 +330,22 @@ def backing_of(state: State, account: Account, quick: bool = False) -> Backing:
     if quick:
         free_cash, equity = _cash_bounds(cash, sums.value_e12, sums.haircut_e12, sums.bid_notional_e12,
                                          sums.fee_bound)
-        maintenance, ceiling = sums.quick_ceiling()
+        ceiling = sums.quick_ceiling()
         if equity >= ceiling:
-            return Backing(cash, free_cash, equity, maintenance, ceiling, sums.complete)
-    _add_vectors(sums)
+            return Backing(cash, free_cash, equity, ceiling, ceiling, sums.complete)
+    _add_vectors(state, sums)
     return sums.backing(cash)
+
+
+def meets_initial_of(state: State, account: Account) -> bool:
+    """``backing_of(state, account, quick=True).ok``."""
+    cash = account.balance_e6
+    sums = _scan(state, account.positions, account.order_totals, {})
+    free_cash, equity = _cash_bounds(cash, sums.value_e12, sums.haircut_e12, sums.bid_notional_e12, sums.fee_bound)
+    if equity >= sums.quick_ceiling():
+        return sums.complete and free_cash >= 0
+    _add_vectors(state, sums)
+    return sums.backing(cash).ok
 
 
 def _merge(acc: MarginAcc, part: MarginAcc) -> MarginAcc:
@@ -354,6 +367,8 @@ def _merge(acc: MarginAcc, part: MarginAcc) -> MarginAcc:
 
 def _cash_bounds(cash: int, value_e12: int, haircut_e12: int, bid_notional_e12: int, fee_bound: int) -> tuple[int, int]:
     """(free cash, equity bound), e6, from the scalar sums (``margin.py``)."""
+    if not (fee_bound or bid_notional_e12 or haircut_e12):  # (no resting orders)
+        return cash, cash + sdiv_floor(value_e12, E6)
     fees = _ceil_div(fee_bound, _FEE_SCALE)
     return cash - _ceil_div(bid_notional_e12, E6) - fees, cash - fees + sdiv_floor(value_e12 - haircut_e12, E6)
 
@@ -404,30 +419,27 @@ class _Underlying:
 class _Pass:
     """Sums over a set of series (``_scan``, then ``_add_vectors``)."""
 
-    __slots__ = ("underlyings", "plain", "ranged", "largest", "width", "value_e12", "haircut_e12", "bid_notional_e12",
-                 "fee_bound", "complete")
+    __slots__ = ("underlyings", "positions", "totals", "ordered", "width", "value_e12", "haircut_e12",
+                 "bid_notional_e12", "fee_bound", "complete")
 
-    def __init__(self) -> None:
+    def __init__(self, positions: tuple[tuple[int, int], ...], totals: tuple[OrderTotals, ...],
+                 ordered: set[int] | tuple[()]) -> None:
         self.underlyings: dict[int, _Underlying] = {}
-        self.plain: list[tuple[_Underlying, int, Mark]] = []  # series without orders: size
-        self.ranged: list[tuple[_Underlying, int, int, Mark]] = []  # with orders: low, high
-        self.largest = 0  # the largest size in magnitude (sets the packing width)
+        self.positions = positions
+        self.totals = totals
+        self.ordered = ordered  # the series with resting orders
         self.width = vectors.BASE_WIDTH
-        self.value_e12 = 0
-        self.haircut_e12 = 0
-        self.bid_notional_e12 = 0
-        self.fee_bound = 0
+        self.haircut_e12 = self.bid_notional_e12 = self.fee_bound = 0
         self.complete = True
 
-    def quick_ceiling(self) -> tuple[int, int]:
-        """Upper bounds of (maintenance, initial): each series' largest size x its largest
-        scenario loss per underlying, plus the add-on; initial 30% above (uncovered <= maintenance)."""
-        maintenance = ceiling = 0
+    def quick_ceiling(self) -> int:
+        """An upper bound of the initial requirement: per underlying, each series' largest size x
+        its largest scenario loss plus the add-on, and 30% of that (uncovered <= maintenance)."""
+        ceiling = 0
         for u in self.underlyings.values():
             mm = _ceil_div(u.radius, _LOSS_SCALE) + u.addon_e6()
-            maintenance += mm
             ceiling += mm + im_buffer_e6(mm)
-        return maintenance, ceiling
+        return ceiling
 
     def backing(self, cash: int) -> Backing:
         """The bounds from the packed sums (``_add_vectors`` done): ``finish`` of their unpacking."""
@@ -456,13 +468,13 @@ class _Pass:
 def _scan(state: State, positions: tuple[tuple[int, int], ...], totals: tuple[OrderTotals, ...],
           known: dict[int, int]) -> _Pass:
     """The scalar sums over ``positions`` and ``totals`` (series with an order appear in
-    ``totals``, and in ``positions`` too if held) and each series' size range; ``known``:
-    indices already read, by underlying id."""
-    out = _Pass()
-    underlyings, plain = out.underlyings, out.plain
-    get, mark_key = state.get, _mark_key
+    ``totals``, and in ``positions`` too if held); ``known``: indices already read, by
+    underlying id."""
     ordered = {t[0] for t in totals} if totals else ()
-    value_e12 = largest = 0
+    out = _Pass(positions, totals, ordered)
+    underlyings = out.underlyings
+    get, mark_key = state.get, _mark_key
+    value_e12 = 0
     for instrument_id, size in positions:
         mark: Mark | None = get(mark_key(instrument_id))
         if mark is None:
@@ -474,34 +486,21 @@ def _scan(state: State, positions: tuple[tuple[int, int], ...], totals: tuple[Or
         u = underlyings.get(mark.underlying_id)
         if u is None:
             u = underlyings[mark.underlying_id] = _underlying(state, mark.underlying_id, known)
-        magnitude = size if size > 0 else -size
-        if magnitude > largest:
-            largest = magnitude
-        u.radius += magnitude * mark.max_loss
+        u.radius += (size if size > 0 else -size) * mark.max_loss
         if mark.vol_e6:  # (no add-on once the settlement price is final: the outcome is known)
             if mark.is_call:
                 u.calls += size
             else:
                 u.puts += size
-        plain.append((u, size, mark))
     out.value_e12 = value_e12
-    if totals:
-        largest = _scan_orders(state, out, positions, totals, known, largest)
-    out.largest = largest
-    return out
-
-
-def _scan_orders(state: State, out: _Pass, positions: tuple[tuple[int, int], ...], totals: tuple[OrderTotals, ...],
-                 known: dict[int, int], largest: int) -> int:
-    """``_scan``'s part over the series with resting orders; returns the largest size so far."""
-    underlyings, ranged = out.underlyings, out.ranged
-    get, mark_key = state.get, _mark_key
+    if not totals:
+        return out
     held = dict(positions)
     config: Config = get(keys.CONFIG)
     maker_fee_ppm, fee_cap_ppm = config.maker_fee_ppm, config.fee_cap_ppm
     bid_notionals = fees = haircut = 0
     for instrument_id, bids, bid_notional, bid_max, asks, ask_notional, ask_min in totals:
-        mark: Mark | None = get(mark_key(instrument_id))
+        mark = get(mark_key(instrument_id))
         if mark is None:
             out.complete = False
             continue
@@ -519,21 +518,16 @@ def _scan_orders(state: State, out: _Pass, positions: tuple[tuple[int, int], ...
             haircut += bids * (bid_max - price)
         if asks and price > ask_min:
             haircut += asks * (price - ask_min)
-        magnitude = high if high > -low else -low
-        if magnitude > largest:
-            largest = magnitude
-        u.radius += magnitude * mark.max_loss
+        u.radius += (high if high > -low else -low) * mark.max_loss
         if mark.vol_e6:
             if mark.is_call:
                 u.calls += low
             else:
                 u.puts += low
-        u.orders = True
-        ranged.append((u, low, high, mark))
     out.bid_notional_e12 = bid_notionals
     out.fee_bound = fees
     out.haircut_e12 = haircut
-    return largest
+    return out
 
 
 def _underlying(state: State, underlying_id: int, known: dict[int, int]) -> _Underlying:
@@ -544,17 +538,36 @@ def _underlying(state: State, underlying_id: int, known: dict[int, int]) -> _Und
     return _Underlying(underlying_id, index_e6)
 
 
-def _add_vectors(p: _Pass) -> None:
-    """Adds each scanned series' scenario terms (module docstring) at the narrowest exact width."""
+def _add_vectors(state: State, p: _Pass) -> None:
+    """Adds each scanned series' scenario terms (module docstring) at the narrowest exact
+    width; the marks come from the state's cache, as ``_scan`` read them."""
+    get, mark_key = state.get, _mark_key
+    underlyings, ordered = p.underlyings, p.ordered
+    held = dict(p.positions) if ordered else {}
+    ranged = []
+    for t in p.totals:
+        mark: Mark | None = get(mark_key(t[0]))
+        if mark is not None:
+            position = held.get(t[0], 0)
+            ranged.append((underlyings[mark.underlying_id], position - t[4], position + t[1], mark))
+    largest = max([size if size > 0 else -size for _, size in p.positions] +
+                  [high if high > -low else -low for _, low, high, _ in ranged], default=0)
     width = vectors.BASE_WIDTH
-    while p.largest >= vectors.size_limit(width):
+    while largest >= vectors.size_limit(width):
         width *= 2
     p.width = width
-    for u, size, mark in p.plain:
-        u.loss += size * mark.packed(width)[0]
+    for instrument_id, size in p.positions:
+        if instrument_id in ordered:
+            continue
+        mark = get(mark_key(instrument_id))
+        if mark is None:
+            continue
+        u = underlyings[mark.underlying_id]
         if size > 0:
             u.least_long += size * mark.mark_e6
-    for u, low, high, mark in p.ranged:
+        u.loss += size * mark.packed(width)[0]
+    for u, low, high, mark in ranged:
+        u.orders = True
         losses, up, down = mark.packed(width)
         u.worst += high * up + low * down  # per scenario the worse end of the range
         if low >= 0:  # never short: loss - long value is worst at the low end
