@@ -30,9 +30,11 @@ scenario) and rounds as ``margin.py`` states.
 ``HEADER_REGS`` (complete, value, haircut, bid notional, fee bound, number of underlyings)
 and ``UNDERLYING_REGS = 5 + 2 x 23`` per underlying touched, sorted by underlying id. Each
 series touches one underlying, so an account touches at most ``MAX_POSITIONS`` of them:
-``MAX_REGS = 6 + 51 x 64 = 3,270`` regs. With sizes and prices within ``params.py``'s field
-ranges every reg is below ``2^140`` in magnitude (a sum of at most 128 products of a size
-``< 2^50`` and a weighted loss ``< 2^80``), so each fits an int256.
+``MAX_REGS = 6 + 51 x 64 = 3,270`` regs. With every size (position, and position plus or
+minus its order totals) below ``2^b`` in magnitude, every reg is below ``2^(86 + b)``: a
+scenario entry is a sum over at most 64 series of one size times one weighted loss
+(``< 2^80``, ``vectors.py``), and the scalars are smaller (prices and index below ``2^50``,
+fee rates below ``2^20``); so an int256 holds every reg for sizes below ``2^160``.
 
 **Reads per fold step.** A series reads its mark, and its underlying (for the index) when no
 earlier series of the account touched it (the accumulator keeps each index); a chunk holding a
