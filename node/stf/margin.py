@@ -130,18 +130,17 @@ def initial_failure(state: State, account: Account) -> FailureCode:
     alone fail; otherwise its resting orders are the cause: ``ORDERS_EXCEED_BALANCE`` (cash
     does not cover the open bids and fees) or ``ORDERS_EXCEED_MARGIN``.
     """
-    result = margin_fold.backing_of(state, account, quick=True)
-    if result.ok:
+    if meets_initial(state, account):
         return FailureCode.OK
+    result = margin_fold.backing_of(state, account)
     positions_ok = bool(account.order_totals) and account.balance_e6 >= 0 and meets_initial(
         state, Account(account.balance_e6, positions=account.positions))
     return failure_code(account, result, positions_ok)
 
 
 def failure_code(account: Account, result: Backing, positions_ok: bool) -> FailureCode:
-    """``initial_failure`` from ``account``'s backing ``result`` (exact, or ``backing_of``'s
-    quick one: the same verdict and free cash) and whether its positions alone meet initial
-    margin (only read when it has resting orders and non-negative cash)."""
+    """``initial_failure`` from ``account``'s backing ``result`` and whether its positions
+    alone meet initial margin (only read when it has resting orders and non-negative cash)."""
     if result.ok:
         return FailureCode.OK
     if account.balance_e6 < 0:

@@ -316,31 +316,20 @@ def summary(acc: MarginAcc, cash_e6: int) -> MarginSummary:
                          acc.complete == 1)
 
 
-def backing_of(state: State, account: Account, quick: bool = False) -> Backing:
-    """``finish(fold_all(state, account), account)``, computed in one pass on packed vectors.
-
-    With ``quick``, a cheap sufficient test comes first: per underlying, the sum of each
-    series' largest size times its largest scenario loss bounds the worst loss, so
-    ``maintenance <= ceil(that) + add-on`` and, as uncovered <= maintenance, ``initial <=
-    maintenance + 30%``. When that upper bound already fits within the equity bound it is
-    returned as both ``maintenance_e6`` and ``initial_e6`` (the other fields are exact) and the
-    scenario sums are skipped: ``ok`` is then the exact verdict, since the exact bounds are no
-    larger. Otherwise the result is exact.
-    """
-    cash = account.balance_e6
+def backing_of(state: State, account: Account) -> Backing:
+    """``finish(fold_all(state, account), account)``, computed in one pass on packed vectors."""
     sums = _scan(state, account.positions, account.order_totals, {})
-    if quick:
-        free_cash, equity = _cash_bounds(cash, sums.value_e12, sums.haircut_e12, sums.bid_notional_e12,
-                                         sums.fee_bound)
-        ceiling = sums.quick_ceiling()
-        if equity >= ceiling:
-            return Backing(cash, free_cash, equity, ceiling, ceiling, sums.complete)
     _add_vectors(state, sums)
-    return sums.backing(cash)
+    return sums.backing(account.balance_e6)
 
 
 def meets_initial_of(state: State, account: Account) -> bool:
-    """``backing_of(state, account, quick=True).ok``."""
+    """``backing_of(state, account).ok``, trying a cheap sufficient test first: per underlying,
+    the sum of each series' largest size times its largest scenario loss bounds the worst loss,
+    so ``maintenance <= ceil(that) + add-on`` and, as uncovered <= maintenance, ``initial <=
+    that + 30%``. When that upper bound already fits within the equity bound the scenario sums
+    are skipped; the verdict is the exact one, since the exact initial bound is no larger and
+    free cash, equity and completeness are the same sums."""
     cash = account.balance_e6
     sums = _scan(state, account.positions, account.order_totals, {})
     free_cash, equity = _cash_bounds(cash, sums.value_e12, sums.haircut_e12, sums.bid_notional_e12, sums.fee_bound)
