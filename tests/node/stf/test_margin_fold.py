@@ -91,7 +91,11 @@ def test_every_chunking_of_accounts_over_many_underlyings_gives_the_one_shot_res
     n = len(series_ids(account))
     for chunk in sorted({1, 2, 3, MARGIN_CHUNK, n + 1} | set(data.draw(st.lists(st.integers(1, n + 1), max_size=4)))):
         assert chunked(state, account, chunk) == whole
-    assert margin_fold.finish(whole, account) == margin.backing(state, account)
+    exact = margin_fold.finish(whole, account)
+    assert exact == margin.backing(state, account) == reference_backing(WIDE, account)
+    edge = Account(account.balance_e6 - exact.excess_e6 + data.draw(st.integers(-2, 2)), positions=account.positions,
+                   order_totals=account.order_totals)
+    assert margin.meets_initial(state, edge) == margin_fold.finish(chunked(state, edge, MARGIN_CHUNK), edge).ok
     # uneven chunks, in any sizes, add up alike
     acc, first = start(), 0
     while first < n:
