@@ -51,18 +51,20 @@ class Chain:
     """Genesis plus helpers to sign and apply transactions. ``traders``: name -> private key.
 
     ``domain``: the deployment the chain belongs to (its genesis and every signature).
+    ``underlyings``: the genesis' ``(underlying_id, name)`` pairs.
     """
 
     backend: StateBackend = field(default_factory=MemoryBackend)
     genesis_time: int = T0
     record_witnesses: bool = False
     domain: Domain = DOMAIN
+    underlyings: tuple[tuple[int, bytes], ...] = Genesis.underlyings
 
     def __post_init__(self) -> None:
         self.state = State(self.backend)
         self.genesis = Genesis(
             self.domain.chain_id, self.domain.verifying_contract, address_of(ADMIN), (address_of(ORACLE),),
-            genesis_time=self.genesis_time,
+            underlyings=self.underlyings, genesis_time=self.genesis_time,
         )
         self.genesis_root = initialise(self.state, self.genesis)
         self.number = 0
