@@ -45,7 +45,7 @@ from rlp.exceptions import DecodingError
 
 from node.stf.hashing import keccak256
 
-MAX_CURSOR_BYTES: Final = 16_384  # the largest cursor: an oracle update's envelope (2 KiB) + margin sums
+MAX_CURSOR_BYTES: Final = 32_768  # the largest: partial margin sums over 64 underlyings (<= 22 KB) + a 2 KiB envelope
 MAX_INT_BYTES: Final = 32  # every register fits a uint256 word after zigzag
 
 
