@@ -18,7 +18,9 @@ of a claim). The node drives the steps to the end of each transaction
    takes a checkpoint in its first step, before writing anything (``saved[0]``: the state
    after the nonce); a failure after that goes through ``ROLLBACK``.
 3. ``ROLLBACK``: restore the state to the checkpoint ``saved[0]`` and end the transaction
-   with the failure code in ``regs[0]`` (the nonce stays used). A step that restores does
+   with the failure code in ``regs[0]`` (the nonce stays used). A failure in the body's
+   first step reaches it without a checkpoint (the failing step's writes are already
+   undone, and no earlier body step wrote): then there is nothing to restore. A step that restores does
    nothing else, so every other step reads only the state it started from.
 4. ``end_tx``: the transaction's receipt is emitted, the journal forgotten, and the cursor
    moves to ``NEXT_TX`` (``tx_index`` + 1), where the block's steps take over (``trace.py``).
@@ -37,7 +39,7 @@ from node.stf.instruments import list_instrument
 from node.stf.liquidation import apply_liquidate
 from node.stf.matching import place_order
 from node.stf.nonces import use_nonce
-from node.stf.oracle import apply_oracle_update
+import node.stf.oracle  # noqa: F401  (registers the oracle update steps)
 from node.stf.orders import cancel_order
 from node.stf.receipts import Fill, Receipt
 from node.stf.records import Config
@@ -51,7 +53,6 @@ from node.stf.txtypes import (
     Deposit,
     ListInstrument,
     Liquidate,
-    OracleUpdate,
     PlaceOrder,
     Settle,
     SignedTx,
@@ -80,7 +81,8 @@ def _tx_start(state: State, cursor: Cursor, io: StepIO) -> Cursor:
 
 
 def _rollback(state: State, cursor: Cursor, io: StepIO) -> Cursor:
-    state.restore(cursor.saved[0])
+    if cursor.saved:  # none when the body's first step failed: ``body_step`` undid its writes
+        state.restore(cursor.saved[0])
     code = FailureCode(cursor.regs[0])
     return end_tx(state, cursor, io, Receipt(cursor.tx_hash, code, detail=io.failure_detail))
 
@@ -96,9 +98,6 @@ def run_body(state: State, now: int, number: int, tx: SignedTx) -> Receipt:
     if isinstance(body, Withdraw):
         index = apply_withdraw(state, number, sender, body)
         return Receipt(tx_hash, FailureCode.OK, order_id=index, detail=f"withdrawal {index}")
-    if isinstance(body, OracleUpdate):
-        count = apply_oracle_update(state, now, state.get(keys.CONFIG), sender, body)
-        return Receipt(tx_hash, FailureCode.OK, detail=f"{count} series marked")
     if isinstance(body, ListInstrument):
         instrument_id = list_instrument(state, now, state.get(keys.CONFIG), sender, body)
         return Receipt(tx_hash, FailureCode.OK, detail=f"instrument {instrument_id}")

@@ -79,36 +79,50 @@ ADDRESS_LENGTH: Final = 20
 def accumulate(state: State, underlying_id: int, underlying_before: Underlying, now: int) -> None:
     """Integrate the index in force before an oracle update at ``now`` into every open window.
 
-    Called by ``oracle.apply_oracle_update`` before it stores the new index.
-    ``underlying_before`` is the underlying as it was (its index held from its
-    ``oracle_time`` until ``now``). For each distinct expiry E of its listed series, in
-    ascending order, whose price is not final: add ``index x seconds`` over
+    ``underlying_before`` is the underlying as it was before the update (its index held
+    from its ``oracle_time`` until ``now``): ``accumulate_expiry`` for each distinct expiry
+    of its listed series, in ascending order. The stepped oracle update
+    (``oracle.oracle_mark_step``) calls ``accumulate_expiry`` series by series instead.
+    """
+    for expiry in sorted({state.get(keys.instrument(i)).expiry for i in underlying_before.instruments}):
+        accumulate_expiry(state, underlying_id, underlying_before, now, expiry)
+
+
+def accumulate_expiry(state: State, underlying_id: int, underlying_before: Underlying, now: int, expiry: int) -> bool:
+    """Integrate the index in force before an oracle update at ``now`` into the window of ``expiry``.
+
+    If its price is not final: add ``index x seconds`` over
     ``[max(oracle_time, E - SETTLEMENT_WINDOW), min(now, E)]`` when that is non-empty, and,
     when ``now >= E``, fix the price (see module docstring). Nothing is done before the
-    underlying's first index. Writes only records that change.
+    underlying's first index. Writes only a record that changes (one key read, at most one
+    written).
+
+    Returns True when it added seconds without fixing the price (``now < E``): the only case
+    where running it again for the same update would change the record again. Once fixed,
+    a price is final and a second run does nothing; so a caller that visits an expiry once
+    per series only has to remember the expiries for which this returned True.
     """
     index_e6 = underlying_before.index_price_e6
     if index_e6 == 0:
-        return
-    expiries = sorted({state.get(keys.instrument(i)).expiry for i in underlying_before.instruments})
-    for expiry in expiries:
-        start = max(underlying_before.oracle_time, expiry - SETTLEMENT_WINDOW)
-        end = min(now, expiry)
-        if end <= start and now < expiry:
-            continue  # window not open yet: nothing to add, nothing to fix
-        key = keys.settlement(underlying_id, expiry)
-        record: SettlementPrice | None = state.get(key)
-        if record is None:
-            record = SettlementPrice()
-        elif record.price_e6:
-            continue  # final
-        if end > start:
-            seconds = end - start
-            record = SettlementPrice(record.index_seconds + index_e6 * seconds, record.seconds + seconds, 0)
-        if now >= expiry:
-            price_e6 = div_down(record.index_seconds, record.seconds) if record.seconds else index_e6
-            record = replace(record, price_e6=price_e6)
-        state.put(key, record)
+        return False
+    start = max(underlying_before.oracle_time, expiry - SETTLEMENT_WINDOW)
+    end = min(now, expiry)
+    if end <= start and now < expiry:
+        return False  # window not open yet: nothing to add, nothing to fix
+    key = keys.settlement(underlying_id, expiry)
+    record: SettlementPrice | None = state.get(key)
+    if record is None:
+        record = SettlementPrice()
+    elif record.price_e6:
+        return False  # final
+    if end > start:
+        seconds = end - start
+        record = SettlementPrice(record.index_seconds + index_e6 * seconds, record.seconds + seconds, 0)
+    if now >= expiry:
+        price_e6 = div_down(record.index_seconds, record.seconds) if record.seconds else index_e6
+        record = replace(record, price_e6=price_e6)
+    state.put(key, record)
+    return now < expiry
 
 
 def final_price_e6(state: State, underlying_id: int, expiry: int) -> int:
