@@ -45,7 +45,7 @@ from node.stf.receipts import Fill, Receipt
 from node.stf.records import Config
 from node.stf.settlement import apply_settle
 from node.stf.state import State
-from node.stf.transfers import apply_deposit, apply_withdraw
+from node.stf.transfers import apply_deposit
 from node.stf.steps import ARITHMETIC_ERRORS, BODY_PHASE, STEPS, Phase, StepIO, end_tx, tx_of
 from node.stf.tx_codec import TxDecodeError, decode_tx
 from node.stf.txtypes import (
@@ -56,7 +56,6 @@ from node.stf.txtypes import (
     PlaceOrder,
     Settle,
     SignedTx,
-    Withdraw,
 )
 
 
@@ -95,9 +94,6 @@ def run_body(state: State, now: int, number: int, tx: SignedTx) -> Receipt:
         return place_order(state, now, state.get(keys.CONFIG), sender, tx_hash, body)
     if isinstance(body, CancelOrder):
         return Receipt(tx_hash, FailureCode.OK, order_id=cancel_order(state, sender, body))
-    if isinstance(body, Withdraw):
-        index = apply_withdraw(state, number, sender, body)
-        return Receipt(tx_hash, FailureCode.OK, order_id=index, detail=f"withdrawal {index}")
     if isinstance(body, ListInstrument):
         instrument_id = list_instrument(state, now, state.get(keys.CONFIG), sender, body)
         return Receipt(tx_hash, FailureCode.OK, detail=f"instrument {instrument_id}")
