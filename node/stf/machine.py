@@ -40,10 +40,10 @@ from node.stf.liquidation import apply_liquidate
 from node.stf.matching import place_order
 from node.stf.nonces import use_nonce
 import node.stf.oracle  # noqa: F401  (registers the oracle update steps)
+import node.stf.settlement  # noqa: F401  (registers the settlement steps)
 from node.stf.orders import cancel_order
 from node.stf.receipts import Fill, Receipt
 from node.stf.records import Config
-from node.stf.settlement import apply_settle
 from node.stf.state import State
 from node.stf.transfers import apply_deposit
 from node.stf.steps import ARITHMETIC_ERRORS, BODY_PHASE, STEPS, Phase, StepIO, end_tx, tx_of
@@ -54,7 +54,6 @@ from node.stf.txtypes import (
     ListInstrument,
     Liquidate,
     PlaceOrder,
-    Settle,
     SignedTx,
 )
 
@@ -112,9 +111,6 @@ def run_body(state: State, now: int, number: int, tx: SignedTx) -> Receipt:
                 f"auction {'ended' if done.auction_ended else 'open'}, bad debt {done.bad_debt_e6}"
             ),
         )
-    if isinstance(body, Settle):
-        settled = apply_settle(state, now, sender, body)
-        return Receipt(tx_hash, FailureCode.OK, detail=settled.detail, cancelled=settled.cancelled)
     if isinstance(body, Deposit):
         apply_deposit(state, body)
         return Receipt(tx_hash, FailureCode.OK)
