@@ -36,13 +36,10 @@ from node.stf.cursor import Cursor
 from node.stf.errors import FailureCode, TxFailure
 from node.stf.hashing import keccak256
 from node.stf.instruments import list_instrument
-from node.stf.liquidation import apply_liquidate
 from node.stf.matching import place_order
 from node.stf.nonces import use_nonce
-import node.stf.oracle  # noqa: F401  (registers the oracle update steps)
-import node.stf.settlement  # noqa: F401  (registers the settlement steps)
 from node.stf.orders import cancel_order
-from node.stf.receipts import Fill, Receipt
+from node.stf.receipts import Receipt
 from node.stf.records import Config
 from node.stf.state import State
 from node.stf.transfers import apply_deposit
@@ -52,7 +49,6 @@ from node.stf.txtypes import (
     CancelOrder,
     Deposit,
     ListInstrument,
-    Liquidate,
     PlaceOrder,
     SignedTx,
 )
@@ -96,21 +92,6 @@ def run_body(state: State, now: int, number: int, tx: SignedTx) -> Receipt:
     if isinstance(body, ListInstrument):
         instrument_id = list_instrument(state, now, state.get(keys.CONFIG), sender, body)
         return Receipt(tx_hash, FailureCode.OK, detail=f"instrument {instrument_id}")
-    if isinstance(body, Liquidate):
-        done = apply_liquidate(state, now, sender, body)
-        # The transfer as a trade: the liquidated account is the maker (no order: id 0; its
-        # penalty as the maker fee), the liquidator the taker, at the auction price.
-        transfer = (Fill(0, body.account, sender, body.instrument_id, done.liquidator_side, done.price_e6,
-                         done.size_e6, done.penalty_e6, 0),) if done.size_e6 else ()
-        return Receipt(
-            tx_hash, FailureCode.OK, filled_e6=done.size_e6, fills=transfer,
-            detail=(
-                f"liquidated {done.size_e6} at {done.price_e6} (discount {done.discount_e6} per contract, "
-                f"schedule {done.discount_ppm} ppm), "
-                f"penalty {done.penalty_e6}, {done.orders_cancelled} orders cancelled, "
-                f"auction {'ended' if done.auction_ended else 'open'}, bad debt {done.bad_debt_e6}"
-            ),
-        )
     if isinstance(body, Deposit):
         apply_deposit(state, body)
         return Receipt(tx_hash, FailureCode.OK)
@@ -160,3 +141,6 @@ def run_transaction(state: State, cursor: Cursor, io: StepIO) -> Cursor:
 # Modules with steps of their own register them on import (they import ``steps`` only).
 import node.stf.derive_steps  # noqa: E402,F401
 import node.stf.margin_steps  # noqa: E402,F401
+import node.stf.liquidation  # noqa: E402,F401
+import node.stf.oracle  # noqa: E402,F401
+import node.stf.settlement  # noqa: E402,F401

@@ -30,7 +30,8 @@ On every oracle update each listed series of the underlying is marked with Black
 (``optionmath.bs_price_and_greeks``; time to expiry in years = seconds / 365 days; the
 configured rate), and its Greeks and portfolio-margin scenario values (``scenarios.py``)
 are stored with the mark, so a margin check never prices an option. The work is bounded
-by ``MAX_INSTRUMENTS_PER_UNDERLYING`` x 24 Black-Scholes evaluations.
+by ``MAX_INSTRUMENTS_PER_UNDERLYING`` x 24 Black-Scholes evaluations, one series per step
+(``OraclePhase``: ``oracle_check_step``, then ``oracle_mark_step`` per series).
 
 Before the new index is stored, the old one is integrated into the settlement-price
 windows of the underlying's expiries, and the first update at or after an expiry fixes its

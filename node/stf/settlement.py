@@ -20,7 +20,7 @@ of it, so the window is always covered from its start (or from the underlying's 
 index, if that came later). If the underlying had no index at all before E, the price is
 the first index it gets after E (fixed by the update that follows). Work per oracle update
 is bounded by the underlying's ``MAX_INSTRUMENTS_PER_UNDERLYING`` series (at most one
-record per distinct expiry is written).
+record per distinct expiry is written; one expiry per step, ``accumulate_expiry``).
 
 **Marks after the fix.** Once a series' price is final, its mark is its intrinsic value
 at the settlement price, with every scenario P&L and Greek zero: the outcome is known
@@ -28,8 +28,9 @@ at the settlement price, with every scenario P&L and Greek zero: the outcome is 
 
 **Settlement, lazily per account.** After the price is fixed, anyone may send ``Settle``
 (``txtypes.Settle``) for any account and series; it settles that one position and cancels
-that account's resting orders on the series (at most ``MAX_OPEN_ORDERS``), so a series
-with 10,000 holders settles in 10,000 small transactions, never one giant one. Per
+that account's resting orders on the series (at most ``MAX_OPEN_ORDERS``, one per step:
+``SettlePhase``), so a series with 10,000 holders settles in 10,000 small transactions,
+never one giant one. Per
 contract the intrinsic value is ``max(price - strike, 0)`` for a call and
 ``max(strike - price, 0)`` for a put (e6); then
 

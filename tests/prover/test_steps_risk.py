@@ -126,3 +126,70 @@ def test_stepped_oracle_update_writes_what_the_one_call_rule_writes() -> None:
         watched += [state_keys.mark(i) for i in ids]
         assert [one_call.get(k) for k in watched] == [chain.state.get(k) for k in watched]
     assert len(chain.state.get(state_keys.underlying(1)).instruments) == len(ids) - 8
+
+
+RISK_KEYS_MAX = 20
+"""Keys of one withdrawal, settlement or liquidation step: the largest is a settlement
+scan (the account, ``SCAN_CHUNK`` = 8 orders, one removal: the order's level, neighbours,
+the account again, the globals, a client order id)."""
+RISK_PREFIXES = ("WITHDRAW", "SETTLE", "LIQ")
+BUY, SELL = 0, 1
+
+
+def risk_market() -> tuple[Scenario, dict[str, bytes], tuple[int, int]]:
+    """A short call on a thin account (520 cash, sold one ATM call at 200) with five
+    resting bids; a buyer with ten resting bids on the put, then ten on the call (some with
+    client order ids, several queued together on one level: a scan for the call's reads a
+    full chunk of the put's first); a rich keeper and
+    a poor would-be liquidator."""
+    chain = Chain()
+    call, put = chain.market(index=3000, vol=0.65, series=((EXPIRY_25DEC26, 3000, True),
+                                                              (EXPIRY_25DEC26, 2800, False)))
+    traders = {"seller": chain.trader("seller", 520), "buyer": chain.trader("buyer"),
+               "keeper": chain.trader("keeper", 1_000_000), "poor": chain.trader("poor", 50)}
+    seller, buyer = traders["seller"], traders["buyer"]
+    assert chain.run(chain.order(buyer, call, BUY, 200, 1), chain.order(seller, call, SELL, 200, 1))[1].ok
+    assert all(r.ok for r in chain.run(*(chain.order(seller, call, BUY, 1 + n, 0.1) for n in range(5))))
+    bids = [chain.order(buyer, put if n < 10 else call, BUY, 1 + n // 4, 0.5, client_order_id=n % 3 * (100 + n))
+            for n in range(20)]
+    assert all(r.ok for r in chain.run(*bids))
+    return scenario_of(chain, [call, put], traders), traders, (call, put)
+
+
+def test_withdrawals_settlements_and_liquidations_step_within_bounds() -> None:
+    """Withdrawals (paid, refused on balance and on margin), a liquidation auction (started
+    with its orders cancelled one per step, a liquidator refused on its own margin after the
+    risk test, a partial step, a self-liquidation, a healthy target; the index falls and a
+    withdrawal ends the recovered account's auction) and settlements with resting orders scanned in chunks. Bound:
+    ``RISK_KEYS_MAX`` keys per step of these kinds."""
+    scenario, t, (call, put) = risk_market()
+    chain = scenario.chain
+    seller, buyer, keeper, poor = t["seller"], t["buyer"], t["keeper"], t["poor"]
+    now = chain.time + 60
+    post(scenario, [(now, [chain.withdraw(keeper, 100), chain.withdraw(seller, 500),
+                           chain.withdraw(buyer, 10**7)])])
+    now += 60
+    post(scenario, [
+        (now, [chain.oracle(1, 3300, observed=now), chain.liquidate(keeper, seller, call, 0)]),
+        (now + 60, [chain.liquidate(poor, seller, call, 1), chain.liquidate(keeper, seller, call, 0.1),
+                    chain.liquidate(seller, seller, call, 1), chain.liquidate(keeper, buyer, call, 1),
+                    chain.withdraw(seller, 1)]),
+    ])
+    now += 120
+    post(scenario, [(now, [chain.oracle(1, 2000, observed=now), chain.withdraw(seller, 1),
+                           chain.liquidate(keeper, seller, call, 0.1)])])
+    expiry = EXPIRY_25DEC26
+    keeper_settles = [chain.signed(keeper, Settle, account=address_of(t[who]), instrument_id=inst)
+                      for who, inst in (("buyer", call), ("buyer", put), ("seller", call), ("keeper", call),
+                                        ("poor", call))]
+    early = chain.signed(keeper, Settle, account=address_of(buyer), instrument_id=call)
+    post(scenario, [(expiry - SETTLEMENT_WINDOW, [chain.oracle(1, 3100, observed=expiry - SETTLEMENT_WINDOW),
+                                                  early]),
+                    (expiry + 60, [chain.oracle(1, 3141, observed=expiry + 60), *keeper_settles])])
+    counts, largest = trace_and_check(scenario)
+    ours = {kind: n for kind, n in largest.items() if kind.startswith(RISK_PREFIXES)}
+    assert max(ours.values()) <= RISK_KEYS_MAX, ours
+    assert {"WITHDRAW", "WITHDRAW_CHECKED", "LIQUIDATE", "LIQ_ASSESS", "LIQ_CANCEL", "LIQ_MOVE", "LIQ_TERMS",
+            "LIQ_APPLY", "LIQ_CHECK", "LIQ_RISK", "SETTLE", "SETTLE_SCAN", "SETTLE_POSITION", "RESTORE",
+            "WITHDRAW_RECOVERY", "ROLLBACK", "MARGIN"} <= set(counts), counts
+    assert counts["LIQ_CANCEL"] == 5 and counts["SETTLE_SCAN"] >= 20
