@@ -41,7 +41,8 @@ before the step (``margin.summarise``), the rules, in order:
 
 Work per transaction is bounded by ``MAX_OPEN_ORDERS`` cancellations and five margin sums
 (the account before and after the step, the liquidator's initial margin and its backing
-before and after for the risk test), plus one for the auction's recovery. It runs as steps
+before and after for the risk test, only when it misses initial margin), plus one for the
+auction's recovery. It runs as steps
 (``LiquidatePhase``), each sum through the margin sub-machine (``margin_steps``).
 """
 
@@ -57,11 +58,14 @@ from node.stf.errors import FailureCode, TxFailure
 from node.stf.fixedpoint import E6, PPM_DENOMINATOR, mul_div_down, mul_div_up
 from node.stf.margin_steps import Query, call_margin
 from node.stf.orders import remove_order
+from node.stf.params import MAX_POSITIONS
 from node.stf.receipts import Fill, Receipt
 from node.stf.records import Auction, Globals, Mark
 from node.stf.solvency import close_out
 from node.stf.state import State
-from node.stf.steps import BODY_PHASE, Phase, StepIO, begin_body, body_step, checkpoint_push, end_tx, tx_of
+from node.stf.steps import (
+    BODY_PHASE, Phase, StepIO, begin_body, body_step, checkpoint_push, end_tx, restore_then, tx_of,
+)
 from node.stf.txtypes import Liquidate
 
 START_DISCOUNT_PPM: Final = 5_000  # 0.5% of the index per contract
@@ -164,6 +168,7 @@ class LiquidatePhase(IntEnum):
     LIQ_CHECK = 56
     LIQ_RISK = 57
     LIQ_RECOVERY = 58
+    LIQ_BEFORE = 59
 
 
 def _done(state: State, cursor: Cursor, io: StepIO, done: LiquidationResult) -> Cursor:
@@ -232,7 +237,9 @@ def liquidate_move_step(state: State, cursor: Cursor, io: StepIO) -> Cursor:
     maintenance of the account with the position moved: this step takes a checkpoint,
     writes that account and sums it (``Query.SUMMARY``); the sum returns through
     ``RESTORE`` (the write undone) to ``LIQ_TERMS`` with registers ``(E, M, start,
-    cancelled, *summary after)``. Keys: the account and the globals."""
+    cancelled, *summary after)``. When the account keeps no position, M' = 0 and this step
+    goes on with ``LIQ_TERMS``'s work itself. Keys: the account and the globals (and
+    ``LIQ_TERMS``'s)."""
     equity, maintenance, start_time, cancelled = cursor.regs
     tx: Liquidate = tx_of(cursor).body
     if tx.size_e6 == 0:
@@ -242,10 +249,11 @@ def liquidate_move_step(state: State, cursor: Cursor, io: StepIO) -> Cursor:
     if position == 0:
         raise TxFailure(FailureCode.NOTHING_TO_LIQUIDATE, f"no position on instrument {tx.instrument_id}")
     size = min(tx.size_e6, abs(position))
+    if size == abs(position) and len(account.positions) == 1:
+        # no position left: M' = 0 without a sum, so the terms follow in this step (nothing written yet)
+        return liquidate_terms_step(state, cursor._replace(regs=cursor.regs + (0, 0, 0, 0, 1)), io)
     moved = accounts.with_position_delta(account, tx.instrument_id, -size if position > 0 else size)
     assert moved is not None  # a position shrinks: never more positions
-    if not moved.positions:
-        return cursor._replace(phase=LiquidatePhase.LIQ_TERMS, regs=cursor.regs + (0, 0, 0, 0, 1))
     depth = len(cursor.saved)
     cursor = checkpoint_push(state, cursor)
     accounts.store(state, tx.account, moved)
@@ -255,12 +263,12 @@ def liquidate_move_step(state: State, cursor: Cursor, io: StepIO) -> Cursor:
 
 @body_step(LiquidatePhase.LIQ_TERMS)
 def liquidate_terms_step(state: State, cursor: Cursor, io: StepIO) -> Cursor:
-    """``Liquidate``, rules 3-6 (``step_terms``): ``NO_MARGIN_RELEASED``, the discount, the
-    penalty, the price; ``TOO_MANY_POSITIONS`` if the liquidator cannot take the position.
-    Then the liquidator's margin before the step (``Query.BACKING``, for rule 7) into
-    ``LIQ_APPLY`` with registers ``(cancelled, size, moved, price, schedule, penalty,
-    discount, cash to the account, *backing before)``. Keys: the mark, the account, the
-    liquidator, the globals."""
+    """``Liquidate``, rules 3-6 (``step_terms``), registers ``(E, M, start, cancelled,
+    *summary after)``: ``NO_MARGIN_RELEASED``, the discount, the penalty, the price;
+    ``TOO_MANY_POSITIONS`` if the liquidator cannot take the position. Then a checkpoint,
+    the transfer (``_transfer``) and the liquidator's initial margin (``Query.INITIAL``)
+    into ``LIQ_CHECK`` with registers ``(cancelled, size, moved, price, schedule, penalty,
+    discount, cash to the account, code)``. Keys: the mark, both accounts, the globals."""
     equity, maintenance, start_time, cancelled = cursor.regs[:4]
     maintenance_after = cursor.regs[6]
     tx: Liquidate = tx_of(cursor).body
@@ -270,44 +278,64 @@ def liquidate_terms_step(state: State, cursor: Cursor, io: StepIO) -> Cursor:
     mark: Mark = state.get(keys.mark(tx.instrument_id))
     schedule = discount_ppm(cursor.time - start_time)
     terms = step_terms(equity, maintenance, maintenance_after, schedule, mark, position, size)
-    if accounts.with_position_delta(accounts.load(state, cursor.sender), tx.instrument_id, moved) is None:
+    liquidator = accounts.load(state, cursor.sender)
+    if len(liquidator.positions) >= MAX_POSITIONS and not liquidator.position(tx.instrument_id):
         raise TxFailure(FailureCode.TOO_MANY_POSITIONS, "the liquidator holds the maximum number of positions")
-    keep = (cancelled, size, moved, terms.price_e6, schedule, terms.penalty_e6, terms.discount_e6,
-            terms.cash_to_target_e6)
-    return call_margin(cursor, cursor.sender, Query.BACKING, LiquidatePhase.LIQ_APPLY, keep)
+    transfer = (cancelled, size, moved, terms.price_e6, schedule, terms.penalty_e6, terms.discount_e6,
+                terms.cash_to_target_e6)
+    cursor = checkpoint_push(state, cursor)  # nothing written yet in this step
+    _transfer(state, cursor, transfer)
+    return call_margin(cursor, cursor.sender, Query.INITIAL, LiquidatePhase.LIQ_CHECK, transfer)
 
 
-@body_step(LiquidatePhase.LIQ_APPLY)
-def liquidate_apply_step(state: State, cursor: Cursor, io: StepIO) -> Cursor:
-    """``Liquidate``: move the position and the cash (liquidator, then account), then the
-    liquidator's initial margin (``Query.INITIAL``) into ``LIQ_CHECK`` with registers
-    ``(cancelled, size, moved, price, schedule, penalty, discount, maintenance before,
-    excess before, code)``. Keys: both accounts and the globals."""
-    cancelled, size, moved, price, schedule, penalty, discount, cash_to_target = cursor.regs[:8]
-    _, _, _, maintenance_before, initial_before, _ = cursor.regs[8:14]
-    equity_before = cursor.regs[10]
+def _transfer(state: State, cursor: Cursor, transfer: tuple[int, ...]) -> None:
+    """Move the position and the cash (registers of ``LIQ_TERMS``): the liquidator, then
+    the account (both stored)."""
+    moved, penalty, cash_to_target = transfer[2], transfer[5], transfer[7]
     tx: Liquidate = tx_of(cursor).body
     liquidator = accounts.with_position_delta(accounts.load(state, cursor.sender), tx.instrument_id, moved)
     target = accounts.with_position_delta(accounts.load(state, tx.account), tx.instrument_id, -moved)
     assert liquidator is not None and target is not None  # checked by LIQ_TERMS; a position shrinks
     accounts.store(state, cursor.sender, accounts.with_balance_delta(liquidator, -cash_to_target))
     accounts.store(state, tx.account, accounts.with_balance_delta(target, cash_to_target - penalty))
-    keep = (cancelled, size, moved, price, schedule, penalty, discount, maintenance_before,
-            equity_before - initial_before)
-    return call_margin(cursor, cursor.sender, Query.INITIAL, LiquidatePhase.LIQ_CHECK, keep)
+
+
+@body_step(LiquidatePhase.LIQ_APPLY)
+def liquidate_apply_step(state: State, cursor: Cursor, io: StepIO) -> Cursor:
+    """``Liquidate``, rule 7 when the liquidator misses initial margin: with the transfer's
+    8 registers and the liquidator's backing before it (``LIQ_BEFORE``), make the transfer
+    again (it was undone to sum that backing), then the liquidator's backing after
+    (``Query.BACKING``) into ``LIQ_RISK`` with registers ``(cancelled, size, moved, price,
+    schedule, penalty, discount, maintenance before, excess before, *backing after)``.
+    Keys: both accounts, the globals."""
+    regs = cursor.regs
+    _transfer(state, cursor, regs[:8])
+    _, _, equity_before, maintenance_before, initial_before, _ = regs[8:14]
+    keep = regs[:7] + (maintenance_before, equity_before - initial_before)
+    return call_margin(cursor, cursor.sender, Query.BACKING, LiquidatePhase.LIQ_RISK, keep)
 
 
 @body_step(LiquidatePhase.LIQ_CHECK)
 def liquidate_check_step(state: State, cursor: Cursor, io: StepIO) -> Cursor:
-    """``Liquidate``, rule 7: a liquidator meeting initial margin finishes (``_finish``);
-    one with negative cash fails with ``INSUFFICIENT_MARGIN``; otherwise its margin after
-    (``Query.BACKING``) decides in ``LIQ_RISK`` whether the step strictly reduces its risk
-    (``margin.reduces_risk``). Keys: the liquidator and the globals (or ``_finish``'s)."""
-    if cursor.regs[9] == FailureCode.OK:
-        return _finish(state, cursor, io, cursor.regs[:7])
+    """``Liquidate``, rule 7 with the liquidator's initial-margin code in register 8: a
+    liquidator meeting initial margin finishes (the transfer's checkpoint is dropped,
+    ``_finish``); one with negative cash fails with ``INSUFFICIENT_MARGIN``; otherwise
+    whether the step strictly reduces its risk (``margin.reduces_risk``) needs its backing
+    before the transfer: the transfer is undone (``RESTORE``) and ``LIQ_BEFORE`` follows.
+    Keys: the liquidator and the globals (or ``_finish``'s)."""
+    regs = cursor.regs
+    if regs[8] == FailureCode.OK:
+        return _finish(state, cursor._replace(saved=cursor.saved[:-1]), io, regs[:7])
     if accounts.load(state, cursor.sender).balance_e6 < 0:
         raise TxFailure(FailureCode.INSUFFICIENT_MARGIN, "the liquidator would breach its initial margin")
-    return call_margin(cursor, cursor.sender, Query.BACKING, LiquidatePhase.LIQ_RISK, cursor.regs[:9])
+    return restore_then(cursor, len(cursor.saved) - 1, LiquidatePhase.LIQ_BEFORE, regs[:8])
+
+
+@body_step(LiquidatePhase.LIQ_BEFORE)
+def liquidate_before_step(state: State, cursor: Cursor, io: StepIO) -> Cursor:
+    """``Liquidate``, rule 7: the liquidator's backing before the transfer
+    (``Query.BACKING``), into ``LIQ_APPLY``. Keys: none."""
+    return call_margin(cursor, cursor.sender, Query.BACKING, LiquidatePhase.LIQ_APPLY, cursor.regs)
 
 
 @body_step(LiquidatePhase.LIQ_RISK)

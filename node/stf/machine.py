@@ -20,8 +20,8 @@ of a claim). The node drives the steps to the end of each transaction
 3. ``ROLLBACK``: restore the state to the checkpoint ``saved[0]`` and end the transaction
    with the failure code in ``regs[0]`` (the nonce stays used). A failure in the body's
    first step reaches it without a checkpoint (the failing step's writes are already
-   undone, and no earlier body step wrote): then there is nothing to restore. A step that restores does
-   nothing else, so every other step reads only the state it started from.
+   undone, and no earlier body step wrote): then there is nothing to restore. A step that
+   restores does nothing else, so every other step reads only the state it started from.
 4. ``end_tx``: the transaction's receipt is emitted, the journal forgotten, and the cursor
    moves to ``NEXT_TX`` (``tx_index`` + 1), where the block's steps take over (``trace.py``).
 

@@ -13,7 +13,9 @@ from node.stf.orders import CancelPhase
 from node.stf.settlement import SettlePhase
 from node.stf.transfers import WithdrawPhase
 
-PHASE_ENUMS: list[type[IntEnum]] = [Phase, BlockPhase, CancelPhase, LiquidatePhase, MarginPhase, OraclePhase, SettlePhase, WithdrawPhase]
+PHASE_ENUMS: list[type[IntEnum]] = [
+    Phase, BlockPhase, CancelPhase, LiquidatePhase, MarginPhase, OraclePhase, SettlePhase, WithdrawPhase,
+]
 """Every enum of phases; rules with steps of their own are added here."""
 
 

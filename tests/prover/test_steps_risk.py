@@ -190,6 +190,6 @@ def test_withdrawals_settlements_and_liquidations_step_within_bounds() -> None:
     ours = {kind: n for kind, n in largest.items() if kind.startswith(RISK_PREFIXES)}
     assert max(ours.values()) <= RISK_KEYS_MAX, ours
     assert {"WITHDRAW", "WITHDRAW_CHECKED", "LIQUIDATE", "LIQ_ASSESS", "LIQ_CANCEL", "LIQ_MOVE", "LIQ_TERMS",
-            "LIQ_APPLY", "LIQ_CHECK", "LIQ_RISK", "SETTLE", "SETTLE_SCAN", "SETTLE_POSITION", "RESTORE",
+            "LIQ_APPLY", "LIQ_CHECK", "LIQ_BEFORE", "LIQ_RISK", "SETTLE", "SETTLE_SCAN", "SETTLE_POSITION", "RESTORE",
             "WITHDRAW_RECOVERY", "ROLLBACK", "MARGIN"} <= set(counts), counts
     assert counts["LIQ_CANCEL"] == 5 and counts["SETTLE_SCAN"] >= 20
