@@ -13,9 +13,9 @@ from collections import Counter
 
 from node.stf import keys as state_keys
 from node.stf.l1_inputs import L1Deposit
+from node.stf.oracle import apply_oracle_update
 from node.stf.settlement import SETTLEMENT_WINDOW
 from node.stf.state import State
-from node.stf.oracle import apply_oracle_update
 from node.stf.tx_codec import decode_tx
 from node.stf.txtypes import Settle, VolPoint
 from node.wallet import address_of
