@@ -18,8 +18,10 @@ of a claim). The node drives the steps to the end of each transaction
    takes a checkpoint in its first step, before writing anything (``saved[0]``: the state
    after the nonce); a failure after that goes through ``ROLLBACK``.
 3. ``ROLLBACK``: restore the state to the checkpoint ``saved[0]`` and end the transaction
-   with the failure code in ``regs[0]`` (the nonce stays used). A step that restores does
-   nothing else, so every other step reads only the state it started from.
+   with the failure code in ``regs[0]`` (the nonce stays used). A failure in the body's
+   first step reaches it without a checkpoint (the failing step's writes are already
+   undone, and no earlier body step wrote): then there is nothing to restore. A step that
+   restores does nothing else, so every other step reads only the state it started from.
 4. ``end_tx``: the transaction's receipt is emitted, the journal forgotten, and the cursor
    moves to ``NEXT_TX`` (``tx_index`` + 1), where the block's steps take over (``trace.py``).
 
@@ -34,28 +36,21 @@ from node.stf.cursor import Cursor
 from node.stf.errors import FailureCode, TxFailure
 from node.stf.hashing import keccak256
 from node.stf.instruments import list_instrument
-from node.stf.liquidation import apply_liquidate
 from node.stf.matching import place_order
 from node.stf.nonces import use_nonce
-from node.stf.oracle import apply_oracle_update
 from node.stf.orders import cancel_order
-from node.stf.receipts import Fill, Receipt
+from node.stf.receipts import Receipt
 from node.stf.records import Config
-from node.stf.settlement import apply_settle
 from node.stf.state import State
-from node.stf.transfers import apply_deposit, apply_withdraw
+from node.stf.transfers import apply_deposit
 from node.stf.steps import ARITHMETIC_ERRORS, BODY_PHASE, STEPS, Phase, StepIO, end_tx, tx_of
 from node.stf.tx_codec import TxDecodeError, decode_tx
 from node.stf.txtypes import (
     CancelOrder,
     Deposit,
     ListInstrument,
-    Liquidate,
-    OracleUpdate,
     PlaceOrder,
-    Settle,
     SignedTx,
-    Withdraw,
 )
 
 
@@ -80,7 +75,8 @@ def _tx_start(state: State, cursor: Cursor, io: StepIO) -> Cursor:
 
 
 def _rollback(state: State, cursor: Cursor, io: StepIO) -> Cursor:
-    state.restore(cursor.saved[0])
+    if cursor.saved:  # none when the body's first step failed: ``body_step`` undid its writes
+        state.restore(cursor.saved[0])
     code = FailureCode(cursor.regs[0])
     return end_tx(state, cursor, io, Receipt(cursor.tx_hash, code, detail=io.failure_detail))
 
@@ -93,33 +89,9 @@ def run_body(state: State, now: int, number: int, tx: SignedTx) -> Receipt:
         return place_order(state, now, state.get(keys.CONFIG), sender, tx_hash, body)
     if isinstance(body, CancelOrder):
         return Receipt(tx_hash, FailureCode.OK, order_id=cancel_order(state, sender, body))
-    if isinstance(body, Withdraw):
-        index = apply_withdraw(state, number, sender, body)
-        return Receipt(tx_hash, FailureCode.OK, order_id=index, detail=f"withdrawal {index}")
-    if isinstance(body, OracleUpdate):
-        count = apply_oracle_update(state, now, state.get(keys.CONFIG), sender, body)
-        return Receipt(tx_hash, FailureCode.OK, detail=f"{count} series marked")
     if isinstance(body, ListInstrument):
         instrument_id = list_instrument(state, now, state.get(keys.CONFIG), sender, body)
         return Receipt(tx_hash, FailureCode.OK, detail=f"instrument {instrument_id}")
-    if isinstance(body, Liquidate):
-        done = apply_liquidate(state, now, sender, body)
-        # The transfer as a trade: the liquidated account is the maker (no order: id 0; its
-        # penalty as the maker fee), the liquidator the taker, at the auction price.
-        transfer = (Fill(0, body.account, sender, body.instrument_id, done.liquidator_side, done.price_e6,
-                         done.size_e6, done.penalty_e6, 0),) if done.size_e6 else ()
-        return Receipt(
-            tx_hash, FailureCode.OK, filled_e6=done.size_e6, fills=transfer,
-            detail=(
-                f"liquidated {done.size_e6} at {done.price_e6} (discount {done.discount_e6} per contract, "
-                f"schedule {done.discount_ppm} ppm), "
-                f"penalty {done.penalty_e6}, {done.orders_cancelled} orders cancelled, "
-                f"auction {'ended' if done.auction_ended else 'open'}, bad debt {done.bad_debt_e6}"
-            ),
-        )
-    if isinstance(body, Settle):
-        settled = apply_settle(state, now, sender, body)
-        return Receipt(tx_hash, FailureCode.OK, detail=settled.detail, cancelled=settled.cancelled)
     if isinstance(body, Deposit):
         apply_deposit(state, body)
         return Receipt(tx_hash, FailureCode.OK)
@@ -169,3 +141,6 @@ def run_transaction(state: State, cursor: Cursor, io: StepIO) -> Cursor:
 # Modules with steps of their own register them on import (they import ``steps`` only).
 import node.stf.derive_steps  # noqa: E402,F401
 import node.stf.margin_steps  # noqa: E402,F401
+import node.stf.liquidation  # noqa: E402,F401
+import node.stf.oracle  # noqa: E402,F401
+import node.stf.settlement  # noqa: E402,F401

@@ -30,7 +30,8 @@ On every oracle update each listed series of the underlying is marked with Black
 (``optionmath.bs_price_and_greeks``; time to expiry in years = seconds / 365 days; the
 configured rate), and its Greeks and portfolio-margin scenario values (``scenarios.py``)
 are stored with the mark, so a margin check never prices an option. The work is bounded
-by ``MAX_INSTRUMENTS_PER_UNDERLYING`` x 24 Black-Scholes evaluations.
+by ``MAX_INSTRUMENTS_PER_UNDERLYING`` x 24 Black-Scholes evaluations, one series per step
+(``OraclePhase``: ``oracle_check_step``, then ``oracle_mark_step`` per series).
 
 Before the new index is stored, the old one is integrated into the settlement-price
 windows of the underlying's expiries, and the first update at or after an expiry fixes its
@@ -41,17 +42,21 @@ marked at its intrinsic value at that price, with zero scenario P&L and Greeks.
 from __future__ import annotations
 
 from dataclasses import replace
+from enum import IntEnum
 from typing import Final
 
 from node.stf import keys
+from node.stf.cursor import Cursor
 from node.stf.errors import FailureCode, TxFailure
 from node.stf.fixedpoint import E6, E6_TO_WAD, WAD, sdiv
 from node.stf.optionmath import bs_price_and_greeks, years_from_seconds_wad
 from node.stf.scenarios import N_SCENARIOS, intrinsic_e6, scenario_pnl
-from node.stf.settlement import accumulate, final_price_e6
+from node.stf.settlement import accumulate, accumulate_expiry, final_price_e6
 from node.stf.params import MAX_PRICE_E6, MAX_SURFACE_POINTS, MAX_VOL_E6, MIN_VOL_E6
 from node.stf.records import Config, Instrument, Mark, Underlying
+from node.stf.receipts import Receipt
 from node.stf.state import State
+from node.stf.steps import BODY_PHASE, StepIO, begin_body, body_step, end_tx, tx_of
 from node.stf.txtypes import OracleUpdate, VolPoint
 
 MAX_SKEW_E6 = 10 * E6  # |skew| <= 10.0
@@ -154,8 +159,8 @@ def check_sequencing(underlying: Underlying, now: int, tx: OracleUpdate) -> None
                         f"observed at {observed}, before the last update's {underlying.observation_time}")
 
 
-def apply_oracle_update(state: State, now: int, config: Config, sender: bytes, tx: OracleUpdate) -> int:
-    """Store the new index and surface and re-mark every series of the underlying. Returns the count.
+def check_update(state: State, now: int, config: Config, sender: bytes, tx: OracleUpdate) -> Underlying:
+    """Validate ``tx`` and return the underlying as stored before it (raises ``TxFailure``).
 
     Checks, in order: the signer is a genesis oracle key (``UNAUTHORISED_SIGNER``), the
     underlying exists (``UNKNOWN_UNDERLYING``), ``check_sequencing``, the index is in
@@ -163,27 +168,108 @@ def apply_oracle_update(state: State, now: int, config: Config, sender: bytes, t
     """
     if sender not in config.oracles:
         raise TxFailure(FailureCode.UNAUTHORISED_SIGNER, "signer is not an oracle key of the genesis")
-    key = keys.underlying(tx.underlying_id)
-    underlying: Underlying | None = state.get(key)
+    underlying: Underlying | None = state.get(keys.underlying(tx.underlying_id))
     if underlying is None:
         raise TxFailure(FailureCode.UNKNOWN_UNDERLYING, f"underlying {tx.underlying_id}")
     check_sequencing(underlying, now, tx)
     if not 0 < tx.index_price_e6 <= MAX_PRICE_E6:
         raise TxFailure(FailureCode.PRICE_OUT_OF_RANGE, f"index {tx.index_price_e6}")
-    points = tx.surface
-    validate_surface(points)
-    accumulate(state, tx.underlying_id, underlying, now)
-    underlying = replace(underlying, index_price_e6=tx.index_price_e6, oracle_time=now, surface=points,
-                         oracle_sequence=tx.sequence, observation_time=tx.observation_time)
-    live = []
-    for instrument_id in underlying.instruments:
-        inst: Instrument = state.get(keys.instrument(instrument_id))
-        settled_e6 = final_price_e6(state, tx.underlying_id, inst.expiry) if now >= inst.expiry else 0
-        state.put(keys.mark(instrument_id), compute_mark(inst, underlying, config.rate_e6, now, settled_e6))
-        if not settled_e6:
-            live.append(instrument_id)
-    # A series whose settlement price is final now has its last mark (the known payoff): it
-    # leaves the list, freeing its slot; its mark stays for the accounts still to settle.
-    state.put(key, replace(underlying, instruments=tuple(live)))
-    return len(underlying.instruments)
+    validate_surface(tx.surface)
+    return underlying
 
+
+def updated(before: Underlying, now: int, tx: OracleUpdate) -> Underlying:
+    """The underlying after ``tx`` (its series list not yet pruned of settled series)."""
+    return replace(before, index_price_e6=tx.index_price_e6, oracle_time=now, surface=tx.surface,
+                   oracle_sequence=tx.sequence, observation_time=tx.observation_time)
+
+
+def mark_series(state: State, after: Underlying, rate_e6: int, now: int, instrument_id: int, inst: Instrument) -> bool:
+    """Store the mark of one series of the updated underlying ``after`` (the settlement
+    windows already accumulated). Returns True if its settlement price is final (the series
+    then leaves the underlying's list)."""
+    settled_e6 = final_price_e6(state, inst.underlying_id, inst.expiry) if now >= inst.expiry else 0
+    state.put(keys.mark(instrument_id), compute_mark(inst, after, rate_e6, now, settled_e6))
+    return settled_e6 != 0
+
+
+def apply_oracle_update(state: State, now: int, config: Config, sender: bytes, tx: OracleUpdate) -> int:
+    """The whole update in one call (what the steps below do, for tools that evaluate a
+    portfolio outside the chain): ``check_update``, ``settlement.accumulate``, every series
+    marked, the underlying stored. Returns the number of series marked."""
+    before = check_update(state, now, config, sender, tx)
+    accumulate(state, tx.underlying_id, before, now)
+    after = updated(before, now, tx)
+    live = tuple(i for i in before.instruments
+                 if not mark_series(state, after, config.rate_e6, now, i, state.get(keys.instrument(i))))
+    state.put(keys.underlying(tx.underlying_id), replace(after, instruments=live))
+    return len(before.instruments)
+
+
+class OraclePhase(IntEnum):
+    """The steps of an ``OracleUpdate``: the checks, then one step per series."""
+
+    ORACLE_CHECK = 70
+    ORACLE_MARK = 71
+
+
+def _finish(state: State, cursor: Cursor, io: StepIO, before: Underlying, tx: OracleUpdate,
+            dropped: tuple[int, ...]) -> Cursor:
+    """Store the underlying (new index and surface; the series whose price is final, at
+    positions ``dropped`` of the old list, leave it) and end the transaction."""
+    live = tuple(i for k, i in enumerate(before.instruments) if k not in dropped)
+    state.put(keys.underlying(tx.underlying_id), replace(updated(before, cursor.time, tx), instruments=live))
+    return end_tx(state, cursor, io, Receipt(cursor.tx_hash, FailureCode.OK,
+                                             detail=f"{len(before.instruments)} series marked"))
+
+
+@body_step(OraclePhase.ORACLE_CHECK)
+def oracle_check_step(state: State, cursor: Cursor, io: StepIO) -> Cursor:
+    """``OracleUpdate``, first step: take the checkpoint, run ``check_update``. Keys: the
+    configuration and the underlying (read). An underlying without series is stored at
+    once (one write); otherwise ``ORACLE_MARK`` follows with registers ``(0, rate_e6, 0)``."""
+    cursor = begin_body(state, cursor)
+    tx: OracleUpdate = tx_of(cursor).body
+    config: Config = state.get(keys.CONFIG)
+    before = check_update(state, cursor.time, config, cursor.sender, tx)
+    if not before.instruments:
+        return _finish(state, cursor, io, before, tx, ())
+    return cursor._replace(phase=OraclePhase.ORACLE_MARK, regs=(0, config.rate_e6, 0))
+
+
+@body_step(OraclePhase.ORACLE_MARK)
+def oracle_mark_step(state: State, cursor: Cursor, io: StepIO) -> Cursor:
+    """``OracleUpdate``: the series at ``position`` of the underlying's list, as stored
+    before the update (the underlying is written only by the last step, so every step
+    reads the same list, index and oracle time).
+
+    Registers ``(position, rate_e6, n, *accumulated, *dropped)``: the next position; the
+    configured rate; the ``n`` expiries whose window this update already added seconds to
+    without fixing the price (``settlement.accumulate_expiry`` returned True: they must not
+    be added twice); then the positions of the series found settled so far.
+
+    One step: ``accumulate_expiry`` for the series' expiry unless it is in ``accumulated``,
+    then its mark (one Black-Scholes evaluation and the scenario vector). Keys: the
+    underlying and the instrument (read), the expiry's settlement record (read, at most one
+    write), the mark (write); the last step also writes the underlying (``_finish``).
+    Steps: one per series, at most ``MAX_INSTRUMENTS_PER_UNDERLYING``.
+    """
+    tx: OracleUpdate = tx_of(cursor).body
+    regs = cursor.regs
+    position, rate_e6, n = regs[0], regs[1], regs[2]
+    accumulated, dropped = regs[3:3 + n], regs[3 + n:]
+    now = cursor.time
+    before: Underlying = state.get(keys.underlying(tx.underlying_id))
+    instrument_id = before.instruments[position]
+    inst: Instrument = state.get(keys.instrument(instrument_id))
+    if inst.expiry not in accumulated and accumulate_expiry(state, tx.underlying_id, before, now, inst.expiry):
+        accumulated += (inst.expiry,)
+    if mark_series(state, updated(before, now, tx), rate_e6, now, instrument_id, inst):
+        dropped += (position,)
+    position += 1
+    if position == len(before.instruments):
+        return _finish(state, cursor, io, before, tx, dropped)
+    return cursor._replace(regs=(position, rate_e6, len(accumulated)) + accumulated + dropped)
+
+
+BODY_PHASE[OracleUpdate] = OraclePhase.ORACLE_CHECK

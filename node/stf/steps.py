@@ -50,16 +50,19 @@ class StepIO:
     ``inputs``: the batch and L1 queue data the block steps read (``derive_steps.BatchInputs``;
     ``None`` when the node drives transactions itself). ``receipts``: one per finished
     transaction; ``failure_detail``: the text of a failure decided in one step and reported
-    by a later one. Receipts are outputs, not machine state: no claim commits to them.
+    by a later one; ``cancelled``: the orders a transaction's steps removed so far, with the
+    reason, for its receipt (cleared by ``end_tx``). Receipts are outputs, not machine
+    state: no claim commits to them.
     """
 
-    __slots__ = ("inputs", "receipts", "failure_detail", "blocks")
+    __slots__ = ("inputs", "receipts", "failure_detail", "blocks", "cancelled")
 
     def __init__(self, inputs: Any = None) -> None:
         self.inputs = inputs
         self.receipts: list[Receipt] = []
         self.failure_detail = ""
         self.blocks: list[Any] = []  # blocks closed by block steps (``derive_steps.ClosedBlock``)
+        self.cancelled: list[tuple[int, FailureCode]] = []
 
 
 StepFn = Callable[[State, Cursor, StepIO], Cursor]
@@ -85,6 +88,8 @@ def end_tx(state: State, cursor: Cursor, io: StepIO, receipt: Receipt) -> Cursor
     """Finish the transaction: emit ``receipt``, forget the journal, move to ``NEXT_TX``."""
     io.receipts.append(receipt)
     io.failure_detail = ""
+    if io.cancelled:
+        io.cancelled = []
     state.commit_transaction()
     return Cursor(Phase.NEXT_TX, cursor.block, cursor.time, cursor.tx_index + 1, cursor.outer)
 

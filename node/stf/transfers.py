@@ -1,5 +1,7 @@
 """Collateral in and out: deposits from L1 and withdrawal requests to L1.
 
+A withdrawal runs as steps (``WithdrawPhase``): debit and record, the sender's initial
+margin (its resting orders counted) on the debited account, then failure or finish.
 Conservation of collateral (``records.Globals``) is checked after every block in the
 tests; there "withdrawn" counts every withdrawal request debited on L2 (each one becomes a
 ``Withdrawal`` record that the L1 portal pays out once its state root is final).
@@ -8,12 +10,17 @@ tests; there "withdrawn" counts every withdrawal request debited on L2 (each one
 from __future__ import annotations
 
 from dataclasses import replace
+from enum import IntEnum
 
-from node.stf import accounts, auction, keys, margin
+from node.stf import accounts, auction, keys
+from node.stf.cursor import Cursor
 from node.stf.errors import FailureCode, TxFailure
+from node.stf.margin_steps import Query, call_margin
 from node.stf.params import MAX_AMOUNT_E6
+from node.stf.receipts import Receipt
 from node.stf.records import Globals, Withdrawal
 from node.stf.state import State
+from node.stf.steps import BODY_PHASE, StepIO, begin_body, body_step, end_tx, tx_of
 from node.stf.txtypes import Deposit, Withdraw
 
 
@@ -44,12 +51,19 @@ def apply_deposit(state: State, tx: Deposit) -> None:
     )
 
 
-def apply_withdraw(state: State, block_number: int, sender: bytes, tx: Withdraw) -> int:
-    """Debit ``amount_e6`` and record a withdrawal claimable on L1. Returns its index.
+class WithdrawPhase(IntEnum):
+    """The steps of a ``Withdraw``."""
 
-    Fails if the balance is short or the account, its resting orders counted, would then
-    miss initial margin (``margin.initial_failure`` gives the code). Ends the sender's
-    liquidation auction if it has recovered (``auction.py``).
+    WITHDRAW = 90
+    WITHDRAW_CHECKED = 91
+    WITHDRAW_RECOVERY = 92
+
+
+def _debit(state: State, block_number: int, sender: bytes, tx: Withdraw) -> int:
+    """Check and debit ``amount_e6`` and record a withdrawal claimable on L1 (index returned).
+
+    Fails with ``BAD_RECIPIENT``, ``ZERO_AMOUNT`` or ``INSUFFICIENT_BALANCE``. Keys: the
+    account and the globals (read, written), the new ``Withdrawal`` record (written).
     """
     if len(tx.recipient) != 20:
         raise TxFailure(FailureCode.BAD_RECIPIENT, "recipient must be 20 bytes")
@@ -60,12 +74,7 @@ def apply_withdraw(state: State, block_number: int, sender: bytes, tx: Withdraw)
         raise TxFailure(
             FailureCode.INSUFFICIENT_BALANCE, f"balance {account.balance_e6} < amount {tx.amount_e6}"
         )
-    after = replace(account, balance_e6=account.balance_e6 - tx.amount_e6)
-    code = margin.initial_failure(state, after)
-    if code != FailureCode.OK:
-        raise TxFailure(code, "withdrawal would breach initial margin")
-    accounts.store(state, sender, after)
-    auction.end_if_recovered(state, sender, after)
+    accounts.store(state, sender, replace(account, balance_e6=account.balance_e6 - tx.amount_e6))
     globals_: Globals = state.get(keys.GLOBALS)
     index = globals_.next_withdrawal_index
     state.put(keys.withdrawal(index), Withdrawal(sender, tx.recipient, tx.amount_e6, block_number))
@@ -78,3 +87,44 @@ def apply_withdraw(state: State, block_number: int, sender: bytes, tx: Withdraw)
         ),
     )
     return index
+
+
+def _withdrawn(state: State, cursor: Cursor, io: StepIO, index: int) -> Cursor:
+    return end_tx(state, cursor, io, Receipt(cursor.tx_hash, FailureCode.OK, order_id=index,
+                                             detail=f"withdrawal {index}"))
+
+
+@body_step(WithdrawPhase.WITHDRAW)
+def withdraw_step(state: State, cursor: Cursor, io: StepIO) -> Cursor:
+    """``Withdraw``, first step: take the checkpoint, debit the sender and record the
+    withdrawal (``_debit``: 3 keys), then the sender's initial margin (``Query.INITIAL``,
+    its resting orders counted) on the debited account, returning to ``WITHDRAW_CHECKED``
+    with registers ``(index, code)``."""
+    cursor = begin_body(state, cursor)
+    index = _debit(state, cursor.block, cursor.sender, tx_of(cursor).body)
+    return call_margin(cursor, cursor.sender, Query.INITIAL, WithdrawPhase.WITHDRAW_CHECKED, (index,))
+
+
+@body_step(WithdrawPhase.WITHDRAW_CHECKED)
+def withdraw_checked_step(state: State, cursor: Cursor, io: StepIO) -> Cursor:
+    """``Withdraw``: a margin failure (``margin.initial_failure``'s code) fails the
+    transaction (``ROLLBACK`` undoes the debit); otherwise the sender's liquidation auction
+    ends if it has recovered (``auction.py``; a margin sum, ``WITHDRAW_RECOVERY``, when it
+    holds positions). Keys: the account, the globals, the auction."""
+    index, code = cursor.regs
+    if code != FailureCode.OK:
+        raise TxFailure(FailureCode(code), "withdrawal would breach initial margin")
+    if auction.recovery_needs_sum(state, cursor.sender, accounts.load(state, cursor.sender)):
+        return call_margin(cursor, cursor.sender, Query.SUMMARY, WithdrawPhase.WITHDRAW_RECOVERY, (index,))
+    return _withdrawn(state, cursor, io, index)
+
+
+@body_step(WithdrawPhase.WITHDRAW_RECOVERY)
+def withdraw_recovery_step(state: State, cursor: Cursor, io: StepIO) -> Cursor:
+    """``Withdraw``: end the auction if the summary in the registers ``(index, *summary)``
+    is not below maintenance, and finish. Keys: the auction."""
+    auction.end_if_summary_recovered(state, cursor.sender, cursor.regs[1:])
+    return _withdrawn(state, cursor, io, cursor.regs[0])
+
+
+BODY_PHASE[Withdraw] = WithdrawPhase.WITHDRAW

@@ -6,10 +6,16 @@ from enum import IntEnum
 
 from node.stf.derive_steps import BlockPhase
 from node.stf.machine import Phase
+from node.stf.liquidation import LiquidatePhase
 from node.stf.margin_steps import MarginPhase
+from node.stf.oracle import OraclePhase
 from node.stf.orders import CancelPhase
+from node.stf.settlement import SettlePhase
+from node.stf.transfers import WithdrawPhase
 
-PHASE_ENUMS: list[type[IntEnum]] = [Phase, BlockPhase, CancelPhase, MarginPhase]
+PHASE_ENUMS: list[type[IntEnum]] = [
+    Phase, BlockPhase, CancelPhase, LiquidatePhase, MarginPhase, OraclePhase, SettlePhase, WithdrawPhase,
+]
 """Every enum of phases; rules with steps of their own are added here."""
 
 

@@ -323,3 +323,18 @@ def test_a_settled_series_frees_its_listing_slot_and_keeps_its_mark() -> None:
     assert mark.vol_e6 == 0 and set(mark.scenario_pnl_e6) == {0}
     chain.run(chain.oracle(1, 5000, 0.65))  # later updates no longer touch it
     assert chain.state.get(keys.mark(call)) == mark
+
+
+def test_settle_cancels_orders_queued_next_to_each_other_on_one_level() -> None:
+    """Three orders of one owner back to back in one level's queue: removing one relinks
+    its neighbours, so each is read again before its own removal (an order read before its
+    neighbour's removal still links to it: the STF raised and halted the chain)."""
+    chain = Chain()
+    (call,) = chain.market(3000)
+    owner, keeper = chain.trader("owner", 100_000), chain.trader("keeper", 1_000)
+    assert all(r.ok for r in chain.run(*(chain.order(owner, call, BUY, 10 + n, 1) for n in (0, 0, 0, 1))))
+    fix_price(chain)
+    (r,) = at(chain, chain.time + 1, settle(chain, keeper, owner, call))
+    assert r.ok and r.cancelled == tuple((n, FailureCode.INSTRUMENT_EXPIRED) for n in (1, 2, 3, 4))
+    assert chain.account(owner).open_orders == () and chain.state.get(keys.level(call, BUY, 10 * E6)) is None
+    assert chain.balance(owner) == 100_000 * E6
