@@ -35,7 +35,7 @@ from node.stf.errors import FailureCode
 from node.stf.margin_fold import MARGIN_CHUNK, MarginAcc
 from node.stf.records import Account
 from node.stf.state import State
-from node.stf.steps import STEPS, StepIO, call, ret
+from node.stf.steps import StepIO, body_step, call, ret
 
 
 class MarginPhase(IntEnum):
@@ -128,6 +128,8 @@ def _fold_step(state: State, cursor: Cursor, account: Account, head: tuple[int, 
     return cursor._replace(phase=MarginPhase.MARGIN_FOLD, regs=regs)
 
 
-STEPS[MarginPhase.MARGIN] = _margin
-STEPS[MarginPhase.MARGIN_FOLD] = _margin_fold
+# Registered as body steps: an arithmetic error in a sum fails the transaction (through
+# ``ROLLBACK``), as it did when a rule computed its margin in one call.
+body_step(MarginPhase.MARGIN)(_margin)
+body_step(MarginPhase.MARGIN_FOLD)(_margin_fold)
 OK = int(FailureCode.OK)
