@@ -35,7 +35,6 @@ from node.stf.errors import FailureCode, TxFailure
 from node.stf.hashing import keccak256
 from node.stf.instruments import list_instrument
 from node.stf.liquidation import apply_liquidate
-from node.stf.matching import place_order
 from node.stf.nonces import use_nonce
 from node.stf.oracle import apply_oracle_update
 from node.stf.orders import cancel_order
@@ -52,7 +51,6 @@ from node.stf.txtypes import (
     ListInstrument,
     Liquidate,
     OracleUpdate,
-    PlaceOrder,
     Settle,
     SignedTx,
     Withdraw,
@@ -80,7 +78,8 @@ def _tx_start(state: State, cursor: Cursor, io: StepIO) -> Cursor:
 
 
 def _rollback(state: State, cursor: Cursor, io: StepIO) -> Cursor:
-    state.restore(cursor.saved[0])
+    if cursor.saved:  # else the body failed in its first step, which undid its own writes
+        state.restore(cursor.saved[0])
     code = FailureCode(cursor.regs[0])
     return end_tx(state, cursor, io, Receipt(cursor.tx_hash, code, detail=io.failure_detail))
 
@@ -89,8 +88,6 @@ def run_body(state: State, now: int, number: int, tx: SignedTx) -> Receipt:
     """A kind's whole rule in one call (the ``BODY`` step). Raises ``TxFailure``. Only the
     kinds whose rules use the configuration read it."""
     body, sender, tx_hash = tx.body, tx.sender, tx.tx_hash
-    if isinstance(body, PlaceOrder):
-        return place_order(state, now, state.get(keys.CONFIG), sender, tx_hash, body)
     if isinstance(body, CancelOrder):
         return Receipt(tx_hash, FailureCode.OK, order_id=cancel_order(state, sender, body))
     if isinstance(body, Withdraw):
@@ -168,4 +165,5 @@ def run_transaction(state: State, cursor: Cursor, io: StepIO) -> Cursor:
 
 # Modules with steps of their own register them on import (they import ``steps`` only).
 import node.stf.derive_steps  # noqa: E402,F401
+import node.stf.matching  # noqa: E402,F401
 import node.stf.margin_steps  # noqa: E402,F401

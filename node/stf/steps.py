@@ -50,15 +50,18 @@ class StepIO:
     ``inputs``: the batch and L1 queue data the block steps read (``derive_steps.BatchInputs``;
     ``None`` when the node drives transactions itself). ``receipts``: one per finished
     transaction; ``failure_detail``: the text of a failure decided in one step and reported
-    by a later one. Receipts are outputs, not machine state: no claim commits to them.
+    by a later one; ``fills`` / ``cancelled``: the receipt parts a multi-step body collects
+    (cleared by ``end_tx``). Receipts are outputs, not machine state: no claim commits to them.
     """
 
-    __slots__ = ("inputs", "receipts", "failure_detail", "blocks")
+    __slots__ = ("inputs", "receipts", "failure_detail", "blocks", "fills", "cancelled")
 
     def __init__(self, inputs: Any = None) -> None:
         self.inputs = inputs
         self.receipts: list[Receipt] = []
         self.failure_detail = ""
+        self.fills: list[Any] = []  # the current transaction's fills so far (``receipts.Fill``)
+        self.cancelled: list[tuple[int, Any]] = []  # resting orders it removed, with why
         self.blocks: list[Any] = []  # blocks closed by block steps (``derive_steps.ClosedBlock``)
 
 
@@ -85,6 +88,10 @@ def end_tx(state: State, cursor: Cursor, io: StepIO, receipt: Receipt) -> Cursor
     """Finish the transaction: emit ``receipt``, forget the journal, move to ``NEXT_TX``."""
     io.receipts.append(receipt)
     io.failure_detail = ""
+    if io.fills:
+        io.fills.clear()
+    if io.cancelled:
+        io.cancelled.clear()
     state.commit_transaction()
     return Cursor(Phase.NEXT_TX, cursor.block, cursor.time, cursor.tx_index + 1, cursor.outer)
 

@@ -7,9 +7,10 @@ from enum import IntEnum
 from node.stf.derive_steps import BlockPhase
 from node.stf.machine import Phase
 from node.stf.margin_steps import MarginPhase
+from node.stf.matching import PlacePhase
 from node.stf.orders import CancelPhase
 
-PHASE_ENUMS: list[type[IntEnum]] = [Phase, BlockPhase, CancelPhase, MarginPhase]
+PHASE_ENUMS: list[type[IntEnum]] = [Phase, BlockPhase, CancelPhase, MarginPhase, PlacePhase]
 """Every enum of phases; rules with steps of their own are added here."""
 
 
