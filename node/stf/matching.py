@@ -61,6 +61,7 @@ from node.stf.steps import (
     body_step,
     checkpoint_push,
     end_tx,
+    goto,
     restore_then,
     tx_of,
 )
@@ -179,7 +180,7 @@ def place_step(state: State, cursor: Cursor, io: StepIO) -> Cursor:
     _, _, account = validate_order(state, cursor.time, cursor.sender, tx)
     order_id = state.get(keys.GLOBALS).next_order_id  # taken by ``_finish``
     regs = (order_id, tx.size_e6, 0, 0, int(may_hold(account, tx.instrument_id)), 0)
-    return _match(state, begin_body(state, cursor)._replace(regs=regs), io)
+    return _match(state, goto(begin_body(state, cursor), PlacePhase.MATCH, regs), io)
 
 
 @body_step(PlacePhase.MATCH)
@@ -227,8 +228,8 @@ def _match(state: State, cursor: Cursor, io: StepIO) -> Cursor:
     # fill's order bookkeeping does not change, so they are decided before any write.
     taker_after = accounts.with_position_delta(accounts.load(state, cursor.sender), tx.instrument_id, signed)
     if taker_after is None or not regs[_MAY_HOLD]:
-        return _remainder(state, cursor._replace(regs=_with(regs, _STOP, FailureCode.TOO_MANY_POSITIONS)), io,
-                          tx, best)
+        return _remainder(state, goto(cursor, PlacePhase.MATCH, _with(regs, _STOP, FailureCode.TOO_MANY_POSITIONS)),
+                          io, tx, best)
     if accounts.with_position_delta(accounts.load(state, maker.owner), tx.instrument_id, -signed) is None:
         _charge_failed_maker(state, maker_id, maker)
         return _removed_after(cursor, io, maker_id, FailureCode.TOO_MANY_POSITIONS)
@@ -280,7 +281,7 @@ def _removed(state: State, cursor: Cursor, io: StepIO, maker_id: int, maker: Ord
 def _removed_after(cursor: Cursor, io: StepIO, maker_id: int, code: FailureCode) -> Cursor:
     io.cancelled.append((maker_id, code))
     regs = cursor.regs[:_B]
-    return cursor._replace(phase=PlacePhase.MATCH, regs=_with(regs, _REMOVALS, regs[_REMOVALS] + 1))
+    return goto(cursor, PlacePhase.MATCH, _with(regs, _REMOVALS, regs[_REMOVALS] + 1))
 
 
 def _charge_failed_maker(state: State, maker_id: int, maker: Order) -> None:
@@ -323,7 +324,7 @@ def taker_checked_step(state: State, cursor: Cursor, io: StepIO) -> Cursor:
     taker's backing after the fill (``TAKER_AFTER``). Keys: as ``AUCTIONS``."""
     pending, code = cursor.regs[:_BP], cursor.regs[_BP]
     if code == OK:
-        return _auctions(state, cursor._replace(regs=pending + (0,), saved=cursor.saved[:1]), io)
+        return _auctions(state, goto(cursor, PlacePhase.AUCTIONS, pending + (0,), saved=cursor.saved[:1]), io)
     return call_margin(cursor, cursor.sender, Query.BACKING, PlacePhase.TAKER_AFTER, pending + (code,))
 
 
@@ -356,8 +357,8 @@ def taker_before_step(state: State, cursor: Cursor, io: StepIO) -> Cursor:
     if maintenance_after < maintenance and excess_after >= equity - initial:
         tx: PlaceOrder = tx_of(cursor).body
         _write_fill(state, cursor.sender, tx.side, pending, state.get(keys.order(pending[_MAKER_ID])))
-        return _auctions(state, cursor._replace(regs=pending + (0,)), io)
-    return _match(state, cursor._replace(regs=_with(pending[:_B], _STOP, code)), io)
+        return _auctions(state, goto(cursor, PlacePhase.AUCTIONS, pending + (0,)), io)
+    return _match(state, goto(cursor, PlacePhase.MATCH, _with(pending[:_B], _STOP, code)), io)
 
 
 @body_step(PlacePhase.AUCTIONS)
@@ -397,7 +398,7 @@ def _auctions(state: State, cursor: Cursor, io: StepIO) -> Cursor:
     if pending[_CAPPED]:
         io.cancelled.append((maker_id, FailureCode.REDUCE_ONLY_WOULD_INCREASE))
     base = pending[:_REMAINING] + (pending[_REMAINING] - size, pending[_FILLS] + 1) + pending[_REMOVALS:_B]
-    return cursor._replace(phase=PlacePhase.MATCH, regs=base)
+    return goto(cursor, PlacePhase.MATCH, base)
 
 
 def _remainder(state: State, cursor: Cursor, io: StepIO, tx: PlaceOrder, best: int) -> Cursor:
@@ -438,9 +439,10 @@ def rest_checked_step(state: State, cursor: Cursor, io: StepIO) -> Cursor:
     """The sender's initial margin with the remainder resting (registers ``B + (code,)``):
     met, the order rests (``_finish``); else, with no fill, the transaction fails with
     ``code``; else restore ``saved[1]`` and ``FINISH`` with ``code``. Keys: ``Globals``."""
-    regs, code = cursor.regs[:_B], FailureCode(cursor.regs[_B])
-    if code == FailureCode.OK:
-        return _finish(state, cursor, io, regs, code, regs[_REMAINING])
+    regs, code = cursor.regs[:_B], cursor.regs[_B]
+    if code == OK:
+        return _finish(state, cursor, io, regs, FailureCode.OK, regs[_REMAINING])
+    code = FailureCode(code)
     if not regs[_FILLS]:
         raise TxFailure(code, _CANNOT_REST)
     return restore_then(cursor, 1, PlacePhase.FINISH, regs + (code,))
