@@ -66,7 +66,9 @@ def _tx_start(state: State, cursor: Cursor, io: StepIO) -> Cursor:
         except TxDecodeError as exc:
             failed = cursor._replace(tx_hash=keccak256(cursor.tx))
             return end_tx(state, failed, io, Receipt(failed.tx_hash, exc.code, detail=str(exc)))
-    cursor = cursor._replace(tx=signed.raw, sender=signed.sender or b"", tx_hash=signed.tx_hash, body=signed)
+    c = cursor
+    cursor = Cursor(BODY_PHASE.get(type(signed.body), Phase.BODY), c.block, c.time, c.tx_index, c.outer, signed.raw,
+                    signed.sender or b"", signed.tx_hash, c.regs, c.stack, c.saved, signed)
     if signed.sender is not None:
         start = state.snapshot()
         try:
@@ -74,7 +76,7 @@ def _tx_start(state: State, cursor: Cursor, io: StepIO) -> Cursor:
         except TxFailure as failure:
             state.rollback(start)
             return end_tx(state, cursor, io, Receipt(signed.tx_hash, failure.code, detail=failure.detail))
-    return cursor._replace(phase=BODY_PHASE.get(type(signed.body), Phase.BODY))
+    return cursor
 
 
 def _rollback(state: State, cursor: Cursor, io: StepIO) -> Cursor:
@@ -151,8 +153,9 @@ def step(state: State, cursor: Cursor, io: StepIO) -> Cursor:
 def tx_cursor(number: int, timestamp: int, index: int, tx: bytes | SignedTx) -> Cursor:
     """The cursor at the start of transaction ``index`` of block ``number``."""
     if isinstance(tx, SignedTx):
-        return Cursor(Phase.TX_START, number, timestamp, index, (), tx.raw, tx.sender or b"", tx.tx_hash, body=tx)
-    return Cursor(Phase.TX_START, number, timestamp, index, (), bytes(tx))
+        return Cursor(Phase.TX_START, number, timestamp, index, (), tx.raw, tx.sender or b"", tx.tx_hash,
+                      (), (), (), tx)
+    return Cursor(Phase.TX_START, number, timestamp, index, (), bytes(tx), b"", b"", (), (), (), None)
 
 
 def run_transaction(state: State, cursor: Cursor, io: StepIO) -> Cursor:

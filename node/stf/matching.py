@@ -226,11 +226,12 @@ def _match(state: State, cursor: Cursor, io: StepIO) -> Cursor:
     signed = size if tx.side == Side.BUY else -size
     # Position limits first (rule 3, rule 5): they depend on positions only, which the
     # fill's order bookkeeping does not change, so they are decided before any write.
-    taker_after = accounts.with_position_delta(accounts.load(state, cursor.sender), tx.instrument_id, signed)
-    if taker_after is None or not regs[_MAY_HOLD]:
+    taker_positions = accounts.positions_with(accounts.load(state, cursor.sender).positions, tx.instrument_id, signed)
+    if taker_positions is None or not regs[_MAY_HOLD]:
         return _remainder(state, goto(cursor, PlacePhase.MATCH, _with(regs, _STOP, FailureCode.TOO_MANY_POSITIONS)),
                           io, tx, best)
-    if accounts.with_position_delta(accounts.load(state, maker.owner), tx.instrument_id, -signed) is None:
+    maker_positions = accounts.positions_with(accounts.load(state, maker.owner).positions, tx.instrument_id, -signed)
+    if maker_positions is None:
         _charge_failed_maker(state, maker_id, maker)
         return _removed_after(cursor, io, maker_id, FailureCode.TOO_MANY_POSITIONS)
     mark: Mark = state.get(keys.mark(tx.instrument_id))
@@ -240,7 +241,7 @@ def _match(state: State, cursor: Cursor, io: StepIO) -> Cursor:
     maker_fee = fill_fee(size, price, mark.index_e6, config.maker_fee_ppm, config.fee_cap_ppm)
     pending = regs[:_B] + (maker_id, address_int(maker.owner), price, size, int(capped), taker_fee, maker_fee)
     cursor = checkpoint_push(state, cursor)
-    _write_fill(state, cursor.sender, tx.side, pending, maker)
+    _write_fill(state, cursor.sender, tx.side, pending, maker, taker_positions, maker_positions)
     return call_margin(cursor, maker.owner, Query.INITIAL, PlacePhase.MAKER_CHECKED, pending)
 
 
@@ -248,12 +249,14 @@ def _with(regs: tuple[int, ...], index: int, value: int) -> tuple[int, ...]:
     return regs[:index] + (int(value),) + regs[index + 1:]
 
 
-def _write_fill(state: State, taker: bytes, taker_side: int, pending: tuple[int, ...], maker: Order) -> None:
+def _write_fill(state: State, taker: bytes, taker_side: int, pending: tuple[int, ...], maker: Order,
+                taker_positions: tuple[tuple[int, int], ...], maker_positions: tuple[tuple[int, int], ...]) -> None:
     """Rule 4's writes for the fill ``pending`` (registers ``B + P``) against ``maker`` (the
     order as it rests): the order shrinks or leaves the book (when the fill takes all of it
     or a reduce-only cap ends it), premium, fees and positions move, and both fees go to the
     fee pool (``haircut.collect_fees``; the order of fee collections does not change their
-    sum). Keys: the maker's order (and its neighbour), the level (and its two neighbours when
+    sum). ``taker_positions`` / ``maker_positions``: both sides' positions after the fill
+    (``accounts.positions_with``; the order bookkeeping does not change positions). Keys: the maker's order (and its neighbour), the level (and its two neighbours when
     it empties), the instrument, both accounts, the maker's client order id, ``Globals``."""
     maker_id, size = pending[_MAKER_ID], pending[_SIZE]
     if pending[_CAPPED] or size == maker.remaining_e6:
@@ -263,12 +266,11 @@ def _write_fill(state: State, taker: bytes, taker_side: int, pending: tuple[int,
     premium = premium_e6(pending[_PRICE], size, taker_side)
     signed, taker_cash = (size, -premium) if taker_side == Side.BUY else (-size, premium)
     taker_fee, maker_fee = pending[_TAKER_FEE], pending[_MAKER_FEE]
-    instrument_id = maker.instrument_id
-    taker_after = accounts.with_position_delta(accounts.load(state, taker), instrument_id, signed)
-    maker_after = accounts.with_position_delta(accounts.load(state, maker.owner), instrument_id, -signed)
-    assert taker_after is not None and maker_after is not None  # checked by ``_match``
-    accounts.store(state, taker, accounts.with_balance_delta(taker_after, taker_cash - taker_fee))
-    accounts.store(state, maker.owner, accounts.with_balance_delta(maker_after, -taker_cash - maker_fee))
+    taker_before, maker_before = accounts.load(state, taker), accounts.load(state, maker.owner)
+    accounts.store(state, taker, accounts.with_balance_delta(
+        taker_before.with_positions(taker_positions), taker_cash - taker_fee))
+    accounts.store(state, maker.owner, accounts.with_balance_delta(
+        maker_before.with_positions(maker_positions), -taker_cash - maker_fee))
     state.put(keys.GLOBALS, collect_fees(state.get(keys.GLOBALS), taker_fee + maker_fee))
 
 
@@ -356,7 +358,14 @@ def taker_before_step(state: State, cursor: Cursor, io: StepIO) -> Cursor:
     _, _, equity, maintenance, initial, _ = regs[_BP + 3:]
     if maintenance_after < maintenance and excess_after >= equity - initial:
         tx: PlaceOrder = tx_of(cursor).body
-        _write_fill(state, cursor.sender, tx.side, pending, state.get(keys.order(pending[_MAKER_ID])))
+        maker: Order = state.get(keys.order(pending[_MAKER_ID]))
+        signed = pending[_SIZE] if tx.side == Side.BUY else -pending[_SIZE]
+        taker_positions = accounts.positions_with(accounts.load(state, cursor.sender).positions, tx.instrument_id,
+                                                  signed)
+        maker_positions = accounts.positions_with(accounts.load(state, maker.owner).positions, tx.instrument_id,
+                                                  -signed)
+        assert taker_positions is not None and maker_positions is not None  # as when first written
+        _write_fill(state, cursor.sender, tx.side, pending, maker, taker_positions, maker_positions)
         return _auctions(state, goto(cursor, PlacePhase.AUCTIONS, pending + (0,)), io)
     return _match(state, goto(cursor, PlacePhase.MATCH, _with(pending[:_B], _STOP, code)), io)
 
