@@ -36,6 +36,31 @@ Rules, in the order they are applied:
    resting (``margin.initial_failure``: ``ORDERS_EXCEED_BALANCE``, ``ORDERS_EXCEED_MARGIN``,
    or the positions' own failure). A remainder that cannot rest is cancelled with that
    code; with no fill at all, the transaction fails with it.
+
+Steps (``PlacePhase``, phases 20-29; ``steps.py`` explains checkpoints and sub-machine calls).
+Each step touches one resting order at most; margin checks run as ``margin_steps`` calls:
+
+- ``PLACE``: rule 1, the checkpoint ``saved[0]``, then as ``MATCH``. The new order id is
+  read here and taken (``Globals.next_order_id``) by the step that ends the transaction.
+- ``MATCH``: the head of the best crossing level (rule 2). A maker removed on the way (rule 3,
+  including one that would hold a position too many) is this step's only work. A fill takes
+  the checkpoint ``saved[1]``, writes premium, fees, positions and the order (rule 4), and
+  calls the maker's ``INITIAL`` check. When matching is over: rule 6 (the remainder rests
+  after taking ``saved[1]`` and calls the sender's ``INITIAL`` check, or the receipt).
+- ``MAKER_CHECKED``: failing, restore ``saved[1]`` and ``DROP_MAKER`` (remove it, charge its
+  fee); else call the taker's ``INITIAL`` check.
+- ``TAKER_CHECKED``: met, the fill stands (``saved[1]`` dropped): end recovered auctions
+  (``AUCTIONS``, a ``SUMMARY`` call per account in one) and record the fill. Else call the
+  taker's ``BACKING`` after the fill (``TAKER_AFTER``), restore ``saved[1]`` and call its
+  ``BACKING`` before (``TAKER_BEFORE``): if the fill strictly reduces risk it is written
+  again (the same writes on the same state), else matching stops (rule 5). The backing
+  before is taken only on this rare path, not before every fill.
+- ``REST_CHECKED``: the remainder rests, or the transaction fails (no fill), or ``saved[1]``
+  is restored and ``FINISH`` ends it with the code.
+
+Registers: ``(order id, remaining, fills, removals, may hold, stop code)``, then, while a fill
+is pending, ``(maker order id, maker, price, size, capped, taker fee, maker fee)`` (see
+``_B`` / ``_BP``). The receipt's fills and cancelled orders are collected in ``StepIO``.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Placing an order as steps: every step of the worst cases re-executes from its proof alone,
 the trace halts on the node's root, and each place-order step touches a bounded set of keys.
 
-``MAX_PLACE_STEP_KEYS`` (24) bounds the keys (read or written) of one place-order step
+``MAX_PLACE_STEP_KEYS`` (20) bounds the keys (read or written) of one place-order step
 (``matching.PlacePhase``): rule 1's reads plus one removal or one fill's writes, or the
 resting remainder (``matching.py``, "Steps").
 """
@@ -22,7 +22,7 @@ from tests.node.stf.harness import EXPIRY_25DEC26, EXPIRY_29JAN27, Chain
 from tests.node.stf.test_block_properties import TRADERS
 from tests.prover.workload import Batch, Scenario, clone, encode_blocks, fast_path
 
-MAX_PLACE_STEP_KEYS: Final = 24
+MAX_PLACE_STEP_KEYS: Final = 20
 PLACE_KINDS: Final = {phase.name for phase in PlacePhase}
 SERIES: Final = ((EXPIRY_25DEC26, 3000, True), (EXPIRY_25DEC26, 2800, False), (EXPIRY_29JAN27, 3200, True))
 
@@ -97,7 +97,8 @@ def test_a_sweep_of_63_resting_orders_proves_step_by_step() -> None:
 def test_failing_makers_and_takers_restore_and_prove_step_by_step() -> None:
     """After the index jumps: makers short of margin are removed and charged (a restore),
     a taker short of margin is stopped (restore, backing before and after) or, when the
-    fill reduces its risk, filled again; a remainder that cannot rest is restored too."""
+    fill reduces its risk, filled again and its liquidation auction looked at (a margin
+    summary); a remainder that cannot rest is restored too."""
     scenario = _scenario({"alice": 50_000, "bob": 50_000, "erin": 1_500, "frank": 1_500, "gina": 400})
     chain, (call, _, _), k = scenario.chain, scenario.ids, scenario.keys
     setup = [chain.order(k["erin"], call, Side.SELL, 150, size) for size in (4, 3, 2, 1, 0.5, 0.2)]
@@ -109,17 +110,18 @@ def test_failing_makers_and_takers_restore_and_prove_step_by_step() -> None:
         scenario,
         [chain.oracle(1, 3300, expiries=(EXPIRY_25DEC26, EXPIRY_29JAN27)),
          chain.order(k["alice"], call, Side.BUY, 150, 30, tif=TimeInForce.IOC),  # erin's asks fail
+         chain.liquidate(k["bob"], k["frank"], call, 0.1),  # frank's liquidation auction starts
          chain.order(k["frank"], call, Side.BUY, 152, 0.2, tif=TimeInForce.IOC),  # reduces frank's risk
          chain.order(k["gina"], call, Side.BUY, 152, 5, tif=TimeInForce.IOC),  # gina cannot pay
          chain.order(k["frank"], call, Side.SELL, 170, 3)],  # cannot rest
     )
     receipts = _receipts(scenario, batch)
     assert FailureCode.MAKER_INSUFFICIENT_MARGIN in {c for _, c in receipts[1].cancelled}
-    assert receipts[2].ok and receipts[2].filled_e6 > 0
-    assert not receipts[3].ok
-    assert not receipts[4].ok or receipts[4].remainder_code != FailureCode.OK
+    assert receipts[2].ok and receipts[3].ok and receipts[3].filled_e6 > 0
+    assert not receipts[4].ok
+    assert not receipts[5].ok or receipts[5].remainder_code != FailureCode.OK
     most, _ = _prove_all(scenario)
-    assert {"DROP_MAKER", "TAKER_AFTER", "TAKER_BEFORE"} <= set(most), most
+    assert {"DROP_MAKER", "TAKER_AFTER", "TAKER_BEFORE", "AUCTIONS"} <= set(most), most
     assert max(most.values()) <= MAX_PLACE_STEP_KEYS, most
 
 
@@ -129,5 +131,6 @@ def test_random_batches_of_thin_accounts_prove_every_place_step() -> None:
     scenario = _scenario({name: 900 for name in TRADERS})
     scenario.build(seed=2, n_batches=3, blocks_per_batch=2, per_block=30)
     most, _ = _prove_all(scenario)
-    assert {"PLACE", "MATCH", "MAKER_CHECKED", "TAKER_CHECKED", "REST_CHECKED"} <= set(most), most
+    assert {"PLACE", "MATCH", "MAKER_CHECKED", "TAKER_CHECKED", "TAKER_AFTER", "TAKER_BEFORE", "DROP_MAKER",
+            "REST_CHECKED", "FINISH"} <= set(most), most
     assert max(most.values()) <= MAX_PLACE_STEP_KEYS, most
