@@ -68,7 +68,7 @@ from __future__ import annotations
 from enum import IntEnum
 from typing import Final
 
-from node.stf import accounts, book, keys
+from node.stf import accounts, book, keys, margin
 from node.stf.cursor import Cursor
 from node.stf.errors import FailureCode, TxFailure
 from node.stf.fixedpoint import E6, PPM_DENOMINATOR as PPM, mul_div_down, mul_div_up
@@ -251,11 +251,10 @@ def _match(state: State, cursor: Cursor, io: StepIO) -> Cursor:
     signed = size if tx.side == Side.BUY else -size
     # Position limits first (rule 3, rule 5): they depend on positions only, which the
     # fill's order bookkeeping does not change, so they are decided before any write.
-    taker_positions = accounts.positions_with(accounts.load(state, cursor.sender).positions, tx.instrument_id, signed)
+    taker_positions, maker_positions = _positions_after(state, cursor.sender, maker, signed)
     if taker_positions is None or not regs[_MAY_HOLD]:
         return _remainder(state, goto(cursor, PlacePhase.MATCH, _with(regs, _STOP, FailureCode.TOO_MANY_POSITIONS)),
                           io, tx, best)
-    maker_positions = accounts.positions_with(accounts.load(state, maker.owner).positions, tx.instrument_id, -signed)
     if maker_positions is None:
         _charge_failed_maker(state, maker_id, maker)
         return _removed_after(cursor, io, maker_id, FailureCode.TOO_MANY_POSITIONS)
@@ -270,6 +269,15 @@ def _match(state: State, cursor: Cursor, io: StepIO) -> Cursor:
     return call_margin(cursor, maker.owner, Query.INITIAL, PlacePhase.MAKER_CHECKED, pending)
 
 
+def _positions_after(state: State, taker: bytes, maker: Order, signed_e6: int) -> tuple[tuple | None, tuple | None]:
+    """The taker's and the maker's positions after a fill of ``signed_e6`` (taker's side:
+    positive when it buys) against ``maker``; ``None`` for a side that would hold one
+    position too many (``accounts.positions_with``)."""
+    instrument_id = maker.instrument_id
+    return (accounts.positions_with(accounts.load(state, taker).positions, instrument_id, signed_e6),
+            accounts.positions_with(accounts.load(state, maker.owner).positions, instrument_id, -signed_e6))
+
+
 def _with(regs: tuple[int, ...], index: int, value: int) -> tuple[int, ...]:
     return regs[:index] + (int(value),) + regs[index + 1:]
 
@@ -281,8 +289,9 @@ def _write_fill(state: State, taker: bytes, taker_side: int, pending: tuple[int,
     or a reduce-only cap ends it), premium, fees and positions move, and both fees go to the
     fee pool (``haircut.collect_fees``; the order of fee collections does not change their
     sum). ``taker_positions`` / ``maker_positions``: both sides' positions after the fill
-    (``accounts.positions_with``; the order bookkeeping does not change positions). Keys: the maker's order (and its neighbour), the level (and its two neighbours when
-    it empties), the instrument, both accounts, the maker's client order id, ``Globals``."""
+    (``_positions_after``; the order bookkeeping does not change positions). Keys: the
+    maker's order (and its neighbour), the level (and its two neighbours when it empties),
+    the instrument, both accounts, the maker's client order id, ``Globals``."""
     maker_id, size = pending[_MAKER_ID], pending[_SIZE]
     if pending[_CAPPED] or size == maker.remaining_e6:
         remove_order(state, maker_id, maker)
@@ -357,38 +366,27 @@ def taker_checked_step(state: State, cursor: Cursor, io: StepIO) -> Cursor:
 
 @body_step(PlacePhase.TAKER_AFTER)
 def taker_after_step(state: State, cursor: Cursor, io: StepIO) -> Cursor:
-    """The taker's backing after the fill (registers ``B + P + (code,) + backing``). If it
-    cannot reduce risk whatever it was before (cash or free cash negative, a mark missing),
-    restore ``saved[1]`` and stop matching with ``code`` (rule 5); else keep its maintenance
-    and excess, restore ``saved[1]`` and take the backing before the fill (``TAKER_BEFORE``).
-    No keys."""
-    pending, code = cursor.regs[:_BP], cursor.regs[_BP]
-    cash, free_cash, equity, maintenance, initial, complete = cursor.regs[_BP + 1:]
-    if cash < 0 or free_cash < 0 or not complete:
-        return restore_then(cursor, 1, PlacePhase.MATCH, _with(pending[:_B], _STOP, code))
-    called = call_margin(cursor, cursor.sender, Query.BACKING, PlacePhase.TAKER_BEFORE,
-                         pending + (code, maintenance, equity - initial))
+    """The taker's backing after the fill (registers ``B + P + (code,) + backing``): keep
+    it, restore ``saved[1]`` and take the backing before the fill (``TAKER_BEFORE``). No keys."""
+    called = call_margin(cursor, cursor.sender, Query.BACKING, PlacePhase.TAKER_BEFORE, cursor.regs)
     return restore_then(called, 1, called.phase, called.regs)  # restore, then run the call
 
 
 @body_step(PlacePhase.TAKER_BEFORE)
 def taker_before_step(state: State, cursor: Cursor, io: StepIO) -> Cursor:
     """The taker's backing before the fill, on the restored state (registers ``B + P +
-    (code, maintenance after, excess after) + backing before``): if the fill strictly
-    reduces risk (``margin.reduces_risk``), write it again (``_write_fill``, the same writes
+    (code,) + backing after + backing before``): if the fill strictly reduces risk
+    (``margin.risk_reduced``), write it again (``_write_fill``, the same writes
     on the same state) and go on as ``AUCTIONS``; else stop matching with ``code`` (rule 5,
     as ``MATCH``). Keys: as ``_write_fill`` then ``AUCTIONS``, or as ``MATCH``."""
     regs = cursor.regs
-    pending, code, maintenance_after, excess_after = regs[:_BP], regs[_BP], regs[_BP + 1], regs[_BP + 2]
-    _, _, equity, maintenance, initial, _ = regs[_BP + 3:]
-    if maintenance_after < maintenance and excess_after >= equity - initial:
+    pending, code = regs[:_BP], regs[_BP]
+    after, before = margin.Backing(*regs[_BP + 1:_BP + 7]), margin.Backing(*regs[_BP + 7:])
+    if margin.risk_reduced(Account(after.cash_e6), before, after):  # (of the account after, only its cash is read)
         tx: PlaceOrder = tx_of(cursor).body
         maker: Order = state.get(keys.order(pending[_MAKER_ID]))
-        signed = pending[_SIZE] if tx.side == Side.BUY else -pending[_SIZE]
-        taker_positions = accounts.positions_with(accounts.load(state, cursor.sender).positions, tx.instrument_id,
-                                                  signed)
-        maker_positions = accounts.positions_with(accounts.load(state, maker.owner).positions, tx.instrument_id,
-                                                  -signed)
+        taker_positions, maker_positions = _positions_after(
+            state, cursor.sender, maker, pending[_SIZE] if tx.side == Side.BUY else -pending[_SIZE])
         assert taker_positions is not None and maker_positions is not None  # as when first written
         _write_fill(state, cursor.sender, tx.side, pending, maker, taker_positions, maker_positions)
         return _auctions(state, goto(cursor, PlacePhase.AUCTIONS, pending + (0,)), io)
@@ -411,9 +409,9 @@ def _auctions(state: State, cursor: Cursor, io: StepIO) -> Cursor:
     pending, party, summary = regs[:_BP], regs[_BP], regs[_BP + 1:]
     parties = (cursor.sender, int_address(pending[_MAKER]))
     if summary:
-        cash, value, maintenance, _, complete = summary
-        if not (complete and cash + value < maintenance):
-            state.delete(keys.auction(parties[party]))
+        cash, value, maintenance, initial, complete = summary
+        if not margin.MarginSummary(cash, value, maintenance, initial, (), bool(complete)).below_maintenance():
+            state.delete(keys.auction(parties[party]))  # recovered (``auction.recovered``)
         party += 1
     while party < 2:
         address = parties[party]
