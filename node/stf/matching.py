@@ -382,7 +382,7 @@ def taker_before_step(state: State, cursor: Cursor, io: StepIO) -> Cursor:
     regs = cursor.regs
     pending, code = regs[:_BP], regs[_BP]
     after, before = margin.Backing(*regs[_BP + 1:_BP + 7]), margin.Backing(*regs[_BP + 7:])
-    if margin.risk_reduced(Account(after.cash_e6), before, after):  # (of the account after, only its cash is read)
+    if margin.risk_reduced(Account(after.cash_e6), before, after):  # reads only the cash after
         tx: PlaceOrder = tx_of(cursor).body
         maker: Order = state.get(keys.order(pending[_MAKER_ID]))
         taker_positions, maker_positions = _positions_after(
