@@ -17,7 +17,8 @@ of a claim). The node drives the steps to the end of each transaction
    looping rules have their own phases, registered in ``STEPS``). A body that spans steps
    takes a checkpoint in its first step, before writing anything (``saved[0]``: the state
    after the nonce); a failure after that goes through ``ROLLBACK``.
-3. ``ROLLBACK``: restore the state to the checkpoint ``saved[0]`` and end the transaction
+3. ``ROLLBACK``: restore the state to the checkpoint ``saved[0]`` (none when the body failed
+   in its first step, which undid its own writes) and end the transaction
    with the failure code in ``regs[0]`` (the nonce stays used). A step that restores does
    nothing else, so every other step reads only the state it started from.
 4. ``end_tx``: the transaction's receipt is emitted, the journal forgotten, and the cursor
