@@ -56,24 +56,31 @@ def with_position_delta(account: Account, instrument_id: int, delta_e6: int) -> 
     Returns ``None`` if that would open more than ``MAX_POSITIONS`` positions.
     Zero positions are removed; the list stays sorted by instrument id.
     """
-    positions = list(account.positions)
-    for index, (inst, size) in enumerate(positions):
+    positions = positions_with(account.positions, instrument_id, delta_e6)
+    return None if positions is None else account.with_positions(positions)
+
+
+def positions_with(positions: tuple[tuple[int, int], ...], instrument_id: int,
+                   delta_e6: int) -> tuple[tuple[int, int], ...] | None:
+    """``positions`` with ``delta_e6`` added on ``instrument_id`` (``with_position_delta``)."""
+    out = list(positions)
+    for index, (inst, size) in enumerate(out):
         if inst == instrument_id:
             new_size = size + delta_e6
             if new_size == 0:
-                del positions[index]
+                del out[index]
             else:
-                positions[index] = (inst, new_size)
-            return account.with_positions(tuple(positions))
+                out[index] = (inst, new_size)
+            return tuple(out)
         if inst > instrument_id:
-            if len(positions) >= MAX_POSITIONS:
+            if len(out) >= MAX_POSITIONS:
                 return None
-            positions.insert(index, (instrument_id, delta_e6))
-            return account.with_positions(tuple(positions))
-    if len(positions) >= MAX_POSITIONS:
+            out.insert(index, (instrument_id, delta_e6))
+            return tuple(out)
+    if len(out) >= MAX_POSITIONS:
         return None
-    positions.append((instrument_id, delta_e6))
-    return account.with_positions(tuple(positions))
+    out.append((instrument_id, delta_e6))
+    return tuple(out)
 
 
 def with_balance_delta(account: Account, delta_e6: int) -> Account:

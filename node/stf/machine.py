@@ -36,7 +36,6 @@ from node.stf.cursor import Cursor
 from node.stf.errors import FailureCode, TxFailure
 from node.stf.hashing import keccak256
 from node.stf.instruments import list_instrument
-from node.stf.matching import place_order
 from node.stf.nonces import use_nonce
 from node.stf.orders import cancel_order
 from node.stf.receipts import Receipt
@@ -49,7 +48,6 @@ from node.stf.txtypes import (
     CancelOrder,
     Deposit,
     ListInstrument,
-    PlaceOrder,
     SignedTx,
 )
 
@@ -63,7 +61,9 @@ def _tx_start(state: State, cursor: Cursor, io: StepIO) -> Cursor:
         except TxDecodeError as exc:
             failed = cursor._replace(tx_hash=keccak256(cursor.tx))
             return end_tx(state, failed, io, Receipt(failed.tx_hash, exc.code, detail=str(exc)))
-    cursor = cursor._replace(tx=signed.raw, sender=signed.sender or b"", tx_hash=signed.tx_hash, body=signed)
+    c = cursor
+    cursor = Cursor(BODY_PHASE.get(type(signed.body), Phase.BODY), c.block, c.time, c.tx_index, c.outer, signed.raw,
+                    signed.sender or b"", signed.tx_hash, c.regs, c.stack, c.saved, signed)
     if signed.sender is not None:
         start = state.snapshot()
         try:
@@ -71,7 +71,7 @@ def _tx_start(state: State, cursor: Cursor, io: StepIO) -> Cursor:
         except TxFailure as failure:
             state.rollback(start)
             return end_tx(state, cursor, io, Receipt(signed.tx_hash, failure.code, detail=failure.detail))
-    return cursor._replace(phase=BODY_PHASE.get(type(signed.body), Phase.BODY))
+    return cursor
 
 
 def _rollback(state: State, cursor: Cursor, io: StepIO) -> Cursor:
@@ -85,8 +85,6 @@ def run_body(state: State, now: int, number: int, tx: SignedTx) -> Receipt:
     """A kind's whole rule in one call (the ``BODY`` step). Raises ``TxFailure``. Only the
     kinds whose rules use the configuration read it."""
     body, sender, tx_hash = tx.body, tx.sender, tx.tx_hash
-    if isinstance(body, PlaceOrder):
-        return place_order(state, now, state.get(keys.CONFIG), sender, tx_hash, body)
     if isinstance(body, CancelOrder):
         return Receipt(tx_hash, FailureCode.OK, order_id=cancel_order(state, sender, body))
     if isinstance(body, ListInstrument):
@@ -126,8 +124,9 @@ def step(state: State, cursor: Cursor, io: StepIO) -> Cursor:
 def tx_cursor(number: int, timestamp: int, index: int, tx: bytes | SignedTx) -> Cursor:
     """The cursor at the start of transaction ``index`` of block ``number``."""
     if isinstance(tx, SignedTx):
-        return Cursor(Phase.TX_START, number, timestamp, index, (), tx.raw, tx.sender or b"", tx.tx_hash, body=tx)
-    return Cursor(Phase.TX_START, number, timestamp, index, (), bytes(tx))
+        return Cursor(Phase.TX_START, number, timestamp, index, (), tx.raw, tx.sender or b"", tx.tx_hash,
+                      (), (), (), tx)
+    return Cursor(Phase.TX_START, number, timestamp, index, (), bytes(tx), b"", b"", (), (), (), None)
 
 
 def run_transaction(state: State, cursor: Cursor, io: StepIO) -> Cursor:
@@ -140,6 +139,7 @@ def run_transaction(state: State, cursor: Cursor, io: StepIO) -> Cursor:
 
 # Modules with steps of their own register them on import (they import ``steps`` only).
 import node.stf.derive_steps  # noqa: E402,F401
+import node.stf.matching  # noqa: E402,F401
 import node.stf.margin_steps  # noqa: E402,F401
 import node.stf.liquidation  # noqa: E402,F401
 import node.stf.oracle  # noqa: E402,F401

@@ -36,37 +36,63 @@ Rules, in the order they are applied:
    resting (``margin.initial_failure``: ``ORDERS_EXCEED_BALANCE``, ``ORDERS_EXCEED_MARGIN``,
    or the positions' own failure). A remainder that cannot rest is cancelled with that
    code; with no fill at all, the transaction fails with it.
+
+Steps (``PlacePhase``, phases 20-29; ``steps.py`` explains checkpoints and sub-machine calls).
+Each step touches one resting order at most; margin checks run as ``margin_steps`` calls:
+
+- ``PLACE``: rule 1, the checkpoint ``saved[0]``, then as ``MATCH``. The new order id is
+  read here and taken (``Globals.next_order_id``) by the step that ends the transaction.
+- ``MATCH``: the head of the best crossing level (rule 2). A maker removed on the way (rule 3,
+  including one that would hold a position too many) is this step's only work. A fill takes
+  the checkpoint ``saved[1]``, writes premium, fees, positions and the order (rule 4), and
+  calls the maker's ``INITIAL`` check. When matching is over: rule 6 (the remainder rests
+  after taking ``saved[1]`` and calls the sender's ``INITIAL`` check, or the receipt).
+- ``MAKER_CHECKED``: failing, restore ``saved[1]`` and ``DROP_MAKER`` (remove it, charge its
+  fee); else call the taker's ``INITIAL`` check.
+- ``TAKER_CHECKED``: met, the fill stands (``saved[1]`` dropped): end recovered auctions
+  (``AUCTIONS``, a ``SUMMARY`` call per account in one) and record the fill. Else call the
+  taker's ``BACKING`` after the fill (``TAKER_AFTER``), restore ``saved[1]`` and call its
+  ``BACKING`` before (``TAKER_BEFORE``): if the fill strictly reduces risk it is written
+  again (the same writes on the same state), else matching stops (rule 5). The backing
+  before is taken only on this rare path, not before every fill.
+- ``REST_CHECKED``: the remainder rests, or the transaction fails (no fill), or ``saved[1]``
+  is restored and ``FINISH`` ends it with the code.
+
+Registers: ``(order id, remaining, fills, removals, may hold, stop code)``, then, while a fill
+is pending, ``(maker order id, maker, price, size, capped, taker fee, maker fee)`` (see
+``_B`` / ``_BP``). The receipt's fills and cancelled orders are collected in ``StepIO``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from enum import IntEnum
+from typing import Final
 
-from node.stf import accounts, auction, book, keys, margin
+from node.stf import accounts, book, keys, margin
+from node.stf.cursor import Cursor
 from node.stf.errors import FailureCode, TxFailure
 from node.stf.fixedpoint import E6, PPM_DENOMINATOR as PPM, mul_div_down, mul_div_up
+from node.stf.haircut import collect_fees
+from node.stf.margin_steps import Query, address_int, call_margin, int_address
 from node.stf.orders import may_hold, reduce_order, remove_order, rest_order
 from node.stf.params import MAX_MATCH_REMOVALS, MAX_MATCH_STEPS, MAX_OPEN_ORDERS, MAX_PRICE_E6, MAX_SIZE_E6
 from node.stf.receipts import Fill, Receipt
-from node.stf.records import Account, Config, Globals, Instrument, Mark, Order
-from node.stf.haircut import collect_fees
+from node.stf.records import Account, Config, Instrument, Mark, Order
 from node.stf.state import State
+from node.stf.steps import (
+    BODY_PHASE,
+    StepIO,
+    begin_body,
+    body_step,
+    checkpoint_push,
+    end_tx,
+    goto,
+    restore_then,
+    tx_of,
+)
 from node.stf.txtypes import PlaceOrder, Side, TimeInForce
 
 _RESTING_TIF = (TimeInForce.GTC, TimeInForce.POST_ONLY)
-
-
-@dataclass(frozen=True, slots=True)
-class TradeContext:
-    """What every fill of one taker order needs; read once per order."""
-
-    now: int
-    config: Config
-    instrument_id: int
-    mark: Mark
-    taker: bytes
-    taker_side: int
-    taker_may_hold: bool  # the taker may hold a position on the series (``orders.may_hold``)
 
 
 def validate_order(state: State, now: int, sender: bytes, tx: PlaceOrder) -> tuple[Instrument, Mark, Account]:
@@ -139,173 +165,341 @@ def _reducible(state: State, order: Order) -> int:
     return max(-position if order.side == Side.BUY else position, 0)
 
 
-def _execute_fill(
-    state: State, ctx: TradeContext, maker_id: int, maker: Order, size_e6: int, closes: bool
-) -> tuple[FailureCode, FailureCode, Fill | None]:
-    """One fill: the maker's order shrinks (or leaves the book when ``closes``), premium,
-    fees and positions move, then both margins are checked (rule 4).
 
-    Returns (taker_code, maker_code, fill). On any failure the caller rolls back.
+
+# -- The steps (module docstring, "Steps") ------------------------------------------------
+
+# Registers. ``B``, kept by every phase: the order id, the size still to fill, the fills and
+# removals so far, whether the sender may hold the series (``orders.may_hold`` at rule 1:
+# 0 or 1) and the taker's stop code (rule 5; 0 while matching goes on).
+_ORDER_ID, _REMAINING, _FILLS, _REMOVALS, _MAY_HOLD, _STOP = range(6)
+_B = 6
+# ``P``, the pending fill, after ``B``: the maker's order id, its owner (an address as an
+# integer), the price, the size, whether a reduce-only maker caps it (0 or 1), the taker's
+# and the maker's fee (collateral units e6).
+_MAKER_ID, _MAKER, _PRICE, _SIZE, _CAPPED, _TAKER_FEE, _MAKER_FEE = range(_B, _B + 7)
+_BP = _B + 7
+
+
+class PlacePhase(IntEnum):
+    """The steps of ``PlaceOrder`` (module docstring, "Steps")."""
+
+    PLACE = 20
+    MATCH = 21
+    MAKER_CHECKED = 22
+    TAKER_CHECKED = 23
+    TAKER_AFTER = 24
+    TAKER_BEFORE = 25
+    AUCTIONS = 26
+    DROP_MAKER = 27
+    REST_CHECKED = 28
+    FINISH = 29
+
+
+@body_step(PlacePhase.PLACE)
+def place_step(state: State, cursor: Cursor, io: StepIO) -> Cursor:
+    """Rule 1, then the first ``MATCH``. Reads the instrument, its mark, the sender's
+    account and client order id (and ``Globals`` for the next order id), then what that
+    ``MATCH`` reads. Takes ``saved[0]`` before writing anything."""
+    tx = tx_of(cursor).body
+    _, _, account = validate_order(state, cursor.time, cursor.sender, tx)
+    order_id = state.get(keys.GLOBALS).next_order_id  # taken by ``_finish``
+    regs = (order_id, tx.size_e6, 0, 0, int(may_hold(account, tx.instrument_id)), 0)
+    return _match(state, goto(begin_body(state, cursor), PlacePhase.MATCH, regs), io)
+
+
+@body_step(PlacePhase.MATCH)
+def match_step(state: State, cursor: Cursor, io: StepIO) -> Cursor:
+    """One resting order (``_match``)."""
+    return _match(state, cursor, io)
+
+
+def _match(state: State, cursor: Cursor, io: StepIO) -> Cursor:
+    """Rules 2-4 for the head of the best crossing level, or rule 6 when matching is over.
+
+    Either removes the maker (expired, own, reduce-only with nothing to reduce, or one
+    position too many: rule 3) and continues at ``MATCH``; or takes ``saved[1]``, writes the
+    fill (``_write_fill``) and checks the maker's initial margin, back at ``MAKER_CHECKED``;
+    or, the taker's position limit failing, stops (rule 5); or goes on as ``_remainder``.
+    Keys: the instrument, the level, the maker's order and account, the taker's account,
+    the mark and config (fees), plus what one removal (``orders.remove_order``: the order,
+    its neighbour, the level and its two neighbours, the owner's account and client order
+    id, ``Globals``) or one fill writes: at most ~16.
     """
-    if closes:
+    regs = cursor.regs
+    tx: PlaceOrder = tx_of(cursor).body
+    inst: Instrument = state.get(keys.instrument(tx.instrument_id))
+    opposite = 1 - tx.side
+    best = inst.best(opposite)
+    if (regs[_STOP] or not regs[_REMAINING] or regs[_FILLS] >= MAX_MATCH_STEPS
+            or regs[_REMOVALS] >= MAX_MATCH_REMOVALS or best == 0 or not book.crosses(tx.side, tx.price_e6, best)):
+        return _remainder(state, cursor, io, tx, best)
+    maker_id = state.get(keys.level(tx.instrument_id, opposite, best)).head_order_id
+    maker: Order = state.get(keys.order(maker_id))
+    if maker.expiry and maker.expiry < cursor.time:
+        return _removed(state, cursor, io, maker_id, maker, FailureCode.MAKER_CANCELLED_EXPIRED)
+    if maker.owner == cursor.sender:
+        return _removed(state, cursor, io, maker_id, maker, FailureCode.SELF_TRADE)
+    size = min(regs[_REMAINING], maker.remaining_e6)
+    capped = False
+    if maker.reduce_only:
+        reducible = _reducible(state, maker)
+        if reducible == 0:
+            return _removed(state, cursor, io, maker_id, maker, FailureCode.REDUCE_ONLY_WOULD_INCREASE)
+        if reducible < size:
+            size, capped = reducible, True
+    signed = size if tx.side == Side.BUY else -size
+    # Position limits first (rule 3, rule 5): they depend on positions only, which the
+    # fill's order bookkeeping does not change, so they are decided before any write.
+    taker_positions, maker_positions = _positions_after(state, cursor.sender, maker, signed)
+    if taker_positions is None or not regs[_MAY_HOLD]:
+        return _remainder(state, goto(cursor, PlacePhase.MATCH, _with(regs, _STOP, FailureCode.TOO_MANY_POSITIONS)),
+                          io, tx, best)
+    if maker_positions is None:
+        _charge_failed_maker(state, maker_id, maker)
+        return _removed_after(cursor, io, maker_id, FailureCode.TOO_MANY_POSITIONS)
+    mark: Mark = state.get(keys.mark(tx.instrument_id))
+    config: Config = state.get(keys.CONFIG)
+    price = maker.price_e6
+    taker_fee = fill_fee(size, price, mark.index_e6, config.taker_fee_ppm, config.fee_cap_ppm)
+    maker_fee = fill_fee(size, price, mark.index_e6, config.maker_fee_ppm, config.fee_cap_ppm)
+    pending = regs[:_B] + (maker_id, address_int(maker.owner), price, size, int(capped), taker_fee, maker_fee)
+    cursor = checkpoint_push(state, cursor)
+    _write_fill(state, cursor.sender, tx.side, pending, maker, taker_positions, maker_positions)
+    return call_margin(cursor, maker.owner, Query.INITIAL, PlacePhase.MAKER_CHECKED, pending)
+
+
+def _positions_after(state: State, taker: bytes, maker: Order, signed_e6: int) -> tuple[tuple | None, tuple | None]:
+    """The taker's and the maker's positions after a fill of ``signed_e6`` (taker's side:
+    positive when it buys) against ``maker``; ``None`` for a side that would hold one
+    position too many (``accounts.positions_with``)."""
+    instrument_id = maker.instrument_id
+    return (accounts.positions_with(accounts.load(state, taker).positions, instrument_id, signed_e6),
+            accounts.positions_with(accounts.load(state, maker.owner).positions, instrument_id, -signed_e6))
+
+
+def _with(regs: tuple[int, ...], index: int, value: int) -> tuple[int, ...]:
+    return regs[:index] + (int(value),) + regs[index + 1:]
+
+
+def _write_fill(state: State, taker: bytes, taker_side: int, pending: tuple[int, ...], maker: Order,
+                taker_positions: tuple[tuple[int, int], ...], maker_positions: tuple[tuple[int, int], ...]) -> None:
+    """Rule 4's writes for the fill ``pending`` (registers ``B + P``) against ``maker`` (the
+    order as it rests): the order shrinks or leaves the book (when the fill takes all of it
+    or a reduce-only cap ends it), premium, fees and positions move, and both fees go to the
+    fee pool (``haircut.collect_fees``; the order of fee collections does not change their
+    sum). ``taker_positions`` / ``maker_positions``: both sides' positions after the fill
+    (``_positions_after``; the order bookkeeping does not change positions). Keys: the
+    maker's order (and its neighbour), the level (and its two neighbours when it empties),
+    the instrument, both accounts, the maker's client order id, ``Globals``."""
+    maker_id, size = pending[_MAKER_ID], pending[_SIZE]
+    if pending[_CAPPED] or size == maker.remaining_e6:
         remove_order(state, maker_id, maker)
     else:
-        reduce_order(state, maker_id, maker, size_e6)
-    price = maker.price_e6
-    premium = premium_e6(price, size_e6, ctx.taker_side)
-    index = ctx.mark.index_e6
-    cfg = ctx.config
-    taker_fee = fill_fee(size_e6, price, index, cfg.taker_fee_ppm, cfg.fee_cap_ppm)
-    maker_fee = fill_fee(size_e6, price, index, cfg.maker_fee_ppm, cfg.fee_cap_ppm)
-    signed = size_e6 if ctx.taker_side == Side.BUY else -size_e6
-    taker_before = accounts.load(state, ctx.taker)
-    maker_before = accounts.load(state, maker.owner)
-    taker_cash = -premium if signed > 0 else premium
-    taker_after = accounts.with_position_delta(taker_before, ctx.instrument_id, signed)
-    maker_after = accounts.with_position_delta(maker_before, ctx.instrument_id, -signed)
-    if taker_after is None or not ctx.taker_may_hold:
-        return FailureCode.TOO_MANY_POSITIONS, FailureCode.OK, None
-    if maker_after is None:
-        return FailureCode.OK, FailureCode.TOO_MANY_POSITIONS, None
-    taker_after = accounts.with_balance_delta(taker_after, taker_cash - taker_fee)
-    maker_after = accounts.with_balance_delta(maker_after, -taker_cash - maker_fee)
-    accounts.store(state, ctx.taker, taker_after)
-    accounts.store(state, maker.owner, maker_after)
-    if not margin.meets_initial(state, maker_after):
-        return FailureCode.OK, FailureCode.MAKER_INSUFFICIENT_MARGIN, None
-    if not margin.meets_initial(state, taker_after) and not margin.reduces_risk(state, taker_before, taker_after):
-        code = margin.initial_failure(state, taker_after)
-        return code if code != FailureCode.OK else FailureCode.INSUFFICIENT_MARGIN, FailureCode.OK, None
-    auction.end_if_recovered(state, ctx.taker, taker_after)
-    auction.end_if_recovered(state, maker.owner, maker_after)
-    globals_: Globals = state.get(keys.GLOBALS)
-    state.put(keys.GLOBALS, collect_fees(globals_, taker_fee + maker_fee))
-    fill = Fill(maker_id, maker.owner, ctx.taker, ctx.instrument_id, ctx.taker_side, price, size_e6, maker_fee, taker_fee)
-    return FailureCode.OK, FailureCode.OK, fill
+        reduce_order(state, maker_id, maker, size)
+    premium = premium_e6(pending[_PRICE], size, taker_side)
+    signed, taker_cash = (size, -premium) if taker_side == Side.BUY else (-size, premium)
+    taker_fee, maker_fee = pending[_TAKER_FEE], pending[_MAKER_FEE]
+    taker_before, maker_before = accounts.load(state, taker), accounts.load(state, maker.owner)
+    accounts.store(state, taker, accounts.with_balance_delta(
+        taker_before.with_positions(taker_positions), taker_cash - taker_fee))
+    accounts.store(state, maker.owner, accounts.with_balance_delta(
+        maker_before.with_positions(maker_positions), -taker_cash - maker_fee))
+    state.put(keys.GLOBALS, collect_fees(state.get(keys.GLOBALS), taker_fee + maker_fee))
 
 
-def _remove_failed_maker(state: State, ctx: TradeContext, maker_id: int, maker: Order) -> None:
+def _removed(state: State, cursor: Cursor, io: StepIO, maker_id: int, maker: Order, code: FailureCode) -> Cursor:
+    """Rule 3: take ``maker`` off the book, record why, count a removal; next ``MATCH``."""
+    remove_order(state, maker_id, maker)
+    return _removed_after(cursor, io, maker_id, code)
+
+
+def _removed_after(cursor: Cursor, io: StepIO, maker_id: int, code: FailureCode) -> Cursor:
+    io.cancelled.append((maker_id, code))
+    regs = cursor.regs[:_B]
+    return goto(cursor, PlacePhase.MATCH, _with(regs, _REMOVALS, regs[_REMOVALS] + 1))
+
+
+def _charge_failed_maker(state: State, maker_id: int, maker: Order) -> None:
     """Rule 3: remove a maker that failed its check at fill time and charge it the taker fee
     on the order's remaining size (at most its cash), into the fee pool."""
     remove_order(state, maker_id, maker)
-    cfg = ctx.config
-    fee = fill_fee(maker.remaining_e6, maker.price_e6, ctx.mark.index_e6, cfg.taker_fee_ppm, cfg.fee_cap_ppm)
+    config: Config = state.get(keys.CONFIG)
+    index_e6 = state.get(keys.mark(maker.instrument_id)).index_e6
+    fee = fill_fee(maker.remaining_e6, maker.price_e6, index_e6, config.taker_fee_ppm, config.fee_cap_ppm)
     owner = accounts.load(state, maker.owner)
     charge = min(fee, max(owner.balance_e6, 0))
     if charge:
         accounts.store(state, maker.owner, accounts.with_balance_delta(owner, -charge))
-        globals_: Globals = state.get(keys.GLOBALS)
-        state.put(keys.GLOBALS, collect_fees(globals_, charge))
+        state.put(keys.GLOBALS, collect_fees(state.get(keys.GLOBALS), charge))
 
 
-def _rest(state: State, order_id: int, order: Order) -> FailureCode:
-    """Rule 6: rest ``order`` if its owner may hold the series and stays backed; else undo, return why."""
-    if not may_hold(accounts.load(state, order.owner), order.instrument_id):
-        return FailureCode.TOO_MANY_POSITIONS
-    snapshot = state.snapshot()
-    rest_order(state, order_id, order)
-    code = margin.initial_failure(state, accounts.load(state, order.owner))
-    if code != FailureCode.OK:
-        state.rollback(snapshot)
-    return code
+@body_step(PlacePhase.MAKER_CHECKED)
+def maker_checked_step(state: State, cursor: Cursor, io: StepIO) -> Cursor:
+    """The maker's initial margin after the fill (registers ``B + P + (code,)``): failing,
+    restore ``saved[1]`` and go to ``DROP_MAKER``; else check the taker's. No keys."""
+    pending, code = cursor.regs[:_BP], cursor.regs[_BP]
+    if code != OK:
+        return restore_then(cursor, 1, PlacePhase.DROP_MAKER, pending)
+    return call_margin(cursor, cursor.sender, Query.INITIAL, PlacePhase.TAKER_CHECKED, pending)
 
 
-def place_order(state: State, now: int, config: Config, sender: bytes, tx_hash: bytes, tx: PlaceOrder) -> Receipt:
-    """Validate, match and (maybe) rest one limit order. Raises ``TxFailure`` to fail the tx."""
-    inst, mark, account = validate_order(state, now, sender, tx)
-    globals_: Globals = state.get(keys.GLOBALS)
-    order_id = globals_.next_order_id
-    state.put(keys.GLOBALS, globals_.with_next_order_id(order_id + 1))
+@body_step(PlacePhase.DROP_MAKER)
+def drop_maker_step(state: State, cursor: Cursor, io: StepIO) -> Cursor:
+    """After restoring the state before the fill: remove the maker that failed its margin and
+    charge its fee (rule 3). Keys: what ``orders.remove_order`` touches, the mark, config."""
+    maker_id = cursor.regs[_MAKER_ID]
+    _charge_failed_maker(state, maker_id, state.get(keys.order(maker_id)))
+    return _removed_after(cursor, io, maker_id, FailureCode.MAKER_INSUFFICIENT_MARGIN)
 
-    ctx = TradeContext(now, config, tx.instrument_id, mark, sender, tx.side, may_hold(account, tx.instrument_id))
-    opposite = 1 - tx.side
-    inst_key = keys.instrument(tx.instrument_id)
-    remaining = tx.size_e6
-    fills: list[Fill] = []
-    cancelled: list[tuple[int, FailureCode]] = []
-    stop_code = FailureCode.OK
-    removals = 0
-    while remaining and len(fills) < MAX_MATCH_STEPS and removals < MAX_MATCH_REMOVALS:
-        best = state.get(inst_key).best(opposite)
-        if best == 0 or not book.crosses(tx.side, tx.price_e6, best):
-            break
-        level = state.get(keys.level(tx.instrument_id, opposite, best))
-        maker_id = level.head_order_id
-        maker: Order = state.get(keys.order(maker_id))
-        if maker.expiry and maker.expiry < now:
-            remove_order(state, maker_id, maker)
-            cancelled.append((maker_id, FailureCode.MAKER_CANCELLED_EXPIRED))
-            removals += 1
-            continue
-        if maker.owner == sender:
-            remove_order(state, maker_id, maker)
-            cancelled.append((maker_id, FailureCode.SELF_TRADE))
-            removals += 1
-            continue
-        size = min(remaining, maker.remaining_e6)
-        capped = False
-        if maker.reduce_only:
-            reducible = _reducible(state, maker)
-            if reducible == 0:
-                remove_order(state, maker_id, maker)
-                cancelled.append((maker_id, FailureCode.REDUCE_ONLY_WOULD_INCREASE))
-                removals += 1
-                continue
-            if reducible < size:
-                size, capped = reducible, True
-        snapshot = state.snapshot()
-        closes = capped or size == maker.remaining_e6
-        taker_code, maker_code, fill = _execute_fill(state, ctx, maker_id, maker, size, closes)
-        if maker_code != FailureCode.OK:
-            state.rollback(snapshot)
-            _remove_failed_maker(state, ctx, maker_id, maker)
-            cancelled.append((maker_id, maker_code))
-            removals += 1
-            continue
-        if taker_code != FailureCode.OK:
-            state.rollback(snapshot)
-            stop_code = taker_code
-            break
-        assert fill is not None
-        fills.append(fill)
-        remaining -= size
-        if capped:
-            cancelled.append((maker_id, FailureCode.REDUCE_ONLY_WOULD_INCREASE))
 
-    filled = tx.size_e6 - remaining
-    rested = 0
-    remainder_code = FailureCode.OK
-    if remaining:
-        if tx.time_in_force == TimeInForce.FOK:
-            raise TxFailure(FailureCode.FOK_NOT_FILLABLE, f"only {filled} of {tx.size_e6} fillable")
-        if stop_code != FailureCode.OK and not fills:
-            raise TxFailure(stop_code, "the first fill would breach the sender's margin")
-        best = state.get(inst_key).best(opposite)
-        still_crossing = best != 0 and book.crosses(tx.side, tx.price_e6, best)
-        if stop_code != FailureCode.OK:
-            remainder_code = stop_code
-        elif tx.time_in_force == TimeInForce.IOC:
-            remainder_code = FailureCode.NO_LIQUIDITY
-        elif still_crossing:
-            full = len(fills) == MAX_MATCH_STEPS
-            remainder_code = FailureCode.MATCH_LIMIT_REACHED if full else FailureCode.REMOVAL_LIMIT_REACHED
-        else:
-            order = Order(
-                sender, tx.instrument_id, tx.side, tx.price_e6, remaining,
-                tx.reduce_only, tx.client_order_id, tx.expiry, 0, 0,
-            )
-            remainder_code = _rest(state, order_id, order)
-            if remainder_code == FailureCode.OK:
-                rested = remaining
-            elif not fills:
-                raise TxFailure(remainder_code, "the account could not back this order resting")
-    return Receipt(
-        tx_hash,
-        FailureCode.OK,
-        order_id=order_id,
-        filled_e6=filled,
-        rested_e6=rested,
-        remainder_code=remainder_code,
-        fills=tuple(fills),
-        cancelled=tuple(cancelled),
-    )
+@body_step(PlacePhase.TAKER_CHECKED)
+def taker_checked_step(state: State, cursor: Cursor, io: StepIO) -> Cursor:
+    """The taker's initial margin after the fill (registers ``B + P + (code,)``): met, the
+    fill stands (drop ``saved[1]``; as ``AUCTIONS``); else rule 4's exception: take the
+    taker's backing after the fill (``TAKER_AFTER``). Keys: as ``AUCTIONS``."""
+    pending, code = cursor.regs[:_BP], cursor.regs[_BP]
+    if code == OK:
+        return _auctions(state, goto(cursor, PlacePhase.AUCTIONS, pending + (0,), saved=cursor.saved[:1]), io)
+    return call_margin(cursor, cursor.sender, Query.BACKING, PlacePhase.TAKER_AFTER, pending + (code,))
+
+
+@body_step(PlacePhase.TAKER_AFTER)
+def taker_after_step(state: State, cursor: Cursor, io: StepIO) -> Cursor:
+    """The taker's backing after the fill (registers ``B + P + (code,) + backing``): keep
+    it, restore ``saved[1]`` and take the backing before the fill (``TAKER_BEFORE``). No keys."""
+    called = call_margin(cursor, cursor.sender, Query.BACKING, PlacePhase.TAKER_BEFORE, cursor.regs)
+    return restore_then(called, 1, called.phase, called.regs)  # restore, then run the call
+
+
+@body_step(PlacePhase.TAKER_BEFORE)
+def taker_before_step(state: State, cursor: Cursor, io: StepIO) -> Cursor:
+    """The taker's backing before the fill, on the restored state (registers ``B + P +
+    (code,) + backing after + backing before``): if the fill strictly reduces risk
+    (``margin.risk_reduced``), write it again (``_write_fill``, the same writes
+    on the same state) and go on as ``AUCTIONS``; else stop matching with ``code`` (rule 5,
+    as ``MATCH``). Keys: as ``_write_fill`` then ``AUCTIONS``, or as ``MATCH``."""
+    regs = cursor.regs
+    pending, code = regs[:_BP], regs[_BP]
+    after, before = margin.Backing(*regs[_BP + 1:_BP + 7]), margin.Backing(*regs[_BP + 7:])
+    if margin.risk_reduced(Account(after.cash_e6), before, after):  # reads only the cash after
+        tx: PlaceOrder = tx_of(cursor).body
+        maker: Order = state.get(keys.order(pending[_MAKER_ID]))
+        taker_positions, maker_positions = _positions_after(
+            state, cursor.sender, maker, pending[_SIZE] if tx.side == Side.BUY else -pending[_SIZE])
+        assert taker_positions is not None and maker_positions is not None  # as when first written
+        _write_fill(state, cursor.sender, tx.side, pending, maker, taker_positions, maker_positions)
+        return _auctions(state, goto(cursor, PlacePhase.AUCTIONS, pending + (0,)), io)
+    return _match(state, goto(cursor, PlacePhase.MATCH, _with(pending[:_B], _STOP, code)), io)
+
+
+@body_step(PlacePhase.AUCTIONS)
+def auctions_step(state: State, cursor: Cursor, io: StepIO) -> Cursor:
+    """Back from a margin summary of one side of the fill (``_auctions``)."""
+    return _auctions(state, cursor, io)
+
+
+def _auctions(state: State, cursor: Cursor, io: StepIO) -> Cursor:
+    """The fill stands: end the taker's, then the maker's liquidation auction if the account
+    has recovered (``auction.recovered``; its margin summary through ``SUMMARY``, back at
+    ``AUCTIONS``), then record the fill and continue at ``MATCH``. Registers ``B + P +
+    (party,)`` (0 taker, 1 maker), with the summary of ``party`` after them when back from
+    one. Keys: both accounts' auction records and accounts."""
+    regs = cursor.regs
+    pending, party, summary = regs[:_BP], regs[_BP], regs[_BP + 1:]
+    parties = (cursor.sender, int_address(pending[_MAKER]))
+    if summary:
+        cash, value, maintenance, initial, complete = summary
+        if not margin.MarginSummary(cash, value, maintenance, initial, (), bool(complete)).below_maintenance():
+            state.delete(keys.auction(parties[party]))  # recovered (``auction.recovered``)
+        party += 1
+    while party < 2:
+        address = parties[party]
+        key = keys.auction(address)
+        if state.get(key) is not None:
+            account = accounts.load(state, address)
+            if account.balance_e6 >= 0:
+                if account.positions:
+                    return call_margin(cursor, address, Query.SUMMARY, PlacePhase.AUCTIONS, pending + (party,))
+                state.delete(key)
+        party += 1
+    tx: PlaceOrder = tx_of(cursor).body
+    maker_id, size = pending[_MAKER_ID], pending[_SIZE]
+    io.fills.append(Fill(maker_id, parties[1], cursor.sender, tx.instrument_id, tx.side, pending[_PRICE], size,
+                         pending[_MAKER_FEE], pending[_TAKER_FEE]))
+    if pending[_CAPPED]:
+        io.cancelled.append((maker_id, FailureCode.REDUCE_ONLY_WOULD_INCREASE))
+    base = pending[:_REMAINING] + (pending[_REMAINING] - size, pending[_FILLS] + 1) + pending[_REMOVALS:_B]
+    return goto(cursor, PlacePhase.MATCH, base)
+
+
+def _remainder(state: State, cursor: Cursor, io: StepIO, tx: PlaceOrder, best: int) -> Cursor:
+    """Rule 6, ``best`` the best opposite price now: fail the transaction, or end it with the
+    remainder cancelled, or rest the remainder (``orders.rest_order``, after taking
+    ``saved[1]``) and check the sender's initial margin with it (``REST_CHECKED``). Keys:
+    the sender's account, then what ``rest_order`` touches (the level, its tail order, the
+    neighbour levels found from the instrument's best, the new order, the client order id)."""
+    regs = cursor.regs[:_B]
+    remaining, fills, stop = regs[_REMAINING], regs[_FILLS], regs[_STOP]
+    if not remaining:
+        return _finish(state, cursor, io, regs, FailureCode.OK, 0)
+    if tx.time_in_force == TimeInForce.FOK:
+        raise TxFailure(FailureCode.FOK_NOT_FILLABLE, f"only {tx.size_e6 - remaining} of {tx.size_e6} fillable")
+    if stop and not fills:
+        raise TxFailure(FailureCode(stop), "the first fill would breach the sender's margin")
+    if stop:
+        code = FailureCode(stop)
+    elif tx.time_in_force == TimeInForce.IOC:
+        code = FailureCode.NO_LIQUIDITY
+    elif best != 0 and book.crosses(tx.side, tx.price_e6, best):
+        code = FailureCode.MATCH_LIMIT_REACHED if fills == MAX_MATCH_STEPS else FailureCode.REMOVAL_LIMIT_REACHED
+    elif not may_hold(accounts.load(state, cursor.sender), tx.instrument_id):
+        if not fills:
+            raise TxFailure(FailureCode.TOO_MANY_POSITIONS, _CANNOT_REST)
+        code = FailureCode.TOO_MANY_POSITIONS
+    else:
+        order = Order(cursor.sender, tx.instrument_id, tx.side, tx.price_e6, remaining,
+                      tx.reduce_only, tx.client_order_id, tx.expiry, 0, 0)
+        cursor = checkpoint_push(state, cursor)
+        rest_order(state, regs[_ORDER_ID], order)
+        return call_margin(cursor, cursor.sender, Query.INITIAL, PlacePhase.REST_CHECKED, regs)
+    return _finish(state, cursor, io, regs, code, 0)
+
+
+@body_step(PlacePhase.REST_CHECKED)
+def rest_checked_step(state: State, cursor: Cursor, io: StepIO) -> Cursor:
+    """The sender's initial margin with the remainder resting (registers ``B + (code,)``):
+    met, the order rests (``_finish``); else, with no fill, the transaction fails with
+    ``code``; else restore ``saved[1]`` and ``FINISH`` with ``code``. Keys: ``Globals``."""
+    regs, code = cursor.regs[:_B], cursor.regs[_B]
+    if code == OK:
+        return _finish(state, cursor, io, regs, FailureCode.OK, regs[_REMAINING])
+    code = FailureCode(code)
+    if not regs[_FILLS]:
+        raise TxFailure(code, _CANNOT_REST)
+    return restore_then(cursor, 1, PlacePhase.FINISH, regs + (code,))
+
+
+@body_step(PlacePhase.FINISH)
+def finish_step(state: State, cursor: Cursor, io: StepIO) -> Cursor:
+    """The receipt of an order whose remainder could not rest (registers ``B + (code,)``).
+    Keys: ``Globals``."""
+    return _finish(state, cursor, io, cursor.regs[:_B], FailureCode(cursor.regs[_B]), 0)
+
+
+def _finish(state: State, cursor: Cursor, io: StepIO, regs: tuple[int, ...], remainder_code: FailureCode,
+            rested_e6: int) -> Cursor:
+    """Take the order id (``Globals.next_order_id``: nothing else allocates one while an order
+    is placed, so taking it last gives the same state as taking it first) and end the
+    transaction with the receipt."""
+    order_id = regs[_ORDER_ID]
+    state.put(keys.GLOBALS, state.get(keys.GLOBALS).with_next_order_id(order_id + 1))
+    tx: PlaceOrder = tx_of(cursor).body
+    return end_tx(state, cursor, io, Receipt(
+        cursor.tx_hash, FailureCode.OK, order_id=order_id, filled_e6=tx.size_e6 - regs[_REMAINING],
+        rested_e6=rested_e6, remainder_code=remainder_code, fills=tuple(io.fills), cancelled=tuple(io.cancelled)))
+
+
+OK: Final = int(FailureCode.OK)
+_CANNOT_REST: Final = "the account could not back this order resting"
+BODY_PHASE[PlaceOrder] = PlacePhase.PLACE

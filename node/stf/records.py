@@ -91,7 +91,7 @@ class Globals:
         return encode_raw([_u(getattr(self, f)) for f in self.__slots__])
 
     def with_next_order_id(self, next_order_id: int) -> "Globals":
-        return Globals(next_order_id, *(getattr(self, f) for f in self.__slots__[1:]))
+        return Globals(next_order_id, *_GLOBALS_FIELDS(self)[1:])
 
     def with_loss_totals(self, scaled_positive_e6: int, haircut_due_e6: int) -> "Globals":
         """A copy with new loss-index totals (``haircut.on_write``: once per balance write)."""

@@ -28,7 +28,7 @@ collateral units per 1.00 (100 vol points) of volatility, theta collateral units
 different underlyings' units and mean something only for a single-underlying account.
 
 **What-if.** One fill of ``size_e6`` at ``price_e6`` as the taker: the order is validated
-as ``matching.place_order`` validates an IOC order (as of the state's last block time),
+as placing an IOC order does (``matching.validate_order``, as of the state's last block time),
 the premium ``price x size / 1e6`` moves (rounded in the maker's favour, as in a fill) and
 the **taker fee** of the genesis config is charged (the larger of the two rates, so an
 order accepted as taker is also accepted as maker), then the STF's own rule decides: the

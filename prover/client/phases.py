@@ -9,12 +9,13 @@ from node.stf.machine import Phase
 from node.stf.liquidation import LiquidatePhase
 from node.stf.margin_steps import MarginPhase
 from node.stf.oracle import OraclePhase
+from node.stf.matching import PlacePhase
 from node.stf.orders import CancelPhase
 from node.stf.settlement import SettlePhase
 from node.stf.transfers import WithdrawPhase
 
 PHASE_ENUMS: list[type[IntEnum]] = [
-    Phase, BlockPhase, CancelPhase, LiquidatePhase, MarginPhase, OraclePhase, SettlePhase, WithdrawPhase,
+    Phase, BlockPhase, CancelPhase, LiquidatePhase, MarginPhase, OraclePhase, PlacePhase, SettlePhase, WithdrawPhase,
 ]
 """Every enum of phases; rules with steps of their own are added here."""
 

@@ -116,9 +116,10 @@ class Scenario:
             self.batches.append(batch)
 
 
-def fast_path(scenario: Scenario, backend: MemoryBackend, batch: Batch) -> bytes:
+def fast_path(scenario: Scenario, backend: MemoryBackend, batch: Batch, results: list | None = None) -> bytes:
     """The node's derivation of ``batch`` on ``backend`` (``batch_codec.decode_batch``,
-    ``rules.derive_batch``, ``apply_block``, as the follower does); the state root after it."""
+    ``rules.derive_batch``, ``apply_block``, as the follower does); the state root after it.
+    Each block's ``BlockResult`` is appended to ``results`` when given."""
     state = State(backend)
     globals_ = state.get(keys.GLOBALS)
     tip = ChainTip(globals_.last_block_number, globals_.last_block_time, globals_.next_deposit_index,
@@ -126,6 +127,8 @@ def fast_path(scenario: Scenario, backend: MemoryBackend, batch: Batch) -> bytes
     decoded = decode_batch(batch.data)
     view = L1View(batch.time, scenario.deposits, scenario.forced, batch.deposits_seen, batch.forced_seen)
     for derived in derive_batch(tip, decoded.blocks, batch.last_l2_block, view, decoded.reason).blocks:
-        apply_block(state, BlockEnv(derived.number, derived.timestamp, derived.forced_through,
-                                    derived.deposits_through), derived.txs)
+        result = apply_block(state, BlockEnv(derived.number, derived.timestamp, derived.forced_through,
+                                             derived.deposits_through), derived.txs)
+        if results is not None:
+            results.append(result)
     return backend.root()
