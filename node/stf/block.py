@@ -65,8 +65,10 @@ def apply_transaction(state: State, env: BlockEnv, config: Config, tx: bytes | S
     return io.receipts[0]
 
 
-def apply_block(state: State, env: BlockEnv, txs: Sequence[bytes | SignedTx]) -> BlockResult:
-    """Apply a block's transactions in order and return the new state root and receipts."""
+def apply_block(state: State, env: BlockEnv, txs: Sequence[bytes | SignedTx], stepped: bool = False) -> BlockResult:
+    """Apply a block's transactions in order and return the new state root and receipts.
+    ``stepped``: every rule through its steps, none through a fast body (for tests that hold
+    the two equal)."""
     globals_: Globals = state.get(keys.GLOBALS)
     if env.number != globals_.last_block_number + 1:
         raise InvalidBlock(f"block {env.number} after {globals_.last_block_number}")
@@ -77,7 +79,7 @@ def apply_block(state: State, env: BlockEnv, txs: Sequence[bytes | SignedTx]) ->
     io = StepIO()
     number, timestamp = env.number, env.timestamp
     for index, tx in enumerate(txs):
-        run_transaction(state, tx_cursor(number, timestamp, index, tx), io)
+        run_transaction(state, tx_cursor(number, timestamp, index, tx), io, stepped)
     receipts = tuple(io.receipts)
     globals_ = state.get(keys.GLOBALS)
     forced = globals_.next_forced_index if env.forced_through is None else env.forced_through
