@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -84,31 +83,36 @@ def _fail_on_errors(fn):
 def _host(args: argparse.Namespace):
     """(snapshot, chain) read from L1."""
     import requests
-    from web3 import Web3
 
-    from bridge.deploy import Deployment
     from node.client import BadInput
+    from node.cli.l1_bridge import l1_deployment
     from node.l1.reader import L1Reader
     from node.store.codec import decode_genesis
     from prover.host.chain import HostChain, L1Snapshot
 
     if args.batch < 0 or getattr(args, "step", 0) < 0:
         raise BadInput("--batch and --step must be >= 0")
-    deployment_file = args.deployment or os.environ.get(ENV_DEPLOYMENT)
-    if not deployment_file:
-        raise BadInput("which contracts? pass --deployment FILE (or set $OPTROLLUP_DEPLOYMENT)")
+    w3, deployment, url = l1_deployment(args)
     try:
-        deployment = Deployment.load(deployment_file)
         genesis = decode_genesis(bytes.fromhex(deployment.l2_genesis))
-    except (OSError, ValueError, TypeError, KeyError) as exc:
-        raise BadInput(f"cannot read the deployment file {deployment_file}: {exc}") from None
-    url = args.l1 or os.environ.get(ENV_L1) or DEFAULT_L1
-    w3 = Web3(Web3.HTTPProvider(url, request_kwargs={"timeout": 30}))
+    except ValueError as exc:
+        raise BadInput(f"the deployment's L2 genesis does not decode: {exc}") from None
     try:
         snapshot = L1Snapshot.read(L1Reader(w3, deployment))
     except (requests.RequestException, OSError) as exc:
         raise _Fail(f"L1 at {url} is unreachable: {type(exc).__name__}") from None
     return snapshot, HostChain(genesis, snapshot)
+
+
+def _batch(args: argparse.Namespace):
+    """(snapshot, the pre-state of batch ``args.batch``, its inputs), derived from L1."""
+    from prover.host.chain import HostError
+
+    snapshot, chain = _host(args)
+    try:
+        return snapshot, chain.prestate(args.batch), chain.inputs(args.batch)
+    except HostError as exc:
+        raise _Fail(str(exc)) from None
 
 
 def _hex(b: bytes) -> str:
@@ -120,14 +124,8 @@ def run_trace(args: argparse.Namespace) -> int:
     from node.stf.derive_steps import BlockPhase
     from node.stf.steps import Phase
     from prover.client.trace import Boundary, TraceRun, bisection_depth
-    from prover.host.chain import HostError
 
-    snapshot, chain = _host(args)
-    try:
-        pre = chain.prestate(args.batch)
-        inputs = chain.inputs(args.batch)
-    except HostError as exc:
-        raise _Fail(str(exc)) from None
+    snapshot, pre, inputs = _batch(args)
     boundaries: list[dict[str, Any]] = []
     first: list[Boundary] = []
     last: list[Boundary] = []
@@ -171,14 +169,8 @@ def run_trace(args: argparse.Namespace) -> int:
 @_fail_on_errors
 def run_prove(args: argparse.Namespace) -> int:
     from prover.client.trace import TraceRun
-    from prover.host.chain import HostError
 
-    snapshot, chain = _host(args)
-    try:
-        pre = chain.prestate(args.batch)
-        inputs = chain.inputs(args.batch)
-    except HostError as exc:
-        raise _Fail(str(exc)) from None
+    _, pre, inputs = _batch(args)
     _, proof = TraceRun(pre, args.batch, inputs).run(prove=args.step)
     assert proof is not None
     try:
@@ -220,21 +212,11 @@ def run_verify(args: argparse.Namespace) -> int:
 def _check_against_l1(args: argparse.Namespace, proof) -> None:
     """The proof's batch record and queue entries must be what L1 stores."""
     import requests
-    from web3 import Web3
 
-    from bridge.deploy import Deployment
-    from node.client import BadInput
+    from node.cli.l1_bridge import l1_deployment
     from prover.host.l1_check import check_inputs
 
-    deployment_file = args.deployment or os.environ.get(ENV_DEPLOYMENT)
-    if not deployment_file:
-        raise BadInput("which contracts? pass --deployment FILE (or set $OPTROLLUP_DEPLOYMENT), or --offline")
-    try:
-        deployment = Deployment.load(deployment_file)
-    except (OSError, ValueError, TypeError, KeyError) as exc:
-        raise BadInput(f"cannot read the deployment file {deployment_file}: {exc}") from None
-    url = args.l1 or os.environ.get(ENV_L1) or DEFAULT_L1
-    w3 = Web3(Web3.HTTPProvider(url, request_kwargs={"timeout": 30}))
+    w3, deployment, url = l1_deployment(args, hint=", or --offline")
     try:
         check_inputs(deployment.contracts(w3), proof)
     except (requests.RequestException, OSError) as exc:

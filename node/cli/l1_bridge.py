@@ -29,20 +29,27 @@ ENV_DEPLOYMENT: Final = "OPTROLLUP_DEPLOYMENT"
 WAIT_S: Final = 60.0
 
 
-def _l1(args: argparse.Namespace):
-    """(web3, contracts) from ``--l1`` / ``--deployment`` or their environment variables."""
+def l1_deployment(args: argparse.Namespace, hint: str = ""):
+    """(web3, deployment, endpoint URL) from ``--l1`` / ``--deployment`` or their environment
+    variables; ``BadInput`` for a missing or unreadable deployment file (``hint``: another way out)."""
     from web3 import Web3
 
     from bridge.deploy import Deployment
 
     deployment_file = args.deployment or os.environ.get(ENV_DEPLOYMENT)
     if not deployment_file:
-        raise BadInput("which contracts? pass --deployment FILE (or set $OPTROLLUP_DEPLOYMENT)")
+        raise BadInput("which contracts? pass --deployment FILE (or set $OPTROLLUP_DEPLOYMENT)" + hint)
     try:
         deployment = Deployment.load(deployment_file)
     except (OSError, ValueError, TypeError, KeyError) as exc:
         raise BadInput(f"cannot read the deployment file {deployment_file}: {exc}") from None
-    w3 = Web3(Web3.HTTPProvider(args.l1 or os.environ.get(ENV_L1) or DEFAULT_L1, request_kwargs={"timeout": 30}))
+    url = args.l1 or os.environ.get(ENV_L1) or DEFAULT_L1
+    return Web3(Web3.HTTPProvider(url, request_kwargs={"timeout": 30})), deployment, url
+
+
+def _l1(args: argparse.Namespace):
+    """(web3, contracts) from ``--l1`` / ``--deployment`` or their environment variables."""
+    w3, deployment, _ = l1_deployment(args)
     return w3, deployment.contracts(w3)
 
 

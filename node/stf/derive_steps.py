@@ -167,31 +167,34 @@ def _skip(cursor: Cursor, outer: list[int]) -> Cursor:
     return cursor._replace(outer=tuple(outer))
 
 
+def _take(outer: list[int], entry, pos: int, limit: int, target: int, undue: int, t: int):
+    """The queue entry at ``outer[pos]`` if the block takes it (then the position moves on),
+    else ``None``: below the cap, and below the declared target or due in an unbroken run."""
+    position = outer[pos]
+    if position >= outer[limit]:
+        return None
+    found = entry(position)
+    due = _due(found.deadline, t)
+    if position < outer[target] or (due and not outer[undue]):
+        outer[pos] = position + 1
+        outer[undue] |= not due
+        return found
+    return None
+
+
 def _next_tx(state: State, cursor: Cursor, io: StepIO) -> Cursor:
     inputs: BatchInputs = io.inputs
     t = inputs.record.time
     outer = list(cursor.outer)
     if outer[STAGE] == DEPOSITS:
-        position = outer[DEP_POS]
-        if position < outer[DEP_LIMIT]:
-            deposit = inputs.deposit(position)
-            due = _due(deposit.deadline, t)
-            if position < outer[DEP_TARGET] or (due and not outer[DEP_UNDUE]):
-                outer[DEP_POS] = position + 1
-                outer[DEP_UNDUE] |= not due
-                return _tx(cursor, outer, deposit_tx(deposit))
+        deposit = _take(outer, inputs.deposit, DEP_POS, DEP_LIMIT, DEP_TARGET, DEP_UNDUE, t)
+        if deposit is not None:
+            return _tx(cursor, outer, deposit_tx(deposit))
         outer[STAGE] = FORCED
     if outer[STAGE] == FORCED:
-        position = outer[FORCED_POS]
-        if position < outer[FORCED_LIMIT]:
-            forced = inputs.forced(position)
-            due = _due(forced.deadline, t)
-            if position < outer[FORCED_TARGET] or (due and not outer[FORCED_UNDUE]):
-                outer[FORCED_POS] = position + 1
-                outer[FORCED_UNDUE] |= not due
-                if is_unsigned(forced.raw_tx):
-                    return _skip(cursor, outer)
-                return _tx(cursor, outer, forced.raw_tx)
+        forced = _take(outer, inputs.forced, FORCED_POS, FORCED_LIMIT, FORCED_TARGET, FORCED_UNDUE, t)
+        if forced is not None:
+            return _skip(cursor, outer) if is_unsigned(forced.raw_tx) else _tx(cursor, outer, forced.raw_tx)
         outer[STAGE] = TXS
     offset, end = outer[OFFSET], outer[BLOCK_END]
     if offset < end:

@@ -98,11 +98,12 @@ def run_body(state: State, now: int, number: int, tx: SignedTx) -> Receipt:
     raise TxFailure(FailureCode.UNKNOWN_TX_TYPE, type(body).__name__)
 
 
-def _body(state: State, cursor: Cursor, io: StepIO) -> Cursor:
+def _in_one_call(state: State, cursor: Cursor, io: StepIO, rule: Callable[[State, Cursor, SignedTx], Receipt]) -> Cursor:
+    """Run a whole rule in this step: a failure undoes its writes and becomes the receipt."""
     tx = tx_of(cursor)
     start = state.snapshot()
     try:
-        receipt = run_body(state, cursor.time, cursor.block, tx)
+        receipt = rule(state, cursor, tx)
     except TxFailure as failure:
         state.rollback(start)
         receipt = Receipt(tx.tx_hash, failure.code, detail=failure.detail)
@@ -110,6 +111,10 @@ def _body(state: State, cursor: Cursor, io: StepIO) -> Cursor:
         state.rollback(start)
         receipt = Receipt(tx.tx_hash, FailureCode.FIELD_OUT_OF_RANGE, detail=f"arithmetic: {exc}")
     return end_tx(state, cursor, io, receipt)
+
+
+def _body(state: State, cursor: Cursor, io: StepIO) -> Cursor:
+    return _in_one_call(state, cursor, io, lambda st, c, tx: run_body(st, c.time, c.block, tx))
 
 
 STEPS[Phase.TX_START] = _tx_start
@@ -138,20 +143,6 @@ Only ``run_transaction`` uses it; a proving run always steps. Each is proven equ
 steps on every block of the property workloads."""
 
 
-def _fast_body(state: State, cursor: Cursor, io: StepIO, fast: FastBody) -> Cursor:
-    tx = tx_of(cursor)
-    start = state.snapshot()
-    try:
-        receipt = fast(state, cursor.time, tx)
-    except TxFailure as failure:
-        state.rollback(start)
-        receipt = Receipt(tx.tx_hash, failure.code, detail=failure.detail)
-    except ARITHMETIC_ERRORS as exc:
-        state.rollback(start)
-        receipt = Receipt(tx.tx_hash, FailureCode.FIELD_OUT_OF_RANGE, detail=f"arithmetic: {exc}")
-    return end_tx(state, cursor, io, receipt)
-
-
 def run_transaction(state: State, cursor: Cursor, io: StepIO, stepped: bool = False) -> Cursor:
     """Drive the steps of one transaction from ``cursor`` (at ``TX_START``) to ``NEXT_TX``;
     a kind with a fast body runs it in one call unless ``stepped``."""
@@ -160,7 +151,7 @@ def run_transaction(state: State, cursor: Cursor, io: StepIO, stepped: bool = Fa
     if not stepped:
         fast = FAST_BODIES.get(cursor.phase)
         if fast is not None:
-            return _fast_body(state, cursor, io, fast)
+            return _in_one_call(state, cursor, io, lambda st, c, tx: fast(st, c.time, tx))
     while cursor.phase != Phase.NEXT_TX:
         cursor = steps[cursor.phase](state, cursor, io)
     return cursor
