@@ -33,6 +33,16 @@ if TYPE_CHECKING:
     from node.store.lmdb_store import BlockStore
 
 
+
+def overlay_keys(present: set[bytes], changes: Mapping[bytes, bytes | None], prefix: bytes) -> None:
+    """Update ``present`` (keys with ``prefix``) by uncommitted ``changes`` (``None`` deletes)."""
+    for key, value in changes.items():
+        if key.startswith(prefix):
+            if value is None:
+                present.discard(key)
+            else:
+                present.add(key)
+
 class HistoricalBackend(StateBackend):
     """The state after block ``number`` (root ``state_root``), read-only (see module docstring)."""
 
@@ -51,12 +61,7 @@ class HistoricalBackend(StateBackend):
 
     def keys_with_prefix(self, prefix: bytes) -> Iterable[bytes]:
         present = set(self.store.keys_at(prefix, self.number))
-        for key, value in self.changes.items():
-            if key.startswith(prefix):
-                if value is None:
-                    present.discard(key)
-                else:
-                    present.add(key)
+        overlay_keys(present, self.changes, prefix)
         return sorted(present)
 
     def apply(self, changes: Mapping[bytes, bytes | None]) -> bytes:

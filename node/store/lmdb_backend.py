@@ -64,6 +64,7 @@ from node.stf.mpt.trie import BLANK_ROOT, Trie
 from node.stf.receipts import Receipt, receipts_hash_of_encodings
 from node.stf.records import decode_record
 from node.store.codec import ZERO_HASH, BlockHeader, Head, txs_hash
+from node.store.history import overlay_keys
 from node.store.lmdb_store import BlockStore, StoreCorrupted, StoreError
 
 
@@ -110,12 +111,7 @@ class LmdbBackend(StateBackend):
             return found
         present = set(found)
         for staged in self.staged:
-            for key, value in staged.changes.items():
-                if key.startswith(prefix):
-                    if value is None:
-                        present.discard(key)
-                    else:
-                        present.add(key)
+            overlay_keys(present, staged.changes, prefix)
         return sorted(present)
 
     def apply(self, changes: Mapping[bytes, bytes | None]) -> bytes:
