@@ -139,14 +139,14 @@ def step_terms(equity_e6: int, maintenance_e6: int, maintenance_after_e6: int, s
     return Terms(discount, penalty, price, -mul_div_down(size_e6, price, E6))
 
 
-def liquidation_receipt(cursor: Cursor, tx: Liquidate, done: LiquidationResult) -> Receipt:
+def liquidation_receipt(sender: bytes, tx_hash: bytes, tx: Liquidate, done: LiquidationResult) -> Receipt:
     """The receipt of a liquidation step: the transfer as a trade (the liquidated account
     the maker, with no order: id 0, its penalty as the maker fee; the liquidator the taker,
     at the auction price)."""
-    transfer = (Fill(0, tx.account, cursor.sender, tx.instrument_id, done.liquidator_side, done.price_e6,
+    transfer = (Fill(0, tx.account, sender, tx.instrument_id, done.liquidator_side, done.price_e6,
                      done.size_e6, done.penalty_e6, 0),) if done.size_e6 else ()
     return Receipt(
-        cursor.tx_hash, FailureCode.OK, filled_e6=done.size_e6, fills=transfer,
+        tx_hash, FailureCode.OK, filled_e6=done.size_e6, fills=transfer,
         detail=(
             f"liquidated {done.size_e6} at {done.price_e6} (discount {done.discount_e6} per contract, "
             f"schedule {done.discount_ppm} ppm), "
@@ -172,7 +172,7 @@ class LiquidatePhase(IntEnum):
 
 
 def _done(state: State, cursor: Cursor, io: StepIO, done: LiquidationResult) -> Cursor:
-    return end_tx(state, cursor, io, liquidation_receipt(cursor, tx_of(cursor).body, done))
+    return end_tx(state, cursor, io, liquidation_receipt(cursor.sender, cursor.tx_hash, tx_of(cursor).body, done))
 
 
 @body_step(LiquidatePhase.LIQUIDATE)

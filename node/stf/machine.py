@@ -167,5 +167,10 @@ import node.stf.settlement  # noqa: E402,F401
 from node.stf.matching import PlacePhase  # noqa: E402
 from node.stf.matching_fast import place_order as _place_order_fast  # noqa: E402
 
+from node.stf.liquidation import LiquidatePhase, liquidation_receipt  # noqa: E402
+from node.stf.liquidation_fast import apply_liquidate as _liquidate_fast  # noqa: E402
+
 FAST_BODIES[PlacePhase.PLACE] = lambda state, now, tx: _place_order_fast(
     state, now, state.get(keys.CONFIG), tx.sender, tx.tx_hash, tx.body)
+FAST_BODIES[LiquidatePhase.LIQUIDATE] = lambda state, now, tx: liquidation_receipt(
+    tx.sender, tx.tx_hash, tx.body, _liquidate_fast(state, now, tx.sender, tx.body))

@@ -7,7 +7,7 @@ a second and the per-step overhead (cursors, sub-machine calls, re-reads) costs 
 that. It is allowed only because it is proven equal to the steps: every batch of the
 property workloads runs both ways, with equal roots and receipts on every block
 (``tests/prover/test_trace.py``, ``test_derivation_steps.py``, ``test_steps_risk.py`` run the
-trace against ``apply_block``; ``tests/node/stf/test_fast_place_order.py`` runs blocks both
+trace against ``apply_block``; ``tests/node/stf/test_fast_bodies.py`` runs blocks both
 ways). Change a rule in ``matching.py`` and here together.
 """
 
