@@ -154,7 +154,7 @@ class LoadingTrie(Trie):
                 ref = node.ref
                 if ref is None:
                     break  # dirty, and so is every ancestor (recorded when first dirtied)
-                self._record(node, ref, replaced)
+                self._note_replaced(node, ref, replaced)
                 node = node.parent  # type: ignore[union-attr]
             return replaced
         path = key_to_nibbles(key)
@@ -170,7 +170,7 @@ class LoadingTrie(Trie):
                 continue
             ref = node.ref
             if ref is not None:
-                self._record(node, ref, replaced)
+                self._note_replaced(node, ref, replaced)
             if cls is Branch:
                 if pos == end:
                     found = bool(node.value)  # type: ignore[union-attr]
@@ -209,12 +209,12 @@ class LoadingTrie(Trie):
             if sibling.__class__ is HashRef:
                 sibling = self._graft(sibling)  # type: ignore[arg-type]
             if sibling.__class__ is not Branch and sibling.ref is not None:
-                self._record(sibling, sibling.ref, replaced)
+                self._note_replaced(sibling, sibling.ref, replaced)
         return replaced
 
     # ------------------------------------------------------------------ internals
 
-    def _record(self, node: Node, ref: bytes, out: list[bytes]) -> None:
+    def _note_replaced(self, node: Node, ref: bytes, out: list[bytes]) -> None:
         if len(ref) == 33:
             out.append(ref[1:])
         elif node is self._root and node is not EMPTY:  # a short root, stored under its hash
