@@ -16,8 +16,7 @@ from dataclasses import replace
 
 from node.stf import accounts, auction as auctions, keys, margin
 from node.stf.errors import FailureCode, TxFailure
-from node.stf.fixedpoint import E6, PPM_DENOMINATOR, mul_div_down, mul_div_up
-from node.stf.liquidation import PENALTY_PPM, LiquidationResult, discount_ppm, step_budget
+from node.stf.liquidation import LiquidationResult, discount_ppm, step_terms
 from node.stf.orders import remove_order
 from node.stf.records import Auction, Globals, Mark
 from node.stf.solvency import close_out
@@ -66,24 +65,9 @@ def apply_liquidate(state: State, now: int, sender: bytes, tx: Liquidate) -> Liq
     assert target_moved is not None  # a position shrinks: never more positions
     maintenance = before.maintenance_e6
     maintenance_after = margin.summarise(state, target_moved).maintenance_e6 if target_moved.positions else 0
-    if maintenance_after > 0 and maintenance_after >= maintenance:
-        raise TxFailure(
-            FailureCode.NO_MARGIN_RELEASED,
-            f"maintenance {maintenance} would become {maintenance_after}: the step releases no margin",
-        )
-    budget = step_budget(before.equity_e6, maintenance, maintenance_after)
     schedule = discount_ppm(now - auction.start_time)
-    discount = min(mul_div_down(mark.index_e6, schedule, PPM_DENOMINATOR), mark.mark_e6,
-                   mul_div_down(budget, E6, size))
-    discount_cost = mul_div_up(size, discount, E6)
-    penalty = min(mul_div_up(size * mark.index_e6, PENALTY_PPM, E6 * PPM_DENOMINATOR),
-                  mul_div_down(size, mark.mark_e6, E6), budget - discount_cost)
-    if position > 0:  # the liquidator buys the long below the mark
-        price = mark.mark_e6 - discount
-        cash_to_target = mul_div_up(size, price, E6)
-    else:  # the liquidator takes the short and is paid above the mark
-        price = mark.mark_e6 + discount
-        cash_to_target = -mul_div_down(size, price, E6)
+    discount, penalty, price, cash_to_target = step_terms(before.equity_e6, maintenance, maintenance_after, schedule,
+                                                          mark, position, size)
 
     liquidator_before = accounts.load(state, sender)
     liquidator_after = accounts.with_position_delta(liquidator_before, tx.instrument_id, moved)
