@@ -43,7 +43,10 @@ For a batch posted at L1 time ``t`` after the chain tip:
    and 4 the batch's first block takes them all, whatever the batch says (its next blocks
    continue if the caps stop the first); if some are still missing after the batch's blocks
    (none were used, or the caps), derivation appends blocks holding only due entries
-   (timestamp ``t`` under rule 2, no sequenced transaction), as many as the caps need.
+   (timestamp ``t`` under rule 2, no sequenced transaction), as many as the caps need, up
+   to ``MAX_DUE_BLOCKS_PER_BATCH`` (64) per batch: a larger backlog (over 2,048 forced
+   transactions or 16,384 deposits due at once) is taken by the next batches, whose first
+   blocks take due entries first (rules 3 and 4), so the work of one batch stays bounded.
 
 The sequencer (``build_block`` with its own header, no deadlines) takes every confirmed
 entry at once, up to the caps, so its batches never need rule 6's raises or extra blocks
@@ -62,6 +65,7 @@ from typing import Sequence
 from node.l1.batch_codec import BatchBlock
 from node.stf.l1_inputs import (  # noqa: F401 - the rules' constants and L1 records, shared with the trace
     MAX_DEPOSITS_PER_BLOCK,
+    MAX_DUE_BLOCKS_PER_BATCH,
     MAX_FORCED_PER_BLOCK,
     MAX_TIMESTAMP_DRIFT_S,
     MAX_TIMESTAMP_LAG_S,
@@ -199,7 +203,9 @@ def derive_batch(tip: ChainTip, blocks: Sequence[BatchBlock], declared_last_bloc
         derived = derive_block(tip, block.timestamp, block.deposits_through, block.forced_through, block.txs, view)
         out.append(derived)
         tip = derived.tip
-    while has_due(tip, view):  # each such block takes at least one due entry: this ends
+    for _ in range(MAX_DUE_BLOCKS_PER_BATCH):  # each such block takes at least one due entry
+        if not has_due(tip, view):
+            break
         derived = derive_block(tip, view.time, tip.deposits_through, tip.forced_through, (), view)
         out.append(derived)
         tip = derived.tip

@@ -16,7 +16,8 @@ phases (transactions in between run through ``machine.py``); the rules are those
   an item that is not such a list, or at a block not used, the batch's own blocks end
   (nothing after is read); then, while an entry
   due at ``t`` is not in the chain, a block with no sequenced transaction is opened
-  (timestamp ``t`` clamped the same way), else the run halts.
+  (timestamp ``t`` clamped the same way), at most ``MAX_DUE_BLOCKS_PER_BATCH``, else the run
+  halts.
 - ``NEXT_TX`` (after ``BLOCK_OPEN`` and after every transaction): loads the next
   transaction of the block: deposits first, while the position is below the cap and below
   the declared position, or the entry is due (``deadline <= t``) and so was every entry
@@ -34,7 +35,7 @@ phases (transactions in between run through ``machine.py``); the rules are those
 offset, the end of the block's transaction list, the stage (deposits, forced, batch
 transactions), and per queue its position, limit (``min(seen, start + cap)``) and declared
 target and whether an entry it took was not due, whether the batch's own blocks have ended,
-and how many of them were opened.
+how many of them were opened, and how many blocks of due entries followed.
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ from node.stf.cursor import Cursor
 from node.stf.l1_inputs import (
     MAX_BATCH_BLOCKS,
     MAX_DEPOSITS_PER_BLOCK,
+    MAX_DUE_BLOCKS_PER_BATCH,
     MAX_FORCED_PER_BLOCK,
     MAX_TIMESTAMP_DRIFT_S,
     MAX_TIMESTAMP_LAG_S,
@@ -70,8 +72,8 @@ class BlockPhase(IntEnum):
 
 
 (BATCH, OFFSET, BLOCK_END, STAGE, DEP_POS, DEP_LIMIT, DEP_TARGET, FORCED_POS, FORCED_LIMIT, FORCED_TARGET, ENDED,
- OPENED, DEP_UNDUE, FORCED_UNDUE) = range(14)
-OUTER_REGS: Final = 14
+ OPENED, DEP_UNDUE, FORCED_UNDUE, DUE_BLOCKS) = range(15)
+OUTER_REGS: Final = 15
 DEPOSITS, FORCED, TXS = range(3)
 
 
@@ -143,8 +145,9 @@ def _block_open(state: State, cursor: Cursor, io: StepIO) -> Cursor:
             except RlpStreamError:
                 outer[ENDED] = 1
     if header is None:
-        if not _has_due(inputs, dep_start, forced_start):
+        if outer[DUE_BLOCKS] >= MAX_DUE_BLOCKS_PER_BATCH or not _has_due(inputs, dep_start, forced_start):
             return cursor._replace(phase=BlockPhase.HALTED, outer=tuple(outer))
+        outer[DUE_BLOCKS] += 1
         header = (record.time, dep_start, forced_start, outer[OFFSET], outer[OFFSET])
     timestamp, declared_deposits, declared_forced, txs_start, txs_end = header
     low = max(globals_.last_block_time, record.time - MAX_TIMESTAMP_LAG_S)

@@ -35,6 +35,11 @@ MAX_FORCED_PER_BLOCK: Final = 32
 MAX_BATCH_BLOCKS: Final = 4_096
 # Header integers of a block item (timestamp, queue positions) are uint64.
 MAX_UINT_BYTES: Final = 8
+# Blocks of due entries only (rule 6) one batch may add: 64 take up to 2,048 forced
+# transactions and 16,384 deposits, so a batch's trace stays bounded (the dispute game fixes
+# its depth) however long a backlog grows while no batch is posted; the rest of a backlog
+# follows in the next batches' blocks.
+MAX_DUE_BLOCKS_PER_BATCH: Final = 64
 # A deposit is a small fixed credit (one account write), but the queue is as open as the
 # forced one: 256 per block bounds a block's deposit part the same way.
 MAX_DEPOSITS_PER_BLOCK: Final = 256

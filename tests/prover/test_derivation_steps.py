@@ -87,3 +87,27 @@ def test_soak_hostile_batches_agree() -> None:
             if rng.random() < 0.2:
                 batch.last_l2_block = rng.randrange(0, 3 * (batch.index + 1) + 6)
         _both(scenario, scenario.batches)
+
+
+def test_a_backlog_beyond_the_due_block_cap_is_taken_over_several_batches(monkeypatch) -> None:
+    """Rule 6's cap (``MAX_DUE_BLOCKS_PER_BATCH``, here 2) on both paths: each empty batch
+    adds 2 blocks of 32 due forced transactions, the next batch the next 64."""
+    from node.derivation import rules
+    from node.stf import derive_steps, keys
+    from node.stf.l1_inputs import L1Forced
+    from node.stf.state import State as _State
+
+    monkeypatch.setattr(derive_steps, "MAX_DUE_BLOCKS_PER_BATCH", 2)
+    monkeypatch.setattr(rules, "MAX_DUE_BLOCKS_PER_BATCH", 2)
+    scenario = Scenario.market()
+    t = scenario.chain.time + 600
+    for i in range(150):  # queued long ago: all due, undecodable, so cheap
+        scenario.forced.append(L1Forced(len(scenario.forced), b"\x01backlog %d" % i, t - 1, 0))
+    scenario.batches = [Batch(k, [], t + k, b"", len(scenario.deposits), len(scenario.forced)) for k in range(4)]
+    _both(scenario, scenario.batches)
+    fast = clone(scenario.chain.backend)
+    taken = []
+    for batch in scenario.batches:
+        fast_path(scenario, fast, batch)
+        taken.append(_State(fast).get(keys.GLOBALS).next_forced_index)
+    assert taken == [64, 128, 150, 150]
