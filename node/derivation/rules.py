@@ -71,8 +71,11 @@ from node.stf.l1_inputs import (  # noqa: F401 - the rules' constants and L1 rec
     MAX_TIMESTAMP_LAG_S,
     L1Deposit,
     L1Forced,
+    block_time,
+    clamp,
     deposit_tx,
     is_unsigned as is_unsigned_deposit,
+    queue_limit,
 )
 
 
@@ -135,10 +138,6 @@ class Derivation:
         return self.blocks[-1].number if self.blocks else tip.number
 
 
-def _clamp(value: int, low: int, high: int) -> int:
-    return max(low, min(value, high))
-
-
 def due_through(queue: Sequence[L1Deposit] | Sequence[L1Forced], start: int, seen: int, l1_time: int,
                 cap: int) -> int:
     """The queue position after the entries of ``queue[start:seen]`` due at ``l1_time``, at
@@ -154,11 +153,10 @@ def build_block(tip: ChainTip, timestamp: int, deposits_through: int, forced_thr
                 view: L1View) -> DerivedBlock:
     """The block after ``tip`` under rules 3-5 without deadlines (the sequencer's builder;
     ``derive_block`` adds rules 2 and 6). ``timestamp`` is used as given."""
-    deposits_end = _clamp(deposits_through, tip.deposits_through,
-                          max(min(view.deposits_seen, tip.deposits_through + MAX_DEPOSITS_PER_BLOCK),
-                              tip.deposits_through))
-    forced_end = _clamp(forced_through, tip.forced_through,
-                        max(min(view.forced_seen, tip.forced_through + MAX_FORCED_PER_BLOCK), tip.forced_through))
+    deposits_end = clamp(deposits_through, tip.deposits_through,
+                         queue_limit(tip.deposits_through, view.deposits_seen, MAX_DEPOSITS_PER_BLOCK))
+    forced_end = clamp(forced_through, tip.forced_through,
+                       queue_limit(tip.forced_through, view.forced_seen, MAX_FORCED_PER_BLOCK))
     body = [deposit_tx(d) for d in view.deposits[tip.deposits_through:deposits_end]]
     body += [f.raw_tx for f in view.forced[tip.forced_through:forced_end] if not is_unsigned_deposit(f.raw_tx)]
     body += [raw for raw in txs if not is_unsigned_deposit(raw)]
@@ -168,8 +166,7 @@ def build_block(tip: ChainTip, timestamp: int, deposits_through: int, forced_thr
 def derive_block(tip: ChainTip, timestamp: int, deposits_through: int, forced_through: int, txs: Sequence[bytes],
                  view: L1View) -> DerivedBlock:
     """The block after ``tip`` under rules 2-6, for a batch (or rule-6 block) seen at ``view``."""
-    low = max(tip.timestamp, view.time - MAX_TIMESTAMP_LAG_S)
-    when = _clamp(timestamp, low, max(view.time + MAX_TIMESTAMP_DRIFT_S, low))
+    when = block_time(timestamp, tip.timestamp, view.time)
     deposits_due = due_through(view.deposits, tip.deposits_through, view.deposits_seen, view.time,
                                MAX_DEPOSITS_PER_BLOCK)
     forced_due = due_through(view.forced, tip.forced_through, view.forced_seen, view.time, MAX_FORCED_PER_BLOCK)

@@ -51,12 +51,13 @@ from node.stf.l1_inputs import (
     MAX_DEPOSITS_PER_BLOCK,
     MAX_DUE_BLOCKS_PER_BATCH,
     MAX_FORCED_PER_BLOCK,
-    MAX_TIMESTAMP_DRIFT_S,
-    MAX_TIMESTAMP_LAG_S,
     MAX_UINT_BYTES,
     BatchInputs,
+    block_time,
+    clamp,
     deposit_tx,
     is_unsigned,
+    queue_limit,
 )
 from node.stf.steps import STEPS, Phase, StepIO
 from node.stf.records import Globals
@@ -93,10 +94,6 @@ def batch_start(index: int) -> Cursor:
     outer = [0] * OUTER_REGS
     outer[BATCH] = index
     return Cursor(BlockPhase.BLOCK_OPEN, outer=tuple(outer))
-
-
-def _clamp(value: int, low: int, high: int) -> int:
-    return max(low, min(value, high))
 
 
 def _due(entry_deadline: int, l1_time: int) -> bool:
@@ -150,15 +147,14 @@ def _block_open(state: State, cursor: Cursor, io: StepIO) -> Cursor:
         outer[DUE_BLOCKS] += 1
         header = (record.time, dep_start, forced_start, outer[OFFSET], outer[OFFSET])
     timestamp, declared_deposits, declared_forced, txs_start, txs_end = header
-    low = max(globals_.last_block_time, record.time - MAX_TIMESTAMP_LAG_S)
-    when = _clamp(timestamp, low, max(record.time + MAX_TIMESTAMP_DRIFT_S, low))
-    dep_limit = max(min(record.deposits_seen, dep_start + MAX_DEPOSITS_PER_BLOCK), dep_start)
-    forced_limit = max(min(record.forced_seen, forced_start + MAX_FORCED_PER_BLOCK), forced_start)
+    when = block_time(timestamp, globals_.last_block_time, record.time)
+    dep_limit = queue_limit(dep_start, record.deposits_seen, MAX_DEPOSITS_PER_BLOCK)
+    forced_limit = queue_limit(forced_start, record.forced_seen, MAX_FORCED_PER_BLOCK)
     outer[OFFSET], outer[BLOCK_END], outer[STAGE] = txs_start, txs_end, DEPOSITS
     outer[DEP_POS], outer[DEP_LIMIT] = dep_start, dep_limit
-    outer[DEP_TARGET] = _clamp(declared_deposits, dep_start, dep_limit)
+    outer[DEP_TARGET] = clamp(declared_deposits, dep_start, dep_limit)
     outer[FORCED_POS], outer[FORCED_LIMIT] = forced_start, forced_limit
-    outer[FORCED_TARGET] = _clamp(declared_forced, forced_start, forced_limit)
+    outer[FORCED_TARGET] = clamp(declared_forced, forced_start, forced_limit)
     return Cursor(Phase.NEXT_TX, globals_.last_block_number + 1, when, 0, tuple(outer))
 
 

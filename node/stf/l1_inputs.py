@@ -99,6 +99,24 @@ class BatchInputs(Protocol):
         """Forced transaction ``index`` (below ``record.forced_seen``)."""
 
 
+def clamp(value: int, low: int, high: int) -> int:
+    """``value`` within ``[low, high]`` (``low`` wins if they cross)."""
+    return max(low, min(value, high))
+
+
+def block_time(timestamp: int, previous: int, l1_time: int) -> int:
+    """Rule 2: a block's ``timestamp`` clamped to ``[max(previous, t - MAX_TIMESTAMP_LAG_S),
+    t + MAX_TIMESTAMP_DRIFT_S]`` for its batch's L1 time ``t`` (the lower bound wins)."""
+    low = max(previous, l1_time - MAX_TIMESTAMP_LAG_S)
+    return clamp(timestamp, low, max(l1_time + MAX_TIMESTAMP_DRIFT_S, low))
+
+
+def queue_limit(start: int, seen: int, cap: int) -> int:
+    """Rules 3-4: how far a block may take a queue from ``start``: ``min(seen, start + cap)``,
+    never below ``start``."""
+    return max(min(seen, start + cap), start)
+
+
 def is_unsigned(raw: bytes) -> bool:
     """An unsigned system envelope (a deposit), which only the L1 queue may create."""
     return raw[:1] == bytes([TxType.DEPOSIT])
