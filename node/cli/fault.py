@@ -127,25 +127,24 @@ def run_trace(args: argparse.Namespace) -> int:
 
     snapshot, pre, inputs = _batch(args)
     boundaries: list[dict[str, Any]] = []
-    first: list[Boundary] = []
     last: list[Boundary] = []
 
     def visit(b: Boundary) -> None:
-        if not first:
-            first.append(b)
         last[:] = [b]
-        if b.cursor.phase in (BlockPhase.BLOCK_OPEN, Phase.TX_START) or b.position == 0:
+        if b.cursor.phase in (BlockPhase.BLOCK_OPEN, Phase.TX_START):
             boundaries.append({"position": b.position, "kind": b.kind, "block": b.cursor.block,
                                "tx_index": b.cursor.tx_index, "claim": _hex(b.claim),
                                "state_root": _hex(b.state_root)})
 
-    steps, _ = TraceRun(pre, args.batch, inputs).run(visit)
-    halted = last[-1]
+    run = TraceRun(pre, args.batch, inputs)
+    steps, _ = run.run(visit)
+    halted, blocks = last[-1], run.closed_blocks
     proposed = [p for p in snapshot.proposals if p.index == args.batch]
     out = {
         "batch": args.batch, "steps": steps, "bisection_depth": bisection_depth(steps),
-        "pre_claim": _hex(first[0].claim), "halted_claim": _hex(halted.claim),
-        "halted_state_root": _hex(halted.state_root), "last_l2_block": max((c["block"] for c in boundaries), default=None) or None,
+        "pre_claim": boundaries[0]["claim"], "halted_claim": _hex(halted.claim),
+        "halted_state_root": _hex(halted.state_root), "blocks": len(blocks),
+        "last_l2_block": blocks[-1].number if blocks else None,
         "proposed_state_root": _hex(proposed[0].state_root) if proposed else None,
         "agrees_with_l1": (proposed[0].state_root == halted.state_root) if proposed else None,
         "claims": boundaries,
@@ -161,8 +160,8 @@ def run_trace(args: argparse.Namespace) -> int:
         print(f"  L1 root {args.batch}: {out['proposed_state_root']}: {verdict}")
     else:
         print(f"  no root proposed for batch {args.batch} yet")
-    print(f"  {sum(1 for c in boundaries if c['kind'] == 'BLOCK_OPEN')} block and "
-          f"{sum(1 for c in boundaries if c['kind'] == 'TX_START')} transaction boundaries (--json lists their claims)")
+    print(f"  {len(blocks)} blocks and {sum(1 for c in boundaries if c['kind'] == 'TX_START')} transaction "
+          f"boundaries (--json lists their claims)")
     return 0
 
 

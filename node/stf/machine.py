@@ -83,7 +83,7 @@ def _rollback(state: State, cursor: Cursor, io: StepIO) -> Cursor:
     return end_tx(state, cursor, io, Receipt(cursor.tx_hash, code, detail=io.failure_detail))
 
 
-def run_body(state: State, now: int, number: int, tx: SignedTx) -> Receipt:
+def run_body(state: State, now: int, tx: SignedTx) -> Receipt:
     """A kind's whole rule in one call (the ``BODY`` step). Raises ``TxFailure``. Only the
     kinds whose rules use the configuration read it."""
     body, sender, tx_hash = tx.body, tx.sender, tx.tx_hash
@@ -114,18 +114,12 @@ def _in_one_call(state: State, cursor: Cursor, io: StepIO, rule: Callable[[State
 
 
 def _body(state: State, cursor: Cursor, io: StepIO) -> Cursor:
-    return _in_one_call(state, cursor, io, lambda st, c, tx: run_body(st, c.time, c.block, tx))
+    return _in_one_call(state, cursor, io, lambda st, c, tx: run_body(st, c.time, tx))
 
 
 STEPS[Phase.TX_START] = _tx_start
 STEPS[Phase.ROLLBACK] = _rollback
 STEPS[Phase.BODY] = _body
-
-
-def step(state: State, cursor: Cursor, io: StepIO) -> Cursor:
-    """Run the one step ``cursor.phase`` names. Raises ``KeyError`` for an unknown phase (a
-    cursor no honest run produces; the prover checks phases before stepping)."""
-    return STEPS[cursor.phase](state, cursor, io)
 
 
 def tx_cursor(number: int, timestamp: int, index: int, tx: bytes | SignedTx) -> Cursor:
@@ -158,17 +152,15 @@ def run_transaction(state: State, cursor: Cursor, io: StepIO, stepped: bool = Fa
 
 
 # Modules with steps of their own register them on import (they import ``steps`` only).
+# (``orders`` and ``transfers`` are imported above for their one-step rules.)
 import node.stf.derive_steps  # noqa: E402,F401
-import node.stf.matching  # noqa: E402,F401
 import node.stf.margin_steps  # noqa: E402,F401
-import node.stf.liquidation  # noqa: E402,F401
 import node.stf.oracle  # noqa: E402,F401
 import node.stf.settlement  # noqa: E402,F401
-from node.stf.matching import PlacePhase  # noqa: E402
-from node.stf.matching_fast import place_order as _place_order_fast  # noqa: E402
-
 from node.stf.liquidation import LiquidatePhase, liquidation_receipt  # noqa: E402
 from node.stf.liquidation_fast import apply_liquidate as _liquidate_fast  # noqa: E402
+from node.stf.matching import PlacePhase  # noqa: E402
+from node.stf.matching_fast import place_order as _place_order_fast  # noqa: E402
 
 FAST_BODIES[PlacePhase.PLACE] = lambda state, now, tx: _place_order_fast(
     state, now, state.get(keys.CONFIG), tx.sender, tx.tx_hash, tx.body)

@@ -35,7 +35,7 @@ from node.stf.txtypes import SignedTx
 
 class Phase(IntEnum):
     """What the next step does. Ranges: 1-9 transaction, 10-19 bodies, 20-99 rules'
-    own phases, 100-119 blocks and derivation (``trace.py``)."""
+    own phases, 100-119 blocks and derivation (``derive_steps.py``)."""
 
     TX_START = 1
     ROLLBACK = 2
@@ -61,9 +61,8 @@ class StepIO:
         self.receipts: list[Receipt] = []
         self.failure_detail = ""
         self.fills: list[Any] = []  # the current transaction's fills so far (``receipts.Fill``)
-        self.cancelled: list[tuple[int, Any]] = []  # resting orders it removed, with why
+        self.cancelled: list[tuple[int, FailureCode]] = []  # resting orders it removed, with why
         self.blocks: list[Any] = []  # blocks closed by block steps (``derive_steps.ClosedBlock``)
-        self.cancelled: list[tuple[int, FailureCode]] = []
 
 
 StepFn = Callable[[State, Cursor, StepIO], Cursor]

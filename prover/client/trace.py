@@ -14,12 +14,12 @@ the cursor says, exactly as a check from the proof alone does).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable
 
 from node.stf.backends import StateBackend
 from node.stf.cursor import Cursor, claim_of
-from node.stf.derive_steps import BlockPhase, batch_start
+from node.stf.derive_steps import BlockPhase, ClosedBlock, batch_start
 from node.stf.machine import STEPS, StepIO
 from node.stf.state import ProvingState
 from prover.client.backend import ProvingBackend
@@ -49,11 +49,13 @@ class Boundary:
 @dataclass
 class TraceRun:
     """The trace of batch ``batch`` over the state held by ``backend`` (at the batch's
-    pre-state; the run writes to it) with the L1 ``inputs``."""
+    pre-state; the run writes to it) with the L1 ``inputs``. After ``run``,
+    ``closed_blocks`` lists the blocks the batch derived (number, time, queue positions)."""
 
     backend: StateBackend
     batch: int
     inputs: MemoryInputs
+    closed_blocks: list[ClosedBlock] = field(default_factory=list)
 
     def run(self, visit: Callable[[Boundary], None] | None = None, prove: int | None = None,
             on_proof: Callable[[StepProof], None] | None = None) -> tuple[int, StepProof | None]:
@@ -63,6 +65,7 @@ class TraceRun:
         backend = ProvingBackend(self.backend)
         inputs = RecordingInputs(self.inputs)
         io = StepIO(inputs)
+        self.closed_blocks = io.blocks
         cursor = batch_start(self.batch)
         root = backend.root()
         position = 0

@@ -15,8 +15,6 @@ from node.stf.l1_inputs import L1Deposit
 from node.stf.matching import PlacePhase
 from node.stf.params import MAX_MATCH_REMOVALS, MAX_MATCH_STEPS
 from node.stf.txtypes import Side, TimeInForce
-from node.wallet import address_of
-from prover.client.proof import StepProof
 from prover.client.trace import TraceRun
 from tests.node.stf.harness import EXPIRY_25DEC26, EXPIRY_29JAN27, Chain
 from tests.node.stf.test_block_properties import TRADERS
