@@ -70,14 +70,20 @@ def _positions_only(account: Account) -> Account:
     return Account(account.balance_e6, positions=account.positions)
 
 
+def _backing_regs(b: margin.Backing) -> tuple[int, ...]:
+    return (b.cash_e6, b.free_cash_e6, b.equity_e6, b.maintenance_e6, b.initial_e6, int(b.complete))
+
+
+def _summary_regs(s: margin.MarginSummary) -> tuple[int, ...]:
+    return (s.cash_e6, s.value_e6, s.maintenance_e6, s.initial_e6, int(s.complete))
+
+
 def _one_shot(state: State, account: Account, query: int) -> tuple[int, ...]:
     if query == Query.INITIAL:
         return (int(margin.initial_failure(state, account)),)
     if query == Query.BACKING:
-        b = margin.backing(state, account)
-        return (b.cash_e6, b.free_cash_e6, b.equity_e6, b.maintenance_e6, b.initial_e6, int(b.complete))
-    s = margin.summarise(state, account)
-    return (s.cash_e6, s.value_e6, s.maintenance_e6, s.initial_e6, int(s.complete))
+        return _backing_regs(margin.backing(state, account))
+    return _summary_regs(margin.summarise(state, account))
 
 
 def _margin(state: State, cursor: Cursor, io: StepIO) -> Cursor:
@@ -97,10 +103,6 @@ def _margin_fold(state: State, cursor: Cursor, io: StepIO) -> Cursor:
     return _fold_step(state, cursor, account, (address, query, stage, first), kept, acc)
 
 
-def _backing_regs(b: margin.Backing) -> tuple[int, ...]:
-    return (b.cash_e6, b.free_cash_e6, b.equity_e6, b.maintenance_e6, b.initial_e6, int(b.complete))
-
-
 def _fold_step(state: State, cursor: Cursor, account: Account, head: tuple[int, int, int, int],
                kept: tuple[int, ...], acc: MarginAcc) -> Cursor:
     """Fold the next chunk of series; when none is left, answer (or start the positions-only
@@ -114,8 +116,7 @@ def _fold_step(state: State, cursor: Cursor, account: Account, head: tuple[int, 
         return cursor._replace(phase=MarginPhase.MARGIN_FOLD,
                                regs=(address, query, stage, first) + kept + acc.to_regs())
     if query == Query.SUMMARY:
-        s = margin_fold.summary(acc, account.balance_e6)
-        return ret(cursor, (s.cash_e6, s.value_e6, s.maintenance_e6, s.initial_e6, int(s.complete)))
+        return ret(cursor, _summary_regs(margin_fold.summary(acc, account.balance_e6)))
     if stage == POSITIONS_ONLY:  # an INITIAL query whose backing failed: do the positions alone pass?
         positions_ok = margin_fold.finish(acc, folded).ok
         return ret(cursor, (int(margin.failure_code(account, margin.Backing(*kept[:5], bool(kept[5])), positions_ok)),))
@@ -132,4 +133,3 @@ def _fold_step(state: State, cursor: Cursor, account: Account, head: tuple[int, 
 # ``ROLLBACK``), as it did when a rule computed its margin in one call.
 body_step(MarginPhase.MARGIN)(_margin)
 body_step(MarginPhase.MARGIN_FOLD)(_margin_fold)
-OK = int(FailureCode.OK)
