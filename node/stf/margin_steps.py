@@ -31,7 +31,6 @@ from enum import IntEnum
 
 from node.stf import accounts, margin, margin_fold
 from node.stf.cursor import Cursor
-from node.stf.errors import FailureCode
 from node.stf.margin_fold import MARGIN_CHUNK, MarginAcc
 from node.stf.records import Account
 from node.stf.state import State
