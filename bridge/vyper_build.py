@@ -64,8 +64,13 @@ def compile_contract(
     search_paths: Sequence[str | Path] = (),
     evm_version: str = EVM_VERSION,
     optimize: str = OPTIMIZE,
+    venom: bool = False,
 ) -> VyperBuild:
     """Compile the Vyper file at ``path`` (absolute, or relative to ``contracts/``).
+
+    ``venom`` selects Vyper's Venom code generator (``experimental_codegen``): about a
+    quarter less code than the legacy one, which the fault verifier's contracts need to stay
+    under the 24 KB code limit (with ``optimize="codesize"``, about 30% less).
 
     Raises :class:`VyperBuildError` on a compile error. Thread-safe; repeated calls with
     unchanged sources return the cached build.
@@ -75,17 +80,17 @@ def compile_contract(
         src = CONTRACTS_DIR / src
     src = src.resolve(strict=True)
     roots = [CONTRACTS_DIR, *(Path(p).resolve(strict=True) for p in search_paths)]
-    key = (src, tuple(roots), evm_version, optimize, _sources_digest(roots))
+    key = (src, tuple(roots), evm_version, optimize, venom, _sources_digest(roots))
     with _lock:
         hit = _cache.get(key)
         if hit is not None:
             return hit
-        build = _compile(src, roots, evm_version, optimize)
+        build = _compile(src, roots, evm_version, optimize, venom)
         _cache[key] = build
         return build
 
 
-def _compile(src: Path, roots: list[Path], evm_version: str, optimize: str) -> VyperBuild:
+def _compile(src: Path, roots: list[Path], evm_version: str, optimize: str, venom: bool) -> VyperBuild:
     # Imported lazily: the compiler is heavy and most callers only need cached builds.
     from vyper.compiler import compile_from_file_input
     from vyper.compiler.input_bundle import FilesystemInputBundle
@@ -94,7 +99,7 @@ def _compile(src: Path, roots: list[Path], evm_version: str, optimize: str) -> V
     # Vyper gives the highest precedence to the last search path.
     bundle = FilesystemInputBundle(list(reversed(roots)))
     settings = Settings(
-        evm_version=evm_version, optimize=OptimizationLevel.from_string(optimize)
+        evm_version=evm_version, optimize=OptimizationLevel.from_string(optimize), experimental_codegen=venom
     )
     try:
         file_input = bundle.load_file(src)
