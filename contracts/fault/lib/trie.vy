@@ -165,46 +165,22 @@ _levels: transient(Level[MAX_LEVELS])
 
 
 @internal
-def add_nodes(blob: Bytes[MAX_NODE]):
+def add_small(node: Bytes[SMALL_NODE]):
     """
-    @notice Put the witness nodes concatenated in `blob` in the pool, each under its
-            keccak256 (each node is one RLP list: its header gives its length).
-    @dev Twin of the `{keccak(encoded): encoded for encoded in nodes}` store of
-         `node/stf/mpt/trie.py::Trie.from_nodes`. Nodes are checked when a path reaches
-         them, not here. A witness longer than MAX_NODE bytes comes in several blobs
-         (e.g. one external call per blob, in the same transaction: the pool is
-         transient storage, kept until the transaction ends).
+    @notice Put one witness node of at most SMALL_NODE bytes in the pool, under
+            keccak256(node) (`node/stf/mpt/trie.py::Trie.from_nodes`'s store).
+    @dev Nodes are checked when a path reaches them, not here.
     """
-    pos: uint256 = 0
-    end: uint256 = len(blob)
-    for _: uint256 in range(MAX_NODE):
-        if pos == end:
-            break
-        word: bytes32 = empty(bytes32)
-        if end < 32:
-            word = extract32(concat(convert(blob, Bytes[32]), ZERO_WORD), pos)
-        else:
-            at: uint256 = min(pos, end - 32)
-            word = convert(convert(extract32(blob, at), uint256) << (8 * (pos - at)), bytes32)
-        item: rlp.Item = rlp.header(word, pos, end)
-        assert item.is_list, "trie: witness item is not a list"
-        self.add_node(slice(blob, pos, item.end - pos))
-        pos = item.end
+    self._small[keccak256(node)] = node
 
 
 @internal
-def add_node(node: Bytes[MAX_NODE]):
+def add_big(node: Bytes[MAX_NODE]):
     """
-    @notice Put one witness node in the pool, under keccak256(node).
+    @notice Put one witness node longer than SMALL_NODE bytes in the pool, under
+            keccak256(node).
     """
-    n: uint256 = len(node)
-    if n == 0:
-        return
-    h: bytes32 = keccak256(node)
-    if n <= SMALL_NODE:
-        self._small[h] = convert(node, Bytes[SMALL_NODE])
-    else:
-        self._big[h] = node
+    self._big[keccak256(node)] = node
 
 
 # ---------------------------------------------------------------------------------

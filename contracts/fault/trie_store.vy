@@ -1,0 +1,148 @@
+# pragma version 0.4.3
+"""
+@title trie store
+@notice The L2 state trie with writes, deployed once for the one-step verifier: a pool
+        of trie nodes in this contract's transient storage, and reads and writes over it
+        (twins of `node/stf/mpt/trie.py::Trie` as `node/stf/backends.py::WitnessBackend`
+        uses it).
+@dev The verifier calls `add_nodes` with a step's witness, then the step's family reads
+     and writes through `get_path` / `put_path` (or `get` / `put` by raw state key).
+     The pool is content-addressed (keccak256(node) -> node, the hash computed here), so
+     nodes added by any caller in the same transaction cannot make a path resolve to
+     another node than the one its parent's hash names. No root is kept here: callers
+     pass roots. The rules are in `lib/trie.vy`.
+
+     Memory: an external `Bytes` argument is copied to memory on entry, above the frames
+     of the internal functions it calls; `add_nodes` therefore touches nothing above it
+     and reads the nodes from the calldata itself (`_load`), so its memory is the
+     witness's length, not MAX_BLOB.
+"""
+
+import fault.lib.trie as trie
+import lib.rlp as rlp
+
+initializes: trie
+
+# A step's witness, RLP nodes concatenated (bytes).
+MAX_BLOB: constant(uint256) = 1_048_576
+# Calldata windows: a small node is read at once, a long leaf in pieces of this size.
+WINDOW: constant(uint256) = trie.SMALL_NODE
+WORD: constant(uint256) = 32
+
+
+@external
+def add_nodes(blob: Bytes[MAX_BLOB]):
+    """
+    @notice Put the RLP nodes concatenated in `blob` in the pool, each under its
+            keccak256 (twin of `node/stf/mpt/trie.py::Trie.from_nodes`'s store).
+    @dev Reverts if an item of `blob` is not an RLP list, runs past its end, or is longer
+         than trie.MAX_NODE. Nodes are checked when a path reaches them.
+    """
+    self._load(len(blob))  # no temporary here: it would sit above `blob`
+
+
+@external
+def get_path(root: bytes32, path: bytes32) -> Bytes[trie.MAX_VALUE]:
+    """
+    @notice The value at trie path `path` under `root` (b"" if absent).
+    @dev Twin of `node/stf/mpt/trie.py::Trie.get`. Reverts "trie: missing node" when
+         the pool lacks a node the path needs.
+    """
+    return trie.get_path(root, path)
+
+
+@external
+def put_path(root: bytes32, path: bytes32, data: Bytes[trie.MAX_VALUE]) -> bytes32:
+    """
+    @notice The root after storing `data` at `path` under `root` (b"" deletes).
+    @dev Twin of `Trie.set` / `Trie.delete`, then `Trie.root_hash`. The nodes it creates
+         go in the pool.
+    """
+    return trie.put_path(root, path, data)
+
+
+@external
+def get(root: bytes32, key: Bytes[trie.MAX_KEY]) -> Bytes[trie.MAX_VALUE]:
+    """
+    @notice The value under the raw state key `key` (trie path keccak256(key)).
+    @dev Twin of `node/stf/backends.py::WitnessBackend.get`.
+    """
+    return trie.get_path(root, keccak256(key))
+
+
+@external
+def put(root: bytes32, key: Bytes[trie.MAX_KEY], data: Bytes[trie.MAX_VALUE]) -> bytes32:
+    """
+    @notice The root after storing `data` under the raw state key `key` (b"" deletes).
+    @dev Twin of one key of `node/stf/backends.py::WitnessBackend.apply`.
+    """
+    return trie.put_path(root, keccak256(key), data)
+
+
+@internal
+def _load(size: uint256):
+    """
+    @dev Add the `size` bytes of nodes of `add_nodes`'s `blob`, read from the calldata:
+         they start after its ABI offset (at byte 4) and its length word.
+    """
+    total: uint256 = len(msg.data)
+    start: uint256 = convert(slice(msg.data, 4, WORD), uint256) + 4 + WORD
+    end: uint256 = start + size
+    assert end <= total, "trie: witness past the calldata"
+    pos: uint256 = start
+    for _: uint256 in range(MAX_BLOB):
+        if pos == end:
+            break
+        at: uint256 = min(pos, total - WORD)
+        word: bytes32 = convert(convert(extract32(slice(msg.data, at, WORD), 0), uint256) << (8 * (pos - at)), bytes32)
+        item: rlp.Item = rlp.header(word, pos, end)
+        assert item.is_list, "trie: witness item is not a list"
+        n: uint256 = item.end - pos
+        if n <= trie.SMALL_NODE:
+            trie.add_small(self._small_node(pos, n, total))
+        else:
+            assert n <= trie.MAX_NODE, "trie: witness node too long"
+            trie.add_big(self._big_node(pos, n))
+        pos = item.end
+
+
+@internal
+@view
+def _small_node(pos: uint256, n: uint256, total: uint256) -> Bytes[trie.SMALL_NODE]:
+    """
+    @dev Calldata bytes [pos, pos + n), n <= SMALL_NODE: one window if the calldata is
+         long enough, else word by word.
+    """
+    if total >= WINDOW:
+        at: uint256 = min(pos, total - WINDOW)
+        return slice(slice(msg.data, at, WINDOW), pos - at, n)
+    out: Bytes[trie.SMALL_NODE] = b""
+    q: uint256 = pos
+    for _: uint256 in range(WINDOW // WORD):
+        if q == pos + n:
+            break
+        take: uint256 = min(WORD, pos + n - q)
+        at: uint256 = min(q, total - WORD)
+        out = convert(concat(out, slice(slice(msg.data, at, WORD), q - at, take)), Bytes[trie.SMALL_NODE])
+        q += take
+    return out
+
+
+@internal
+@view
+def _big_node(pos: uint256, n: uint256) -> Bytes[trie.MAX_NODE]:
+    """
+    @dev Calldata bytes [pos, pos + n), SMALL_NODE < n <= MAX_NODE (the calldata is then
+         longer than WINDOW), in windows of WINDOW bytes.
+    """
+    total: uint256 = len(msg.data)
+    out: Bytes[trie.MAX_NODE] = b""
+    q: uint256 = pos
+    for _: uint256 in range(trie.MAX_NODE // WINDOW + 1):
+        if q == pos + n:
+            break
+        take: uint256 = min(WINDOW, pos + n - q)
+        at: uint256 = min(q, total - WINDOW)
+        out = convert(concat(out, slice(slice(msg.data, at, WINDOW), q - at, take)), Bytes[trie.MAX_NODE])
+        q += take
+    return out
