@@ -20,6 +20,7 @@
 
 import fault.lib.trie as trie
 import lib.rlp as rlp
+import fault.trie_store_iface as TrieStore
 
 initializes: trie
 
@@ -48,17 +49,7 @@ def get_path(root: bytes32, path: bytes32) -> Bytes[trie.MAX_VALUE]:
     @dev Twin of `node/stf/mpt/trie.py::Trie.get`. Reverts "trie: missing node" when
          the pool lacks a node the path needs.
     """
-    return trie.get_path(root, path)
-
-
-@external
-def put_path(root: bytes32, path: bytes32, data: Bytes[trie.MAX_VALUE]) -> bytes32:
-    """
-    @notice The root after storing `data` at `path` under `root` (b"" deletes).
-    @dev Twin of `Trie.set` / `Trie.delete`, then `Trie.root_hash`. The nodes it creates
-         go in the pool.
-    """
-    return trie.put_path(root, path, data)
+    return self._get(root, path)
 
 
 @external
@@ -67,16 +58,80 @@ def get(root: bytes32, key: Bytes[trie.MAX_KEY]) -> Bytes[trie.MAX_VALUE]:
     @notice The value under the raw state key `key` (trie path keccak256(key)).
     @dev Twin of `node/stf/backends.py::WitnessBackend.get`.
     """
-    return trie.get_path(root, keccak256(key))
+    return self._get(root, keccak256(key))
+
+
+@external
+def put_path(root: bytes32, path: bytes32, data: Bytes[trie.MAX_VALUE]) -> bytes32:
+    """
+    @notice The root after storing `data` at `path` under `root` (b"" deletes).
+    @dev Twin of `Trie.set` / `Trie.delete`, then `Trie.root_hash`. The nodes it creates
+         go in the pool. Short values and leaves are handled in the library's small
+         frames; the long ones here, last (see the module's notes on memory).
+    """
+    size: uint256 = len(data)
+    p: trie.Plan = trie.plan(root, path, size)
+    if p.kind == trie.PLAN_NONE and size == 0:
+        return root
+    if p.kind == trie.PLAN_EMPTY:
+        return trie.BLANK_ROOT
+    moved: Bytes[33] = p.ref
+    ours: Bytes[33] = b""
+    long_move: bool = False
+    if p.kind == trie.PLAN_MOVE:
+        long_move = trie.is_long(p.src)
+        if not long_move:
+            moved = trie.move_short(p)
+    if size != 0 and size <= trie.SMALL_NODE:
+        ours = trie.short_leaf(p, convert(data, Bytes[trie.SMALL_NODE]))
+    if long_move:
+        h: bytes32 = extract32(p.src, 1)
+        n: uint256 = len(trie._big[h])
+        moved = self._store_long(concat(trie.move_prefix(p, n), slice(trie._big[h], p.second, n - p.second)))
+    if size > trie.SMALL_NODE:
+        ours = self._store_long(concat(trie.leaf_prefix(p, size, False), data))
+    return trie.finish(p, moved, ours, size == 0)
 
 
 @external
 def put(root: bytes32, key: Bytes[trie.MAX_KEY], data: Bytes[trie.MAX_VALUE]) -> bytes32:
     """
     @notice The root after storing `data` under the raw state key `key` (b"" deletes).
-    @dev Twin of one key of `node/stf/backends.py::WitnessBackend.apply`.
+    @dev Twin of one key of `node/stf/backends.py::WitnessBackend.apply`. A call to
+         `put_path` (one copy of its code).
     """
-    return trie.put_path(root, keccak256(key), data)
+    return extcall TrieStore(self).put_path(root, keccak256(key), data)
+
+
+@internal
+def _get(root: bytes32, path: bytes32) -> Bytes[trie.MAX_VALUE]:
+    """
+    @dev The value at `path`: a short one through the library's small frames, a long
+         one read here.
+    """
+    ref: Bytes[33] = b""
+    offset: uint256 = 0
+    length: uint256 = 0
+    ref, offset, length = trie.find(root, path)
+    if length == 0:
+        return b""
+    if not trie.is_long(ref):
+        return trie.short_value(ref, offset, length)
+    return convert(slice(trie._big[extract32(ref, 1)], offset, length), Bytes[trie.MAX_VALUE])
+
+
+@internal
+def _store_long(leaf: Bytes[trie.MAX_NODE + trie.LEAF_PREFIX]) -> Bytes[33]:
+    """
+    @dev The reference to the new leaf `leaf` (of a long value, or a long leaf moved):
+         0xa0 ++ keccak256, the leaf going in the pool (`nodes.py::commit`).
+    """
+    h: bytes32 = keccak256(leaf)
+    if len(leaf) <= trie.SMALL_NODE:
+        trie._small[h] = convert(leaf, Bytes[trie.SMALL_NODE])
+    else:
+        trie._big[h] = convert(leaf, Bytes[trie.MAX_NODE])
+    return concat(b"\xa0", h)
 
 
 @internal
@@ -102,7 +157,8 @@ def _load(size: uint256):
             trie.add_small(self._small_node(pos, n, total))
         else:
             assert n <= trie.MAX_NODE, "trie: witness node too long"
-            trie.add_big(self._big_node(pos, n))
+            node: Bytes[trie.MAX_NODE] = self._big_node(pos, n)
+            trie._big[keccak256(node)] = node
         pos = item.end
 
 
