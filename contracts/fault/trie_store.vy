@@ -6,7 +6,8 @@
         (twins of `node/stf/mpt/trie.py::Trie` as `node/stf/backends.py::WitnessBackend`
         uses it).
 @dev The verifier calls `add_nodes` with a step's witness, then the step's family reads
-     and writes through `get_path` / `put_path` (or `get` / `put` by raw state key).
+     and writes through `get_path` / `put_path`; the trie path of a raw state key
+     (`node/stf/keys.py`) is keccak256(key) (a secure trie), hashed by the caller.
      The pool is content-addressed (keccak256(node) -> node, the hash computed here), so
      nodes added by any caller in the same transaction cannot make a path resolve to
      another node than the one its parent's hash names. No root is kept here: callers
@@ -20,7 +21,6 @@
 
 import fault.lib.trie as trie
 import lib.rlp as rlp
-import fault.trie_store_iface as TrieStore
 
 initializes: trie
 
@@ -53,15 +53,6 @@ def get_path(root: bytes32, path: bytes32) -> Bytes[trie.MAX_VALUE]:
 
 
 @external
-def get(root: bytes32, key: Bytes[trie.MAX_KEY]) -> Bytes[trie.MAX_VALUE]:
-    """
-    @notice The value under the raw state key `key` (trie path keccak256(key)).
-    @dev Twin of `node/stf/backends.py::WitnessBackend.get`.
-    """
-    return self._get(root, keccak256(key))
-
-
-@external
 def put_path(root: bytes32, path: bytes32, data: Bytes[trie.MAX_VALUE]) -> bytes32:
     """
     @notice The root after storing `data` at `path` under `root` (b"" deletes).
@@ -91,16 +82,6 @@ def put_path(root: bytes32, path: bytes32, data: Bytes[trie.MAX_VALUE]) -> bytes
     if size > trie.SMALL_NODE:
         ours = self._store_long(concat(trie.leaf_prefix(p, size, False), data))
     return trie.finish(p, moved, ours, size == 0)
-
-
-@external
-def put(root: bytes32, key: Bytes[trie.MAX_KEY], data: Bytes[trie.MAX_VALUE]) -> bytes32:
-    """
-    @notice The root after storing `data` under the raw state key `key` (b"" deletes).
-    @dev Twin of one key of `node/stf/backends.py::WitnessBackend.apply`. A call to
-         `put_path` (one copy of its code).
-    """
-    return extcall TrieStore(self).put_path(root, keccak256(key), data)
 
 
 @internal

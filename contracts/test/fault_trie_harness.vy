@@ -25,8 +25,11 @@ HEAD_BYTES: constant(uint256) = 4 + 32
 
 OP_GET_PATH: constant(uint256) = 0
 OP_PUT_PATH: constant(uint256) = 1  # empty data deletes
-OP_GET: constant(uint256) = 2  # by state key: the path is keccak256(key)
+OP_GET: constant(uint256) = 2  # by state key: the path is keccak256(key), hashed here
 OP_PUT: constant(uint256) = 3
+
+interface Reader:
+    def read(root: bytes32, path: bytes32) -> bytes32: nonpayable
 
 store: public(immutable(TrieStore))
 
@@ -79,9 +82,9 @@ def _run(root: bytes32, pos: uint256) -> (bytes32, bytes32, uint256, uint256):
         root_after = extcall store.put_path(root, path, data)
         result = root_after
     elif kind == OP_GET:
-        result = keccak256(extcall store.get(root, key))
+        result = keccak256(extcall store.get_path(root, keccak256(key)))
     else:
-        root_after = extcall store.put(root, key, data)
+        root_after = extcall store.put_path(root, keccak256(key), data)
         result = root_after
     used: uint256 = before - msg.gas
     return root_after, result, used, at + 4 + size
@@ -123,3 +126,22 @@ def measure(root: bytes32) -> (bytes32, uint256, uint256):
     used: uint256 = 0
     current, result, used, pos = self._run(root, pos)
     return result, used, loading
+
+
+@external
+def relay(root: bytes32, reader: address) -> bytes32:
+    """
+    @notice Load the witness here, then have the harness `reader` (same store) read
+            the first op's path in this transaction: keccak256 of the value it reads.
+    """
+    pos: uint256 = self._load(HEAD_BYTES + 32)
+    path: bytes32 = extract32(slice(msg.data, pos + 5, 32), 0)
+    return extcall Reader(reader).read(root, path)
+
+
+@external
+def read(root: bytes32, path: bytes32) -> bytes32:
+    """
+    @notice keccak256 of the value at `path` (the pool as it is: no witness loaded).
+    """
+    return keccak256(extcall store.get_path(root, path))

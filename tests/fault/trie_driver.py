@@ -109,6 +109,14 @@ def witness_for(trie: Trie, ops: Sequence[Op]) -> tuple[bytes, list[bytes], list
     return pre_root, nodes, expected
 
 
+def store_call(harness: Harness, signature: str, types, args):
+    """A transaction calling the store directly (``bridge.evm_call.CallResult``)."""
+    from eth_abi import encode
+
+    data = compile_contract(STORE).selector(signature) + encode(types, args)
+    return harness.runner.call(harness.store, data, gas=DEFAULT_GAS)
+
+
 def vyper_apply(harness: Harness, root: bytes, nodes: Sequence[bytes], ops: Sequence[Op]):
     """``(outputs or None if the contract reverted, call result)``."""
     result = harness.call("apply", root, nodes, ops)

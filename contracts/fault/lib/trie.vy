@@ -44,8 +44,6 @@
 
 import lib.rlp as rlp
 
-# Keys: state keys are at most 33 bytes (`node/stf/keys.py`); 64 leaves room.
-MAX_KEY: constant(uint256) = 64
 # Values: the longest record encoding, with every scalar at its widest (a uint256 or
 # int256, 32 bytes: the verifier's records cannot hold wider ones) and every list at its
 # bound in `node/stf/params.py`. The longest is an Account with MAX_OPEN_ORDERS = 128
