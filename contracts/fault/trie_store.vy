@@ -138,8 +138,7 @@ def _load(size: uint256):
             trie.add_small(self._small_node(pos, n, total))
         else:
             assert n <= trie.MAX_NODE, "trie: witness node too long"
-            node: Bytes[trie.MAX_NODE] = self._big_node(pos, n)
-            trie._big[keccak256(node)] = node
+            self._add_long(pos, n)
         pos = item.end
 
 
@@ -166,11 +165,11 @@ def _small_node(pos: uint256, n: uint256, total: uint256) -> Bytes[trie.SMALL_NO
 
 
 @internal
-@view
-def _big_node(pos: uint256, n: uint256) -> Bytes[trie.MAX_NODE]:
+def _add_long(pos: uint256, n: uint256):
     """
-    @dev Calldata bytes [pos, pos + n), SMALL_NODE < n <= MAX_NODE (the calldata is then
-         longer than WINDOW), in windows of WINDOW bytes.
+    @dev Put the node in calldata bytes [pos, pos + n), SMALL_NODE < n <= MAX_NODE, in
+         the long-node pool (read in windows of WINDOW bytes: the calldata is longer).
+         It is stored here, not returned, so no MAX_NODE buffer is in `_load`'s frame.
     """
     total: uint256 = len(msg.data)
     out: Bytes[trie.MAX_NODE] = b""
@@ -182,4 +181,4 @@ def _big_node(pos: uint256, n: uint256) -> Bytes[trie.MAX_NODE]:
         at: uint256 = min(q, total - WINDOW)
         out = convert(concat(out, slice(slice(msg.data, at, WINDOW), q - at, take)), Bytes[trie.MAX_NODE])
         q += take
-    return out
+    trie._big[keccak256(out)] = out
