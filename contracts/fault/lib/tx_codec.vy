@@ -245,7 +245,8 @@ def _surface(
     @dev Walk the `VolPoint[]` list `surface`: every entry a list of exactly 4 integer
          strings `[expiry uint64, atm_vol_e6 uint64, skew_e6 int64, curvature_e6 uint64]`.
          Returns `(bad shape, out of range, the first 16 points)` (the points are only
-         meaningful when neither flag is set).
+         meaningful when neither flag is set). Short lists and strings, all a valid point
+         holds, are decoded inline (`_head`'s rules); the rest go through `_head`.
     """
     points: DynArray[tx_types.VolPoint, tx_types.MAX_SURFACE_POINTS] = []
     bad_range: bool = False
@@ -254,32 +255,59 @@ def _surface(
     for _: uint256 in range(MAX_SURFACE_ENTRIES + 1):
         if pos == surface.end:
             break
-        entry: Head = self._head(extract32(padded, pos), pos, surface.end)
-        if not entry.ok or not entry.is_list:
-            return True, False, points
+        w: uint256 = convert(extract32(padded, pos), uint256)
+        at: uint256 = pos + 1
+        entry_end: uint256 = 0
+        if w >> 248 < SHORT_LIST or w >> 248 >= SHORT_LIST + SHORT_LIMIT:
+            entry: Head = self._head(convert(w, bytes32), pos, surface.end)
+            if not entry.ok or not entry.is_list:
+                return True, False, points
+            at = entry.offset
+            entry_end = entry.end
+        else:
+            entry_end = at + (w >> 248) - SHORT_LIST
+            if entry_end > surface.end:
+                return True, False, points
         point: uint256[4] = empty(uint256[4])
-        at: uint256 = entry.offset
         for k: uint256 in range(4):
-            item: Head = self._head(extract32(padded, at), at, entry.end)
-            if not item.ok or item.is_list:
-                return True, False, points
-            word: bytes32 = extract32(padded, item.offset)
-            if item.length != 0 and convert(word, uint256) >> 248 == 0:
-                return True, False, points
-            at = item.end
-            if k == 2:  # int64: below 2**63, or the 32-byte two's complement word of a negative
-                if item.length > 32:
-                    bad_range = True
+            if at >= entry_end:
+                return True, False, points  # fewer than 4 items
+            word: uint256 = convert(extract32(padded, at), uint256)
+            b0: uint256 = word >> 248
+            length: uint256 = 1
+            if b0 >= SHORT_STRING:
+                if b0 < SHORT_STRING + SHORT_LIMIT:
+                    length = b0 - SHORT_STRING
+                    at += 1
+                    if at + length > entry_end:
+                        return True, False, points
+                    if length < 32:
+                        word = word << 8
+                    else:  # the payload word starts a byte later
+                        word = convert(extract32(padded, at), uint256)
+                    if length == 1 and word >> 248 < SHORT_STRING:
+                        return True, False, points  # a single byte below 0x80 encodes itself
                 else:
-                    v: uint256 = self._int(word, item.length)
-                    if v >= INT64_LIMIT and (item.length != 32 or v < NEGATIVE_INT64_WORD_MIN):
-                        bad_range = True
-                    point[k] = v
-            elif item.length > 8:
+                    item: Head = self._head(convert(word, bytes32), at, entry_end)
+                    if not item.ok or item.is_list:
+                        return True, False, points
+                    length = item.length
+                    word = convert(extract32(padded, item.offset), uint256)
+                    at = item.offset
+            if length != 0 and word >> 248 == 0:
+                return True, False, points  # an integer with a leading zero byte
+            at += length
+            if length > 32 or (k != 2 and length > 8):
                 bad_range = True
-            else:
-                point[k] = self._int(word, item.length)
-        if at != entry.end:
+                continue
+            v: uint256 = 0
+            if length != 0:
+                v = word >> unsafe_sub(256, unsafe_mul(8, length))
+            # int64 (k = 2): below 2**63, or the 32-byte two's complement word of a negative
+            if k == 2 and v >= INT64_LIMIT and (length != 32 or v < NEGATIVE_INT64_WORD_MIN):
+                bad_range = True
+            point[k] = v
+        if at != entry_end:
             return True, False, points  # more than 4 items
         if count < tx_types.MAX_SURFACE_POINTS:
             points.append(tx_types.VolPoint(
@@ -289,7 +317,7 @@ def _surface(
                 curvature_e6=point[3],
             ))
         count += 1
-        pos = entry.end
+        pos = entry_end
     if count == 0 or count > tx_types.MAX_SURFACE_POINTS:
         bad_range = True
     return False, bad_range, points
