@@ -20,6 +20,12 @@ def layout(kind: uint256) -> (uint256, uint256):
 
 @external
 @pure
+def body_phase(kind: uint256) -> uint256:
+    return tx_types.body_phase(kind)
+
+
+@external
+@pure
 def decode_unsigned(raw: Bytes[tx_codec.MAX_TX_BYTES]) -> tx_codec.Decoded:
     return tx_codec.decode_unsigned(raw)
 

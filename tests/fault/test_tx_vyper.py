@@ -248,6 +248,16 @@ def test_layouts_are_the_python_wire_layouts(harness) -> None:
         assert layout == sum(TYPE_CODES[t] << (4 * i) for i, (_, t) in enumerate(members))
 
 
+def test_body_phases(harness) -> None:
+    """TX_START's next phase per kind: the Python machine's BODY_PHASE (BODY otherwise)."""
+    import node.stf.machine  # noqa: F401 - registers every rule's phases
+    from node.stf.steps import BODY_PHASE, Phase
+
+    for tx_type, cls in BODY_TYPES.items():
+        (phase,) = call(harness, "body_phase(uint256)", ["uint256"], [int(tx_type)], ["uint256"])
+        assert phase == BODY_PHASE.get(cls, Phase.BODY)
+
+
 def test_type_hashes(harness) -> None:
     for tx_type, cls in BODY_TYPES.items():
         (value,) = call(harness, "type_hash(uint256)", ["uint256"], [int(tx_type)], ["bytes32"])

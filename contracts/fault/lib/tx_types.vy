@@ -21,6 +21,16 @@ LIQUIDATE: constant(uint256) = 7
 SETTLE: constant(uint256) = 8
 DEPOSIT: constant(uint256) = 126  # 0x7E, unsigned
 
+# First phase of each kind's body (steps.py::BODY_PHASE; BODY for the kinds not listed there).
+BODY_PHASE: constant(uint256) = 10  # steps.py Phase.BODY: CancelOrder, ListInstrument
+PLACE_PHASE: constant(uint256) = 20  # matching.PlacePhase.PLACE
+LIQUIDATE_PHASE: constant(uint256) = 50  # liquidation.LiquidatePhase.LIQUIDATE
+SETTLE_PHASE: constant(uint256) = 60  # settlement.SettlePhase.SETTLE
+ORACLE_PHASE: constant(uint256) = 70  # oracle.OraclePhase.ORACLE_CHECK
+CANCEL_ALL_PHASE: constant(uint256) = 80  # orders.CancelPhase.CANCEL_ALL
+WITHDRAW_PHASE: constant(uint256) = 90  # transfers.WithdrawPhase.WITHDRAW
+DEPOSIT_PHASE: constant(uint256) = 93  # transfers.DepositPhase.DEPOSIT
+
 MAX_SURFACE_POINTS: constant(uint256) = 16  # tx_codec.py::MAX_SURFACE_POINTS
 MAX_FIELDS: constant(uint256) = 9  # PlaceOrder's
 
@@ -152,3 +162,26 @@ def layout(kind: uint256) -> (uint256, uint256):
     if kind == DEPOSIT:
         return LAYOUT_DEPOSIT, 3
     return 0, 0
+
+
+@internal
+@pure
+def body_phase(kind: uint256) -> uint256:
+    """
+    @notice The phase TX_START moves a transaction of type `kind` to (steps.py::BODY_PHASE).
+    """
+    if kind == PLACE_ORDER:
+        return PLACE_PHASE
+    if kind == CANCEL_ALL:
+        return CANCEL_ALL_PHASE
+    if kind == WITHDRAW:
+        return WITHDRAW_PHASE
+    if kind == ORACLE_UPDATE:
+        return ORACLE_PHASE
+    if kind == LIQUIDATE:
+        return LIQUIDATE_PHASE
+    if kind == SETTLE:
+        return SETTLE_PHASE
+    if kind == DEPOSIT:
+        return DEPOSIT_PHASE
+    return BODY_PHASE
