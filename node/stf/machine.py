@@ -43,12 +43,10 @@ from node.stf.orders import cancel_order
 from node.stf.receipts import Receipt
 from node.stf.records import Config
 from node.stf.state import State
-from node.stf.transfers import apply_deposit
 from node.stf.steps import ARITHMETIC_ERRORS, BODY_PHASE, STEPS, Phase, StepIO, end_tx, tx_of
 from node.stf.tx_codec import TxDecodeError, decode_tx
 from node.stf.txtypes import (
     CancelOrder,
-    Deposit,
     ListInstrument,
     SignedTx,
 )
@@ -92,9 +90,6 @@ def run_body(state: State, now: int, tx: SignedTx) -> Receipt:
     if isinstance(body, ListInstrument):
         instrument_id = list_instrument(state, now, state.get(keys.CONFIG), sender, body)
         return Receipt(tx_hash, FailureCode.OK, detail=f"instrument {instrument_id}")
-    if isinstance(body, Deposit):
-        apply_deposit(state, body)
-        return Receipt(tx_hash, FailureCode.OK)
     raise TxFailure(FailureCode.UNKNOWN_TX_TYPE, type(body).__name__)
 
 
@@ -152,7 +147,7 @@ def run_transaction(state: State, cursor: Cursor, io: StepIO, stepped: bool = Fa
 
 
 # Modules with steps of their own register them on import (they import ``steps`` only).
-# (``orders`` and ``transfers`` are imported above for their one-step rules.)
+# (``orders`` is imported above for its one-step rule.)
 import node.stf.derive_steps  # noqa: E402,F401
 import node.stf.margin_steps  # noqa: E402,F401
 import node.stf.oracle  # noqa: E402,F401
@@ -161,8 +156,10 @@ from node.stf.liquidation import LiquidatePhase, liquidation_receipt  # noqa: E4
 from node.stf.liquidation_fast import apply_liquidate as _liquidate_fast  # noqa: E402
 from node.stf.matching import PlacePhase  # noqa: E402
 from node.stf.matching_fast import place_order as _place_order_fast  # noqa: E402
+from node.stf.transfers import DepositPhase, deposit_fast  # noqa: E402
 
 FAST_BODIES[PlacePhase.PLACE] = lambda state, now, tx: _place_order_fast(
     state, now, state.get(keys.CONFIG), tx.sender, tx.tx_hash, tx.body)
+FAST_BODIES[DepositPhase.DEPOSIT] = deposit_fast
 FAST_BODIES[LiquidatePhase.LIQUIDATE] = lambda state, now, tx: liquidation_receipt(
     tx.sender, tx.tx_hash, tx.body, _liquidate_fast(state, now, tx.sender, tx.body))

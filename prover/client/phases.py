@@ -12,10 +12,11 @@ from node.stf.oracle import OraclePhase
 from node.stf.matching import PlacePhase
 from node.stf.orders import CancelPhase
 from node.stf.settlement import SettlePhase
-from node.stf.transfers import WithdrawPhase
+from node.stf.transfers import DepositPhase, WithdrawPhase
 
 PHASE_ENUMS: list[type[IntEnum]] = [
-    Phase, BlockPhase, CancelPhase, LiquidatePhase, MarginPhase, OraclePhase, PlacePhase, SettlePhase, WithdrawPhase,
+    Phase, BlockPhase, CancelPhase, DepositPhase, LiquidatePhase, MarginPhase, OraclePhase, PlacePhase, SettlePhase,
+    WithdrawPhase,
 ]
 """Every enum of phases; rules with steps of their own are added here."""
 
