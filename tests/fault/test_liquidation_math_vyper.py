@@ -240,3 +240,20 @@ def test_risk_reduced(harness, m_before, excess_before, free_cash, equity, maint
     got = harness("risk_reduced(int256,int256,int256,int256,int256,int256,int256)", ["int256"] * 7,
                   [m_before, excess_before, free_cash, equity, maintenance, initial, complete], ["bool"])
     assert got == (expected,)
+
+
+def test_py_evm_agrees(harness):
+    """The devnet's EVM (py-evm) answers the terms vectors and a 512-bit division as revm."""
+    from bridge.evm_call import EvmRunner
+
+    runner = EvmRunner()
+    address = runner.deploy(harness.build.initcode)
+    sig = "step_terms(int256,int256,int256,int256,uint256,uint256,int256,uint256)"
+    types = ["int256"] * 4 + ["uint256", "uint256", "int256", "uint256"]
+    calls = [(sig, types, [900, 1_000, 0, 5_000, 2_000_000, 100_000_000, 5_000_000, 5_000_000]),
+             (sig, types, [10**12, 10**9, 10**8, 50_000, 100, 100_000_000, -5_000_000, 1_000_000]),
+             ("mul_div_up(uint256,uint256,uint256)", ["uint256"] * 3, [2**255 + 1, 2**255 - 3, 2**255 + 9])]
+    for signature, arg_types, args in calls:
+        data = harness.build.selector(signature) + encode(arg_types, args)
+        slow, fast = runner.call(address, data), harness.runner.call(harness.address, data)
+        assert slow.success and fast.success and slow.output == fast.output, signature
