@@ -149,7 +149,16 @@ def open_pieces(inputs: Bytes[MAX_INPUTS], root: bytes32, length: uint256) -> (D
     for _: uint256 in range(count, bound=MAX_PIECES):
         piece: Piece = empty(Piece)
         piece, pos = self.open_piece(inputs, pos, root, length)
-        pieces.append(piece)
+        # As the proof's pieces by start offset in StepProof.verify: a later piece with
+        # the same start replaces an earlier one.
+        replaced: bool = False
+        for i: uint256 in range(len(pieces), bound=MAX_PIECES):
+            if pieces[i].start == piece.start:
+                pieces[i] = piece
+                replaced = True
+                break
+        if not replaced:
+            pieces.append(piece)
     return pieces, pos
 
 

@@ -64,9 +64,9 @@ def read_item(
         start = offset + 1 + size
         if start > end:
             return False, empty(Item)
-        if batch_data.read_byte(inputs, pieces, offset + 1) == 0:
-            return False, empty(Item)
         length = batch_data.read_uint(inputs, pieces, offset + 1, start)
+        if length < 1 << (8 * (size - 1)):  # a leading zero byte
+            return False, empty(Item)
         if length < SHORT_LIMIT:
             return False, empty(Item)
     if start + length > end:
@@ -96,9 +96,10 @@ def read_uint(
         return False, 0, 0
     if size == 0:
         return True, 0, item.end
-    if batch_data.read_byte(inputs, pieces, item.start) == 0:
+    value: uint256 = batch_data.read_uint(inputs, pieces, item.start, item.end)
+    if value < 1 << (8 * (size - 1)):  # a leading zero byte
         return False, 0, 0
-    return True, batch_data.read_uint(inputs, pieces, item.start, item.end), item.end
+    return True, value, item.end
 
 
 @internal
