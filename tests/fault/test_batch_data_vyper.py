@@ -29,7 +29,8 @@ from node.stf.l1_inputs import BatchRecord, L1Deposit, block_time, clamp, deposi
 from node.stf.rlp_stream import RlpStreamError, read_item, read_uint
 from prover.client.inputs import MissingInput, ProofInputs, RecordingInputs, MemoryInputs
 from prover.client.proof import _merge
-from prover.l1.inputs_codec import encode_piece
+from prover.l1.inputs_codec import encode_inputs, encode_piece
+from tests.fault.l1_fixture import RealL1
 
 REVERT = "revert"
 NOT_ITEM = "not an item"
@@ -355,3 +356,58 @@ def test_deposit_envelope_matches(vy: Harness) -> None:
             expected = REVERT
         got = vy.call("deposit_tx", ["uint256", "address", "uint256"], [index, recipient, amount], ["bytes"])
         assert (got if got == REVERT else got[0]) == expected
+
+
+# -- the inputs of a step against the real L1 contracts ----------------------------------
+
+OPENED = ["(uint256,uint256,uint256,uint256,uint256,uint256)", "uint256", "(uint256,address,uint256,uint256)[]",
+          "(uint256,uint256,uint256,uint256)[]"]
+
+
+def test_inputs_open_against_the_real_l1_contracts(vy: Harness) -> None:
+    """Entries queued by the real portal and forced queue, and a batch appended to the real
+    inbox, open in the verifier; any entry or record that differs from L1 storage, an entry
+    the batch cannot see, or a malformed encoding is refused."""
+    l1 = RealL1(vy.runner)
+    rng = random.Random(19)
+    deposits = [l1.deposit(rng.randbytes(20), rng.randrange(1, 2**63)) for _ in range(3)]
+    l1.at(l1.time + 12)
+    forced = [l1.force(rng.randbytes(rng.randrange(1, 2049))) for _ in range(2)]
+    l1.at(l1.time + 12)
+    data = rng.randbytes(5000)
+    record = l1.append(data, 77)
+    late_deposit = l1.deposit(rng.randbytes(20), 5)  # queued after the batch: not visible to it
+    late_forced = l1.force(b"\x01late")
+    pieces = [prove_range(data, 1000, 3100)]
+
+    def open_(inputs: bytes, batch: int = record.index):
+        return vy.call("open", ["bytes", "uint256", "address", "address", "address"],
+                       [inputs, batch, l1.inbox, l1.portal, l1.forced], OPENED)
+
+    got = open_(encode_inputs(pieces, deposits[1:], forced))
+    assert got != REVERT
+    rec, n_pieces, opened_deposits, opened_forced = got
+    assert rec == (record.index, record.length, record.time, record.deposits_seen, record.forced_seen, 77)
+    assert n_pieces == 1
+    assert [(i, bytes.fromhex(r[2:]), a, t) for i, r, a, t in opened_deposits] == \
+        [(d.index, d.recipient, d.amount_e6, d.deadline) for d in deposits[1:]]
+    assert [(i, t, size) for i, t, _at, size in opened_forced] == [(f.index, f.deadline, len(f.raw_tx)) for f in forced]
+    assert open_(b"") != REVERT  # a step that reads nothing
+
+    d, f = deposits[0], forced[0]
+    refused = {
+        "deposit amount": encode_inputs(pieces, [replace(d, amount_e6=d.amount_e6 + 1)], []),
+        "deposit recipient": encode_inputs(pieces, [replace(d, recipient=bytes(20))], []),
+        "deposit deadline": encode_inputs(pieces, [replace(d, deadline=d.deadline + 1)], []),
+        "deposit index": encode_inputs(pieces, [replace(d, index=1)], []),
+        "deposit not seen": encode_inputs(pieces, [late_deposit], []),
+        "forced tx": encode_inputs(pieces, [], [replace(f, raw_tx=f.raw_tx[:-1])]),
+        "forced deadline": encode_inputs(pieces, [], [replace(f, deadline=f.deadline - 1)]),
+        "forced not seen": encode_inputs(pieces, [], [late_forced]),
+        "another batch's bytes": encode_inputs([prove_range(rng.randbytes(5000), 0, 10)], [], []),
+        "trailing byte": encode_inputs(pieces, [d], []) + b"\x00",
+        "truncated": encode_inputs(pieces, [d], [f])[:-1],
+    }
+    for what, inputs in refused.items():
+        assert open_(inputs) == REVERT, what
+    assert open_(encode_inputs(pieces, [], []), batch=record.index + 1) == REVERT  # no such batch
