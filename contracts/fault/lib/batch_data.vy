@@ -184,9 +184,18 @@ def read(inputs: Bytes[MAX_INPUTS], pieces: DynArray[Piece, MAX_PIECES], start: 
             [start, end) (at most MAX_READ of them). Reverts if no piece holds them.
     """
     assert end - start <= MAX_READ, "batch_data: read too long"
-    at: uint256 = self._find(pieces, start, end)
-    # A copy through the identity precompile gives the result its MAX_READ bound.
-    return raw_call(IDENTITY, slice(inputs, at, end - start), max_outsize=MAX_READ, is_static_call=True)
+    return self.copy(inputs, self._find(pieces, start, end), end - start)
+
+
+@internal
+@view
+def copy(inputs: Bytes[MAX_INPUTS], at: uint256, size: uint256) -> Bytes[MAX_READ]:
+    """
+    @notice `inputs[at : at + size]` (size <= MAX_READ) as a `Bytes[MAX_READ]`: a copy
+            through the identity precompile gives the result its bound (a slice of a
+            variable length keeps the bound of what it slices).
+    """
+    return raw_call(IDENTITY, slice(inputs, at, size), max_outsize=MAX_READ, is_static_call=True)
 
 
 @internal

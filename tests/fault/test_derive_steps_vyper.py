@@ -1,0 +1,118 @@
+"""The block steps' rules on L1 (``contracts/fault/lib/derive_steps.vy``) compute what
+``node/stf/derive_steps.py`` computes, step by step, on random and hostile batches.
+
+Every BLOCK_OPEN, NEXT_TX and BLOCK_CLOSE step of traced batches runs in Python from its
+proof (``derive_fixture.re_execute``) and through ``contracts/test/derive_harness.vy``
+with the proof's inputs encoded as the verifier receives them (records and queue hashes
+in an L1 storage double): the cursor after the step and the Globals block fields must be
+equal. The family contract (``steps_block.vy``) adds the cursor and state codecs around
+these rules and is tested on claims in ``test_steps_block.py``.
+"""
+
+from __future__ import annotations
+
+import pytest
+from eth_abi import decode, encode
+
+from bridge.revm_call import RevmRunner
+from bridge.vyper_build import compile_contract
+from node.stf.cursor import Cursor
+from node.stf.derive_steps import BlockPhase
+from node.stf.steps import Phase
+from prover.l1.inputs_codec import encode_inputs
+from tests.fault.derive_fixture import Case, backlog_scenario, block_step_cases, hostile_scenario, load_l1
+from tests.fault.l1_fixture import L1Double
+
+POSITION = "(uint256,uint256,uint256,uint256,int256[])"
+TIP = "(uint256,uint256,uint256,uint256)"
+RESULT = "(bool,uint256,uint256,uint256,uint256,int256[],bytes)"
+SIGNATURE = f"step({POSITION},{TIP},bytes,address)"
+
+
+class Rules:
+    def __init__(self) -> None:
+        self.runner = RevmRunner()
+        self.build = compile_contract("test/derive_harness.vy")
+        self.address = self.runner.deploy(self.build.initcode)
+        self.gas: dict[int, int] = {}
+
+    def fresh_l1(self, scenario) -> L1Double:
+        l1 = L1Double(self.runner)
+        load_l1(l1, scenario)
+        return l1
+
+    def check(self, case: Case, l1: L1Double) -> None:
+        c, g = case.pre, case.globals_pre
+        tip = _tip(g) if g is not None else (0, 0, 0, 0)
+        inputs = encode_inputs(case.proof.pieces, case.proof.deposits, case.proof.forced)
+        args = [(c.phase, c.block, c.time, c.tx_index, list(c.outer)), tip, inputs, l1.address]
+        result = self.runner.call(self.address, self.build.selector(SIGNATURE) + encode(
+            [POSITION, TIP, "bytes", "address"], args))
+        assert result.success, f"refused a valid step at {Phase(c.phase) if c.phase < 100 else BlockPhase(c.phase)!r}: {result.output!r}"
+        self.gas[c.phase] = max(self.gas.get(c.phase, 0), result.gas_used)
+        (fresh, phase, block, time, tx_index, outer, tx), tip_after = decode([RESULT, TIP], result.output)
+        if fresh:
+            got = Cursor(phase, block, time, tx_index, tuple(outer), tx)
+        else:
+            got = c._replace(phase=phase, outer=tuple(outer))
+        assert got == case.post, f"phase {c.phase}: {got} != {case.post}"
+        if case.globals_post is not None:
+            assert tip_after == _tip(case.globals_post)
+
+
+def _tip(g) -> tuple[int, int, int, int]:
+    return g.last_block_number, g.last_block_time, g.next_deposit_index, g.next_forced_index
+
+
+@pytest.fixture(scope="module")
+def rules() -> Rules:
+    return Rules()
+
+
+def outcome(case: Case) -> str:
+    """What the step did, to show the cases cover every branch of the rules."""
+    pre, post = case.pre, case.post
+    if pre.phase == BlockPhase.BLOCK_OPEN:
+        if post.phase == BlockPhase.HALTED:
+            return "halt"
+        return "due block" if post.outer[14] > pre.outer[14] else "batch block"
+    if pre.phase == Phase.NEXT_TX:
+        if post.phase == BlockPhase.BLOCK_CLOSE:
+            return "batch ends" if post.outer[10] > pre.outer[10] else "block ends"
+        if post.phase == Phase.NEXT_TX:
+            return "unsigned skipped"
+        if post.outer[4] > pre.outer[4]:
+            return "deposit" if post.outer[12] == pre.outer[12] else "deposit ahead of its deadline"
+        return "forced" if post.outer[7] > pre.outer[7] else "batch tx"
+    return "close"
+
+
+def _run(rules: Rules, scenario, seen: set[str] | None = None) -> dict[int, int]:
+    l1 = rules.fresh_l1(scenario)
+    counts: dict[int, int] = {}
+    for case in block_step_cases(scenario):
+        rules.check(case, l1)
+        counts[case.pre.phase] = counts.get(case.pre.phase, 0) + 1
+        if seen is not None:
+            seen.add(outcome(case))
+    return counts
+
+
+def test_random_and_hostile_batches_step_alike(rules: Rules) -> None:
+    seen: set[str] = set()
+    for seed in range(1, 9):
+        counts = _run(rules, hostile_scenario(seed), seen)
+        assert counts.get(BlockPhase.BLOCK_OPEN, 0) > 6 and counts.get(Phase.NEXT_TX, 0) > 40
+    assert seen == {"halt", "due block", "batch block", "batch ends", "block ends", "unsigned skipped", "deposit",
+                    "deposit ahead of its deadline", "forced", "batch tx", "close"}
+
+
+@pytest.mark.slow
+def test_soak_hostile_batches_step_alike(rules: Rules) -> None:
+    for seed in range(100, 300):
+        _run(rules, hostile_scenario(seed, n_batches=10))
+
+
+def test_blocks_of_due_entries_step_alike(rules: Rules) -> None:
+    counts = _run(rules, backlog_scenario(forced=100, batches=2))
+    assert counts[BlockPhase.BLOCK_OPEN] >= 4
