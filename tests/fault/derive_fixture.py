@@ -10,6 +10,8 @@ Python step computes from that proof alone (post-cursor and Globals after it), a
 from __future__ import annotations
 
 import random
+
+import rlp
 from dataclasses import dataclass
 from typing import Iterator
 
@@ -18,7 +20,7 @@ from node.stf import keys
 from node.stf.backends import Witness, WitnessBackend
 from node.stf.cursor import Cursor, decode_cursor
 from node.stf.derive_steps import BlockPhase
-from node.stf.l1_inputs import L1Forced
+from node.stf.l1_inputs import L1Deposit, L1Forced
 from node.stf.machine import STEPS, StepIO
 from node.stf.records import Globals
 from node.stf.state import ProvingState
@@ -102,3 +104,29 @@ def block_step_cases(scenario: Scenario) -> Iterator[Case]:
     for proof in trace_proofs(scenario):
         if decode_cursor(proof.cursor).phase in BLOCK_PHASES:
             yield Case(proof, *re_execute(proof))
+
+
+def worst_read_scenario(batch_bytes: int = 118 * 1024) -> Scenario:
+    """The NEXT_TX step that reads the most: a deposit and a 2 KiB forced transaction, both
+    queued but neither declared nor due (each is read and left), then the block's first
+    transaction, of 2 KiB, whose item spans four chunks (bytes 1022..3072) of a batch of
+    ``batch_bytes`` (118 chunks: the deepest chunk branches). A block before it pads the
+    batch; garbage after it fills the batch (the batch's blocks end there)."""
+    scenario = Scenario.market()
+    chain = scenario.chain
+    l1_time = chain.time + 120
+    start = len(scenario.deposits)
+    scenario.deposits.append(L1Deposit(start, b"\x42" * 20, 10**6, l1_time + 3_600, 0))
+    scenario.forced.append(L1Forced(0, b"\x01" + bytes(range(256)) * 7 + b"\x02" * 255, l1_time + 3_600, 0))
+    big = rlp.encode([chain.time + 61, start, 0, [b"\x03" * 2048]])
+    offset = 1022 - (len(big) - 2051)  # where the block item starts for its tx item at 1022
+    for pad in range(offset):
+        first = rlp.encode([chain.time + 60, start, 0, [b"\x05" * pad]])
+        if len(first) == offset:
+            break
+    else:
+        raise AssertionError("no padding puts the item at 1022")
+    data = first + big
+    data += rlp.encode(b"\x00" * (batch_bytes - len(data) - 4))
+    scenario.batches = [Batch(0, [], l1_time, data, len(scenario.deposits), len(scenario.forced))]
+    return scenario

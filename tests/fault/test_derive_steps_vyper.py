@@ -20,7 +20,14 @@ from node.stf.cursor import Cursor
 from node.stf.derive_steps import BlockPhase
 from node.stf.steps import Phase
 from prover.l1.inputs_codec import encode_inputs
-from tests.fault.derive_fixture import Case, backlog_scenario, block_step_cases, hostile_scenario, load_l1
+from tests.fault.derive_fixture import (
+    Case,
+    backlog_scenario,
+    block_step_cases,
+    hostile_scenario,
+    load_l1,
+    worst_read_scenario,
+)
 from tests.fault.l1_fixture import L1Double
 
 POSITION = "(uint256,uint256,uint256,uint256,int256[])"
@@ -116,3 +123,19 @@ def test_soak_hostile_batches_step_alike(rules: Rules) -> None:
 def test_blocks_of_due_entries_step_alike(rules: Rules) -> None:
     counts = _run(rules, backlog_scenario(forced=100, batches=2))
     assert counts[BlockPhase.BLOCK_OPEN] >= 4
+
+
+def test_the_widest_read_steps_alike(rules: Rules) -> None:
+    """A deposit and a 2 KiB forced transaction read and left, then a 2 KiB transaction
+    across four chunks of a 118-chunk batch: the NEXT_TX step that reads the most."""
+    scenario = worst_read_scenario()
+    l1 = rules.fresh_l1(scenario)
+    widest = 0
+    for case in block_step_cases(scenario):
+        rules.check(case, l1)
+        if case.pre.phase == Phase.NEXT_TX:
+            read = sum(len(p.chunks) for p in case.proof.pieces)
+            if read == 4 and case.proof.deposits and case.proof.forced:
+                widest += 1
+    assert widest == 1
+    assert rules.gas[Phase.NEXT_TX] < 400_000  # the rules alone; the family adds the cursor codec
