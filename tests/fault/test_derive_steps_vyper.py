@@ -11,6 +11,9 @@ these rules and is tested on claims in ``test_steps_block.py``.
 
 from __future__ import annotations
 
+import random
+from dataclasses import replace
+
 import pytest
 from eth_abi import decode, encode
 
@@ -19,6 +22,7 @@ from bridge.vyper_build import compile_contract
 from node.stf.cursor import Cursor
 from node.stf.derive_steps import BlockPhase
 from node.stf.steps import Phase
+from prover.client.proof import StepProof
 from prover.l1.inputs_codec import encode_inputs
 from tests.fault.derive_fixture import (
     Case,
@@ -33,6 +37,7 @@ from tests.fault.l1_fixture import L1Double
 POSITION = "(uint256,uint256,uint256,uint256,int256[])"
 TIP = "(uint256,uint256,uint256,uint256)"
 RESULT = "(bool,uint256,uint256,uint256,uint256,int256[],bytes)"
+REVERT = "revert"
 SIGNATURE = f"step({POSITION},{TIP},bytes,address)"
 
 
@@ -48,16 +53,25 @@ class Rules:
         load_l1(l1, scenario)
         return l1
 
-    def check(self, case: Case, l1: L1Double) -> None:
+    def call(self, case: Case, proof: StepProof, l1: L1Double):
+        """The harness's step on ``case``'s pre-state with ``proof``'s inputs: the decoded
+        ``(Result, Tip)``, or ``REVERT``."""
         c, g = case.pre, case.globals_pre
         tip = _tip(g) if g is not None else (0, 0, 0, 0)
-        inputs = encode_inputs(case.proof.pieces, case.proof.deposits, case.proof.forced)
+        inputs = encode_inputs(proof.pieces, proof.deposits, proof.forced)
         args = [(c.phase, c.block, c.time, c.tx_index, list(c.outer)), tip, inputs, l1.address]
         result = self.runner.call(self.address, self.build.selector(SIGNATURE) + encode(
             [POSITION, TIP, "bytes", "address"], args))
-        assert result.success, f"refused a valid step at {Phase(c.phase) if c.phase < 100 else BlockPhase(c.phase)!r}: {result.output!r}"
+        if not result.success:
+            return REVERT
         self.gas[c.phase] = max(self.gas.get(c.phase, 0), result.gas_used)
-        (fresh, phase, block, time, tx_index, outer, tx), tip_after = decode([RESULT, TIP], result.output)
+        return decode([RESULT, TIP], result.output)
+
+    def check(self, case: Case, l1: L1Double) -> None:
+        c = case.pre
+        got = self.call(case, case.proof, l1)
+        assert got != REVERT, f"refused a valid step at phase {c.phase}"
+        (fresh, phase, block, time, tx_index, outer, tx), tip_after = got
         if fresh:
             got = Cursor(phase, block, time, tx_index, tuple(outer), tx)
         else:
@@ -139,3 +153,39 @@ def test_the_widest_read_steps_alike(rules: Rules) -> None:
                 widest += 1
     assert widest == 1
     assert rules.gas[Phase.NEXT_TX] < 400_000  # the rules alone; the family adds the cursor codec
+
+
+def _mutations(proof, rng: random.Random):
+    """Inputs a step's proof might be sent with instead of its own, each invalid: a piece
+    or entry missing, bytes or an entry that L1 does not hold, another batch's bytes."""
+    if proof.pieces:
+        yield "piece missing", replace(proof, pieces=proof.pieces[1:])
+        p = proof.pieces[0]
+        if p.chunks:
+            chunk = bytearray(p.chunks[0])
+            chunk[rng.randrange(len(chunk))] ^= 1
+            yield "chunk byte", replace(proof, pieces=(replace(p, chunks=(bytes(chunk),) + p.chunks[1:]),))
+            if p.end > p.start + 1:
+                yield "range cut", replace(proof, pieces=(replace(p, end=p.end - 1),))
+    if proof.deposits:
+        d = proof.deposits[0]
+        yield "deposit missing", replace(proof, deposits=proof.deposits[1:])
+        yield "deposit amount", replace(proof, deposits=(replace(d, amount_e6=d.amount_e6 + 1),))
+        yield "deposit deadline", replace(proof, deposits=(replace(d, deadline=d.deadline ^ 1),))
+    if proof.forced:
+        f = proof.forced[0]
+        yield "forced missing", replace(proof, forced=proof.forced[1:])
+        yield "forced tx", replace(proof, forced=(replace(f, raw_tx=f.raw_tx + b"\x00"),))
+
+
+def test_inputs_that_differ_from_l1_are_refused(rules: Rules) -> None:
+    rng = random.Random(5)
+    scenario = hostile_scenario(4)
+    l1 = rules.fresh_l1(scenario)
+    refused: set[str] = set()
+    for case in block_step_cases(scenario):
+        for what, proof in _mutations(case.proof, rng):
+            assert rules.call(case, proof, l1) == REVERT, f"{what} accepted at phase {case.pre.phase}"
+            refused.add(what)
+    assert refused == {"piece missing", "chunk byte", "range cut", "deposit missing", "deposit amount",
+                       "deposit deadline", "forced missing", "forced tx"}
