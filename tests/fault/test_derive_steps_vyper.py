@@ -17,6 +17,7 @@ from dataclasses import replace
 import pytest
 from eth_abi import decode, encode
 
+from bridge.evm_call import EvmRunner
 from bridge.revm_call import RevmRunner
 from bridge.vyper_build import compile_contract
 from node.stf.cursor import Cursor
@@ -42,8 +43,8 @@ SIGNATURE = f"step({POSITION},{TIP},bytes,address)"
 
 
 class Rules:
-    def __init__(self) -> None:
-        self.runner = RevmRunner()
+    def __init__(self, runner=None) -> None:
+        self.runner = runner if runner is not None else RevmRunner()
         self.build = compile_contract("test/derive_harness.vy")
         self.address = self.runner.deploy(self.build.initcode)
         self.gas: dict[int, int] = {}
@@ -60,8 +61,9 @@ class Rules:
         tip = _tip(g) if g is not None else (0, 0, 0, 0)
         inputs = encode_inputs(proof.pieces, proof.deposits, proof.forced)
         args = [(c.phase, c.block, c.time, c.tx_index, list(c.outer)), tip, inputs, l1.address]
-        result = self.runner.call(self.address, self.build.selector(SIGNATURE) + encode(
-            [POSITION, TIP, "bytes", "address"], args))
+        data = self.build.selector(SIGNATURE) + encode([POSITION, TIP, "bytes", "address"], args)
+        result = self.runner.call(self.address, data)
+        self.last_data, self.last_gas = data, result.gas_used
         if not result.success:
             return REVERT
         self.gas[c.phase] = max(self.gas.get(c.phase, 0), result.gas_used)
@@ -189,3 +191,15 @@ def test_inputs_that_differ_from_l1_are_refused(rules: Rules) -> None:
             refused.add(what)
     assert refused == {"piece missing", "chunk byte", "range cut", "deposit missing", "deposit amount",
                        "deposit deadline", "forced missing", "forced tx"}
+
+
+def test_py_evm_agrees_with_revm(rules: Rules) -> None:
+    """The devnet's EVM (py-evm) gives the same results as revm on a batch's block steps."""
+    slow = Rules(EvmRunner())
+    scenario = hostile_scenario(2, n_batches=2, per_block=2)
+    fast_l1, slow_l1 = rules.fresh_l1(scenario), slow.fresh_l1(scenario)
+    steps = 0
+    for case in block_step_cases(scenario):
+        assert slow.call(case, case.proof, slow_l1) == rules.call(case, case.proof, fast_l1)
+        steps += 1
+    assert steps > 10
