@@ -1,0 +1,121 @@
+"""The block family on L1 (``contracts/fault/steps_block.vy``) proves every derivation step
+of real and hostile batches: the post-claim it computes from a step's proof is the one the
+Python trace reached, and a proof whose inputs differ from L1 storage is refused.
+
+The family is deployed on revm with an L1 storage double as inbox, portal and forced
+queue (``tests/fault/l1_fixture.py``) holding the scenario's records and queues; each
+step's proof comes from the prover's trace (``prover.client.trace.TraceRun``) and is sent
+as the family's ``run`` arguments: pre-root, cursor, witness nodes, and the inputs encoded
+by ``prover.l1.inputs_codec``. The rules alone are checked field by field in
+``test_derive_steps_vyper.py``; this file checks the whole step on claims, with gas.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import replace
+
+import pytest
+from eth_abi import decode, encode
+
+from bridge.revm_call import RevmRunner
+from bridge.vyper_build import compile_contract
+from node.stf.derive_steps import BlockPhase
+from node.stf.hashing import keccak256
+from node.stf.steps import Phase
+from prover.client.proof import StepProof
+from prover.l1.inputs_codec import encode_inputs
+from tests.fault.derive_fixture import (
+    BLOCK_PHASES,
+    backlog_scenario,
+    hostile_scenario,
+    load_l1,
+    trace_proofs,
+    worst_read_scenario,
+)
+from tests.fault.l1_fixture import L1Double
+from tests.fault.test_derive_steps_vyper import _mutations
+from node.stf.cursor import decode_cursor
+
+RUN = "run(bytes32,bytes,bytes[],bytes)"
+REVERT = "revert"
+GAS_TARGET = 3_000_000
+
+
+class Family:
+    def __init__(self) -> None:
+        self.runner = RevmRunner()
+        self.build = compile_contract("fault/steps_block.vy")
+        self.gas: dict[int, int] = {}
+
+    def deploy(self, scenario) -> None:
+        self.l1 = L1Double(self.runner)
+        load_l1(self.l1, scenario)
+        self.address = self.runner.deploy(self.build.initcode, encode(
+            ["address", "address", "address"], [self.l1.address] * 3))
+
+    def run(self, proof: StepProof):
+        """The family's post-claim for ``proof``, or ``REVERT``."""
+        inputs = encode_inputs(proof.pieces, proof.deposits, proof.forced)
+        data = self.build.selector(RUN) + encode(["bytes32", "bytes", "bytes[]", "bytes"],
+                                                 [proof.pre_root, proof.cursor, list(proof.nodes), inputs])
+        result = self.runner.call(self.address, data)
+        if not result.success:
+            return REVERT
+        phase = decode_cursor(proof.cursor).phase
+        self.gas[phase] = max(self.gas.get(phase, 0), result.gas_used)
+        root, cursor_rlp = decode(["bytes32", "bytes"], result.output)
+        return keccak256(root + keccak256(cursor_rlp))
+
+
+@pytest.fixture(scope="module")
+def family() -> Family:
+    return Family()
+
+
+def _block_proofs(scenario):
+    for proof in trace_proofs(scenario):
+        if decode_cursor(proof.cursor).phase in BLOCK_PHASES:
+            yield proof
+
+
+def _prove_all(family: Family, scenario) -> int:
+    family.deploy(scenario)
+    steps = 0
+    for proof in _block_proofs(scenario):
+        assert family.run(proof) == proof.post_claim, f"step {proof.position} ({proof.kind}) of batch {proof.batch}"
+        steps += 1
+    return steps
+
+
+def test_every_block_step_of_random_and_hostile_batches_proves_its_post_claim(family: Family) -> None:
+    steps = sum(_prove_all(family, hostile_scenario(seed)) for seed in range(1, 6))
+    assert steps > 300
+    assert max(family.gas.values()) <= GAS_TARGET
+
+
+def test_blocks_of_due_entries_prove(family: Family) -> None:
+    assert _prove_all(family, backlog_scenario(forced=100, batches=2)) > 100
+
+
+def test_worst_steps_stay_under_the_gas_target(family: Family) -> None:
+    """The widest NEXT_TX read (a deposit and a 2 KiB forced entry read and left, a 2 KiB
+    transaction over four chunks of a 118-chunk batch) and the block steps around it."""
+    family.gas = {}
+    _prove_all(family, worst_read_scenario())
+    assert set(family.gas) == {BlockPhase.BLOCK_OPEN, Phase.NEXT_TX, BlockPhase.BLOCK_CLOSE}
+    assert max(family.gas.values()) <= GAS_TARGET
+
+
+def test_proofs_whose_inputs_differ_from_l1_are_refused(family: Family) -> None:
+    rng = random.Random(7)
+    scenario = hostile_scenario(4)
+    family.deploy(scenario)
+    refused = set()
+    for proof in _block_proofs(scenario):
+        for what, mutated in _mutations(proof, rng):
+            assert family.run(mutated) == REVERT, f"{what} accepted at {proof.kind}"
+            refused.add(what)
+        if proof.nodes:
+            assert family.run(replace(proof, nodes=proof.nodes[1:])) == REVERT, "a witness node missing"
+    assert {"piece missing", "deposit amount", "forced tx"} <= refused
