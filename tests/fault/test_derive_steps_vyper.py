@@ -2,7 +2,8 @@
 ``node/stf/derive_steps.py`` computes, step by step, on random and hostile batches.
 
 Every BLOCK_OPEN, NEXT_TX and BLOCK_CLOSE step of traced batches runs in Python from its
-proof (``derive_fixture.re_execute``) and through ``contracts/test/derive_harness.vy``
+proof (``derive_fixture.re_execute``) and through ``contracts/fault/block_rules.vy`` (the
+rules with the inputs opened, which the family calls)
 with the proof's inputs encoded as the verifier receives them (records and queue hashes
 in an L1 storage double): the cursor after the step and the Globals block fields must be
 equal. The family contract (``steps_block.vy``) adds the cursor and state codecs around
@@ -39,13 +40,13 @@ POSITION = "(uint256,uint256,uint256,uint256,int256[])"
 TIP = "(uint256,uint256,uint256,uint256)"
 RESULT = "(bool,uint256,uint256,uint256,uint256,int256[],bytes)"
 REVERT = "revert"
-SIGNATURE = f"step({POSITION},{TIP},bytes,address)"
+SIGNATURE = f"step({POSITION},{TIP},bytes,address,address,address)"
 
 
 class Rules:
     def __init__(self, runner=None) -> None:
         self.runner = runner if runner is not None else RevmRunner()
-        self.build = compile_contract("test/derive_harness.vy")
+        self.build = compile_contract("fault/block_rules.vy")
         self.address = self.runner.deploy(self.build.initcode)
         self.gas: dict[int, int] = {}
 
@@ -60,8 +61,8 @@ class Rules:
         c, g = case.pre, case.globals_pre
         tip = _tip(g) if g is not None else (0, 0, 0, 0)
         inputs = encode_inputs(proof.pieces, proof.deposits, proof.forced)
-        args = [(c.phase, c.block, c.time, c.tx_index, list(c.outer)), tip, inputs, l1.address]
-        data = self.build.selector(SIGNATURE) + encode([POSITION, TIP, "bytes", "address"], args)
+        args = [(c.phase, c.block, c.time, c.tx_index, list(c.outer)), tip, inputs] + [l1.address] * 3
+        data = self.build.selector(SIGNATURE) + encode([POSITION, TIP, "bytes"] + ["address"] * 3, args)
         result = self.runner.call(self.address, data)
         self.last_data, self.last_gas = data, result.gas_used
         if not result.success:

@@ -51,8 +51,10 @@ class Family:
     def deploy(self, scenario) -> None:
         self.l1 = L1Double(self.runner)
         load_l1(self.l1, scenario)
+        helpers = [self.runner.deploy(compile_contract(f"fault/{name}.vy").initcode)
+                   for name in ("block_rules", "block_globals")]
         self.address = self.runner.deploy(self.build.initcode, encode(
-            ["address", "address", "address"], [self.l1.address] * 3))
+            ["address"] * 5, [self.l1.address] * 3 + helpers))
 
     def run(self, proof: StepProof):
         """The family's post-claim for ``proof``, or ``REVERT``."""
