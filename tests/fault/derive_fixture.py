@@ -130,3 +130,13 @@ def worst_read_scenario(batch_bytes: int = 118 * 1024) -> Scenario:
     data += rlp.encode(b"\x00" * (batch_bytes - len(data) - 4))
     scenario.batches = [Batch(0, [], l1_time, data, len(scenario.deposits), len(scenario.forced))]
     return scenario
+
+
+def deep_state_scenario(extra_keys: int = 70_000) -> Scenario:
+    """A short batch over a state holding ``extra_keys`` more keys (no step reads them): the
+    Globals leaf sits under three full branches, as in a chain of ~10^5 records."""
+    scenario = Scenario.market()
+    scenario.build(seed=3, n_batches=1, blocks_per_batch=1, per_block=2)
+    rng = random.Random(extra_keys)
+    scenario.chain.backend.apply({b"\xee" + rng.randbytes(20): b"\x01" for _ in range(extra_keys)})
+    return scenario

@@ -28,6 +28,7 @@ from prover.l1.inputs_codec import encode_inputs
 from tests.fault.derive_fixture import (
     BLOCK_PHASES,
     backlog_scenario,
+    deep_state_scenario,
     hostile_scenario,
     load_l1,
     trace_proofs,
@@ -106,6 +107,17 @@ def test_worst_steps_stay_under_the_gas_target(family: Family) -> None:
     family.gas = {}
     _prove_all(family, worst_read_scenario())
     assert set(family.gas) == {BlockPhase.BLOCK_OPEN, Phase.NEXT_TX, BlockPhase.BLOCK_CLOSE}
+    assert max(family.gas.values()) <= GAS_TARGET
+
+
+def test_block_steps_over_a_deep_state_trie(family: Family) -> None:
+    """Globals under three full branches (a state of ~10^5 records): the BLOCK_OPEN and
+    BLOCK_CLOSE witnesses are longest."""
+    family.gas = {}
+    scenario = deep_state_scenario()
+    depth = max(len(p.nodes) for p in _block_proofs(scenario))
+    assert depth >= 6
+    _prove_all(family, scenario)
     assert max(family.gas.values()) <= GAS_TARGET
 
 
