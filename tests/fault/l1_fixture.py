@@ -115,3 +115,12 @@ class L1Double:
     def set_forced(self, forced: Sequence[L1Forced]) -> None:
         for f in forced:
             self._set("set_forced_hash(uint256,bytes32)", [f.index, forced_hash(f)])
+
+
+def load_batch(l1: L1Double, batch: int, inputs) -> None:
+    """Put batch ``batch`` (``inputs``: a ``prover.client.inputs.MemoryInputs``) and every
+    queue entry it can see on ``l1``: the differential driver's ``before`` hook."""
+    record = inputs.record
+    l1.set_batch(record, inputs.batch_data)
+    l1.set_deposits(inputs.deposits[:record.deposits_seen])
+    l1.set_forced(inputs.forced_txs[:record.forced_seen])

@@ -204,3 +204,17 @@ def test_py_evm_agrees_with_revm(rules: Rules) -> None:
         assert slow.call(case, case.proof, slow_l1) == rules.call(case, case.proof, fast_l1)
         steps += 1
     assert steps > 10
+
+
+def test_the_due_block_cap_halts_alike(rules: Rules) -> None:
+    """A backlog longer than 64 blocks of due forced transactions: the 65th BLOCK_OPEN
+    halts on the cap (reading no entry) while entries are still due."""
+    scenario = backlog_scenario(forced=64 * 32 + 5, batches=1)
+    l1 = rules.fresh_l1(scenario)
+    last = None
+    for case in block_step_cases(scenario):
+        rules.check(case, l1)
+        if case.pre.phase == BlockPhase.BLOCK_OPEN:
+            last = case
+    assert last.post.phase == BlockPhase.HALTED and last.pre.outer[14] == 64
+    assert not last.proof.forced and not last.proof.deposits
