@@ -19,7 +19,8 @@ import pytest
 from eth_abi import decode, encode
 
 from bridge.revm_call import RevmRunner
-from bridge.vyper_build import compile_contract
+from bridge.vyper_build import CONTRACTS_DIR, compile_contract
+from node.stf.cursor import decode_cursor
 from node.stf.derive_steps import BlockPhase
 from node.stf.hashing import keccak256
 from node.stf.steps import Phase
@@ -36,7 +37,11 @@ from tests.fault.derive_fixture import (
 )
 from tests.fault.l1_fixture import L1Double
 from tests.fault.test_derive_steps_vyper import _mutations
-from node.stf.cursor import decode_cursor
+
+# The family is built on the verifier's shared libraries (cursor, records, keys, trie);
+# until they are in the tree the family does not compile.
+FOUNDATION = [CONTRACTS_DIR / "fault" / "lib" / f"{name}.vy" for name in ("cursor", "records", "keys", "trie")]
+pytestmark = pytest.mark.skipif(not all(f.is_file() for f in FOUNDATION), reason="the verifier's libraries are missing")
 
 RUN = "run(bytes32,bytes,bytes[],bytes)"
 REVERT = "revert"
