@@ -18,13 +18,17 @@ from dataclasses import replace
 import pytest
 from eth_abi import decode, encode
 
+from bridge.evm_call import EvmRunner
 from bridge.revm_call import RevmRunner
 from bridge.vyper_build import CONTRACTS_DIR, compile_contract
 from node.stf.cursor import decode_cursor
 from node.stf.derive_steps import BlockPhase
 from node.stf.hashing import keccak256
 from node.stf.steps import Phase
+from node.wallet import address_of
+from prover.client.inputs import MemoryInputs
 from prover.client.proof import StepProof
+from prover.client.trace import TraceRun
 from prover.l1.inputs_codec import encode_inputs
 from tests.fault.derive_fixture import (
     BLOCK_PHASES,
@@ -35,7 +39,8 @@ from tests.fault.derive_fixture import (
     trace_proofs,
     worst_read_scenario,
 )
-from tests.fault.l1_fixture import L1Double
+from tests.fault.l1_fixture import L1Double, RealL1
+from tests.prover.workload import Scenario, clone, encode_blocks
 from tests.fault.test_derive_steps_vyper import _mutations
 
 # The family is built on the verifier's shared libraries (cursor, records, keys, trie);
@@ -49,18 +54,22 @@ GAS_TARGET = 3_000_000
 
 
 class Family:
-    def __init__(self) -> None:
-        self.runner = RevmRunner()
+    def __init__(self, runner=None) -> None:
+        self.runner = runner if runner is not None else RevmRunner()
         self.build = compile_contract("fault/steps_block.vy")
         self.gas: dict[int, int] = {}
 
     def deploy(self, scenario) -> None:
-        self.l1 = L1Double(self.runner)
-        load_l1(self.l1, scenario)
+        """Deploy on an L1 double holding ``scenario``'s records and queues."""
+        l1 = L1Double(self.runner)
+        load_l1(l1, scenario)
+        self.deploy_on(l1.address, l1.address, l1.address)
+
+    def deploy_on(self, inbox: bytes, portal: bytes, forced_queue: bytes) -> None:
         helpers = [self.runner.deploy(compile_contract(f"fault/{name}.vy").initcode)
                    for name in ("block_rules", "block_globals")]
         self.address = self.runner.deploy(self.build.initcode, encode(
-            ["address"] * 5, [self.l1.address] * 3 + helpers))
+            ["address"] * 5, [inbox, portal, forced_queue] + helpers))
 
     def run(self, proof: StepProof):
         """The family's post-claim for ``proof``, or ``REVERT``."""
@@ -124,6 +133,54 @@ def test_block_steps_over_a_deep_state_trie(family: Family) -> None:
     assert depth >= 6
     _prove_all(family, scenario)
     assert max(family.gas.values()) <= GAS_TARGET
+
+
+def test_py_evm_proves_the_same_post_claims() -> None:
+    """The devnet's EVM (py-evm) runs the family to the same post-claims (a few steps of
+    each block phase: py-evm takes seconds a step)."""
+    slow = Family(EvmRunner())
+    scenario = hostile_scenario(3, n_batches=1, per_block=2)
+    slow.deploy(scenario)
+    firsts = {}
+    for proof in _block_proofs(scenario):
+        firsts.setdefault(proof.kind, proof)
+    for proof in firsts.values():
+        assert slow.run(proof) == proof.post_claim
+    assert set(slow.gas) == {BlockPhase.BLOCK_OPEN, Phase.NEXT_TX, BlockPhase.BLOCK_CLOSE}
+
+
+def test_block_steps_against_the_real_l1_contracts(family: Family) -> None:
+    """A batch appended to the real inbox, a deposit queued on the real portal and a forced
+    transaction on the real forced queue (at chosen L1 times): every block step of its trace
+    proves its post-claim with the family reading those contracts; an entry differing from
+    what they store is refused."""
+    scenario = Scenario.market()
+    chain, keys_ = scenario.chain, scenario.keys
+    l1 = RealL1(family.runner)
+    l1.at(chain.time)
+    # stand-ins for the set-up deposits the scenario's state already applied (never read)
+    deposits = [l1.deposit(b"\x11" * 20, 1) for _ in scenario.deposits]
+    deposits.append(l1.deposit(address_of(keys_["alice"]), 5 * 10**6))
+    forced = [l1.force(chain.withdraw(keys_["alice"], 1)), l1.force(b"\x01not a transaction")]
+    l1.at(chain.time + 30)
+    start = len(scenario.deposits)
+    data = encode_blocks([(chain.time + 20, start + 1, 1, [chain.withdraw(keys_["bob"], 2)]),
+                          (chain.time + 25, start + 1, 2, [chain.withdraw(keys_["carol"], 3)])])
+    record = l1.append(data, 2**63)
+    inputs = MemoryInputs(record, data, deposits, forced)
+    family.deploy_on(l1.inbox, l1.portal, l1.forced)
+    proofs: list[StepProof] = []
+    TraceRun(clone(chain.backend), record.index, inputs).run(on_proof=proofs.append)
+    block_proofs = [p for p in proofs if decode_cursor(p.cursor).phase in BLOCK_PHASES]
+    assert any(p.deposits for p in block_proofs) and any(p.forced for p in block_proofs)
+    for proof in block_proofs:
+        assert family.run(proof) == proof.post_claim, f"step {proof.position} ({proof.kind})"
+        if proof.deposits:
+            d = proof.deposits[0]
+            assert family.run(replace(proof, deposits=(replace(d, amount_e6=d.amount_e6 - 1),))) == REVERT
+        if proof.forced:
+            f = proof.forced[0]
+            assert family.run(replace(proof, forced=(replace(f, deadline=f.deadline + 1),))) == REVERT
 
 
 def test_proofs_whose_inputs_differ_from_l1_are_refused(family: Family) -> None:
