@@ -10,9 +10,10 @@
      and queue entries, opened against the inbox record of the cursor's batch
      (`outer[BATCH]`) and the queues' stored hashes, read from the L1 contracts fixed at
      deployment.
-     Three contracts, each under the 24 KB code limit: this one (the cursor and the Globals
-     record codecs), block_rules.vy (the rules, lib/derive_steps.vy, with the inputs
-     opened) and block_globals.vy (the Globals record in the state trie).
+     Four contracts, each under the 24 KB code limit: this one (the cursor codec),
+     block_rules.vy (the rules, lib/derive_steps.vy, with the inputs opened),
+     block_globals.vy (the Globals record's bytes in the state trie) and block_tip.vy (its
+     block fields, with the record codec).
      Reverts (with a library's or contract's prefix) only on an invalid proof or a cursor
      no reachable state has.
 """
@@ -20,8 +21,6 @@
 import fault.lib.batch_data as batch_data
 import fault.lib.cursor as cursor
 import fault.lib.derive_steps as derive_steps
-import fault.lib.records as records
-import fault.lib.trie as trie
 
 
 interface BlockRules:
@@ -30,8 +29,13 @@ interface BlockRules:
 
 
 interface BlockGlobals:
-    def read(pre_root: bytes32, nodes: DynArray[Bytes[MAX_NODE], MAX_NODES]) -> Bytes[trie.MAX_VALUE]: nonpayable
-    def write(root: bytes32, raw: Bytes[trie.MAX_VALUE]) -> bytes32: nonpayable
+    def read(pre_root: bytes32, nodes: DynArray[Bytes[MAX_NODE], MAX_NODES]) -> Bytes[derive_steps.GLOBALS_BYTES]: nonpayable
+    def write(root: bytes32, raw: Bytes[derive_steps.GLOBALS_BYTES]) -> bytes32: nonpayable
+
+
+interface BlockTip:
+    def tip_of(raw: Bytes[derive_steps.GLOBALS_BYTES]) -> derive_steps.Tip: pure
+    def with_tip(raw: Bytes[derive_steps.GLOBALS_BYTES], tip: derive_steps.Tip) -> Bytes[derive_steps.GLOBALS_BYTES]: pure
 
 
 MAX_NODE: constant(uint256) = 1024  # block_globals.vy MAX_NODE
@@ -43,22 +47,26 @@ PORTAL: public(immutable(address))
 FORCED_QUEUE: public(immutable(address))
 RULES: public(immutable(BlockRules))
 GLOBALS: public(immutable(BlockGlobals))
+TIP: public(immutable(BlockTip))
 
 
 @deploy
-def __init__(inbox: address, portal: address, forced_queue: address, rules: address, globals_: address):
+def __init__(inbox: address, portal: address, forced_queue: address, rules: address, globals_: address,
+             tip: address):
     """
     @param inbox BatchInbox (batch records), portal Portal (deposit hashes), forced_queue
            ForcedInclusion (forced-transaction hashes); rules block_rules.vy, globals_
-           block_globals.vy.
+           block_globals.vy, tip block_tip.vy.
     """
     assert inbox != empty(address) and portal != empty(address) and forced_queue != empty(address) \
-        and rules != empty(address) and globals_ != empty(address), "steps_block: zero address"
+        and rules != empty(address) and globals_ != empty(address) and tip != empty(address), \
+        "steps_block: zero address"
     INBOX = inbox
     PORTAL = portal
     FORCED_QUEUE = forced_queue
     RULES = BlockRules(rules)
     GLOBALS = BlockGlobals(globals_)
+    TIP = BlockTip(tip)
 
 
 @internal
@@ -92,18 +100,10 @@ def run(pre_root: bytes32, cursor_rlp: Bytes[cursor.MAX_CURSOR], nodes: DynArray
     if c.phase == derive_steps.NEXT_TX:  # reads no state
         r, tip = staticcall RULES.step(p, tip, inputs, INBOX, PORTAL, FORCED_QUEUE)
         return pre_root, cursor.encode_cursor(self._post(c, r))
-    raw: Bytes[trie.MAX_VALUE] = extcall GLOBALS.read(pre_root, nodes)
+    raw: Bytes[derive_steps.GLOBALS_BYTES] = extcall GLOBALS.read(pre_root, nodes)
     assert len(raw) > 0, "steps_block: no Globals"  # Python reads them after genesis only
-    g: records.Globals = records.decode_globals(raw)
-    tip = derive_steps.Tip(
-        last_block_number=g.last_block_number, last_block_time=g.last_block_time,
-        next_deposit_index=g.next_deposit_index, next_forced_index=g.next_forced_index)
-    r, tip = staticcall RULES.step(p, tip, inputs, INBOX, PORTAL, FORCED_QUEUE)
+    r, tip = staticcall RULES.step(p, staticcall TIP.tip_of(raw), inputs, INBOX, PORTAL, FORCED_QUEUE)
     if c.phase == derive_steps.BLOCK_OPEN:
         return pre_root, cursor.encode_cursor(self._post(c, r))
     # BLOCK_CLOSE: replace(globals_, last_block_number=..., ...), then state.put
-    g.last_block_number = tip.last_block_number
-    g.last_block_time = tip.last_block_time
-    g.next_deposit_index = tip.next_deposit_index
-    g.next_forced_index = tip.next_forced_index
-    return extcall GLOBALS.write(pre_root, records.encode_globals(g)), cursor.encode_cursor(self._post(c, r))
+    return extcall GLOBALS.write(pre_root, staticcall TIP.with_tip(raw, tip)), cursor.encode_cursor(self._post(c, r))

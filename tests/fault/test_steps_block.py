@@ -67,9 +67,9 @@ class Family:
 
     def deploy_on(self, inbox: bytes, portal: bytes, forced_queue: bytes) -> None:
         helpers = [self.runner.deploy(compile_contract(f"fault/{name}.vy").initcode)
-                   for name in ("block_rules", "block_globals")]
+                   for name in ("block_rules", "block_globals", "block_tip")]
         self.address = self.runner.deploy(self.build.initcode, encode(
-            ["address"] * 5, [inbox, portal, forced_queue] + helpers))
+            ["address"] * 6, [inbox, portal, forced_queue] + helpers))
 
     def run(self, proof: StepProof):
         """The family's post-claim for ``proof``, or ``REVERT``."""

@@ -49,6 +49,8 @@ FORCED: constant(int256) = 1
 TXS: constant(int256) = 2
 
 MAX_TX_BYTES: constant(uint256) = 2_048  # node/stf/tx_codec.py::MAX_TX_BYTES
+# The longest Globals record: a list of 17 scalars of at most 33 RLP bytes each (564 bytes).
+GLOBALS_BYTES: constant(uint256) = 576
 DEPOSIT_TYPE: constant(bytes1) = 0x7E    # node/stf/txtypes.py::TxType.DEPOSIT (an unsigned envelope)
 
 
