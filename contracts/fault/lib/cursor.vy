@@ -10,7 +10,9 @@
 
      integers as canonical RLP integers of at most MAX_INT_BYTES bytes, `zz` the zigzag map
      (n >= 0 -> 2n, n < 0 -> -2n - 1). `decode_cursor` accepts exactly the bytes Python's
-     `decode_cursor` accepts within the bounds below, and reverts ("cursor: ...") otherwise.
+     `decode_cursor` accepts within the bounds below, and reverts otherwise ("cursor: not a
+     canonical cursor", or "rlp: ..." for a malformed header: one reason for many checks,
+     since each reason string costs ~180 bytes of code).
 
      Layout, chosen for memory gas (Vyper allocates every local, argument and temporary at
      its largest size, and memory gas grows with the square of the highest address): only
@@ -44,6 +46,9 @@ MAX_KEEP: constant(uint256) = 64  # registers a suspended frame can hold (<= MAX
 MAX_SAVED: constant(uint256) = 8  # checkpoint tokens (bodies take at most 3)
 # Longest encoding of a `Cursor` (MAX_REGS registers): list header, 4 integers, outer, tx,
 # sender, tx_hash, regs, stack, saved.
+# Most pieces `encode_cursor` writes a narrow cursor as (headers, integers as 1 or 2, 32-byte chunks).
+_MAX_PIECES: constant(uint256) = (1 + 4 * 2 + 1 + MAX_OUTER * 2 + 3 * (1 + MAX_TX // 32) + 1 + MAX_REGS * 2
+                                  + 1 + MAX_FRAMES * (1 + 2 + MAX_FRAME_RLP // 32) + 1 + MAX_SAVED * 2)
 MAX_NARROW: constant(uint256) = (3 + 4 * 33 + (3 + MAX_OUTER * 33) + (3 + MAX_TX) + 21 + 33
                                  + (3 + MAX_REGS * 33) + (3 + MAX_FRAMES * (3 + 33 + MAX_FRAME_RLP))
                                  + (3 + MAX_SAVED * 33))
@@ -146,6 +151,7 @@ def _int_item(word: bytes32, next_word: bytes32, pos: uint256, limit: uint256) -
     b0: uint256 = convert(word, uint256) >> 248
     if b0 < 128:
         assert pos < limit, "rlp: item out of bounds"
+        assert b0 != 0, "cursor: integer with a leading zero"
         return b0, pos + 1
     assert b0 <= 128 + MAX_INT_BYTES, "cursor: not an integer of at most 32 bytes"
     n: uint256 = b0 - 128
@@ -161,125 +167,131 @@ def _int_item(word: bytes32, next_word: bytes32, pos: uint256, limit: uint256) -
 
 @internal
 @pure
-def _string_item(word: bytes32, pos: uint256, limit: uint256) -> rlp.Item:
-    it: rlp.Item = rlp.header(word, pos, limit)
-    assert not it.is_list, "cursor: a byte string is a list"
-    return it
-
-
-@internal
-@pure
-def _list_item(word: bytes32, pos: uint256, limit: uint256) -> rlp.Item:
-    it: rlp.Item = rlp.header(word, pos, limit)
-    assert it.is_list, "cursor: a list is a byte string"
-    return it
-
-
-
-@internal
-@pure
 def _decode(raw: Bytes[MAX_CURSOR], wide: bool) -> Cursor:
     """
     @notice node/stf/cursor.py::decode_cursor, with the running registers decoded into `regs`
-            (not `wide`), or only located (`wide`: `decode_wide_regs` decodes and checks them).
+            (not `wide`), or skipped (`wide`: `decode_wide_regs` decodes and checks them).
+    @dev One walk over every RLP item, depth first, with one header read per item (code size:
+         each read site costs ~200 bytes). `field` is the index of the top-level field the
+         walk is in; `ends` / `counts` the end and the items seen of each open list.
     """
     n: uint256 = len(raw)
-    assert n > 0, "cursor: empty"
+    assert n > 0, "cursor: not a canonical cursor"
     buf: Bytes[MAX_CURSOR + 32] = concat(raw, empty(bytes32))
-    top: rlp.Item = self._list_item(extract32(buf, 0), 0, n)
-    assert top.end == n, "cursor: trailing bytes"
-    end: uint256 = n
+    top: rlp.Item = rlp.header(extract32(buf, 0), 0, n)
     c: Cursor = empty(Cursor)
+    bad: bool = not (top.is_list and top.end == n)  # a check failed (one revert reason: code size)
+    ends: uint256[4] = [n, 0, 0, 0]
+    counts: uint256[4] = empty(uint256[4])
+    depth: uint256 = 0
     pos: uint256 = top.offset
-    c.phase, pos = self._int_item(extract32(buf, pos), extract32(buf, pos + 1), pos, end)
-    c.block, pos = self._int_item(extract32(buf, pos), extract32(buf, pos + 1), pos, end)
-    c.time, pos = self._int_item(extract32(buf, pos), extract32(buf, pos + 1), pos, end)
-    c.tx_index, pos = self._int_item(extract32(buf, pos), extract32(buf, pos + 1), pos, end)
-    x: uint256 = 0
-    p: uint256 = 0
-
-    it: rlp.Item = self._list_item(extract32(buf, pos), pos, end)
-    p = it.offset
-    for i: uint256 in range(MAX_OUTER + 1):
-        if p == it.end:
-            break
-        assert i < MAX_OUTER, "cursor: outer over the MAX_OUTER bound"
-        x, p = self._int_item(extract32(buf, p), extract32(buf, p + 1), p, it.end)
-        c.outer.append(self.unzigzag(x))
-    pos = it.end
-
-    it = self._string_item(extract32(buf, pos), pos, end)
-    assert it.length <= MAX_TX, "cursor: tx over the MAX_TX bound"
-    words: DynArray[bytes32, MAX_TX // 32 + 2] = [convert(32, bytes32), convert(it.length, bytes32)]
-    for k: uint256 in range(MAX_TX // 32):
-        if 32 * k >= it.length:
-            break
-        words.append(extract32(buf, it.offset + 32 * k))
-    c.tx = abi_decode(slice(abi_encode(words), 64, 32 * len(words)), Bytes[MAX_TX])
-    pos = it.end
-    it = self._string_item(extract32(buf, pos), pos, end)
-    assert it.length == 0 or it.length == 20, "cursor: sender is not 0 or 20 bytes"
-    if it.length == 20:
-        c.sender = slice(buf, it.offset, 20)
-    pos = it.end
-    it = self._string_item(extract32(buf, pos), pos, end)
-    assert it.length == 0 or it.length == 32, "cursor: tx_hash is not 0 or 32 bytes"
-    if it.length == 32:
-        c.tx_hash = slice(buf, it.offset, 32)
-    pos = it.end
-
-    it = self._list_item(extract32(buf, pos), pos, end)
-    if not wide:
-        p = it.offset
-        for i: uint256 in range(MAX_REGS + 1):
-            if p == it.end:
+    frame_phase: uint256 = 0
+    frame_regs: rlp.Item = empty(rlp.Item)
+    for step: uint256 in range(MAX_CURSOR):
+        if pos == ends[depth]:  # the list open at `depth` ends
+            if depth == 0:
                 break
-            assert i < MAX_REGS, "cursor: regs over the MAX_REGS bound"
-            x, p = self._int_item(extract32(buf, p), extract32(buf, p + 1), p, it.end)
-            c.regs.append(self.unzigzag(x))
-    pos = it.end
-
-    it = self._list_item(extract32(buf, pos), pos, end)
-    p = it.offset
-    for i: uint256 in range(MAX_FRAMES + 1):
-        if p == it.end:
-            break
-        assert i < MAX_FRAMES, "cursor: stack over the MAX_FRAMES bound"
-        frame: rlp.Item = self._list_item(extract32(buf, p), p, it.end)
-        phase: uint256 = 0
-        q: uint256 = 0
-        phase, q = self._int_item(extract32(buf, frame.offset), extract32(buf, frame.offset + 1), frame.offset, frame.end)
-        regs: rlp.Item = self._list_item(extract32(buf, q), q, frame.end)
-        assert regs.end == frame.end, "cursor: a frame has more than 2 fields"
-        size: uint256 = regs.end - regs.start
-        assert size <= MAX_FRAME_RLP, "cursor: frame over the MAX_FRAME_RLP bound"
-        q = regs.offset
-        for j: uint256 in range(MAX_FRAME_RLP):
-            if q == regs.end:
-                break
-            x, q = self._int_item(extract32(buf, q), extract32(buf, q + 1), q, regs.end)
-        frame_words: DynArray[bytes32, MAX_FRAME_RLP // 32 + 2] = [convert(32, bytes32), convert(size, bytes32)]
-        for k: uint256 in range(MAX_FRAME_RLP // 32):
-            if 32 * k >= size:
-                break
-            frame_words.append(extract32(buf, regs.start + 32 * k))
-        c.stack.append(Frame(
-            phase=phase,
-            regs_rlp=abi_decode(slice(abi_encode(frame_words), 64, 32 * len(frame_words)), Bytes[MAX_FRAME_RLP])))
-        p = frame.end
-    pos = it.end
-
-    it = self._list_item(extract32(buf, pos), pos, end)
-    p = it.offset
-    for i: uint256 in range(MAX_SAVED + 1):
-        if p == it.end:
-            break
-        assert i < MAX_SAVED, "cursor: saved over the MAX_SAVED bound"
-        token: rlp.Item = self._string_item(extract32(buf, p), p, it.end)
-        assert token.length == 32, "cursor: a saved token is not 32 bytes"
-        c.saved.append(extract32(buf, token.offset))
-        p = token.end
-    assert it.end == end, "cursor: more than 11 fields"
+            if depth == 2:  # a frame: [phase, [regs...]]
+                bad = bad or not (counts[2] == 2)
+                bad = bad or not (len(c.stack) < MAX_FRAMES)
+                size: uint256 = frame_regs.end - frame_regs.start
+                bad = bad or not (size <= MAX_FRAME_RLP)
+                words: DynArray[bytes32, MAX_FRAME_RLP // 32 + 2] = [convert(32, bytes32), convert(size, bytes32)]
+                for k: uint256 in range(MAX_FRAME_RLP // 32):
+                    if 32 * k >= size:
+                        break
+                    words.append(extract32(buf, frame_regs.start + 32 * k))
+                c.stack.append(Frame(phase=frame_phase, regs_rlp=abi_decode(
+                    slice(abi_encode(words), 64, 32 * len(words)), Bytes[MAX_FRAME_RLP])))
+            depth -= 1
+            counts[depth] += 1
+            continue
+        field: uint256 = counts[0]
+        it: rlp.Item = rlp.header(extract32(buf, pos), pos, ends[depth])
+        pos = it.end
+        # what the schema wants here: 1 integer, 2 byte string, 3 list
+        want: uint256 = 1
+        if depth == 0:
+            bad = bad or not (field < 11)
+            if field == 4 or field >= 8:
+                want = 3
+            elif field >= 5:
+                want = 2
+        elif depth == 1:
+            if field == 9:
+                want = 3
+            elif field == 10:
+                want = 2
+        elif depth == 2:
+            bad = bad or not (counts[2] < 2)
+            if counts[2] == 1:
+                want = 3
+        if want == 3:
+            bad = bad or not (it.is_list)
+            if depth == 0 and field == 8 and wide:
+                counts[0] += 1  # the registers: decode_wide_regs reads them
+                continue
+            if depth == 2:
+                frame_regs = it
+            depth += 1
+            ends[depth] = it.end
+            counts[depth] = 0
+            pos = it.offset
+            continue
+        bad = bad or not (not it.is_list)
+        counts[depth] += 1
+        if want == 2:
+            if depth == 1:
+                bad = bad or not (it.length == 32)
+                bad = bad or not (len(c.saved) < MAX_SAVED)
+                c.saved.append(extract32(buf, it.offset))
+            elif field == 5:
+                bad = bad or not (it.length <= MAX_TX)
+                words: DynArray[bytes32, MAX_TX // 32 + 2] = [convert(32, bytes32), convert(it.length, bytes32)]
+                for k: uint256 in range(MAX_TX // 32):
+                    if 32 * k >= it.length:
+                        break
+                    words.append(extract32(buf, it.offset + 32 * k))
+                c.tx = abi_decode(slice(abi_encode(words), 64, 32 * len(words)), Bytes[MAX_TX])
+            elif field == 6:
+                bad = bad or not (it.length == 0 or it.length == 20)
+                if it.length == 20:
+                    c.sender = slice(buf, it.offset, 20)
+            else:
+                bad = bad or not (it.length == 0 or it.length == 32)
+                if it.length == 32:
+                    c.tx_hash = slice(buf, it.offset, 32)
+            continue
+        # a canonical integer (node/stf/cursor.py::_uint): at most 32 bytes, no leading zero
+        bad = bad or not (it.length <= MAX_INT_BYTES)
+        x: uint256 = 0
+        if it.offset == it.start:  # a single byte below 0x80 (0x00 is a leading zero)
+            x = convert(extract32(buf, it.start), uint256) >> 248
+            bad = bad or not (x != 0)
+        elif it.length > 0:
+            x = convert(extract32(buf, it.offset), uint256)
+            bad = bad or not (x >> 248 != 0)
+            x = x >> (8 * (32 - it.length))
+        if depth == 0:
+            if field == 0:
+                c.phase = x
+            elif field == 1:
+                c.block = x
+            elif field == 2:
+                c.time = x
+            else:
+                c.tx_index = x
+        elif depth == 2:
+            frame_phase = x
+        elif depth == 1:
+            r: int256 = self.unzigzag(x)
+            if field == 4:
+                bad = bad or not (len(c.outer) < MAX_OUTER)
+                c.outer.append(r)
+            else:
+                bad = bad or not (len(c.regs) < MAX_REGS)
+                c.regs.append(r)
+    assert counts[0] == 11 and not bad, "cursor: not a canonical cursor"
     return c
 
 
@@ -312,11 +324,12 @@ def decode_wide_regs(raw: Bytes[MAX_CURSOR]) -> DynArray[int256, MAX_WIDE_REGS]:
             are not canonical. The other fields are checked by `decode_cursor_wide`.
     """
     buf: Bytes[MAX_CURSOR + 32] = concat(raw, empty(bytes32))
-    top: rlp.Item = self._list_item(extract32(buf, 0), 0, len(raw))
+    top: rlp.Item = rlp.header(extract32(buf, 0), 0, len(raw))
     pos: uint256 = top.offset
     for i: uint256 in range(8):  # phase .. tx_hash
         pos = rlp.header(extract32(buf, pos), pos, top.end).end
-    lst: rlp.Item = self._list_item(extract32(buf, pos), pos, top.end)
+    lst: rlp.Item = rlp.header(extract32(buf, pos), pos, top.end)
+    assert lst.is_list, "cursor: regs is not a list"
     regs: DynArray[int256, MAX_WIDE_REGS] = []
     p: uint256 = lst.offset
     # the loop of `_int_item` + `unzigzag`, inlined: an internal call costs ~250 gas
@@ -327,6 +340,7 @@ def decode_wide_regs(raw: Bytes[MAX_CURSOR]) -> DynArray[int256, MAX_WIDE_REGS]:
         w: uint256 = convert(extract32(buf, p), uint256)
         x: uint256 = w >> 248
         if x < 128:
+            assert x != 0, "cursor: integer with a leading zero"
             p += 1
         else:
             n: uint256 = x - 128
@@ -440,12 +454,29 @@ def _string_size(data: Bytes[MAX_TX]) -> uint256:
 
 @internal
 @pure
+def _int_pieces(x: uint256) -> (uint256, uint256, uint256, uint256):
+    """
+    @notice The RLP of the integer `x` as one or two left-aligned pieces (word, byte count):
+            0x80 for 0, the byte itself below 0x80, else header and big-endian bytes.
+    """
+    if x < 128:
+        if x == 0:
+            return 128 << 248, 1, 0, 0
+        return x << 248, 1, 0, 0
+    n: uint256 = self.byte_length(x)
+    if n == 32:
+        return 160 << 248, 1, x, 32
+    return (((128 + n) << (8 * n)) | x) << (8 * (31 - n)), n + 1, 0, 0
+
+
+@internal
+@pure
 def encode_cursor(c: Cursor) -> Bytes[MAX_NARROW]:
     """
     @notice node/stf/cursor.py::encode_cursor: the canonical RLP of `c`.
-    @dev Sizes first (every list header needs its payload's length), then every byte is
-         packed into 32-byte words, copied out once: cost linear in the cursor's size.
-         Reverts "cursor: ... bound" past the bounds of the module docstring.
+    @dev Sizes first (a list header needs its payload's length); then the encoding as a list
+         of pieces (left-aligned words of 1-32 bytes), packed into 32-byte words by one loop
+         and copied out once.
     """
     outer_size: uint256 = 0
     for r: int256 in c.outer:
@@ -465,114 +496,114 @@ def encode_cursor(c: Cursor) -> Bytes[MAX_NARROW]:
         + self._header_size(regs_size) + regs_size + self._header_size(stack_size) + stack_size
         + self._header_size(saved_size) + saved_size)
 
-    # words = the ABI encoding of (Bytes,): offset, length, then the bytes
-    words: DynArray[uint256, MAX_NARROW // 32 + 3] = [32, self._header_size(total) + total]
-    acc: uint256 = 0
-    fill: uint256 = 0
-    w: uint256 = 0
-    done: bool = False
-    item: uint256 = 0
-    n: uint256 = 0
-    item, n = self._header_word(192, total)
-    acc, fill, w, done = self._put(acc, fill, item, n)
-    for x: uint256 in [c.phase, c.block, c.time, c.tx_index]:
-        item, n = self._int_word(x)
-        acc, fill, w, done = self._put(acc, fill, item, n)
-        if done:
-            words.append(w)
-        if x >= 128:
-            n = self.byte_length(x)
-            acc, fill, w, done = self._put(acc, fill, self._left(x, n), n)
-            if done:
-                words.append(w)
-    item, n = self._header_word(192, outer_size)
-    acc, fill, w, done = self._put(acc, fill, item, n)
-    if done:
-        words.append(w)
-    for r: int256 in c.outer:
-        z: uint256 = self.zigzag(r)
-        item, n = self._int_word(z)
-        acc, fill, w, done = self._put(acc, fill, item, n)
-        if done:
-            words.append(w)
-        if z >= 128:
-            n = self.byte_length(z)
-            acc, fill, w, done = self._put(acc, fill, self._left(z, n), n)
-            if done:
-                words.append(w)
-    for s: uint256 in range(3):
-        data: Bytes[MAX_TX] = c.tx
-        if s == 1:
-            data = c.sender
-        elif s == 2:
-            data = c.tx_hash
-        size: uint256 = len(data)
-        padded: Bytes[MAX_TX + 32] = concat(data, empty(bytes32))
-        if size != 1 or convert(slice(data, 0, 1), uint256) >= 128:
-            item, n = self._header_word(128, size)
-            acc, fill, w, done = self._put(acc, fill, item, n)
-            if done:
-                words.append(w)
-        for k: uint256 in range(MAX_TX // 32):
-            if 32 * k >= size:
+    pieces: DynArray[uint256, 2 * _MAX_PIECES] = []  # word, byte count, word, byte count, ...
+    w1: uint256 = 0
+    n1: uint256 = 0
+    w2: uint256 = 0
+    n2: uint256 = 0
+    w1, n1 = self._header_word(192, total)
+    pieces.append(w1)
+    pieces.append(n1)
+    # phase, block, time, tx_index; the outer list; the registers' list; each frame's phase
+    for section: uint256 in range(4):
+        count: uint256 = 4
+        if section == 1:
+            count = len(c.outer)
+            w1, n1 = self._header_word(192, outer_size)
+            pieces.append(w1)
+            pieces.append(n1)
+        elif section == 2:
+            for s: uint256 in range(3):  # tx, sender, tx_hash
+                data: Bytes[MAX_TX] = c.tx
+                if s == 1:
+                    data = c.sender
+                elif s == 2:
+                    data = c.tx_hash
+                size: uint256 = len(data)
+                padded: Bytes[MAX_TX + 32] = concat(data, empty(bytes32))
+                if size != 1 or convert(slice(data, 0, 1), uint256) >= 128:
+                    w1, n1 = self._header_word(128, size)
+                    pieces.append(w1)
+                    pieces.append(n1)
+                for k: uint256 in range(MAX_TX // 32):
+                    if 32 * k >= size:
+                        break
+                    pieces.append(convert(extract32(padded, 32 * k), uint256))
+                    pieces.append(min(32, size - 32 * k))
+            count = len(c.regs)
+            w1, n1 = self._header_word(192, regs_size)
+            pieces.append(w1)
+            pieces.append(n1)
+        elif section == 3:
+            count = 0
+        for i: uint256 in range(MAX_REGS):
+            if i >= count:
                 break
-            n = min(32, size - 32 * k)
-            acc, fill, w, done = self._put(acc, fill, convert(extract32(padded, 32 * k), uint256), n)
-            if done:
-                words.append(w)
-    item, n = self._header_word(192, regs_size)
-    acc, fill, w, done = self._put(acc, fill, item, n)
-    if done:
-        words.append(w)
-    for r: int256 in c.regs:
-        z: uint256 = self.zigzag(r)
-        item, n = self._int_word(z)
-        acc, fill, w, done = self._put(acc, fill, item, n)
-        if done:
-            words.append(w)
-        if z >= 128:
-            n = self.byte_length(z)
-            acc, fill, w, done = self._put(acc, fill, self._left(z, n), n)
-            if done:
-                words.append(w)
-    item, n = self._header_word(192, stack_size)
-    acc, fill, w, done = self._put(acc, fill, item, n)
-    if done:
-        words.append(w)
+            x: uint256 = 0
+            if section == 0:
+                x = c.phase
+                if i == 1:
+                    x = c.block
+                elif i == 2:
+                    x = c.time
+                elif i == 3:
+                    x = c.tx_index
+            elif section == 1:
+                x = self.zigzag(c.outer[i])
+            else:
+                x = self.zigzag(c.regs[i])
+            w1, n1, w2, n2 = self._int_pieces(x)
+            pieces.append(w1)
+            pieces.append(n1)
+            if n2 > 0:
+                pieces.append(w2)
+                pieces.append(n2)
+    w1, n1 = self._header_word(192, stack_size)
+    pieces.append(w1)
+    pieces.append(n1)
     for f: Frame in c.stack:
-        item, n = self._header_word(192, self.int_rlp_size(f.phase) + len(f.regs_rlp))
-        acc, fill, w, done = self._put(acc, fill, item, n)
-        if done:
-            words.append(w)
-        item, n = self._int_word(f.phase)
-        acc, fill, w, done = self._put(acc, fill, item, n)
-        if done:
-            words.append(w)
-        if f.phase >= 128:
-            n = self.byte_length(f.phase)
-            acc, fill, w, done = self._put(acc, fill, self._left(f.phase, n), n)
-            if done:
-                words.append(w)
+        w1, n1 = self._header_word(192, self.int_rlp_size(f.phase) + len(f.regs_rlp))
+        pieces.append(w1)
+        pieces.append(n1)
+        w1, n1, w2, n2 = self._int_pieces(f.phase)
+        pieces.append(w1)
+        pieces.append(n1)
+        if n2 > 0:
+            pieces.append(w2)
+            pieces.append(n2)
         size: uint256 = len(f.regs_rlp)
         padded: Bytes[MAX_FRAME_RLP + 32] = concat(f.regs_rlp, empty(bytes32))
         for k: uint256 in range(MAX_FRAME_RLP // 32):
             if 32 * k >= size:
                 break
-            n = min(32, size - 32 * k)
-            acc, fill, w, done = self._put(acc, fill, convert(extract32(padded, 32 * k), uint256), n)
-            if done:
-                words.append(w)
-    item, n = self._header_word(192, saved_size)
-    acc, fill, w, done = self._put(acc, fill, item, n)
-    if done:
-        words.append(w)
+            pieces.append(convert(extract32(padded, 32 * k), uint256))
+            pieces.append(min(32, size - 32 * k))
+    w1, n1 = self._header_word(192, saved_size)
+    pieces.append(w1)
+    pieces.append(n1)
     for t: bytes32 in c.saved:
-        acc, fill, w, done = self._put(acc, fill, self._left(160, 1), 1)
-        if done:
-            words.append(w)
-        acc, fill, w, done = self._put(acc, fill, convert(t, uint256), 32)
-        if done:
-            words.append(w)
+        pieces.append(160 << 248)
+        pieces.append(1)
+        pieces.append(convert(t, uint256))
+        pieces.append(32)
+
+    # pack: words = the ABI encoding of (Bytes,): offset, length, then the bytes
+    words: DynArray[uint256, MAX_NARROW // 32 + 3] = [32, self._header_size(total) + total]
+    acc: uint256 = 0
+    fill: uint256 = 0  # bytes of `acc` in use, from its top
+    for j: uint256 in range(_MAX_PIECES):
+        if 2 * j >= len(pieces):
+            break
+        item: uint256 = pieces[2 * j]
+        n: uint256 = pieces[2 * j + 1]
+        item = item >> (8 * (32 - n)) << (8 * (32 - n))  # only its n bytes
+        acc |= item >> (8 * fill)
+        if fill + n >= 32:
+            words.append(acc)
+            acc = item << (8 * (32 - fill))  # 0 when fill is 0 (a shift by 256)
+            fill = fill + n - 32
+        else:
+            fill += n
     if fill > 0:
         words.append(acc)
     return abi_decode(slice(abi_encode(words), 64, 32 * len(words)), Bytes[MAX_NARROW])
@@ -597,9 +628,11 @@ def encode_cursor_wide(c: Cursor, regs: DynArray[int256, MAX_WIDE_REGS]) -> Byte
     # narrow[split] is 0xc0, the empty register list
     regs_size: uint256 = 0
     for r: int256 in regs:
-        z: uint256 = convert(r, uint256) << 1
+        z: uint256 = 0
         if r < 0:
             z = (convert(-(r + 1), uint256) << 1) | 1
+        else:
+            z = convert(r, uint256) << 1
         if z >= 128:
             regs_size += self.byte_length(z)
         regs_size += 1
@@ -630,9 +663,11 @@ def encode_cursor_wide(c: Cursor, regs: DynArray[int256, MAX_WIDE_REGS]) -> Byte
         words.append(w)
     # the loop of `zigzag` + `_int_word` + `_put`, inlined: an internal call costs ~250 gas
     for r: int256 in regs:
-        z: uint256 = convert(r, uint256) << 1
+        z: uint256 = 0
         if r < 0:
             z = (convert(-(r + 1), uint256) << 1) | 1
+        else:
+            z = convert(r, uint256) << 1
         if z < 128:
             n = 1
             item = z << 248
