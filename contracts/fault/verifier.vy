@@ -18,7 +18,7 @@
 import lib.rlp as rlp
 import fault.lib.cursor as cursor
 
-MAX_PROOF: constant(uint256) = 262144  # the proof's ABI bytes (cursor, witness nodes, inputs)
+MAX_PROOF: constant(uint256) = 131072  # the proof's ABI bytes (cursor, witness nodes, inputs): memory gas grows with it
 MAX_FAMILIES: constant(uint256) = 64
 BODY: constant(uint256) = 10  # node/stf/steps.py Phase.BODY
 BODY_KEY_BASE: constant(uint256) = 1 << 16  # key of BODY for transaction kind k: BODY_KEY_BASE + k
@@ -48,7 +48,7 @@ def step(pre_claim: bytes32, proof: Bytes[MAX_PROOF]) -> bytes32:
             does not fit `pre_claim` or the family refuses it.
     """
     assert len(proof) >= 6 * 32, "verifier: proof too short"
-    pre_root: bytes32 = extract32(proof, 0)
+    pre_root: bytes32 = empty(bytes32)
     assert convert(extract32(proof, 32), uint256) == 128, "verifier: not the canonical layout"
     n: uint256 = convert(extract32(proof, 128), uint256)
     assert n > 0 and n <= cursor.MAX_CURSOR, "verifier: cursor length"
@@ -56,7 +56,10 @@ def step(pre_claim: bytes32, proof: Bytes[MAX_PROOF]) -> bytes32:
     # so reading 32-byte words of the cursor stays inside `proof`
     assert convert(extract32(proof, 64), uint256) == CURSOR_AT + (n + 31) // 32 * 32, "verifier: not the canonical layout"
     assert convert(extract32(proof, 96), uint256) > convert(extract32(proof, 64), uint256), "verifier: not the canonical layout"
-    assert keccak256(concat(pre_root, keccak256(slice(proof, CURSOR_AT, n)))) == pre_claim, \
+    # the cursor through abi_decode of the head (a `slice` would take a MAX_PROOF-sized buffer)
+    cursor_rlp: Bytes[cursor.MAX_CURSOR] = b""
+    pre_root, cursor_rlp = abi_decode(proof, (bytes32, Bytes[cursor.MAX_CURSOR]))
+    assert keccak256(concat(pre_root, keccak256(cursor_rlp))) == pre_claim, \
         "verifier: pre_claim is not keccak(pre_root || keccak(cursor))"
     # the dispatch key (reads `proof` in calldata: an internal call would copy it)
     top: rlp.Item = rlp.header(extract32(proof, CURSOR_AT), 0, n)

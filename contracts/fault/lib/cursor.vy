@@ -332,7 +332,9 @@ def decode_wide_regs(raw: Bytes[MAX_CURSOR]) -> DynArray[int256, MAX_WIDE_REGS]:
     assert lst.is_list, "cursor: regs is not a list"
     regs: DynArray[int256, MAX_WIDE_REGS] = []
     p: uint256 = lst.offset
-    # the loop of `_int_item` + `unzigzag`, inlined: an internal call costs ~250 gas
+    # the loop of `_int_item` + `unzigzag`, inlined (an internal call costs ~250 gas) and with
+    # unchecked arithmetic where the operands are bounded (positions < 2**16, shifts <= 256)
+    bad: bool = False
     for i: uint256 in range(MAX_WIDE_REGS + 1):
         if p == lst.end:
             break
@@ -340,25 +342,25 @@ def decode_wide_regs(raw: Bytes[MAX_CURSOR]) -> DynArray[int256, MAX_WIDE_REGS]:
         w: uint256 = convert(extract32(buf, p), uint256)
         x: uint256 = w >> 248
         if x < 128:
-            assert x != 0, "cursor: integer with a leading zero"
-            p += 1
+            bad = bad or x == 0  # a leading zero
+            p = unsafe_add(p, 1)
         else:
-            n: uint256 = x - 128
-            assert n <= MAX_INT_BYTES, "cursor: not an integer of at most 32 bytes"
+            n: uint256 = unsafe_sub(x, 128)
+            bad = bad or n > MAX_INT_BYTES
             if n == 0:
                 x = 0
             elif n == 32:
-                x = convert(extract32(buf, p + 1), uint256)
+                x = convert(extract32(buf, unsafe_add(p, 1)), uint256)
             else:
-                x = (w << 8) >> (8 * (32 - n))
-            assert n == 0 or x >> (8 * (n - 1)) != 0, "cursor: integer with a leading zero"
-            assert n != 1 or x >= 128, "rlp: single byte not encoded as itself"
-            p += 1 + n
-        assert p <= lst.end, "rlp: item out of bounds"
+                x = (w << 8) >> unsafe_mul(8, unsafe_sub(32, n))
+            # no leading zero; a single byte below 0x80 encodes itself
+            bad = bad or (n != 0 and x >> unsafe_mul(8, unsafe_sub(n, 1)) == 0) or (n == 1 and x < 128)
+            p = unsafe_add(p, unsafe_add(1, n))
         if x & 1 == 0:
             regs.append(convert(x >> 1, int256))
         else:
-            regs.append(-convert(x >> 1, int256) - 1)
+            regs.append(unsafe_sub(-convert(x >> 1, int256), 1))
+    assert p == lst.end and not bad, "cursor: not a canonical cursor"
     return regs
 
 
@@ -615,57 +617,21 @@ def encode_cursor_wide(c: Cursor, regs: DynArray[int256, MAX_WIDE_REGS]) -> Byte
     """
     @notice node/stf/cursor.py::encode_cursor of `c` with running registers `regs` (`c.regs`
             is ignored): the margin fold's cursor. Reverts past MAX_CURSOR bytes.
-    @dev Encodes `c` without registers, then writes it again with `regs` spliced in.
+    @dev The registers are packed into words first (one pass, inlined: an internal call costs
+         ~250 gas a register), then `c` encoded without them is written again with the
+         register list spliced in.
     """
-    d: Cursor = c
-    d.regs = []
-    narrow: Bytes[MAX_NARROW] = self.encode_cursor(d)
-    padded: Bytes[MAX_NARROW + 32] = concat(narrow, empty(bytes32))
-    top: rlp.Item = rlp.header(extract32(padded, 0), 0, len(narrow))
-    split: uint256 = top.offset
-    for i: uint256 in range(8):  # phase .. tx_hash
-        split = rlp.header(extract32(padded, split), split, top.end).end
-    # narrow[split] is 0xc0, the empty register list
+    # 1. the registers' RLP items, packed
+    rw: DynArray[uint256, MAX_CURSOR // 32 + 2] = []
     regs_size: uint256 = 0
-    for r: int256 in regs:
-        z: uint256 = 0
-        if r < 0:
-            z = (convert(-(r + 1), uint256) << 1) | 1
-        else:
-            z = convert(r, uint256) << 1
-        if z >= 128:
-            regs_size += self.byte_length(z)
-        regs_size += 1
-    total: uint256 = len(narrow) - top.offset - 1 + self._header_size(regs_size) + regs_size
-    size: uint256 = self._header_size(total) + total
-    assert size <= MAX_CURSOR, "cursor: over MAX_CURSOR"
-
-    words: DynArray[uint256, MAX_CURSOR // 32 + 3] = [32, size]
     acc: uint256 = 0
     fill: uint256 = 0
-    w: uint256 = 0
-    done: bool = False
     item: uint256 = 0
     n: uint256 = 0
-    item, n = self._header_word(192, total)
-    acc, fill, w, done = self._put(acc, fill, item, n)
-    for k: uint256 in range(MAX_NARROW // 32 + 1):
-        at: uint256 = top.offset + 32 * k
-        if at >= split:
-            break
-        n = min(32, split - at)
-        acc, fill, w, done = self._put(acc, fill, convert(extract32(padded, at), uint256) >> (8 * (32 - n)) << (8 * (32 - n)), n)
-        if done:
-            words.append(w)
-    item, n = self._header_word(192, regs_size)
-    acc, fill, w, done = self._put(acc, fill, item, n)
-    if done:
-        words.append(w)
-    # the loop of `zigzag` + `_int_word` + `_put`, inlined: an internal call costs ~250 gas
     for r: int256 in regs:
         z: uint256 = 0
         if r < 0:
-            z = (convert(-(r + 1), uint256) << 1) | 1
+            z = (convert(unsafe_sub(-1, r), uint256) << 1) | 1
         else:
             z = convert(r, uint256) << 1
         if z < 128:
@@ -674,33 +640,103 @@ def encode_cursor_wide(c: Cursor, regs: DynArray[int256, MAX_WIDE_REGS]) -> Byte
             if z == 0:
                 item = 128 << 248
         else:
-            n = self.byte_length(z)
+            n = 0  # byte length, by halving
+            v: uint256 = z
+            if v >= 1 << 128:
+                n = 16
+                v = v >> 128
+            if v >= 1 << 64:
+                n = unsafe_add(n, 8)
+                v = v >> 64
+            if v >= 1 << 32:
+                n = unsafe_add(n, 4)
+                v = v >> 32
+            if v >= 1 << 16:
+                n = unsafe_add(n, 2)
+                v = v >> 16
+            if v >= 1 << 8:
+                n = unsafe_add(n, 1)
+            n = unsafe_add(n, 1)
             if n == 32:  # the header byte alone first
-                acc |= 160 << (8 * (31 - fill))
-                fill += 1
+                acc |= 160 << unsafe_mul(8, unsafe_sub(31, fill))
+                fill = unsafe_add(fill, 1)
+                regs_size = unsafe_add(regs_size, 1)
                 if fill == 32:
-                    words.append(acc)
+                    rw.append(acc)
                     acc = 0
                     fill = 0
                 item = z
             else:
-                item = (((128 + n) << (8 * n)) | z) << (8 * (31 - n))
-                n += 1
+                item = ((unsafe_add(128, n) << unsafe_mul(8, n)) | z) << unsafe_mul(8, unsafe_sub(31, n))
+                n = unsafe_add(n, 1)
+        regs_size = unsafe_add(regs_size, n)
+        acc |= item >> unsafe_mul(8, fill)
+        if unsafe_add(fill, n) >= 32:
+            rw.append(acc)
+            acc = item << unsafe_mul(8, unsafe_sub(32, fill))  # 0 when fill is 0 (a shift by 256)
+            fill = unsafe_sub(unsafe_add(fill, n), 32)
+        else:
+            fill = unsafe_add(fill, n)
+    if fill > 0:
+        rw.append(acc)
+
+    # 2. the rest, without registers: narrow[split] is 0xc0, the empty register list
+    d: Cursor = c
+    d.regs = []
+    narrow: Bytes[MAX_NARROW] = self.encode_cursor(d)
+    padded: Bytes[MAX_NARROW + 32] = concat(narrow, empty(bytes32))
+    top: rlp.Item = rlp.header(extract32(padded, 0), 0, len(narrow))
+    split: uint256 = top.offset
+    for i: uint256 in range(8):  # phase .. tx_hash
+        split = rlp.header(extract32(padded, split), split, top.end).end
+    total: uint256 = len(narrow) - top.offset - 1 + self._header_size(regs_size) + regs_size
+    size: uint256 = self._header_size(total) + total
+    assert size <= MAX_CURSOR, "cursor: over MAX_CURSOR"
+
+    # 3. header, narrow[top.offset:split], the register list, narrow[split + 1:]
+    words: DynArray[uint256, MAX_CURSOR // 32 + 3] = [32, size]
+    acc = 0
+    fill = 0
+    hw: uint256 = 0
+    hn: uint256 = 0
+    hw, hn = self._header_word(192, total)
+    pieces: uint256 = 1 + (split - top.offset + 31) // 32 + 1 + len(rw) + (len(narrow) - split - 1 + 31) // 32
+    at: uint256 = top.offset  # read position in `narrow`, or in the register words
+    for k: uint256 in range(MAX_NARROW // 16 + MAX_CURSOR // 32 + 4):
+        if k == pieces:
+            break
+        if k == 0:
+            item = hw
+            n = hn
+        elif at < split:
+            n = min(32, split - at)
+            item = convert(extract32(padded, at), uint256)
+            at += n
+        elif at == split:
+            item, n = self._header_word(192, regs_size)
+            at = split + 1
+            if len(rw) == 0:
+                at = split + 2 + MAX_CURSOR  # no register words: on to the rest
+        elif at <= split + 1 + MAX_CURSOR:  # register word `at - split - 1`
+            j: uint256 = at - split - 1
+            item = rw[j]
+            n = min(32, regs_size - 32 * j)
+            at += 1
+            if at - split - 1 == len(rw):
+                at = split + 2 + MAX_CURSOR
+        else:  # narrow[split + 1:], from `at - MAX_CURSOR - 1`
+            q: uint256 = at - MAX_CURSOR - 1
+            n = min(32, len(narrow) - q)
+            item = convert(extract32(padded, q), uint256)
+            at += n
+        item = item >> (8 * (32 - n)) << (8 * (32 - n))
         acc |= item >> (8 * fill)
         if fill + n >= 32:
             words.append(acc)
-            acc = item << (8 * (32 - fill))  # 0 when fill is 0 (a shift by 256)
+            acc = item << (8 * (32 - fill))
             fill = fill + n - 32
         else:
             fill += n
-    for k: uint256 in range(MAX_NARROW // 32 + 1):
-        at: uint256 = split + 1 + 32 * k
-        if at >= len(narrow):
-            break
-        n = min(32, len(narrow) - at)
-        acc, fill, w, done = self._put(acc, fill, convert(extract32(padded, at), uint256) >> (8 * (32 - n)) << (8 * (32 - n)), n)
-        if done:
-            words.append(w)
     if fill > 0:
         words.append(acc)
     return abi_decode(slice(abi_encode(words), 64, 32 * len(words)), Bytes[MAX_CURSOR])
