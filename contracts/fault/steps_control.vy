@@ -5,17 +5,18 @@
         `node/stf/machine.py::_rollback`, `node/stf/steps.py::_restore` and
         `node/stf/derive_steps.py::_halted`. None reads the state: a rollback or restore moves
         the root to a checkpoint token, which is a state root (`ProvingState.restore`).
-@dev `run(pre_root, cursor, nodes, inputs)` is the family interface (`nodes` and `inputs` are
-     not read). Reverts ("steps_control: ...", or the cursor codec's "cursor: ...") only where
+@dev `run(pre_root, cursor, nodes, inputs)` is the family interface; `nodes` and `inputs` are
+     not read and must be empty (`prover/l1/calldata.py::witness_nodes`): Vyper reserves memory
+     for an argument's whole declared size, so their bounds are kept minimal. Reverts ("steps_control: ...", or the cursor codec's "cursor: ...") only where
      Python's step raises on the cursor, i.e. on no reachable state.
 """
 
 import fault.lib.cursor as cursor
 import fault.lib.machine as machine
 
-MAX_NODE: constant(uint256) = 532
-MAX_NODES: constant(uint256) = 64
-MAX_INPUTS: constant(uint256) = 32
+MAX_NODE: constant(uint256) = 1
+MAX_NODES: constant(uint256) = 1
+MAX_INPUTS: constant(uint256) = 1
 
 
 @internal
