@@ -47,8 +47,8 @@ MAX_SAVED: constant(uint256) = 8  # checkpoint tokens (bodies take at most 3)
 # Longest encoding of a `Cursor` (MAX_REGS registers): list header, 4 integers, outer, tx,
 # sender, tx_hash, regs, stack, saved.
 # Most pieces `encode_cursor` writes a narrow cursor as (headers, integers as 1 or 2, 32-byte chunks).
-_MAX_PIECES: constant(uint256) = (1 + 4 * 2 + 1 + MAX_OUTER * 2 + 3 * (1 + MAX_TX // 32) + 1 + MAX_REGS * 2
-                                  + 1 + MAX_FRAMES * (1 + 2 + MAX_FRAME_RLP // 32) + 1 + MAX_SAVED * 2)
+_MAX_PIECES: constant(uint256) = (1 + 4 * 3 + 1 + MAX_OUTER * 3 + 3 * (2 + MAX_TX // 31) + 1 + MAX_REGS * 3
+                                  + 1 + MAX_FRAMES * (5 + MAX_FRAME_RLP // 31) + 1 + MAX_SAVED * 3)
 MAX_NARROW: constant(uint256) = (3 + 4 * 33 + (3 + MAX_OUTER * 33) + (3 + MAX_TX) + 21 + 33
                                  + (3 + MAX_REGS * 33) + (3 + MAX_FRAMES * (3 + 33 + MAX_FRAME_RLP))
                                  + (3 + MAX_SAVED * 33))
@@ -167,10 +167,12 @@ def _int_item(word: bytes32, next_word: bytes32, pos: uint256, limit: uint256) -
 
 @internal
 @pure
-def _decode(raw: Bytes[MAX_CURSOR], wide: bool) -> Cursor:
+def decode_cursor(raw: Bytes[MAX_CURSOR], wide: bool = False) -> Cursor:
     """
-    @notice node/stf/cursor.py::decode_cursor, with the running registers decoded into `regs`
-            (not `wide`), or skipped (`wide`: `decode_wide_regs` decodes and checks them).
+    @notice node/stf/cursor.py::decode_cursor: the cursor `raw` encodes; reverts ("cursor: not a
+            canonical cursor", or "rlp: ..." for a malformed header) on anything else, and on
+            more than MAX_REGS running registers unless `wide` (the margin fold's cursors:
+            `decode_cursor_wide`), which leaves `regs` empty for `decode_wide_regs`.
     @dev One walk over every RLP item, depth first, with one header read per item (code size:
          each read site costs ~200 bytes). `field` is the index of the top-level field the
          walk is in; `ends` / `counts` the end and the items seen of each open list.
@@ -297,23 +299,12 @@ def _decode(raw: Bytes[MAX_CURSOR], wide: bool) -> Cursor:
 
 @internal
 @pure
-def decode_cursor(raw: Bytes[MAX_CURSOR]) -> Cursor:
-    """
-    @notice node/stf/cursor.py::decode_cursor: the cursor `raw` encodes; reverts ("cursor: ...",
-            or "rlp: ..." for a malformed header) on anything else, and on more than MAX_REGS
-            running registers (the margin fold's cursors: `decode_cursor_wide`).
-    """
-    return self._decode(raw, False)
-
-
-@internal
-@pure
 def decode_cursor_wide(raw: Bytes[MAX_CURSOR]) -> Cursor:
     """
     @notice `decode_cursor` with `regs` left empty (any number of them): the margin fold's
             cursor. Use with `decode_wide_regs` (which checks them) and `encode_cursor_wide`.
     """
-    return self._decode(raw, True)
+    return self.decode_cursor(raw, True)
 
 
 @internal
@@ -456,19 +447,21 @@ def _string_size(data: Bytes[MAX_TX]) -> uint256:
 
 @internal
 @pure
-def _int_pieces(x: uint256) -> (uint256, uint256, uint256, uint256):
+def _int_pieces(x: uint256) -> (uint256, uint256, uint256):
     """
-    @notice The RLP of the integer `x` as one or two left-aligned pieces (word, byte count):
-            0x80 for 0, the byte itself below 0x80, else header and big-endian bytes.
+    @notice The RLP of the integer `x` as up to three pieces (0: none). A piece holds 1-31
+            bytes left-aligned and its byte count in its lowest byte.
     """
     if x < 128:
         if x == 0:
-            return 128 << 248, 1, 0, 0
-        return x << 248, 1, 0, 0
+            return (128 << 248) | 1, 0, 0
+        return (x << 248) | 1, 0, 0
     n: uint256 = self.byte_length(x)
-    if n == 32:
-        return 160 << 248, 1, x, 32
-    return (((128 + n) << (8 * n)) | x) << (8 * (31 - n)), n + 1, 0, 0
+    if n <= 30:
+        return (((128 + n) << (8 * n)) | x) << (8 * (31 - n)) | (n + 1), 0, 0
+    if n == 31:
+        return (159 << 248) | 1, (x << 8) | 31, 0
+    return (160 << 248) | 1, ((x >> 128) << 128) | 16, (x << 128) | 16
 
 
 @internal
@@ -498,22 +491,20 @@ def encode_cursor(c: Cursor) -> Bytes[MAX_NARROW]:
         + self._header_size(regs_size) + regs_size + self._header_size(stack_size) + stack_size
         + self._header_size(saved_size) + saved_size)
 
-    pieces: DynArray[uint256, 2 * _MAX_PIECES] = []  # word, byte count, word, byte count, ...
+    pieces: DynArray[uint256, _MAX_PIECES] = []  # 1-31 bytes left-aligned, the count in the lowest byte
     w1: uint256 = 0
     n1: uint256 = 0
     w2: uint256 = 0
-    n2: uint256 = 0
+    w3: uint256 = 0
     w1, n1 = self._header_word(192, total)
-    pieces.append(w1)
-    pieces.append(n1)
+    pieces.append(w1 | n1)
     # phase, block, time, tx_index; the outer list; the registers' list; each frame's phase
     for section: uint256 in range(4):
         count: uint256 = 4
         if section == 1:
             count = len(c.outer)
             w1, n1 = self._header_word(192, outer_size)
-            pieces.append(w1)
-            pieces.append(n1)
+            pieces.append(w1 | n1)
         elif section == 2:
             for s: uint256 in range(3):  # tx, sender, tx_hash
                 data: Bytes[MAX_TX] = c.tx
@@ -525,17 +516,14 @@ def encode_cursor(c: Cursor) -> Bytes[MAX_NARROW]:
                 padded: Bytes[MAX_TX + 32] = concat(data, empty(bytes32))
                 if size != 1 or convert(slice(data, 0, 1), uint256) >= 128:
                     w1, n1 = self._header_word(128, size)
-                    pieces.append(w1)
-                    pieces.append(n1)
-                for k: uint256 in range(MAX_TX // 32):
-                    if 32 * k >= size:
+                    pieces.append(w1 | n1)
+                for k: uint256 in range(MAX_TX // 31 + 1):
+                    if 31 * k >= size:
                         break
-                    pieces.append(convert(extract32(padded, 32 * k), uint256))
-                    pieces.append(min(32, size - 32 * k))
+                    pieces.append((convert(extract32(padded, 31 * k), uint256) >> 8 << 8) | min(31, size - 31 * k))
             count = len(c.regs)
             w1, n1 = self._header_word(192, regs_size)
-            pieces.append(w1)
-            pieces.append(n1)
+            pieces.append(w1 | n1)
         elif section == 3:
             count = 0
         for i: uint256 in range(MAX_REGS):
@@ -554,51 +542,43 @@ def encode_cursor(c: Cursor) -> Bytes[MAX_NARROW]:
                 x = self.zigzag(c.outer[i])
             else:
                 x = self.zigzag(c.regs[i])
-            w1, n1, w2, n2 = self._int_pieces(x)
+            w1, w2, w3 = self._int_pieces(x)
             pieces.append(w1)
-            pieces.append(n1)
-            if n2 > 0:
+            if w2 != 0:
                 pieces.append(w2)
-                pieces.append(n2)
+                if w3 != 0:
+                    pieces.append(w3)
     w1, n1 = self._header_word(192, stack_size)
-    pieces.append(w1)
-    pieces.append(n1)
+    pieces.append(w1 | n1)
     for f: Frame in c.stack:
         w1, n1 = self._header_word(192, self.int_rlp_size(f.phase) + len(f.regs_rlp))
+        pieces.append(w1 | n1)
+        w1, w2, w3 = self._int_pieces(f.phase)
         pieces.append(w1)
-        pieces.append(n1)
-        w1, n1, w2, n2 = self._int_pieces(f.phase)
-        pieces.append(w1)
-        pieces.append(n1)
-        if n2 > 0:
+        if w2 != 0:
             pieces.append(w2)
-            pieces.append(n2)
+            if w3 != 0:
+                pieces.append(w3)
         size: uint256 = len(f.regs_rlp)
         padded: Bytes[MAX_FRAME_RLP + 32] = concat(f.regs_rlp, empty(bytes32))
-        for k: uint256 in range(MAX_FRAME_RLP // 32):
-            if 32 * k >= size:
+        for k: uint256 in range(MAX_FRAME_RLP // 31 + 1):
+            if 31 * k >= size:
                 break
-            pieces.append(convert(extract32(padded, 32 * k), uint256))
-            pieces.append(min(32, size - 32 * k))
+            pieces.append((convert(extract32(padded, 31 * k), uint256) >> 8 << 8) | min(31, size - 31 * k))
     w1, n1 = self._header_word(192, saved_size)
-    pieces.append(w1)
-    pieces.append(n1)
+    pieces.append(w1 | n1)
     for t: bytes32 in c.saved:
-        pieces.append(160 << 248)
-        pieces.append(1)
-        pieces.append(convert(t, uint256))
-        pieces.append(32)
+        pieces.append((160 << 248) | 1)
+        pieces.append(((convert(t, uint256) >> 128) << 128) | 16)
+        pieces.append((convert(t, uint256) << 128) | 16)
 
     # pack: words = the ABI encoding of (Bytes,): offset, length, then the bytes
     words: DynArray[uint256, MAX_NARROW // 32 + 3] = [32, self._header_size(total) + total]
     acc: uint256 = 0
     fill: uint256 = 0  # bytes of `acc` in use, from its top
-    for j: uint256 in range(_MAX_PIECES):
-        if 2 * j >= len(pieces):
-            break
-        item: uint256 = pieces[2 * j]
-        n: uint256 = pieces[2 * j + 1]
-        item = item >> (8 * (32 - n)) << (8 * (32 - n))  # only its n bytes
+    for piece: uint256 in pieces:
+        n: uint256 = piece & 255
+        item: uint256 = piece >> (8 * (32 - n)) << (8 * (32 - n))  # only its n bytes
         acc |= item >> (8 * fill)
         if fill + n >= 32:
             words.append(acc)
