@@ -26,6 +26,7 @@ from web3 import Web3
 from web3.utils.address import get_create_address
 
 from bridge.fault_contracts import TransactorDeployer, deploy_verifier
+from bridge.fault_contracts import sources as fault_sources
 from bridge.l1 import Transactor
 from bridge.vyper_build import compile_contract
 from node.l1.genesis_anchor import genesis_state_root
@@ -90,6 +91,13 @@ class Deployment:
     def load(cls, path: str | Path) -> "Deployment":
         raw = json.loads(Path(path).read_text())
         return cls(**{**raw, "settings": BridgeSettings(**raw["settings"])})
+
+
+def compile_all() -> None:
+    """Compile every contract ``deploy`` deploys (Vyper builds are cached on disk: a process
+    that deploys next, e.g. a devnet, finds them compiled)."""
+    for source in [*SOURCES.values(), *fault_sources()]:
+        compile_contract(source)
 
 
 def predict_portal(w3: Web3, deployer: str) -> str:

@@ -59,6 +59,12 @@ FAMILIES: list[Family] = [
 ]
 
 
+def sources() -> list[str]:
+    """Every source ``deploy_verifier`` compiles (of the families that exist)."""
+    out = [s for f in FAMILIES if f.exists() for s in (*f.helpers, f.source)]
+    return out + [VERIFIER_SOURCE]
+
+
 @dataclass(frozen=True)
 class FaultDeployment:
     verifier: bytes
