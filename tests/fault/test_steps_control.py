@@ -93,3 +93,39 @@ def test_the_verifier_refuses_a_proof_whose_pre_claim_does_not_fit() -> None:
     assert l1_post(proof)[0] is not None
     assert l1_post(dataclasses.replace(proof, pre_claim=b"\x00" * 32))[0] is None
     assert l1_post(dataclasses.replace(proof, pre_root=b"\x56" * 32))[0] is None
+
+
+def test_worst_case_control_steps_stay_under_the_gas_target() -> None:
+    """The largest narrow cursor (every field at its bound) through ROLLBACK and RESTORE."""
+    pre_root = b"\x66" * 32
+    big = Cursor(Phase.ROLLBACK, 2**64, 2**40, 2**32, tuple(-(2**255) for _ in range(16)), b"\xff" * 2048,
+                 b"\x01" * 20, b"\x02" * 32, (int(FailureCode.INSUFFICIENT_MARGIN),),
+                 tuple((28, tuple(2**250 for _ in range(30))) for _ in range(4)), tuple(bytes([i]) * 32 for i in range(8)))
+    restore = big._replace(phase=Phase.RESTORE, regs=(7, 28) + tuple(-(2**255) for _ in range(62)))
+    for cursor in (big, restore):
+        expected = _python(pre_root, cursor)
+        post, gas = l1_post(synthetic_proof(pre_root, cursor, expected))
+        assert post == expected and post is not None
+        assert gas <= CONTROL_GAS_MAX, f"{cursor.phase}: {gas:,} gas"
+
+
+def test_py_evm_agrees_with_revm_on_control_steps() -> None:
+    """The devnet's EVM (py-evm) gives the same post-claims as the revm the volume runs on."""
+    from bridge.evm_call import EvmRunner
+    from bridge.fault_contracts import deploy_verifier
+    from prover.l1.verifier import StepRefused, run_step
+
+    runner = EvmRunner()
+    deployment = deploy_verifier(runner)
+    rng = random.Random(77)
+    for phase in (Phase.ROLLBACK, Phase.RESTORE, BlockPhase.HALTED):
+        for _ in range(3):
+            pre_root = rng.randbytes(32)
+            cursor = _cursor(rng, phase)
+            proof = synthetic_proof(pre_root, cursor)
+            revm = l1_post(proof)[0]
+            try:
+                py_evm = run_step(runner, deployment.verifier, proof).post_claim
+            except StepRefused:  # a refusal on both is agreement
+                py_evm = None
+            assert py_evm == revm
