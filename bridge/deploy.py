@@ -26,7 +26,7 @@ from web3 import Web3
 from web3.utils.address import get_create_address
 
 from bridge.fault_contracts import TransactorDeployer, deploy_verifier
-from bridge.fault_contracts import sources as fault_sources
+from bridge.fault_contracts import compile_all as compile_fault_contracts
 from bridge.l1 import Transactor
 from bridge.vyper_build import compile_contract
 from node.l1.genesis_anchor import genesis_state_root
@@ -96,8 +96,9 @@ class Deployment:
 def compile_all() -> None:
     """Compile every contract ``deploy`` deploys (Vyper builds are cached on disk: a process
     that deploys next, e.g. a devnet, finds them compiled)."""
-    for source in [*SOURCES.values(), *fault_sources()]:
+    for source in SOURCES.values():
         compile_contract(source)
+    compile_fault_contracts()
 
 
 def predict_portal(w3: Web3, deployer: str) -> str:

@@ -43,12 +43,18 @@ class DeployContext:
 @dataclass(frozen=True)
 class Family:
     """A family contract: its source (relative to ``contracts/``), the keys it serves, its
-    ABI-encoded constructor arguments, and helper contracts deployed before it (by source)."""
+    ABI-encoded constructor arguments, helper contracts deployed before it (by source), and
+    how they are compiled (``compile_contract``'s ``venom`` / ``optimize``: for code size)."""
 
     source: str
     keys: tuple[int, ...]
     args: Callable[[DeployContext], bytes] | None = None
     helpers: tuple[str, ...] = ()
+    venom: bool = False
+    optimize: str = "gas"
+
+    def build(self, source: str) -> Any:
+        return compile_contract(source, venom=self.venom, optimize=self.optimize)
 
     def exists(self) -> bool:
         return all((CONTRACTS_DIR / s).is_file() for s in (self.source, *self.helpers))
@@ -59,10 +65,13 @@ FAMILIES: list[Family] = [
 ]
 
 
-def sources() -> list[str]:
-    """Every source ``deploy_verifier`` compiles (of the families that exist)."""
-    out = [s for f in FAMILIES if f.exists() for s in (*f.helpers, f.source)]
-    return out + [VERIFIER_SOURCE]
+def compile_all() -> None:
+    """Compile every contract ``deploy_verifier`` deploys (of the families that exist)."""
+    for family in FAMILIES:
+        if family.exists():
+            for source in (*family.helpers, family.source):
+                family.build(source)
+    compile_contract(VERIFIER_SOURCE)
 
 
 @dataclass(frozen=True)
@@ -83,9 +92,9 @@ def deploy_verifier(deployer: Any, l1: Mapping[str, bytes] | None = None,
             continue
         for helper in family.helpers:
             if helper not in ctx.deployed:
-                ctx.deployed[helper] = deployer.deploy(compile_contract(helper).initcode, b"")
+                ctx.deployed[helper] = deployer.deploy(family.build(helper).initcode, b"")
         args = family.args(ctx) if family.args is not None else b""
-        address = deployer.deploy(compile_contract(family.source).initcode, args)
+        address = deployer.deploy(family.build(family.source).initcode, args)
         ctx.deployed[family.source] = address
         for key in family.keys:
             keys.append(int(key))
