@@ -1,6 +1,6 @@
 """contracts/fault/lib/state.vy and keys.vy behave as node/stf/state.py and keys.py.
 
-Through ``contracts/test/fault_state_harness.vy``: every key builder gives Python's key
+Through ``contracts/test/fault_state_harness.vy`` and ``fault_state_small_harness.vy``: every key builder gives Python's key
 (random and boundary fields; a too-wide field reverts where ``int.to_bytes`` raises), and
 for every record, one transaction on the empty trie: ``get_X`` finds nothing, ``put_X``
 stores exactly Python's ``encode`` under Python's key, ``get_X`` reads the record back,
@@ -27,7 +27,7 @@ from tests.fault.test_records_vyper import NAMES, SCHEMAS, _abi_type, _fields, _
 STANDIN = CONTRACTS_DIR.parent / "tests" / "fault" / "standin"
 REAL_TRIE = (CONTRACTS_DIR / "fault" / "lib" / "trie.vy").exists()
 EMPTY_ROOT = bytes.fromhex("56e81f171bcc55a6ff8345e692c0f86e5b48e01b996cadc001622fb5e363b421")
-HARNESS_ADDRESS = bytes.fromhex("5a" * 20)
+HARNESSES = ("test/fault_state_harness.vy", "test/fault_state_small_harness.vy")
 
 # Key fields per record: ABI types, a random generator, and Python's key builder.
 U32, U64 = 2**32 - 1, 2**64 - 1
@@ -58,17 +58,22 @@ KEY_ARGS = {
 
 class StateHarness:
     def __init__(self) -> None:
-        self.build = compile_contract("test/fault_state_harness.vy", search_paths=[STANDIN])
         self.runner = RevmRunner()
-        # Over the 24 KB deployment limit: placed directly (a test contract only).
-        self.runner.evm.insert_account_info("0x" + HARNESS_ADDRESS.hex(), AccountInfo(code=self.build.runtime))
-        self.entries = {e["name"]: e for e in self.build.abi if e.get("type") == "function"}
+        self.entries = {}
+        for n, path in enumerate(HARNESSES):
+            build = compile_contract(path, search_paths=[STANDIN])
+            address = bytes([0x5A, n + 1]) * 10
+            # Over the 24 KB deployment limit: placed directly (test contracts only).
+            self.runner.evm.insert_account_info("0x" + address.hex(), AccountInfo(code=build.runtime))
+            for e in build.abi:
+                if e.get("type") == "function":
+                    self.entries[e["name"]] = (build, address, e)
 
     def call(self, name: str, args: list) -> tuple | None:
-        entry = self.entries[name]
+        build, address, entry = self.entries[name]
         in_types = [_abi_type(i) for i in entry["inputs"]]
-        data = self.build.selector(f"{name}({','.join(in_types)})") + encode(in_types, args)
-        result = self.runner.call(HARNESS_ADDRESS, data)
+        data = build.selector(f"{name}({','.join(in_types)})") + encode(in_types, args)
+        result = self.runner.call(address, data)
         if not result.success:
             return None
         return decode([_abi_type(o) for o in entry["outputs"]], result.output)
