@@ -61,26 +61,25 @@ UNDERLYING_RLP: constant(uint256) = (
     LIST_HEADER + SCALAR_RLP + 4 * SCALAR_RLP + LIST_HEADER + MAX_SURFACE_POINTS * VOL_POINT_RLP
     + LIST_HEADER + MAX_INSTRUMENTS_PER_UNDERLYING * SCALAR_RLP
 )
-# Largest value a state key holds: what `trie.get` returns and `trie.put` takes. At least
-# ACCOUNT_RLP (the largest record) and the output bound of every `encode_<record>` (a list
-# written through a word buffer has a bound of 9 + 32 * words: `encode_account`'s is 23,976).
+# Largest value a state key holds: what `trie.get` returns and `trie.put` takes (at least
+# ACCOUNT_RLP, rounded up to 24 KiB; equal to record_rlp.MAX_VALUE and trie.MAX_VALUE).
 MAX_VALUE: constant(uint256) = 24576
 
-# Word buffers of the lists written through `record_rlp.spread`: payload / 32 + 2 words.
-ORDERS_WORDS: constant(uint256) = MAX_OPEN_ORDERS * SCALAR_RLP // 32 + 2
-POSITIONS_WORDS: constant(uint256) = MAX_POSITIONS * POSITION_RLP // 32 + 2
-TOTALS_WORDS: constant(uint256) = MAX_POSITIONS * ORDER_TOTALS_RLP // 32 + 2
-SURFACE_WORDS: constant(uint256) = MAX_SURFACE_POINTS * VOL_POINT_RLP // 32 + 2
-INSTRUMENTS_WORDS: constant(uint256) = MAX_INSTRUMENTS_PER_UNDERLYING * SCALAR_RLP // 32 + 2
-SCENARIO_WORDS: constant(uint256) = N_SCENARIOS * SCALAR_RLP // 32 + 2
-ORACLES_WORDS: constant(uint256) = MAX_ORACLES * ADDRESS_RLP // 32 + 2
-MAX_FLAT: constant(uint256) = 17  # fields of the largest all-scalar record (Globals)
-
-# Output bounds of the encoders whose type is not written out in full.
-ACCOUNT_BOUND: constant(uint256) = 9 + 4 * SCALAR_RLP + 27 + 32 * (ORDERS_WORDS + POSITIONS_WORDS + TOTALS_WORDS)
-UNDERLYING_BOUND: constant(uint256) = 9 + 5 * SCALAR_RLP + 18 + 32 * (SURFACE_WORDS + INSTRUMENTS_WORDS)
-MARK_BOUND: constant(uint256) = 9 + 9 * SCALAR_RLP + 1 + 9 + 32 * SCENARIO_WORDS
-
+# Record layouts for `record_rlp.scan` / `emit` (see its notice): scalars by kind, lists as
+# arity << 8 | max_count << 16 | item kinds << 32.
+U: constant(uint256) = rr.K_UINT
+I: constant(uint256) = rr.K_INT
+B: constant(uint256) = rr.K_BOOL
+A: constant(uint256) = rr.K_ADDRESS
+ORACLES_LIST: constant(uint256) = 1 << 8 | MAX_ORACLES << 16 | rr.K_ADDRESS << 32
+ORDERS_LIST: constant(uint256) = 1 << 8 | MAX_OPEN_ORDERS << 16 | rr.K_UINT << 32
+POSITIONS_LIST: constant(uint256) = 2 << 8 | MAX_POSITIONS << 16 | (rr.K_UINT | rr.K_INT << 8) << 32
+TOTALS_LIST: constant(uint256) = 7 << 8 | MAX_POSITIONS << 16 | 282578800148737 << 32  # 0x01010101010101: seven K_UINT
+SURFACE_LIST: constant(uint256) = (
+    4 << 8 | MAX_SURFACE_POINTS << 16 | (rr.K_UINT | rr.K_UINT << 8 | rr.K_INT << 16 | rr.K_UINT << 24) << 32
+)
+INSTRUMENTS_LIST: constant(uint256) = 1 << 8 | MAX_INSTRUMENTS_PER_UNDERLYING << 16 | rr.K_UINT << 32
+SCENARIOS_LIST: constant(uint256) = 1 << 8 | N_SCENARIOS << 16 | rr.K_INT << 32
 
 # --- records (node/stf/records.py, field for field) -------------------------------
 
@@ -233,8 +232,9 @@ struct Auction:
 
 
 # ---------------------------------------------------------------------------------
-# Decoding: `decode_<record>(raw)` is `node/stf/records.py::<Record>.decode` on the
-# canonical encodings, and reverts on every other byte string (see the module notice).
+# Codecs: `decode_<record>(raw)` is `node/stf/records.py::<Record>.decode` on canonical
+# encodings and reverts on every other byte string (see the module notice);
+# `encode_<record>(rec)` is `<Record>.encode`. Both go through `record_rlp`'s flat words.
 
 
 @internal
@@ -243,7 +243,7 @@ def decode_globals(raw: Bytes[MAX_VALUE]) -> Globals:
     """
     @notice Twin of `node/stf/records.py::Globals.decode`.
     """
-    v: DynArray[uint256, MAX_FLAT] = self._flat(raw, 17, 0, 0)
+    v: DynArray[uint256, rr.MAX_FLAT] = rr.scan(raw, [U, U, U, U, U, U, U, U, U, U, U, U, U, U, U, U, U])
     return Globals(
         next_order_id=v[0], next_instrument_id=v[1], next_deposit_index=v[2],
         next_withdrawal_index=v[3], fee_pool_e6=v[4], insurance_fund_e6=v[5],
@@ -256,44 +256,61 @@ def decode_globals(raw: Bytes[MAX_VALUE]) -> Globals:
 
 @internal
 @pure
+def encode_globals(g: Globals) -> Bytes[MAX_VALUE]:
+    """
+    @notice Twin of `node/stf/records.py::Globals.encode`.
+    """
+    return rr.emit(
+        [
+            g.next_order_id, g.next_instrument_id, g.next_deposit_index, g.next_withdrawal_index,
+            g.fee_pool_e6, g.insurance_fund_e6, g.total_deposited_e6, g.total_withdrawn_e6,
+            g.last_block_number, g.last_block_time, g.settlement_paid_in_e6, g.settlement_paid_out_e6,
+            g.unbacked_loss_e6, g.loss_index, g.scaled_positive_e6, g.haircut_due_e6, g.next_forced_index,
+        ],
+        [U, U, U, U, U, U, U, U, U, U, U, U, U, U, U, U, U],
+    )
+
+
+@internal
+@pure
 def decode_config(raw: Bytes[MAX_VALUE]) -> Config:
     """
-    @notice Twin of `node/stf/records.py::Config.decode` (addresses of 20 bytes, at most
+    @notice Twin of `node/stf/records.py::Config.decode` (20-byte addresses, at most
             MAX_ORACLES oracles).
     """
-    pad: Bytes[MAX_VALUE + 64] = concat(raw, empty(bytes32), empty(bytes32))
-    c: Config = empty(Config)
-    p: uint256 = 0
-    end: uint256 = 0
-    p, end = self._top(extract32(pad, 0), len(raw))
-    x: uint256 = 0
-    a: address = empty(address)
-    x, p = rr.uint_at(extract32(pad, p), extract32(pad, p + 1), p, end)
-    c.chain_id = x
-    a, p = rr.address_at(extract32(pad, p), extract32(pad, p + 1), p, end)
-    c.verifying_contract = a
-    a, p = rr.address_at(extract32(pad, p), extract32(pad, p + 1), p, end)
-    c.admin = a
-    q: uint256 = 0
-    list_end: uint256 = 0
-    q, list_end = rr.list_at(extract32(pad, p), p, end)
-    for _: uint256 in range(MAX_ORACLES + 1):
-        if q == list_end:
+    v: DynArray[uint256, rr.MAX_FLAT] = rr.scan(raw, [U, A, A, ORACLES_LIST, U, U, U, U])
+    c: Config = Config(
+        chain_id=v[0], verifying_contract=self._address(v[1]), admin=self._address(v[2]), oracles=[],
+        taker_fee_ppm=0, maker_fee_ppm=0, fee_cap_ppm=0, rate_e6=0,
+    )
+    n: uint256 = v[3]
+    for k: uint256 in range(MAX_ORACLES):
+        if k == n:
             break
-        assert len(c.oracles) < MAX_ORACLES, "records: too many oracles"
-        a, q = rr.address_at(extract32(pad, q), extract32(pad, q + 1), q, list_end)
-        c.oracles.append(a)
-    p = list_end
-    x, p = rr.uint_at(extract32(pad, p), extract32(pad, p + 1), p, end)
-    c.taker_fee_ppm = x
-    x, p = rr.uint_at(extract32(pad, p), extract32(pad, p + 1), p, end)
-    c.maker_fee_ppm = x
-    x, p = rr.uint_at(extract32(pad, p), extract32(pad, p + 1), p, end)
-    c.fee_cap_ppm = x
-    x, p = rr.uint_at(extract32(pad, p), extract32(pad, p + 1), p, end)
-    c.rate_e6 = x
-    assert p == end, "records: wrong item count"
+        c.oracles.append(self._address(v[4 + k]))
+    c.taker_fee_ppm = v[4 + n]
+    c.maker_fee_ppm = v[5 + n]
+    c.fee_cap_ppm = v[6 + n]
+    c.rate_e6 = v[7 + n]
     return c
+
+
+@internal
+@pure
+def encode_config(c: Config) -> Bytes[MAX_VALUE]:
+    """
+    @notice Twin of `node/stf/records.py::Config.encode`.
+    """
+    v: DynArray[uint256, rr.MAX_FLAT] = [
+        c.chain_id, convert(c.verifying_contract, uint256), convert(c.admin, uint256), len(c.oracles)
+    ]
+    for a: address in c.oracles:
+        v.append(convert(a, uint256))
+    v.append(c.taker_fee_ppm)
+    v.append(c.maker_fee_ppm)
+    v.append(c.fee_cap_ppm)
+    v.append(c.rate_e6)
+    return rr.emit(v, [U, A, A, ORACLES_LIST, U, U, U, U])
 
 
 @internal
@@ -301,69 +318,67 @@ def decode_config(raw: Bytes[MAX_VALUE]) -> Config:
 def decode_account(raw: Bytes[MAX_VALUE]) -> Account:
     """
     @notice Twin of `node/stf/records.py::Account.decode` (at most MAX_OPEN_ORDERS open
-            orders, MAX_POSITIONS positions and MAX_POSITIONS order totals).
+            orders, MAX_POSITIONS positions, MAX_POSITIONS order totals).
     """
-    pad: Bytes[MAX_VALUE + 64] = concat(raw, empty(bytes32), empty(bytes32))
+    v: DynArray[uint256, rr.MAX_FLAT] = rr.scan(raw, [I, U, U, ORDERS_LIST, POSITIONS_LIST, U, TOTALS_LIST])
     acc: Account = empty(Account)
-    p: uint256 = 0
-    end: uint256 = 0
-    p, end = self._top(extract32(pad, 0), len(raw))
-    x: uint256 = 0
-    s: int256 = 0
-    s, p = rr.int_at(extract32(pad, p), extract32(pad, p + 1), p, end)
-    acc.balance_e6 = s
-    x, p = rr.uint_at(extract32(pad, p), extract32(pad, p + 1), p, end)
-    acc.nonce_floor = x
-    x, p = rr.uint_at(extract32(pad, p), extract32(pad, p + 1), p, end)
-    acc.nonce_bitmap = x
-
-    q: uint256 = 0
-    list_end: uint256 = 0
-    q, list_end = rr.list_at(extract32(pad, p), p, end)
-    for _: uint256 in range(MAX_OPEN_ORDERS + 1):
-        if q == list_end:
+    acc.balance_e6 = self._int(v[0])
+    acc.nonce_floor = v[1]
+    acc.nonce_bitmap = v[2]
+    n: uint256 = v[3]
+    i: uint256 = 4
+    for k: uint256 in range(MAX_OPEN_ORDERS):
+        if k == n:
             break
-        assert len(acc.open_orders) < MAX_OPEN_ORDERS, "records: too many open orders"
-        x, q = rr.uint_at(extract32(pad, q), extract32(pad, q + 1), q, list_end)
-        acc.open_orders.append(x)
-    p = list_end
-
-    r: uint256 = 0
-    item_end: uint256 = 0
-    q, list_end = rr.list_at(extract32(pad, p), p, end)
-    for _: uint256 in range(MAX_POSITIONS + 1):
-        if q == list_end:
+        acc.open_orders.append(v[i])
+        i += 1
+    n = v[i]
+    i += 1
+    for k: uint256 in range(MAX_POSITIONS):
+        if k == n:
             break
-        assert len(acc.positions) < MAX_POSITIONS, "records: too many positions"
-        r, item_end = rr.list_at(extract32(pad, q), q, list_end)
-        x, r = rr.uint_at(extract32(pad, r), extract32(pad, r + 1), r, item_end)
-        s, r = rr.int_at(extract32(pad, r), extract32(pad, r + 1), r, item_end)
-        assert r == item_end, "records: wrong item count"
-        acc.positions.append(Position(instrument_id=x, size_e6=s))
-        q = item_end
-    p = list_end
-
-    x, p = rr.uint_at(extract32(pad, p), extract32(pad, p + 1), p, end)
-    acc.loss_index = x
-
-    q, list_end = rr.list_at(extract32(pad, p), p, end)
-    for _: uint256 in range(MAX_POSITIONS + 1):
-        if q == list_end:
+        acc.positions.append(Position(instrument_id=v[i], size_e6=self._int(v[i + 1])))
+        i += 2
+    acc.loss_index = v[i]
+    n = v[i + 1]
+    i += 2
+    for k: uint256 in range(MAX_POSITIONS):
+        if k == n:
             break
-        assert len(acc.order_totals) < MAX_POSITIONS, "records: too many order totals"
-        r, item_end = rr.list_at(extract32(pad, q), q, list_end)
-        t: uint256[7] = empty(uint256[7])
-        for k: uint256 in range(7):
-            x, r = rr.uint_at(extract32(pad, r), extract32(pad, r + 1), r, item_end)
-            t[k] = x
-        assert r == item_end, "records: wrong item count"
         acc.order_totals.append(OrderTotals(
-            instrument_id=t[0], bid_size_e6=t[1], bid_notional_e12=t[2], bid_max_e6=t[3],
-            ask_size_e6=t[4], ask_notional_e12=t[5], ask_min_e6=t[6],
+            instrument_id=v[i], bid_size_e6=v[i + 1], bid_notional_e12=v[i + 2], bid_max_e6=v[i + 3],
+            ask_size_e6=v[i + 4], ask_notional_e12=v[i + 5], ask_min_e6=v[i + 6],
         ))
-        q = item_end
-    assert list_end == end, "records: wrong item count"
+        i += 7
     return acc
+
+
+@internal
+@pure
+def encode_account(a: Account) -> Bytes[MAX_VALUE]:
+    """
+    @notice Twin of `node/stf/records.py::Account.encode`.
+    """
+    v: DynArray[uint256, rr.MAX_FLAT] = [
+        self._word(a.balance_e6), a.nonce_floor, a.nonce_bitmap, len(a.open_orders)
+    ]
+    for o: uint256 in a.open_orders:
+        v.append(o)
+    v.append(len(a.positions))
+    for p: Position in a.positions:
+        v.append(p.instrument_id)
+        v.append(self._word(p.size_e6))
+    v.append(a.loss_index)
+    v.append(len(a.order_totals))
+    for t: OrderTotals in a.order_totals:
+        v.append(t.instrument_id)
+        v.append(t.bid_size_e6)
+        v.append(t.bid_notional_e12)
+        v.append(t.bid_max_e6)
+        v.append(t.ask_size_e6)
+        v.append(t.ask_notional_e12)
+        v.append(t.ask_min_e6)
+    return rr.emit(v, [I, U, U, ORDERS_LIST, POSITIONS_LIST, U, TOTALS_LIST])
 
 
 @internal
@@ -371,63 +386,57 @@ def decode_account(raw: Bytes[MAX_VALUE]) -> Account:
 def decode_underlying(raw: Bytes[MAX_VALUE]) -> Underlying:
     """
     @notice Twin of `node/stf/records.py::Underlying.decode` (a name of at most MAX_NAME
-            bytes, at most MAX_SURFACE_POINTS points, MAX_INSTRUMENTS_PER_UNDERLYING ids).
+            bytes, at most MAX_SURFACE_POINTS points and MAX_INSTRUMENTS_PER_UNDERLYING ids).
     """
-    pad: Bytes[MAX_VALUE + 64] = concat(raw, empty(bytes32), empty(bytes32))
+    v: DynArray[uint256, rr.MAX_FLAT] = rr.scan(
+        raw, [rr.K_NAME, U, U, SURFACE_LIST, INSTRUMENTS_LIST, U, U]
+    )
     u: Underlying = empty(Underlying)
-    p: uint256 = 0
-    end: uint256 = 0
-    p, end = self._top(extract32(pad, 0), len(raw))
-    offset: uint256 = 0
-    length: uint256 = 0
-    offset, length, p = rr.string_at(extract32(pad, p), p, end)
-    u.name = slice(extract32(pad, offset), 0, length)
-    x: uint256 = 0
-    x, p = rr.uint_at(extract32(pad, p), extract32(pad, p + 1), p, end)
-    u.index_price_e6 = x
-    x, p = rr.uint_at(extract32(pad, p), extract32(pad, p + 1), p, end)
-    u.oracle_time = x
-
-    q: uint256 = 0
-    list_end: uint256 = 0
-    r: uint256 = 0
-    item_end: uint256 = 0
-    q, list_end = rr.list_at(extract32(pad, p), p, end)
-    for _: uint256 in range(MAX_SURFACE_POINTS + 1):
-        if q == list_end:
+    u.name = slice(convert(v[1], bytes32), 0, v[0])
+    u.index_price_e6 = v[2]
+    u.oracle_time = v[3]
+    n: uint256 = v[4]
+    i: uint256 = 5
+    for k: uint256 in range(MAX_SURFACE_POINTS):
+        if k == n:
             break
-        assert len(u.surface) < MAX_SURFACE_POINTS, "records: too many surface points"
-        r, item_end = rr.list_at(extract32(pad, q), q, list_end)
-        point: VolPoint = empty(VolPoint)
-        s: int256 = 0
-        x, r = rr.uint_at(extract32(pad, r), extract32(pad, r + 1), r, item_end)
-        point.expiry = x
-        x, r = rr.uint_at(extract32(pad, r), extract32(pad, r + 1), r, item_end)
-        point.atm_vol_e6 = x
-        s, r = rr.int_at(extract32(pad, r), extract32(pad, r + 1), r, item_end)
-        point.skew_e6 = s
-        x, r = rr.uint_at(extract32(pad, r), extract32(pad, r + 1), r, item_end)
-        point.curvature_e6 = x
-        assert r == item_end, "records: wrong item count"
-        u.surface.append(point)
-        q = item_end
-    p = list_end
-
-    q, list_end = rr.list_at(extract32(pad, p), p, end)
-    for _: uint256 in range(MAX_INSTRUMENTS_PER_UNDERLYING + 1):
-        if q == list_end:
+        u.surface.append(VolPoint(
+            expiry=v[i], atm_vol_e6=v[i + 1], skew_e6=self._int(v[i + 2]), curvature_e6=v[i + 3]
+        ))
+        i += 4
+    n = v[i]
+    i += 1
+    for k: uint256 in range(MAX_INSTRUMENTS_PER_UNDERLYING):
+        if k == n:
             break
-        assert len(u.instruments) < MAX_INSTRUMENTS_PER_UNDERLYING, "records: too many instruments"
-        x, q = rr.uint_at(extract32(pad, q), extract32(pad, q + 1), q, list_end)
-        u.instruments.append(x)
-    p = list_end
-
-    x, p = rr.uint_at(extract32(pad, p), extract32(pad, p + 1), p, end)
-    u.oracle_sequence = x
-    x, p = rr.uint_at(extract32(pad, p), extract32(pad, p + 1), p, end)
-    u.observation_time = x
-    assert p == end, "records: wrong item count"
+        u.instruments.append(v[i])
+        i += 1
+    u.oracle_sequence = v[i]
+    u.observation_time = v[i + 1]
     return u
+
+
+@internal
+@pure
+def encode_underlying(u: Underlying) -> Bytes[MAX_VALUE]:
+    """
+    @notice Twin of `node/stf/records.py::Underlying.encode`.
+    """
+    name: bytes32 = extract32(concat(u.name, empty(bytes32)), 0)
+    v: DynArray[uint256, rr.MAX_FLAT] = [
+        len(u.name), convert(name, uint256), u.index_price_e6, u.oracle_time, len(u.surface)
+    ]
+    for p: VolPoint in u.surface:
+        v.append(p.expiry)
+        v.append(p.atm_vol_e6)
+        v.append(self._word(p.skew_e6))
+        v.append(p.curvature_e6)
+    v.append(len(u.instruments))
+    for x: uint256 in u.instruments:
+        v.append(x)
+    v.append(u.oracle_sequence)
+    v.append(u.observation_time)
+    return rr.emit(v, [rr.K_NAME, U, U, SURFACE_LIST, INSTRUMENTS_LIST, U, U])
 
 
 @internal
@@ -436,10 +445,25 @@ def decode_instrument(raw: Bytes[MAX_VALUE]) -> Instrument:
     """
     @notice Twin of `node/stf/records.py::Instrument.decode` (`is_call` 0 or 1).
     """
-    v: DynArray[uint256, MAX_FLAT] = self._flat(raw, 8, 0, 1 << 3)
+    v: DynArray[uint256, rr.MAX_FLAT] = rr.scan(raw, [U, U, U, B, U, U, U, U])
     return Instrument(
         underlying_id=v[0], expiry=v[1], strike_e6=v[2], is_call=v[3] == 1,
         tick_size_e6=v[4], min_size_e6=v[5], best_bid_e6=v[6], best_ask_e6=v[7],
+    )
+
+
+@internal
+@pure
+def encode_instrument(x: Instrument) -> Bytes[MAX_VALUE]:
+    """
+    @notice Twin of `node/stf/records.py::Instrument.encode`.
+    """
+    return rr.emit(
+        [
+            x.underlying_id, x.expiry, x.strike_e6, convert(x.is_call, uint256), x.tick_size_e6,
+            x.min_size_e6, x.best_bid_e6, x.best_ask_e6,
+        ],
+        [U, U, U, B, U, U, U, U],
     )
 
 
@@ -450,44 +474,35 @@ def decode_mark(raw: Bytes[MAX_VALUE]) -> Mark:
     @notice Twin of `node/stf/records.py::Mark.decode` (exactly N_SCENARIOS scenario values,
             as every Mark the STF writes: `oracle.py`).
     """
-    pad: Bytes[MAX_VALUE + 64] = concat(raw, empty(bytes32), empty(bytes32))
-    m: Mark = empty(Mark)
-    p: uint256 = 0
-    end: uint256 = 0
-    p, end = self._top(extract32(pad, 0), len(raw))
-    x: uint256 = 0
-    s: int256 = 0
-    flag: bool = False
-    x, p = rr.uint_at(extract32(pad, p), extract32(pad, p + 1), p, end)
-    m.mark_e6 = x
-    x, p = rr.uint_at(extract32(pad, p), extract32(pad, p + 1), p, end)
-    m.index_e6 = x
-    x, p = rr.uint_at(extract32(pad, p), extract32(pad, p + 1), p, end)
-    m.vol_e6 = x
-    x, p = rr.uint_at(extract32(pad, p), extract32(pad, p + 1), p, end)
-    m.time = x
-    x, p = rr.uint_at(extract32(pad, p), extract32(pad, p + 1), p, end)
-    m.underlying_id = x
-    flag, p = rr.bool_at(extract32(pad, p), extract32(pad, p + 1), p, end)
-    m.is_call = flag
-    q: uint256 = 0
-    list_end: uint256 = 0
-    q, list_end = rr.list_at(extract32(pad, p), p, end)
-    for _: uint256 in range(N_SCENARIOS):
-        s, q = rr.int_at(extract32(pad, q), extract32(pad, q + 1), q, list_end)
-        m.scenario_pnl_e6.append(s)
-    assert q == list_end, "records: wrong scenario count"
-    p = list_end
-    s, p = rr.int_at(extract32(pad, p), extract32(pad, p + 1), p, end)
-    m.delta = s
-    s, p = rr.int_at(extract32(pad, p), extract32(pad, p + 1), p, end)
-    m.gamma = s
-    s, p = rr.int_at(extract32(pad, p), extract32(pad, p + 1), p, end)
-    m.vega = s
-    s, p = rr.int_at(extract32(pad, p), extract32(pad, p + 1), p, end)
-    m.theta = s
-    assert p == end, "records: wrong item count"
+    v: DynArray[uint256, rr.MAX_FLAT] = rr.scan(raw, [U, U, U, U, U, B, SCENARIOS_LIST, I, I, I, I])
+    assert v[6] == N_SCENARIOS, "records: wrong scenario count"
+    m: Mark = Mark(
+        mark_e6=v[0], index_e6=v[1], vol_e6=v[2], time=v[3], underlying_id=v[4], is_call=v[5] == 1,
+        scenario_pnl_e6=[], delta=self._int(v[30]), gamma=self._int(v[31]), vega=self._int(v[32]),
+        theta=self._int(v[33]),
+    )
+    for k: uint256 in range(N_SCENARIOS):
+        m.scenario_pnl_e6.append(self._int(v[7 + k]))
     return m
+
+
+@internal
+@pure
+def encode_mark(m: Mark) -> Bytes[MAX_VALUE]:
+    """
+    @notice Twin of `node/stf/records.py::Mark.encode`.
+    """
+    v: DynArray[uint256, rr.MAX_FLAT] = [
+        m.mark_e6, m.index_e6, m.vol_e6, m.time, m.underlying_id, convert(m.is_call, uint256),
+        len(m.scenario_pnl_e6),
+    ]
+    for x: int256 in m.scenario_pnl_e6:
+        v.append(self._word(x))
+    v.append(self._word(m.delta))
+    v.append(self._word(m.gamma))
+    v.append(self._word(m.vega))
+    v.append(self._word(m.theta))
+    return rr.emit(v, [U, U, U, U, U, B, SCENARIOS_LIST, I, I, I, I])
 
 
 @internal
@@ -501,12 +516,32 @@ def decode_series_index(raw: Bytes[MAX_VALUE]) -> SeriesIndex:
 
 @internal
 @pure
+def encode_series_index(s: SeriesIndex) -> Bytes[MAX_VALUE]:
+    """
+    @notice Twin of `node/stf/records.py::SeriesIndex.encode`.
+    """
+    return rlp.encode_uint(s.instrument_id)
+
+
+@internal
+@pure
 def decode_level(raw: Bytes[MAX_VALUE]) -> Level:
     """
     @notice Twin of `node/stf/records.py::Level.decode`.
     """
-    v: DynArray[uint256, MAX_FLAT] = self._flat(raw, 5, 0, 0)
+    v: DynArray[uint256, rr.MAX_FLAT] = rr.scan(raw, [U, U, U, U, U])
     return Level(better_e6=v[0], worse_e6=v[1], head_order_id=v[2], tail_order_id=v[3], total_size_e6=v[4])
+
+
+@internal
+@pure
+def encode_level(x: Level) -> Bytes[MAX_VALUE]:
+    """
+    @notice Twin of `node/stf/records.py::Level.encode`.
+    """
+    return rr.emit(
+        [x.better_e6, x.worse_e6, x.head_order_id, x.tail_order_id, x.total_size_e6], [U, U, U, U, U]
+    )
 
 
 @internal
@@ -515,11 +550,26 @@ def decode_order(raw: Bytes[MAX_VALUE]) -> Order:
     """
     @notice Twin of `node/stf/records.py::Order.decode` (a 20-byte owner, `reduce_only` 0 or 1).
     """
-    v: DynArray[uint256, MAX_FLAT] = self._flat(raw, 10, 1, 1 << 5)
+    v: DynArray[uint256, rr.MAX_FLAT] = rr.scan(raw, [A, U, U, U, U, B, U, U, U, U])
     return Order(
         owner=self._address(v[0]), instrument_id=v[1], side=v[2], price_e6=v[3],
         remaining_e6=v[4], reduce_only=v[5] == 1, client_order_id=v[6], expiry=v[7],
         prev_id=v[8], next_id=v[9],
+    )
+
+
+@internal
+@pure
+def encode_order(o: Order) -> Bytes[MAX_VALUE]:
+    """
+    @notice Twin of `node/stf/records.py::Order.encode`.
+    """
+    return rr.emit(
+        [
+            convert(o.owner, uint256), o.instrument_id, o.side, o.price_e6, o.remaining_e6,
+            convert(o.reduce_only, uint256), o.client_order_id, o.expiry, o.prev_id, o.next_id,
+        ],
+        [A, U, U, U, U, B, U, U, U, U],
     )
 
 
@@ -534,13 +584,33 @@ def decode_client_order_index(raw: Bytes[MAX_VALUE]) -> ClientOrderIndex:
 
 @internal
 @pure
+def encode_client_order_index(c: ClientOrderIndex) -> Bytes[MAX_VALUE]:
+    """
+    @notice Twin of `node/stf/records.py::ClientOrderIndex.encode`.
+    """
+    return rlp.encode_uint(c.order_id)
+
+
+@internal
+@pure
 def decode_withdrawal(raw: Bytes[MAX_VALUE]) -> Withdrawal:
     """
     @notice Twin of `node/stf/records.py::Withdrawal.decode` (20-byte sender and recipient).
     """
-    v: DynArray[uint256, MAX_FLAT] = self._flat(raw, 4, 3, 0)
+    v: DynArray[uint256, rr.MAX_FLAT] = rr.scan(raw, [A, A, U, U])
     return Withdrawal(
         sender=self._address(v[0]), recipient=self._address(v[1]), amount_e6=v[2], block_number=v[3]
+    )
+
+
+@internal
+@pure
+def encode_withdrawal(w: Withdrawal) -> Bytes[MAX_VALUE]:
+    """
+    @notice Twin of `node/stf/records.py::Withdrawal.encode`.
+    """
+    return rr.emit(
+        [convert(w.sender, uint256), convert(w.recipient, uint256), w.amount_e6, w.block_number], [A, A, U, U]
     )
 
 
@@ -550,8 +620,17 @@ def decode_settlement_price(raw: Bytes[MAX_VALUE]) -> SettlementPrice:
     """
     @notice Twin of `node/stf/records.py::SettlementPrice.decode`.
     """
-    v: DynArray[uint256, MAX_FLAT] = self._flat(raw, 3, 0, 0)
+    v: DynArray[uint256, rr.MAX_FLAT] = rr.scan(raw, [U, U, U])
     return SettlementPrice(index_seconds=v[0], seconds=v[1], price_e6=v[2])
+
+
+@internal
+@pure
+def encode_settlement_price(s: SettlementPrice) -> Bytes[MAX_VALUE]:
+    """
+    @notice Twin of `node/stf/records.py::SettlementPrice.encode`.
+    """
+    return rr.emit([s.index_seconds, s.seconds, s.price_e6], [U, U, U])
 
 
 @internal
@@ -565,58 +644,35 @@ def decode_auction(raw: Bytes[MAX_VALUE]) -> Auction:
 
 @internal
 @pure
-def _top(w0: bytes32, length: uint256) -> (uint256, uint256):
+def encode_auction(a: Auction) -> Bytes[MAX_VALUE]:
     """
-    @dev The record's outer list, which must span the whole buffer: (payload offset, end).
+    @notice Twin of `node/stf/records.py::Auction.encode`.
     """
-    offset: uint256 = 0
-    end: uint256 = 0
-    offset, end = rr.list_at(w0, 0, length)
-    assert end == length, "records: trailing bytes"
-    return offset, end
-
-
-@internal
-@pure
-def _flat(raw: Bytes[MAX_VALUE], n: uint256, addresses: uint256, flags: uint256) -> DynArray[uint256, MAX_FLAT]:
-    """
-    @dev The `n` fields of a record that is a list of scalars: field `i` is a 20-byte string
-         (returned as its uint160 value) if bit `i` of `addresses` is set, a flag (0 or 1)
-         if bit `i` of `flags` is, an integer otherwise.
-    """
-    pad: Bytes[MAX_VALUE + 64] = concat(raw, empty(bytes32), empty(bytes32))
-    p: uint256 = 0
-    end: uint256 = 0
-    p, end = self._top(extract32(pad, 0), len(raw))
-    out: DynArray[uint256, MAX_FLAT] = []
-    x: uint256 = 0
-    for i: uint256 in range(MAX_FLAT):
-        if i == n:
-            break
-        if (addresses >> i) & 1 == 1:
-            a: address = empty(address)
-            a, p = rr.address_at(extract32(pad, p), extract32(pad, p + 1), p, end)
-            x = convert(a, uint256)
-        else:
-            x, p = rr.uint_at(extract32(pad, p), extract32(pad, p + 1), p, end)
-            assert (flags >> i) & 1 == 0 or x <= 1, "records: flag not 0 or 1"
-        out.append(x)
-    assert p == end, "records: wrong item count"
-    return out
+    return rlp.encode_uint(a.start_time)
 
 
 @internal
 @pure
 def _scalar(raw: Bytes[MAX_VALUE]) -> uint256:
     """
-    @dev A record that is one integer (`encode_raw(_u(x))`), spanning the whole buffer.
+    @dev A record that is one integer (`encode_raw(_u(x))`), spanning the whole buffer: the
+         canonical forms are 0x80, one byte 0x01..0x7f, or 0x81..0xa0 and 1..32 bytes
+         without a leading zero (a single byte >= 0x80).
     """
-    pad: Bytes[MAX_VALUE + 64] = concat(raw, empty(bytes32), empty(bytes32))
-    x: uint256 = 0
-    end: uint256 = 0
-    x, end = rr.uint_at(extract32(pad, 0), extract32(pad, 1), 0, len(raw))
-    assert end == len(raw), "records: trailing bytes"
-    return x
+    n: uint256 = len(raw)
+    assert n > 0 and n <= 33, "records: not an integer"
+    pad: Bytes[MAX_VALUE + 32] = concat(raw, empty(bytes32))
+    b0: uint256 = convert(extract32(pad, 0), uint256) >> 248
+    if b0 < 128:
+        assert n == 1 and b0 != 0, "records: not a canonical integer"
+        return b0
+    assert b0 == 127 + n, "records: not a canonical integer"
+    if n == 1:
+        return 0
+    val: uint256 = convert(extract32(pad, 1), uint256) >> (256 - 8 * (n - 1))
+    assert val >> (8 * (n - 2)) != 0, "records: integer with a leading zero"
+    assert n > 2 or val >= 128, "records: single byte not encoded as itself"
+    return val
 
 
 @internal
@@ -625,314 +681,22 @@ def _address(x: uint256) -> address:
     return convert(convert(x, uint160), address)
 
 
-# ---------------------------------------------------------------------------------
-# Encoding: `encode_<record>(rec)` is `node/stf/records.py::<Record>.encode`.
+@internal
+@pure
+def _int(x: uint256) -> int256:
+    """
+    @dev A flat word as a signed int (two's complement: `records.py::_sint`).
+    """
+    return convert(convert(x, bytes32), int256)
 
 
 @internal
 @pure
-def encode_globals(g: Globals) -> Bytes[9 + 17 * SCALAR_RLP]:
+def _word(x: int256) -> uint256:
     """
-    @notice Twin of `node/stf/records.py::Globals.encode`.
+    @dev A signed int as its two's complement word (`records.py::_s`).
     """
-    payload: Bytes[17 * SCALAR_RLP] = concat(
-        rlp.encode_uint(g.next_order_id), rlp.encode_uint(g.next_instrument_id),
-        rlp.encode_uint(g.next_deposit_index), rlp.encode_uint(g.next_withdrawal_index),
-        rlp.encode_uint(g.fee_pool_e6), rlp.encode_uint(g.insurance_fund_e6),
-        rlp.encode_uint(g.total_deposited_e6), rlp.encode_uint(g.total_withdrawn_e6),
-        rlp.encode_uint(g.last_block_number), rlp.encode_uint(g.last_block_time),
-        rlp.encode_uint(g.settlement_paid_in_e6), rlp.encode_uint(g.settlement_paid_out_e6),
-        rlp.encode_uint(g.unbacked_loss_e6), rlp.encode_uint(g.loss_index),
-        rlp.encode_uint(g.scaled_positive_e6), rlp.encode_uint(g.haircut_due_e6),
-        rlp.encode_uint(g.next_forced_index),
-    )
-    return concat(rlp.list_header(len(payload)), payload)
-
-
-@internal
-@pure
-def encode_config(c: Config) -> Bytes[9 + 5 * SCALAR_RLP + 2 * ADDRESS_RLP + 9 + 32 * ORACLES_WORDS]:
-    """
-    @notice Twin of `node/stf/records.py::Config.encode`.
-    """
-    payload: Bytes[5 * SCALAR_RLP + 2 * ADDRESS_RLP + 9 + 32 * ORACLES_WORDS] = concat(
-        rlp.encode_uint(c.chain_id), rlp.encode_address(c.verifying_contract),
-        rlp.encode_address(c.admin), self._oracles_rlp(c.oracles),
-        rlp.encode_uint(c.taker_fee_ppm), rlp.encode_uint(c.maker_fee_ppm),
-        rlp.encode_uint(c.fee_cap_ppm), rlp.encode_uint(c.rate_e6),
-    )
-    return concat(rlp.list_header(len(payload)), payload)
-
-
-@internal
-@pure
-def encode_account(a: Account) -> Bytes[ACCOUNT_BOUND]:
-    """
-    @notice Twin of `node/stf/records.py::Account.encode`.
-    """
-    payload: Bytes[ACCOUNT_BOUND - 9] = concat(
-        rr.enc_int(a.balance_e6), rlp.encode_uint(a.nonce_floor), rlp.encode_uint(a.nonce_bitmap),
-        self._orders_rlp(a.open_orders), self._positions_rlp(a.positions),
-        rlp.encode_uint(a.loss_index), self._totals_rlp(a.order_totals),
-    )
-    return concat(rlp.list_header(len(payload)), payload)
-
-
-@internal
-@pure
-def encode_underlying(u: Underlying) -> Bytes[UNDERLYING_BOUND]:
-    """
-    @notice Twin of `node/stf/records.py::Underlying.encode`.
-    """
-    payload: Bytes[UNDERLYING_BOUND - 9] = concat(
-        rr.enc_string(u.name), rlp.encode_uint(u.index_price_e6), rlp.encode_uint(u.oracle_time),
-        self._surface_rlp(u.surface), self._instruments_rlp(u.instruments),
-        rlp.encode_uint(u.oracle_sequence), rlp.encode_uint(u.observation_time),
-    )
-    return concat(rlp.list_header(len(payload)), payload)
-
-
-@internal
-@pure
-def encode_instrument(i: Instrument) -> Bytes[9 + 8 * SCALAR_RLP]:
-    """
-    @notice Twin of `node/stf/records.py::Instrument.encode`.
-    """
-    payload: Bytes[8 * SCALAR_RLP] = concat(
-        rlp.encode_uint(i.underlying_id), rlp.encode_uint(i.expiry), rlp.encode_uint(i.strike_e6),
-        rr.enc_bool(i.is_call), rlp.encode_uint(i.tick_size_e6), rlp.encode_uint(i.min_size_e6),
-        rlp.encode_uint(i.best_bid_e6), rlp.encode_uint(i.best_ask_e6),
-    )
-    return concat(rlp.list_header(len(payload)), payload)
-
-
-@internal
-@pure
-def encode_mark(m: Mark) -> Bytes[MARK_BOUND]:
-    """
-    @notice Twin of `node/stf/records.py::Mark.encode`.
-    """
-    payload: Bytes[MARK_BOUND - 9] = concat(
-        rlp.encode_uint(m.mark_e6), rlp.encode_uint(m.index_e6), rlp.encode_uint(m.vol_e6),
-        rlp.encode_uint(m.time), rlp.encode_uint(m.underlying_id), rr.enc_bool(m.is_call),
-        self._scenarios_rlp(m.scenario_pnl_e6),
-        rr.enc_int(m.delta), rr.enc_int(m.gamma), rr.enc_int(m.vega), rr.enc_int(m.theta),
-    )
-    return concat(rlp.list_header(len(payload)), payload)
-
-
-@internal
-@pure
-def encode_series_index(s: SeriesIndex) -> Bytes[SCALAR_RLP]:
-    """
-    @notice Twin of `node/stf/records.py::SeriesIndex.encode` (one integer, not a list).
-    """
-    return rlp.encode_uint(s.instrument_id)
-
-
-@internal
-@pure
-def encode_level(v: Level) -> Bytes[9 + 5 * SCALAR_RLP]:
-    """
-    @notice Twin of `node/stf/records.py::Level.encode`.
-    """
-    payload: Bytes[5 * SCALAR_RLP] = concat(
-        rlp.encode_uint(v.better_e6), rlp.encode_uint(v.worse_e6), rlp.encode_uint(v.head_order_id),
-        rlp.encode_uint(v.tail_order_id), rlp.encode_uint(v.total_size_e6),
-    )
-    return concat(rlp.list_header(len(payload)), payload)
-
-
-@internal
-@pure
-def encode_order(o: Order) -> Bytes[9 + ADDRESS_RLP + 9 * SCALAR_RLP]:
-    """
-    @notice Twin of `node/stf/records.py::Order.encode`.
-    """
-    payload: Bytes[ADDRESS_RLP + 9 * SCALAR_RLP] = concat(
-        rlp.encode_address(o.owner), rlp.encode_uint(o.instrument_id), rlp.encode_uint(o.side),
-        rlp.encode_uint(o.price_e6), rlp.encode_uint(o.remaining_e6), rr.enc_bool(o.reduce_only),
-        rlp.encode_uint(o.client_order_id), rlp.encode_uint(o.expiry), rlp.encode_uint(o.prev_id),
-        rlp.encode_uint(o.next_id),
-    )
-    return concat(rlp.list_header(len(payload)), payload)
-
-
-@internal
-@pure
-def encode_client_order_index(c: ClientOrderIndex) -> Bytes[SCALAR_RLP]:
-    """
-    @notice Twin of `node/stf/records.py::ClientOrderIndex.encode` (one integer).
-    """
-    return rlp.encode_uint(c.order_id)
-
-
-@internal
-@pure
-def encode_withdrawal(w: Withdrawal) -> Bytes[9 + 2 * ADDRESS_RLP + 2 * SCALAR_RLP]:
-    """
-    @notice Twin of `node/stf/records.py::Withdrawal.encode`.
-    """
-    payload: Bytes[2 * ADDRESS_RLP + 2 * SCALAR_RLP] = concat(
-        rlp.encode_address(w.sender), rlp.encode_address(w.recipient),
-        rlp.encode_uint(w.amount_e6), rlp.encode_uint(w.block_number),
-    )
-    return concat(rlp.list_header(len(payload)), payload)
-
-
-@internal
-@pure
-def encode_settlement_price(s: SettlementPrice) -> Bytes[9 + 3 * SCALAR_RLP]:
-    """
-    @notice Twin of `node/stf/records.py::SettlementPrice.encode`.
-    """
-    payload: Bytes[3 * SCALAR_RLP] = concat(
-        rlp.encode_uint(s.index_seconds), rlp.encode_uint(s.seconds), rlp.encode_uint(s.price_e6)
-    )
-    return concat(rlp.list_header(len(payload)), payload)
-
-
-@internal
-@pure
-def encode_auction(a: Auction) -> Bytes[SCALAR_RLP]:
-    """
-    @notice Twin of `node/stf/records.py::Auction.encode` (one integer).
-    """
-    return rlp.encode_uint(a.start_time)
-
-
-# Lists of variable length are written into a word buffer (`record_rlp.spread`), one
-# element at a time, then headed: each function below is one list of one record.
-
-
-@internal
-@pure
-def _oracles_rlp(xs: DynArray[address, MAX_ORACLES]) -> Bytes[9 + 32 * ORACLES_WORDS]:
-    buf: uint256[ORACLES_WORDS] = empty(uint256[ORACLES_WORDS])
-    p: uint256 = 0
-    for x: address in xs:
-        piece: Bytes[rr.MAX_PIECE] = rlp.encode_address(x)
-        i: uint256 = 0
-        ws: DynArray[uint256, rr.SPREAD_WORDS] = []
-        i, ws = rr.spread(p, piece)
-        for w: uint256 in ws:
-            buf[i] |= w
-            i += 1
-        p += len(piece)
-    return concat(rlp.list_header(p), slice(abi_encode(buf), 0, p))
-
-
-@internal
-@pure
-def _orders_rlp(xs: DynArray[uint256, MAX_OPEN_ORDERS]) -> Bytes[9 + 32 * ORDERS_WORDS]:
-    buf: uint256[ORDERS_WORDS] = empty(uint256[ORDERS_WORDS])
-    p: uint256 = 0
-    for x: uint256 in xs:
-        piece: Bytes[rr.MAX_PIECE] = rlp.encode_uint(x)
-        i: uint256 = 0
-        ws: DynArray[uint256, rr.SPREAD_WORDS] = []
-        i, ws = rr.spread(p, piece)
-        for w: uint256 in ws:
-            buf[i] |= w
-            i += 1
-        p += len(piece)
-    return concat(rlp.list_header(p), slice(abi_encode(buf), 0, p))
-
-
-@internal
-@pure
-def _instruments_rlp(xs: DynArray[uint256, MAX_INSTRUMENTS_PER_UNDERLYING]) -> Bytes[9 + 32 * INSTRUMENTS_WORDS]:
-    buf: uint256[INSTRUMENTS_WORDS] = empty(uint256[INSTRUMENTS_WORDS])
-    p: uint256 = 0
-    for x: uint256 in xs:
-        piece: Bytes[rr.MAX_PIECE] = rlp.encode_uint(x)
-        i: uint256 = 0
-        ws: DynArray[uint256, rr.SPREAD_WORDS] = []
-        i, ws = rr.spread(p, piece)
-        for w: uint256 in ws:
-            buf[i] |= w
-            i += 1
-        p += len(piece)
-    return concat(rlp.list_header(p), slice(abi_encode(buf), 0, p))
-
-
-@internal
-@pure
-def _scenarios_rlp(xs: DynArray[int256, N_SCENARIOS]) -> Bytes[9 + 32 * SCENARIO_WORDS]:
-    buf: uint256[SCENARIO_WORDS] = empty(uint256[SCENARIO_WORDS])
-    p: uint256 = 0
-    for x: int256 in xs:
-        piece: Bytes[rr.MAX_PIECE] = rr.enc_int(x)
-        i: uint256 = 0
-        ws: DynArray[uint256, rr.SPREAD_WORDS] = []
-        i, ws = rr.spread(p, piece)
-        for w: uint256 in ws:
-            buf[i] |= w
-            i += 1
-        p += len(piece)
-    return concat(rlp.list_header(p), slice(abi_encode(buf), 0, p))
-
-
-@internal
-@pure
-def _positions_rlp(xs: DynArray[Position, MAX_POSITIONS]) -> Bytes[9 + 32 * POSITIONS_WORDS]:
-    buf: uint256[POSITIONS_WORDS] = empty(uint256[POSITIONS_WORDS])
-    p: uint256 = 0
-    for x: Position in xs:
-        body: Bytes[2 * SCALAR_RLP] = concat(rlp.encode_uint(x.instrument_id), rr.enc_int(x.size_e6))
-        piece: Bytes[rr.MAX_PIECE] = concat(rr.list_header(len(body)), body)
-        i: uint256 = 0
-        ws: DynArray[uint256, rr.SPREAD_WORDS] = []
-        i, ws = rr.spread(p, piece)
-        for w: uint256 in ws:
-            buf[i] |= w
-            i += 1
-        p += len(piece)
-    return concat(rlp.list_header(p), slice(abi_encode(buf), 0, p))
-
-
-@internal
-@pure
-def _totals_rlp(xs: DynArray[OrderTotals, MAX_POSITIONS]) -> Bytes[9 + 32 * TOTALS_WORDS]:
-    buf: uint256[TOTALS_WORDS] = empty(uint256[TOTALS_WORDS])
-    p: uint256 = 0
-    for x: OrderTotals in xs:
-        body: Bytes[7 * SCALAR_RLP] = concat(
-            rlp.encode_uint(x.instrument_id), rlp.encode_uint(x.bid_size_e6),
-            rlp.encode_uint(x.bid_notional_e12), rlp.encode_uint(x.bid_max_e6),
-            rlp.encode_uint(x.ask_size_e6), rlp.encode_uint(x.ask_notional_e12),
-            rlp.encode_uint(x.ask_min_e6),
-        )
-        piece: Bytes[rr.MAX_PIECE] = concat(rr.list_header(len(body)), body)
-        i: uint256 = 0
-        ws: DynArray[uint256, rr.SPREAD_WORDS] = []
-        i, ws = rr.spread(p, piece)
-        for w: uint256 in ws:
-            buf[i] |= w
-            i += 1
-        p += len(piece)
-    return concat(rlp.list_header(p), slice(abi_encode(buf), 0, p))
-
-
-@internal
-@pure
-def _surface_rlp(xs: DynArray[VolPoint, MAX_SURFACE_POINTS]) -> Bytes[9 + 32 * SURFACE_WORDS]:
-    buf: uint256[SURFACE_WORDS] = empty(uint256[SURFACE_WORDS])
-    p: uint256 = 0
-    for x: VolPoint in xs:
-        body: Bytes[4 * SCALAR_RLP] = concat(
-            rlp.encode_uint(x.expiry), rlp.encode_uint(x.atm_vol_e6), rr.enc_int(x.skew_e6),
-            rlp.encode_uint(x.curvature_e6),
-        )
-        piece: Bytes[rr.MAX_PIECE] = concat(rr.list_header(len(body)), body)
-        i: uint256 = 0
-        ws: DynArray[uint256, rr.SPREAD_WORDS] = []
-        i, ws = rr.spread(p, piece)
-        for w: uint256 in ws:
-            buf[i] |= w
-            i += 1
-        p += len(piece)
-    return concat(rlp.list_header(p), slice(abi_encode(buf), 0, p))
+    return convert(convert(x, bytes32), uint256)
 
 
 # ---------------------------------------------------------------------------------
@@ -965,6 +729,5 @@ def max_loss(m: Mark) -> uint256:
     for k: uint256 in range(N_SCENARIOS):
         if k == len(m.scenario_pnl_e6):
             break
-        loss: int256 = m.scenario_pnl_e6[k] * SCENARIO_WEIGHTS_PPM[k]
-        best = max(best, convert(abs(loss), uint256))
+        best = max(best, convert(abs(m.scenario_pnl_e6[k] * SCENARIO_WEIGHTS_PPM[k]), uint256))
     return best
