@@ -380,3 +380,78 @@ CORNERS = [b"", b"\x80", b"\xc0", b"\x00", b"\xc1\x80", b"\xc1\xc0", b"\x81\x00"
 def test_corner_bytes(h, cls):
     for raw in CORNERS:
         check_bytes(h, cls, raw)
+
+
+# -- py-evm agrees ---------------------------------------------------------------------
+
+
+def test_py_evm_agrees(h):
+    """The devnet's EVM (py-evm) gives the same encodings and refusals as revm."""
+    from bridge.evm_call import EvmRunner
+
+    runner = EvmRunner()
+    build, _ = h.builds["test/fault_records_small_harness.vy"]
+    address = runner.deploy(build.initcode)
+    rng = random.Random(5)
+    for cls in (R.Globals, R.Order, R.Config, R.Withdrawal, R.Auction):
+        for _ in range(3):
+            rec = random_record(rng, cls)
+            for raw in (rec.encode(), byte_mutation(rng, rec.encode())):
+                sig = f"decode_{NAMES[cls]}(bytes)"
+                ours = runner.call(address, build.selector(sig) + encode(["bytes"], [raw]))
+                theirs = h.call(f"decode_{NAMES[cls]}", [raw])
+                assert ours.success == (theirs is not None)
+                if ours.success:
+                    entry = h.abi[f"decode_{NAMES[cls]}"][2]
+                    assert decode([_abi_type(o) for o in entry["outputs"]], ours.output) == theirs[0]
+
+
+# -- gas -------------------------------------------------------------------------------
+
+M = U256 - 1
+WORST = {
+    # every list at its bound and every integer at its widest (33 bytes on the wire)
+    "account": R.Account(-1, M, M, tuple([M] * MAX_OPEN_ORDERS), tuple((M, -1) for _ in range(MAX_POSITIONS)), M,
+                         tuple(OrderTotals(*[M] * 7) for _ in range(MAX_POSITIONS))),
+    # every list at its bound, values at the protocol's ranges (params.py: u64 ids and
+    # nonces, u32 instrument ids, prices and sizes <= 10**15, 128 orders' notionals)
+    "account_protocol": R.Account(-(10**15), 2**64 - 1, M, tuple(range(2**64 - MAX_OPEN_ORDERS, 2**64)),
+                                  tuple((2**32 - 1 - i, -(10**15)) for i in range(MAX_POSITIONS)), 10**18,
+                                  tuple(OrderTotals(2**32 - 1 - i, 128 * 10**15, 128 * 10**30, 10**15, 128 * 10**15,
+                                                    128 * 10**30, 10**15) for i in range(MAX_POSITIONS))),
+    "underlying": R.Underlying(b"E" * MAX_NAME, M, M, tuple(VolPoint(M, M, -1, M) for _ in range(MAX_SURFACE_POINTS)),
+                               tuple([M] * MAX_INSTRUMENTS_PER_UNDERLYING), M, M),
+    "mark": R.Mark(M, M, M, M, M, True, tuple([-1] * N_SCENARIOS), -1, -1, -1, -1),
+    "globals": R.Globals(*[M] * 17),
+    "order": R.Order(b"\x11" * 20, M, M, M, M, True, M, M, M, M),
+}
+
+
+@pytest.fixture(scope="module")
+def gas_harness():
+    build = compile_contract("test/fault_records_gas_harness.vy")
+    runner = RevmRunner()
+    return runner, build, runner.deploy(build.initcode)
+
+
+def codec_gas(gas_harness, name: str, raw: bytes) -> tuple[int, int]:
+    runner, build, address = gas_harness
+    fn = name.split("_")[0]
+    result = runner.call(address, build.selector(f"gas_{fn}(bytes)") + encode(["bytes"], [raw]))
+    assert result.success
+    decode_gas, encode_gas, same = decode(["uint256", "uint256", "bool"], result.output)
+    assert same
+    return decode_gas, encode_gas
+
+
+def test_gas_of_the_largest_records(gas_harness):
+    """Decode / encode gas of the largest records (figures in the README's fault-proof table).
+    Bounds with ~10% headroom over the measured figures, so a regression shows."""
+    bounds = {
+        "account": (1_400_000, 2_300_000), "account_protocol": (1_400_000, 2_200_000),
+        "underlying": (700_000, 1_100_000), "mark": (90_000, 140_000), "globals": (50_000, 80_000),
+        "order": (40_000, 60_000),
+    }
+    for name, rec in WORST.items():
+        decode_gas, encode_gas = codec_gas(gas_harness, name, rec.encode())
+        assert decode_gas < bounds[name][0] and encode_gas < bounds[name][1], (name, decode_gas, encode_gas)
