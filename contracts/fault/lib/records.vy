@@ -33,7 +33,6 @@ MAX_SURFACE_POINTS: constant(uint256) = 16
 N_SCENARIOS: constant(uint256) = 23  # node/stf/scenarios.py::N_SCENARIOS
 MAX_ORACLES: constant(uint256) = 16  # genesis bound (not checked by node/stf/genesis.py)
 MAX_NAME: constant(uint256) = 32  # bytes of Underlying.name (genesis bound, likewise)
-WAD: constant(uint256) = 10**18  # node/stf/fixedpoint.py::WAD
 
 # node/stf/scenarios.py::SCENARIO_WEIGHTS_PPM
 SCENARIO_WEIGHTS_PPM: constant(int256[N_SCENARIOS]) = [
@@ -43,27 +42,12 @@ SCENARIO_WEIGHTS_PPM: constant(int256[N_SCENARIOS]) = [
     350000, 350000,
 ]
 
-# --- encoded sizes: the largest encoding of each record (every field at its type's widest:
-# a scalar 33 bytes, an address 21, a list header 3 (payload < 65536)) -----------------
-SCALAR_RLP: constant(uint256) = 33
-ADDRESS_RLP: constant(uint256) = 21
-LIST_HEADER: constant(uint256) = 3
-POSITION_RLP: constant(uint256) = LIST_HEADER + 2 * SCALAR_RLP  # 69
-ORDER_TOTALS_RLP: constant(uint256) = LIST_HEADER + 7 * SCALAR_RLP  # 234
-VOL_POINT_RLP: constant(uint256) = LIST_HEADER + 4 * SCALAR_RLP  # 135
-# Account: 4 scalars + 3 lists: 3 + 132 + (3 + 128 * 33) + (3 + 64 * 69) + (3 + 64 * 234) = 23,760
-ACCOUNT_RLP: constant(uint256) = (
-    LIST_HEADER + 4 * SCALAR_RLP + LIST_HEADER + MAX_OPEN_ORDERS * SCALAR_RLP
-    + LIST_HEADER + MAX_POSITIONS * POSITION_RLP + LIST_HEADER + MAX_POSITIONS * ORDER_TOTALS_RLP
-)
-# Underlying: name 33, 4 scalars, 2 lists: 3 + 33 + 132 + (3 + 16 * 135) + (3 + 256 * 33) = 10,782
-UNDERLYING_RLP: constant(uint256) = (
-    LIST_HEADER + SCALAR_RLP + 4 * SCALAR_RLP + LIST_HEADER + MAX_SURFACE_POINTS * VOL_POINT_RLP
-    + LIST_HEADER + MAX_INSTRUMENTS_PER_UNDERLYING * SCALAR_RLP
-)
-# Largest value a state key holds: what `trie.get` returns and `trie.put` takes (at least
-# ACCOUNT_RLP, rounded up to 24 KiB; equal to record_rlp.MAX_VALUE and trie.MAX_VALUE).
-MAX_VALUE: constant(uint256) = 24576
+# Largest value a state key holds: what `trie.get` returns and `trie.put` takes (state.vy
+# passes one to the other, so the compiler checks that the three modules agree). The largest
+# record is an Account with every list at its bound and every integer at its widest (33 bytes
+# on the wire): 3 + 4 * 33 + (3 + 128 * 33) + (3 + 64 * (2 + 2 * 33)) + (3 + 64 * (2 + 7 * 33))
+# = 23,632 bytes (an Underlying: at most 10,766); 24 KiB leaves room for a list header more.
+MAX_VALUE: constant(uint256) = rr.MAX_VALUE
 
 # Record layouts for `record_rlp.scan` / `emit` (see its notice): scalars by kind, lists as
 # arity << 8 | max_count << 16 | item kinds << 32.
