@@ -295,11 +295,12 @@ def put_path(root: bytes32, path: bytes32, data: Bytes[MAX_VALUE]) -> bytes32:
     # The new leaf (`nodes.py::encode_node`).
     hp: Bytes[34] = self._hp_item(p.ours_count, p.ours_bits, True)
     header: Bytes[rlp.MAX_HEADER] = b""
-    if len(data) != 1 or convert(slice(data, 0, 1), uint256) >= EMPTY_ITEM:
+    if len(data) != 1:
         header = rlp.string_header(len(data))
-    ours: Bytes[33] = self._store_leaf(
-        concat(rlp.list_header(len(hp) + len(header) + len(data)), hp, header), data
-    )
+    elif convert(convert(data, Bytes[1]), uint256) >= EMPTY_ITEM:
+        header = rlp.string_header(1)
+    prefix: Bytes[LEAF_PREFIX] = concat(rlp.list_header(len(hp) + len(header) + len(data)), hp, header)
+    ours: Bytes[33] = self._store_leaf(prefix, data)
     if p.fork:
         return self._ascend(p.depth, self._fork(p, moved, ours))
     return self._ascend(p.depth, ours)
