@@ -19,6 +19,7 @@ from prover.client.proof import StepProof
 RUN_TYPES: Final = ("bytes32", "bytes", "bytes[]", "bytes")
 STEP_SELECTOR: Final = keccak(text="step(bytes32,bytes)")[:4]
 NO_WITNESS_PHASES: Final = frozenset((2, 4, 102))  # ROLLBACK, RESTORE, HALTED: steps_control reads no state
+MAX_BLOB: Final = 24_640  # contracts/fault/lib/trie.vy MAX_NODE: one blob of concatenated witness nodes
 
 
 def encode_inputs(proof: StepProof) -> bytes:
@@ -33,7 +34,21 @@ def witness_nodes(proof: StepProof) -> list[bytes]:
     not depend on; ``steps_control.vy`` takes an empty list, which keeps its memory small)."""
     if decode_cursor(proof.cursor).phase in NO_WITNESS_PHASES:
         return []
-    return list(proof.nodes)
+    return pack_nodes(proof.nodes)
+
+
+def pack_nodes(nodes: tuple[bytes, ...] | list[bytes]) -> list[bytes]:
+    """The witness as the families take it (``trie.add_nodes``): blobs of concatenated RLP
+    nodes (each self-delimiting), filled greedily in order, each at most ``MAX_BLOB`` bytes
+    (a node is never longer). Vyper copies a ``bytes[]`` argument whole to memory at its
+    declared bound, so a few long elements cost far less than many node-sized ones."""
+    blobs: list[bytes] = []
+    for node in nodes:
+        if blobs and len(blobs[-1]) + len(node) <= MAX_BLOB:
+            blobs[-1] += node
+        else:
+            blobs.append(bytes(node))
+    return blobs
 
 
 def encode_proof(proof: StepProof) -> bytes:
