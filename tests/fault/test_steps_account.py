@@ -23,6 +23,7 @@ from prover.l1.deploy import deploy_verifier
 from prover.l1.differential import Driver, Report
 from tests.node.stf.harness import ADMIN, EXPIRY_25DEC26, EXPIRY_29JAN27
 from tests.prover.test_steps_place import _batch, _scenario
+from tests.prover.test_steps_risk import post, risk_market
 from tests.prover.workload import Scenario, clone, fast_path
 
 ACCOUNT_KINDS: Final = ("CANCEL_ALL", "WITHDRAW", "WITHDRAW_CHECKED", "WITHDRAW_RECOVERY", "BODY/0x06")
@@ -192,4 +193,27 @@ def test_list_instrument_body_equal_python() -> None:
     stats = report.kinds["BODY/0x06"]
     assert stats.run == len(txs)
     print("listing gas max", stats.gas_max)
+    _gas_bounded(report)
+
+
+def test_withdraw_under_an_auction_equal_python() -> None:
+    """Withdrawals of an account under a liquidation auction (``tests/prover/test_steps_risk``'s
+    market): refused on margin while it is under water, then, the index fallen, a withdrawal
+    whose margin summary (WITHDRAW_RECOVERY) ends the recovered account's auction."""
+    scenario, t, (call, _put) = risk_market()
+    chain = scenario.chain
+    seller, buyer, keeper = t["seller"], t["buyer"], t["keeper"]
+    now = chain.time + 60
+    post(scenario, [(now, [chain.withdraw(keeper, 100), chain.withdraw(seller, 500), chain.withdraw(buyer, 10**7)])])
+    now += 60
+    post(scenario, [
+        (now, [chain.oracle(1, 3300, observed=now), chain.liquidate(keeper, seller, call, 0)]),
+        (now + 60, [chain.liquidate(keeper, seller, call, 0.1), chain.withdraw(seller, 1)]),
+    ])
+    now += 120
+    post(scenario, [(now, [chain.oracle(1, 2000, observed=now), chain.withdraw(seller, 1)])])
+    report = _run(scenario)
+    print(report.table())
+    assert report.kinds["WITHDRAW_RECOVERY"].run >= 1
+    assert report.kinds["WITHDRAW"].run == 5
     _gas_bounded(report)
