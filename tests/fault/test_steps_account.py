@@ -10,6 +10,8 @@ lifts the code size limit, so these tests check results and gas, not deployabili
 
 from __future__ import annotations
 
+import dataclasses
+import random
 from functools import lru_cache
 from typing import Final
 
@@ -217,3 +219,48 @@ def test_withdraw_under_an_auction_equal_python() -> None:
     assert report.kinds["WITHDRAW_RECOVERY"].run >= 1
     assert report.kinds["WITHDRAW"].run == 5
     _gas_bounded(report)
+
+
+def test_tampered_account_proofs_are_refused_as_python_refuses() -> None:
+    """A witness node changed (or dropped) in a cancel-all, withdraw or listing proof: Python
+    refuses it, and so does L1 (a revert, never another post-claim)."""
+    from prover.client.proof import ProofRefused
+    from prover.client.trace import TraceRun
+    from prover.l1.deploy import dispatch_key
+    from prover.l1.verifier import StepRefused, run_step
+
+    scenario = _funded(alice=5_000)
+    chain, k, ids = scenario.chain, scenario.keys, scenario.ids
+    _batch(scenario, [chain.order(k["alice"], ids[0], Side.BUY, 50, 0.5), chain.cancel_all(k["alice"]),
+                      chain.withdraw(k["alice"], 10), _listing(chain, ADMIN, strike_e6=3_300 * 10**6)])
+    runner, deployment = _deployment()
+    proofs: list = []
+    for batch in scenario.batches:
+        TraceRun(clone(scenario.chain.backend), batch.index, scenario.inputs(batch)).run(
+            lambda _b: None, on_proof=proofs.append)
+    ours = [p for p in proofs if dispatch_key(p.cursor) in ACCOUNT.keys and p.nodes]
+    assert len(ours) >= 3
+    rng = random.Random(5)
+    checked = 0
+    for proof in ours:
+        for drop in (False, True):
+            i = rng.randrange(len(proof.nodes))
+            if drop:
+                nodes = proof.nodes[:i] + proof.nodes[i + 1:]
+            else:
+                node = bytearray(proof.nodes[i])
+                node[rng.randrange(1, len(node))] ^= 1
+                nodes = proof.nodes[:i] + (bytes(node),) + proof.nodes[i + 1:]
+            bad = dataclasses.replace(proof, nodes=nodes)
+            try:
+                bad.execute()
+                continue  # Python accepts it (e.g. an unused node): nothing to compare here
+            except (ProofRefused, ValueError, IndexError, LookupError) as exc:
+                why = exc
+            try:
+                step = run_step(runner, deployment.verifier, bad)
+            except StepRefused:
+                checked += 1
+                continue
+            raise AssertionError((proof.kind, drop, i, len(proof.nodes), repr(why), step.post_claim == proof.post_claim))
+    assert checked >= 3, checked

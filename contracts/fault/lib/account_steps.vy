@@ -158,15 +158,16 @@ def _withdraw_checked(s: Step, regs: DynArray[int256, matching.MAX_PLACE_REGS]) 
         out.action = matching.FAIL
         out.code = convert(regs[1], uint256)
         return out
-    # auction.py::recovery_needs_sum
+    # auction.py::recovery_needs_sum, reading what Python reads (the account first: a
+    # witness without it is refused, as Python refuses it)
     out.action = matching.END_TX
+    account: records.Account = accounts.load(s.sender)
+    if account.balance_e6 < 0:
+        return out
     found: bool = False
     auction: records.Auction = empty(records.Auction)
     found, auction = state.get_auction(s.sender)
     if not found:
-        return out
-    account: records.Account = accounts.load(s.sender)
-    if account.balance_e6 < 0:
         return out
     if len(account.positions) == 0:
         state.delete_auction(s.sender)
