@@ -56,10 +56,16 @@ def step(pre_claim: bytes32, proof: Bytes[MAX_PROOF]) -> bytes32:
     # so reading 32-byte words of the cursor stays inside `proof`
     assert convert(extract32(proof, 64), uint256) == CURSOR_AT + (n + 31) // 32 * 32, "verifier: not the canonical layout"
     assert convert(extract32(proof, 96), uint256) > convert(extract32(proof, 64), uint256), "verifier: not the canonical layout"
-    # the cursor through abi_decode of the head (a `slice` would take a MAX_PROOF-sized buffer)
-    cursor_rlp: Bytes[cursor.MAX_CURSOR] = b""
-    pre_root, cursor_rlp = abi_decode(proof, (bytes32, Bytes[cursor.MAX_CURSOR]))
-    assert keccak256(concat(pre_root, keccak256(cursor_rlp))) == pre_claim, \
+    # the claim on the cursor: its words read from calldata (an `abi_decode` of `proof` would
+    # refuse the proof's tail past the decoded type, and a `slice` of `proof` would reserve a
+    # MAX_PROOF-sized buffer)
+    pre_root = extract32(proof, 0)
+    words: DynArray[bytes32, cursor.MAX_CURSOR // 32] = []
+    for k: uint256 in range(cursor.MAX_CURSOR // 32):
+        if 32 * k >= n:
+            break
+        words.append(extract32(proof, CURSOR_AT + 32 * k))
+    assert keccak256(concat(pre_root, keccak256(slice(abi_encode(words), 64, n)))) == pre_claim, \
         "verifier: pre_claim is not keccak(pre_root || keccak(cursor))"
     # the dispatch key (reads `proof` in calldata: an internal call would copy it)
     top: rlp.Item = rlp.header(extract32(proof, CURSOR_AT), 0, n)

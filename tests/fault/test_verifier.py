@@ -88,3 +88,22 @@ def test_non_canonical_layouts_and_unknown_phases_are_refused() -> None:
     unknown = Cursor(77)
     result = call(encode_proof(synthetic_proof(b"\x01" * 32, unknown)), claim_of(b"\x01" * 32, unknown))
     assert not result.success and revert_reason(result.output) == "verifier: no step for phase 77"
+
+
+def test_proofs_as_large_as_real_families_take_pass_the_verifier() -> None:
+    """A witness of ~90 KB and the largest cursor (22 KB of margin registers) reach the family."""
+    from bridge.fault_contracts import Family, deploy_verifier
+    from bridge.revm_call import RevmRunner
+
+    runner = RevmRunner()
+    deployment = deploy_verifier(runner, families=[Family("test/echo_family.vy", (77,))])
+    rng = random.Random(2)
+    for regs, nodes in ((2, 0), (2, 150), (3280, 60)):
+        cursor = Cursor(77, outer=tuple(range(15)), regs=tuple(rng.randrange(-2**44, 2**44) for _ in range(regs)))
+        root = rng.randbytes(32)
+        body = encode(["bytes32", "bytes", "bytes[]", "bytes"],
+                      [root, encode_cursor(cursor), [rng.randbytes(600) for _ in range(nodes)], b""])
+        result = runner.call(deployment.verifier,
+                             STEP_SELECTOR + encode(["bytes32", "bytes"], [claim_of(root, cursor), body]))
+        assert result.success, revert_reason(result.output)
+        assert result.output == claim_of(root, cursor)
