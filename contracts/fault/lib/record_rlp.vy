@@ -41,6 +41,19 @@ WORDS: constant(uint256) = MAX_VALUE // 32
 # Loop turns: one per item, per list opened, per list closed and per fixed-size element opened.
 MAX_TURNS: constant(uint256) = MAX_FLAT + 2 * MAX_FIELDS + MAX_TUPLES
 
+# `scan`'s and `emit`'s loop state, in a memory array (Venom keeps at most 16 values on
+# the stack): the record's end, and the open list's end, count index, bound, element
+# arity, item kinds, current element's end and count.
+ST_END: constant(uint256) = 0
+ST_LIST_END: constant(uint256) = 1
+ST_COUNT_AT: constant(uint256) = 2
+ST_MAX: constant(uint256) = 3
+ST_ARITY: constant(uint256) = 4
+ST_KINDS: constant(uint256) = 5
+ST_TUPLE_END: constant(uint256) = 6
+ST_COUNT: constant(uint256) = 7
+ST_WORDS: constant(uint256) = 8
+
 SHORT_STRING: constant(uint256) = 128  # 0x80
 ADDRESS_HEADER: constant(uint256) = 148  # 0x94
 SHORT_LIST: constant(uint256) = 192  # 0xc0
@@ -81,68 +94,64 @@ def scan(raw: Bytes[MAX_VALUE], fields: DynArray[uint256, MAX_FIELDS]) -> DynArr
             reverts unless `raw` is the canonical encoding of such a record.
     """
     pad: Bytes[MAX_VALUE + 64] = concat(raw, empty(bytes32), empty(bytes32))
-    end: uint256 = len(raw)
-    assert end > 0, "records: empty"
+    st: uint256[ST_WORDS] = empty(uint256[ST_WORDS])
+    st[ST_END] = len(raw)
+    assert len(raw) > 0, "records: empty"
     p: uint256 = 0
-    top_end: uint256 = 0
-    p, top_end = self._list_header(convert(extract32(pad, 0), uint256), 0, end)
-    assert top_end == end, "records: trailing bytes"
+    end: uint256 = 0
+    p, end = self._list_header(convert(extract32(pad, 0), uint256), 0, len(raw))
+    assert end == len(raw), "records: trailing bytes"
 
     out: DynArray[uint256, MAX_FLAT] = []
     fi: uint256 = 0  # next field
+    k: uint256 = 0  # item of the current element of the open list
     in_list: bool = False
-    list_end: uint256 = 0
-    count_at: uint256 = 0  # index in `out` of the open list's count
-    count: uint256 = 0
-    max_count: uint256 = 0
-    arity: uint256 = 0
-    kinds: uint256 = 0
-    k: uint256 = 0  # item of the current element
-    tuple_end: uint256 = 0
     for _: uint256 in range(MAX_TURNS):
         kind: uint256 = 0
         limit: uint256 = 0
         if in_list:
             if k == 0:
-                if p == list_end:
-                    out[count_at] = count
+                if p == st[ST_LIST_END]:
+                    out[st[ST_COUNT_AT]] = st[ST_COUNT]
                     in_list = False
                     fi += 1
                     continue
-                assert count < max_count, "records: list too long"
-                if arity > 1:
-                    p, tuple_end = self._list_header(convert(extract32(pad, p), uint256), p, list_end)
-            kind = (kinds >> (8 * k)) & 255
-            limit = list_end
-            if arity > 1:
-                limit = tuple_end
+                assert st[ST_COUNT] < st[ST_MAX], "records: list too long"
+                if st[ST_ARITY] > 1:
+                    p, limit = self._list_header(convert(extract32(pad, p), uint256), p, st[ST_LIST_END])
+                    st[ST_TUPLE_END] = limit
+            kind = (st[ST_KINDS] >> (8 * k)) & 255
+            limit = st[ST_LIST_END]
+            if st[ST_ARITY] > 1:
+                limit = st[ST_TUPLE_END]
         else:
             if fi == len(fields):
                 break
             f: uint256 = fields[fi]
             if f > 255:
-                arity = (f >> 8) & 255
-                max_count = (f >> 16) & 65535
-                kinds = f >> 32
-                p, list_end = self._list_header(convert(extract32(pad, p), uint256), p, end)
-                count_at = len(out)
+                st[ST_ARITY] = (f >> 8) & 255
+                st[ST_MAX] = (f >> 16) & 65535
+                st[ST_KINDS] = f >> 32
+                p, limit = self._list_header(convert(extract32(pad, p), uint256), p, st[ST_END])
+                st[ST_LIST_END] = limit
+                st[ST_COUNT_AT] = len(out)
+                st[ST_COUNT] = 0
                 out.append(0)
-                count = 0
                 k = 0
                 in_list = True
-                if self._integers_only(kinds, arity):
+                if self._integers_only(st[ST_KINDS], st[ST_ARITY]):
                     # Fast path (most of a large record): elements of integers only, read
                     # by the same rules as the general path below, with less dispatch.
+                    count: uint256 = 0
                     for _e: uint256 in range(MAX_FLAT):
-                        if p == list_end:
+                        if p == st[ST_LIST_END]:
                             break
-                        assert count < max_count, "records: list too long"
-                        limit = list_end
-                        if arity > 1:
-                            p, tuple_end = self._list_header(convert(extract32(pad, p), uint256), p, list_end)
-                            limit = tuple_end
+                        assert count < st[ST_MAX], "records: list too long"
+                        limit = st[ST_LIST_END]
+                        if st[ST_ARITY] > 1:
+                            p, limit = self._list_header(convert(extract32(pad, p), uint256), p, limit)
                         for _j: uint256 in range(7):
-                            if _j == arity:
+                            if _j == st[ST_ARITY]:
                                 break
                             assert p < limit, "records: item out of bounds"
                             b0: uint256 = convert(extract32(pad, p), uint256) >> 248
@@ -161,16 +170,15 @@ def scan(raw: Bytes[MAX_VALUE], fields: DynArray[uint256, MAX_FIELDS]) -> DynArr
                                 assert n > 1 or val >= SHORT_STRING, "records: single byte not encoded as itself"
                             out.append(val)
                             p = unsafe_add(unsafe_add(p, 1), n)
-                        if arity > 1:
-                            assert p == tuple_end, "records: wrong item count"
+                        assert p == limit or st[ST_ARITY] == 1, "records: wrong item count"
                         count = unsafe_add(count, 1)
-                    assert p == list_end, "records: item out of bounds"
-                    out[count_at] = count
+                    assert p == st[ST_LIST_END], "records: item out of bounds"
+                    out[st[ST_COUNT_AT]] = count
                     in_list = False
                     fi += 1
                 continue
             kind = f
-            limit = end
+            limit = st[ST_END]
 
         # one scalar item of `kind` at `p`, ending by `limit`
         assert p < limit, "records: item out of bounds"
@@ -214,11 +222,11 @@ def scan(raw: Bytes[MAX_VALUE], fields: DynArray[uint256, MAX_FIELDS]) -> DynArr
 
         if in_list:
             k += 1
-            if k == arity:
+            if k == st[ST_ARITY]:
                 k = 0
-                count += 1
-                if arity > 1:
-                    assert p == tuple_end, "records: wrong item count"
+                st[ST_COUNT] += 1
+                if st[ST_ARITY] > 1:
+                    assert p == st[ST_TUPLE_END], "records: wrong item count"
         else:
             fi += 1
     assert fi == len(fields) and p == end, "records: wrong item count"
@@ -311,43 +319,37 @@ def emit(flat: DynArray[uint256, MAX_FLAT], fields: DynArray[uint256, MAX_FIELDS
     i: uint256 = 0
     for f: uint256 in fields:
         if f <= 255:
-            s: uint256 = 0
+            s: uint256 = self._size(f, flat[i])
             if f == K_NAME:
-                s = self._size(f, flat[i])
                 if flat[i] == 1 and flat[i + 1] < SHORT_STRING << 248:
                     s = 1
                 sizes.append(s)
                 sizes.append(0)
                 i += 2
             else:
-                s = self._size(f, flat[i])
                 sizes.append(s)
                 i += 1
             total += s
             continue
-        arity: uint256 = (f >> 8) & 255
-        kinds: uint256 = f >> 32
         count_at: uint256 = i
-        n: uint256 = flat[i]
         sizes.append(0)
         i += 1
         payload: uint256 = 0
         for e: uint256 in range(MAX_FLAT):
-            if e == n:
+            if e == flat[count_at]:
                 break
             element: uint256 = 0
             for j: uint256 in range(7):
-                if j == arity:
+                if j == (f >> 8) & 255:
                     break
-                val: uint256 = flat[i]
+                kind: uint256 = (f >> (32 + 8 * j)) & 255
                 s: uint256 = 1
-                kind: uint256 = (kinds >> (8 * j)) & 255
-                if val >= SHORT_STRING or kind > K_INT:
-                    s = self._size(kind, val)
+                if flat[i] >= SHORT_STRING or kind > K_INT:
+                    s = self._size(kind, flat[i])
                 sizes.append(s)
                 element = unsafe_add(element, s)
                 i = unsafe_add(i, 1)
-            if arity > 1:
+            if (f >> 8) & 255 > 1:
                 tuple_sizes.append(element)
                 element += self._header_size(element)
             payload += element
@@ -357,6 +359,7 @@ def emit(flat: DynArray[uint256, MAX_FLAT], fields: DynArray[uint256, MAX_FIELDS
     # Pass 2: write headers and items into a word buffer, at most two pieces (bytes
     # left-aligned in a word, and their count) per turn.
     buf: uint256[WORDS] = empty(uint256[WORDS])
+    st: uint256[ST_WORDS] = empty(uint256[ST_WORDS])  # ST_COUNT: elements left in the open list
     w0: uint256 = 0
     n0: uint256 = 0
     w0, n0 = self._header(SHORT_LIST, total)
@@ -365,9 +368,6 @@ def emit(flat: DynArray[uint256, MAX_FLAT], fields: DynArray[uint256, MAX_FIELDS
     i = 0
     t: uint256 = 0  # next tuple size
     fi: uint256 = 0
-    left: uint256 = 0  # elements left in the open list
-    arity: uint256 = 0
-    kinds: uint256 = 0
     k: uint256 = 0
     in_list: bool = False
     for _: uint256 in range(MAX_TURNS):
@@ -377,41 +377,41 @@ def emit(flat: DynArray[uint256, MAX_FLAT], fields: DynArray[uint256, MAX_FIELDS
         n1: uint256 = 0
         kind: uint256 = 0
         if in_list:
-            if k == 0 and left == 0:
+            if k == 0 and st[ST_COUNT] == 0:
                 in_list = False
                 fi += 1
                 continue
-            if k == 0 and arity > 1:
+            if k == 0 and st[ST_ARITY] > 1:
                 w0, n0 = self._header(SHORT_LIST, tuple_sizes[t])
                 t = unsafe_add(t, 1)
-                k = 256  # the tuple is open: its first item next
+                k = 256  # the element is open: its first item next
             else:
                 if k == 256:
                     k = 0
-                kind = (kinds >> (8 * k)) & 255
+                kind = (st[ST_KINDS] >> (8 * k)) & 255
         else:
             if fi == len(fields):
                 break
             f: uint256 = fields[fi]
             if f > 255:
-                arity = (f >> 8) & 255
-                kinds = f >> 32
-                left = flat[i]
+                st[ST_ARITY] = (f >> 8) & 255
+                st[ST_KINDS] = f >> 32
+                st[ST_COUNT] = flat[i]
                 w0, n0 = self._header(SHORT_LIST, sizes[i])
                 i = unsafe_add(i, 1)
                 k = 0
                 in_list = True
-                if self._integers_only(kinds, arity):
+                if self._integers_only(st[ST_KINDS], st[ST_ARITY]):
                     # Fast path, as in `scan`: the list header, then every element.
                     buf[p >> 5] |= w0 >> ((p & 31) << 3)
                     if ((p & 31) << 3) + 8 * n0 > 256:
                         buf[(p >> 5) + 1] |= w0 << (256 - ((p & 31) << 3))
                     p = unsafe_add(p, n0)
                     for _e: uint256 in range(MAX_FLAT):
-                        if left == 0:
+                        if st[ST_COUNT] == 0:
                             break
-                        left = unsafe_sub(left, 1)
-                        if arity > 1:
+                        st[ST_COUNT] = unsafe_sub(st[ST_COUNT], 1)
+                        if st[ST_ARITY] > 1:
                             w0, n0 = self._header(SHORT_LIST, tuple_sizes[t])
                             t = unsafe_add(t, 1)
                             buf[p >> 5] |= w0 >> ((p & 31) << 3)
@@ -419,7 +419,7 @@ def emit(flat: DynArray[uint256, MAX_FLAT], fields: DynArray[uint256, MAX_FIELDS
                                 buf[(p >> 5) + 1] |= w0 << (256 - ((p & 31) << 3))
                             p = unsafe_add(p, n0)
                         for _j: uint256 in range(7):
-                            if _j == arity:
+                            if _j == st[ST_ARITY]:
                                 break
                             val: uint256 = flat[i]
                             s: uint256 = sizes[i]
@@ -452,14 +452,13 @@ def emit(flat: DynArray[uint256, MAX_FLAT], fields: DynArray[uint256, MAX_FIELDS
                 n0 = 21
                 i = unsafe_add(i, 1)
             elif kind == K_NAME:
-                word: uint256 = flat[i + 1]
                 if s == 1 and val == 1:
-                    w0 = word
+                    w0 = flat[i + 1]
                     n0 = 1
                 else:
                     w0 = (SHORT_STRING + val) << 248
                     n0 = 1
-                    w1 = word
+                    w1 = flat[i + 1]
                     n1 = val
                 i = unsafe_add(i, 2)
             else:
@@ -479,25 +478,21 @@ def emit(flat: DynArray[uint256, MAX_FLAT], fields: DynArray[uint256, MAX_FIELDS
                 i = unsafe_add(i, 1)
             if in_list:
                 k = unsafe_add(k, 1)
-                if k == arity:
+                if k == st[ST_ARITY]:
                     k = 0
-                    left = unsafe_sub(left, 1)
+                    st[ST_COUNT] = unsafe_sub(st[ST_COUNT], 1)
             else:
                 fi += 1
         # write the pieces at byte p
         if n0 != 0:
-            at: uint256 = p >> 5
-            bits: uint256 = (p & 31) << 3
-            buf[at] |= w0 >> bits
-            if bits + 8 * n0 > 256:
-                buf[at + 1] |= w0 << (256 - bits)
+            buf[p >> 5] |= w0 >> ((p & 31) << 3)
+            if ((p & 31) << 3) + 8 * n0 > 256:
+                buf[(p >> 5) + 1] |= w0 << (256 - ((p & 31) << 3))
             p = unsafe_add(p, n0)
         if n1 != 0:
-            at: uint256 = p >> 5
-            bits: uint256 = (p & 31) << 3
-            buf[at] |= w1 >> bits
-            if bits + 8 * n1 > 256:
-                buf[at + 1] |= w1 << (256 - bits)
+            buf[p >> 5] |= w1 >> ((p & 31) << 3)
+            if ((p & 31) << 3) + 8 * n1 > 256:
+                buf[(p >> 5) + 1] |= w1 << (256 - ((p & 31) << 3))
             p = unsafe_add(p, n1)
     return slice(abi_encode(buf), 0, p)
 
