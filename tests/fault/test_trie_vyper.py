@@ -35,8 +35,10 @@ from node.stf.txtypes import VolPoint
 from tests.fault.trie_driver import (
     Harness,
     check,
+    pack,
     python_run,
     revert_reason,
+    store_call,
     vyper_apply,
     witness_for,
 )
@@ -383,6 +385,83 @@ def test_short_node_referenced_by_hash_reverts(harness):
         Trie.from_nodes(root, [node, short])
     got, _ = vyper_apply(harness, root, [node, short], [("get", bytes(32))])
     assert got is None
+
+
+# ---------------------------------------------------------------------------------------
+# The store as a contract: its pool, seen by every caller, keyed by content
+
+
+@pytest.fixture(scope="module")
+def reader(harness) -> Harness:
+    """A second caller of the same store."""
+    from bridge.vyper_build import compile_contract
+
+    build = compile_contract("test/fault_trie_harness.vy")
+    return Harness(harness.runner, build, harness.runner.deploy(build.initcode, bytes(12) + harness.store),
+                   harness.store)
+
+
+def _relay(harness, reader, root, nodes, path):
+    data = harness.build.selector("relay(bytes32,address)") + root + bytes(12) + reader.address
+    return harness.runner.call(harness.address, data + pack(nodes, [("get", path)]))
+
+
+def test_nodes_added_by_one_caller_are_seen_by_another(harness, reader):
+    rng = random.Random(8)
+    paths = [keccak256(rng.randbytes(8)) for _ in range(100)]
+    trie = trie_of([(p, rng.randbytes(rng.choice([5, 100, 3000]))) for p in paths])
+    for path in paths[:5]:
+        pre_root, nodes, expected = witness_for(trie, [("get", path)])
+        result = _relay(harness, reader, pre_root, nodes, path)
+        assert result.success and result.output == expected[0]
+        # The pool is the transaction's: alone, the reader has no node.
+        alone = reader.runner.call(reader.address, reader.build.selector("read(bytes32,bytes32)") + pre_root + path)
+        assert not alone.success and revert_reason(alone) == b"trie: missing node"
+
+
+def test_a_node_is_pooled_only_under_its_own_hash(harness, reader):
+    path = P("5")
+    honest = _leaf(bytes([5] + [0] * 63), b"honest" * 10)
+    forged = _leaf(bytes([5] + [0] * 63), b"forged" * 10)
+    root = keccak256(honest)
+    # The forged node (a valid leaf on the same path) added for the honest root: missing.
+    result = _relay(harness, reader, root, [forged], path)
+    assert not result.success and revert_reason(result) == b"trie: missing node"
+    # Under its own hash it is a leaf like any other; both added: each root reads its own.
+    result = _relay(harness, reader, keccak256(forged), [forged], path)
+    assert result.success and result.output == keccak256(b"forged" * 10)
+    result = _relay(harness, reader, root, [forged, honest], path)
+    assert result.success and result.output == keccak256(b"honest" * 10)
+
+
+def test_whole_witness_in_one_blob_with_long_leaves(harness):
+    # One add_nodes call carrying every node (short and long, windows crossing nodes).
+    rng = random.Random(9)
+    paths = [keccak256(rng.randbytes(8)) for _ in range(40)]
+    items = [(p, rng.randbytes(rng.choice([1, 40, 575, 577, 1200, 5000, MAX_VALUE]))) for p in paths]
+    trie = trie_of(items)
+    ops = [("get", p) for p in paths] + [("put", paths[0], rng.randbytes(700)), ("put", paths[1], b""),
+                                         ("put", keccak256(b"new"), rng.randbytes(MAX_VALUE))]
+    pre_root, nodes, expected = witness_for(trie, ops)
+    assert sum(map(len, nodes)) > 3 * MAX_VALUE
+    result = store_call(harness, "add_nodes(bytes)", ["bytes"], [b"".join(nodes)])
+    assert result.success
+    got, _ = vyper_apply(harness, pre_root, nodes, ops)
+    assert got == expected
+
+
+@pytest.mark.parametrize("size", [1, 31, 32, 33, 200, 470, 500, 505, 510, 540, 600])
+def test_short_calldata_witness(harness, size):
+    # A witness of one leaf: under 576 bytes of calldata, add_nodes reads it word by word.
+    trie = trie_of([(P("7"), b"\x81" * size)])
+    check(harness, trie, [("get", P("7")), ("put", P("7"), b"x" * size), ("get", P("8"))])
+
+
+@pytest.mark.parametrize("blob", [b"\x80", b"\xc5\x01", rlp.encode([b"x" * 40]) + b"\x01", bytes([0xf9, 0x70, 0x00]) + bytes(0x7000)])
+def test_bad_witness_blob_reverts(harness, blob):
+    # Not a list, a list past the blob's end, a trailing non-list, a node over MAX_NODE.
+    result = store_call(harness, "add_nodes(bytes)", ["bytes"], [blob])
+    assert not result.success
 
 
 # ---------------------------------------------------------------------------------------

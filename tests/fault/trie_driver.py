@@ -1,4 +1,4 @@
-"""Drive `contracts/fault/lib/trie.vy` (through `contracts/test/fault_trie_harness.vy`) and
+"""Drive `contracts/fault/trie_store.vy` (through `contracts/test/fault_trie_harness.vy`) and
 the Python trie (`node/stf/mpt`) on the same operations, and compare.
 
 An operation is ``("get", path)``, ``("put", path, value)`` (``b""`` deletes), or the same
@@ -22,8 +22,9 @@ from node.stf.hashing import keccak256
 from node.stf.mpt import Trie
 
 HARNESS = "test/fault_trie_harness.vy"
+STORE = "fault/trie_store.vy"
 KINDS = {"get": 0, "put": 1, "get_key": 2, "put_key": 3}
-MAX_NODE = 24_576 + 64  # trie.vy MAX_NODE: a blob of witness nodes is at most this long
+MAX_NODE = 24_576 + 64  # the harness sends the witness in blobs of at most this many bytes
 
 Op = tuple  # ("get", path) | ("put", path, value) | ("get_key", key) | ("put_key", key, value)
 
@@ -33,11 +34,13 @@ class Harness:
     runner: object
     build: VyperBuild
     address: bytes
+    store: bytes
 
     @classmethod
     def deploy(cls, runner) -> Harness:
+        store = runner.deploy(compile_contract(STORE).initcode)
         build = compile_contract(HARNESS)
-        return cls(runner, build, runner.deploy(build.initcode))
+        return cls(runner, build, runner.deploy(build.initcode, bytes(12) + store), store)
 
     def call(self, name: str, root: bytes, nodes: Sequence[bytes], ops: Sequence[Op]):
         """The call's result (``bridge.evm_call.CallResult``)."""
@@ -50,7 +53,7 @@ def _u(value: int, size: int) -> bytes:
 
 
 def blobs(nodes: Sequence[bytes]) -> list[bytes]:
-    """``nodes`` concatenated into blobs of at most MAX_NODE bytes (``trie.add_nodes``)."""
+    """``nodes`` concatenated into blobs of at most MAX_NODE bytes (one ``add_nodes`` each)."""
     out: list[bytes] = []
     current = b""
     for node in nodes:
@@ -104,6 +107,14 @@ def witness_for(trie: Trie, ops: Sequence[Op]) -> tuple[bytes, list[bytes], list
     replay = python_run(Trie.from_nodes(pre_root, nodes), ops)
     assert replay == expected, "the Python witness replay disagrees with the full trie"
     return pre_root, nodes, expected
+
+
+def store_call(harness: Harness, signature: str, types, args):
+    """A transaction calling the store directly (``bridge.evm_call.CallResult``)."""
+    from eth_abi import encode
+
+    data = compile_contract(STORE).selector(signature) + encode(types, args)
+    return harness.runner.call(harness.store, data, gas=DEFAULT_GAS)
 
 
 def vyper_apply(harness: Harness, root: bytes, nodes: Sequence[bytes], ops: Sequence[Op]):

@@ -44,8 +44,6 @@
 
 import lib.rlp as rlp
 
-# Keys: state keys are at most 33 bytes (`node/stf/keys.py`); 64 leaves room.
-MAX_KEY: constant(uint256) = 64
 # Values: the longest record encoding, with every scalar at its widest (a uint256 or
 # int256, 32 bytes: the verifier's records cannot hold wider ones) and every list at its
 # bound in `node/stf/params.py`. The longest is an Account with MAX_OPEN_ORDERS = 128
@@ -165,46 +163,15 @@ _levels: transient(Level[MAX_LEVELS])
 
 
 @internal
-def add_nodes(blob: Bytes[MAX_NODE]):
+def add_small(node: Bytes[SMALL_NODE]):
     """
-    @notice Put the witness nodes concatenated in `blob` in the pool, each under its
-            keccak256 (each node is one RLP list: its header gives its length).
-    @dev Twin of the `{keccak(encoded): encoded for encoded in nodes}` store of
-         `node/stf/mpt/trie.py::Trie.from_nodes`. Nodes are checked when a path reaches
-         them, not here. A witness longer than MAX_NODE bytes comes in several blobs
-         (e.g. one external call per blob, in the same transaction: the pool is
-         transient storage, kept until the transaction ends).
+    @notice Put one witness node of at most SMALL_NODE bytes in the pool, under
+            keccak256(node) (`node/stf/mpt/trie.py::Trie.from_nodes`'s store).
+    @dev Nodes are checked when a path reaches them, not here. (Longer nodes go in
+         `_big` from the caller, which holds them: passing them here would put a
+         MAX_NODE buffer in every frame above this one.)
     """
-    pos: uint256 = 0
-    end: uint256 = len(blob)
-    for _: uint256 in range(MAX_NODE):
-        if pos == end:
-            break
-        word: bytes32 = empty(bytes32)
-        if end < 32:
-            word = extract32(concat(convert(blob, Bytes[32]), ZERO_WORD), pos)
-        else:
-            at: uint256 = min(pos, end - 32)
-            word = convert(convert(extract32(blob, at), uint256) << (8 * (pos - at)), bytes32)
-        item: rlp.Item = rlp.header(word, pos, end)
-        assert item.is_list, "trie: witness item is not a list"
-        self.add_node(slice(blob, pos, item.end - pos))
-        pos = item.end
-
-
-@internal
-def add_node(node: Bytes[MAX_NODE]):
-    """
-    @notice Put one witness node in the pool, under keccak256(node).
-    """
-    n: uint256 = len(node)
-    if n == 0:
-        return
-    h: bytes32 = keccak256(node)
-    if n <= SMALL_NODE:
-        self._small[h] = convert(node, Bytes[SMALL_NODE])
-    else:
-        self._big[h] = node
+    self._small[keccak256(node)] = node
 
 
 # ---------------------------------------------------------------------------------
@@ -212,20 +179,12 @@ def add_node(node: Bytes[MAX_NODE]):
 
 
 @internal
-def get(root: bytes32, key: Bytes[MAX_KEY]) -> Bytes[MAX_VALUE]:
+def find(root: bytes32, path: bytes32) -> (Bytes[33], uint256, uint256):
     """
-    @notice The value stored under the state key `key` (b"" if absent).
-    @dev Twin of `node/stf/backends.py::WitnessBackend.get` (`Trie.get(keccak256(key))`,
-         None as b"").
-    """
-    return self.get_path(root, keccak256(key))
-
-
-@internal
-def get_path(root: bytes32, path: bytes32) -> Bytes[MAX_VALUE]:
-    """
-    @notice The value at the trie path `path` (b"" if absent).
-    @dev Twin of `node/stf/mpt/trie.py::Trie.get`. Reverts "trie: missing node" when a
+    @notice Where the value at the trie path `path` is: the reference of its leaf, and
+            the value's offset and length in the leaf (length 0: absent).
+    @dev Twin of `node/stf/mpt/trie.py::Trie.get` (the caller reads the value: `value`
+         if the leaf is short, else from `_big`). Reverts "trie: missing node" when a
          node on the path is not in the pool, and on a malformed node.
     """
     b: Bottom = self._descend(root, path, False)
@@ -234,94 +193,130 @@ def get_path(root: bytes32, path: bytes32) -> Bytes[MAX_VALUE]:
         n: uint256 = 0
         head, n = self._fetch(b.ref, True)
         it: rlp.Item = rlp.header(extract32(head, b.node.second), b.node.second, n)
-        if n <= SMALL_NODE:
-            return slice(head, it.offset, it.length)
-        return convert(slice(self._big[extract32(b.ref, 1)], it.offset, it.length), Bytes[MAX_VALUE])
-    return b""
+        return b.ref, it.offset, it.length
+    return b"", 0, 0
+
+
+@internal
+@view
+def is_long(ref: Bytes[33]) -> bool:
+    """
+    @notice Whether `ref` names a node in the long-node pool (`_big`).
+    """
+    return len(ref) == 33 and len(self._big[extract32(ref, 1)]) != 0
+
+
+@internal
+@view
+def short_value(ref: Bytes[33], offset: uint256, length: uint256) -> Bytes[SMALL_NODE]:
+    """
+    @notice The `length` bytes at `offset` of the short node `ref` (pool or embedded).
+    """
+    head: Bytes[HEAD] = b""
+    n: uint256 = 0
+    head, n = self._fetch(ref, True)
+    return convert(slice(head, offset, length), Bytes[SMALL_NODE])
 
 
 # ---------------------------------------------------------------------------------
-# Writing
+# Writing: `plan`, then the new leaf (`short_leaf`, or the caller for a long value)
+# and the moved leaf (`move_short`, or the caller for a long one), then `finish`.
 
 
 @internal
-def put(root: bytes32, key: Bytes[MAX_KEY], data: Bytes[MAX_VALUE]) -> bytes32:
+def plan(root: bytes32, path: bytes32, size: uint256) -> Plan:
     """
-    @notice The root after storing `data` under the state key `key` (b"" deletes it).
-    @dev Twin of one key of `node/stf/backends.py::WitnessBackend.apply`:
-         `Trie.set(keccak256(key), data)`, or `Trie.delete` for b"", then
-         `Trie.root_hash()`.
-    """
-    return self.put_path(root, keccak256(key), data)
-
-
-@internal
-def put_path(root: bytes32, path: bytes32, data: Bytes[MAX_VALUE]) -> bytes32:
-    """
-    @notice The root after storing `data` at the trie path `path` (b"" deletes).
-    @dev Twin of `node/stf/mpt/trie.py::Trie.set` / `Trie.delete`, then `root_hash`.
-         Reverts "trie: missing node" when the change needs a node the pool lacks:
-         the nodes on the path and, when a delete collapses a branch, the sibling
-         that moves up (Python resolves it too). The long buffers (values, leaves)
-         are here, not in the helpers this calls (see the module's notes on memory).
+    @notice What storing a value of `size` bytes (0: deleting) at the trie path `path`
+            does below the levels it rebuilds, which are recorded in `_levels`.
+    @dev The first half of `node/stf/mpt/trie.py::Trie.set` / `Trie.delete`. Reverts
+         "trie: missing node" when the change needs a node the pool lacks: the nodes
+         on the path and, when a delete collapses a branch, the sibling that moves up
+         (Python resolves it too).
     """
     b: Bottom = self._descend(root, path, True)
-    p: Plan = empty(Plan)
-    if len(data) == 0:
-        p = self._plan_delete(b)
-        if p.kind == PLAN_NONE:
-            return root
-        if p.kind == PLAN_EMPTY:
-            return BLANK_ROOT
-    else:
-        p = self._plan_put(b, convert(path, uint256))
-    # The leaf that moves to another path (`_split_leaf`, `_prepend`): same value item.
-    moved: Bytes[33] = p.ref
-    if p.kind == PLAN_MOVE:
-        hp: Bytes[34] = self._hp_item(p.count, p.bits, True)
-        head: Bytes[HEAD] = b""
-        n: uint256 = 0
-        head, n = self._fetch(p.src, True)
-        size: uint256 = n - p.second
-        prefix: Bytes[LEAF_PREFIX] = concat(rlp.list_header(len(hp) + size), hp)
-        if n <= SMALL_NODE:
-            moved = self._store_leaf(prefix, slice(head, p.second, size))
-        else:
-            moved = self._store_leaf(
-                prefix, convert(slice(self._big[extract32(p.src, 1)], p.second, size), Bytes[MAX_VALUE + 3])
-            )
-    if len(data) == 0:
-        return self._ascend(p.depth, moved)
-    # The new leaf (`nodes.py::encode_node`).
+    if size == 0:
+        return self._plan_delete(b)
+    return self._plan_put(b, convert(path, uint256))
+
+
+@internal
+def move_short(p: Plan) -> Bytes[33]:
+    """
+    @notice The reference of the leaf `p.src` (a short one) moved to the path `p.count`
+            nibbles `p.bits` (`_split_leaf`, `_prepend`): the same value item.
+    """
+    head: Bytes[HEAD] = b""
+    n: uint256 = 0
+    head, n = self._fetch(p.src, True)
+    return self._store_leaf(self.move_prefix(p, n), convert(slice(head, p.second, n - p.second), Bytes[SMALL_NODE]))
+
+
+@internal
+@pure
+def move_prefix(p: Plan, n: uint256) -> Bytes[LEAF_PREFIX]:
+    """
+    @notice The list header and path of the leaf `p.src`, of `n` bytes, moved to the
+            path of `p.count` nibbles `p.bits`: what precedes its value item.
+    """
+    hp: Bytes[34] = self._hp_item(p.count, p.bits, True)
+    return concat(rlp.list_header(len(hp) + n - p.second), hp)
+
+
+@internal
+@pure
+def leaf_prefix(p: Plan, size: uint256, low: bool) -> Bytes[LEAF_PREFIX]:
+    """
+    @notice What precedes the value in the new leaf of a put (`nodes.py::encode_node`
+            of `Leaf(ours path, value)`): list header, path, value header (none for a
+            single byte `low`, i.e. under 0x80).
+    """
     hp: Bytes[34] = self._hp_item(p.ours_count, p.ours_bits, True)
     header: Bytes[rlp.MAX_HEADER] = b""
-    if len(data) != 1:
-        header = rlp.string_header(len(data))
-    elif convert(convert(data, Bytes[1]), uint256) >= EMPTY_ITEM:
-        header = rlp.string_header(1)
-    prefix: Bytes[LEAF_PREFIX] = concat(rlp.list_header(len(hp) + len(header) + len(data)), hp, header)
-    ours: Bytes[33] = self._store_leaf(prefix, data)
+    if size != 1 or not low:
+        header = rlp.string_header(size)
+    return concat(rlp.list_header(len(hp) + len(header) + size), hp, header)
+
+
+@internal
+def short_leaf(p: Plan, data: Bytes[SMALL_NODE]) -> Bytes[33]:
+    """
+    @notice The reference of a put's new leaf holding `data` (short), stored.
+    """
+    low: bool = False
+    if len(data) == 1:
+        low = convert(convert(data, Bytes[1]), uint256) < EMPTY_ITEM
+    return self._store_leaf(self.leaf_prefix(p, len(data), low), data)
+
+
+@internal
+def finish(p: Plan, moved: Bytes[33], ours: Bytes[33], delete: bool) -> bytes32:
+    """
+    @notice The new root: the split (if any) of the moved node `moved` and the new leaf
+            `ours` (b"" for a delete), then the levels above rebuilt bottom up.
+    @dev The second half of `Trie.set` / `Trie.delete`, then `Trie.root_hash`.
+    """
+    if delete:
+        return self._ascend(p.depth, moved)
     if p.fork:
         return self._ascend(p.depth, self._fork(p, moved, ours))
     return self._ascend(p.depth, ours)
 
 
 @internal
-def _store_leaf(prefix: Bytes[LEAF_PREFIX], body: Bytes[MAX_VALUE + 3]) -> Bytes[33]:
+def _store_leaf(prefix: Bytes[LEAF_PREFIX], body: Bytes[SMALL_NODE + 3]) -> Bytes[33]:
     """
     @dev The reference to the new leaf `prefix ++ body` (`nodes.py::commit`): the leaf
          itself under 32 bytes, else 0xa0 ++ keccak256, the leaf going in the pool.
-         (The concatenation is made again where needed rather than kept: one leaf-sized
-         buffer at a time.)
     """
-    n: uint256 = len(prefix) + len(body)
+    leaf: Bytes[SMALL_NODE + 3 + LEAF_PREFIX] = concat(prefix, body)
+    n: uint256 = len(leaf)
     if n < EMBED_LIMIT:
-        return convert(concat(prefix, body), Bytes[33])
-    h: bytes32 = keccak256(concat(prefix, body))
+        return convert(leaf, Bytes[33])
+    h: bytes32 = keccak256(leaf)
     if n <= SMALL_NODE:
-        self._small[h] = convert(concat(prefix, body), Bytes[SMALL_NODE])
+        self._small[h] = convert(leaf, Bytes[SMALL_NODE])
     else:
-        self._big[h] = concat(prefix, body)
+        self._big[h] = leaf
     return concat(b"\xa0", h)
 
 
