@@ -27,6 +27,8 @@ CANCEL = "(uint256,uint256,uint256)"
 
 @pytest.fixture(scope="module")
 def harness():
+    build = compile_contract("test/fault_place_harness.vy")
+    runner = RevmRunner()
     return runner, build, runner.deploy(build.initcode)
 
 
