@@ -80,6 +80,38 @@ struct CancelOrder:
     client_order_id: uint256
 
 
+# What a place step does to the cursor (`Outcome.action`), as node/stf/steps.py's helpers.
+GOTO: constant(uint256) = 0  # goto(cursor, phase, regs)
+CALL: constant(uint256) = 1  # margin_steps.call_margin(cursor, who, query, phase, regs)
+RESTORE: constant(uint256) = 2  # restore_then(cursor, 1, phase, regs)
+CALL_RESTORED: constant(uint256) = 3  # restore_then(call_margin(...), 1, MARGIN, (who, query))
+END_TX: constant(uint256) = 4  # end_tx(cursor)
+FAIL: constant(uint256) = 5  # fail(the step's own cursor, code): the step's writes undone
+
+MAX_PLACE_REGS: constant(uint256) = 32  # the longest: TAKER_BEFORE's B + P + 1 + 6 + 6 = 26
+
+
+struct Outcome:
+    action: uint256
+    phase: uint256  # GOTO: the next phase; CALL*: the return phase; RESTORE: the phase after
+    regs: DynArray[int256, MAX_PLACE_REGS]  # GOTO / RESTORE: the registers; CALL*: kept ones
+    code: uint256  # FAIL: the failure code
+    who: address  # CALL*: whose margin
+    query: int256  # CALL*: margin_steps.Query
+    begin: bool  # steps.begin_body first: saved = (pre-root,)
+    first_only: bool  # saved = saved[:1] (the fill stands)
+    push: bool  # steps.checkpoint_push: saved += (pre-root,)
+
+
+struct Step:
+    # What a place step reads of its cursor and proof.
+    phase: uint256
+    time: uint256
+    sender: address
+    order: PlaceOrder
+    hint: uint256  # the book advice (`book.find_better_neighbour`)
+
+
 @internal
 @pure
 def is_better(side: uint256, price_a: uint256, price_b: uint256) -> bool:

@@ -1,0 +1,39 @@
+# pragma version 0.4.3
+"""
+@title place_match
+@notice A piece of the place family (`steps_place.vy`, which DELEGATECALLs it): the steps that match: PLACE,
+        MATCH and TAKER_BEFORE (`place_steps.step_match`).
+@dev Runs in the entry's context: the witness is in the trie's transient pool, which the
+     entry filled (`trie` is initialized first in both, so its slots are the same). A
+     failing step (outcome FAIL) leaves the state as it was (steps.body_step).
+"""
+
+import fault.lib.trie as trie
+import fault.lib.state as state
+import fault.lib.matching as matching
+import fault.lib.accounts as accounts
+import fault.lib.place_ops_call as place_ops_call
+import fault.lib.place_steps as place_steps
+
+initializes: trie
+initializes: state[trie := trie]
+initializes: accounts[state := state]
+initializes: place_ops_call
+initializes: place_steps[state := state, accounts := accounts, ops := place_ops_call]
+
+
+@deploy
+def __init__(ops: address):
+    place_ops_call.__init__(ops)
+
+
+@external
+def step(pre_root: bytes32, s: matching.Step, regs: DynArray[int256, matching.MAX_PLACE_REGS]) -> (bytes32, matching.Outcome):
+    """
+    @notice One step of place phase `s.phase` from `pre_root`: (post-root, outcome).
+    """
+    state.begin(pre_root)
+    out: matching.Outcome = place_steps.step_match(s, regs)
+    if out.action == matching.FAIL:
+        return pre_root, out
+    return state.root(), out
