@@ -12,19 +12,12 @@ import fault.lib.trie as trie
 import fault.lib.state as state
 import fault.lib.matching as matching
 import fault.lib.accounts as accounts
-import fault.lib.place_ops_call as place_ops_call
 import fault.lib.place_steps as place_steps
 
 initializes: trie
 initializes: state[trie := trie]
 initializes: accounts[state := state]
-initializes: place_ops_call
-initializes: place_steps[state := state, accounts := accounts, ops := place_ops_call]
-
-
-@deploy
-def __init__(ops: address):
-    place_ops_call.__init__(ops)
+initializes: place_steps[state := state, accounts := accounts]
 
 
 @external

@@ -35,7 +35,7 @@ MARGIN: constant(uint256) = 40  # margin_steps.MarginPhase.MARGIN
 MAX_ANSWER: constant(uint256) = 32 * (2 + 9 + 1 + matching.MAX_PLACE_REGS)
 
 STEP_ID: constant(bytes4) = method_id(
-    "step(bytes32,(uint256,uint256,address,(uint256,uint256,uint256,uint256,uint256,uint256,bool,uint256,uint256),uint256),int256[])",
+    "step(bytes32,(uint256,uint256,address,(uint256,uint256,uint256,uint256,uint256,uint256,bool,uint256,uint256),uint256,address),int256[])",
     output_type=bytes4)
 CANCEL_ID: constant(bytes4) = method_id("cancel(bytes32,address,(uint256,uint256,uint256))", output_type=bytes4)
 
@@ -81,7 +81,8 @@ def run(pre_root: bytes32, cursor_rlp: Bytes[cursor.MAX_CURSOR], nodes: DynArray
         for r: int256 in c.regs:
             regs.append(r)  # reverts past MAX_PLACE_REGS: no place phase has more
         s: matching.Step = matching.Step(
-            phase=c.phase, time=c.time, sender=sender, order=matching.decode_place(c.tx), hint=hint)
+            phase=c.phase, time=c.time, sender=sender, order=matching.decode_place(c.tx), hint=hint,
+            ops=OPS_PIECE)
         piece: address = CHECKS_PIECE
         if c.phase == matching.PLACE or c.phase == matching.MATCH or c.phase == matching.TAKER_BEFORE:
             piece = MATCH_PIECE

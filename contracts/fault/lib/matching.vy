@@ -110,6 +110,7 @@ struct Step:
     sender: address
     order: PlaceOrder
     hint: uint256  # the book advice (`book.find_better_neighbour`)
+    ops: address  # the piece `place_ops.vy` (the writes, by DELEGATECALL)
 
 
 @internal

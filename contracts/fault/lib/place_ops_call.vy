@@ -2,8 +2,9 @@
 """
 @title place_ops_call
 @notice The book and account writes of the place family, run by DELEGATECALL in the piece
-        `place_ops.vy` (its address fixed at deployment): each wrapper has the signature and
-        the effect of the function it names there (`orders.vy`, `place_writes.vy`).
+        `place_ops.vy` at `ops` (the entry's, fixed at deployment, passed in `Step.ops`):
+        each wrapper has the effect of the function it names there (`orders.vy`,
+        `place_writes.vy`).
 @dev A DELEGATECALL runs in the caller's context, so the piece reads and writes the same
      transient trie pool and current root (`trie`, then `state`, are initialized first in
      every piece). A revert in the piece reverts here.
@@ -11,8 +12,6 @@
 
 import fault.lib.records as records
 import fault.lib.matching as matching
-
-OPS: immutable(address)
 
 WRITE_FILL_ID: constant(bytes4) = method_id(
     "write_fill(address,uint256,int256[],(address,uint256,uint256,uint256,uint256,bool,uint256,uint256,uint256,uint256),(uint256,int256)[],(uint256,int256)[])",
@@ -28,29 +27,24 @@ REST_ID: constant(bytes4) = method_id(
     output_type=bytes4)
 
 
-@deploy
-def __init__(ops: address):
-    OPS = ops
-
-
 @internal
-def write_fill(taker: address, taker_side: uint256, pending: DynArray[int256, matching.MAX_PLACE_REGS],
+def write_fill(ops: address, taker: address, taker_side: uint256, pending: DynArray[int256, matching.MAX_PLACE_REGS],
                maker: records.Order, taker_positions: DynArray[records.Position, records.MAX_POSITIONS],
                maker_positions: DynArray[records.Position, records.MAX_POSITIONS]):
-    raw_call(OPS, abi_encode(taker, taker_side, pending, maker, taker_positions, maker_positions,
+    raw_call(ops, abi_encode(taker, taker_side, pending, maker, taker_positions, maker_positions,
                              method_id=WRITE_FILL_ID), is_delegate_call=True)
 
 
 @internal
-def charge_failed_maker(maker_id: uint256, maker: records.Order):
-    raw_call(OPS, abi_encode(maker_id, maker, method_id=CHARGE_ID), is_delegate_call=True)
+def charge_failed_maker(ops: address, maker_id: uint256, maker: records.Order):
+    raw_call(ops, abi_encode(maker_id, maker, method_id=CHARGE_ID), is_delegate_call=True)
 
 
 @internal
-def remove_order(order_id: uint256, order: records.Order):
-    raw_call(OPS, abi_encode(order_id, order, method_id=REMOVE_ID), is_delegate_call=True)
+def remove_order(ops: address, order_id: uint256, order: records.Order):
+    raw_call(ops, abi_encode(order_id, order, method_id=REMOVE_ID), is_delegate_call=True)
 
 
 @internal
-def rest_order(order_id: uint256, order: records.Order, hint: uint256):
-    raw_call(OPS, abi_encode(order_id, order, hint, method_id=REST_ID), is_delegate_call=True)
+def rest_order(ops: address, order_id: uint256, order: records.Order, hint: uint256):
+    raw_call(ops, abi_encode(order_id, order, hint, method_id=REST_ID), is_delegate_call=True)

@@ -17,7 +17,7 @@ import fault.lib.accounts as accounts
 import fault.lib.orders as orders
 import fault.lib.place_ops_call as ops
 
-uses: (state, accounts, ops)
+uses: (state, accounts)
 
 QUERY_INITIAL: constant(int256) = 0  # margin_steps.Query
 QUERY_BACKING: constant(int256) = 1
@@ -156,7 +156,7 @@ def step_checks(s: matching.Step, regs: DynArray[int256, matching.MAX_PLACE_REGS
         return self._auctions(s, regs)
     if phase == matching.DROP_MAKER:  # drop_maker_step
         maker_id: uint256 = self._u(regs[matching.MAKER_ID])
-        ops.charge_failed_maker(maker_id, self._order(maker_id))
+        ops.charge_failed_maker(s.ops, maker_id, self._order(maker_id))
         return self._removed_after(regs)
     if phase == matching.REST_CHECKED:
         return self._rest_checked(regs)
@@ -280,15 +280,15 @@ def _match(s: matching.Step, regs: DynArray[int256, matching.MAX_PLACE_REGS]) ->
     maker_id: uint256 = level.head_order_id
     maker: records.Order = self._order(maker_id)
     if maker.expiry != 0 and maker.expiry < s.time:
-        return self._removed(regs, maker_id, maker)
+        return self._removed(s, regs, maker_id, maker)
     if maker.owner == s.sender:
-        return self._removed(regs, maker_id, maker)
+        return self._removed(s, regs, maker_id, maker)
     size: uint256 = min(self._u(regs[matching.REMAINING]), maker.remaining_e6)
     capped: bool = False
     if maker.reduce_only:
         reducible: uint256 = self._reducible(maker)
         if reducible == 0:
-            return self._removed(regs, maker_id, maker)
+            return self._removed(s, regs, maker_id, maker)
         if reducible < size:
             size = reducible
             capped = True
@@ -307,7 +307,7 @@ def _match(s: matching.Step, regs: DynArray[int256, matching.MAX_PLACE_REGS]) ->
         stopped[matching.STOP] = self._i(TOO_MANY_POSITIONS)
         return self._remainder(s, stopped, best)
     if not maker_ok:
-        ops.charge_failed_maker(maker_id, maker)
+        ops.charge_failed_maker(s.ops, maker_id, maker)
         return self._removed_after(regs)
     config: records.Config = state.get_config()
     index_e6: uint256 = self._index_e6(po.instrument_id)
@@ -320,7 +320,7 @@ def _match(s: matching.Step, regs: DynArray[int256, matching.MAX_PLACE_REGS]) ->
     pending.append(1 if capped else 0)
     pending.append(self._i(matching.fill_fee(size, price, index_e6, config.taker_fee_ppm, config.fee_cap_ppm)))
     pending.append(self._i(matching.fill_fee(size, price, index_e6, config.maker_fee_ppm, config.fee_cap_ppm)))
-    ops.write_fill(s.sender, po.side, pending, maker, taker_positions, maker_positions)
+    ops.write_fill(s.ops, s.sender, po.side, pending, maker, taker_positions, maker_positions)
     out: matching.Outcome = self._call(maker.owner, QUERY_INITIAL, matching.MAKER_CHECKED, pending)
     out.push = True
     return out
@@ -341,11 +341,12 @@ def _reducible(order: records.Order) -> uint256:
 
 
 @internal
-def _removed(regs: DynArray[int256, matching.MAX_PLACE_REGS], maker_id: uint256, maker: records.Order) -> matching.Outcome:
+def _removed(s: matching.Step, regs: DynArray[int256, matching.MAX_PLACE_REGS], maker_id: uint256,
+             maker: records.Order) -> matching.Outcome:
     """
     @notice Twin of node/stf/matching.py::_removed: take the maker off the book; next MATCH.
     """
-    ops.remove_order(maker_id, maker)
+    ops.remove_order(s.ops, maker_id, maker)
     return self._removed_after(regs)
 
 
@@ -416,7 +417,7 @@ def _taker_before(s: matching.Step, regs: DynArray[int256, matching.MAX_PLACE_RE
         maker_ok, maker_positions = accounts.positions_with(
             accounts.load(maker.owner).positions, maker.instrument_id, -signed)
         assert taker_ok and maker_ok, "steps_place: positions as when first written"
-        ops.write_fill(s.sender, s.order.side, pending, maker, taker_positions, maker_positions)
+        ops.write_fill(s.ops, s.sender, s.order.side, pending, maker, taker_positions, maker_positions)
         pending.append(0)
         return self._auctions(s, pending)
     base: DynArray[int256, matching.MAX_PLACE_REGS] = self._head(pending, matching.B)
@@ -489,7 +490,7 @@ def _remainder(s: matching.Step, regs: DynArray[int256, matching.MAX_PLACE_REGS]
                 remaining_e6=self._u(remaining), reduce_only=po.reduce_only, client_order_id=po.client_order_id,
                 expiry=po.expiry, prev_id=0, next_id=0,
             )
-            ops.rest_order(self._u(regs[matching.ORDER_ID]), order, s.hint)
+            ops.rest_order(s.ops, self._u(regs[matching.ORDER_ID]), order, s.hint)
             out: matching.Outcome = self._call(s.sender, QUERY_INITIAL, matching.REST_CHECKED, regs)
             out.push = True
             return out
