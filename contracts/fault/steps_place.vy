@@ -28,7 +28,10 @@ import fault.lib.matching as matching
 
 initializes: trie
 
-MAX_NODES: constant(uint256) = 256  # witness nodes of one step (a place step touches <= 20 keys)
+# The witness: blobs of concatenated nodes (`trie.add_nodes`), each at most trie.MAX_NODE
+# bytes (the longest leaf fits one). Vyper copies the whole argument to memory, so its
+# bound is its memory: 8 blobs, ~197 KB, hold a place step's worst witness (~20 keys).
+MAX_NODES: constant(uint256) = 8
 MAX_INPUTS: constant(uint256) = 32
 MARGIN: constant(uint256) = 40  # margin_steps.MarginPhase.MARGIN
 # ABI of a piece's answer: the root, the Outcome's head (9 words) and its registers.
@@ -57,8 +60,8 @@ def run(pre_root: bytes32, cursor_rlp: Bytes[cursor.MAX_CURSOR], nodes: DynArray
     """
     @notice One step of phases 20-29, or the BODY of a CancelOrder: `(post_root, post_cursor)`.
     """
-    for node: Bytes[trie.MAX_NODE] in nodes:
-        trie.add_node(node)
+    for blob: Bytes[trie.MAX_NODE] in nodes:
+        trie.add_nodes(blob)
     c: cursor.Cursor = cursor.decode_cursor(cursor_rlp)
     sender: address = empty(address)
     if len(c.sender) == 20:

@@ -20,6 +20,30 @@ MAX_POSITIONS: constant(uint256) = 64  # params.MAX_POSITIONS
 
 
 @internal
+def get_globals() -> records.Globals:
+    """
+    @notice `State.get(keys.GLOBALS)`: present in every state after genesis.
+    """
+    found: bool = False
+    g: records.Globals = empty(records.Globals)
+    found, g = state.get_globals()
+    assert found, "accounts: Globals missing"
+    return g
+
+
+@internal
+def get_config() -> records.Config:
+    """
+    @notice `State.get(keys.CONFIG)`: present in every state after genesis.
+    """
+    found: bool = False
+    config: records.Config = empty(records.Config)
+    found, config = state.get_config()
+    assert found, "accounts: Config missing"
+    return config
+
+
+@internal
 def load(owner: address) -> records.Account:
     """
     @notice Twin of node/stf/accounts.py::load: the account at `owner` (all zero when it never
@@ -32,7 +56,7 @@ def load(owner: address) -> records.Account:
     if not found:
         return empty(records.Account)
     if account.balance_e6 > 0:
-        index: uint256 = state.get_globals().loss_index
+        index: uint256 = self.get_globals().loss_index
         if account.loss_index != index:
             balance: uint256 = convert(account.balance_e6, uint256)
             account.balance_e6 = convert(balance * index // account.loss_index, int256)
@@ -50,7 +74,7 @@ def store(owner: address, account: records.Account):
     found: bool = False
     old: records.Account = empty(records.Account)
     found, old = state.get_account(owner)
-    g: records.Globals = state.get_globals()
+    g: records.Globals = self.get_globals()
     index: uint256 = g.loss_index
     if found and old.loss_index == index and old.balance_e6 == account.balance_e6 and account.loss_index == index:
         state.put_account(owner, account)  # the balance did not move: nothing to account for
@@ -99,7 +123,7 @@ def add_fees(fees_e6: uint256):
     """
     @notice `state.put(keys.GLOBALS, collect_fees(state.get(keys.GLOBALS), fees_e6))`.
     """
-    state.put_globals(self.collect_fees(state.get_globals(), fees_e6))
+    state.put_globals(self.collect_fees(self.get_globals(), fees_e6))
 
 
 @internal

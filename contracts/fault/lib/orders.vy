@@ -148,7 +148,7 @@ def rest_order(order_id: uint256, order: records.Order, hint: uint256):
     owner.order_totals = self.totals_with(owner.order_totals, order, True, order.remaining_e6)
     accounts.store(order.owner, owner)
     if order.client_order_id != 0:
-        state.put_client_order(order.owner, order.client_order_id, records.ClientOrderIndex(order_id=order_id))
+        state.put_client_order_index(order.owner, order.client_order_id, records.ClientOrderIndex(order_id=order_id))
 
 
 @internal
@@ -167,7 +167,7 @@ def remove_order(order_id: uint256, order: records.Order):
     owner.order_totals = self.totals_with(owner.order_totals, order, False, order.remaining_e6)
     accounts.store(order.owner, owner)
     if order.client_order_id != 0:
-        state.delete_client_order(order.owner, order.client_order_id)
+        state.delete_client_order_index(order.owner, order.client_order_id)
 
 
 @internal
@@ -195,7 +195,7 @@ def cancel_order(sender: address, order_id: uint256, client_order_id: uint256) -
         if client_order_id == 0:
             return UNKNOWN_ORDER
         index: records.ClientOrderIndex = empty(records.ClientOrderIndex)
-        found, index = state.get_client_order(sender, client_order_id)
+        found, index = state.get_client_order_index(sender, client_order_id)
         if not found:
             return UNKNOWN_ORDER
         oid = index.order_id

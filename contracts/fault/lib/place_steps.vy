@@ -234,7 +234,7 @@ def _place(s: matching.Step) -> matching.Outcome:
             return self._fail(REDUCE_ONLY_WOULD_INCREASE)
     if po.client_order_id != 0:
         index: records.ClientOrderIndex = empty(records.ClientOrderIndex)
-        found, index = state.get_client_order(s.sender, po.client_order_id)
+        found, index = state.get_client_order_index(s.sender, po.client_order_id)
         if found:
             return self._fail(DUPLICATE_CLIENT_ORDER_ID)
     if (po.time_in_force == matching.GTC or po.time_in_force == matching.POST_ONLY) \
@@ -249,7 +249,7 @@ def _place(s: matching.Step) -> matching.Outcome:
     may_hold: int256 = 0
     if orders.may_hold(account, po.instrument_id):
         may_hold = 1
-    order_id: uint256 = state.get_globals().next_order_id
+    order_id: uint256 = accounts.get_globals().next_order_id
     regs: DynArray[int256, matching.MAX_PLACE_REGS] = [self._i(order_id), self._i(po.size_e6), 0, 0, may_hold, 0]
     out: matching.Outcome = self._match(s, regs)
     out.begin = True
@@ -309,7 +309,7 @@ def _match(s: matching.Step, regs: DynArray[int256, matching.MAX_PLACE_REGS]) ->
     if not maker_ok:
         ops.charge_failed_maker(s.ops, maker_id, maker)
         return self._removed_after(regs)
-    config: records.Config = state.get_config()
+    config: records.Config = accounts.get_config()
     index_e6: uint256 = self._index_e6(po.instrument_id)
     price: uint256 = maker.price_e6
     pending: DynArray[int256, matching.MAX_PLACE_REGS] = regs
@@ -519,7 +519,7 @@ def _finish(regs: DynArray[int256, matching.MAX_PLACE_REGS]) -> matching.Outcome
     @notice Twin of node/stf/matching.py::_finish: take the order id (Globals.next_order_id)
             and end the transaction (the receipt is not part of the claim).
     """
-    g: records.Globals = state.get_globals()
+    g: records.Globals = accounts.get_globals()
     g.next_order_id = self._u(regs[matching.ORDER_ID]) + 1
     state.put_globals(g)
     out: matching.Outcome = empty(matching.Outcome)

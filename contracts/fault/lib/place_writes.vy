@@ -55,7 +55,7 @@ def charge_failed_maker(maker_id: uint256, maker: records.Order):
             most its cash, into the fee pool.
     """
     orders.remove_order(maker_id, maker)
-    config: records.Config = state.get_config()
+    config: records.Config = accounts.get_config()
     found: bool = False
     mark: records.Mark = empty(records.Mark)
     found, mark = state.get_mark(maker.instrument_id)
