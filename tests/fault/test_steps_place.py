@@ -28,6 +28,8 @@ from bridge.revm_call import SPEC, RevmRunner, _hex
 from node.stf import book
 from node.stf.cursor import decode_cursor
 from node.stf.matching import PlacePhase
+from node.stf.params import MAX_OPEN_ORDERS
+from node.stf.txtypes import Side, TimeInForce
 from prover.client.trace import TraceRun
 from prover.l1 import calldata
 from prover.l1.deploy import FAMILIES, Family, body_key, deploy_verifier
@@ -38,6 +40,7 @@ from tests.node.stf.test_block_properties import TRADERS
 from tests.prover.test_steps_place import (
     test_a_sweep_of_63_resting_orders_proves_step_by_step as _sweep,
     test_failing_makers_and_takers_restore_and_prove_step_by_step as _failing,
+    _batch,
     _scenario,
 )
 from tests.prover.workload import clone
@@ -211,3 +214,30 @@ def test_a_wrong_neighbour_hint_is_refused(l1, thin_scenario, monkeypatch) -> No
         if checked == 6:
             break
     assert checked == 6
+
+
+def test_worst_cases_largest_records_deepest_book(l1, capsys) -> None:
+    """The largest place records: a maker with MAX_OPEN_ORDERS - 1 resting orders (127
+    levels deep) and a taker with MAX_OPEN_ORDERS - 2, every one with a client order id;
+    the taker fills against the maker, then rests two orders (a level in the middle of the
+    maker's 127, a level among its own: 128 open orders) and both cancel by client order id.
+    Every step equals Python; the gas per kind is printed (the report's table)."""
+    scenario = _scenario({"alice": 400_000, "bob": 400_000, "carol": 50_000})
+    chain, (call, put, _), k = scenario.chain, scenario.ids, scenario.keys
+    asks = [chain.order(k["alice"], call, Side.SELL, 150 + i / 5, 0.1, client_order_id=1 + i)
+            for i in range(MAX_OPEN_ORDERS - 1)]
+    bids = [chain.order(k["bob"], put, Side.BUY, 10 + i / 5, 0.1, client_order_id=1 + i)
+            for i in range(MAX_OPEN_ORDERS - 2)]
+    assert all(r.ok and r.rested_e6 for r in chain.run(*asks, *bids))
+    _batch(scenario, [
+        chain.order(k["bob"], call, Side.BUY, 150.2, 0.3, tif=TimeInForce.IOC),  # fills alice's best 2
+        chain.order(k["bob"], call, Side.SELL, 156.1, 0.1),  # a level in the middle of alice's 127
+        chain.order(k["bob"], put, Side.BUY, 13.3, 0.1),  # a level among bob's own: his 128th order
+        chain.cancel(k["alice"], client_order_id=60),
+        chain.cancel(k["bob"], client_order_id=61),
+    ])
+    ran = _drive(l1, scenario)
+    assert {"PLACE", "MATCH", "MAKER_CHECKED", "TAKER_CHECKED", "REST_CHECKED", "BODY/0x02"} <= set(ran), sorted(ran)
+    with capsys.disabled():
+        for kind in sorted(ran):
+            print(f"place worst case {kind:<16} steps {ran[kind].run:>3} gas max {ran[kind].gas_max:>10,}")
