@@ -4,11 +4,11 @@
 @notice A piece of the place family: the book and account writes (`orders.vy`,
         `place_writes.vy`) that the rule pieces DELEGATECALL (`place_ops_call.vy`), and the
         BODY of a CancelOrder, which the entry DELEGATECALLs.
-@dev Runs in the entry's context: the trie pool and the current root are the entry's
-     (`trie`, then `state`, initialized first, as in every piece).
+@dev Runs in the entry's context: the state (base root, write buffer) is the entry's
+     (`state`, all transient, is the only stateful module of every piece). `cancel` runs
+     after the entry's `state.begin` and commits the step's writes.
 """
 
-import fault.lib.trie as trie
 import fault.lib.state as state
 import fault.lib.records as records
 import fault.lib.matching as matching
@@ -17,8 +17,7 @@ import fault.lib.accounts as accounts
 import fault.lib.orders as orders
 import fault.lib.place_writes as place_writes
 
-initializes: trie
-initializes: state[trie := trie]
+initializes: state
 initializes: book[state := state]
 initializes: accounts[state := state]
 initializes: orders[state := state, book := book, accounts := accounts]
@@ -55,7 +54,6 @@ def cancel(pre_root: bytes32, sender: address, body: matching.CancelOrder) -> by
     @notice The BODY of a CancelOrder (machine.py::run_body in `_in_one_call`): the post-root;
             a failed cancel (UNKNOWN_ORDER, NOT_ORDER_OWNER) writes nothing.
     """
-    state.begin(pre_root)
     if orders.cancel_order(sender, body.order_id, body.client_order_id) != OK:
         return pre_root
-    return state.root()
+    return state.commit()

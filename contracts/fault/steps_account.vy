@@ -6,27 +6,30 @@
         `node/stf/transfers.py`'s withdraw steps and `node/stf/machine.py::run_body` for
         `node/stf/instruments.py::list_instrument`.
 @dev `run(pre_root, cursor, nodes, inputs)` is the family interface; `inputs` is empty.
-     As the place family (`steps_place.vy`), this entry puts the witness in the trie's
-     transient pool, decodes the cursor and the transaction's body, and DELEGATECALLs the
-     piece with the step's rules (`account_ops.vy`: 80, 90-92; `account_list.vy`: the
-     listing), which initializes `trie` first so its transient slots are the same. The
+     As the place family (`steps_place.vy`), this entry puts the witness in the trie
+     store's pool, begins the state, decodes the cursor and the transaction's body, and
+     DELEGATECALLs the piece with the step's rules (`account_ops.vy`: 80, 90-92;
+     `account_list.vy`: the listing), which sees that state (same transient slots) and
+     commits the step's writes. The
      piece returns the post-root and, for 80-92, the step's `matching.Outcome`, made here on
      the decoded cursor as `node/stf/steps.py`'s helpers make it. Removing an order runs in
      the place family's piece `place_ops.vy` (`OPS_PIECE`); a listing's Mark is computed by
      `oracle_marks.vy` (`MARKS`). Reverts only on an invalid proof.
 """
 
-import fault.lib.trie as trie
+import fault.trie_store_iface as TrieStore
+import fault.lib.state as state
 import fault.lib.cursor as cursor
 import fault.lib.machine as machine
 import fault.lib.matching as matching
 import fault.lib.account_steps as account_steps
 import fault.lib.listing as listing
 
-initializes: trie
+initializes: state
 
-# The witness: blobs of concatenated nodes (`trie.add_nodes`), as the place family's.
+# The witness: blobs of concatenated nodes (the trie store's `add_nodes`), as the place family's.
 MAX_NODES: constant(uint256) = 8
+MAX_BLOB: constant(uint256) = 24_640
 MAX_INPUTS: constant(uint256) = 32
 MARGIN: constant(uint256) = 40  # margin_steps.MarginPhase.MARGIN
 # txtypes.TxType
@@ -42,6 +45,7 @@ LIST_ID: constant(bytes4) = method_id(
     "list_instrument(bytes32,address,uint256,(uint256,uint256,uint256,uint256,bool,uint256,uint256),address)",
     output_type=bytes4)
 
+STORE: public(immutable(address))
 STEPS_PIECE: public(immutable(address))
 LIST_PIECE: public(immutable(address))
 OPS_PIECE: public(immutable(address))
@@ -49,11 +53,12 @@ MARKS: public(immutable(address))
 
 
 @deploy
-def __init__(steps_piece: address, list_piece: address, ops_piece: address, marks: address):
+def __init__(store: address, steps_piece: address, list_piece: address, ops_piece: address, marks: address):
     """
-    @param steps_piece `account_ops.vy`; list_piece `account_list.vy`; ops_piece the place
+    @param store the trie store (`trie_store.vy`); steps_piece `account_ops.vy`; list_piece `account_list.vy`; ops_piece the place
            family's `place_ops.vy`; marks `oracle_marks.vy`.
     """
+    STORE = store
     STEPS_PIECE = steps_piece
     LIST_PIECE = list_piece
     OPS_PIECE = ops_piece
@@ -61,14 +66,15 @@ def __init__(steps_piece: address, list_piece: address, ops_piece: address, mark
 
 
 @external
-def run(pre_root: bytes32, cursor_rlp: Bytes[cursor.MAX_CURSOR], nodes: DynArray[Bytes[trie.MAX_NODE], MAX_NODES],
+def run(pre_root: bytes32, cursor_rlp: Bytes[cursor.MAX_CURSOR], nodes: DynArray[Bytes[MAX_BLOB], MAX_NODES],
         inputs: Bytes[MAX_INPUTS]) -> (bytes32, Bytes[cursor.MAX_CURSOR]):
     """
     @notice One step of phases 80, 90-92, or the BODY of a ListInstrument: `(post_root, post_cursor)`.
     """
     assert len(inputs) == 0, "steps_account: no inputs"
-    for blob: Bytes[trie.MAX_NODE] in nodes:
-        trie.add_nodes(blob)
+    for blob: Bytes[MAX_BLOB] in nodes:
+        extcall TrieStore(STORE).add_nodes(blob)
+    state.begin(pre_root, STORE)
     c: cursor.Cursor = cursor.decode_cursor(cursor_rlp)
     assert len(c.sender) == 20, "steps_account: no sender"
     sender: address = convert(convert(c.sender, bytes20), address)

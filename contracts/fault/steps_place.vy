@@ -8,12 +8,14 @@
      advice: empty, or the 32-byte big-endian price of the level immediately better than a
      level the step creates (0 when none is: `book.find_better_neighbour`, checked there).
 
-     The rules do not fit one contract (24 KB), so this entry puts the witness in the trie's
-     transient pool, decodes the cursor, and DELEGATECALLs the piece that holds the step's
-     rules (`place_match.vy`: PLACE, MATCH, TAKER_BEFORE; `place_checks.vy`: the other
-     phases and the cancel; addresses fixed at deployment). A piece runs in this contract's
-     context, so it reads the pool this entry filled: both initialize `trie` first, so its
-     transient slots are the same (tests/fault/test_steps_place.py checks the layouts).
+     The rules do not fit one contract (24 KB), so this entry puts the witness in the trie
+     store's pool (`trie_store.vy`, deployed once), begins the state (`state.begin`: base
+     root, empty write buffer), decodes the cursor, and DELEGATECALLs the piece that holds
+     the step's rules (`place_match.vy`: PLACE, MATCH, TAKER_BEFORE; `place_checks.vy`: the
+     other phases; `place_ops.vy`: the cancel; addresses fixed at deployment). A piece runs
+     in this contract's context, so it sees the state this entry began (`state`'s slots are
+     transient and the same in every contract initializing it) and commits the step's
+     writes.
      The piece returns the post-root and the step's `Outcome` (matching.vy), which this
      entry makes on the cursor in place, as the helpers of `node/stf/steps.py` do
      (`machine.vy` twins them on a copy of the cursor; one copy of a cursor is ~110 KB of
@@ -21,17 +23,19 @@
      invalid proof.
 """
 
-import fault.lib.trie as trie
+import fault.trie_store_iface as TrieStore
+import fault.lib.state as state
 import fault.lib.cursor as cursor
 import fault.lib.machine as machine
 import fault.lib.matching as matching
 
-initializes: trie
+initializes: state
 
-# The witness: blobs of concatenated nodes (`trie.add_nodes`), each at most trie.MAX_NODE
-# bytes (the longest leaf fits one). Vyper copies the whole argument to memory, so its
+# The witness: blobs of concatenated nodes (the trie store's `add_nodes`), each at most
+# MAX_BLOB bytes (trie.vy's MAX_NODE: the longest leaf fits one). Vyper copies the whole argument to memory, so its
 # bound is its memory: 8 blobs, ~197 KB, hold a place step's worst witness (~20 keys).
 MAX_NODES: constant(uint256) = 8
+MAX_BLOB: constant(uint256) = 24_640
 MAX_INPUTS: constant(uint256) = 32
 MARGIN: constant(uint256) = 40  # margin_steps.MarginPhase.MARGIN
 # ABI of a piece's answer: the root, the Outcome's head (9 words) and its registers.
@@ -42,26 +46,33 @@ STEP_ID: constant(bytes4) = method_id(
     output_type=bytes4)
 CANCEL_ID: constant(bytes4) = method_id("cancel(bytes32,address,(uint256,uint256,uint256))", output_type=bytes4)
 
+STORE: public(immutable(address))
 MATCH_PIECE: public(immutable(address))
 CHECKS_PIECE: public(immutable(address))
 OPS_PIECE: public(immutable(address))
 
 
 @deploy
-def __init__(match_piece: address, checks_piece: address, ops_piece: address):
+def __init__(store: address, match_piece: address, checks_piece: address, ops_piece: address):
+    """
+    @param store the trie store (`trie_store.vy`); the pieces `place_match.vy`,
+           `place_checks.vy`, `place_ops.vy`.
+    """
+    STORE = store
     MATCH_PIECE = match_piece
     CHECKS_PIECE = checks_piece
     OPS_PIECE = ops_piece
 
 
 @external
-def run(pre_root: bytes32, cursor_rlp: Bytes[cursor.MAX_CURSOR], nodes: DynArray[Bytes[trie.MAX_NODE], MAX_NODES],
+def run(pre_root: bytes32, cursor_rlp: Bytes[cursor.MAX_CURSOR], nodes: DynArray[Bytes[MAX_BLOB], MAX_NODES],
         inputs: Bytes[MAX_INPUTS]) -> (bytes32, Bytes[cursor.MAX_CURSOR]):
     """
     @notice One step of phases 20-29, or the BODY of a CancelOrder: `(post_root, post_cursor)`.
     """
-    for blob: Bytes[trie.MAX_NODE] in nodes:
-        trie.add_nodes(blob)
+    for blob: Bytes[MAX_BLOB] in nodes:
+        extcall TrieStore(STORE).add_nodes(blob)
+    state.begin(pre_root, STORE)
     c: cursor.Cursor = cursor.decode_cursor(cursor_rlp)
     sender: address = empty(address)
     if len(c.sender) == 20:

@@ -24,6 +24,7 @@ from eth_abi import encode
 from pyrevm import EVM, CfgEnv, Env
 
 from bridge.evm_call import DEFAULT_SENDER
+from bridge.fault_contracts import PLACE as PLACE_FAMILY
 from bridge.revm_call import SPEC, RevmRunner, _hex
 from node.stf import book
 from node.stf.cursor import decode_cursor
@@ -32,7 +33,7 @@ from node.stf.params import MAX_OPEN_ORDERS
 from node.stf.txtypes import Side, TimeInForce
 from prover.client.trace import TraceRun
 from prover.l1 import calldata
-from prover.l1.deploy import FAMILIES, Family, body_key, deploy_verifier
+from prover.l1.deploy import FAMILIES, deploy_verifier
 from prover.l1.differential import Driver
 from prover.l1.place_advice import RESTING_PHASES, better_neighbour, place_advice
 from prover.l1.verifier import StepRefused, run_step
@@ -47,10 +48,6 @@ from tests.prover.workload import clone
 
 PLACE_PHASES: Final = frozenset(int(p) for p in PlacePhase)
 PLACE_KINDS: Final = frozenset({p.name for p in PlacePhase} | {"BODY/0x02"})
-PIECES: Final = ("fault/place_match.vy", "fault/place_checks.vy", "fault/place_ops.vy")
-PLACE_FAMILY: Final = Family(
-    "fault/steps_place.vy", tuple(sorted(PLACE_PHASES)) + (body_key(0x02),),
-    args=lambda ctx: encode(["address"] * 3, [ctx.deployed[p] for p in PIECES]), helpers=PIECES)
 MAX_BLOB: Final = 24_576 + 64  # contracts/fault/lib/trie.vy MAX_NODE
 STEP_GAS_BOUND: Final = 16_777_216  # never above (the target, 3,000,000, is in the README table)
 
@@ -111,6 +108,7 @@ def _drive(l1, scenario):
     runner, deployment = l1
     driver = Driver(runner, deployment)
     report = driver.run_batches(clone(scenario.chain.backend), [(b.index, scenario.inputs(b)) for b in scenario.batches])
+    print(report.table())  # gas per kind (pytest -s)
     diverged = [d for d in report.divergences if d.kind in PLACE_KINDS]
     assert not diverged, [(d.batch, d.position, d.kind, d.detail) for d in diverged]
     ran = {kind: stats for kind, stats in report.kinds.items() if kind in PLACE_KINDS}

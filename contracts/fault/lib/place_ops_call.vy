@@ -6,8 +6,7 @@
         each wrapper has the effect of the function it names there (`orders.vy`,
         `place_writes.vy`).
 @dev A DELEGATECALL runs in the caller's context, so the piece reads and writes the same
-     transient trie pool and current root (`trie`, then `state`, are initialized first in
-     every piece). A revert in the piece reverts here.
+     state (base root, write buffer: `state`'s transient slots, the same in every piece). A revert in the piece reverts here.
 """
 
 import fault.lib.records as records

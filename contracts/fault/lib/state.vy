@@ -1,62 +1,146 @@
 # pragma version 0.4.3
 """
 @title state
-@notice The state a step reads and writes: the current root (transient storage) over
-        `trie.vy`, raw `get` / `put`, and typed accessors per record, twins of what
-        `node/stf/state.py::State` does with `records.py` (`get`: decode, absent = None;
-        `put`: encode; `delete`: remove the key).
-@dev Call `begin(pre_root)` first. Every `put` / `delete` writes through to the trie and
-     moves `root()`; a read after a write sees it (Python's cache does the same, and the
-     root after `commit_block` depends only on the final key-value set, not on the order
-     of writes). `get_<record>` returns `(False, empty(<Record>))` for an absent key: the
-     caller applies Python's default for absence (e.g. `Account()`, all zero, is
-     `empty(Account)`; Python code reading `Globals` or `Config` never finds them absent
-     after genesis). Decoding reverts on a value that is not a canonical encoding
-     (`records.vy`): never the case in a state the STF reached.
+@notice The state a step reads and writes, twin of `node/stf/state.py::State` over
+        `node/stf/backends.py::WitnessBackend`: reads at the step's base root through the
+        deployed trie store (`trie_store.vy`), writes buffered and applied by `commit` in
+        Python's order; raw `get` / `put`, and typed accessors per record (`get`: decode,
+        absent = not found; `put`: encode; `delete`: remove the key).
+@dev Call `begin(pre_root, store)` first. Every `put` / `delete` goes to a write buffer in
+     transient storage (key -> value, and the list of written keys); a read sees the
+     buffered value of a written key, else the trie at the base root (`State.get`'s cache
+     does the same). `commit()` is `State.commit_block()` + `WitnessBackend.apply`: every
+     written key (an unchanged value or a delete of an absent key too: Python's dirty set
+     keeps them) is applied in ascending raw-key byte order through `put_path`, so the
+     writes need exactly the witness nodes Python's did (another order may need a node of
+     a branch a delete collapsed, which the witness lacks). `get_<record>` returns
+     `(False, empty(<Record>))` for an absent key: the caller applies Python's default for
+     absence (e.g. `Account()`, all zero, is `empty(Account)`; Python code reading `Globals`
+     or `Config` never finds them absent after genesis). Decoding reverts on a value that
+     is not a canonical encoding (`records.vy`): never the case in a state the STF reached.
+
+     Module state is transient only, so every contract that initializes this module (a
+     family entry and the pieces it DELEGATECALLs) has the same slots: a piece reads and
+     writes the buffer its entry began.
 """
 
-from fault.lib import trie
+import fault.trie_store_iface as TrieStore
 from fault.lib import records
 from fault.lib import keys
 
-uses: trie
+MAX_VALUE: constant(uint256) = records.MAX_VALUE
+MAX_KEY: constant(uint256) = keys.MAX_KEY
+# Keys one step may write (a fill writes ~8: two accounts, an order, a level, a client
+# index, globals, an auction). A dirty key is packed in one word: the key left-aligned in
+# bytes 0-30, its length in byte 31 (keys are at most 29 bytes), so word order is the
+# keys' byte order (a proper prefix, zero-padded, ties and is first by length).
+MAX_DIRTY: constant(uint256) = 64
 
-MAX_VALUE: constant(uint256) = trie.MAX_VALUE
-
-_root: transient(bytes32)
+_store: transient(address)
+_base: transient(bytes32)
+_dirty: transient(DynArray[uint256, MAX_DIRTY])
+_written: transient(HashMap[bytes32, bool])  # keccak256(key) -> written in this step
+_value: transient(HashMap[bytes32, Bytes[MAX_VALUE]])  # keccak256(key) -> buffered raw value
 
 
 @internal
-def begin(pre_root: bytes32):
+def begin(pre_root: bytes32, store: address):
     """
-    @notice Start a step from the state root `pre_root`.
+    @notice Start a step from the state root `pre_root` over the trie store at `store`
+            (the witness already in its pool); forget any buffered write.
     """
-    self._root = pre_root
+    self._forget()
+    self._store = store
+    self._base = pre_root
+
+
+@internal
+def _forget():
+    for w: uint256 in self._dirty:
+        self._written[keccak256(self._unpack(w))] = False
+    self._dirty = []
+
+
+@internal
+@pure
+def _unpack(w: uint256) -> Bytes[32]:
+    return slice(convert(w, bytes32), 0, w & 255)
 
 
 @internal
 @view
 def root() -> bytes32:
     """
-    @notice The state root after the writes so far.
+    @notice The committed state root (`State.root()`: the step's base root before
+            `commit`, the new root after it).
     """
-    return self._root
+    return self._base
 
 
 @internal
-def get(key: Bytes[trie.MAX_KEY]) -> Bytes[MAX_VALUE]:
+@view
+def store() -> address:
     """
-    @notice The raw value under `key` (`b""` when absent): `StateBackend.get`.
+    @notice The trie store this step reads and writes through.
     """
-    return trie.get(self._root, key)
+    return self._store
 
 
 @internal
-def put(key: Bytes[trie.MAX_KEY], raw: Bytes[MAX_VALUE]):
+def get(key: Bytes[MAX_KEY]) -> Bytes[MAX_VALUE]:
     """
-    @notice Store `raw` under `key` (`b""` deletes it).
+    @notice The raw value under `key` (`b""` when absent): `State.get` before decoding
+            (the buffered write, else `WitnessBackend.get` at the base root).
     """
-    self._root = trie.put(self._root, key, raw)
+    path: bytes32 = keccak256(key)
+    if self._written[path]:
+        return self._value[path]
+    return extcall TrieStore(self._store).get_path(self._base, path)
+
+
+@internal
+def put(key: Bytes[MAX_KEY], raw: Bytes[MAX_VALUE]):
+    """
+    @notice Store `raw` under `key` (`b""` deletes it): `State.put`, buffered.
+    """
+    path: bytes32 = keccak256(key)
+    if not self._written[path]:
+        self._written[path] = True
+        self._dirty.append(convert(convert(key, bytes32), uint256) | len(key))
+    self._value[path] = raw
+
+
+@internal
+def commit() -> bytes32:
+    """
+    @notice Apply the buffered writes and return the new root: `State.commit_block()`
+            (`WitnessBackend.apply`: every dirty key, ascending by raw key bytes, a value
+            or a delete through the trie store). The buffer is then empty and the new
+            root is the base of what follows.
+    """
+    words: DynArray[uint256, MAX_DIRTY] = self._dirty
+    n: uint256 = len(words)
+    # insertion sort, ascending (n is small)
+    for i: uint256 in range(1, MAX_DIRTY):
+        if i >= n:
+            break
+        w: uint256 = words[i]
+        j: uint256 = i
+        for _k: uint256 in range(MAX_DIRTY):
+            if j == 0 or words[j - 1] <= w:
+                break
+            words[j] = words[j - 1]
+            j -= 1
+        words[j] = w
+    r: bytes32 = self._base
+    store: address = self._store
+    for w: uint256 in words:
+        path: bytes32 = keccak256(self._unpack(w))
+        r = extcall TrieStore(store).put_path(r, path, self._value[path])
+        self._written[path] = False
+    self._dirty = []
+    self._base = r
+    return r
 
 
 @internal
@@ -64,7 +148,7 @@ def get_globals() -> (bool, records.Globals):
     """
     @notice `State.get(keys.GLOBALS)`: (found, the Globals).
     """
-    raw: Bytes[MAX_VALUE] = trie.get(self._root, keys.GLOBALS)
+    raw: Bytes[MAX_VALUE] = self.get(keys.GLOBALS)
     if len(raw) == 0:
         return False, empty(records.Globals)
     return True, records.decode_globals(raw)
@@ -75,7 +159,7 @@ def put_globals(rec: records.Globals):
     """
     @notice `State.put(keys.GLOBALS, rec)`.
     """
-    self._root = trie.put(self._root, keys.GLOBALS, records.encode_globals(rec))
+    self.put(keys.GLOBALS, records.encode_globals(rec))
 
 
 @internal
@@ -83,7 +167,7 @@ def get_config() -> (bool, records.Config):
     """
     @notice `State.get(keys.CONFIG)`: (found, the Config).
     """
-    raw: Bytes[MAX_VALUE] = trie.get(self._root, keys.CONFIG)
+    raw: Bytes[MAX_VALUE] = self.get(keys.CONFIG)
     if len(raw) == 0:
         return False, empty(records.Config)
     return True, records.decode_config(raw)
@@ -94,7 +178,7 @@ def put_config(rec: records.Config):
     """
     @notice `State.put(keys.CONFIG, rec)`.
     """
-    self._root = trie.put(self._root, keys.CONFIG, records.encode_config(rec))
+    self.put(keys.CONFIG, records.encode_config(rec))
 
 
 @internal
@@ -102,7 +186,7 @@ def get_account(owner: address) -> (bool, records.Account):
     """
     @notice `State.get(keys.account(owner))`: (found, the Account).
     """
-    raw: Bytes[MAX_VALUE] = trie.get(self._root, keys.account(owner))
+    raw: Bytes[MAX_VALUE] = self.get(keys.account(owner))
     if len(raw) == 0:
         return False, empty(records.Account)
     return True, records.decode_account(raw)
@@ -113,7 +197,7 @@ def put_account(owner: address, rec: records.Account):
     """
     @notice `State.put(keys.account(owner), rec)`.
     """
-    self._root = trie.put(self._root, keys.account(owner), records.encode_account(rec))
+    self.put(keys.account(owner), records.encode_account(rec))
 
 
 @internal
@@ -121,7 +205,7 @@ def delete_account(owner: address):
     """
     @notice `State.delete(keys.account(owner))`.
     """
-    self._root = trie.put(self._root, keys.account(owner), b"")
+    self.put(keys.account(owner), b"")
 
 
 @internal
@@ -129,7 +213,7 @@ def get_underlying(underlying_id: uint256) -> (bool, records.Underlying):
     """
     @notice `State.get(keys.underlying(underlying_id))`: (found, the Underlying).
     """
-    raw: Bytes[MAX_VALUE] = trie.get(self._root, keys.underlying(underlying_id))
+    raw: Bytes[MAX_VALUE] = self.get(keys.underlying(underlying_id))
     if len(raw) == 0:
         return False, empty(records.Underlying)
     return True, records.decode_underlying(raw)
@@ -140,7 +224,7 @@ def put_underlying(underlying_id: uint256, rec: records.Underlying):
     """
     @notice `State.put(keys.underlying(underlying_id), rec)`.
     """
-    self._root = trie.put(self._root, keys.underlying(underlying_id), records.encode_underlying(rec))
+    self.put(keys.underlying(underlying_id), records.encode_underlying(rec))
 
 
 @internal
@@ -148,7 +232,7 @@ def delete_underlying(underlying_id: uint256):
     """
     @notice `State.delete(keys.underlying(underlying_id))`.
     """
-    self._root = trie.put(self._root, keys.underlying(underlying_id), b"")
+    self.put(keys.underlying(underlying_id), b"")
 
 
 @internal
@@ -156,7 +240,7 @@ def get_instrument(instrument_id: uint256) -> (bool, records.Instrument):
     """
     @notice `State.get(keys.instrument(instrument_id))`: (found, the Instrument).
     """
-    raw: Bytes[MAX_VALUE] = trie.get(self._root, keys.instrument(instrument_id))
+    raw: Bytes[MAX_VALUE] = self.get(keys.instrument(instrument_id))
     if len(raw) == 0:
         return False, empty(records.Instrument)
     return True, records.decode_instrument(raw)
@@ -167,7 +251,7 @@ def put_instrument(instrument_id: uint256, rec: records.Instrument):
     """
     @notice `State.put(keys.instrument(instrument_id), rec)`.
     """
-    self._root = trie.put(self._root, keys.instrument(instrument_id), records.encode_instrument(rec))
+    self.put(keys.instrument(instrument_id), records.encode_instrument(rec))
 
 
 @internal
@@ -175,7 +259,7 @@ def delete_instrument(instrument_id: uint256):
     """
     @notice `State.delete(keys.instrument(instrument_id))`.
     """
-    self._root = trie.put(self._root, keys.instrument(instrument_id), b"")
+    self.put(keys.instrument(instrument_id), b"")
 
 
 @internal
@@ -183,7 +267,7 @@ def get_mark(instrument_id: uint256) -> (bool, records.Mark):
     """
     @notice `State.get(keys.mark(instrument_id))`: (found, the Mark).
     """
-    raw: Bytes[MAX_VALUE] = trie.get(self._root, keys.mark(instrument_id))
+    raw: Bytes[MAX_VALUE] = self.get(keys.mark(instrument_id))
     if len(raw) == 0:
         return False, empty(records.Mark)
     return True, records.decode_mark(raw)
@@ -194,7 +278,7 @@ def put_mark(instrument_id: uint256, rec: records.Mark):
     """
     @notice `State.put(keys.mark(instrument_id), rec)`.
     """
-    self._root = trie.put(self._root, keys.mark(instrument_id), records.encode_mark(rec))
+    self.put(keys.mark(instrument_id), records.encode_mark(rec))
 
 
 @internal
@@ -202,7 +286,7 @@ def delete_mark(instrument_id: uint256):
     """
     @notice `State.delete(keys.mark(instrument_id))`.
     """
-    self._root = trie.put(self._root, keys.mark(instrument_id), b"")
+    self.put(keys.mark(instrument_id), b"")
 
 
 @internal
@@ -210,7 +294,7 @@ def get_series_index(underlying_id: uint256, expiry: uint256, strike_e6: uint256
     """
     @notice `State.get(keys.series(underlying_id, expiry, strike_e6, is_call))`: (found, the SeriesIndex).
     """
-    raw: Bytes[MAX_VALUE] = trie.get(self._root, keys.series(underlying_id, expiry, strike_e6, is_call))
+    raw: Bytes[MAX_VALUE] = self.get(keys.series(underlying_id, expiry, strike_e6, is_call))
     if len(raw) == 0:
         return False, empty(records.SeriesIndex)
     return True, records.decode_series_index(raw)
@@ -221,7 +305,7 @@ def put_series_index(underlying_id: uint256, expiry: uint256, strike_e6: uint256
     """
     @notice `State.put(keys.series(underlying_id, expiry, strike_e6, is_call), rec)`.
     """
-    self._root = trie.put(self._root, keys.series(underlying_id, expiry, strike_e6, is_call), records.encode_series_index(rec))
+    self.put(keys.series(underlying_id, expiry, strike_e6, is_call), records.encode_series_index(rec))
 
 
 @internal
@@ -229,7 +313,7 @@ def delete_series_index(underlying_id: uint256, expiry: uint256, strike_e6: uint
     """
     @notice `State.delete(keys.series(underlying_id, expiry, strike_e6, is_call))`.
     """
-    self._root = trie.put(self._root, keys.series(underlying_id, expiry, strike_e6, is_call), b"")
+    self.put(keys.series(underlying_id, expiry, strike_e6, is_call), b"")
 
 
 @internal
@@ -237,7 +321,7 @@ def get_level(instrument_id: uint256, side: uint256, price_e6: uint256) -> (bool
     """
     @notice `State.get(keys.level(instrument_id, side, price_e6))`: (found, the Level).
     """
-    raw: Bytes[MAX_VALUE] = trie.get(self._root, keys.level(instrument_id, side, price_e6))
+    raw: Bytes[MAX_VALUE] = self.get(keys.level(instrument_id, side, price_e6))
     if len(raw) == 0:
         return False, empty(records.Level)
     return True, records.decode_level(raw)
@@ -248,7 +332,7 @@ def put_level(instrument_id: uint256, side: uint256, price_e6: uint256, rec: rec
     """
     @notice `State.put(keys.level(instrument_id, side, price_e6), rec)`.
     """
-    self._root = trie.put(self._root, keys.level(instrument_id, side, price_e6), records.encode_level(rec))
+    self.put(keys.level(instrument_id, side, price_e6), records.encode_level(rec))
 
 
 @internal
@@ -256,7 +340,7 @@ def delete_level(instrument_id: uint256, side: uint256, price_e6: uint256):
     """
     @notice `State.delete(keys.level(instrument_id, side, price_e6))`.
     """
-    self._root = trie.put(self._root, keys.level(instrument_id, side, price_e6), b"")
+    self.put(keys.level(instrument_id, side, price_e6), b"")
 
 
 @internal
@@ -264,7 +348,7 @@ def get_order(order_id: uint256) -> (bool, records.Order):
     """
     @notice `State.get(keys.order(order_id))`: (found, the Order).
     """
-    raw: Bytes[MAX_VALUE] = trie.get(self._root, keys.order(order_id))
+    raw: Bytes[MAX_VALUE] = self.get(keys.order(order_id))
     if len(raw) == 0:
         return False, empty(records.Order)
     return True, records.decode_order(raw)
@@ -275,7 +359,7 @@ def put_order(order_id: uint256, rec: records.Order):
     """
     @notice `State.put(keys.order(order_id), rec)`.
     """
-    self._root = trie.put(self._root, keys.order(order_id), records.encode_order(rec))
+    self.put(keys.order(order_id), records.encode_order(rec))
 
 
 @internal
@@ -283,7 +367,7 @@ def delete_order(order_id: uint256):
     """
     @notice `State.delete(keys.order(order_id))`.
     """
-    self._root = trie.put(self._root, keys.order(order_id), b"")
+    self.put(keys.order(order_id), b"")
 
 
 @internal
@@ -291,7 +375,7 @@ def get_client_order_index(owner: address, client_order_id: uint256) -> (bool, r
     """
     @notice `State.get(keys.client_order(owner, client_order_id))`: (found, the ClientOrderIndex).
     """
-    raw: Bytes[MAX_VALUE] = trie.get(self._root, keys.client_order(owner, client_order_id))
+    raw: Bytes[MAX_VALUE] = self.get(keys.client_order(owner, client_order_id))
     if len(raw) == 0:
         return False, empty(records.ClientOrderIndex)
     return True, records.decode_client_order_index(raw)
@@ -302,7 +386,7 @@ def put_client_order_index(owner: address, client_order_id: uint256, rec: record
     """
     @notice `State.put(keys.client_order(owner, client_order_id), rec)`.
     """
-    self._root = trie.put(self._root, keys.client_order(owner, client_order_id), records.encode_client_order_index(rec))
+    self.put(keys.client_order(owner, client_order_id), records.encode_client_order_index(rec))
 
 
 @internal
@@ -310,7 +394,7 @@ def delete_client_order_index(owner: address, client_order_id: uint256):
     """
     @notice `State.delete(keys.client_order(owner, client_order_id))`.
     """
-    self._root = trie.put(self._root, keys.client_order(owner, client_order_id), b"")
+    self.put(keys.client_order(owner, client_order_id), b"")
 
 
 @internal
@@ -318,7 +402,7 @@ def get_withdrawal(index: uint256) -> (bool, records.Withdrawal):
     """
     @notice `State.get(keys.withdrawal(index))`: (found, the Withdrawal).
     """
-    raw: Bytes[MAX_VALUE] = trie.get(self._root, keys.withdrawal(index))
+    raw: Bytes[MAX_VALUE] = self.get(keys.withdrawal(index))
     if len(raw) == 0:
         return False, empty(records.Withdrawal)
     return True, records.decode_withdrawal(raw)
@@ -329,7 +413,7 @@ def put_withdrawal(index: uint256, rec: records.Withdrawal):
     """
     @notice `State.put(keys.withdrawal(index), rec)`.
     """
-    self._root = trie.put(self._root, keys.withdrawal(index), records.encode_withdrawal(rec))
+    self.put(keys.withdrawal(index), records.encode_withdrawal(rec))
 
 
 @internal
@@ -337,7 +421,7 @@ def delete_withdrawal(index: uint256):
     """
     @notice `State.delete(keys.withdrawal(index))`.
     """
-    self._root = trie.put(self._root, keys.withdrawal(index), b"")
+    self.put(keys.withdrawal(index), b"")
 
 
 @internal
@@ -345,7 +429,7 @@ def get_settlement_price(underlying_id: uint256, expiry: uint256) -> (bool, reco
     """
     @notice `State.get(keys.settlement(underlying_id, expiry))`: (found, the SettlementPrice).
     """
-    raw: Bytes[MAX_VALUE] = trie.get(self._root, keys.settlement(underlying_id, expiry))
+    raw: Bytes[MAX_VALUE] = self.get(keys.settlement(underlying_id, expiry))
     if len(raw) == 0:
         return False, empty(records.SettlementPrice)
     return True, records.decode_settlement_price(raw)
@@ -356,7 +440,7 @@ def put_settlement_price(underlying_id: uint256, expiry: uint256, rec: records.S
     """
     @notice `State.put(keys.settlement(underlying_id, expiry), rec)`.
     """
-    self._root = trie.put(self._root, keys.settlement(underlying_id, expiry), records.encode_settlement_price(rec))
+    self.put(keys.settlement(underlying_id, expiry), records.encode_settlement_price(rec))
 
 
 @internal
@@ -364,7 +448,7 @@ def delete_settlement_price(underlying_id: uint256, expiry: uint256):
     """
     @notice `State.delete(keys.settlement(underlying_id, expiry))`.
     """
-    self._root = trie.put(self._root, keys.settlement(underlying_id, expiry), b"")
+    self.put(keys.settlement(underlying_id, expiry), b"")
 
 
 @internal
@@ -372,7 +456,7 @@ def get_auction(owner: address) -> (bool, records.Auction):
     """
     @notice `State.get(keys.auction(owner))`: (found, the Auction).
     """
-    raw: Bytes[MAX_VALUE] = trie.get(self._root, keys.auction(owner))
+    raw: Bytes[MAX_VALUE] = self.get(keys.auction(owner))
     if len(raw) == 0:
         return False, empty(records.Auction)
     return True, records.decode_auction(raw)
@@ -383,7 +467,7 @@ def put_auction(owner: address, rec: records.Auction):
     """
     @notice `State.put(keys.auction(owner), rec)`.
     """
-    self._root = trie.put(self._root, keys.auction(owner), records.encode_auction(rec))
+    self.put(keys.auction(owner), records.encode_auction(rec))
 
 
 @internal
@@ -391,4 +475,4 @@ def delete_auction(owner: address):
     """
     @notice `State.delete(keys.auction(owner))`.
     """
-    self._root = trie.put(self._root, keys.auction(owner), b"")
+    self.put(keys.auction(owner), b"")
