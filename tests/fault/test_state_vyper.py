@@ -287,7 +287,7 @@ def _split(blob: bytes) -> list[bytes]:
 
     out, pos = [], 0
     while pos < len(blob):
-        _typ, length, start = rlp.codec.consume_length_prefix(blob, pos)
+        _prefix, _typ, length, start = rlp.codec.consume_length_prefix(blob, pos)
         out.append(blob[pos:start + length])
         pos = start + length
     return out
