@@ -10,7 +10,10 @@ from its pre-state (``prover.client.trace.TraceRun``) with every step proven; fi
 - ``fault.witness_bytes_max``: the largest step witness (trie nodes, bytes; with its kind);
 - ``fault.prove_ms_p50``: producing one step's proof from the batch's pre-state read from
   the node's store (``BlockStore.state_backend_at``: re-running the trace to the step, then
-  recording it), median over steps spread over the first batch.
+  recording it), median over steps spread over the first batch;
+- ``fault.step_gas_p50`` / ``_max``: the L1 verifier's gas (whole transaction, revm) on
+  every step of those batches whose kind has a family deployed (``prover.l1``; the others
+  are counted in ``skipped``).
 """
 
 from __future__ import annotations
@@ -80,6 +83,7 @@ def run() -> None:
     txs = _workload(instrument_ids, marks, first_order_id, 2_000)
     batches = _batches(txs, T0 + 2)[:BATCHES]
     steps_per_batch, keys_max, witness_max, prove_ms = [], (0, ""), (0, ""), []
+    driver = _l1_driver()
     rng = random.Random(5)
     for index, data in enumerate(batches):
         pre_state = MemoryBackend()
@@ -90,6 +94,7 @@ def run() -> None:
         steps, _ = TraceRun(pre_state, index, inputs).run(on_proof=proofs.append)
         steps_per_batch.append(steps)
         for proof in proofs:
+            driver.check(proof)
             keys_max = max(keys_max, (len(proof.keys), proof.kind))
             witness_max = max(witness_max, (sum(map(len, proof.nodes)), proof.kind))
         if index == 0:
@@ -101,3 +106,19 @@ def run() -> None:
     emit("fault", "fault.step_keys_max", keys_max[0], "keys", kind=keys_max[1])
     emit("fault", "fault.witness_bytes_max", witness_max[0], "bytes", kind=witness_max[1])
     emit("fault", "fault.prove_ms_p50", statistics.median(prove_ms), "ms", samples=len(prove_ms))
+    report = driver.report
+    assert not report.divergences, report.table()
+    gas = sorted((g, name) for name, kind in report.kinds.items() for g in kind.gas)
+    if gas:
+        emit("fault", "fault.step_gas_p50", gas[len(gas) // 2][0], "gas", steps=len(gas), skipped=report.skipped)
+        emit("fault", "fault.step_gas_max", gas[-1][0], "gas", kind=gas[-1][1], target=3_000_000)
+
+
+def _l1_driver():
+    """The differential driver on a revm with the verifier and every family that exists."""
+    from bridge.revm_call import RevmRunner
+    from prover.l1.deploy import deploy_verifier
+    from prover.l1.differential import Driver
+
+    runner = RevmRunner()
+    return Driver(runner, deploy_verifier(runner), reexecute=False)

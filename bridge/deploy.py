@@ -2,8 +2,9 @@
 
 ``deploy(w3, keys, settings)`` compiles and deploys, in order, the test collateral token
 (devnet only), the forced-inclusion queue, the batch inbox (which reads the two queues'
-counts into each batch's record), the state commitments and the portal, and returns a ``Deployment`` (addresses and settings) that ``save``/``load``
-keep as JSON. ``Deployment.contracts(w3)`` gives web3 contract objects with the ABIs.
+counts into each batch's record), the state commitments, the portal, then the one-step
+fault verifier and its families, and returns a ``Deployment`` (addresses and settings) that
+``save``/``load`` keep as JSON. ``Deployment.contracts(w3)`` gives web3 contract objects with the ABIs.
 
 **The L2 genesis is fixed before any contract is deployed.** Its EIP-712 domain names the
 portal as ``verifyingContract`` (``node.stf.eip712``), so the portal's address is predicted
@@ -16,7 +17,7 @@ deployer sent another transaction meanwhile). The genesis goes into the ``Deploy
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable, Final
 
@@ -24,6 +25,8 @@ from eth_abi import encode as abi_encode
 from web3 import Web3
 from web3.utils.address import get_create_address
 
+from bridge.fault_contracts import TransactorDeployer, deploy_verifier
+from bridge.fault_contracts import compile_all as compile_fault_contracts
 from bridge.l1 import Transactor
 from bridge.vyper_build import compile_contract
 from node.l1.genesis_anchor import genesis_state_root
@@ -71,6 +74,10 @@ class Deployment:
     # The L2 genesis this deployment serves (``node.store.codec.encode_genesis``, hex), so a
     # follower derives the chain from L1 and this file alone. Empty if the deployer set none.
     l2_genesis: str = ""
+    # The one-step fault verifier (``contracts/fault/verifier.vy``) and its family contracts
+    # (source -> address): ``bridge.fault_contracts``. Empty if deployed without them.
+    verifier: str = ""
+    fault_families: dict[str, str] = field(default_factory=dict)
 
     def contracts(self, w3: Web3) -> dict[str, object]:
         """name -> web3 contract object."""
@@ -86,6 +93,14 @@ class Deployment:
         return cls(**{**raw, "settings": BridgeSettings(**raw["settings"])})
 
 
+def compile_all() -> None:
+    """Compile every contract ``deploy`` deploys (Vyper builds are cached on disk: a process
+    that deploys next, e.g. a devnet, finds them compiled)."""
+    for source in SOURCES.values():
+        compile_contract(source)
+    compile_fault_contracts()
+
+
 def predict_portal(w3: Web3, deployer: str) -> str:
     """The checksummed address ``deploy`` will give the portal when ``deployer`` starts now."""
     nonce = w3.eth.get_transaction_count(Web3.to_checksum_address(deployer), "pending")
@@ -94,14 +109,16 @@ def predict_portal(w3: Web3, deployer: str) -> str:
 
 def deploy(w3: Web3, deployer_key: bytes, sequencer: str, proposer: str,
            settings: BridgeSettings = BridgeSettings(), *,
-           l2_genesis: Callable[[bytes], Genesis]) -> Deployment:
+           l2_genesis: Callable[[bytes], Genesis], fault_verifier: bool = True) -> Deployment:
     """Deploy every contract from ``deployer_key``; ``sequencer`` posts batches, ``proposer`` roots.
 
     ``l2_genesis(portal)`` (given the portal's 20-byte address, before anything is deployed)
     returns the L2 genesis this deployment serves; it must name that portal as its
     verifying contract (``ValueError`` otherwise). ``StateCommitments`` keeps its state root
     (``GENESIS_STATE_ROOT``), which every node checks its own genesis against at start.
-    ``DeploymentError`` if the portal is not deployed at the predicted address.
+    ``DeploymentError`` if the portal is not deployed at the predicted address. With
+    ``fault_verifier``, the one-step verifier and its families follow the portal
+    (``bridge.fault_contracts.deploy_verifier``).
     """
     sender = Transactor(w3, deployer_key)
     builds = {name: compile_contract(src) for name, src in SOURCES.items()}
@@ -123,6 +140,13 @@ def deploy(w3: Web3, deployer_key: bytes, sequencer: str, proposer: str,
     if portal != expected_portal:
         raise DeploymentError(f"the portal was deployed at {portal}, not at {expected_portal} (the deployer's nonce "
                               "moved during the deployment): the L2 genesis names the wrong verifying contract")
+    verifier, families = "", {}
+    if fault_verifier:
+        l1 = {name: bytes.fromhex(address[2:]) for name, address in
+              (("inbox", inbox), ("portal", portal), ("forced", forced), ("commitments", commitments))}
+        fault = deploy_verifier(TransactorDeployer(sender), l1)
+        verifier = Web3.to_checksum_address(fault.verifier)
+        families = {source: Web3.to_checksum_address(address) for source, address in fault.families.items()}
     return Deployment(w3.eth.chain_id, token, inbox, commitments, forced, portal,
                       Web3.to_checksum_address(sequencer), Web3.to_checksum_address(proposer), start + 1, settings,
-                      encode_genesis(genesis).hex())
+                      encode_genesis(genesis).hex(), verifier, families)

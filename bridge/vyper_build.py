@@ -5,14 +5,19 @@ runtime code, method identifiers). Imports inside a source resolve against
 ``CONTRACTS_DIR`` first (so ``contracts/test/x.vy`` can ``import lib.option_math``),
 then any extra search paths given.
 
-The cache key covers the compiler settings and the contents of every ``.vy``/``.vyi``
-file under the search paths, so editing an imported module invalidates the entries that
-could depend on it; nothing is written to disk.
+The cache key covers the compiler version and settings and the contents of every
+``.vy``/``.vyi`` file under the search paths, so editing an imported module invalidates the
+entries that could depend on it. Builds are also kept on disk, one JSON file per key, in
+``$OPTROLLUP_VYPER_CACHE`` (default ``$XDG_CACHE_HOME/optrollup/vyper``, else
+``~/.cache/optrollup/vyper``; an empty value turns it off): the verifier's families take
+10-60 s each to compile, and a devnet or a test process would otherwise compile them again.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
+import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -85,9 +90,51 @@ def compile_contract(
         hit = _cache.get(key)
         if hit is not None:
             return hit
-        build = _compile(src, roots, evm_version, optimize, venom)
+        build = _load(key)
+        if build is None:
+            build = _compile(src, roots, evm_version, optimize, venom)
+            _store(key, build)
         _cache[key] = build
         return build
+
+
+def _cache_file(key: tuple[Any, ...]) -> Path | None:
+    configured = os.environ.get("OPTROLLUP_VYPER_CACHE")
+    if configured == "":
+        return None
+    if configured is None:
+        base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+        configured = str(Path(base) / "optrollup" / "vyper")
+    from vyper import __version__
+
+    digest = hashlib.sha256(repr((__version__, *key)).encode()).hexdigest()
+    return Path(configured) / f"{digest}.json"
+
+
+def _load(key: tuple[Any, ...]) -> VyperBuild | None:
+    file = _cache_file(key)
+    try:
+        raw = json.loads(file.read_text()) if file is not None else None
+    except (OSError, ValueError):
+        return None
+    if raw is None:
+        return None
+    return VyperBuild(Path(raw["path"]), tuple(raw["abi"]), bytes.fromhex(raw["initcode"]),
+                      bytes.fromhex(raw["runtime"]), dict(raw["method_identifiers"]))
+
+
+def _store(key: tuple[Any, ...], build: VyperBuild) -> None:
+    file = _cache_file(key)
+    if file is None:
+        return
+    try:
+        file.parent.mkdir(parents=True, exist_ok=True)
+        partial = file.with_suffix(f".{os.getpid()}.tmp")
+        partial.write_text(json.dumps({"path": str(build.path), "abi": list(build.abi), "initcode": build.initcode.hex(),
+                                       "runtime": build.runtime.hex(), "method_identifiers": build.method_identifiers}))
+        partial.replace(file)  # atomic: a reader sees a whole file or none
+    except OSError:
+        pass  # a cache that cannot be written is only slower
 
 
 def _compile(src: Path, roots: list[Path], evm_version: str, optimize: str, venom: bool) -> VyperBuild:

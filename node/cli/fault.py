@@ -10,6 +10,10 @@
   ``pre_claim``, ``post_claim``, ``post_state_root`` and the step kind; with an L1 endpoint
   and deployment it also checks the batch record, the batch bytes and the queue entries the
   proof carries against L1. A proof that does not hold is refused with the reason, exit 1.
+  With ``--on-l1`` the step is then run by the deployed one-step verifier (``eth_call`` of
+  ``step(pre_claim, proof)``, ``prover.l1.calldata``): it prints the verifier's
+  ``post_claim`` and the transaction's ``gas`` (``eth_estimateGas``); the verifier refusing,
+  or computing another post-claim than the local re-execution, is exit 1.
 
 L1 endpoint: ``--l1`` or ``$OPTROLLUP_L1`` (default the devnet's); contracts: ``--deployment``
 or ``$OPTROLLUP_DEPLOYMENT``. Exit status: 0 done, 1 refused or L1 unreachable, 2 bad usage.
@@ -60,6 +64,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     verify.add_argument("--json", action="store_true", help="print one JSON object")
     verify.add_argument("--offline", action="store_true",
                         help="do not check the batch record and queue entries against L1")
+    verify.add_argument("--on-l1", action="store_true",
+                        help="also run the step on the deployed L1 verifier (eth_call) and print its gas")
     _add_l1(verify)
     verify.set_defaults(func=run_verify)
 
@@ -189,6 +195,10 @@ def run_verify(args: argparse.Namespace) -> int:
         text = Path(args.file).read_bytes()
     except OSError as exc:
         raise _Fail(f"cannot read {args.file}: {exc.strerror}") from None
+    if args.on_l1 and args.offline:
+        from node.client import BadInput
+
+        raise BadInput("--on-l1 needs L1: drop --offline")
     try:
         proof = StepProof.from_json(text)
         checked = proof.verify()
@@ -199,13 +209,44 @@ def run_verify(args: argparse.Namespace) -> int:
     out = {"batch": proof.batch, "position": proof.position, "kind": checked.kind,
            "pre_claim": _hex(checked.pre_claim), "post_claim": _hex(checked.post_claim),
            "post_state_root": _hex(checked.post_state_root), "l1_checked": not args.offline}
+    if args.on_l1:
+        post_claim, gas = _run_on_l1(args, proof)
+        if post_claim != checked.post_claim:
+            raise _Fail(f"the L1 verifier computes post_claim {_hex(post_claim)}, the local re-execution "
+                        f"{_hex(checked.post_claim)}")
+        out.update(on_l1=True, gas=gas)
     if args.json:
         print(json.dumps(out, indent=1))
     else:
-        print(f"step {proof.position} of batch {proof.batch} ({checked.kind}) holds")
-        for key in ("pre_claim", "post_claim", "post_state_root"):
+        where = " (and on the L1 verifier)" if args.on_l1 else ""
+        print(f"step {proof.position} of batch {proof.batch} ({checked.kind}) holds{where}")
+        for key in ("pre_claim", "post_claim", "post_state_root") + (("gas",) if args.on_l1 else ()):
             print(f"  {key:<16}{out[key]}")
     return 0
+
+
+def _run_on_l1(args: argparse.Namespace, proof) -> tuple[bytes, int]:
+    """``(post_claim, gas)`` of ``verifier.step(proof)`` on L1: ``eth_call`` and ``eth_estimateGas``."""
+    import requests
+    from eth_abi import decode
+    from web3.exceptions import ContractLogicError, Web3RPCError
+
+    from node.cli.l1_bridge import l1_deployment
+    from prover.l1.calldata import step_calldata
+
+    w3, deployment, url = l1_deployment(args)
+    if not deployment.verifier:
+        raise _Fail(f"the deployment {args.deployment or 'file'} names no fault verifier")
+    message = {"to": deployment.verifier, "data": "0x" + step_calldata(proof).hex()}
+    try:
+        output = w3.eth.call(message)
+        gas = w3.eth.estimate_gas(message)
+    except (ContractLogicError, Web3RPCError) as exc:
+        reason = getattr(exc, "message", None) or str(exc)
+        raise _Fail(f"refused by the L1 verifier: {reason}") from None
+    except (requests.RequestException, OSError) as exc:
+        raise _Fail(f"L1 at {url} is unreachable: {type(exc).__name__}") from None
+    return bytes(decode(["bytes32"], bytes(output))[0]), gas
 
 
 def _check_against_l1(args: argparse.Namespace, proof) -> None:

@@ -107,6 +107,14 @@ class StepProof:
 
     def verify(self) -> VerifiedStep:
         """Re-execute the step from this proof alone; raises ``ProofRefused``."""
+        step = self.execute()
+        if step.post_claim != self.post_claim:
+            raise ProofRefused("re-executing the step gives another post-claim than the proof states")
+        return step
+
+    def execute(self) -> VerifiedStep:
+        """Re-execute the step from this proof alone, whatever post-claim the proof states (what
+        an L1 verifier computes); raises ``ProofRefused`` if the rest does not fit."""
         try:
             cursor = decode_cursor(self.cursor)
         except CursorError as exc:
@@ -142,10 +150,7 @@ class StepProof:
             raise ProofRefused(f"inputs: {exc}") from None
         except LookupError as exc:  # a rollback to a root the witness cannot name
             raise ProofRefused(f"rollback: {exc}") from None
-        post_claim = claim_of(post_root, post)
-        if post_claim != self.post_claim:
-            raise ProofRefused("re-executing the step gives another post-claim than the proof states")
-        return VerifiedStep(phase_name(cursor.phase), pre_claim, post_claim, post_root)
+        return VerifiedStep(phase_name(cursor.phase), pre_claim, claim_of(post_root, post), post_root)
 
     # -- file format -------------------------------------------------------------------
 

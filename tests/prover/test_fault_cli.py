@@ -49,6 +49,13 @@ def test_trace_prove_and_verify_any_step_of_a_devnet_batch(tmp_path: Path) -> No
             result = json.loads(checked.stdout)
             assert result["l1_checked"] is True
             claims[position] = (result["pre_claim"], result["post_claim"])
+        # the deployed one-step verifier agrees (eth_call), on a step whose family is deployed
+        assert Deployment.load(devnet.deployment_file).verifier
+        halted = tmp_path / f"step{steps}.json"
+        on_l1 = _cli(devnet, "verify-step", str(halted), "--on-l1", "--json")
+        assert on_l1.returncode == 0, on_l1.stderr
+        result = json.loads(on_l1.stdout)
+        assert result["on_l1"] is True and result["post_claim"] == claims[steps][1] and 21_000 < result["gas"] < 3_000_000
         assert claims[0][0] == trace["pre_claim"]
         assert claims[steps - 1][1] == trace["halted_claim"] == claims[steps][0] == claims[steps][1]
         assert claims[0][1] == claims[1][0]
@@ -69,6 +76,8 @@ def test_trace_prove_and_verify_any_step_of_a_devnet_batch(tmp_path: Path) -> No
         (tmp_path / "bad_time.json").write_text(json.dumps(proof))
         refused = _cli(devnet, "verify-step", str(tmp_path / "bad_time.json"))
         assert refused.returncode == 1 and "differs from L1" in refused.stderr
+        refused = _cli(devnet, "verify-step", str(tmp_path / "bad.json"), "--on-l1")
+        assert refused.returncode == 1 and refused.stderr.count("\n") == 1 and not refused.stdout
         (tmp_path / "garbage.json").write_text("{not json")
         refused = _cli(devnet, "verify-step", str(tmp_path / "garbage.json"))
         assert refused.returncode == 1 and "not JSON" in refused.stderr

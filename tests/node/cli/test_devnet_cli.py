@@ -19,7 +19,7 @@ from decimal import Decimal
 import grpc
 from web3 import Web3
 
-from bridge.deploy import Deployment
+from bridge.deploy import Deployment, compile_all
 from bridge.l1 import Transactor
 from node.cli import l1 as l1_cli
 from node.client import Client, NodeError
@@ -49,6 +49,7 @@ class DevnetProcess:
         self.deployment_file = str(data_dir / "l1" / "deployment.json")
         self.lines: list[str] = []
         self.up = threading.Event()
+        compile_all()  # the devnet deploys these: compiled here (cached on disk), not inside its start-up time
         self.process = subprocess.Popen(
             [sys.executable, "-m", "node.cli.main", "devnet", "--data-dir", str(data_dir),
              "--l1-listen", f"127.0.0.1:{ports['l1']}", "--listen", self.node, "--follower",

@@ -1,0 +1,157 @@
+"""The one-step verifier's contracts: which family serves which step, and their deployment.
+
+``FAMILIES`` lists every family contract with the dispatch keys it serves (a phase, or
+``body_key(kind)`` for the ``BODY`` step of a transaction kind) and how its constructor
+arguments are made. ``deploy_verifier`` deploys those whose source exists (and their
+helper contracts), then ``fault/verifier.vy`` with their keys. A part that lands a family
+adds its entry to ``FAMILIES``.
+
+A deployer is anything with ``deploy(initcode, args) -> 20-byte address``: the test EVMs
+(``bridge.revm_call.RevmRunner``, ``bridge.evm_call.EvmRunner``) or an L1 through
+``bridge.l1.Transactor`` (``TransactorDeployer``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Final, Mapping
+
+from eth_abi import encode
+
+from bridge.vyper_build import CONTRACTS_DIR, compile_contract
+
+BODY: Final = 10  # node/stf/steps.py Phase.BODY
+BODY_KEY_BASE: Final = 1 << 16  # contracts/fault/verifier.vy BODY_KEY_BASE
+VERIFIER_SOURCE: Final = "fault/verifier.vy"
+ROLLBACK, RESTORE, HALTED = 2, 4, 102  # node/stf/steps.py Phase, derive_steps.BlockPhase
+
+
+def body_key(kind: int) -> int:
+    """The verifier's dispatch key of the ``BODY`` step of transaction kind ``kind``."""
+    return BODY_KEY_BASE + kind
+
+
+@dataclass
+class DeployContext:
+    """What constructor arguments may name: the L1 bridge contracts (``inbox``, ``portal``,
+    ``forced``: 20-byte addresses) and every contract deployed so far, by source."""
+
+    l1: Mapping[str, bytes]
+    deployed: dict[str, bytes] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Family:
+    """A family contract: its source (relative to ``contracts/``), the keys it serves, its
+    ABI-encoded constructor arguments, helper contracts deployed before it (by source), and
+    how they are compiled (``compile_contract``'s ``venom`` / ``optimize``: for code size)."""
+
+    source: str
+    keys: tuple[int, ...]
+    args: Callable[[DeployContext], bytes] | None = None
+    helpers: tuple[str, ...] = ()
+    venom: bool = False
+    optimize: str = "gas"
+
+    def build(self, source: str) -> Any:
+        venom, optimize = BUILD_SETTINGS.get(source, (self.venom, self.optimize))
+        return compile_contract(source, venom=venom, optimize=optimize)
+
+    def exists(self) -> bool:
+        return all((CONTRACTS_DIR / s).is_file() for s in (self.source, *self.helpers))
+
+
+FAMILIES: list[Family] = [
+    Family("fault/steps_control.vy", (ROLLBACK, RESTORE, HALTED)),
+]
+
+TRIE_STORE: Final = "fault/trie_store.vy"
+"""The state trie with writes over a transient node pool, deployed once: every family that
+reads state loads its witness there and reads / writes through it (``state.vy``)."""
+
+# How a contract is compiled when it is not the family's default: Venom with
+# optimize=codesize where it compiles (DECISIONS: about 30 % less code), legacy where Venom
+# fails on it ("Cannot peek non-in-stack depth" on the entries) or where the legacy build
+# fits and is the one tested (the trie store), for EIP-170's 24,576 bytes.
+BUILD_SETTINGS: Final[dict[str, tuple[bool, str]]] = {
+    TRIE_STORE: (False, "gas"),
+    "fault/steps_place.vy": (False, "codesize"),
+    "fault/place_match.vy": (True, "codesize"),
+    "fault/place_checks.vy": (True, "codesize"),
+    "fault/place_ops.vy": (True, "codesize"),
+    "fault/steps_account.vy": (False, "codesize"),
+    "fault/account_ops.vy": (True, "codesize"),
+    "fault/account_list.vy": (True, "codesize"),
+    "fault/oracle_marks.vy": (False, "codesize"),  # Venom: "Unsupported dup depth 17"
+}
+
+PLACE_PHASES: Final = tuple(range(20, 30))  # matching.PlacePhase
+TX_CANCEL_ORDER: Final = 0x02  # txtypes.TxType.CANCEL_ORDER
+PLACE_PIECES: Final = (TRIE_STORE, "fault/place_match.vy", "fault/place_checks.vy", "fault/place_ops.vy")
+PLACE = Family(
+    "fault/steps_place.vy", (*PLACE_PHASES, body_key(TX_CANCEL_ORDER)),
+    args=lambda ctx: encode(["address"] * 4, ["0x" + ctx.deployed[p].hex() for p in PLACE_PIECES]),
+    helpers=PLACE_PIECES,
+)
+"""The place family (place-order steps, the BODY of a CancelOrder)."""
+
+CANCEL_ALL, WITHDRAW, WITHDRAW_CHECKED, WITHDRAW_RECOVERY = 80, 90, 91, 92  # orders.CancelPhase, transfers.WithdrawPhase
+TX_LIST_INSTRUMENT: Final = 0x06  # txtypes.TxType.LIST_INSTRUMENT
+ACCOUNT_PIECES: Final = (TRIE_STORE, "fault/account_ops.vy", "fault/account_list.vy", "fault/place_ops.vy",
+                         "fault/oracle_marks.vy")
+ACCOUNT = Family(
+    "fault/steps_account.vy",
+    (CANCEL_ALL, WITHDRAW, WITHDRAW_CHECKED, WITHDRAW_RECOVERY, body_key(TX_LIST_INSTRUMENT)),
+    args=lambda ctx: encode(["address"] * 5, ["0x" + ctx.deployed[p].hex() for p in ACCOUNT_PIECES]),
+    helpers=ACCOUNT_PIECES,
+)
+"""The account family (cancel-all, withdraw, listing)."""
+
+
+def compile_all() -> None:
+    """Compile every contract ``deploy_verifier`` deploys (of the families that exist)."""
+    for family in FAMILIES:
+        if family.exists():
+            for source in (*family.helpers, family.source):
+                family.build(source)
+    compile_contract(VERIFIER_SOURCE)
+
+
+@dataclass(frozen=True)
+class FaultDeployment:
+    verifier: bytes
+    families: dict[str, bytes]  # source -> address (helpers included)
+    implemented: frozenset[int]  # dispatch keys with a family
+
+
+def deploy_verifier(deployer: Any, l1: Mapping[str, bytes] | None = None,
+                    families: list[Family] | None = None) -> FaultDeployment:
+    """Deploy every existing family (and its helpers), then the verifier dispatching to them."""
+    ctx = DeployContext(l1 or {})
+    keys: list[int] = []
+    addresses: list[bytes] = []
+    for family in FAMILIES if families is None else families:
+        if not family.exists():
+            continue
+        for helper in family.helpers:
+            if helper not in ctx.deployed:
+                ctx.deployed[helper] = deployer.deploy(family.build(helper).initcode, b"")
+        args = family.args(ctx) if family.args is not None else b""
+        address = deployer.deploy(family.build(family.source).initcode, args)
+        ctx.deployed[family.source] = address
+        for key in family.keys:
+            keys.append(int(key))
+            addresses.append(address)
+    verifier = deployer.deploy(compile_contract(VERIFIER_SOURCE).initcode,
+                               encode(["uint256[]", "address[]"], [keys, addresses]))
+    return FaultDeployment(verifier, dict(ctx.deployed), frozenset(keys))
+
+
+class TransactorDeployer:
+    """``deploy`` through an L1 account (``bridge.l1.Transactor``)."""
+
+    def __init__(self, sender: Any) -> None:
+        self.sender = sender
+
+    def deploy(self, initcode: bytes, args: bytes = b"") -> bytes:
+        return bytes.fromhex(self.sender.deploy(initcode, args)[2:])

@@ -1,0 +1,31 @@
+# pragma version 0.4.3
+"""
+@title account_ops
+@notice A piece of the account family (`steps_account.vy`, which DELEGATECALLs it): the
+        cancel-all and withdraw steps (`account_steps.step`).
+@dev Runs in the entry's context: the entry put the witness in the trie store's pool and
+     began the state (`state.begin`); `state` is this contract's only stateful module, all
+     transient, so its slots are the entry's. Writes are buffered and applied by
+     `state.commit()` at the end of the step. A
+     failing step (outcome FAIL) leaves the state as it was (steps.body_step).
+"""
+
+import fault.lib.state as state
+import fault.lib.matching as matching
+import fault.lib.accounts as accounts
+import fault.lib.account_steps as account_steps
+
+initializes: state
+initializes: accounts[state := state]
+initializes: account_steps[state := state, accounts := accounts]
+
+
+@external
+def step(pre_root: bytes32, s: account_steps.Step, regs: DynArray[int256, matching.MAX_PLACE_REGS]) -> (bytes32, matching.Outcome):
+    """
+    @notice One step of phase `s.phase` from `pre_root`: (post-root, outcome).
+    """
+    out: matching.Outcome = account_steps.step(s, regs)
+    if out.action == matching.FAIL:
+        return pre_root, out
+    return state.commit(), out

@@ -1,0 +1,55 @@
+"""The differential driver over random chains: every step of every batch runs in Python
+(from its proof alone) and, where a family exists, on the L1 verifier, with equal
+post-claims. CI-sized here; ``make soak`` runs the 100,000-step version."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from prover.l1.differential import Driver, Report
+from tests.fault.l1 import verifier
+from tests.prover.workload import Scenario, clone
+
+STEP_GAS_TARGET = 3_000_000
+
+
+def run_random_chains(seeds: range, n_batches: int, blocks_per_batch: int, per_block: int) -> Report:
+    runner, deployment = verifier()
+    driver = Driver(runner, deployment)
+    for seed in seeds:
+        scenario = Scenario.market()
+        scenario.build(seed=seed, n_batches=n_batches, blocks_per_batch=blocks_per_batch, per_block=per_block)
+        driver.run_batches(clone(scenario.chain.backend), [(b.index, scenario.inputs(b)) for b in scenario.batches])
+    return driver.report
+
+
+def _check(report: Report) -> None:
+    print("\n" + report.table())
+    details = "\n".join(f"{d.kind} batch {d.batch} position {d.position}: {d.detail}" for d in report.divergences)
+    assert not report.divergences, details
+    for name, kind in report.kinds.items():
+        assert kind.gas_max <= STEP_GAS_TARGET, f"{name}: {kind.gas_max:,} gas"
+
+
+def test_random_chains_have_no_divergence() -> None:
+    report = run_random_chains(range(2), n_batches=6, blocks_per_batch=2, per_block=10)
+    _check(report)
+    assert report.run + report.skipped > 1_000
+    assert report.kinds["ROLLBACK"].run > 0 and report.kinds["HALTED"].run > 0
+
+
+@pytest.mark.slow
+def test_soak_100k_steps() -> None:
+    """``make soak``: at least 100,000 steps of random chains (OPTROLLUP_SOAK_STEPS to change)."""
+    target = int(os.environ.get("OPTROLLUP_SOAK_STEPS", "100000"))
+    runner, deployment = verifier()
+    driver = Driver(runner, deployment)
+    seed = 1000
+    while driver.report.run + driver.report.skipped < target:
+        scenario = Scenario.market()
+        scenario.build(seed=seed, n_batches=8, blocks_per_batch=3, per_block=12)
+        driver.run_batches(clone(scenario.chain.backend), [(b.index, scenario.inputs(b)) for b in scenario.batches])
+        seed += 1
+    _check(driver.report)
