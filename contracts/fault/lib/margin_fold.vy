@@ -1,0 +1,482 @@
+# pragma version 0.4.3
+"""
+@title margin_fold
+@notice The arithmetic of a margin sum folded over an account's series, chunk by chunk:
+        twin of `node/stf/margin_fold.py` (`fold`, `finish`, `summary`, the registers of
+        `MarginAcc`) and of `node/stf/margin.py::failure_code`. Pure: the family contract
+        reads the records and hands each series' values in (`Series`).
+@dev Units as in Python: sizes and prices e6, notionals e12, scenario losses in loss units
+     (size e6 x weighted P&L e6 x ppm), `fee_bound` in e6 x e6 x ppm. Every sum is exact
+     (no rounding before `finish`), so any chunking gives the one-shot integers.
+
+     Registers (`MarginAcc.to_regs`, signed): a header of HEADER_REGS (complete, value,
+     haircut, bid notional, fee bound, number of underlyings), then UNDERLYING_REGS per
+     underlying, sorted by id: (id, index, calls, puts, least long, worst[23],
+     uncovered[23]). Functions take the whole register array of the step and `base`, the
+     offset of the accumulator in it (the fold's head registers come first).
+
+     Arithmetic is checked int256: it reverts only past 2^255. Every register is below
+     2^(86 + b) for sizes below 2^b (`margin_fold.py`'s docstring); a position grows by at
+     most MAX_SIZE_E6 < 2^50 per fill, so sizes stay below 2^160 for any chain of fewer
+     than 2^110 fills: the products and sums here never overflow on a reachable state,
+     and where Python's checked helpers (`sdiv_floor`, `mul_div_up`) could raise, the
+     values are far inside their range.
+"""
+
+N_SCENARIOS: constant(uint256) = 23
+MAX_POSITIONS: constant(uint256) = 64  # params.py::MAX_POSITIONS: series per account
+MARGIN_CHUNK: constant(uint256) = 8  # series per fold step
+HEADER_REGS: constant(uint256) = 6
+UNDERLYING_REGS: constant(uint256) = 51  # 5 + 2 x N_SCENARIOS
+MAX_ACC_REGS: constant(uint256) = 3270  # HEADER_REGS + MAX_POSITIONS x UNDERLYING_REGS
+MAX_FOLD_REGS: constant(uint256) = 3280  # + (address, query, stage, next series) + 6 kept backing regs
+
+# Offsets inside an underlying's registers.
+U_ID: constant(uint256) = 0
+U_INDEX: constant(uint256) = 1
+U_CALLS: constant(uint256) = 2
+U_PUTS: constant(uint256) = 3
+U_LEAST_LONG: constant(uint256) = 4
+U_WORST: constant(uint256) = 5
+U_UNCOVERED: constant(uint256) = 28  # U_WORST + N_SCENARIOS
+
+E6: constant(int256) = 10**6
+PPM: constant(int256) = 10**6
+LOSS_SCALE: constant(int256) = 10**12  # E6 x PPM: loss units -> e6
+FEE_SCALE: constant(int256) = 10**12  # E6 x PPM: fee bound -> e6
+IM_BUFFER_PPM: constant(int256) = 300_000
+NAKED_SHORT_ADDON_PPM: constant(int256) = 10_000
+
+# scenarios.py::SCENARIO_WEIGHTS_PPM: 21 moves at full weight, the two wide ones at 35%.
+SCENARIO_WEIGHTS_PPM: constant(int256[N_SCENARIOS]) = [
+    1_000_000, 1_000_000, 1_000_000, 1_000_000, 1_000_000, 1_000_000, 1_000_000,
+    1_000_000, 1_000_000, 1_000_000, 1_000_000, 1_000_000, 1_000_000, 1_000_000,
+    1_000_000, 1_000_000, 1_000_000, 1_000_000, 1_000_000, 1_000_000, 1_000_000,
+    350_000, 350_000,
+]
+
+# errors.py::FailureCode
+OK: constant(int256) = 0
+INSUFFICIENT_MARGIN: constant(int256) = 300
+INSUFFICIENT_BALANCE: constant(int256) = 301
+ORDERS_EXCEED_BALANCE: constant(int256) = 305
+ORDERS_EXCEED_MARGIN: constant(int256) = 306
+
+
+# One series of a chunk with what the step read for it (`margin_fold.py::_scan`).
+# `ordered`: it has an `OrderTotals` (the six order fields are 0 otherwise).
+# `has_mark`: its mark exists (the mark fields are 0 otherwise); `has_vol`: the mark's
+# vol is not 0 (not yet settled). `index_e6`: its underlying's index, from the
+# accumulator when it is there, else read from the `Underlying` record.
+struct Series:
+    position_e6: int256
+    ordered: bool
+    bid_size_e6: int256
+    bid_notional_e12: int256
+    bid_max_e6: int256
+    ask_size_e6: int256
+    ask_notional_e12: int256
+    ask_min_e6: int256
+    has_mark: bool
+    mark_e6: int256
+    has_vol: bool
+    is_call: bool
+    underlying_id: int256
+    index_e6: int256
+    scenario_pnl_e6: int256[N_SCENARIOS]
+
+
+# margin_fold.py::UnderlyingAcc over one chunk.
+struct UnderlyingSums:
+    underlying_id: int256
+    index_e6: int256
+    calls_e6: int256
+    puts_e6: int256
+    least_long_e12: int256
+    worst: int256[N_SCENARIOS]
+    uncovered: int256[N_SCENARIOS]
+
+
+# margin_fold.py::MarginAcc over one chunk (`_scan` + `_add_vectors`, unpacked);
+# `underlyings` sorted by id.
+struct ChunkSums:
+    complete: bool
+    value_e12: int256
+    haircut_e12: int256
+    bid_notional_e12: int256
+    fee_bound: int256
+    underlyings: DynArray[UnderlyingSums, MARGIN_CHUNK]
+
+
+# margin_fold.py::Backing (collateral units e6).
+struct Backing:
+    cash_e6: int256
+    free_cash_e6: int256
+    equity_e6: int256
+    maintenance_e6: int256
+    initial_e6: int256
+    complete: bool
+
+
+# -- rounding (fixedpoint.py) ---------------------------------------------------------------
+
+
+@internal
+@pure
+def ceil_div(n: int256, d: int256) -> int256:
+    """margin_fold.py::_ceil_div: exact ceiling of n / d, d > 0."""
+    q: int256 = n // d  # truncates toward zero
+    if n > 0 and q * d != n:
+        return q + 1
+    return q
+
+
+@internal
+@pure
+def floor_div(n: int256, d: int256) -> int256:
+    """fixedpoint.py::sdiv_floor: exact floor of n / d, d > 0."""
+    q: int256 = n // d
+    if n < 0 and q * d != n:
+        return q - 1
+    return q
+
+
+# -- the registers ----------------------------------------------------------------------------
+
+
+@internal
+@pure
+def check_regs(regs: DynArray[int256, MAX_FOLD_REGS], base: uint256):
+    """margin_fold.py::MarginAcc.from_regs: reverts unless regs[base:] is an accumulator's
+    registers (complete 0 or 1, at most MAX_POSITIONS underlyings, the length they need,
+    ids ascending and non-negative)."""
+    n: uint256 = len(regs)
+    assert n >= base + HEADER_REGS, "margin_fold: registers shorter than the header"
+    assert regs[base] == 0 or regs[base] == 1, "margin_fold: bad header"
+    count: int256 = regs[base + 5]
+    assert count >= 0 and count <= convert(MAX_POSITIONS, int256), "margin_fold: bad header"
+    assert n == base + HEADER_REGS + convert(count, uint256) * UNDERLYING_REGS, "margin_fold: register count"
+    previous: int256 = -1
+    for i: uint256 in range(MAX_POSITIONS):
+        if i == convert(count, uint256):
+            break
+        underlying_id: int256 = regs[base + HEADER_REGS + i * UNDERLYING_REGS]
+        assert underlying_id > previous, "margin_fold: underlyings out of order"
+        previous = underlying_id
+
+
+@internal
+@pure
+def start_regs(head: DynArray[int256, MAX_FOLD_REGS]) -> DynArray[int256, MAX_FOLD_REGS]:
+    """`head` followed by margin_fold.py::start()'s registers (complete, nothing summed)."""
+    regs: DynArray[int256, MAX_FOLD_REGS] = head
+    regs.append(1)
+    for _: uint256 in range(HEADER_REGS - 1):
+        regs.append(0)
+    return regs
+
+
+@internal
+@pure
+def known_index(regs: DynArray[int256, MAX_FOLD_REGS], base: uint256, underlying_id: int256) -> (bool, int256):
+    """The index kept in the accumulator for `underlying_id` (margin_fold.py::fold's `known`)."""
+    count: uint256 = convert(regs[base + 5], uint256)
+    for i: uint256 in range(MAX_POSITIONS):
+        if i == count:
+            break
+        at: uint256 = base + HEADER_REGS + i * UNDERLYING_REGS
+        if regs[at + U_ID] == underlying_id:
+            return True, regs[at + U_INDEX]
+    return False, 0
+
+
+# -- a chunk's sums -----------------------------------------------------------------------------
+
+
+@internal
+@pure
+def _slot(sums: ChunkSums, underlying_id: int256) -> (bool, uint256):
+    """Where `underlying_id` is in `sums.underlyings` (found), else where it goes (sorted)."""
+    for i: uint256 in range(MARGIN_CHUNK):
+        if i == len(sums.underlyings):
+            return False, i
+        if sums.underlyings[i].underlying_id == underlying_id:
+            return True, i
+        if sums.underlyings[i].underlying_id > underlying_id:
+            return False, i
+    return False, MARGIN_CHUNK
+
+
+@internal
+@pure
+def _with_underlying(sums: ChunkSums, underlying_id: int256, index_e6: int256) -> (ChunkSums, uint256):
+    """`sums` with an entry for `underlying_id` (a new one holds `index_e6` and zeros), and its slot."""
+    found: bool = False
+    at: uint256 = 0
+    found, at = self._slot(sums, underlying_id)
+    if found:
+        return sums, at
+    out: ChunkSums = sums
+    fresh: UnderlyingSums = empty(UnderlyingSums)
+    fresh.underlying_id = underlying_id
+    fresh.index_e6 = index_e6
+    out.underlyings.append(fresh)
+    n: uint256 = len(out.underlyings)
+    for j: uint256 in range(MARGIN_CHUNK):  # shift the larger ids up by one
+        i: uint256 = n - 1 - j
+        if i == at:
+            break
+        out.underlyings[i] = out.underlyings[i - 1]
+    out.underlyings[at] = fresh
+    return out, at
+
+
+@internal
+@pure
+def sum_chunk(chunk: DynArray[Series, MARGIN_CHUNK], maker_fee_ppm: int256,
+              fee_cap_ppm: int256) -> ChunkSums:
+    """margin_fold.py::_scan + _add_vectors + _Pass.to_acc over one chunk of series: the
+    chunk's own sums (merged into the accumulator by `merge`). A series without a mark
+    only clears `complete`; `maker_fee_ppm` / `fee_cap_ppm` (Config) are read only for a
+    series with orders."""
+    sums: ChunkSums = empty(ChunkSums)
+    sums.complete = True
+    for s: Series in chunk:
+        if not s.has_mark:
+            sums.complete = False
+            continue
+        mark: int256 = s.mark_e6
+        sums.value_e12 += s.position_e6 * mark
+        at: uint256 = 0
+        sums, at = self._with_underlying(sums, s.underlying_id, s.index_e6)
+        u: UnderlyingSums = sums.underlyings[at]
+        low: int256 = s.position_e6
+        if s.ordered:
+            low = s.position_e6 - s.ask_size_e6
+            high: int256 = s.position_e6 + s.bid_size_e6
+            sums.bid_notional_e12 += s.bid_notional_e12
+            by_index: int256 = maker_fee_ppm * u.index_e6 * (s.bid_size_e6 + s.ask_size_e6)
+            by_price: int256 = fee_cap_ppm * (s.bid_notional_e12 + s.ask_notional_e12)
+            sums.fee_bound += min(by_index, by_price)
+            if s.bid_max_e6 > mark:
+                sums.haircut_e12 += s.bid_size_e6 * (s.bid_max_e6 - mark)
+            if s.ask_size_e6 != 0 and mark > s.ask_min_e6:
+                sums.haircut_e12 += s.ask_size_e6 * (mark - s.ask_min_e6)
+            short_high: int256 = min(high, 0)
+            for k: uint256 in range(N_SCENARIOS):
+                loss: int256 = -s.scenario_pnl_e6[k] * SCENARIO_WEIGHTS_PPM[k]
+                if loss > 0:  # the worse end of [low, high] is the top, or 0 when all short
+                    u.worst[k] += high * loss
+                    if low >= 0:
+                        u.uncovered[k] += low * loss
+                    else:
+                        u.uncovered[k] += short_high * loss
+                else:
+                    u.worst[k] += low * loss
+                    u.uncovered[k] += low * loss
+            if low >= 0:
+                u.least_long_e12 += low * mark
+        else:
+            for k: uint256 in range(N_SCENARIOS):
+                term: int256 = -s.position_e6 * s.scenario_pnl_e6[k] * SCENARIO_WEIGHTS_PPM[k]
+                u.worst[k] += term
+                u.uncovered[k] += term
+            if low > 0:
+                u.least_long_e12 += low * mark
+        if s.has_vol:
+            if s.is_call:
+                u.calls_e6 += low
+            else:
+                u.puts_e6 += low
+        sums.underlyings[at] = u
+    return sums
+
+
+# -- merging a chunk into the accumulator -----------------------------------------------------
+
+
+@internal
+@pure
+def _put_sums(regs: DynArray[int256, MAX_FOLD_REGS], at: uint256, u: UnderlyingSums,
+              add: bool) -> DynArray[int256, MAX_FOLD_REGS]:
+    """`regs` with underlying `u` written at `at` (`add`: added to what is there, keeping its
+    id and index, as margin_fold.py::_merge keeps the accumulator's)."""
+    out: DynArray[int256, MAX_FOLD_REGS] = regs
+    if add:
+        out[at + U_CALLS] += u.calls_e6
+        out[at + U_PUTS] += u.puts_e6
+        out[at + U_LEAST_LONG] += u.least_long_e12
+        for k: uint256 in range(N_SCENARIOS):
+            out[at + U_WORST + k] += u.worst[k]
+            out[at + U_UNCOVERED + k] += u.uncovered[k]
+        return out
+    out[at + U_ID] = u.underlying_id
+    out[at + U_INDEX] = u.index_e6
+    out[at + U_CALLS] = u.calls_e6
+    out[at + U_PUTS] = u.puts_e6
+    out[at + U_LEAST_LONG] = u.least_long_e12
+    for k: uint256 in range(N_SCENARIOS):
+        out[at + U_WORST + k] = u.worst[k]
+        out[at + U_UNCOVERED + k] = u.uncovered[k]
+    return out
+
+
+@internal
+@pure
+def merge(regs: DynArray[int256, MAX_FOLD_REGS], base: uint256,
+          sums: ChunkSums) -> DynArray[int256, MAX_FOLD_REGS]:
+    """margin_fold.py::_merge: the accumulator at `regs[base:]` plus a chunk's `sums` (over
+    series not folded yet). Underlyings in both are added (the accumulator's index kept);
+    new ones are inserted in id order. `regs[:base]` is kept."""
+    out: DynArray[int256, MAX_FOLD_REGS] = regs
+    out[base] = convert(regs[base] == 1 and sums.complete, int256)
+    out[base + 1] += sums.value_e12
+    out[base + 2] += sums.haircut_e12
+    out[base + 3] += sums.bid_notional_e12
+    out[base + 4] += sums.fee_bound
+    first: uint256 = base + HEADER_REGS
+    count: uint256 = convert(regs[base + 5], uint256)
+    parts: uint256 = len(sums.underlyings)
+    # how many of the chunk's underlyings are new (both lists ascending)
+    fresh: uint256 = 0
+    i: uint256 = 0
+    for p: uint256 in range(MARGIN_CHUNK):
+        if p == parts:
+            break
+        wanted: int256 = sums.underlyings[p].underlying_id
+        for _: uint256 in range(MAX_POSITIONS):
+            if i == count or regs[first + i * UNDERLYING_REGS] >= wanted:
+                break
+            i += 1
+        if i == count or regs[first + i * UNDERLYING_REGS] != wanted:
+            fresh += 1
+    for _: uint256 in range(MARGIN_CHUNK * UNDERLYING_REGS):
+        if len(out) == first + (count + fresh) * UNDERLYING_REGS:
+            break
+        out.append(0)
+    out[base + 5] = convert(count + fresh, int256)
+    # from the top down: each slot takes the larger of the next accumulator entry and the
+    # next chunk entry (both when equal), until no new entry is left to place
+    src: uint256 = count  # entries of the accumulator not placed yet: [0, src)
+    p_left: uint256 = parts  # chunk entries not placed yet: [0, p_left)
+    dst: uint256 = count + fresh  # slots not written yet: [0, dst)
+    for _: uint256 in range(MAX_POSITIONS + MARGIN_CHUNK):
+        if p_left == 0:
+            break
+        dst -= 1
+        part: UnderlyingSums = sums.underlyings[p_left - 1]
+        if src > 0 and regs[first + (src - 1) * UNDERLYING_REGS] > part.underlying_id:
+            src -= 1
+            if dst != src:  # move an accumulator entry up
+                for j: uint256 in range(UNDERLYING_REGS):
+                    out[first + dst * UNDERLYING_REGS + j] = regs[first + src * UNDERLYING_REGS + j]
+        elif src > 0 and regs[first + (src - 1) * UNDERLYING_REGS] == part.underlying_id:
+            src -= 1
+            if dst != src:
+                for j: uint256 in range(UNDERLYING_REGS):
+                    out[first + dst * UNDERLYING_REGS + j] = regs[first + src * UNDERLYING_REGS + j]
+            out = self._put_sums(out, first + dst * UNDERLYING_REGS, part, True)
+            p_left -= 1
+        else:
+            out = self._put_sums(out, first + dst * UNDERLYING_REGS, part, False)
+            p_left -= 1
+    return out
+
+
+@internal
+@pure
+def fold_chunk(regs: DynArray[int256, MAX_FOLD_REGS], base: uint256, chunk: DynArray[Series, MARGIN_CHUNK],
+               maker_fee_ppm: int256, fee_cap_ppm: int256) -> DynArray[int256, MAX_FOLD_REGS]:
+    """margin_fold.py::fold: the accumulator at `regs[base:]` with `chunk` (the next series,
+    in canonical order) added."""
+    if len(chunk) == 0:
+        return regs
+    return self.merge(regs, base, self.sum_chunk(chunk, maker_fee_ppm, fee_cap_ppm))
+
+
+# -- the answers ----------------------------------------------------------------------------
+
+
+@internal
+@pure
+def addon_e6(index_e6: int256, calls_e6: int256, puts_e6: int256) -> int256:
+    """margin_fold.py::addon_e6: 1% of the index per net short call or put contract, rounded up."""
+    naked: int256 = max(-calls_e6, 0) + max(-puts_e6, 0)
+    if naked == 0:
+        return 0
+    return self.ceil_div(naked * index_e6 * NAKED_SHORT_ADDON_PPM, E6 * PPM)
+
+
+@internal
+@pure
+def im_buffer_e6(uncovered_e6: int256) -> int256:
+    """margin_fold.py::im_buffer_e6: 30% of max(0, uncovered), rounded up."""
+    if uncovered_e6 <= 0:
+        return 0
+    return self.ceil_div(uncovered_e6 * IM_BUFFER_PPM, PPM)
+
+
+@internal
+@pure
+def finish(regs: DynArray[int256, MAX_FOLD_REGS], base: uint256, cash_e6: int256) -> Backing:
+    """margin_fold.py::finish (`_cash_bounds` and `_backing`): the bounds from the fold of
+    all of an account's series, with its cash `cash_e6`. For an accumulator of positions
+    alone, maintenance and initial are margin_fold.py::summary's too."""
+    value: int256 = regs[base + 1]
+    haircut: int256 = regs[base + 2]
+    bid_notional: int256 = regs[base + 3]
+    fee_bound: int256 = regs[base + 4]
+    b: Backing = Backing(cash_e6=cash_e6, free_cash_e6=cash_e6, equity_e6=0, maintenance_e6=0, initial_e6=0,
+                         complete=regs[base] == 1)
+    if fee_bound == 0 and bid_notional == 0 and haircut == 0:  # no resting orders
+        b.equity_e6 = cash_e6 + self.floor_div(value, E6)
+    else:
+        fees: int256 = self.ceil_div(fee_bound, FEE_SCALE)
+        b.free_cash_e6 = cash_e6 - self.ceil_div(bid_notional, E6) - fees
+        b.equity_e6 = cash_e6 - fees + self.floor_div(value - haircut, E6)
+    count: uint256 = convert(regs[base + 5], uint256)
+    for i: uint256 in range(MAX_POSITIONS):
+        if i == count:
+            break
+        at: uint256 = base + HEADER_REGS + i * UNDERLYING_REGS
+        worst: int256 = regs[at + U_WORST]
+        uncovered: int256 = regs[at + U_UNCOVERED]
+        for k: uint256 in range(1, N_SCENARIOS):
+            worst = max(worst, regs[at + U_WORST + k])
+            uncovered = max(uncovered, regs[at + U_UNCOVERED + k])
+        addon: int256 = self.addon_e6(regs[at + U_INDEX], regs[at + U_CALLS], regs[at + U_PUTS])
+        mm: int256 = self.ceil_div(max(worst, 0), LOSS_SCALE) + addon
+        b.maintenance_e6 += mm
+        short: int256 = max(uncovered, 0) - regs[at + U_LEAST_LONG] * PPM
+        b.initial_e6 += mm + self.im_buffer_e6(self.ceil_div(short, LOSS_SCALE) + addon)
+    return b
+
+
+@internal
+@pure
+def value_e6(regs: DynArray[int256, MAX_FOLD_REGS], base: uint256) -> int256:
+    """margin_fold.py::summary's `value_e6`: the positions' value, rounded down."""
+    return self.floor_div(regs[base + 1], E6)
+
+
+@internal
+@pure
+def is_ok(b: Backing) -> bool:
+    """margin_fold.py::Backing.ok: positions and resting orders meet initial margin."""
+    return b.complete and b.free_cash_e6 >= 0 and b.equity_e6 >= b.initial_e6
+
+
+@internal
+@pure
+def failure_code(cash_e6: int256, has_orders: bool, b: Backing, positions_ok: bool) -> int256:
+    """margin.py::failure_code: OK or why the account fails initial margin. `positions_ok`
+    (its positions alone pass) is read only with orders and non-negative cash."""
+    if self.is_ok(b):
+        return OK
+    if cash_e6 < 0:
+        return INSUFFICIENT_BALANCE
+    if not has_orders or not positions_ok:
+        return INSUFFICIENT_MARGIN
+    if b.free_cash_e6 < 0:
+        return ORDERS_EXCEED_BALANCE
+    return ORDERS_EXCEED_MARGIN
