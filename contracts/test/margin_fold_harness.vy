@@ -25,9 +25,9 @@ def check_regs(regs: DynArray[int256, margin_fold.MAX_FOLD_REGS], base: uint256)
 
 @external
 @pure
-def known_index(regs: DynArray[int256, margin_fold.MAX_FOLD_REGS], base: uint256,
-                underlying_id: int256) -> (bool, int256):
-    return margin_fold.known_index(regs, base, underlying_id)
+def known_indices(regs: DynArray[int256, margin_fold.MAX_FOLD_REGS],
+                  base: uint256) -> DynArray[margin_fold.KnownIndex, margin_fold.MAX_POSITIONS]:
+    return margin_fold.known_indices(regs, base)
 
 
 @external

@@ -243,17 +243,13 @@ def test_new_underlyings_between_known_ones_are_inserted_in_order(harness) -> No
 
 
 @MANY
-@given(synthetic(), st.data())
-def test_known_index_reads_the_accumulator(harness, case, data) -> None:
+@given(synthetic(), heads)
+def test_known_indices_are_the_accumulators(harness, case, head) -> None:
     state, account = case
     acc = margin_fold.fold_all(state, account)
-    head = data.draw(heads)
-    wanted = data.draw(st.one_of(st.sampled_from([u.underlying_id for u in acc.underlyings] or [0]),
-                                 st.integers(0, 2**32)))
-    known = {u.underlying_id: u.index_e6 for u in acc.underlyings}
-    (found, index), _ = harness._call("known_index", ["int256[]", "uint256", "int256"],
-                                      [list(head + acc.to_regs()), len(head), wanted], ["bool", "int256"])
-    assert (found, index) == ((True, known[wanted]) if wanted in known else (False, 0))
+    (known,), _ = harness._call("known_indices", ["int256[]", "uint256"], [list(head + acc.to_regs()), len(head)],
+                                ["(int256,int256)[]"])
+    assert [tuple(k) for k in known] == [(u.underlying_id, u.index_e6) for u in acc.underlyings]
 
 
 # -- the verdict ------------------------------------------------------------------------------

@@ -176,59 +176,28 @@ def start_regs(head: DynArray[int256, MAX_FOLD_REGS]) -> DynArray[int256, MAX_FO
     return regs
 
 
+# margin_fold.py::fold's `known`: an underlying of the accumulator and its index.
+struct KnownIndex:
+    underlying_id: int256
+    index_e6: int256
+
+
 @internal
 @pure
-def known_index(regs: DynArray[int256, MAX_FOLD_REGS], base: uint256, underlying_id: int256) -> (bool, int256):
-    """The index kept in the accumulator for `underlying_id` (margin_fold.py::fold's `known`)."""
+def known_indices(regs: DynArray[int256, MAX_FOLD_REGS], base: uint256) -> DynArray[KnownIndex, MAX_POSITIONS]:
+    """The underlyings of the accumulator at `regs[base:]` with their indices: the ones a
+    fold step does not read again (margin_fold.py::fold's `known`)."""
+    out: DynArray[KnownIndex, MAX_POSITIONS] = []
     count: uint256 = convert(regs[base + 5], uint256)
     for i: uint256 in range(MAX_POSITIONS):
         if i == count:
             break
         at: uint256 = base + HEADER_REGS + i * UNDERLYING_REGS
-        if regs[at + U_ID] == underlying_id:
-            return True, regs[at + U_INDEX]
-    return False, 0
+        out.append(KnownIndex(underlying_id=regs[at + U_ID], index_e6=regs[at + U_INDEX]))
+    return out
 
 
 # -- a chunk's sums -----------------------------------------------------------------------------
-
-
-@internal
-@pure
-def _slot(sums: ChunkSums, underlying_id: int256) -> (bool, uint256):
-    """Where `underlying_id` is in `sums.underlyings` (found), else where it goes (sorted)."""
-    for i: uint256 in range(MARGIN_CHUNK):
-        if i == len(sums.underlyings):
-            return False, i
-        if sums.underlyings[i].underlying_id == underlying_id:
-            return True, i
-        if sums.underlyings[i].underlying_id > underlying_id:
-            return False, i
-    return False, MARGIN_CHUNK
-
-
-@internal
-@pure
-def _with_underlying(sums: ChunkSums, underlying_id: int256, index_e6: int256) -> (ChunkSums, uint256):
-    """`sums` with an entry for `underlying_id` (a new one holds `index_e6` and zeros), and its slot."""
-    found: bool = False
-    at: uint256 = 0
-    found, at = self._slot(sums, underlying_id)
-    if found:
-        return sums, at
-    out: ChunkSums = sums
-    fresh: UnderlyingSums = empty(UnderlyingSums)
-    fresh.underlying_id = underlying_id
-    fresh.index_e6 = index_e6
-    out.underlyings.append(fresh)
-    n: uint256 = len(out.underlyings)
-    for j: uint256 in range(MARGIN_CHUNK):  # shift the larger ids up by one
-        i: uint256 = n - 1 - j
-        if i == at:
-            break
-        out.underlyings[i] = out.underlyings[i - 1]
-    out.underlyings[at] = fresh
-    return out, at
 
 
 @internal
@@ -247,9 +216,24 @@ def sum_chunk(chunk: DynArray[Series, MARGIN_CHUNK], maker_fee_ppm: int256,
             continue
         mark: int256 = s.mark_e6
         sums.value_e12 += s.position_e6 * mark
-        at: uint256 = 0
-        sums, at = self._with_underlying(sums, s.underlying_id, s.index_e6)
-        u: UnderlyingSums = sums.underlyings[at]
+        # its underlying's entry: found, or a new one inserted in id order
+        n: uint256 = len(sums.underlyings)
+        at: uint256 = n
+        for i: uint256 in range(MARGIN_CHUNK):
+            if i == n or sums.underlyings[i].underlying_id >= s.underlying_id:
+                at = i
+                break
+        u: UnderlyingSums = empty(UnderlyingSums)
+        if at < n and sums.underlyings[at].underlying_id == s.underlying_id:
+            u = sums.underlyings[at]
+        else:
+            u.underlying_id = s.underlying_id
+            u.index_e6 = s.index_e6
+            sums.underlyings.append(u)
+            for j: uint256 in range(MARGIN_CHUNK):  # shift the larger ids up by one
+                if n - j == at:
+                    break
+                sums.underlyings[n - j] = sums.underlyings[n - j - 1]
         low: int256 = s.position_e6
         if s.ordered:
             low = s.position_e6 - s.ask_size_e6
@@ -297,43 +281,21 @@ def sum_chunk(chunk: DynArray[Series, MARGIN_CHUNK], maker_fee_ppm: int256,
 
 @internal
 @pure
-def _put_sums(regs: DynArray[int256, MAX_FOLD_REGS], at: uint256, u: UnderlyingSums,
-              add: bool) -> DynArray[int256, MAX_FOLD_REGS]:
-    """`regs` with underlying `u` written at `at` (`add`: added to what is there, keeping its
-    id and index, as margin_fold.py::_merge keeps the accumulator's)."""
-    out: DynArray[int256, MAX_FOLD_REGS] = regs
-    if add:
-        out[at + U_CALLS] += u.calls_e6
-        out[at + U_PUTS] += u.puts_e6
-        out[at + U_LEAST_LONG] += u.least_long_e12
-        for k: uint256 in range(N_SCENARIOS):
-            out[at + U_WORST + k] += u.worst[k]
-            out[at + U_UNCOVERED + k] += u.uncovered[k]
-        return out
-    out[at + U_ID] = u.underlying_id
-    out[at + U_INDEX] = u.index_e6
-    out[at + U_CALLS] = u.calls_e6
-    out[at + U_PUTS] = u.puts_e6
-    out[at + U_LEAST_LONG] = u.least_long_e12
-    for k: uint256 in range(N_SCENARIOS):
-        out[at + U_WORST + k] = u.worst[k]
-        out[at + U_UNCOVERED + k] = u.uncovered[k]
-    return out
-
-
-@internal
-@pure
-def merge(regs: DynArray[int256, MAX_FOLD_REGS], base: uint256,
-          sums: ChunkSums) -> DynArray[int256, MAX_FOLD_REGS]:
-    """margin_fold.py::_merge: the accumulator at `regs[base:]` plus a chunk's `sums` (over
-    series not folded yet). Underlyings in both are added (the accumulator's index kept);
-    new ones are inserted in id order. `regs[:base]` is kept."""
-    out: DynArray[int256, MAX_FOLD_REGS] = regs
-    out[base] = convert(regs[base] == 1 and sums.complete, int256)
-    out[base + 1] += sums.value_e12
-    out[base + 2] += sums.haircut_e12
-    out[base + 3] += sums.bid_notional_e12
-    out[base + 4] += sums.fee_bound
+def fold_chunk(regs: DynArray[int256, MAX_FOLD_REGS], base: uint256, chunk: DynArray[Series, MARGIN_CHUNK],
+               maker_fee_ppm: int256, fee_cap_ppm: int256) -> DynArray[int256, MAX_FOLD_REGS]:
+    """margin_fold.py::fold (`_scan` and `_merge`): the accumulator at `regs[base:]` (checked
+    by `check_regs`) with `chunk`, the next series in canonical order, added; `regs[:base]`
+    kept. Underlyings already there are added to (their index kept), new ones inserted in id
+    order. Works on its copy of `regs` in place (one register array in memory, besides the
+    caller's): the accumulator's entries move up from the top down."""
+    if len(chunk) == 0:
+        return regs
+    sums: ChunkSums = self.sum_chunk(chunk, maker_fee_ppm, fee_cap_ppm)
+    regs[base] = convert(regs[base] == 1 and sums.complete, int256)
+    regs[base + 1] += sums.value_e12
+    regs[base + 2] += sums.haircut_e12
+    regs[base + 3] += sums.bid_notional_e12
+    regs[base + 4] += sums.fee_bound
     first: uint256 = base + HEADER_REGS
     count: uint256 = convert(regs[base + 5], uint256)
     parts: uint256 = len(sums.underlyings)
@@ -351,47 +313,50 @@ def merge(regs: DynArray[int256, MAX_FOLD_REGS], base: uint256,
         if i == count or regs[first + i * UNDERLYING_REGS] != wanted:
             fresh += 1
     for _: uint256 in range(MARGIN_CHUNK * UNDERLYING_REGS):
-        if len(out) == first + (count + fresh) * UNDERLYING_REGS:
+        if len(regs) == first + (count + fresh) * UNDERLYING_REGS:
             break
-        out.append(0)
-    out[base + 5] = convert(count + fresh, int256)
-    # from the top down: each slot takes the larger of the next accumulator entry and the
-    # next chunk entry (both when equal), until no new entry is left to place
-    src: uint256 = count  # entries of the accumulator not placed yet: [0, src)
-    p_left: uint256 = parts  # chunk entries not placed yet: [0, p_left)
-    dst: uint256 = count + fresh  # slots not written yet: [0, dst)
+        regs.append(0)
+    regs[base + 5] = convert(count + fresh, int256)
+    # from the top slot down: each takes the larger of the next accumulator entry and the next
+    # chunk entry (their sum when equal), until every chunk entry is placed
+    src: uint256 = count  # accumulator entries not placed yet: [0, src)
+    left: uint256 = parts  # chunk entries not placed yet: [0, left)
+    dst: uint256 = count + fresh  # slots not written yet: [0, dst); dst - src new entries to place
     for _: uint256 in range(MAX_POSITIONS + MARGIN_CHUNK):
-        if p_left == 0:
+        if left == 0:
             break
         dst -= 1
-        part: UnderlyingSums = sums.underlyings[p_left - 1]
-        if src > 0 and regs[first + (src - 1) * UNDERLYING_REGS] > part.underlying_id:
+        u: UnderlyingSums = sums.underlyings[left - 1]
+        to: uint256 = first + dst * UNDERLYING_REGS
+        below: int256 = -1
+        if src > 0:
+            below = regs[first + (src - 1) * UNDERLYING_REGS + U_ID]
+        if below >= u.underlying_id:  # the accumulator's entry comes first: move it up
             src -= 1
-            if dst != src:  # move an accumulator entry up
+            if src != dst:
+                at: uint256 = first + src * UNDERLYING_REGS
                 for j: uint256 in range(UNDERLYING_REGS):
-                    out[first + dst * UNDERLYING_REGS + j] = regs[first + src * UNDERLYING_REGS + j]
-        elif src > 0 and regs[first + (src - 1) * UNDERLYING_REGS] == part.underlying_id:
-            src -= 1
-            if dst != src:
-                for j: uint256 in range(UNDERLYING_REGS):
-                    out[first + dst * UNDERLYING_REGS + j] = regs[first + src * UNDERLYING_REGS + j]
-            out = self._put_sums(out, first + dst * UNDERLYING_REGS, part, True)
-            p_left -= 1
+                    regs[to + j] = regs[at + j]
+        if below > u.underlying_id:
+            continue
+        left -= 1
+        if below == u.underlying_id:
+            regs[to + U_CALLS] += u.calls_e6
+            regs[to + U_PUTS] += u.puts_e6
+            regs[to + U_LEAST_LONG] += u.least_long_e12
+            for k: uint256 in range(N_SCENARIOS):
+                regs[to + U_WORST + k] += u.worst[k]
+                regs[to + U_UNCOVERED + k] += u.uncovered[k]
         else:
-            out = self._put_sums(out, first + dst * UNDERLYING_REGS, part, False)
-            p_left -= 1
-    return out
-
-
-@internal
-@pure
-def fold_chunk(regs: DynArray[int256, MAX_FOLD_REGS], base: uint256, chunk: DynArray[Series, MARGIN_CHUNK],
-               maker_fee_ppm: int256, fee_cap_ppm: int256) -> DynArray[int256, MAX_FOLD_REGS]:
-    """margin_fold.py::fold: the accumulator at `regs[base:]` with `chunk` (the next series,
-    in canonical order) added."""
-    if len(chunk) == 0:
-        return regs
-    return self.merge(regs, base, self.sum_chunk(chunk, maker_fee_ppm, fee_cap_ppm))
+            regs[to + U_ID] = u.underlying_id
+            regs[to + U_INDEX] = u.index_e6
+            regs[to + U_CALLS] = u.calls_e6
+            regs[to + U_PUTS] = u.puts_e6
+            regs[to + U_LEAST_LONG] = u.least_long_e12
+            for k: uint256 in range(N_SCENARIOS):
+                regs[to + U_WORST + k] = u.worst[k]
+                regs[to + U_UNCOVERED + k] = u.uncovered[k]
+    return regs
 
 
 # -- the answers ----------------------------------------------------------------------------
