@@ -1,6 +1,6 @@
 """contracts/fault/lib/margin_fold.vy computes exactly the integers of node/stf/margin_fold.py.
 
-Through a harness (contracts/test/margin_fold_harness.vy) on revm: every chunk of a fold
+Through ``contracts/fault/margin_sums.vy`` (the library's functions as a contract) on revm: every chunk of a fold
 (the registers after it), the final bounds (``finish``), the summary's numbers and
 ``margin.failure_code``, on accounts over the test chains' real marks and over synthetic
 states (random marks, scenario vectors, indices and fee rates, sizes up to 2^100, missing
@@ -35,7 +35,7 @@ MANY = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCh
 
 class Harness:
     def __init__(self) -> None:
-        self.build = compile_contract("test/margin_fold_harness.vy")
+        self.build = compile_contract("fault/margin_sums.vy")
         self.runner = RevmRunner()
         self.address = self.runner.deploy(self.build.initcode)
 
@@ -50,15 +50,21 @@ class Harness:
         data = self.build.selector(signature) + encode(types, args)
         return not self.runner.call(self.address, data).success
 
+    def fold(self, regs, base, chunk, maker_fee_ppm, fee_cap_ppm, cash=0):
+        """(registers, Backing, summary value, positions alone ok) after folding ``chunk``."""
+        (out, b, value, positions_ok), gas = self._call(
+            "fold", ["int256[]", "uint256", f"{SERIES_T}[]", "int256", "int256", "int256"],
+            [list(regs), base, chunk, maker_fee_ppm, fee_cap_ppm, cash], ["int256[]", BACKING_T, "int256", "bool"])
+        return tuple(out), margin.Backing(*b[:5], b[5]), value, positions_ok, gas
+
     def fold_chunk(self, regs, base, chunk, maker_fee_ppm, fee_cap_ppm) -> tuple[tuple[int, ...], int]:
-        (out,), gas = self._call("fold_chunk", ["int256[]", "uint256", f"{SERIES_T}[]", "int256", "int256"],
-                                 [list(regs), base, chunk, maker_fee_ppm, fee_cap_ppm], ["int256[]"])
-        return tuple(out), gas
+        out, _, _, _, gas = self.fold(regs, base, chunk, maker_fee_ppm, fee_cap_ppm)
+        return out, gas
 
     def finish(self, regs, base, cash) -> tuple[margin.Backing, int]:
-        (b, value), _ = self._call("finish", ["int256[]", "uint256", "int256"], [list(regs), base, cash],
-                                   [BACKING_T, "int256"])
-        return margin.Backing(*b[:5], b[5]), value
+        out, b, value, _, _ = self.fold(regs, base, [], 0, 0, cash)
+        assert out == tuple(regs)
+        return b, value
 
     def failure_code(self, cash, has_orders, b: margin.Backing, positions_ok) -> int:
         (code,), _ = self._call("failure_code", ["int256", "bool", BACKING_T, "bool"],
@@ -170,7 +176,7 @@ def synthetic(draw) -> tuple[State, Account]:
             draw(st.sampled_from(underlyings)), draw(st.booleans()), pnl, 0, 0, 0, 0))
 
     def price_near(mark_e6: int):  # order prices at, around or far from the mark
-        return st.one_of(st.integers(1, MAX_PRICE_E6), st.sampled_from([max(1, mark_e6 - 1), mark_e6, mark_e6 + 1]))
+        return st.one_of(st.integers(1, MAX_PRICE_E6), st.sampled_from([max(1, mark_e6 - 1), mark_e6, min(mark_e6 + 1, MAX_PRICE_E6)]))
     positions, totals = [], []
     for instrument_id in ids:
         kind = draw(st.sampled_from(("position", "orders", "both")))
@@ -215,6 +221,24 @@ def test_fold_chunks_and_answers_equal_python_on_synthetic_marks(harness, case, 
     alone = Account(account.balance_e6, positions=account.positions)
     acc = fold_both(harness, state, alone, in_chunks(len(series_ids(alone)), data), head)
     check_answers(harness, acc, alone, head)
+
+
+@MANY
+@given(synthetic())
+def test_the_positions_alone_verdict_of_a_whole_account_chunk(harness, case) -> None:
+    """``fold``'s last result for a chunk that is a whole account (at most 8 series): whether
+    its positions alone meet initial margin, as margin.py::initial_failure asks."""
+    state, account = case
+    n = len(series_ids(account))
+    if n > MARGIN_CHUNK:
+        account = Account(account.balance_e6, positions=tuple(p for p in account.positions if p[0] in
+                                                               series_ids(account)[:MARGIN_CHUNK]),
+                          order_totals=tuple(t for t in account.order_totals if t[0] in series_ids(account)[:MARGIN_CHUNK]))
+    chunk = chunk_series(state, account, start(), 0, MARGIN_CHUNK)
+    _, b, _, positions_ok, _ = harness.fold(start().to_regs(), 0, chunk, *fees(state), account.balance_e6)
+    assert b == margin.backing(state, account)
+    alone = Account(account.balance_e6, positions=account.positions)
+    assert positions_ok == margin.meets_initial(state, alone)
 
 
 @pytest.mark.parametrize("size_e6", [10**6, 10**15, 2**100])

@@ -108,6 +108,16 @@ struct ChunkSums:
     underlyings: DynArray[UnderlyingSums, MARGIN_CHUNK]
 
 
+# What the margin steps read of an account (node/stf/accounts.py::load): its cash (cut by
+# socialised loss), whether it has resting orders, and its number of series with its orders
+# (margin_fold.py::series_ids) and of positions.
+struct AccountView:
+    cash_e6: int256
+    has_orders: bool
+    series: uint256
+    positions: uint256
+
+
 # margin_fold.py::Backing (collateral units e6).
 struct Backing:
     cash_e6: int256

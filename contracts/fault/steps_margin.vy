@@ -1,0 +1,276 @@
+# pragma version 0.4.3
+"""
+@title steps_margin
+@notice The margin family on L1: `MARGIN` (40) and `MARGIN_FOLD` (41), twins of
+        `node/stf/margin_steps.py`. This contract holds the step's witness (the trie pool)
+        and reads the records; the cursor side is `margin_machine.vy` (which calls back
+        `chunk` for the reads) and the sums are `margin_sums.vy` (the family does not fit
+        one contract). The steps never write: the post-root is the pre-root.
+@dev Reads are a subset of Python's, so the witness holds every node they need: the account
+     (and Globals when its balance is positive: `accounts.load`), per series of the chunk
+     its mark, its underlying when the accumulator does not hold its index yet, and the
+     Config once when a series with orders has a mark. Reverts ("steps_margin: ...", or a
+     library's prefix) only on states the STF never reaches: a mark whose underlying is
+     missing, no Config, a value past int256.
+"""
+
+from fault.lib import trie
+from fault.lib import state
+from fault.lib import records
+from fault.lib import keys
+import lib.rlp as rlp
+import fault.lib.record_rlp as rr
+import fault.lib.cursor as cursor
+import fault.lib.margin_fold as margin_fold
+
+initializes: trie
+initializes: state[trie := trie]
+
+MAX_NODES: constant(uint256) = 256
+MAX_INPUTS: constant(uint256) = 32
+MARGIN_CHUNK: constant(uint256) = margin_fold.MARGIN_CHUNK
+MAX_POSITIONS: constant(uint256) = margin_fold.MAX_POSITIONS
+MAX_VALUE: constant(uint256) = trie.MAX_VALUE
+# Fields read from records (node/stf/records.py field order).
+GLOBALS_LOSS_INDEX: constant(uint256) = 13
+UNDERLYING_INDEX_PRICE: constant(uint256) = 1
+CONFIG_MAKER_FEE: constant(uint256) = 5
+CONFIG_FEE_CAP: constant(uint256) = 6
+
+
+# The fields of a Mark the margin sums read (records.py::Mark).
+struct MarkView:
+    mark_e6: uint256
+    vol_e6: uint256
+    underlying_id: uint256
+    is_call: bool
+    scenario_pnl_e6: int256[margin_fold.N_SCENARIOS]
+
+
+interface MarginMachine:
+    def step(cursor_rlp: Bytes[cursor.MAX_CURSOR], sums: address) -> Bytes[cursor.MAX_CURSOR]: nonpayable
+
+
+MACHINE: public(immutable(address))
+SUMS: public(immutable(address))
+
+
+@deploy
+def __init__(machine: address, sums: address):
+    """
+    @param machine The `margin_machine.vy` contract.
+    @param sums The `margin_sums.vy` contract.
+    """
+    MACHINE = machine
+    SUMS = sums
+
+
+@external
+def run(pre_root: bytes32, cursor_rlp: Bytes[cursor.MAX_CURSOR], nodes: DynArray[Bytes[trie.MAX_NODE], MAX_NODES],
+        inputs: Bytes[MAX_INPUTS]) -> (bytes32, Bytes[cursor.MAX_CURSOR]):
+    """
+    @notice One margin step: `(post_root, post_cursor)`; the root does not move.
+    """
+    for node: Bytes[trie.MAX_NODE] in nodes:
+        trie.add_node(node)
+    state.begin(pre_root)
+    return pre_root, extcall MarginMachine(MACHINE).step(cursor_rlp, SUMS)
+
+
+@external
+def chunk(owner: address, with_orders: bool, first: uint256, known: DynArray[margin_fold.KnownIndex, MAX_POSITIONS]) -> (
+        margin_fold.AccountView, DynArray[margin_fold.Series, MARGIN_CHUNK], int256, int256):
+    """
+    @notice For `margin_machine.vy`, during `run`: the account at `owner` as the margin steps
+            see it, and the next chunk of its series from `first` (positions alone unless
+            `with_orders`) with the Config's maker fee and fee cap (`_chunk`). `known`: the
+            accumulator's underlyings with their indices (not read again).
+    """
+    a: records.Account = self._load_account(owner)
+    view: margin_fold.AccountView = margin_fold.AccountView(
+        cash_e6=a.balance_e6, has_orders=len(a.order_totals) > 0, series=self._series_count(a),
+        positions=len(a.positions))
+    series: DynArray[margin_fold.Series, MARGIN_CHUNK] = []
+    maker_fee: int256 = 0
+    fee_cap: int256 = 0
+    series, maker_fee, fee_cap = self._chunk(a, with_orders, first, known)
+    return view, series, maker_fee, fee_cap
+
+
+# ---------------------------------------------------------------------------------
+# Reads
+
+
+@internal
+@pure
+def _fields(raw: Bytes[MAX_VALUE], wanted: uint256, count: uint256) -> DynArray[uint256, 2]:
+    """
+    @notice Top-level fields `wanted`, ... `wanted + count - 1` (integers) of the record `raw`.
+    @dev Reads what `records.vy`'s decoders read at those positions, without the other
+         fields' checks: every record under a root the STF reached is a canonical encoding.
+    """
+    pad: Bytes[MAX_VALUE + 64] = concat(raw, empty(bytes32), empty(bytes32))
+    top: rlp.Item = rlp.header(extract32(pad, 0), 0, len(raw))
+    assert top.is_list, "steps_margin: a record is not a list"
+    p: uint256 = top.offset
+    for _: uint256 in range(32):
+        if wanted == 0:
+            break
+        p = rlp.header(extract32(pad, p), p, top.end).end
+        wanted -= 1
+    out: DynArray[uint256, 2] = []
+    x: uint256 = 0
+    for _: uint256 in range(2):
+        if len(out) == count:
+            break
+        x, p = rr.uint_at(extract32(pad, p), extract32(pad, p + 1), p, top.end)
+        out.append(x)
+    return out
+
+
+@internal
+def _mark(instrument_id: uint256) -> (bool, MarkView):
+    """
+    @notice `State.get(keys.mark(instrument_id))`: the fields of the Mark a margin sum reads.
+    """
+    raw: Bytes[MAX_VALUE] = state.get(keys.mark(instrument_id))
+    m: MarkView = empty(MarkView)
+    if len(raw) == 0:
+        return False, m
+    pad: Bytes[MAX_VALUE + 64] = concat(raw, empty(bytes32), empty(bytes32))
+    top: rlp.Item = rlp.header(extract32(pad, 0), 0, len(raw))
+    assert top.is_list, "steps_margin: a record is not a list"
+    p: uint256 = top.offset
+    end: uint256 = top.end
+    x: uint256 = 0
+    m.mark_e6, p = rr.uint_at(extract32(pad, p), extract32(pad, p + 1), p, end)
+    x, p = rr.uint_at(extract32(pad, p), extract32(pad, p + 1), p, end)  # index_e6
+    m.vol_e6, p = rr.uint_at(extract32(pad, p), extract32(pad, p + 1), p, end)
+    x, p = rr.uint_at(extract32(pad, p), extract32(pad, p + 1), p, end)  # time
+    m.underlying_id, p = rr.uint_at(extract32(pad, p), extract32(pad, p + 1), p, end)
+    m.is_call, p = rr.bool_at(extract32(pad, p), extract32(pad, p + 1), p, end)
+    q: uint256 = 0
+    list_end: uint256 = 0
+    q, list_end = rr.list_at(extract32(pad, p), p, end)
+    for k: uint256 in range(margin_fold.N_SCENARIOS):
+        m.scenario_pnl_e6[k], q = rr.int_at(extract32(pad, q), extract32(pad, q + 1), q, list_end)
+    assert q == list_end, "steps_margin: a mark without 23 scenarios"
+    return True, m
+
+
+@internal
+def _load_account(owner: address) -> records.Account:
+    """
+    @notice node/stf/accounts.py::load: the account at `owner` (all zero when absent), a
+            positive balance cut by the socialised loss since it was written
+            (`haircut.apply`: floor(balance x index now / index written), unsigned).
+    """
+    found: bool = False
+    a: records.Account = empty(records.Account)
+    found, a = state.get_account(owner)
+    if not found or a.balance_e6 <= 0:
+        return a
+    loss_index: uint256 = self._fields(state.get(keys.GLOBALS), GLOBALS_LOSS_INDEX, 1)[0]
+    if a.loss_index != loss_index:
+        a.balance_e6 = convert(convert(a.balance_e6, uint256) * loss_index // a.loss_index, int256)
+        a.loss_index = loss_index
+    return a
+
+
+@internal
+@pure
+def _series_count(a: records.Account) -> uint256:
+    """
+    @notice len(node/stf/margin_fold.py::series_ids(account)): instrument ids with a position
+            or resting orders. Both lists are ascending (`records.Account`).
+    """
+    n: uint256 = 0
+    i: uint256 = 0
+    j: uint256 = 0
+    for _: uint256 in range(2 * MAX_POSITIONS):
+        if i == len(a.positions) and j == len(a.order_totals):
+            break
+        if j == len(a.order_totals) or i < len(a.positions) and a.positions[i].instrument_id < a.order_totals[j].instrument_id:
+            i += 1
+        elif i == len(a.positions) or a.order_totals[j].instrument_id < a.positions[i].instrument_id:
+            j += 1
+        else:
+            i += 1
+            j += 1
+        n += 1
+    return n
+
+
+@internal
+def _chunk(a: records.Account, with_orders: bool, first: uint256,
+           known: DynArray[margin_fold.KnownIndex, MAX_POSITIONS]) -> (DynArray[margin_fold.Series, MARGIN_CHUNK], int256, int256):
+    """
+    @notice The values of series [first, first + MARGIN_CHUNK) of `a` (positions alone unless
+            `with_orders`) as node/stf/margin_fold.py::fold reads them, and the Config's
+            maker fee and fee cap (read only when a series with orders has a mark). `known`:
+            the accumulator's underlyings and indices.
+    """
+    chunk: DynArray[margin_fold.Series, MARGIN_CHUNK] = []
+    indices: DynArray[margin_fold.KnownIndex, MAX_POSITIONS] = known
+    maker_fee: int256 = 0
+    fee_cap: int256 = 0
+    fees_read: bool = False
+    totals: uint256 = 0
+    if with_orders:
+        totals = len(a.order_totals)
+    i: uint256 = 0
+    j: uint256 = 0
+    at: uint256 = 0  # series index of the next id
+    for _: uint256 in range(2 * MAX_POSITIONS):
+        if i == len(a.positions) and j == totals or len(chunk) == MARGIN_CHUNK:
+            break
+        s: margin_fold.Series = empty(margin_fold.Series)
+        instrument_id: uint256 = 0
+        if j == totals or i < len(a.positions) and a.positions[i].instrument_id <= a.order_totals[j].instrument_id:
+            instrument_id = a.positions[i].instrument_id
+            s.position_e6 = a.positions[i].size_e6
+            i += 1
+        else:
+            instrument_id = a.order_totals[j].instrument_id
+        if j < totals and a.order_totals[j].instrument_id == instrument_id:
+            t: records.OrderTotals = a.order_totals[j]
+            s.ordered = True
+            s.bid_size_e6 = convert(t.bid_size_e6, int256)
+            s.bid_notional_e12 = convert(t.bid_notional_e12, int256)
+            s.bid_max_e6 = convert(t.bid_max_e6, int256)
+            s.ask_size_e6 = convert(t.ask_size_e6, int256)
+            s.ask_notional_e12 = convert(t.ask_notional_e12, int256)
+            s.ask_min_e6 = convert(t.ask_min_e6, int256)
+            j += 1
+        at += 1
+        if at <= first:
+            continue
+        found: bool = False
+        m: MarkView = empty(MarkView)
+        found, m = self._mark(instrument_id)
+        if found:
+            s.has_mark = True
+            s.mark_e6 = convert(m.mark_e6, int256)
+            s.has_vol = m.vol_e6 != 0
+            s.is_call = m.is_call
+            s.underlying_id = convert(m.underlying_id, int256)
+            s.scenario_pnl_e6 = m.scenario_pnl_e6
+            s.index_e6 = -1
+            for u: margin_fold.KnownIndex in indices:
+                if u.underlying_id == s.underlying_id:
+                    s.index_e6 = u.index_e6
+                    break
+            if s.index_e6 < 0:  # not known yet: read it (margin_fold.py::_underlying)
+                raw: Bytes[MAX_VALUE] = state.get(keys.underlying(m.underlying_id))
+                assert len(raw) > 0, "steps_margin: a mark's underlying is missing"
+                s.index_e6 = convert(self._fields(raw, UNDERLYING_INDEX_PRICE, 1)[0], int256)
+                indices.append(margin_fold.KnownIndex(underlying_id=s.underlying_id, index_e6=s.index_e6))
+            if s.ordered and not fees_read:
+                config: Bytes[MAX_VALUE] = state.get(keys.CONFIG)
+                assert len(config) > 0, "steps_margin: no Config"
+                fees: DynArray[uint256, 2] = self._fields(config, CONFIG_MAKER_FEE, 2)
+                maker_fee = convert(fees[0], int256)
+                fee_cap = convert(fees[1], int256)
+                fees_read = True
+        chunk.append(s)
+    return chunk, maker_fee, fee_cap
