@@ -181,6 +181,8 @@ def test_worst_case_gas(family, backend, capsys, size_e6: int) -> None:
     series with orders, INITIAL failing on the positions too). (At sizes near MAX_SIZE_E6 the
     stage-1 cursor outgrows cursor.py's MAX_CURSOR_BYTES: see the report.)"""
     worst = worst_account(size_e6)
+    b = margin.backing(WIDE.state, worst)
+    worst = Account(b.cash_e6 - b.excess_e6 - 1, positions=worst.positions, order_totals=worst.order_totals)
     fold_gas = check(family, backend, worst, Query.INITIAL)
     b = margin.backing(WIDE.state, Account(0, positions=worst.positions[:MARGIN_CHUNK]))
     one = Account(-b.excess_e6 - 1, positions=worst.positions[:MARGIN_CHUNK],
@@ -208,6 +210,10 @@ def test_a_missing_witness_node_or_a_bad_cursor_is_refused(family, backend) -> N
         assert not family.run(root, encode_cursor(cursor), nodes[:i] + nodes[i + 1:])[0]
     tampered = [nodes[0][:-1] + bytes([nodes[0][-1] ^ 1])] + nodes[1:]
     assert not family.run(root, encode_cursor(cursor), tampered)[0]
-    for bad in (cursor._replace(regs=(2**160, 0)), cursor._replace(regs=(1, 3)), cursor._replace(regs=(1,)),
-                cursor._replace(stack=()), cursor._replace(phase=42)):
+    acc = (170, 1, 0, 8) + (1, 0, 0, 0, 0, 0)
+    for bad in (cursor._replace(regs=(2**160, 0)), cursor._replace(regs=(1,)), cursor._replace(phase=42),
+                cursor._replace(phase=41, regs=acc[:9] + (1,)), cursor._replace(phase=41, regs=acc[:4] + (2,) + acc[5:]),
+                cursor._replace(phase=41, regs=acc[:3] + (-8,) + acc[4:])):
+        with pytest.raises(Exception):  # Python refuses it too
+            STEPS[bad.phase](ProvingState(RecordingBackend(backend)), bad, StepIO())
         assert not family.run(root, encode_cursor(bad), nodes)[0], bad
