@@ -19,7 +19,6 @@ from fault.lib import state
 from fault.lib import records
 from fault.lib import keys
 import lib.rlp as rlp
-import fault.lib.record_rlp as rr
 import fault.lib.cursor as cursor
 import fault.lib.margin_fold as margin_fold
 
@@ -27,7 +26,6 @@ initializes: trie
 initializes: state[trie := trie]
 
 MAX_NODES: constant(uint256) = 256
-MAX_INPUTS: constant(uint256) = 32
 MARGIN_CHUNK: constant(uint256) = margin_fold.MARGIN_CHUNK
 MAX_POSITIONS: constant(uint256) = margin_fold.MAX_POSITIONS
 MAX_VALUE: constant(uint256) = trie.MAX_VALUE
@@ -147,6 +145,47 @@ def chunk(owner: address, with_orders: bool, first: uint256, known: DynArray[mar
 
 @internal
 @pure
+def _uint_at(w0: bytes32, w1: bytes32, pos: uint256, limit: uint256) -> (uint256, uint256):
+    """
+    @notice The integer item at `pos` (`w0`, `w1`: the buffer's words at `pos` and `pos + 1`)
+            and the offset after it: `records.py::_int` of a string of at most 32 bytes.
+    @dev Records under a root the STF reached are canonical (`records.vy` checks that when
+         it decodes a whole record); this reads the fields a margin sum needs.
+    """
+    it: rlp.Item = rlp.header(w0, pos, limit)
+    assert not it.is_list and it.length <= 32, "steps_margin: not an integer"
+    if it.length == 0:
+        return 0, it.end
+    if it.offset == pos:  # a single byte below 0x80
+        return convert(w0, uint256) >> 248, it.end
+    return convert(w1, uint256) >> (8 * (32 - it.length)), it.end
+
+
+@internal
+@pure
+def _int_at(w0: bytes32, w1: bytes32, pos: uint256, limit: uint256) -> (int256, uint256):
+    """
+    @notice The signed integer item at `pos`: `records.py::_sint` (int256 two's complement).
+    """
+    x: uint256 = 0
+    end: uint256 = 0
+    x, end = self._uint_at(w0, w1, pos, limit)
+    return convert(convert(x, bytes32), int256), end
+
+
+@internal
+@pure
+def _list_at(w0: bytes32, pos: uint256, limit: uint256) -> (uint256, uint256):
+    """
+    @notice The list whose header is at `pos`: (payload offset, end).
+    """
+    it: rlp.Item = rlp.header(w0, pos, limit)
+    assert it.is_list, "steps_margin: not a list"
+    return it.offset, it.end
+
+
+@internal
+@pure
 def _fields(raw: Bytes[MAX_VALUE], wanted: uint256, count: uint256) -> DynArray[uint256, 2]:
     """
     @notice Top-level fields `wanted`, ... `wanted + count - 1` (integers) of the record `raw`.
@@ -167,7 +206,7 @@ def _fields(raw: Bytes[MAX_VALUE], wanted: uint256, count: uint256) -> DynArray[
     for _: uint256 in range(2):
         if len(out) == count:
             break
-        x, p = rr.uint_at(extract32(pad, p), extract32(pad, p + 1), p, top.end)
+        x, p = self._uint_at(extract32(pad, p), extract32(pad, p + 1), p, top.end)
         out.append(x)
     return out
 
@@ -187,17 +226,18 @@ def _mark(instrument_id: uint256) -> (bool, MarkView):
     p: uint256 = top.offset
     end: uint256 = top.end
     x: uint256 = 0
-    m.mark_e6, p = rr.uint_at(extract32(pad, p), extract32(pad, p + 1), p, end)
-    x, p = rr.uint_at(extract32(pad, p), extract32(pad, p + 1), p, end)  # index_e6
-    m.vol_e6, p = rr.uint_at(extract32(pad, p), extract32(pad, p + 1), p, end)
-    x, p = rr.uint_at(extract32(pad, p), extract32(pad, p + 1), p, end)  # time
-    m.underlying_id, p = rr.uint_at(extract32(pad, p), extract32(pad, p + 1), p, end)
-    m.is_call, p = rr.bool_at(extract32(pad, p), extract32(pad, p + 1), p, end)
+    m.mark_e6, p = self._uint_at(extract32(pad, p), extract32(pad, p + 1), p, end)
+    x, p = self._uint_at(extract32(pad, p), extract32(pad, p + 1), p, end)  # index_e6
+    m.vol_e6, p = self._uint_at(extract32(pad, p), extract32(pad, p + 1), p, end)
+    x, p = self._uint_at(extract32(pad, p), extract32(pad, p + 1), p, end)  # time
+    m.underlying_id, p = self._uint_at(extract32(pad, p), extract32(pad, p + 1), p, end)
+    x, p = self._uint_at(extract32(pad, p), extract32(pad, p + 1), p, end)
+    m.is_call = x == 1
     q: uint256 = 0
     list_end: uint256 = 0
-    q, list_end = rr.list_at(extract32(pad, p), p, end)
+    q, list_end = self._list_at(extract32(pad, p), p, end)
     for k: uint256 in range(margin_fold.N_SCENARIOS):
-        m.scenario_pnl_e6[k], q = rr.int_at(extract32(pad, q), extract32(pad, q + 1), q, list_end)
+        m.scenario_pnl_e6[k], q = self._int_at(extract32(pad, q), extract32(pad, q + 1), q, list_end)
     assert q == list_end, "steps_margin: a mark without 23 scenarios"
     return True, m
 
@@ -218,34 +258,34 @@ def _load_account(owner: address) -> AccountRisk:
     assert top.is_list, "steps_margin: a record is not a list"
     p: uint256 = top.offset
     end: uint256 = top.end
-    a.balance_e6, p = rr.int_at(extract32(pad, p), extract32(pad, p + 1), p, end)
+    a.balance_e6, p = self._int_at(extract32(pad, p), extract32(pad, p + 1), p, end)
     for _: uint256 in range(3):  # nonce floor, nonce bitmap, open orders
         p = rlp.header(extract32(pad, p), p, end).end
     q: uint256 = 0
     list_end: uint256 = 0
-    q, list_end = rr.list_at(extract32(pad, p), p, end)
+    q, list_end = self._list_at(extract32(pad, p), p, end)
     for _: uint256 in range(MAX_POSITIONS + 1):
         if q == list_end:
             break
         item_end: uint256 = 0
         x: uint256 = 0
         size: int256 = 0
-        q, item_end = rr.list_at(extract32(pad, q), q, list_end)
-        x, q = rr.uint_at(extract32(pad, q), extract32(pad, q + 1), q, item_end)
-        size, q = rr.int_at(extract32(pad, q), extract32(pad, q + 1), q, item_end)
+        q, item_end = self._list_at(extract32(pad, q), q, list_end)
+        x, q = self._uint_at(extract32(pad, q), extract32(pad, q + 1), q, item_end)
+        size, q = self._int_at(extract32(pad, q), extract32(pad, q + 1), q, item_end)
         a.positions.append(records.Position(instrument_id=x, size_e6=size))
     p = list_end
     loss_index: uint256 = 0
-    loss_index, p = rr.uint_at(extract32(pad, p), extract32(pad, p + 1), p, end)
-    q, list_end = rr.list_at(extract32(pad, p), p, end)
+    loss_index, p = self._uint_at(extract32(pad, p), extract32(pad, p + 1), p, end)
+    q, list_end = self._list_at(extract32(pad, p), p, end)
     for _: uint256 in range(MAX_POSITIONS + 1):
         if q == list_end:
             break
         item_end: uint256 = 0
         v: uint256[7] = empty(uint256[7])
-        q, item_end = rr.list_at(extract32(pad, q), q, list_end)
+        q, item_end = self._list_at(extract32(pad, q), q, list_end)
         for k: uint256 in range(7):
-            v[k], q = rr.uint_at(extract32(pad, q), extract32(pad, q + 1), q, item_end)
+            v[k], q = self._uint_at(extract32(pad, q), extract32(pad, q + 1), q, item_end)
         a.order_totals.append(records.OrderTotals(
             instrument_id=v[0], bid_size_e6=v[1], bid_notional_e12=v[2], bid_max_e6=v[3], ask_size_e6=v[4],
             ask_notional_e12=v[5], ask_min_e6=v[6]))
