@@ -25,7 +25,6 @@ import fault.lib.machine as machine
 import fault.lib.margin_fold as margin_fold
 
 MARGIN_CHUNK: constant(uint256) = margin_fold.MARGIN_CHUNK
-MAX_POSITIONS: constant(uint256) = margin_fold.MAX_POSITIONS
 MAX_WIDE_REGS: constant(uint256) = cursor.MAX_WIDE_REGS
 
 # node/stf/margin_steps.py

@@ -1,0 +1,224 @@
+"""The margin family on L1 (``steps_margin.vy`` + ``margin_machine.vy`` + ``margin_sums.vy``)
+steps exactly as ``node/stf/margin_steps.py``: every step of the sub-machine, from a proof
+recorded in Python (witness of the step's pre-state), gives Python's post-root and
+post-cursor, for accounts of any width (up to 64 series on 64 underlyings), every query,
+at the edge of initial margin (every failure code), with socialised loss pending on the
+balance; gas per step is measured, the worst cases asserted under the bound; a proof
+missing a witness node, or a cursor Python would not build, is refused.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from eth_abi import decode, encode
+from eth_utils import keccak
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bridge.revm_call import RevmRunner
+from bridge.vyper_build import CONTRACTS_DIR, compile_contract
+from node.stf import accounts, keys, margin
+from node.stf.backends import MemoryBackend, RecordingBackend
+from node.stf.cursor import Cursor, decode_cursor, encode_cursor
+from node.stf.margin_fold import MARGIN_CHUNK, series_ids
+from node.stf.margin_steps import MarginPhase, Query, call_margin
+from node.stf.params import MAX_POSITIONS
+from node.stf.records import Account, Globals, OrderTotals
+from node.stf.state import ProvingState, State
+from node.stf.steps import STEPS, StepIO
+from tests.node.stf.harness import E6
+from tests.node.stf.test_margin_fold import WIDE, WIDE_IDS, wide_accounts, worst_account
+
+FOUNDATION = ("trie", "state", "records", "record_rlp", "keys", "cursor", "machine")
+pytestmark = pytest.mark.skipif(
+    not all((CONTRACTS_DIR / "fault" / "lib" / f"{name}.vy").is_file() for name in FOUNDATION),
+    reason="the verifier's foundation modules (trie, records, cursor) are not in this tree")
+
+ADDRESS = bytes.fromhex("00000000000000000000000000000000000000aa")
+RETURN = 27  # the caller's phase (placing an order's margin check returns to one such)
+RUN_TYPES = ["bytes32", "bytes", "bytes[]", "bytes"]
+STEP_GAS_TARGET = 3_000_000
+STEP_GAS_LIMIT = 16_777_216
+
+
+class Family:
+    """The three contracts of the margin family, deployed on revm."""
+
+    def __init__(self) -> None:
+        self.runner = RevmRunner()
+        sums = self.runner.deploy(compile_contract("fault/margin_sums.vy").initcode)
+        machine = self.runner.deploy(compile_contract("fault/margin_machine.vy").initcode)
+        build = compile_contract("fault/steps_margin.vy")
+        self.address = self.runner.deploy(build.initcode, encode(["address", "address"], [machine, sums]))
+        self.selector = keccak(text="run(bytes32,bytes,bytes[],bytes)")[:4]
+
+    def run(self, pre_root: bytes, cursor: bytes, nodes: list[bytes]) -> tuple[bool, bytes, bytes, int]:
+        """(success, post_root, post_cursor, gas) of one step."""
+        result = self.runner.call(self.address, self.selector + encode(RUN_TYPES, [pre_root, cursor, nodes, b""]))
+        if not result.success:
+            return False, b"", result.output, result.gas_used
+        root, post = decode(["bytes32", "bytes"], result.output)
+        return True, root, post, result.gas_used
+
+
+@pytest.fixture(scope="module")
+def family() -> Family:
+    return Family()
+
+
+@pytest.fixture(scope="module")
+def backend() -> Any:
+    """A copy of the wide test chain's state (64 underlyings, a series on each)."""
+    copied = MemoryBackend()
+    copied.apply(dict(WIDE.backend.values))
+    return copied
+
+
+def store(backend: Any, account: Account, loss_index: int | None = None) -> None:
+    """Write ``account`` at ``ADDRESS`` (and the global loss index) and commit."""
+    state = State(backend)
+    g: Globals = state.get(keys.GLOBALS)
+    if loss_index is not None:  # socialised loss since the account was written
+        state.put(keys.GLOBALS, Globals(*[loss_index if f == "loss_index" else getattr(g, f) for f in Globals.__slots__]))
+    elif not account.loss_index:  # written at the current index
+        account = account.at_loss_index(account.balance_e6, g.loss_index)
+    state.put(keys.account(ADDRESS), account)
+    state.commit_block()
+
+
+def caller_cursor(query: Query) -> Cursor:
+    """A margin call as a rule makes it, mid-transaction (fields of a real body step)."""
+    body = Cursor(20, block=7, time=1_796_112_012, tx_index=3, outer=(1, 0, 400, 2, 0, 5), tx=b"\x02" + b"\x11" * 90,
+                  sender=b"\x22" * 20, tx_hash=b"\x33" * 32, regs=(5, -9, 2**100), saved=(b"\x44" * 32,))
+    return call_margin(body, ADDRESS, query, RETURN, (1, -2, 3))
+
+
+def run_both(family: Family, backend: Any, cursor: Cursor) -> tuple[Cursor, list[int]]:
+    """Every step of the sub-machine from ``cursor``, in Python and on L1: equal post-claims.
+    Returns the cursor it returns with and the gas of each L1 step."""
+    gas = []
+    while cursor.phase in (MarginPhase.MARGIN, MarginPhase.MARGIN_FOLD):
+        recording = RecordingBackend(backend)
+        state = ProvingState(recording)
+        pre_root = backend.root()
+        post = STEPS[cursor.phase](state, cursor, StepIO())._replace(body=None)
+        post_root = state.commit_block()
+        nodes = sorted(recording.witness().nodes)
+        ok, root, post_rlp, used = family.run(pre_root, encode_cursor(cursor), nodes)
+        assert ok, f"L1 refused a valid margin step: {post_rlp!r}"
+        assert (root, post_rlp) == (post_root, encode_cursor(post)), decode_cursor(post_rlp)
+        gas.append(used)
+        cursor = decode_cursor(post_rlp)
+    return cursor, gas
+
+
+def expected(account: Account, query: Query) -> tuple[int, ...]:
+    state = WIDE.state
+    if query == Query.INITIAL:
+        return (int(margin.initial_failure(state, account)),)
+    if query == Query.BACKING:
+        return tuple(int(x) for x in margin.backing(state, account))
+    s = margin.summarise(state, account)
+    return (s.cash_e6, s.value_e6, s.maintenance_e6, s.initial_e6, int(s.complete))
+
+
+def check(family: Family, backend: Any, account: Account, query: Query) -> list[int]:
+    store(backend, account)
+    cursor, gas = run_both(family, backend, caller_cursor(query))
+    assert cursor.phase == RETURN and cursor.regs == (1, -2, 3) + expected(account, query)
+    assert all(g <= STEP_GAS_LIMIT for g in gas)
+    return gas
+
+
+# -- random accounts, at the edge of initial margin -------------------------------------------
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(wide_accounts(size_bits=30), st.integers(-10**7, 10**7), st.sampled_from(list(Query)))
+def test_margin_steps_equal_python(family, backend, account: Account, nudge: int, query: Query) -> None:
+    b = margin.backing(WIDE.state, account)
+    edge = Account(account.balance_e6 - b.excess_e6 + nudge, positions=account.positions,
+                   order_totals=account.order_totals)
+    check(family, backend, edge, query)
+
+
+@pytest.mark.parametrize("query", list(Query))
+@pytest.mark.parametrize("width", [1, MARGIN_CHUNK, MARGIN_CHUNK + 1, 17, MAX_POSITIONS])
+def test_every_query_at_every_width_and_every_code(family, backend, query: Query, width: int) -> None:
+    """Short positions with orders on both sides: cash at the edge gives each code."""
+    base = worst_account(3 * E6)
+    account = Account(base.balance_e6, positions=base.positions[:width], order_totals=base.order_totals[:width])
+    b = margin.backing(WIDE.state, account)
+    alone = margin.backing(WIDE.state, Account(0, positions=account.positions))
+    for cash in {account.balance_e6, b.cash_e6 - b.excess_e6, b.cash_e6 - b.excess_e6 - 1, -1, 0,
+                 -alone.excess_e6 - 1, -alone.excess_e6}:
+        check(family, backend, Account(cash, positions=account.positions, order_totals=account.order_totals), query)
+
+
+def test_an_empty_account_and_orders_only(family, backend) -> None:
+    for query in Query:
+        check(family, backend, Account(), query)
+        check(family, backend, Account(10**9, order_totals=tuple(OrderTotals(i, E6, 50 * E6 * E6, 50 * E6)
+                                                                 for i in WIDE_IDS[:20])), query)
+
+
+def test_socialised_loss_cuts_the_balance_read(family, backend) -> None:
+    account = Account(10**12, positions=tuple((i, -E6) for i in WIDE_IDS[:12]), loss_index=10**18)
+    for query in Query:
+        store(backend, account, loss_index=7 * 10**17)
+        state = State(backend)
+        loaded = accounts.load(state, ADDRESS)
+        assert loaded.balance_e6 == 7 * 10**11
+        cursor, _ = run_both(family, backend, caller_cursor(query))
+        assert cursor.regs[3:] == expected(loaded, query)
+    store(backend, account, loss_index=10**18)
+
+
+# -- worst cases and gas ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("size_e6", [3 * E6, 10**11])
+def test_worst_case_gas(family, backend, capsys, size_e6: int) -> None:
+    """The worst fold steps (8 series, each with orders, on 8 new underlyings: 18 records, up
+    to the largest registers, INITIAL failing so both stages run) and the worst one-shot (8
+    series with orders, INITIAL failing on the positions too). (At sizes near MAX_SIZE_E6 the
+    stage-1 cursor outgrows cursor.py's MAX_CURSOR_BYTES: see the report.)"""
+    worst = worst_account(size_e6)
+    b = margin.backing(WIDE.state, worst)
+    worst = Account(b.cash_e6 - b.excess_e6 - 1, positions=worst.positions, order_totals=worst.order_totals)
+    fold_gas = check(family, backend, worst, Query.INITIAL)
+    b = margin.backing(WIDE.state, Account(0, positions=worst.positions[:MARGIN_CHUNK]))
+    one = Account(-b.excess_e6 - 1, positions=worst.positions[:MARGIN_CHUNK],
+                  order_totals=worst.order_totals[:MARGIN_CHUNK])
+    one_gas = check(family, backend, one, Query.INITIAL)
+    assert len(one_gas) == 1 and len(fold_gas) == 2 * MAX_POSITIONS // MARGIN_CHUNK
+    with capsys.disabled():
+        print(f"\nsizes {size_e6}: margin fold steps gas {fold_gas}, one-shot gas {one_gas}")
+    assert max(fold_gas + one_gas) <= STEP_GAS_LIMIT
+
+
+# -- refusals -------------------------------------------------------------------------------------
+
+
+def test_a_missing_witness_node_or_a_bad_cursor_is_refused(family, backend) -> None:
+    store(backend, worst_account(E6))
+    cursor = caller_cursor(Query.BACKING)
+    recording = RecordingBackend(backend)
+    state = ProvingState(recording)
+    STEPS[cursor.phase](state, cursor, StepIO())
+    nodes = sorted(recording.witness().nodes)
+    root = backend.root()
+    assert family.run(root, encode_cursor(cursor), nodes)[0]
+    for i in range(0, len(nodes), max(1, len(nodes) // 8)):
+        assert not family.run(root, encode_cursor(cursor), nodes[:i] + nodes[i + 1:])[0]
+    tampered = [nodes[0][:-1] + bytes([nodes[0][-1] ^ 1])] + nodes[1:]
+    assert not family.run(root, encode_cursor(cursor), tampered)[0]
+    acc = (170, 1, 0, 8) + (1, 0, 0, 0, 0, 0)
+    for bad in (cursor._replace(regs=(2**160, 0)), cursor._replace(regs=(1,)), cursor._replace(phase=42),
+                cursor._replace(phase=41, regs=acc[:9] + (1,)), cursor._replace(phase=41, regs=acc[:4] + (2,) + acc[5:]),
+                cursor._replace(phase=41, regs=acc[:3] + (-8,) + acc[4:])):
+        with pytest.raises(Exception):  # Python refuses it too
+            STEPS[bad.phase](ProvingState(RecordingBackend(backend)), bad, StepIO())
+        assert not family.run(root, encode_cursor(bad), nodes)[0], bad
