@@ -6,6 +6,7 @@
 """
 
 import fault.lib.oracle_math as oracle_math
+from fault.lib import records
 
 
 @external
@@ -17,13 +18,13 @@ def check_sequencing(last_sequence: uint256, last_observation_time: uint256, now
 
 @external
 @pure
-def validate_surface(points: DynArray[oracle_math.VolPoint, oracle_math.MAX_SURFACE_POINTS]) -> uint256:
+def validate_surface(points: DynArray[records.VolPoint, oracle_math.MAX_SURFACE_POINTS]) -> uint256:
     return oracle_math.validate_surface(points)
 
 
 @external
 @pure
-def surface_params(points: DynArray[oracle_math.VolPoint, oracle_math.MAX_SURFACE_POINTS],
+def surface_params(points: DynArray[records.VolPoint, oracle_math.MAX_SURFACE_POINTS],
                    expiry: uint256) -> (int256, int256, int256):
     return oracle_math.surface_params(points, expiry)
 
@@ -50,7 +51,7 @@ def vol_shock_ppm(seconds: uint256) -> int256:
 @external
 @pure
 def compute_mark(strike_e6: uint256, expiry: uint256, is_call: bool, underlying_id: uint256,
-                 index_e6: uint256, points: DynArray[oracle_math.VolPoint, oracle_math.MAX_SURFACE_POINTS],
-                 rate_e6: int256, now: uint256, settlement_price_e6: uint256) -> (bool, oracle_math.Mark):
+                 index_e6: uint256, points: DynArray[records.VolPoint, oracle_math.MAX_SURFACE_POINTS],
+                 rate_e6: int256, now: uint256, settlement_price_e6: uint256) -> (bool, records.Mark):
     return oracle_math.compute_mark(strike_e6, expiry, is_call, underlying_id, index_e6, points, rate_e6, now,
                                     settlement_price_e6)

@@ -19,6 +19,7 @@
 """
 
 import lib.option_math as option_math
+from fault.lib import records
 
 # node/stf/params.py
 MAX_SURFACE_POINTS: constant(uint256) = 16
@@ -55,27 +56,6 @@ ORACLE_UPDATE_STALE: constant(uint256) = 609
 ORACLE_TIME_BEFORE_LAST: constant(uint256) = 610
 
 
-struct VolPoint:
-    expiry: uint256
-    atm_vol_e6: uint256
-    skew_e6: int256
-    curvature_e6: uint256
-
-
-struct Mark:
-    mark_e6: uint256
-    index_e6: uint256
-    vol_e6: uint256
-    time: uint256
-    underlying_id: uint256
-    is_call: bool
-    scenario_pnl_e6: DynArray[int256, N_SCENARIOS]
-    delta: int256
-    gamma: int256
-    vega: int256
-    theta: int256
-
-
 # ---------------------------------------------------------------------------------
 # Checks
 
@@ -102,7 +82,7 @@ def check_sequencing(last_sequence: uint256, last_observation_time: uint256, now
 
 @internal
 @pure
-def validate_surface(points: DynArray[VolPoint, MAX_SURFACE_POINTS]) -> uint256:
+def validate_surface(points: DynArray[records.VolPoint, MAX_SURFACE_POINTS]) -> uint256:
     """
     @notice Twin of node/stf/oracle.py::validate_surface: BAD_VOL_SURFACE unless 1..16
             points with strictly ascending expiries, ATM vol in [MIN_VOL, MAX_VOL],
@@ -112,7 +92,7 @@ def validate_surface(points: DynArray[VolPoint, MAX_SURFACE_POINTS]) -> uint256:
         return BAD_VOL_SURFACE
     first: bool = True
     previous: uint256 = 0
-    for point: VolPoint in points:
+    for point: records.VolPoint in points:
         if not first and point.expiry <= previous:
             return BAD_VOL_SURFACE
         first = False
@@ -149,7 +129,7 @@ def _interpolate(a: int256, b: int256, t_a: int256, t_b: int256, t: int256) -> i
 
 @internal
 @pure
-def surface_params(points: DynArray[VolPoint, MAX_SURFACE_POINTS], expiry: uint256) -> (int256, int256, int256):
+def surface_params(points: DynArray[records.VolPoint, MAX_SURFACE_POINTS], expiry: uint256) -> (int256, int256, int256):
     """
     @notice Twin of node/stf/oracle.py::surface_params: (atm_vol_e6, skew_e6,
             curvature_e6) at `expiry`: the point with that expiry, else linear
@@ -157,15 +137,15 @@ def surface_params(points: DynArray[VolPoint, MAX_SURFACE_POINTS], expiry: uint2
     @dev `points` is a validated surface (non-empty, ascending); reverts on an empty one.
     """
     assert len(points) > 0, "oracle_math: empty surface"
-    first: VolPoint = points[0]
+    first: records.VolPoint = points[0]
     if expiry <= first.expiry:
         return convert(first.atm_vol_e6, int256), first.skew_e6, convert(first.curvature_e6, int256)
-    last: VolPoint = points[len(points) - 1]
+    last: records.VolPoint = points[len(points) - 1]
     if expiry >= last.expiry:
         return convert(last.atm_vol_e6, int256), last.skew_e6, convert(last.curvature_e6, int256)
-    lo: VolPoint = first
+    lo: records.VolPoint = first
     for i: uint256 in range(1, MAX_SURFACE_POINTS):
-        hi: VolPoint = points[i]  # exists: last.expiry > expiry, so the loop stops by it
+        hi: records.VolPoint = points[i]  # exists: last.expiry > expiry, so the loop stops by it
         if lo.expiry <= expiry and expiry <= hi.expiry:
             t_a: int256 = convert(lo.expiry, int256)
             t_b: int256 = convert(hi.expiry, int256)
@@ -266,8 +246,8 @@ def _bs_domain(spot_e6: int256, strike_e6: uint256, rate_e6: int256) -> bool:
 @internal
 @pure
 def compute_mark(strike_e6: uint256, expiry: uint256, is_call: bool, underlying_id: uint256,
-                 index_e6: uint256, points: DynArray[VolPoint, MAX_SURFACE_POINTS], rate_e6: int256,
-                 now: uint256, settlement_price_e6: uint256) -> (bool, Mark):
+                 index_e6: uint256, points: DynArray[records.VolPoint, MAX_SURFACE_POINTS], rate_e6: int256,
+                 now: uint256, settlement_price_e6: uint256) -> (bool, records.Mark):
     """
     @notice Twin of node/stf/oracle.py::compute_mark for the series (strike, expiry,
             call/put, underlying) on an underlying at index `index_e6` with surface
@@ -278,7 +258,7 @@ def compute_mark(strike_e6: uint256, expiry: uint256, is_call: bool, underlying_
          Returns (False, empty) where Python raises a math-domain error (the step fails
          with FIELD_OUT_OF_RANGE); never reverts on a validated surface and index > 0.
     """
-    mark: Mark = empty(Mark)
+    mark: records.Mark = empty(records.Mark)
     mark.index_e6 = index_e6
     mark.time = now
     mark.underlying_id = underlying_id
@@ -297,11 +277,11 @@ def compute_mark(strike_e6: uint256, expiry: uint256, is_call: bool, underlying_
     if expiry > now:
         seconds = expiry - now
     if seconds > MAX_SECONDS:
-        return False, empty(Mark)
+        return False, empty(records.Mark)
     t_wad: uint256 = option_math.years_from_seconds_wad(seconds)
     index: int256 = convert(index_e6, int256)
     if t_wad > MAX_T_WAD or not self._bs_domain(index, strike_e6, rate_e6):
-        return False, empty(Mark)
+        return False, empty(records.Mark)
     strike_wad: uint256 = strike_e6 * E6_TO_WAD
     rate_wad: int256 = rate_e6 * 10**12
     result: option_math.BSResult = option_math.bs_price_and_greeks(
@@ -322,7 +302,7 @@ def compute_mark(strike_e6: uint256, expiry: uint256, is_call: bool, underlying_
         spot_ppm, vol_dir = self._scenario(k)
         spot_e6: int256 = index * spot_ppm // PPM
         if not self._bs_domain(spot_e6, strike_e6, rate_e6):
-            return False, empty(Mark)
+            return False, empty(records.Mark)
         vol: int256 = self.shocked_vol_e6(vol_e6, vol_dir, shock)
         value_wad: uint256 = option_math.bs_price(
             convert(spot_e6, uint256) * E6_TO_WAD, strike_wad, t_wad, convert(vol, uint256) * E6_TO_WAD,
