@@ -14,7 +14,9 @@
      unless already accumulated by this update), its Mark (`oracle_math.compute_mark`),
      and on the last series the underlying (`oracle.py::_finish`). A math-domain error
      of the Mark fails the transaction with the step's writes undone
-     (`steps.body_step`). Reverts "steps_oracle: ..." only on an invalid proof.
+     (`steps.body_step`). The Mark is computed by the `oracle_marks.vy` contract given at
+     deployment (the option math does not fit in this one's 24 KB).
+     Reverts "steps_oracle: ..." only on an invalid proof.
 """
 
 import fault.lib.trie as trie
@@ -29,6 +31,15 @@ import fault.lib.settle_math as settle_math
 
 initializes: trie
 initializes: state[trie := trie]
+
+
+interface OracleMarks:
+    def compute_mark(strike_e6: uint256, expiry: uint256, is_call: bool, underlying_id: uint256, index_e6: uint256,
+                     points: DynArray[records.VolPoint, oracle_math.MAX_SURFACE_POINTS], rate_e6: int256,
+                     now: uint256, settlement_price_e6: uint256) -> (bool, records.Mark): view
+
+
+MARKS: public(immutable(OracleMarks))  # contracts/fault/oracle_marks.vy
 
 MAX_NODE: constant(uint256) = trie.MAX_NODE
 MAX_NODES: constant(uint256) = trie.MAX_NODES
@@ -47,6 +58,14 @@ FIELD_OUT_OF_RANGE: constant(uint256) = 108
 UNKNOWN_UNDERLYING: constant(uint256) = 600
 
 
+@deploy
+def __init__(marks: address):
+    """
+    @param marks The deployed `oracle_marks.vy` (the option math, kept apart for code size).
+    """
+    MARKS = OracleMarks(marks)
+
+
 @external
 def run(pre_root: bytes32, cursor_rlp: Bytes[cursor.MAX_CURSOR], nodes: DynArray[Bytes[MAX_NODE], MAX_NODES],
         inputs: Bytes[MAX_INPUTS]) -> (bytes32, Bytes[cursor.MAX_CURSOR]):
@@ -58,22 +77,22 @@ def run(pre_root: bytes32, cursor_rlp: Bytes[cursor.MAX_CURSOR], nodes: DynArray
         trie.add_node(node)
     state.begin(pre_root)
     c: cursor.Cursor = cursor.decode_cursor(cursor_rlp)
-    tx: tx_types.OracleUpdate = tx_codec.oracle_update(tx_codec.body(c.tx, tx_types.ORACLE_UPDATE))
+    body: tx_types.OracleUpdate = tx_codec.oracle_update(tx_codec.body(c.tx, tx_types.ORACLE_UPDATE))
     surface: DynArray[records.VolPoint, oracle_math.MAX_SURFACE_POINTS] = []
-    for p: tx_types.VolPoint in tx.surface:
+    for p: tx_types.VolPoint in body.surface:
         surface.append(records.VolPoint(
             expiry=p.expiry, atm_vol_e6=p.atm_vol_e6, skew_e6=p.skew_e6, curvature_e6=p.curvature_e6))
     after: cursor.Cursor = empty(cursor.Cursor)
     if c.phase == ORACLE_CHECK:
-        after = self._check(c, tx, surface, pre_root)
+        after = self._check(c, body, surface, pre_root)
     else:
         assert c.phase == ORACLE_MARK, "steps_oracle: not an oracle phase"
-        after = self._mark(c, tx, surface, pre_root)
+        after = self._mark(c, body, surface, pre_root)
     return state.root(), cursor.encode_cursor(after)
 
 
 @internal
-def _check(c: cursor.Cursor, tx: tx_types.OracleUpdate,
+def _check(c: cursor.Cursor, body: tx_types.OracleUpdate,
            surface: DynArray[records.VolPoint, oracle_math.MAX_SURFACE_POINTS], pre_root: bytes32) -> cursor.Cursor:
     """
     @dev Twin of node/stf/oracle.py::oracle_check_step (check_update's checks in its order).
@@ -84,25 +103,25 @@ def _check(c: cursor.Cursor, tx: tx_types.OracleUpdate,
         return machine.fail(c, UNAUTHORISED_SIGNER)
     found: bool = False
     before: records.Underlying = empty(records.Underlying)
-    found, before = state.get_underlying(tx.underlying_id)
+    found, before = state.get_underlying(body.underlying_id)
     if not found:
         return machine.fail(c, UNKNOWN_UNDERLYING)
     code: uint256 = oracle_math.check_sequencing(
-        before.oracle_sequence, before.observation_time, c.time, tx.sequence, tx.observation_time)
+        before.oracle_sequence, before.observation_time, c.time, body.sequence, body.observation_time)
     if code == OK:
-        code = oracle_math.check_index(tx.index_price_e6)
+        code = oracle_math.check_index(body.index_price_e6)
     if code == OK:
         code = oracle_math.validate_surface(surface)
     if code != OK:
         return machine.fail(c, code)
     n: cursor.Cursor = machine.begin_body(c, pre_root)
     if len(before.instruments) == 0:
-        return self._finish(n, before, tx, surface, [])
+        return self._finish(n, before, body, surface, [])
     return machine.goto(n, ORACLE_MARK, [0, convert(config.rate_e6, int256), 0])
 
 
 @internal
-def _mark(c: cursor.Cursor, tx: tx_types.OracleUpdate,
+def _mark(c: cursor.Cursor, body: tx_types.OracleUpdate,
           surface: DynArray[records.VolPoint, oracle_math.MAX_SURFACE_POINTS], pre_root: bytes32) -> cursor.Cursor:
     """
     @dev Twin of node/stf/oracle.py::oracle_mark_step (mark_series inlined).
@@ -113,7 +132,7 @@ def _mark(c: cursor.Cursor, tx: tx_types.OracleUpdate,
     now: uint256 = c.time
     found: bool = False
     before: records.Underlying = empty(records.Underlying)
-    found, before = state.get_underlying(tx.underlying_id)
+    found, before = state.get_underlying(body.underlying_id)
     assert found, "steps_oracle: no underlying"
     instrument_id: uint256 = before.instruments[position]
     inst: records.Instrument = empty(records.Instrument)
@@ -135,13 +154,13 @@ def _mark(c: cursor.Cursor, tx: tx_types.OracleUpdate,
     # settlement.accumulate_expiry, unless this update already added to the window
     if not seen:
         record: records.SettlementPrice = empty(records.SettlementPrice)
-        found, record = state.get_settlement(tx.underlying_id, inst.expiry)
+        found, record = state.get_settlement(body.underlying_id, inst.expiry)
         write: bool = False
         added: bool = False
         write, record, added = settle_math.accumulate_expiry(
             before.index_price_e6, before.oracle_time, now, inst.expiry, record)
         if write:
-            state.put_settlement(tx.underlying_id, inst.expiry, record)
+            state.put_settlement(body.underlying_id, inst.expiry, record)
         if added:
             accumulated.append(convert(inst.expiry, int256))
 
@@ -153,8 +172,8 @@ def _mark(c: cursor.Cursor, tx: tx_types.OracleUpdate,
         settled_e6 = fixed.price_e6
     ok: bool = False
     mark: records.Mark = empty(records.Mark)
-    ok, mark = oracle_math.compute_mark(inst.strike_e6, inst.expiry, inst.is_call, inst.underlying_id,
-                                        tx.index_price_e6, surface, rate_e6, now, settled_e6)
+    ok, mark = staticcall MARKS.compute_mark(inst.strike_e6, inst.expiry, inst.is_call, inst.underlying_id,
+                                        body.index_price_e6, surface, rate_e6, now, settled_e6)
     if not ok:
         state.begin(pre_root)  # steps.body_step: the step's writes undone
         return machine.fail(c, FIELD_OUT_OF_RANGE)
@@ -163,7 +182,7 @@ def _mark(c: cursor.Cursor, tx: tx_types.OracleUpdate,
         dropped.append(convert(position, int256))
     position += 1
     if position == len(before.instruments):
-        return self._finish(c, before, tx, surface, dropped)
+        return self._finish(c, before, body, surface, dropped)
     regs: DynArray[int256, MAX_ORACLE_REGS] = [convert(position, int256), rate_e6, convert(len(accumulated), int256)]
     for e: int256 in accumulated:
         regs.append(e)
@@ -173,7 +192,7 @@ def _mark(c: cursor.Cursor, tx: tx_types.OracleUpdate,
 
 
 @internal
-def _finish(c: cursor.Cursor, before: records.Underlying, tx: tx_types.OracleUpdate,
+def _finish(c: cursor.Cursor, before: records.Underlying, body: tx_types.OracleUpdate,
             surface: DynArray[records.VolPoint, oracle_math.MAX_SURFACE_POINTS],
             dropped: DynArray[int256, MAX_INSTRUMENTS]) -> cursor.Cursor:
     """
@@ -182,11 +201,11 @@ def _finish(c: cursor.Cursor, before: records.Underlying, tx: tx_types.OracleUpd
          positions `dropped` (ascending) left out; then the transaction ends.
     """
     after: records.Underlying = before
-    after.index_price_e6 = tx.index_price_e6
+    after.index_price_e6 = body.index_price_e6
     after.oracle_time = c.time
     after.surface = surface
-    after.oracle_sequence = tx.sequence
-    after.observation_time = tx.observation_time
+    after.oracle_sequence = body.sequence
+    after.observation_time = body.observation_time
     live: DynArray[uint256, MAX_INSTRUMENTS] = []
     next_drop: uint256 = 0
     for k: uint256 in range(MAX_INSTRUMENTS):
@@ -197,5 +216,5 @@ def _finish(c: cursor.Cursor, before: records.Underlying, tx: tx_types.OracleUpd
             continue
         live.append(before.instruments[k])
     after.instruments = live
-    state.put_underlying(tx.underlying_id, after)
+    state.put_underlying(body.underlying_id, after)
     return machine.end_tx(c)

@@ -66,29 +66,29 @@ def run(pre_root: bytes32, cursor_rlp: Bytes[cursor.MAX_CURSOR], nodes: DynArray
         trie.add_node(node)
     state.begin(pre_root)
     c: cursor.Cursor = cursor.decode_cursor(cursor_rlp)
-    tx: tx_types.Settle = tx_codec.settle(tx_codec.body(c.tx, tx_types.SETTLE))
+    body: tx_types.Settle = tx_codec.settle(tx_codec.body(c.tx, tx_types.SETTLE))
     after: cursor.Cursor = empty(cursor.Cursor)
     if c.phase == SETTLE:
-        after = self._settle(c, tx, pre_root)
+        after = self._settle(c, body, pre_root)
     elif c.phase == SETTLE_SCAN:
-        after = self._scan(c, tx)
+        after = self._scan(c, body)
     elif c.phase == SETTLE_POSITION:
-        after = self._position(c, tx, pre_root)
+        after = self._position(c, body, pre_root)
     else:
         assert c.phase == SETTLE_RECOVERY, "steps_settle: not a settle phase"
-        after = self._recovery(c, tx)
+        after = self._recovery(c, body)
     return state.root(), cursor.encode_cursor(after)
 
 
 @internal
-def _settle(c: cursor.Cursor, tx: tx_types.Settle, pre_root: bytes32) -> cursor.Cursor:
+def _settle(c: cursor.Cursor, body: tx_types.Settle, pre_root: bytes32) -> cursor.Cursor:
     """
     @dev Twin of node/stf/settlement.py::settle_step. The account is a decoded `address`,
          20 bytes by construction: BAD_RECIPIENT cannot arise after TX_START.
     """
     found: bool = False
     inst: records.Instrument = empty(records.Instrument)
-    found, inst = state.get_instrument(tx.instrument_id)
+    found, inst = state.get_instrument(body.instrument_id)
     if not found:
         return machine.fail(c, UNKNOWN_INSTRUMENT)
     if c.time < inst.expiry:
@@ -101,7 +101,7 @@ def _settle(c: cursor.Cursor, tx: tx_types.Settle, pre_root: bytes32) -> cursor.
 
 
 @internal
-def _scan(c: cursor.Cursor, tx: tx_types.Settle) -> cursor.Cursor:
+def _scan(c: cursor.Cursor, body: tx_types.Settle) -> cursor.Cursor:
     """
     @dev Twin of node/stf/settlement.py::settle_scan_step: up to SCAN_CHUNK orders from
          `index`; the first on the series is removed (INSTRUMENT_EXPIRED) and the step
@@ -110,7 +110,7 @@ def _scan(c: cursor.Cursor, tx: tx_types.Settle) -> cursor.Cursor:
     index: uint256 = convert(c.regs[0], uint256)
     count: int256 = c.regs[1]
     price: int256 = c.regs[2]
-    open_orders: DynArray[uint256, MAX_OPEN_ORDERS] = accounts.load(tx.account).open_orders
+    open_orders: DynArray[uint256, MAX_OPEN_ORDERS] = accounts.load(body.account).open_orders
     end: uint256 = min(index + SCAN_CHUNK, len(open_orders))
     for k: uint256 in range(SCAN_CHUNK):
         if index >= end:
@@ -120,7 +120,7 @@ def _scan(c: cursor.Cursor, tx: tx_types.Settle) -> cursor.Cursor:
         order: records.Order = empty(records.Order)
         found, order = state.get_order(order_id)
         assert found, "steps_settle: an open order is missing"
-        if order.instrument_id == tx.instrument_id:
+        if order.instrument_id == body.instrument_id:
             orders.remove_order(order_id, order)
             return machine.goto(c, SETTLE_SCAN, [convert(index, int256), count + 1, price])
         index += 1
@@ -131,20 +131,20 @@ def _scan(c: cursor.Cursor, tx: tx_types.Settle) -> cursor.Cursor:
 
 
 @internal
-def _position(c: cursor.Cursor, tx: tx_types.Settle, pre_root: bytes32) -> cursor.Cursor:
+def _position(c: cursor.Cursor, body: tx_types.Settle, pre_root: bytes32) -> cursor.Cursor:
     """
     @dev Twin of node/stf/settlement.py::settle_position_step.
     """
     count: int256 = c.regs[1]
     price_e6: uint256 = convert(c.regs[2], uint256)
-    owner: address = tx.account
+    owner: address = body.account
     account: records.Account = accounts.load(owner)
-    size_e6: int256 = accounts.position(account, tx.instrument_id)
+    size_e6: int256 = accounts.position(account, body.instrument_id)
     if size_e6 == 0 and count == 0:
         return machine.fail(c, NOTHING_TO_SETTLE)
     found: bool = False
     inst: records.Instrument = empty(records.Instrument)
-    found, inst = state.get_instrument(tx.instrument_id)
+    found, inst = state.get_instrument(body.instrument_id)
     assert found, "steps_settle: no instrument"
     intrinsic: uint256 = oracle_math.intrinsic_e6(price_e6, inst.strike_e6, inst.is_call)
     amount_e6: int256 = 0
@@ -158,7 +158,7 @@ def _position(c: cursor.Cursor, tx: tx_types.Settle, pre_root: bytes32) -> curso
         g.settlement_paid_out_e6 += paid_out
         state.put_globals(g)
         ok: bool = False
-        ok, account.positions = accounts.positions_with(account.positions, tx.instrument_id, -size_e6)
+        ok, account.positions = accounts.positions_with(account.positions, body.instrument_id, -size_e6)
         account.balance_e6 += amount_e6
         accounts.store(owner, account)
         if len(account.positions) == 0:  # nothing left: cover a deficit, end any auction
@@ -180,7 +180,7 @@ def _position(c: cursor.Cursor, tx: tx_types.Settle, pre_root: bytes32) -> curso
 
 
 @internal
-def _recovery(c: cursor.Cursor, tx: tx_types.Settle) -> cursor.Cursor:
+def _recovery(c: cursor.Cursor, body: tx_types.Settle) -> cursor.Cursor:
     """
     @dev Twin of node/stf/settlement.py::settle_recovery_step with
          auction.end_if_summary_recovered: registers 6 to 10 are the summary (cash, value,
@@ -191,7 +191,7 @@ def _recovery(c: cursor.Cursor, tx: tx_types.Settle) -> cursor.Cursor:
     maintenance_e6: int256 = c.regs[8]
     complete: int256 = c.regs[10]
     if complete == 0 or cash_e6 + value_e6 >= maintenance_e6:
-        state.delete_auction(tx.account)
+        state.delete_auction(body.account)
     return machine.end_tx(c)
 
 
