@@ -42,14 +42,16 @@ interface OracleMarks:
 MARKS: public(immutable(OracleMarks))  # contracts/fault/oracle_marks.vy
 
 MAX_NODE: constant(uint256) = trie.MAX_NODE
-MAX_NODES: constant(uint256) = trie.MAX_NODES
+MAX_NODES: constant(uint256) = 64  # as steps_control.vy (the witness nodes of one step)
 MAX_INPUTS: constant(uint256) = 32
 
 ORACLE_CHECK: constant(uint256) = 70  # oracle.OraclePhase
 ORACLE_MARK: constant(uint256) = 71
 MAX_INSTRUMENTS: constant(uint256) = 256  # params.MAX_INSTRUMENTS_PER_UNDERLYING
-# (position, rate, n) + accumulated expiries + dropped positions, each at most one per series
-MAX_ORACLE_REGS: constant(uint256) = 3 + 2 * MAX_INSTRUMENTS
+# (position, rate, n) + accumulated expiries + dropped positions: at most 3 + 1 + 256 on a
+# reachable state (windows are 30 minutes, expiries days apart; one drop per series);
+# the cursor's bound applies (cursor.MAX_REGS)
+MAX_ORACLE_REGS: constant(uint256) = cursor.MAX_REGS
 
 # errors.FailureCode
 OK: constant(uint256) = 0
@@ -139,8 +141,8 @@ def _mark(c: cursor.Cursor, body: tx_types.OracleUpdate,
     found, inst = state.get_instrument(instrument_id)
     assert found, "steps_oracle: no instrument"
 
-    accumulated: DynArray[int256, MAX_INSTRUMENTS] = []
-    dropped: DynArray[int256, MAX_INSTRUMENTS] = []
+    accumulated: DynArray[int256, MAX_ORACLE_REGS] = []
+    dropped: DynArray[int256, MAX_ORACLE_REGS] = []
     seen: bool = False
     for i: uint256 in range(3, MAX_ORACLE_REGS):
         if i >= len(c.regs):
@@ -194,7 +196,7 @@ def _mark(c: cursor.Cursor, body: tx_types.OracleUpdate,
 @internal
 def _finish(c: cursor.Cursor, before: records.Underlying, body: tx_types.OracleUpdate,
             surface: DynArray[records.VolPoint, oracle_math.MAX_SURFACE_POINTS],
-            dropped: DynArray[int256, MAX_INSTRUMENTS]) -> cursor.Cursor:
+            dropped: DynArray[int256, MAX_ORACLE_REGS]) -> cursor.Cursor:
     """
     @dev Twin of node/stf/oracle.py::_finish: the underlying with the update's index,
          surface, sequence and observation time, oracle time = the block's, the series at

@@ -35,7 +35,7 @@ initializes: accounts[state := state]
 initializes: orders[state := state, book := book, accounts := accounts]
 
 MAX_NODE: constant(uint256) = trie.MAX_NODE
-MAX_NODES: constant(uint256) = trie.MAX_NODES
+MAX_NODES: constant(uint256) = 64  # as steps_control.vy (the witness nodes of one step)
 MAX_INPUTS: constant(uint256) = 32
 
 SETTLE: constant(uint256) = 60  # settlement.SettlePhase
@@ -46,7 +46,6 @@ MARGIN: constant(uint256) = 40  # margin_steps.MarginPhase.MARGIN
 QUERY_SUMMARY: constant(int256) = 2  # margin_steps.Query.SUMMARY
 SCAN_CHUNK: constant(uint256) = 8  # settlement.SCAN_CHUNK
 MAX_OPEN_ORDERS: constant(uint256) = 128  # params.MAX_OPEN_ORDERS
-MAX_SETTLE_REGS: constant(uint256) = 11  # SETTLE_RECOVERY: 6 kept + 5 summary
 
 # errors.FailureCode
 INSUFFICIENT_BALANCE: constant(uint256) = 301
@@ -169,7 +168,7 @@ def _position(c: cursor.Cursor, body: tx_types.Settle, pre_root: bytes32) -> cur
             if not found:  # (allowed only under liquidation)
                 state.begin(pre_root)  # steps.body_step: the step's writes undone
                 return machine.fail(c, INSUFFICIENT_BALANCE)
-    done: DynArray[int256, MAX_SETTLE_REGS] = [
+    done: DynArray[int256, cursor.MAX_KEEP] = [
         size_e6, convert(price_e6, int256), convert(intrinsic, int256), amount_e6, count,
         convert(bad_debt_e6, int256),
     ]

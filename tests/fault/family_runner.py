@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from eth_abi import decode, encode
 
 from bridge.revm_call import RevmRunner
-from bridge.vyper_build import compile_contract
+from bridge.vyper_build import CONTRACTS_DIR, compile_contract
 from node.stf.cursor import decode_cursor
 from node.stf.hashing import keccak256
 from prover.client.proof import StepProof
@@ -23,6 +23,12 @@ from prover.client.trace import Boundary, TraceRun
 from tests.prover.workload import Scenario, clone
 
 RUN_SIGNATURE = "run(bytes32,bytes,bytes[],bytes)"
+FOUNDATION = ("fault/lib/trie.vy", "fault/lib/state.vy", "fault/lib/cursor.vy", "fault/lib/machine.vy")
+
+
+def foundation_missing() -> list[str]:
+    """The shared modules a family links that are not in this tree yet."""
+    return [m for m in FOUNDATION if not (CONTRACTS_DIR / m).is_file()]
 RUN_OUT = ["bytes32", "bytes"]
 
 
@@ -38,10 +44,14 @@ class Tally:
 class FamilyRunner:
     """One family contract deployed on revm."""
 
-    def __init__(self, source: str, phases: set[int]) -> None:
+    def __init__(self, source: str, phases: set[int], helpers: tuple[str, ...] = ()) -> None:
+        """``helpers``: contracts deployed first, whose addresses are the family's
+        constructor arguments (in order), as ``prover/l1/deploy.py::Family`` deploys them."""
         self.build = compile_contract(source)
         self.runner = RevmRunner()
-        self.address = self.runner.deploy(self.build.initcode)
+        addresses = [self.runner.deploy(compile_contract(h).initcode) for h in helpers]
+        args = encode(["address"] * len(addresses), addresses)
+        self.address = self.runner.deploy(self.build.initcode, args)
         self.phases = phases
         self.selector = self.build.selector(RUN_SIGNATURE)
 
