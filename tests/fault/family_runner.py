@@ -88,3 +88,12 @@ def family_proofs(scenario: Scenario, phases: set[int]) -> list[StepProof]:
         TraceRun(traced, batch.index, scenario.inputs(batch)).run(boundaries.append, on_proof=proofs.append)
         out += [p for p in proofs if decode_cursor(p.cursor).phase in phases]
     return out
+
+
+def run_family(family: FamilyRunner, scenario: Scenario) -> Tally:
+    """Every step of ``family``'s phases in ``scenario`` on L1; fails on any divergence."""
+    tally = Tally()
+    for proof in family_proofs(scenario, family.phases):
+        family.check(proof, tally)
+    assert not tally.divergences, tally.divergences[:5]
+    return tally

@@ -12,12 +12,9 @@ and never reverts.
 from __future__ import annotations
 
 import pytest
-from eth_abi import decode, encode
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bridge.revm_call import RevmRunner
-from bridge.vyper_build import compile_contract
 from node.stf import oracle
 from node.stf.errors import FailureCode, TxFailure
 from node.stf.fixedpoint import FixedPointOverflow
@@ -25,6 +22,7 @@ from node.stf.optionmath import MathDomainError
 from node.stf.params import MAX_PRICE_E6, MAX_VOL_E6, MIN_VOL_E6, SECONDS_PER_DAY
 from node.stf.records import Instrument, Mark, Underlying
 from node.stf.txtypes import OracleUpdate, VolPoint
+from tests.fault.pure_harness import PureHarness
 
 POINT = "(uint256,uint256,int256,uint256)"
 POINTS = f"{POINT}[]"
@@ -36,27 +34,13 @@ MARK_GAS_BOUND = 1_500_000  # one ORACLE_MARK's option math (a Mark of 24 Black-
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
-class Harness:
-    """The harness contract deployed on revm (a short repr for hypothesis' reports)."""
-
-    def __init__(self) -> None:
-        self.build = compile_contract("test/oracle_math_harness.vy")
-        self.runner = RevmRunner()
-        self.address = self.runner.deploy(self.build.initcode)
-
-    def __repr__(self) -> str:
-        return "Harness(oracle_math)"
-
-
 @pytest.fixture(scope="module")
 def harness():
-    return Harness()
+    return PureHarness("test/oracle_math_harness.vy")
 
 
 def call(harness, signature, types, args, out_types):
-    result = harness.runner.call(harness.address, harness.build.selector(signature) + encode(types, args))
-    assert result.success, (signature, args, result.output)
-    return decode(out_types, result.output), result.gas_used
+    return harness.call_gas(signature, types, args, out_types)
 
 
 # ---------------------------------------------------------------------------------------

@@ -16,17 +16,15 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-from eth_abi import decode, encode
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bridge.revm_call import RevmRunner
-from bridge.vyper_build import compile_contract
 from node.stf import haircut, keys, settlement, solvency
 from node.stf.backends import MemoryBackend
 from node.stf.fixedpoint import E6, mul_div_down, mul_div_up
 from node.stf.records import Account, Globals, SettlementPrice, Underlying
 from node.stf.state import State
+from tests.fault.pure_harness import PureHarness
 
 GLOBALS = "(" + ",".join(["uint256"] * 17) + ")"
 SETTLEMENT = "(uint256,uint256,uint256)"
@@ -37,26 +35,9 @@ ONE = haircut.LOSS_INDEX_ONE
 SETTINGS = settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
-class Harness:
-    """The harness contract deployed on revm (a short repr for hypothesis' reports)."""
-
-    def __init__(self) -> None:
-        self.build = compile_contract("test/settle_math_harness.vy")
-        self.runner = RevmRunner()
-        self.address = self.runner.deploy(self.build.initcode)
-
-    def __repr__(self) -> str:
-        return "Harness(settle_math)"
-
-    def __call__(self, signature, types, args, out_types):
-        result = self.runner.call(self.address, self.build.selector(signature) + encode(types, args))
-        assert result.success, (signature, args, result.output)
-        return decode(out_types, result.output)
-
-
 @pytest.fixture(scope="module")
 def harness():
-    return Harness()
+    return PureHarness("test/settle_math_harness.vy")
 
 
 def edgy(lo: int, hi: int) -> st.SearchStrategy[int]:

@@ -12,11 +12,10 @@ from __future__ import annotations
 import pytest
 
 from node.stf.oracle import OraclePhase
-from node.stf.settlement import SETTLEMENT_WINDOW
 from node.stf.txtypes import VolPoint
-from tests.fault.family_runner import FamilyRunner, Tally, family_proofs, foundation_missing
+from tests.fault.family_runner import FamilyRunner, foundation_missing, run_family
 from tests.node.stf.harness import E6, EXPIRY_25DEC26, EXPIRY_29JAN27
-from tests.prover.test_steps_risk import many_series_market, post, scenario_of, surface
+from tests.prover.test_steps_risk import many_series_market, oracle_workload, post, scenario_of, surface
 
 PHASES = {int(p) for p in OraclePhase}
 STEP_GAS_TARGET = 3_000_000
@@ -29,30 +28,15 @@ def family():
     return FamilyRunner("fault/steps_oracle.vy", PHASES, helpers=("fault/oracle_marks.vy",))
 
 
-def run_all(family: FamilyRunner, scenario) -> Tally:
-    tally = Tally()
-    for proof in family_proofs(scenario, PHASES):
-        family.check(proof, tally)
-    assert not tally.divergences, tally.divergences[:5]
-    return tally
-
-
 def test_oracle_steps_over_many_series(family):
-    """48 series over 4 expiries, updates around the first expiry's window, then a stale
-    update and one with a bad surface (both fail in ORACLE_CHECK)."""
-    chain, ids, traders = many_series_market(n_expiries=4, strikes=6)
-    scenario = scenario_of(chain, ids, traders)
-    first = EXPIRY_25DEC26
-    points = surface(first, EXPIRY_29JAN27)
-    times = [first - SETTLEMENT_WINDOW - 10, first - 900, first - 300, first + 30, first + 90]
-    for n, time in enumerate(times):
-        post(scenario, [(time, [chain.oracle_e6(1, (3000 + 7 * n) * E6 + 123_457, points, observed=time)])])
-    stale = chain.oracle_e6(1, 3000 * E6, points, observed=times[-1] - 61)
-    bad = chain.oracle_e6(1, 3000 * E6, points[::-1])
-    tiny = chain.oracle_e6(1, 1, points, observed=times[-1] + 2)  # scenario spots round to 0: FIELD_OUT_OF_RANGE
-    post(scenario, [(times[-1] + 2, [stale, bad, tiny])])
-    tally = run_all(family, scenario)
-    assert tally.steps[OraclePhase.ORACLE_MARK] >= 4 * 48 + 36 and tally.steps[OraclePhase.ORACLE_CHECK] == 8
+    """``oracle_workload`` (48 series, updates around the first expiry's window, a stale
+    update and a bad surface), then an update whose index is 1: every scenario spot below
+    100% rounds to 0, a math-domain error, so its first ORACLE_MARK fails the update."""
+    chain, scenario = oracle_workload()
+    t = EXPIRY_25DEC26 + 120
+    post(scenario, [(t, [chain.oracle_e6(1, 1, surface(EXPIRY_25DEC26, EXPIRY_29JAN27), observed=t)])])
+    tally = run_family(family, scenario)
+    assert tally.steps[OraclePhase.ORACLE_MARK] >= 4 * 48 + 36 + 1 and tally.steps[OraclePhase.ORACLE_CHECK] == 8
     assert max(tally.gas.values()) <= STEP_GAS_TARGET, dict(tally.gas)
 
 
@@ -68,7 +52,7 @@ def test_oracle_mark_worst_case_gas(family):
     post(scenario, [(t, [chain.oracle_e6(1, 2987 * E6 + 654_321, points, observed=t)])])
     t = EXPIRY_29JAN27 + 10  # every expiry passed: every price fixed, every series dropped
     post(scenario, [(t, [chain.oracle_e6(1, 3011 * E6 + 1, points, observed=t)])])
-    tally = run_all(family, scenario)
+    tally = run_family(family, scenario)
     assert tally.steps[OraclePhase.ORACLE_MARK] == 2 * 256
     worst = max(tally.gas.values())
     print(f"oracle worst step gas: {dict(tally.gas)}")

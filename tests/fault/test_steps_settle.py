@@ -14,7 +14,7 @@ import pytest
 from node.stf.settlement import SETTLEMENT_WINDOW, SettlePhase
 from node.stf.txtypes import Settle
 from node.wallet import address_of
-from tests.fault.family_runner import FamilyRunner, Tally, family_proofs, foundation_missing
+from tests.fault.family_runner import FamilyRunner, foundation_missing, run_family
 from tests.node.stf.harness import EXPIRY_25DEC26
 from tests.prover.test_steps_risk import BUY, SELL, post, risk_market
 
@@ -27,14 +27,6 @@ pytestmark = pytest.mark.skipif(bool(foundation_missing()), reason=f"not in this
 @pytest.fixture(scope="module")
 def family():
     return FamilyRunner("fault/steps_settle.vy", PHASES)
-
-
-def run_all(family: FamilyRunner, scenario) -> Tally:
-    tally = Tally()
-    for proof in family_proofs(scenario, PHASES):
-        family.check(proof, tally)
-    assert not tally.divergences, tally.divergences[:5]
-    return tally
 
 
 def test_settle_steps_of_the_risk_workload(family):
@@ -53,7 +45,7 @@ def test_settle_steps_of_the_risk_workload(family):
     post(scenario, [(expiry - SETTLEMENT_WINDOW, [chain.oracle(1, 3100, observed=expiry - SETTLEMENT_WINDOW),
                                                   early]),
                     (expiry + 60, [chain.oracle(1, 3141, observed=expiry + 60), *settles])])
-    tally = run_all(family, scenario)
+    tally = run_family(family, scenario)
     assert {SettlePhase.SETTLE, SettlePhase.SETTLE_SCAN, SettlePhase.SETTLE_POSITION} <= set(tally.steps)
     assert tally.steps[SettlePhase.SETTLE_SCAN] >= 20
     print(f"settle worst step gas: {dict(tally.gas)}")
