@@ -82,10 +82,10 @@ def surface(*expiries: int) -> tuple[VolPoint, ...]:
     return tuple(VolPoint(e, 650_000, -100_000, 200_000) for e in expiries)
 
 
-def test_oracle_update_over_many_series_steps_one_series_at_a_time() -> None:
+def oracle_workload() -> tuple[Chain, Scenario]:
     """48 series over 4 expiries; updates before, inside and after the first expiry's
-    settlement window, so steps accumulate windows, fix a price and drop settled series.
-    Bound: ``ORACLE_KEYS_MAX`` keys per oracle step."""
+    settlement window, so steps accumulate windows, fix a price and drop settled series;
+    then a failing update (stale) and one with a bad surface: both roll back."""
     chain, ids, traders = many_series_market(n_expiries=4, strikes=6)
     scenario = scenario_of(chain, ids, traders)
     first = EXPIRY_25DEC26
@@ -94,10 +94,16 @@ def test_oracle_update_over_many_series_steps_one_series_at_a_time() -> None:
     for n, time in enumerate(times):
         update = chain.oracle_e6(1, (3000 + 7 * n) * E6 + 123_457, points, observed=time)
         post(scenario, [(time, [update])])
-    # a failing update (stale) and one with a bad surface: both roll back
     stale = chain.oracle_e6(1, 3000 * E6, points, observed=times[-1] - 61)
     bad = chain.oracle_e6(1, 3000 * E6, points[::-1])
     post(scenario, [(times[-1] + 1, [stale, bad])])
+    return chain, scenario
+
+
+def test_oracle_update_over_many_series_steps_one_series_at_a_time() -> None:
+    """``oracle_workload``. Bound: ``ORACLE_KEYS_MAX`` keys per oracle step."""
+    chain, scenario = oracle_workload()
+    first = EXPIRY_25DEC26
     counts, largest = trace_and_check(scenario)
     assert counts["ORACLE_MARK"] == 4 * 48 + 36  # every series once per update; 12 settled leave
     assert counts["ORACLE_CHECK"] == 7
