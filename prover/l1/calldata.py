@@ -15,16 +15,22 @@ from eth_utils import keccak
 
 from node.stf.cursor import decode_cursor
 from prover.client.proof import StepProof
+from prover.l1.place_advice import place_advice
 
 RUN_TYPES: Final = ("bytes32", "bytes", "bytes[]", "bytes")
 STEP_SELECTOR: Final = keccak(text="step(bytes32,bytes)")[:4]
 NO_WITNESS_PHASES: Final = frozenset((2, 4, 102))  # ROLLBACK, RESTORE, HALTED: steps_control reads no state
+PLACE_PHASES: Final = frozenset(range(20, 30))  # node/stf/matching.py PlacePhase: inputs = the book advice
 MAX_BLOB: Final = 24_640  # contracts/fault/lib/trie.vy MAX_NODE: one blob of concatenated witness nodes
 
 
 def encode_inputs(proof: StepProof) -> bytes:
-    """The step's L1 inputs (batch data pieces, deposit and forced entries) as the families
-    read them; ``b""`` for a step that reads none. (The derivation families define it.)"""
+    """The step's L1 inputs as its family reads them: the book advice for the place phases
+    (``prover/l1/place_advice.py``; 32 bytes for a step that may rest an order), ``b""`` for a
+    step that reads none. (The derivation families add batch data pieces, deposit and forced
+    entries.)"""
+    if decode_cursor(proof.cursor).phase in PLACE_PHASES:
+        return place_advice(proof)
     return b""
 
 
@@ -52,7 +58,12 @@ def pack_nodes(nodes: tuple[bytes, ...] | list[bytes]) -> list[bytes]:
 
 
 def encode_proof(proof: StepProof) -> bytes:
-    """The verifier's ``proof`` argument: ``abi.encode(pre_root, cursor, nodes, inputs)``."""
+    """The verifier's ``proof`` argument: ``abi.encode(pre_root, cursor, nodes, inputs)``.
+
+    The ONLY encoder of a step's calldata: each family's ``run`` bounds its ``nodes`` and
+    ``inputs`` (``steps_control`` takes no witness at all and reverts on any), so a proof
+    encoded otherwise (e.g. every step's witness packed) is refused on L1 though Python
+    accepts it."""
     return encode(list(RUN_TYPES), [proof.pre_root, proof.cursor, witness_nodes(proof), encode_inputs(proof)])
 
 

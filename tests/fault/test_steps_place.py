@@ -7,8 +7,10 @@ orders: 32 fills and 31 self-trade removals; failing makers and takers with REST
 reduced-risk refill and a liquidation auction; remainders that cannot rest; random
 thin-margin batches with IOC / FOK / post-only / reduce-only orders, partial fills, levels
 created in the middle of a book and emptied ones) runs in Python and on the verifier through
-the CORE differential driver; place and cancel steps must never diverge. A wrong book
-advice is refused.
+the CORE differential driver, encoded by ``prover/l1/calldata.py`` as a prover would (never
+a test's own encoder: a family refuses calldata it does not take); no step the verifier runs
+may diverge, whichever family serves it (the control steps ROLLBACK and RESTORE of these
+workloads included). A wrong book advice is refused.
 
 The pieces are over the 24 KB code limit while the foundation (trie, record codecs) is
 (see the README of the fault verifier); the runner here lifts the limit so the rules can be
@@ -48,7 +50,6 @@ from tests.prover.workload import clone
 
 PLACE_PHASES: Final = frozenset(int(p) for p in PlacePhase)
 PLACE_KINDS: Final = frozenset({p.name for p in PlacePhase} | {"BODY/0x02"})
-MAX_BLOB: Final = 24_576 + 64  # contracts/fault/lib/trie.vy MAX_NODE
 STEP_GAS_BOUND: Final = 16_777_216  # never above (the target, 3,000,000, is in the README table)
 
 
@@ -59,34 +60,6 @@ class UnlimitedRunner(RevmRunner):
         self.gas_limit = gas_limit
         self.evm = EVM(env=Env(cfg=CfgEnv(limit_contract_code_size=2**20)), spec_id=SPEC, gas_limit=gas_limit)
         self.evm.set_balance(_hex(DEFAULT_SENDER), 10**30)
-
-
-def _witness_blobs(nodes: tuple[bytes, ...]) -> list[bytes]:
-    """The witness packed greedily into blobs of at most trie.MAX_NODE bytes (``trie.add_nodes``)."""
-    blobs: list[bytes] = []
-    for node in nodes:
-        if blobs and len(blobs[-1]) + len(node) <= MAX_BLOB:
-            blobs[-1] += node
-        else:
-            blobs.append(node)
-    return blobs
-
-
-@pytest.fixture(scope="module", autouse=True)
-def place_calldata():
-    """The place family's calldata: the witness as blobs and the book advice as ``inputs``
-    (what ``prover/l1/calldata.py`` is to do for every family; see the report of v-place)."""
-    with pytest.MonkeyPatch.context() as patch:
-        def encode_inputs(proof):
-            return place_advice(proof) if decode_cursor(proof.cursor).phase in PLACE_PHASES else b""
-
-        def encode_proof(proof):
-            return encode(list(calldata.RUN_TYPES), [proof.pre_root, proof.cursor, _witness_blobs(proof.nodes),
-                                                     calldata.encode_inputs(proof)])
-
-        patch.setattr(calldata, "encode_inputs", encode_inputs)
-        patch.setattr(calldata, "encode_proof", encode_proof)
-        yield
 
 
 @pytest.fixture(scope="module")
@@ -105,14 +78,17 @@ def _proofs(scenario):
 
 
 def _drive(l1, scenario):
+    """Every step of ``scenario`` through the driver: no divergence of ANY kind run on L1
+    (place, cancel and the control steps the place workloads reach), no place step skipped,
+    every step under the gas bound. Returns the stats of every kind run."""
     runner, deployment = l1
     driver = Driver(runner, deployment)
     report = driver.run_batches(clone(scenario.chain.backend), [(b.index, scenario.inputs(b)) for b in scenario.batches])
     print(report.table())  # gas per kind (pytest -s)
-    diverged = [d for d in report.divergences if d.kind in PLACE_KINDS]
-    assert not diverged, [(d.batch, d.position, d.kind, d.detail) for d in diverged]
-    ran = {kind: stats for kind, stats in report.kinds.items() if kind in PLACE_KINDS}
-    assert all(stats.skipped == 0 for stats in ran.values())
+    diverged = {kind: stats.divergences for kind, stats in report.kinds.items() if stats.divergences}
+    assert not diverged, (diverged, [(d.batch, d.position, d.kind, d.detail) for d in report.divergences])
+    ran = {kind: stats for kind, stats in report.kinds.items() if stats.run}
+    assert all(report.kinds[kind].skipped == 0 for kind in PLACE_KINDS & set(report.kinds))
     assert max(stats.gas_max for stats in ran.values()) <= STEP_GAS_BOUND
     return ran
 
@@ -150,10 +126,35 @@ def test_advice_is_the_neighbour_python_finds(thin_scenario, monkeypatch) -> Non
 
 
 def test_random_thin_batches_equal_python_on_l1(l1, thin_scenario) -> None:
-    """Every place and cancel step of random thin-margin batches: equal post-claims."""
+    """Every step the verifier serves of random thin-margin batches: equal post-claims; the
+    place and cancel steps and the control steps they lead to (a failed order's ROLLBACK to
+    the transaction's checkpoint, a failed maker's or taker's RESTORE of a nested one)."""
     ran = _drive(l1, thin_scenario)
     assert {"PLACE", "MATCH", "MAKER_CHECKED", "TAKER_CHECKED", "TAKER_AFTER", "TAKER_BEFORE", "DROP_MAKER",
-            "REST_CHECKED", "FINISH", "BODY/0x02"} <= set(ran), sorted(ran)
+            "REST_CHECKED", "FINISH", "BODY/0x02", "ROLLBACK", "RESTORE", "HALTED"} <= set(ran), sorted(ran)
+    assert ran["ROLLBACK"].run >= 30 and ran["RESTORE"].run >= 10, (ran["ROLLBACK"].run, ran["RESTORE"].run)
+
+
+def test_control_steps_with_a_witness_are_sent_without_it(l1, thin_scenario) -> None:
+    """A ROLLBACK or RESTORE proof of the place workload carries the witness the prover
+    walked (undoing writes); ``steps_control`` reads none and takes none: the calldata drops
+    it and the verifier equals Python. The same proof with its witness packed (what a
+    family-blind encoder sends) is refused: the reason every step must go through
+    ``calldata.encode_proof``."""
+    runner, deployment = l1
+    checked = set()
+    for proof in _proofs(thin_scenario):
+        phase = decode_cursor(proof.cursor).phase
+        if phase not in calldata.NO_WITNESS_PHASES or not proof.nodes:
+            continue
+        assert calldata.witness_nodes(proof) == []
+        assert run_step(runner, deployment.verifier, proof).post_claim == proof.post_claim
+        packed = encode(list(calldata.RUN_TYPES), [proof.pre_root, proof.cursor, calldata.pack_nodes(proof.nodes), b""])
+        result = runner.call(deployment.verifier, calldata.STEP_SELECTOR + encode(["bytes32", "bytes"],
+                                                                                 [proof.pre_claim, packed]))
+        assert not result.success
+        checked.add(phase)
+    assert checked == {2, 4}, checked  # ROLLBACK, RESTORE
 
 
 def _captured(workload, monkeypatch) -> object:
