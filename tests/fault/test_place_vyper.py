@@ -8,17 +8,15 @@ from __future__ import annotations
 import random
 
 import pytest
-from eth_abi import decode, encode
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bridge.revm_call import RevmRunner
-from bridge.vyper_build import compile_contract
 from node.stf import book
 from node.stf.matching import fill_fee, premium_e6
 from node.stf.params import MAX_PRICE_E6, MAX_SIZE_E6
 from node.stf.tx_codec import decode_unsigned, encode_tx
 from node.stf.txtypes import CancelOrder, PlaceOrder
+from tests.fault.pure_harness import PureHarness
 
 U64 = 2**64 - 1
 PLACE = "(uint256,uint256,uint256,uint256,uint256,uint256,bool,uint256,uint256)"
@@ -27,17 +25,7 @@ CANCEL = "(uint256,uint256,uint256)"
 
 @pytest.fixture(scope="module")
 def harness():
-    build = compile_contract("test/fault_place_harness.vy")
-    runner = RevmRunner()
-    return runner, build, runner.deploy(build.initcode)
-
-
-def _call(harness, signature: str, types: list[str], args: list, out: list[str]):
-    runner, build, address = harness
-    result = runner.call(address, build.selector(signature) + encode(types, args))
-    if not result.success:
-        return None
-    return decode(out, result.output)
+    return PureHarness("test/fault_place_harness.vy")
 
 
 sizes = st.one_of(st.integers(0, MAX_SIZE_E6), st.sampled_from([0, 1, MAX_SIZE_E6]))
@@ -47,7 +35,7 @@ prices = st.one_of(st.integers(0, MAX_PRICE_E6), st.sampled_from([0, 1, MAX_PRIC
 @settings(max_examples=300, deadline=None)
 @given(sizes, prices, st.integers(0, U64), st.integers(0, 10**6), st.integers(0, 10**6))
 def test_fill_fee_equals_python(harness, size, price, index, fee_ppm, cap_ppm) -> None:
-    [vy] = _call(harness, "fill_fee(uint256,uint256,uint256,uint256,uint256)", ["uint256"] * 5,
+    [vy] = harness.try_call("fill_fee(uint256,uint256,uint256,uint256,uint256)", ["uint256"] * 5,
                  [size, price, index, fee_ppm, cap_ppm], ["uint256"])
     assert vy == fill_fee(size, price, index, fee_ppm, cap_ppm)
 
@@ -55,15 +43,15 @@ def test_fill_fee_equals_python(harness, size, price, index, fee_ppm, cap_ppm) -
 @settings(max_examples=300, deadline=None)
 @given(prices, sizes, st.sampled_from([0, 1]))
 def test_premium_rounds_as_python(harness, price, size, side) -> None:
-    [vy] = _call(harness, "premium_e6(uint256,uint256,uint256)", ["uint256"] * 3, [price, size, side], ["uint256"])
+    [vy] = harness.try_call("premium_e6(uint256,uint256,uint256)", ["uint256"] * 3, [price, size, side], ["uint256"])
     assert vy == premium_e6(price, size, side)
 
 
 @settings(max_examples=200, deadline=None)
 @given(st.sampled_from([0, 1]), prices, prices)
 def test_price_order_equals_python(harness, side, a, b) -> None:
-    [better] = _call(harness, "is_better(uint256,uint256,uint256)", ["uint256"] * 3, [side, a, b], ["bool"])
-    [cross] = _call(harness, "crosses(uint256,uint256,uint256)", ["uint256"] * 3, [side, a, b], ["bool"])
+    [better] = harness.try_call("is_better(uint256,uint256,uint256)", ["uint256"] * 3, [side, a, b], ["bool"])
+    [cross] = harness.try_call("crosses(uint256,uint256,uint256)", ["uint256"] * 3, [side, a, b], ["bool"])
     assert better == book.is_better(side, a, b)
     assert cross == book.crosses(side, a, b)
 
@@ -83,13 +71,13 @@ def test_bodies_read_back_as_python(harness) -> None:
                           rng.random() < 0.5, edge(64), edge(64))
         raw = encode_tx(body, _sig(rng))
         assert decode_unsigned(raw)[0] == body
-        [got] = _call(h, "decode_place(bytes)", ["bytes"], [raw], [PLACE])
+        [got] = h.try_call("decode_place(bytes)", ["bytes"], [raw], [PLACE])
         assert PlaceOrder(*got) == body
-        assert _call(h, "decode_place(bytes)", ["bytes"], [raw[:-1]], [PLACE]) is None
-        assert _call(h, "decode_place(bytes)", ["bytes"], [raw + b"\x00"], [PLACE]) is None
-        assert _call(h, "decode_cancel(bytes)", ["bytes"], [raw], [CANCEL]) is None
+        assert h.try_call("decode_place(bytes)", ["bytes"], [raw[:-1]], [PLACE]) is None
+        assert h.try_call("decode_place(bytes)", ["bytes"], [raw + b"\x00"], [PLACE]) is None
+        assert h.try_call("decode_cancel(bytes)", ["bytes"], [raw], [CANCEL]) is None
         cancel = CancelOrder(edge(64), edge(64), edge(64))
         raw = encode_tx(cancel, _sig(rng))
-        [got] = _call(h, "decode_cancel(bytes)", ["bytes"], [raw], [CANCEL])
+        [got] = h.try_call("decode_cancel(bytes)", ["bytes"], [raw], [CANCEL])
         assert CancelOrder(*got) == cancel
-        assert _call(h, "decode_place(bytes)", ["bytes"], [raw], [PLACE]) is None
+        assert h.try_call("decode_place(bytes)", ["bytes"], [raw], [PLACE]) is None

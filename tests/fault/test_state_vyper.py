@@ -23,7 +23,7 @@ from eth_utils import keccak
 from pyrevm import AccountInfo
 
 from bridge.revm_call import RevmRunner
-from bridge.vyper_build import CONTRACTS_DIR, compile_contract
+from bridge.vyper_build import compile_contract
 from node.stf import keys
 from node.stf import records as R
 from node.stf.backends import MemoryBackend

@@ -22,7 +22,7 @@ from bridge.vyper_build import CONTRACTS_DIR, compile_contract
 from node.stf import accounts, keys, margin
 from node.stf.backends import MemoryBackend, RecordingBackend
 from node.stf.cursor import Cursor, decode_cursor, encode_cursor
-from node.stf.margin_fold import MARGIN_CHUNK, series_ids
+from node.stf.margin_fold import MARGIN_CHUNK
 from node.stf.margin_steps import MarginPhase, Query, call_margin
 from node.stf.params import MAX_POSITIONS
 from node.stf.records import Account, Globals, OrderTotals

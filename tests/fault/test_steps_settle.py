@@ -16,7 +16,7 @@ from node.stf.txtypes import Settle
 from node.wallet import address_of
 from tests.fault.family_runner import FamilyRunner, foundation_missing, run_family
 from tests.node.stf.harness import EXPIRY_25DEC26
-from tests.prover.test_steps_risk import BUY, SELL, post, risk_market
+from tests.prover.test_steps_risk import post, risk_market
 
 
 PHASES = {int(p) for p in SettlePhase}

@@ -19,16 +19,13 @@ from __future__ import annotations
 
 import random
 import re
-from pathlib import Path
 
 import pytest
 import rlp
 from coincurve import PrivateKey
-from eth_abi import decode, encode
 
 from bridge.evm_call import EvmRunner
-from bridge.revm_call import RevmRunner
-from bridge.vyper_build import CONTRACTS_DIR, compile_contract
+from bridge.vyper_build import CONTRACTS_DIR
 from node.stf import keys
 from node.stf.backends import MemoryBackend
 from node.stf.eip712 import TYPE_HASHES, Domain, hash_struct, signing_digest
@@ -60,6 +57,7 @@ from node.stf.txtypes import (
     Withdraw,
 )
 from node.wallet import address_of, sign_tx
+from tests.fault.pure_harness import PureHarness
 from tests.node.stf.test_tx_codec import (
     DOMAIN,
     KEY,
@@ -82,18 +80,7 @@ TYPE_CODES = {"uint8": 1, "uint32": 2, "uint64": 3, "bool": 4, "address": 5, "Vo
 
 @pytest.fixture(scope="module")
 def harness():
-    build = compile_contract("test/tx_harness.vy")
-    runner = RevmRunner()
-    return runner, build, runner.deploy(build.initcode)
-
-
-def call(harness, signature: str, types: list[str], args: list, out: list[str]):
-    """The decoded outputs, or ``None`` if the call reverted."""
-    runner, build, address = harness
-    result = runner.call(address, build.selector(signature) + encode(types, args))
-    if not result.success:
-        return None
-    return decode(out, result.output)
+    return PureHarness("test/tx_harness.vy")
 
 
 # --- the two sides' outcomes -------------------------------------------------------------
@@ -131,7 +118,7 @@ def py_static(raw: bytes) -> tuple:
 
 
 def vy_static(harness, raw: bytes) -> tuple:
-    result = call(harness, "decode_unsigned(bytes)", ["bytes"], [raw], [DECODED])
+    result = harness.try_call("decode_unsigned(bytes)", ["bytes"], [raw], [DECODED])
     assert result is not None, f"the decoder reverted on {raw.hex()}"  # it never may
     (d,) = result
     code, kind, fields, count, surface, y, r, s = d
@@ -150,8 +137,8 @@ def py_full(raw: bytes, domain: Domain) -> tuple:
 
 
 def vy_full(harness, raw: bytes, domain: Domain) -> tuple:
-    d, sender = call(
-        harness, "decode_tx(bytes,uint256,address)", ["bytes", "uint256", "address"],
+    d, sender = harness.try_call(
+        "decode_tx(bytes,uint256,address)", ["bytes", "uint256", "address"],
         [raw, domain.chain_id, domain.verifying_contract], [DECODED, "address"],
     )
     code, kind = d[0], d[1]
@@ -242,7 +229,7 @@ def test_failure_codes_are_the_python_enum() -> None:
 
 def test_layouts_are_the_python_wire_layouts(harness) -> None:
     for tx_type in range(256):
-        layout, count = call(harness, "layout(uint256)", ["uint256"], [tx_type], ["uint256", "uint256"])
+        layout, count = harness.try_call("layout(uint256)", ["uint256"], [tx_type], ["uint256", "uint256"])
         members = _LAYOUT_COUNTS.get(tx_type, ())
         assert count == len(members)
         assert layout == sum(TYPE_CODES[t] << (4 * i) for i, (_, t) in enumerate(members))
@@ -254,13 +241,13 @@ def test_body_phases(harness) -> None:
     from node.stf.steps import BODY_PHASE, Phase
 
     for tx_type, cls in BODY_TYPES.items():
-        (phase,) = call(harness, "body_phase(uint256)", ["uint256"], [int(tx_type)], ["uint256"])
+        (phase,) = harness.try_call("body_phase(uint256)", ["uint256"], [int(tx_type)], ["uint256"])
         assert phase == BODY_PHASE.get(cls, Phase.BODY)
 
 
 def test_type_hashes(harness) -> None:
     for tx_type, cls in BODY_TYPES.items():
-        (value,) = call(harness, "type_hash(uint256)", ["uint256"], [int(tx_type)], ["bytes32"])
+        (value,) = harness.try_call("type_hash(uint256)", ["uint256"], [int(tx_type)], ["bytes32"])
         assert value == TYPE_HASHES.get(cls, bytes(32))
 
 
@@ -268,7 +255,7 @@ def test_domain_separator(harness) -> None:
     rng = random.Random(1)
     for _ in range(20):
         domain = random_domain(rng)
-        (value,) = call(harness, "domain_separator(uint256,address)", ["uint256", "address"],
+        (value,) = harness.try_call("domain_separator(uint256,address)", ["uint256", "address"],
                         [domain.chain_id, domain.verifying_contract], ["bytes32"])
         assert value == domain.separator
 
@@ -292,7 +279,7 @@ def test_random_signed_transactions(harness) -> None:
         assert py_full(raw, domain) == (0, sender or b"")
         if sender is not None:
             body, _ = decode_unsigned(raw)
-            (value,) = call(harness, "struct_hash(bytes)", ["bytes"], [raw], ["bytes32"])
+            (value,) = harness.try_call("struct_hash(bytes)", ["bytes"], [raw], ["bytes32"])
             assert value == hash_struct(body)
 
 
@@ -309,11 +296,11 @@ def test_typed_bodies(harness) -> None:
             kinds = []
             for field_name, value in zip([f for f in cls.__dataclass_fields__], _fields_of(body)):
                 kinds.append(_abi_type(value))
-            (got,) = call(harness, f"{name}(bytes)", ["bytes"], [raw], [f"({','.join(kinds)})"])
+            (got,) = harness.try_call(f"{name}(bytes)", ["bytes"], [raw], [f"({','.join(kinds)})"])
             assert tuple(_norm(v) for v in got) == tuple(_norm(v) for v in _fields_of(body))
         # a valid envelope of another kind is refused (a body step on a wrong cursor)
         other = VALID_RAWS[0] if cls is not PlaceOrder else VALID_RAWS[3]
-        assert call(harness, f"{name}(bytes)", ["bytes"], [other], ["uint256"]) is None
+        assert harness.try_call(f"{name}(bytes)", ["bytes"], [other], ["uint256"]) is None
 
 
 def _fields_of(body) -> list:
@@ -496,7 +483,7 @@ def test_oversize_envelope_does_not_fit(harness) -> None:
     with pytest.raises(TxDecodeError) as info:
         decode_unsigned(raw)
     assert info.value.code == FailureCode.TX_TOO_LARGE
-    assert call(harness, "decode_unsigned(bytes)", ["bytes"], [raw[:MAX_TX_BYTES + 1]], [DECODED]) is None
+    assert harness.try_call("decode_unsigned(bytes)", ["bytes"], [raw[:MAX_TX_BYTES + 1]], [DECODED]) is None
 
 
 # --- tests: signatures ---------------------------------------------------------------------------
@@ -557,7 +544,7 @@ def test_signature_scalars(harness) -> None:
     for y_, r_, s_ in scalars:
         raw = envelope(0x01, order_items(y_parity=y_, r=r_, s=s_))
         outcomes.add(check(harness, raw)[0])
-        (sender,) = call(harness, "recover(bytes32,uint256,uint256,uint256)",
+        (sender,) = harness.try_call("recover(bytes32,uint256,uint256,uint256)",
                          ["bytes32", "uint256", "uint256", "uint256"],
                          [bytes(range(32)), y_, r_ % 2**256, s_ % 2**256], ["address"])
     assert outcomes == {0, 102}
@@ -580,11 +567,11 @@ def test_random_keys_and_digests_recover_alike(harness) -> None:
         digest = rng.randbytes(32)
         sig = key.sign_recoverable(digest, hasher=None)
         r, s, y = int.from_bytes(sig[:32], "big"), int.from_bytes(sig[32:64], "big"), sig[64]
-        (sender,) = call(harness, "recover(bytes32,uint256,uint256,uint256)",
+        (sender,) = harness.try_call("recover(bytes32,uint256,uint256,uint256)",
                          ["bytes32", "uint256", "uint256", "uint256"], [digest, y, r, s], ["address"])
         assert bytes.fromhex(sender[2:]) == address_of(key.secret)
         # the same point with high s: refused (zero address), as recover.py refuses it
-        (sender,) = call(harness, "recover(bytes32,uint256,uint256,uint256)",
+        (sender,) = harness.try_call("recover(bytes32,uint256,uint256,uint256)",
                          ["bytes32", "uint256", "uint256", "uint256"], [digest, y ^ 1, r, SECP256K1_N - s], ["address"])
         assert int(sender, 16) == 0
 
@@ -616,7 +603,7 @@ def py_use_nonce(floor: int, bitmap: int, nonce: int) -> tuple[int, int, int]:
 
 
 def vy_use_nonce(harness, floor: int, bitmap: int, nonce: int) -> tuple[int, int, int]:
-    return call(harness, "use_nonce(uint256,uint256,uint256)", ["uint256"] * 3, [floor, bitmap, nonce],
+    return harness.try_call("use_nonce(uint256,uint256,uint256)", ["uint256"] * 3, [floor, bitmap, nonce],
                 ["uint256"] * 3)
 
 
@@ -652,9 +639,7 @@ def test_nonce_replays_and_random_sequences(harness) -> None:
 
 
 def test_py_evm_agrees() -> None:
-    build = compile_contract("test/tx_harness.vy")
-    runner = EvmRunner()
-    harness = (runner, build, runner.deploy(build.initcode))
+    harness = PureHarness("test/tx_harness.vy", runner=EvmRunner())
     rng = random.Random(22)
     for _ in range(5):
         raw, _ = random_signed(rng, DOMAIN)
@@ -686,15 +671,12 @@ def widest_surface() -> bytes:
 
 
 def test_decode_gas(harness) -> None:
-    runner, build, address = harness
     figures = {}
     for name, raw in [("place_order", VALID_RAWS[0]), ("largest_oracle_update", largest_oracle_update()),
                       ("widest_surface", widest_surface())]:
-        data = build.selector("decode_tx(bytes,uint256,address)") + encode(
-            ["bytes", "uint256", "address"], [raw, DOMAIN.chain_id, DOMAIN.verifying_contract])
-        result = runner.call(address, data)
-        assert result.success
-        figures[name] = (len(raw), result.gas_used)
+        _, gas = harness.call_gas("decode_tx(bytes,uint256,address)", ["bytes", "uint256", "address"],
+                                  [raw, DOMAIN.chain_id, DOMAIN.verifying_contract], [DECODED, "address"])
+        figures[name] = (len(raw), gas)
     print("decode_tx gas (bytes, whole-transaction gas):", figures)
     assert py_static(widest_surface()) == (108,)
     assert py_full(largest_oracle_update(), DOMAIN)[0] == 0
