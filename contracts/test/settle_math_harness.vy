@@ -38,10 +38,7 @@ def apply(balance_e6: int256, written_at: uint256, loss_index: uint256) -> (int2
 @pure
 def on_write(globals_: records.Globals, old_found: bool, old_balance_e6: int256, old_loss_index: uint256,
              new_balance_e6: int256) -> (bool, records.Globals):
-    old: records.Account = empty(records.Account)
-    old.balance_e6 = old_balance_e6
-    old.loss_index = old_loss_index
-    return haircut.on_write(globals_, old_found, old, new_balance_e6)
+    return haircut.on_write(globals_, old_found, old_balance_e6, old_loss_index, new_balance_e6)
 
 
 @external

@@ -2,8 +2,8 @@
 """
 @title accounts
 @notice Account reads and writes as the STF makes them: twin of `node/stf/accounts.py`
-        (`load`, `store`, `positions_with`) with the socialised-loss arithmetic of
-        `node/stf/haircut.py` (`apply`, `on_write`, `collect_fees`) they run.
+        (`load`, `store`, `positions_with`) with the socialised-loss arithmetic they run:
+        `apply` inline in `load`, `on_write` and `collect_fees` from `lib/haircut.vy`.
 @dev Amounts in collateral units e6 (balances signed, int256); the loss index is WAD
      scaled (1e18 at genesis, >= 1). Integer divisions are unsigned, of non-negative
      values, as Python's (`//` of non-negative ints). Every account write of the STF goes
@@ -12,10 +12,10 @@
 
 import fault.lib.state as state
 import fault.lib.records as records
+import fault.lib.haircut as haircut
 
 uses: state
 
-LOSS_INDEX_ONE: constant(uint256) = 10**18  # haircut.LOSS_INDEX_ONE
 MAX_POSITIONS: constant(uint256) = 64  # params.MAX_POSITIONS
 
 
@@ -79,25 +79,9 @@ def store(owner: address, account: records.Account):
     if found and old.loss_index == index and old.balance_e6 == account.balance_e6 and account.loss_index == index:
         state.put_account(owner, account)  # the balance did not move: nothing to account for
         return
-    # haircut.py::on_write
-    old_scaled: uint256 = 0
-    cut: uint256 = 0
-    if found and old.balance_e6 > 0:
-        balance: uint256 = convert(old.balance_e6, uint256)
-        old_scaled = balance * LOSS_INDEX_ONE // old.loss_index
-        if old.loss_index != index:
-            cut = balance - balance * index // old.loss_index
-    new_scaled: uint256 = 0
-    if account.balance_e6 > 0:
-        new_scaled = convert(account.balance_e6, uint256) * LOSS_INDEX_ONE // index
-    if cut != 0 or new_scaled != old_scaled:
-        g.scaled_positive_e6 = g.scaled_positive_e6 + new_scaled - old_scaled
-        if cut <= g.haircut_due_e6:
-            g.haircut_due_e6 -= cut
-        else:
-            dust: uint256 = cut - g.haircut_due_e6
-            g.haircut_due_e6 = 0
-            g = self.collect_fees(g, dust)
+    changed: bool = False
+    changed, g = haircut.on_write(g, found, old.balance_e6, old.loss_index, account.balance_e6)
+    if changed:
         state.put_globals(g)
     written: records.Account = account
     written.loss_index = index
@@ -105,25 +89,11 @@ def store(owner: address, account: records.Account):
 
 
 @internal
-@pure
-def collect_fees(g: records.Globals, fees_e6: uint256) -> records.Globals:
-    """
-    @notice Twin of node/stf/haircut.py::collect_fees: fees repay unbacked loss first, the
-            rest goes to the fee pool.
-    """
-    out: records.Globals = g
-    repay: uint256 = min(fees_e6, g.unbacked_loss_e6)
-    out.unbacked_loss_e6 = g.unbacked_loss_e6 - repay
-    out.fee_pool_e6 = g.fee_pool_e6 + fees_e6 - repay
-    return out
-
-
-@internal
 def add_fees(fees_e6: uint256):
     """
     @notice `state.put(keys.GLOBALS, collect_fees(state.get(keys.GLOBALS), fees_e6))`.
     """
-    state.put_globals(self.collect_fees(self.get_globals(), fees_e6))
+    state.put_globals(haircut.collect_fees(self.get_globals(), fees_e6))
 
 
 @internal

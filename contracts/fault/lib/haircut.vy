@@ -48,21 +48,23 @@ def collect_fees(globals_: records.Globals, fees_e6: uint256) -> records.Globals
 
 @internal
 @pure
-def on_write(globals_: records.Globals, old_found: bool, old: records.Account,
+def on_write(globals_: records.Globals, old_found: bool, old_balance_e6: int256, old_loss_index: uint256,
              new_balance_e6: int256) -> (bool, records.Globals):
     """
-    @notice Twin of node/stf/haircut.py::on_write: the Globals after the account stored as
-            `old` (absent unless `old_found`) is rewritten with `new_balance_e6` at the
-            current index; (False, unchanged) where Python returns None.
+    @notice Twin of node/stf/haircut.py::on_write: the Globals after the account stored with
+            `old_balance_e6` at `old_loss_index` (absent unless `old_found`) is rewritten with
+            `new_balance_e6` at the current index; (False, unchanged) where Python returns
+            None. The old account's two fields, not the record: callers hold a whole
+            Account, and copying one costs memory and code (`accounts.store`).
     """
     index: uint256 = globals_.loss_index
     old_scaled: uint256 = 0
     cut: uint256 = 0
-    if old_found and old.balance_e6 > 0:
-        balance: uint256 = convert(old.balance_e6, uint256)
-        old_scaled = balance * LOSS_INDEX_ONE // old.loss_index
-        if old.loss_index != index:
-            cut = balance - balance * index // old.loss_index
+    if old_found and old_balance_e6 > 0:
+        balance: uint256 = convert(old_balance_e6, uint256)
+        old_scaled = balance * LOSS_INDEX_ONE // old_loss_index
+        if old_loss_index != index:
+            cut = balance - balance * index // old_loss_index
     new_scaled: uint256 = 0
     if new_balance_e6 > 0:
         new_scaled = convert(new_balance_e6, uint256) * LOSS_INDEX_ONE // index
