@@ -57,7 +57,7 @@ from node.cli.quote import format_wad
 from node.stf import accounts, risk
 from node.stf.backends import MemoryBackend
 from node.stf.errors import TxFailure
-from node.stf.genesis import Genesis, initialise
+from node.stf.genesis import MAX_NAME_BYTES, Genesis, initialise
 from node.stf.instruments import BadInstrumentName, list_instrument, parse_series_name, series_name
 from node.stf.oracle import apply_oracle_update
 from node.stf.params import MAX_PRICE_E6, MAX_SIZE_E6, MAX_SURFACE_POINTS, MAX_VOL_E6, MIN_VOL_E6
@@ -205,6 +205,8 @@ def parse_portfolio(data: Any) -> Portfolio:
     if not isinstance(underlying, str) or not underlying.strip().isalnum():
         raise PortfolioError(f"underlying must be a name like ETH, got {json.dumps(_jsonable(underlying))}")
     underlying = underlying.strip().upper()
+    if len(underlying.encode()) > MAX_NAME_BYTES:
+        raise PortfolioError(f"underlying name {underlying!r} is longer than {MAX_NAME_BYTES} bytes")
     spot_e6 = _e6(data["spot"], "spot")
     if not 0 < spot_e6 <= MAX_PRICE_E6:
         raise PortfolioError(f"spot must be positive and at most {_fmt_e6(MAX_PRICE_E6)}, got {data['spot']}")

@@ -31,8 +31,8 @@ MAX_POSITIONS: constant(uint256) = 64
 MAX_INSTRUMENTS_PER_UNDERLYING: constant(uint256) = 256
 MAX_SURFACE_POINTS: constant(uint256) = 16
 N_SCENARIOS: constant(uint256) = 23  # node/stf/scenarios.py::N_SCENARIOS
-MAX_ORACLES: constant(uint256) = 16  # genesis bound (not checked by node/stf/genesis.py)
-MAX_NAME: constant(uint256) = 32  # bytes of Underlying.name (genesis bound, likewise)
+MAX_ORACLES: constant(uint256) = 16  # node/stf/genesis.py MAX_ORACLES (checked at genesis)
+MAX_NAME: constant(uint256) = 32  # node/stf/genesis.py MAX_NAME_BYTES (checked at genesis)
 
 # node/stf/scenarios.py::SCENARIO_WEIGHTS_PPM
 SCENARIO_WEIGHTS_PPM: constant(int256[N_SCENARIOS]) = [
