@@ -163,6 +163,7 @@ BAD = [
     ({**SHORT_CALL, "cash": -1}, "cash must not be negative"),
     ({**SHORT_CALL, "underlying": "BTC"}, "is not on the underlying BTC"),
     ({**SHORT_CALL, "colour": "red"}, "unknown field 'colour'"),
+    ({**SHORT_CALL, "underlying": "E" * 33, "positions": []}, "is longer than 32 bytes"),
     ({**SHORT_CALL, "positions": {"ETH-25DEC26-3000-C": -1}}, "positions must be a list"),
     ({**SHORT_CALL, "positions": [{"instrument": "ETH-25DEC26-3000-C"}]}, "positions[0] must be"),
     (_position("ETH-25DEC26-3000"), "bad instrument name"),
