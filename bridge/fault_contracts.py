@@ -83,6 +83,9 @@ BUILD_SETTINGS: Final[dict[str, tuple[bool, str]]] = {
     "fault/account_ops.vy": (True, "codesize"),
     "fault/account_list.vy": (True, "codesize"),
     "fault/oracle_marks.vy": (False, "codesize"),  # Venom: "Unsupported dup depth 17"
+    "fault/steps_tx.vy": (False, "codesize"),  # Venom: "Cannot peek non-in-stack depth"
+    "fault/tx_start.vy": (True, "codesize"),
+    "fault/tx_deposit.vy": (True, "codesize"),
 }
 
 PLACE_PHASES: Final = tuple(range(20, 30))  # matching.PlacePhase
@@ -106,6 +109,16 @@ ACCOUNT = Family(
     helpers=ACCOUNT_PIECES,
 )
 """The account family (cancel-all, withdraw, listing)."""
+
+TX_START, DEPOSIT, DEPOSIT_RECOVERY = 1, 93, 94  # steps.Phase.TX_START, transfers.DepositPhase
+TX_PIECES: Final = (TRIE_STORE, "fault/tx_start.vy", "fault/tx_deposit.vy")
+TX = Family(
+    "fault/steps_tx.vy", (TX_START, DEPOSIT, DEPOSIT_RECOVERY),
+    args=lambda ctx: encode(["address"] * 3, ["0x" + ctx.deployed[p].hex() for p in TX_PIECES]),
+    helpers=TX_PIECES,
+)
+"""The tx family (every transaction's TX_START, the deposit's steps)."""
+FAMILIES.append(TX)
 
 
 def compile_all() -> None:
