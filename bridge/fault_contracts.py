@@ -86,6 +86,10 @@ BUILD_SETTINGS: Final[dict[str, tuple[bool, str]]] = {
     "fault/steps_tx.vy": (False, "codesize"),  # Venom: "Cannot peek non-in-stack depth"
     "fault/tx_start.vy": (True, "codesize"),
     "fault/tx_deposit.vy": (True, "codesize"),
+    "fault/steps_liquidate.vy": (False, "codesize"),  # Venom: "Cannot peek non-in-stack depth"
+    "fault/liquidate_open.vy": (True, "codesize"),
+    "fault/liquidate_transfer.vy": (True, "codesize"),
+    "fault/liquidate_finish.vy": (True, "codesize"),
 }
 
 PLACE_PHASES: Final = tuple(range(20, 30))  # matching.PlacePhase
@@ -119,6 +123,17 @@ TX = Family(
 )
 """The tx family (every transaction's TX_START, the deposit's steps)."""
 FAMILIES.append(TX)
+
+LIQUIDATE_PHASES: Final = tuple(range(50, 60))  # liquidation.LiquidatePhase
+LIQUIDATE_PIECES: Final = (TRIE_STORE, "fault/liquidate_open.vy", "fault/liquidate_transfer.vy",
+                           "fault/liquidate_finish.vy")
+LIQUIDATE = Family(
+    "fault/steps_liquidate.vy", LIQUIDATE_PHASES,
+    args=lambda ctx: encode(["address"] * 4, ["0x" + ctx.deployed[p].hex() for p in LIQUIDATE_PIECES]),
+    helpers=LIQUIDATE_PIECES,
+)
+"""The liquidation family (LiquidatePhase 50-59)."""
+FAMILIES.append(LIQUIDATE)
 
 
 def compile_all() -> None:

@@ -2,20 +2,17 @@
 """
 @title liquidate_transfer
 @notice A piece of the liquidation family (`steps_liquidate.vy` DELEGATECALLs it): the steps
-        LIQ_MOVE, LIQ_TERMS, LIQ_APPLY, LIQ_CHECK and LIQ_RISK (`liquidate_steps.step_transfer`).
-@dev Runs in the entry's context: `trie` then `state` are initialized first, as in every
-     piece of the place and liquidation families, so the transient pool and current root
-     are shared with the entry and with the place family's `place_ops.vy` (order removal).
-     A failing step (outcome FAIL) leaves the state as it was (steps.body_step).
+        LIQ_MOVE, LIQ_TERMS and LIQ_APPLY (`liquidate_steps.step_transfer`).
+@dev Runs in the entry's context (as `liquidate_open.vy`): the state the entry began,
+     writes buffered and applied by `state.commit()`; a failing step (outcome FAIL) leaves
+     the state as it was (steps.body_step).
 """
 
-import fault.lib.trie as trie
 import fault.lib.state as state
 import fault.lib.accounts as accounts
 import fault.lib.liquidate_steps as liquidate_steps
 
-initializes: trie
-initializes: state[trie := trie]
+initializes: state
 initializes: accounts[state := state]
 initializes: liquidate_steps[state := state, accounts := accounts]
 
@@ -26,8 +23,7 @@ def step(pre_root: bytes32, s: liquidate_steps.Step,
     """
     @notice One liquidation step of phase `s.phase` from `pre_root`: (post-root, outcome).
     """
-    state.begin(pre_root)
     out: liquidate_steps.Outcome = liquidate_steps.step_transfer(s, regs)
     if out.action == liquidate_steps.FAIL:
         return pre_root, out
-    return state.root(), out
+    return state.commit(), out

@@ -7,11 +7,14 @@
         writes the state through `state` / `accounts` and answers the cursor move as an
         `Outcome`, which the entry `steps_liquidate.vy` makes on the cursor (as
         node/stf/steps.py's helpers do). A FAIL outcome means the step's writes are undone
-        (the piece returns the pre-root: node/stf/steps.py::body_step).
+        (the piece commits nothing and returns the pre-root: node/stf/steps.py::body_step).
 @dev Registers are int256 (the cursor's); amounts e6, sizes e6, times in seconds. The
      arithmetic is liquidation_math.vy's. Margin sums go through the margin sub-machine
      (CALL outcomes: node/stf/margin_steps.py::call_margin); their answers come back in the
-     registers, as in Python.
+     registers, as in Python. A step reads only keys its Python twin reads, in the same
+     cases (the witness holds the nodes of those keys only).
+     LIQ_CANCEL's order removal (`orders.remove_order`) is the piece's (`liquidate_open.vy`):
+     `cancel_first` names the order, `after_cancel` moves on.
 """
 
 import fault.lib.state as state
@@ -19,7 +22,7 @@ import fault.lib.records as records
 import fault.lib.accounts as accounts
 import fault.lib.haircut as haircut
 import fault.lib.liquidation_math as liquidation_math
-import fault.lib.place_ops_call as place_ops_call
+from fault.lib import errors
 
 uses: state
 uses: accounts
@@ -42,15 +45,6 @@ INITIAL: constant(int256) = 0
 BACKING: constant(int256) = 1
 SUMMARY: constant(int256) = 2
 
-# node/stf/errors.py::FailureCode
-OK: constant(uint256) = 0
-INSUFFICIENT_MARGIN: constant(uint256) = 300
-TOO_MANY_POSITIONS: constant(uint256) = 216
-NOT_LIQUIDATABLE: constant(uint256) = 400
-SELF_LIQUIDATION: constant(uint256) = 401
-NOTHING_TO_LIQUIDATE: constant(uint256) = 402
-
-MAX_POSITIONS: constant(uint256) = 64  # params.MAX_POSITIONS
 MAX_LIQ_REGS: constant(uint256) = 16  # the longest: LIQ_RISK's 9 + 6 = 15
 
 # What a step does to the cursor (Outcome.action), as node/stf/steps.py's helpers
@@ -83,7 +77,6 @@ struct Step:
     instrument_id: uint256
     size_e6: uint256
     saved: uint256  # len(cursor.saved)
-    ops: address  # the place family's piece place_ops.vy (orders.remove_order, by DELEGATECALL)
 
 
 @internal
@@ -117,13 +110,21 @@ def _end() -> Outcome:
 @internal
 @pure
 def _head(regs: DynArray[int256, MAX_LIQ_REGS], n: uint256) -> DynArray[int256, MAX_LIQ_REGS]:
-    """regs[:n]"""
+    """regs[:n] (reverts if shorter: Python's unpacking would raise)."""
     out: DynArray[int256, MAX_LIQ_REGS] = []
     for i: uint256 in range(MAX_LIQ_REGS):
         if i == n:
             break
         out.append(regs[i])
     return out
+
+
+@internal
+@pure
+def _regs(regs: DynArray[int256, MAX_LIQ_REGS], n: uint256):
+    """A step's registers are exactly `n` where Python unpacks them all (a shorter list
+    elsewhere reverts at its first missing index, where Python's indexing raises)."""
+    assert len(regs) == n, "liquidate: registers"
 
 
 @internal
@@ -134,7 +135,7 @@ def phase_liquidate(s: Step) -> Outcome:
             TX_START decoded the account as 20 bytes, tx_codec.py.)
     """
     if s.target == s.sender:
-        return self._fail(SELF_LIQUIDATION)  # on the step's own cursor: no checkpoint taken
+        return self._fail(errors.SELF_LIQUIDATION)  # on the step's own cursor: no checkpoint taken
     out: Outcome = self._call(s.target, SUMMARY, LIQ_ASSESS, [])
     out.begin = True
     return out
@@ -146,6 +147,7 @@ def phase_assess(s: Step, regs: DynArray[int256, MAX_LIQ_REGS]) -> Outcome:
     @notice Twin of liquidation.py::liquidate_assess_step (rules 1-2) with the summary
             (cash, value, M, initial, complete) in the registers.
     """
+    self._regs(regs, 5)
     account: records.Account = accounts.load(s.target)
     found: bool = False
     auction: records.Auction = empty(records.Auction)
@@ -156,7 +158,7 @@ def phase_assess(s: Step, regs: DynArray[int256, MAX_LIQ_REGS]) -> Outcome:
         if found and account.balance_e6 >= 0:  # recovered (rule 8)
             state.delete_auction(s.target)
             return self._end()
-        return self._fail(NOT_LIQUIDATABLE)
+        return self._fail(errors.NOT_LIQUIDATABLE)
     if not found:
         auction = records.Auction(start_time=s.time)
         state.put_auction(s.target, auction)
@@ -166,17 +168,26 @@ def phase_assess(s: Step, regs: DynArray[int256, MAX_LIQ_REGS]) -> Outcome:
 
 
 @internal
-def phase_cancel(s: Step, regs: DynArray[int256, MAX_LIQ_REGS]) -> Outcome:
+def cancel_first(s: Step, regs: DynArray[int256, MAX_LIQ_REGS]) -> (uint256, records.Order):
     """
-    @notice Twin of liquidation.py::liquidate_cancel_step: cancel the account's first open
-            order (orders.remove_order, in the place family's piece); LIQ_MOVE once none is left.
+    @notice liquidation.py::liquidate_cancel_step up to its `remove_order`: the account's
+            first open order (its id and record), which the piece removes.
     """
+    self._regs(regs, 4)
     order_id: uint256 = accounts.load(s.target).open_orders[0]
     found: bool = False
     order: records.Order = empty(records.Order)
     found, order = state.get_order(order_id)
     assert found, "liquidate: open order missing"  # the STF keeps every listed order
-    place_ops_call.remove_order(s.ops, order_id, order)
+    return order_id, order
+
+
+@internal
+def after_cancel(s: Step, regs: DynArray[int256, MAX_LIQ_REGS]) -> Outcome:
+    """
+    @notice liquidation.py::liquidate_cancel_step after its `remove_order`: LIQ_CANCEL again
+            while the account has an open order, else LIQ_MOVE; one more cancelled.
+    """
     phase: uint256 = LIQ_MOVE
     if len(accounts.load(s.target).open_orders) != 0:
         phase = LIQ_CANCEL
@@ -191,22 +202,21 @@ def phase_move(s: Step, regs: DynArray[int256, MAX_LIQ_REGS]) -> Outcome:
             work (M' = 0); otherwise a checkpoint, the account with the position moved, and
             its Query.SUMMARY back through RESTORE to LIQ_TERMS.
     """
+    self._regs(regs, 4)
     if s.size_e6 == 0:
         return self._end()
     account: records.Account = accounts.load(s.target)
     position: int256 = accounts.position(account, s.instrument_id)
     if position == 0:
-        return self._fail(NOTHING_TO_LIQUIDATE)
+        return self._fail(errors.NOTHING_TO_LIQUIDATE)
     size: uint256 = 0
     moved: int256 = 0
     size, moved = liquidation_math.moved_size(position, s.size_e6)
     if moved == position and len(account.positions) == 1:
         return self.phase_terms(s, [regs[0], regs[1], regs[2], regs[3], 0, 0, 0, 0, 1])
     ok: bool = False
-    positions: DynArray[records.Position, MAX_POSITIONS] = []
-    ok, positions = accounts.positions_with(account.positions, s.instrument_id, -moved)
+    ok, account.positions = accounts.positions_with(account.positions, s.instrument_id, -moved)
     assert ok  # a position shrinks: never more positions
-    account.positions = positions
     accounts.store(s.target, account)
     out: Outcome = self._call(s.target, SUMMARY, RESTORE,
                               [convert(s.saved, int256), convert(LIQ_TERMS, int256), regs[0], regs[1], regs[2],
@@ -255,17 +265,16 @@ def phase_terms(s: Step, regs: DynArray[int256, MAX_LIQ_REGS]) -> Outcome:
     terms: liquidation_math.Terms = empty(liquidation_math.Terms)
     code, terms = liquidation_math.step_terms(regs[0], regs[1], regs[6], schedule, mark.mark_e6, mark.index_e6,
                                               position, size)
-    if code != OK:
+    if code != errors.OK:
         return self._fail(code)
     liquidator: records.Account = accounts.load(s.sender)
-    if len(liquidator.positions) >= MAX_POSITIONS and accounts.position(liquidator, s.instrument_id) == 0:
-        return self._fail(TOO_MANY_POSITIONS)
+    if len(liquidator.positions) >= accounts.MAX_POSITIONS and accounts.position(liquidator, s.instrument_id) == 0:
+        return self._fail(errors.TOO_MANY_POSITIONS)
     penalty: int256 = convert(terms.penalty_e6, int256)
-    transfer: DynArray[int256, MAX_LIQ_REGS] = [
-        regs[3], convert(size, int256), moved, convert(terms.price_e6, int256), schedule, penalty,
-        convert(terms.discount_e6, int256), terms.cash_to_target_e6]
     self._transfer(s, moved, penalty, terms.cash_to_target_e6)
-    out: Outcome = self._call(s.sender, INITIAL, LIQ_CHECK, transfer)
+    out: Outcome = self._call(s.sender, INITIAL, LIQ_CHECK, [
+        regs[3], convert(size, int256), moved, convert(terms.price_e6, int256), schedule, penalty,
+        convert(terms.discount_e6, int256), terms.cash_to_target_e6])
     out.push = True
     return out
 
@@ -276,12 +285,12 @@ def phase_check(s: Step, regs: DynArray[int256, MAX_LIQ_REGS]) -> Outcome:
     @notice Twin of liquidation.py::liquidate_check_step (rule 7) with the liquidator's
             initial-margin code in register 8.
     """
-    if regs[8] == convert(OK, int256):
+    if regs[8] == convert(errors.OK, int256):
         out: Outcome = self._finish(s, self._head(regs, 7))
         out.pop = True  # saved[:-1]: the transfer stands (made before _finish's effects)
         return out
     if accounts.load(s.sender).balance_e6 < 0:
-        return self._fail(INSUFFICIENT_MARGIN)
+        return self._fail(errors.INSUFFICIENT_MARGIN)
     return Outcome(action=TO_RESTORE, phase=LIQ_BEFORE, regs=self._head(regs, 8), code=0, who=empty(address),
                    query=0, begin=False, push=False, pop=False, depth=s.saved - 1)
 
@@ -307,7 +316,7 @@ def phase_risk(s: Step, regs: DynArray[int256, MAX_LIQ_REGS]) -> Outcome:
             step reduces the liquidator's risk (liquidation_math.risk_reduced).
     """
     if not liquidation_math.risk_reduced(regs[7], regs[8], regs[10], regs[11], regs[12], regs[13], regs[14]):
-        return self._fail(INSUFFICIENT_MARGIN)
+        return self._fail(errors.INSUFFICIENT_MARGIN)
     return self._finish(s, self._head(regs, 7))
 
 
@@ -317,6 +326,7 @@ def phase_recovery(s: Step, regs: DynArray[int256, MAX_LIQ_REGS]) -> Outcome:
     @notice Twin of liquidation.py::liquidate_recovery_step with
             auction.py::end_if_summary_recovered (summary in registers 7 to 11).
     """
+    self._regs(regs, 12)
     if not liquidation_math.below_maintenance(regs[7], regs[8], regs[9], regs[11]):
         state.delete_auction(s.target)
     return self._end()
@@ -328,7 +338,8 @@ def _finish(s: Step, regs: DynArray[int256, MAX_LIQ_REGS]) -> Outcome:
     @notice Twin of liquidation.py::_finish (rules 6 and 9): the penalty (register 5) into
             the insurance fund; an account left without positions is closed out
             (solvency.py::close_out), otherwise auction.py::recovery_needs_sum decides
-            whether a Query.SUMMARY into LIQ_RECOVERY follows.
+            whether a Query.SUMMARY into LIQ_RECOVERY follows (the auction is read only
+            when the balance is not negative, as there).
     """
     g: records.Globals = accounts.get_globals()
     g.insurance_fund_e6 += convert(regs[5], uint256)
@@ -336,64 +347,73 @@ def _finish(s: Step, regs: DynArray[int256, MAX_LIQ_REGS]) -> Outcome:
     account: records.Account = accounts.load(s.target)
     found: bool = False
     auction: records.Auction = empty(records.Auction)
-    found, auction = state.get_auction(s.target)
     if len(account.positions) == 0:
+        found, auction = state.get_auction(s.target)
         if found:
             state.delete_auction(s.target)
-        self._cover_deficit(s.target)
+        self._cover_deficit(s.target, account)
         return self._end()
-    if account.balance_e6 < 0 or not found:
+    if account.balance_e6 < 0:
+        return self._end()
+    found, auction = state.get_auction(s.target)
+    if not found:
         return self._end()
     return self._call(s.target, SUMMARY, LIQ_RECOVERY, regs)
 
 
 @internal
-def _cover_deficit(owner: address):
+def _cover_deficit(owner: address, account: records.Account):
     """
-    @notice Twin of solvency.py::cover_deficit: a negative balance set to zero, the deficit
-            paid by the insurance fund, the fee pool, then socialised (haircut.cover).
+    @notice Twin of solvency.py::cover_deficit (`account` is `accounts.load(owner)`, read
+            after the auction's delete, which no account read depends on): a negative
+            balance set to zero, the deficit paid by the insurance fund, the fee pool,
+            then socialised (haircut.cover).
     """
-    account: records.Account = accounts.load(owner)
     if account.balance_e6 >= 0:
         return
     deficit: uint256 = convert(-account.balance_e6, uint256)
-    account.balance_e6 = 0
-    accounts.store(owner, account)
+    zeroed: records.Account = account
+    zeroed.balance_e6 = 0
+    accounts.store(owner, zeroed)
     state.put_globals(haircut.cover(accounts.get_globals(), deficit))
 
 
 @internal
 def step_open(s: Step, regs: DynArray[int256, MAX_LIQ_REGS]) -> Outcome:
     """
-    @notice The steps of the piece liquidate_open.vy: LIQUIDATE, LIQ_ASSESS, LIQ_CANCEL,
-            LIQ_BEFORE (the liquidator's Query.BACKING into LIQ_APPLY,
-            liquidation.py::liquidate_before_step) and LIQ_RECOVERY.
+    @notice The steps of the piece liquidate_open.vy but LIQ_CANCEL: LIQUIDATE, LIQ_ASSESS
+            and LIQ_BEFORE (the liquidator's Query.BACKING into LIQ_APPLY,
+            liquidation.py::liquidate_before_step).
     """
     if s.phase == LIQUIDATE:
         return self.phase_liquidate(s)
     if s.phase == LIQ_ASSESS:
         return self.phase_assess(s, regs)
-    if s.phase == LIQ_CANCEL:
-        return self.phase_cancel(s, regs)
-    if s.phase == LIQ_BEFORE:
-        return self._call(s.sender, BACKING, LIQ_APPLY, regs)
-    assert s.phase == LIQ_RECOVERY, "liquidate: not an open-piece phase"
-    return self.phase_recovery(s, regs)
+    assert s.phase == LIQ_BEFORE, "liquidate: not an open-piece phase"
+    return self._call(s.sender, BACKING, LIQ_APPLY, regs)
 
 
 @internal
 def step_transfer(s: Step, regs: DynArray[int256, MAX_LIQ_REGS]) -> Outcome:
     """
-    @notice The steps of the piece liquidate_transfer.vy: LIQ_MOVE, LIQ_TERMS, LIQ_APPLY,
-            LIQ_CHECK and LIQ_RISK.
+    @notice The steps of the piece liquidate_transfer.vy: LIQ_MOVE, LIQ_TERMS and LIQ_APPLY.
     """
     if s.phase == LIQ_MOVE:
         return self.phase_move(s, regs)
     if s.phase == LIQ_TERMS:
         return self.phase_terms(s, regs)
-    if s.phase == LIQ_APPLY:
-        return self.phase_apply(s, regs)
+    assert s.phase == LIQ_APPLY, "liquidate: not a transfer-piece phase"
+    return self.phase_apply(s, regs)
+
+
+@internal
+def step_finish(s: Step, regs: DynArray[int256, MAX_LIQ_REGS]) -> Outcome:
+    """
+    @notice The steps of the piece liquidate_finish.vy: LIQ_CHECK, LIQ_RISK and LIQ_RECOVERY.
+    """
     if s.phase == LIQ_CHECK:
         return self.phase_check(s, regs)
-    assert s.phase == LIQ_RISK, "liquidate: not a transfer-piece phase"
-    return self.phase_risk(s, regs)
+    if s.phase == LIQ_RISK:
+        return self.phase_risk(s, regs)
+    assert s.phase == LIQ_RECOVERY, "liquidate: not a finish-piece phase"
+    return self.phase_recovery(s, regs)

@@ -17,6 +17,7 @@
 """
 
 from fault.lib import full_math
+from fault.lib import errors
 
 # node/stf/liquidation.py constants
 START_DISCOUNT_PPM: constant(int256) = 5_000
@@ -28,11 +29,6 @@ E6: constant(uint256) = 10**6
 PPM_DENOMINATOR: constant(uint256) = 10**6
 # ceil(x x PENALTY_PPM / (E6 x PPM)) == ceil(x / PENALTY_DIVISOR) exactly (2,500 / 1e12 = 1 / 4e8)
 PENALTY_DIVISOR: constant(uint256) = 400_000_000
-
-# node/stf/errors.py::FailureCode
-OK: constant(uint256) = 0
-FIELD_OUT_OF_RANGE: constant(uint256) = 108
-NO_MARGIN_RELEASED: constant(uint256) = 403
 
 
 # node/stf/liquidation.py::Terms (same fields, same order)
@@ -95,35 +91,35 @@ def step_terms(equity_e6: int256, maintenance_e6: int256, maintenance_after_e6: 
     """
     fail: Terms = empty(Terms)
     if maintenance_after_e6 > 0 and maintenance_after_e6 >= maintenance_e6:
-        return NO_MARGIN_RELEASED, fail
+        return errors.NO_MARGIN_RELEASED, fail
     ok: bool = False
     budget: uint256 = 0
     ok, budget = self.step_budget(equity_e6, maintenance_e6, maintenance_after_e6)
     if not ok or schedule_ppm < 0:
-        return FIELD_OUT_OF_RANGE, fail
+        return errors.FIELD_OUT_OF_RANGE, fail
     # discount = min(index x schedule / 1e6, mark, budget x 1e6 / size), all floored
     by_schedule: uint256 = 0
     ok, by_schedule = full_math.mul_div_down(index_e6, convert(schedule_ppm, uint256), PPM_DENOMINATOR)
     if not ok:
-        return FIELD_OUT_OF_RANGE, fail
+        return errors.FIELD_OUT_OF_RANGE, fail
     by_budget: uint256 = 0
     ok, by_budget = full_math.mul_div_down(budget, E6, size_e6)
     if not ok:
-        return FIELD_OUT_OF_RANGE, fail
+        return errors.FIELD_OUT_OF_RANGE, fail
     discount: uint256 = min(min(by_schedule, mark_e6), by_budget)
     discount_cost: uint256 = 0
     ok, discount_cost = full_math.mul_div_up(size_e6, discount, E6)
     if not ok:
-        return FIELD_OUT_OF_RANGE, fail
+        return errors.FIELD_OUT_OF_RANGE, fail
     # penalty = min(ceil(size x index x 0.25%), floor(size x mark), budget - discount cost)
     by_index: uint256 = 0
     ok, by_index = full_math.mul_div_up(size_e6, index_e6, PENALTY_DIVISOR)
     if not ok:
-        return FIELD_OUT_OF_RANGE, fail
+        return errors.FIELD_OUT_OF_RANGE, fail
     by_mark: uint256 = 0
     ok, by_mark = full_math.mul_div_down(size_e6, mark_e6, E6)
     if not ok:
-        return FIELD_OUT_OF_RANGE, fail
+        return errors.FIELD_OUT_OF_RANGE, fail
     # discount <= floor(budget x 1e6 / size), so ceil(size x discount / 1e6) <= budget
     penalty: uint256 = min(min(by_index, by_mark), budget - discount_cost)
     cash: uint256 = 0
@@ -131,15 +127,15 @@ def step_terms(equity_e6: int256, maintenance_e6: int256, maintenance_after_e6: 
         price: uint256 = mark_e6 - discount
         ok, cash = full_math.mul_div_up(size_e6, price, E6)
         if not ok:
-            return FIELD_OUT_OF_RANGE, fail
-        return OK, Terms(discount_e6=discount, penalty_e6=penalty, price_e6=price,
+            return errors.FIELD_OUT_OF_RANGE, fail
+        return errors.OK, Terms(discount_e6=discount, penalty_e6=penalty, price_e6=price,
                          cash_to_target_e6=convert(cash, int256))
     # the liquidator takes the short and is paid above the mark
     short_price: uint256 = mark_e6 + discount  # below 2**256: mark < 2**255 on any state
     ok, cash = full_math.mul_div_down(size_e6, short_price, E6)
     if not ok:
-        return FIELD_OUT_OF_RANGE, fail
-    return OK, Terms(discount_e6=discount, penalty_e6=penalty, price_e6=short_price,
+        return errors.FIELD_OUT_OF_RANGE, fail
+    return errors.OK, Terms(discount_e6=discount, penalty_e6=penalty, price_e6=short_price,
                      cash_to_target_e6=-convert(cash, int256))
 
 
