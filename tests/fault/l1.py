@@ -3,12 +3,16 @@ that exists, and Python's answer to a step (a post-claim, or a refusal)."""
 
 from __future__ import annotations
 
+import dataclasses
+import random
 from functools import lru_cache
+from typing import Any, Iterable
 
 from bridge.revm_call import RevmRunner
 from node.l1.batch_chunks import chunks_root
 from node.stf.cursor import Cursor, encode_cursor
 from node.stf.l1_inputs import BatchRecord
+from node.stf.mpt.errors import MissingTrieNode
 from prover.client.proof import ProofRefused, StepProof
 from prover.l1.deploy import FaultDeployment, deploy_verifier
 from prover.l1.verifier import StepRefused, run_step
@@ -31,11 +35,13 @@ def python_post(proof: StepProof) -> bytes | None:
 
 
 def l1_post(proof: StepProof) -> tuple[bytes | None, int]:
-    """The verifier's post-claim for ``proof`` (None if it reverts) and the gas it took."""
+    """The verifier's post-claim for ``proof`` (None if it reverts, or if the prover's encoder
+    cannot make its calldata: the place advice, ``calldata.encode_inputs``, walks the witness,
+    and a tampered one may lack the node it needs) and the gas it took."""
     runner, deployment = verifier()
     try:
         step = run_step(runner, deployment.verifier, proof)
-    except StepRefused:
+    except (StepRefused, MissingTrieNode):
         return None, 0
     return step.post_claim, step.gas
 
@@ -46,3 +52,30 @@ def synthetic_proof(pre_root: bytes, cursor: Cursor, post_claim: bytes = b"\x00"
 
     return StepProof(0, 0, "", pre_root, encode_cursor(cursor), claim_of(pre_root, cursor), post_claim, (), (),
                      BatchRecord(0, 0, 0, 0, 0, 0), chunks_root(b""), (), (), ())
+
+
+def tampered_witness_refused(runner: Any, verifier_address: bytes, proofs: Iterable[StepProof], seed: int) -> int:
+    """Each proof with one witness node changed (a bit flipped), then one dropped: wherever
+    Python refuses the tampered proof, L1 must revert, never answer a post-claim (an
+    AssertionError names the proof). Returns how many tampered proofs both refused."""
+    rng = random.Random(seed)
+    refused = 0
+    for proof in proofs:
+        for drop in (False, True):
+            i = rng.randrange(len(proof.nodes))
+            if drop:
+                nodes = proof.nodes[:i] + proof.nodes[i + 1:]
+            else:
+                node = bytearray(proof.nodes[i])
+                node[rng.randrange(1, len(node))] ^= 1
+                nodes = proof.nodes[:i] + (bytes(node),) + proof.nodes[i + 1:]
+            bad = dataclasses.replace(proof, nodes=nodes)
+            if python_post(bad) is not None:
+                continue  # Python accepts it (e.g. an unused node): nothing to compare here
+            try:
+                step = run_step(runner, verifier_address, bad)
+            except StepRefused:
+                refused += 1
+                continue
+            raise AssertionError((proof.kind, drop, i, len(proof.nodes), step.post_claim == proof.post_claim))
+    return refused
