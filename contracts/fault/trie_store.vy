@@ -47,9 +47,17 @@ def get_path(root: bytes32, path: bytes32) -> Bytes[trie.MAX_VALUE]:
     """
     @notice The value at trie path `path` under `root` (b"" if absent).
     @dev Twin of `node/stf/mpt/trie.py::Trie.get`. Reverts "trie: missing node" when
-         the pool lacks a node the path needs.
+         the pool lacks a node the path needs. A short value comes back through the
+         library's small frames, a long one is read here (see the notes on memory).
     """
-    return self._get(root, path)
+    h: bytes32 = empty(bytes32)
+    offset: uint256 = 0
+    length: uint256 = 0
+    value: Bytes[trie.SMALL_NODE] = b""
+    h, offset, length, value = trie.find(root, path)
+    if h == empty(bytes32):
+        return value
+    return convert(slice(trie._big[h], offset, length), Bytes[trie.MAX_VALUE])
 
 
 @external
@@ -82,23 +90,6 @@ def put_path(root: bytes32, path: bytes32, data: Bytes[trie.MAX_VALUE]) -> bytes
     if size > trie.SMALL_NODE:
         ours = self._store_long(concat(trie.leaf_prefix(p, size, False), data))
     return trie.finish(p, moved, ours, size == 0)
-
-
-@internal
-def _get(root: bytes32, path: bytes32) -> Bytes[trie.MAX_VALUE]:
-    """
-    @dev The value at `path`: a short one through the library's small frames, a long
-         one read here.
-    """
-    ref: Bytes[33] = b""
-    offset: uint256 = 0
-    length: uint256 = 0
-    ref, offset, length = trie.find(root, path)
-    if length == 0:
-        return b""
-    if not trie.is_long(ref):
-        return trie.short_value(ref, offset, length)
-    return convert(slice(trie._big[extract32(ref, 1)], offset, length), Bytes[trie.MAX_VALUE])
 
 
 @internal

@@ -183,12 +183,11 @@ def add_small(node: Bytes[SMALL_NODE]):
 
 
 @internal
-def find(root: bytes32, path: bytes32) -> (Bytes[33], uint256, uint256):
+def find(root: bytes32, path: bytes32) -> (bytes32, uint256, uint256, Bytes[SMALL_NODE]):
     """
-    @notice Where the value at the trie path `path` is: the reference of its leaf, and
-            the value's offset and length in the leaf (length 0: absent).
-    @dev Twin of `node/stf/mpt/trie.py::Trie.get` (the caller reads the value: `value`
-         if the leaf is short, else from `_big`). Reverts "trie: missing node" when a
+    @notice The value at the trie path `path` (b"" if absent) if its leaf is short;
+            else the hash of its leaf (in `_big`) and the value's offset and length in it.
+    @dev Twin of `node/stf/mpt/trie.py::Trie.get`. Reverts "trie: missing node" when a
          node on the path is not in the pool, and on a malformed node.
     """
     b: Bottom = self._descend(root, path, False)
@@ -197,8 +196,10 @@ def find(root: bytes32, path: bytes32) -> (Bytes[33], uint256, uint256):
         n: uint256 = 0
         head, n = self._fetch(b.ref, True)
         it: rlp.Item = rlp.header(extract32(head, b.node.second), b.node.second, n)
-        return b.ref, it.offset, it.length
-    return b"", 0, 0
+        if n > SMALL_NODE:
+            return extract32(b.ref, 1), it.offset, it.length, b""
+        return empty(bytes32), 0, 0, convert(slice(head, it.offset, it.length), Bytes[SMALL_NODE])
+    return empty(bytes32), 0, 0, b""
 
 
 @internal
@@ -208,18 +209,6 @@ def is_long(ref: Bytes[33]) -> bool:
     @notice Whether `ref` names a node in the long-node pool (`_big`).
     """
     return len(ref) == 33 and len(self._big[extract32(ref, 1)]) != 0
-
-
-@internal
-@view
-def short_value(ref: Bytes[33], offset: uint256, length: uint256) -> Bytes[SMALL_NODE]:
-    """
-    @notice The `length` bytes at `offset` of the short node `ref` (pool or embedded).
-    """
-    head: Bytes[HEAD] = b""
-    n: uint256 = 0
-    head, n = self._fetch(ref, True)
-    return convert(slice(head, offset, length), Bytes[SMALL_NODE])
 
 
 # ---------------------------------------------------------------------------------
