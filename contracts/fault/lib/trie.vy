@@ -99,6 +99,9 @@ PLAN_EMPTY: constant(uint256) = 1  # delete: the trie becomes empty
 PLAN_READY: constant(uint256) = 2  # `Plan.ref` is built
 PLAN_MOVE: constant(uint256) = 3  # a leaf moves to another path (`Plan.src`, ...)
 
+# A rebuilt branch of the first CACHED_LEVELS levels of a write's path is entered in
+# `_info` as it is made (the next writes of a step start at the same root).
+CACHED_LEVELS: constant(uint256) = 3
 VALUE_FLAG: constant(uint256) = 1 << 16  # `Node.mask`: the branch holds a value
 FIELD: constant(uint256) = 65535
 
@@ -537,7 +540,15 @@ def _ascend(depth: uint256, ref: Bytes[33]) -> bytes32:
         if lv.meta & 255 == KIND_EXTENSION:
             r = self._commit(self._extension((lv.meta >> 8) & 255, lv.bits, r))
         else:
+            # the top levels, which the step's next writes are likely to pass again
+            same: bool = d < CACHED_LEVELS and len(r) == ((lv.meta >> 32) & FIELD) - ((lv.meta >> 16) & FIELD)
             r = self._commit(self._branch_with(lv, r))
+            if same and len(r) == 33:
+                # Its child replaced by one as long (so as empty or not): the items and
+                # checks of the branch it replaces, so `_node` need not decode it.
+                h: bytes32 = extract32(r, 1)
+                self._info[h] = 1 | (((lv.meta >> 64) & FIELD) << 16) | (((lv.meta >> 48) & FIELD) << 32) | ((lv.meta >> 80) << 64)
+                self._aux[h] = lv.bits
     if len(r) == 33:
         return extract32(r, 1)
     h: bytes32 = keccak256(r)
