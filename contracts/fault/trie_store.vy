@@ -66,7 +66,7 @@ def put_path(root: bytes32, path: bytes32, data: Bytes[trie.MAX_VALUE]) -> bytes
     @notice The root after storing `data` at `path` under `root` (b"" deletes).
     @dev Twin of `Trie.set` / `Trie.delete`, then `Trie.root_hash`. The nodes it creates
          go in the pool. Short values and leaves are handled in the library's small
-         frames; the long ones here, last (see the module's notes on memory).
+         frames; the long ones here, inline (see the module's notes on memory).
     """
     size: uint256 = len(data)
     p: trie.Plan = trie.plan(root, path, size)
@@ -86,24 +86,19 @@ def put_path(root: bytes32, path: bytes32, data: Bytes[trie.MAX_VALUE]) -> bytes
     if long_move:
         h: bytes32 = extract32(p.src, 1)
         n: uint256 = len(trie._big[h])
-        moved = self._store_long(concat(trie.move_prefix(p, n), slice(trie._big[h], p.second, n - p.second)))
+        leaf: Bytes[trie.MAX_NODE + trie.LEAF_PREFIX] = concat(trie.move_prefix(p, n), slice(trie._big[h], p.second, n - p.second))
+        h = keccak256(leaf)
+        if len(leaf) <= trie.SMALL_NODE:
+            trie._small[h] = convert(leaf, Bytes[trie.SMALL_NODE])
+        else:
+            trie._big[h] = convert(leaf, Bytes[trie.MAX_NODE])
+        moved = concat(b"\xa0", h)
     if size > trie.SMALL_NODE:
-        ours = self._store_long(concat(trie.leaf_prefix(p, size, False), data))
+        ours_leaf: Bytes[trie.MAX_NODE + trie.LEAF_PREFIX] = concat(trie.leaf_prefix(p, size, False), data)
+        h: bytes32 = keccak256(ours_leaf)
+        trie._big[h] = convert(ours_leaf, Bytes[trie.MAX_NODE])
+        ours = concat(b"\xa0", h)
     return trie.finish(p, moved, ours, size == 0)
-
-
-@internal
-def _store_long(leaf: Bytes[trie.MAX_NODE + trie.LEAF_PREFIX]) -> Bytes[33]:
-    """
-    @dev The reference to the new leaf `leaf` (of a long value, or a long leaf moved):
-         0xa0 ++ keccak256, the leaf going in the pool (`nodes.py::commit`).
-    """
-    h: bytes32 = keccak256(leaf)
-    if len(leaf) <= trie.SMALL_NODE:
-        trie._small[h] = convert(leaf, Bytes[trie.SMALL_NODE])
-    else:
-        trie._big[h] = convert(leaf, Bytes[trie.MAX_NODE])
-    return concat(b"\xa0", h)
 
 
 @internal
