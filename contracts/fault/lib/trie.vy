@@ -27,7 +27,8 @@
      must be a branch); an embedded node is under 32 bytes, a node referenced by hash
      32 bytes or more (the root excepted). Python checks every node reachable from
      the root when it builds the partial trie; this module checks the nodes it
-     touches, a subset, so it refuses no witness Python accepts.
+     touches, a subset, so it refuses no witness Python accepts. A node of the pool is
+     decoded once per transaction (`_node`: the result is kept in `_info` / `_aux`).
 
      Shapes no secure trie has (every key is 64 nibbles, so a branch never holds a
      value, no path ends at a branch, every leaf path ends at nibble 64): `get` reads
