@@ -47,9 +47,17 @@ def get_path(root: bytes32, path: bytes32) -> Bytes[trie.MAX_VALUE]:
     """
     @notice The value at trie path `path` under `root` (b"" if absent).
     @dev Twin of `node/stf/mpt/trie.py::Trie.get`. Reverts "trie: missing node" when
-         the pool lacks a node the path needs.
+         the pool lacks a node the path needs. A short value comes back through the
+         library's small frames, a long one is read here (see the notes on memory).
     """
-    return self._get(root, path)
+    h: bytes32 = empty(bytes32)
+    offset: uint256 = 0
+    length: uint256 = 0
+    value: Bytes[trie.SMALL_NODE] = b""
+    h, offset, length, value = trie.find(root, path)
+    if h == empty(bytes32):
+        return value
+    return convert(slice(trie._big[h], offset, length), Bytes[trie.MAX_VALUE])
 
 
 @external
@@ -58,7 +66,7 @@ def put_path(root: bytes32, path: bytes32, data: Bytes[trie.MAX_VALUE]) -> bytes
     @notice The root after storing `data` at `path` under `root` (b"" deletes).
     @dev Twin of `Trie.set` / `Trie.delete`, then `Trie.root_hash`. The nodes it creates
          go in the pool. Short values and leaves are handled in the library's small
-         frames; the long ones here, last (see the module's notes on memory).
+         frames; the long ones here, inline (see the module's notes on memory).
     """
     size: uint256 = len(data)
     p: trie.Plan = trie.plan(root, path, size)
@@ -78,41 +86,19 @@ def put_path(root: bytes32, path: bytes32, data: Bytes[trie.MAX_VALUE]) -> bytes
     if long_move:
         h: bytes32 = extract32(p.src, 1)
         n: uint256 = len(trie._big[h])
-        moved = self._store_long(concat(trie.move_prefix(p, n), slice(trie._big[h], p.second, n - p.second)))
+        leaf: Bytes[trie.MAX_NODE + trie.LEAF_PREFIX] = concat(trie.move_prefix(p, n), slice(trie._big[h], p.second, n - p.second))
+        h = keccak256(leaf)
+        if len(leaf) <= trie.SMALL_NODE:
+            trie._small[h] = convert(leaf, Bytes[trie.SMALL_NODE])
+        else:
+            trie._big[h] = convert(leaf, Bytes[trie.MAX_NODE])
+        moved = concat(b"\xa0", h)
     if size > trie.SMALL_NODE:
-        ours = self._store_long(concat(trie.leaf_prefix(p, size, False), data))
+        ours_leaf: Bytes[trie.MAX_NODE + trie.LEAF_PREFIX] = concat(trie.leaf_prefix(p, size, False), data)
+        h: bytes32 = keccak256(ours_leaf)
+        trie._big[h] = convert(ours_leaf, Bytes[trie.MAX_NODE])
+        ours = concat(b"\xa0", h)
     return trie.finish(p, moved, ours, size == 0)
-
-
-@internal
-def _get(root: bytes32, path: bytes32) -> Bytes[trie.MAX_VALUE]:
-    """
-    @dev The value at `path`: a short one through the library's small frames, a long
-         one read here.
-    """
-    ref: Bytes[33] = b""
-    offset: uint256 = 0
-    length: uint256 = 0
-    ref, offset, length = trie.find(root, path)
-    if length == 0:
-        return b""
-    if not trie.is_long(ref):
-        return trie.short_value(ref, offset, length)
-    return convert(slice(trie._big[extract32(ref, 1)], offset, length), Bytes[trie.MAX_VALUE])
-
-
-@internal
-def _store_long(leaf: Bytes[trie.MAX_NODE + trie.LEAF_PREFIX]) -> Bytes[33]:
-    """
-    @dev The reference to the new leaf `leaf` (of a long value, or a long leaf moved):
-         0xa0 ++ keccak256, the leaf going in the pool (`nodes.py::commit`).
-    """
-    h: bytes32 = keccak256(leaf)
-    if len(leaf) <= trie.SMALL_NODE:
-        trie._small[h] = convert(leaf, Bytes[trie.SMALL_NODE])
-    else:
-        trie._big[h] = convert(leaf, Bytes[trie.MAX_NODE])
-    return concat(b"\xa0", h)
 
 
 @internal

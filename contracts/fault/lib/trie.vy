@@ -27,7 +27,8 @@
      must be a branch); an embedded node is under 32 bytes, a node referenced by hash
      32 bytes or more (the root excepted). Python checks every node reachable from
      the root when it builds the partial trie; this module checks the nodes it
-     touches, a subset, so it refuses no witness Python accepts.
+     touches, a subset, so it refuses no witness Python accepts. A node of the pool is
+     decoded once per transaction (`_node`: the result is kept in `_info` / `_aux`).
 
      Shapes no secure trie has (every key is 64 nibbles, so a branch never holds a
      value, no path ends at a branch, every leaf path ends at nibble 64): `get` reads
@@ -99,6 +100,9 @@ PLAN_EMPTY: constant(uint256) = 1  # delete: the trie becomes empty
 PLAN_READY: constant(uint256) = 2  # `Plan.ref` is built
 PLAN_MOVE: constant(uint256) = 3  # a leaf moves to another path (`Plan.src`, ...)
 
+# A rebuilt branch of the first CACHED_LEVELS levels of a write's path is entered in
+# `_info` as it is made (the next writes of a step start at the same root).
+CACHED_LEVELS: constant(uint256) = 3
 VALUE_FLAG: constant(uint256) = 1 << 16  # `Node.mask`: the branch holds a value
 FIELD: constant(uint256) = 65535
 
@@ -156,6 +160,10 @@ _small: transient(HashMap[bytes32, Bytes[SMALL_NODE]])
 _big: transient(HashMap[bytes32, Bytes[MAX_NODE]])
 # The branches and extensions on the current write's path, root first.
 _levels: transient(Level[MAX_LEVELS])
+# keccak256(node) -> the node decoded and checked (`_node`): `_packed` of its `Node`
+# (0: not yet), and its `starts` (a branch) or `bits` (a leaf or extension).
+_info: transient(HashMap[bytes32, uint256])
+_aux: transient(HashMap[bytes32, uint256])
 
 
 # ---------------------------------------------------------------------------------
@@ -179,12 +187,11 @@ def add_small(node: Bytes[SMALL_NODE]):
 
 
 @internal
-def find(root: bytes32, path: bytes32) -> (Bytes[33], uint256, uint256):
+def find(root: bytes32, path: bytes32) -> (bytes32, uint256, uint256, Bytes[SMALL_NODE]):
     """
-    @notice Where the value at the trie path `path` is: the reference of its leaf, and
-            the value's offset and length in the leaf (length 0: absent).
-    @dev Twin of `node/stf/mpt/trie.py::Trie.get` (the caller reads the value: `value`
-         if the leaf is short, else from `_big`). Reverts "trie: missing node" when a
+    @notice The value at the trie path `path` (b"" if absent) if its leaf is short;
+            else the hash of its leaf (in `_big`) and the value's offset and length in it.
+    @dev Twin of `node/stf/mpt/trie.py::Trie.get`. Reverts "trie: missing node" when a
          node on the path is not in the pool, and on a malformed node.
     """
     b: Bottom = self._descend(root, path, False)
@@ -193,8 +200,10 @@ def find(root: bytes32, path: bytes32) -> (Bytes[33], uint256, uint256):
         n: uint256 = 0
         head, n = self._fetch(b.ref, True)
         it: rlp.Item = rlp.header(extract32(head, b.node.second), b.node.second, n)
-        return b.ref, it.offset, it.length
-    return b"", 0, 0
+        if n > SMALL_NODE:
+            return extract32(b.ref, 1), it.offset, it.length, b""
+        return empty(bytes32), 0, 0, convert(slice(head, it.offset, it.length), Bytes[SMALL_NODE])
+    return empty(bytes32), 0, 0, b""
 
 
 @internal
@@ -204,18 +213,6 @@ def is_long(ref: Bytes[33]) -> bool:
     @notice Whether `ref` names a node in the long-node pool (`_big`).
     """
     return len(ref) == 33 and len(self._big[extract32(ref, 1)]) != 0
-
-
-@internal
-@view
-def short_value(ref: Bytes[33], offset: uint256, length: uint256) -> Bytes[SMALL_NODE]:
-    """
-    @notice The `length` bytes at `offset` of the short node `ref` (pool or embedded).
-    """
-    head: Bytes[HEAD] = b""
-    n: uint256 = 0
-    head, n = self._fetch(ref, True)
-    return convert(slice(head, offset, length), Bytes[SMALL_NODE])
 
 
 # ---------------------------------------------------------------------------------
@@ -343,7 +340,7 @@ def _descend(root: bytes32, path: bytes32, record: bool) -> Bottom:
         head: Bytes[HEAD] = b""
         n: uint256 = 0
         head, n = self._fetch(ref, depth == 0)
-        node: Node = self._decode(head, n, len(ref) == 33)
+        node: Node = self._node(ref, head, n)
         assert not after_extension or node.kind == KIND_BRANCH, "trie: extension child is not a branch"
         b.ref = ref
         b.node = node
@@ -483,7 +480,7 @@ def _plan_delete(b: Bottom) -> Plan:
         end = (lv.bits >> (16 * only + 16)) & FIELD
     sibling: Bytes[33] = slice(slice(head, start, 33), 0, end - start)
     head, n = self._fetch(sibling, False)
-    node: Node = self._decode(head, n, len(sibling) == 33)
+    node: Node = self._node(sibling, head, n)
     count: uint256 = 1
     bits: uint256 = only
     child: Bytes[33] = sibling
@@ -544,7 +541,15 @@ def _ascend(depth: uint256, ref: Bytes[33]) -> bytes32:
         if lv.meta & 255 == KIND_EXTENSION:
             r = self._commit(self._extension((lv.meta >> 8) & 255, lv.bits, r))
         else:
+            # the top levels, which the step's next writes are likely to pass again
+            same: bool = d < CACHED_LEVELS and len(r) == ((lv.meta >> 32) & FIELD) - ((lv.meta >> 16) & FIELD)
             r = self._commit(self._branch_with(lv, r))
+            if same and len(r) == 33:
+                # Its child replaced by one as long (so as empty or not): the items and
+                # checks of the branch it replaces, so `_node` need not decode it.
+                h: bytes32 = extract32(r, 1)
+                self._info[h] = 1 | (((lv.meta >> 64) & FIELD) << 16) | (((lv.meta >> 48) & FIELD) << 32) | ((lv.meta >> 80) << 64)
+                self._aux[h] = lv.bits
     if len(r) == 33:
         return extract32(r, 1)
     h: bytes32 = keccak256(r)
@@ -640,6 +645,28 @@ def _fetch(ref: Bytes[33], is_root: bool) -> (Bytes[HEAD], uint256):
 
 
 @internal
+def _node(ref: Bytes[33], head: Bytes[HEAD], n: uint256) -> Node:
+    """
+    @dev `_decode` of the node `ref` references (`head`, `n`: `_fetch`'s), once per
+         transaction for a node of the pool: its result is kept in `_info` / `_aux`.
+    """
+    if len(ref) != 33:
+        return self._decode(head, n, False)
+    h: bytes32 = extract32(ref, 1)
+    a: uint256 = self._info[h]
+    if a != 0:
+        x: uint256 = self._aux[h]
+        kind: uint256 = (a >> 8) & 255
+        if kind == KIND_BRANCH:
+            return Node(kind=kind, offset=(a >> 16) & 255, starts=x, second=(a >> 32) & FIELD, mask=(a >> 64) & 262143, count=0, bits=0)
+        return Node(kind=kind, offset=(a >> 16) & 255, starts=0, second=(a >> 32) & FIELD, mask=0, count=(a >> 96) & FIELD, bits=x)
+    node: Node = self._decode(head, n, True)
+    self._info[h] = 1 | (node.kind << 8) | (node.offset << 16) | (node.second << 32) | (node.mask << 64) | (node.count << 96)
+    self._aux[h] = node.starts | node.bits
+    return node
+
+
+@internal
 @pure
 def _decode(head: Bytes[HEAD], n: uint256, nested: bool) -> Node:
     """
@@ -649,30 +676,27 @@ def _decode(head: Bytes[HEAD], n: uint256, nested: bool) -> Node:
          be canonical RLP; an embedded node was, with its parent. Hashes (0xa0) and
          empty strings (0x80), most items of a branch, are decoded inline by the rules
          of `rlp.header`; other items go through it. Items must lie in `head`: only a
-         leaf can be longer than SMALL_NODE bytes.
+         leaf can be longer than SMALL_NODE bytes (`extract32` reverts past it). Every
+         refusal is "trie: malformed node" (Python: `BadProof`); the checks are
+         gathered in `ok` and made once, so a failing node may read on first.
     """
     top: rlp.Item = rlp.header(extract32(head, 0), 0, n)
-    assert top.is_list and top.end == n, "trie: node is not an RLP list"
+    ok: bool = top.is_list and top.end == n
     pos: uint256 = top.offset
     count: uint256 = 0
-    starts: uint256 = 0
+    starts: uint256 = 0  # item i's start in bits 16i..16i+15 (i < 16)
+    last: uint256 = 0  # the last item's start
     mask: uint256 = 0
-    second: uint256 = 0
-    bad: bool = False
-    for _: uint256 in range(BRANCH_ITEMS + 1):
-        if pos == n:
+    bad: bool = False  # as a branch: a child neither empty, a hash nor a node, or a list value
+    for _: uint256 in range(BRANCH_ITEMS):
+        if pos >= n:
             break
-        assert count < BRANCH_ITEMS, "trie: node is neither a branch, a leaf nor an extension"
-        assert pos + 32 <= len(head), "trie: long node is not a leaf"
         w: bytes32 = extract32(head, pos)
         b0: uint256 = convert(w, uint256) >> 248
-        if count < 16:
-            starts |= pos << (16 * count)
-        if count == 1 or count == 16:
-            second = pos
+        starts |= pos << unsafe_mul(16, count)
+        last = pos
         if b0 == HASH_ITEM:
             pos = unsafe_add(pos, 33)
-            assert pos <= n, "rlp: item out of bounds"
             mask |= 1 << count
         elif b0 == EMPTY_ITEM:
             pos = unsafe_add(pos, 1)
@@ -680,41 +704,38 @@ def _decode(head: Bytes[HEAD], n: uint256, nested: bool) -> Node:
             it: rlp.Item = rlp.header(w, pos, n)
             if it.is_list:
                 size: uint256 = it.end - pos
-                assert size < EMBED_LIMIT, "trie: embedded node of 32 bytes or more"
-                if nested and it.length != 0:
+                ok = ok and size < EMBED_LIMIT
+                if nested and it.length != 0 and size < EMBED_LIMIT:
                     rlp.validate(slice(concat(b"", w), 0, size), 0, size)
-                if count == 16:
-                    bad = True
-            elif count < 16:
-                bad = True
+                bad = bad or count == 16
+            else:
+                bad = bad or count < 16
             mask |= 1 << count
             pos = it.end
         count = unsafe_add(count, 1)
+    # more items than a branch's, or the last one past the end: pos != n
+    ok = ok and pos == n
     if count == BRANCH_ITEMS:
-        assert not bad, "trie: branch child is neither empty, a hash nor a node"
-        assert mask & (mask - 1) != 0, "trie: branch with fewer than two entries"
-        return Node(kind=KIND_BRANCH, offset=top.offset, starts=starts, second=second, mask=mask, count=0, bits=0)
-    assert count == 2, "trie: node is neither a branch, a leaf nor an extension"
+        assert ok and not bad and mask & (mask - 1) != 0, "trie: malformed node"
+        return Node(kind=KIND_BRANCH, offset=top.offset, starts=starts, second=last, mask=mask, count=0, bits=0)
+    assert ok and count == 2, "trie: malformed node"
+    second: uint256 = last
     path: rlp.Item = rlp.header(extract32(head, top.offset), top.offset, n)
     other: rlp.Item = rlp.header(extract32(head, second), second, n)
-    assert not path.is_list, "trie: node path is not a string"
-    assert path.length != 0, "trie: empty hex-prefix path"
     lead: uint256 = convert(extract32(head, path.offset), uint256) >> 248
     flag: uint256 = lead >> 4
-    assert flag <= 3, "trie: bad hex-prefix flag"
-    if flag & 1 == 0:
-        assert lead & 15 == 0, "trie: non-zero hex-prefix padding"
+    ok = not path.is_list and path.length != 0 and flag <= 3 and (flag & 1 == 1 or lead & 15 == 0)
     nibbles: uint256 = 2 * path.length - 2 + (flag & 1)
     bits: uint256 = 0
-    if nibbles <= PATH_NIBBLES:
+    if ok and nibbles <= PATH_NIBBLES:
         if flag & 1 == 1:
             bits = (convert(extract32(head, path.offset), uint256) << 4) >> (256 - 4 * nibbles)
         else:
             bits = convert(extract32(head, path.offset + 1), uint256) >> (256 - 4 * nibbles)
     if flag >= 2:
-        assert not other.is_list and other.length != 0, "trie: leaf value must be a non-empty string"
+        assert ok and not other.is_list and other.length != 0, "trie: malformed node"
         return Node(kind=KIND_LEAF, offset=top.offset, starts=0, second=second, mask=0, count=nibbles, bits=bits)
-    assert nibbles != 0, "trie: extension with an empty path"
+    ok = ok and nibbles != 0
     if other.is_list:
         at: uint256 = other.offset
         items: uint256 = 0
@@ -723,9 +744,10 @@ def _decode(head: Bytes[HEAD], n: uint256, nested: bool) -> Node:
                 break
             at = rlp.header(extract32(head, at), at, other.end).end
             items += 1
-        assert items == BRANCH_ITEMS and at == other.end, "trie: extension child is not a branch"
+        ok = ok and items == BRANCH_ITEMS and at == other.end
     else:
-        assert other.length == 32, "trie: extension child is not a branch"
+        ok = ok and other.length == 32
+    assert ok, "trie: malformed node"
     return Node(kind=KIND_EXTENSION, offset=top.offset, starts=0, second=second, mask=0, count=nibbles, bits=bits)
 
 
