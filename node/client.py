@@ -13,7 +13,7 @@ Deribit-style name, and turns answers into small frozen dataclasses.
 **Units.** Every returned amount stays the STF's integer: ``*_e6`` are collateral units x 1e6
 (prices per contract) or, for sizes, contracts x 1e6 (signed: negative = short); ``*_wad``
 Greeks are x 1e18 (see ``Query.GetRisk`` in ``query.proto``); times are unix seconds;
-addresses 20 raw bytes. ``format_e6`` / ``from_e6`` / ``from_wad`` give exact decimals for
+addresses (20 bytes) and hashes (32 bytes) are ``Hex``: ``bytes`` that print as ``0x`` hex. ``format_e6`` / ``from_e6`` / ``from_wad`` give exact decimals for
 display. Inputs (sizes, prices, amounts) are ``Decimal``, ``str`` or ``int`` in contracts or
 collateral units and are converted exactly by ``to_e6``: more than 6 decimals is refused
 (``BadInput``), and floats are refused (they are not exact).
@@ -25,7 +25,8 @@ several threads may submit at once. If the node refuses a nonce as used or out o
 (another client shares the key), the client re-reads the window and retries with a fresh nonce
 (at most ``NONCE_RETRIES`` times): such a transaction was never applied.
 
-**Errors.** Local input problems raise ``BadInput`` (a ``ValueError``). A call the node refuses
+**Errors.** Every error this module raises is a ``ClientError``. Local input problems raise
+``BadInput`` (a ``ValueError``: a malformed amount, an unknown series name). A call the node refuses
 raises a ``NodeError`` carrying the gRPC ``status``, the STF's ``failure_code`` /
 ``failure_name`` (when it is the STF's refusal), the ``message`` and, for an included
 transaction that failed, its ``receipt``: ``TxFailed`` (FAILED_PRECONDITION), ``InvalidRequest``
@@ -38,7 +39,9 @@ transaction that failed, its ``receipt``: ``TxFailed`` (FAILED_PRECONDITION), ``
 stops. The call starts at once (so events from the next block on are caught even before the
 first ``next``) and has no deadline. ``close()`` (or ``with``, or ``break``ing out of a ``for``
 loop over a temporary) cancels it; a ``Watch`` closed from another thread ends its blocked
-``next`` with ``StopIteration``. A stream the node ends raises the typed ``NodeError``
+``next`` with ``StopIteration``. Ctrl-C (``KeyboardInterrupt``) while waiting for the next
+event closes the watch and ends the loop quietly (``StopIteration``; the ``for`` loop is
+left as by a ``break``). A stream the node ends raises the typed ``NodeError``
 (``RateLimited`` for a subscriber too slow, ``NodeUnavailable`` when the node stops);
 ``watch_book`` keeps the aggregated book locally (``LocalBook``) and raises ``StreamGap`` if a
 sequence number is skipped (resubscribe for a fresh snapshot).
@@ -159,7 +162,9 @@ def _node_error(error: grpc.RpcError, target: str) -> NodeError:
             code = None
     receipt = _receipt(types_pb2.Receipt.FromString(meta["receipt-bin"])) if "receipt-bin" in meta else None
     message = error.details() or status.name
-    if status == grpc.StatusCode.UNAVAILABLE and code is None:
+    if status == grpc.StatusCode.UNAVAILABLE and "read replica" in message:
+        message = f"the node at {target} is not the sequencer: {message}"
+    elif status == grpc.StatusCode.UNAVAILABLE and code is None:
         message = f"cannot reach the node at {target} ({message})"
     elif status == grpc.StatusCode.DEADLINE_EXCEEDED:
         message = f"the node at {target} did not answer in time"
@@ -216,7 +221,7 @@ def format_wad(value_wad: int, places: int = 4) -> str:
 def parse_address(value: bytes | str) -> bytes:
     """A 20-byte address from bytes or ``0x`` hex text."""
     if isinstance(value, bytes):
-        raw = value
+        raw = bytes(value)  # plain bytes (a ``Hex`` is one too)
     else:
         text = str(value).strip()
         try:
@@ -254,6 +259,17 @@ def parse_tif(tif: str | int) -> TimeInForce:
 # Results (units in the module docstring)
 
 
+class Hex(bytes):
+    """Bytes (an address, a hash) that print as ``0x`` hex; equal to the same plain bytes."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "0x" + self.hex()
+
+    __str__ = __repr__
+
+
 @dataclass(frozen=True, slots=True)
 class ChainInfo:
     """The chain's head and the EIP-712 domain its transactions are signed for."""
@@ -265,7 +281,7 @@ class ChainInfo:
 
     @property
     def domain(self) -> Domain:
-        return Domain(self.chain_id, self.verifying_contract)
+        return Domain(self.chain_id, bytes(self.verifying_contract))
 
 
 @dataclass(frozen=True, slots=True)
@@ -506,9 +522,9 @@ class BlockHeader:
 
 def _receipt(pb: types_pb2.Receipt) -> Receipt:
     return Receipt(
-        pb.tx_hash, pb.block_number, pb.code, pb.failure_name, pb.detail, pb.order_id, pb.filled_e6, pb.rested_e6,
+        Hex(pb.tx_hash), pb.block_number, pb.code, pb.failure_name, pb.detail, pb.order_id, pb.filled_e6, pb.rested_e6,
         pb.remainder_code, pb.remainder_name,
-        tuple(Fill(f.maker_order_id, f.maker, f.taker, f.instrument_id, f.taker_side, f.price_e6, f.size_e6,
+        tuple(Fill(f.maker_order_id, Hex(f.maker), Hex(f.taker), f.instrument_id, f.taker_side, f.price_e6, f.size_e6,
                    f.maker_fee_e6, f.taker_fee_e6) for f in pb.fills),
         tuple(Cancelled(c.order_id, c.code, c.failure_name) for c in pb.cancelled),
     )
@@ -548,12 +564,12 @@ def as_json(value: Any) -> Any:
 
 def account_event(pb: stream_pb2.AccountEvent) -> AccountEvent:
     """The dataclass of one ``AccountEvent`` message."""
-    common = (pb.sequence, pb.block_number, pb.timestamp, pb.tx_hash)
+    common = (pb.sequence, pb.block_number, pb.timestamp, Hex(pb.tx_hash))
     kind = pb.WhichOneof("event")
     if kind == "fill":
         f = pb.fill
         return AccountFill(*common, f.order_id, f.instrument_id, f.side, f.price_e6, f.size_e6, f.fee_e6,
-                           LIQUIDITY_NAMES.get(f.liquidity, "unspecified"), f.counterparty, f.maker_order_id)
+                           LIQUIDITY_NAMES.get(f.liquidity, "unspecified"), Hex(f.counterparty), f.maker_order_id)
     if kind == "order":
         o = pb.order
         return OrderUpdate(*common, o.order_id, o.instrument_id, o.side, o.price_e6,
@@ -563,7 +579,7 @@ def account_event(pb: stream_pb2.AccountEvent) -> AccountEvent:
 
 
 def block_header(pb: stream_pb2.BlockHeader) -> BlockHeader:
-    return BlockHeader(pb.sequence, pb.number, pb.timestamp, pb.state_root, pb.receipts_hash, pb.tx_count)
+    return BlockHeader(pb.sequence, pb.number, pb.timestamp, Hex(pb.state_root), Hex(pb.receipts_hash), pb.tx_count)
 
 
 class SequenceCheck:
@@ -660,6 +676,9 @@ class Watch(Generic[T]):
         except StopIteration:
             self._closed = True
             raise
+        except KeyboardInterrupt:  # Ctrl-C ends a watch loop quietly
+            self.close()
+            raise StopIteration from None
         except grpc.RpcError as error:
             if self._closed:  # cancelled by close(), maybe from another thread
                 raise StopIteration from None
@@ -775,7 +794,7 @@ class Client:
 
     def chain_info(self) -> ChainInfo:
         pb = self._call(self._query.GetChainInfo, query_pb2.ChainInfoRequest())
-        return ChainInfo(pb.chain_id, pb.block_number, pb.block_time, pb.verifying_contract)
+        return ChainInfo(pb.chain_id, pb.block_number, pb.block_time, Hex(pb.verifying_contract))
 
     @property
     def domain(self) -> Domain:
@@ -831,7 +850,7 @@ class Client:
 
     def account(self, address: bytes | str | None = None) -> AccountInfo:
         pb = self._call(self._query.GetAccount, query_pb2.AccountRequest(address=self._address(address)))
-        return AccountInfo(pb.address, pb.balance_e6, _margin(pb.margin), pb.nonce_floor, pb.open_orders,
+        return AccountInfo(Hex(pb.address), pb.balance_e6, _margin(pb.margin), pb.nonce_floor, pb.open_orders,
                            pb.positions, pb.block_number)
 
     def positions(self, address: bytes | str | None = None) -> tuple[Position, ...]:
@@ -871,7 +890,7 @@ class Client:
     def risk(self, address: bytes | str | None = None) -> Risk:
         pb = self._call(self._query.GetRisk, query_pb2.AccountRequest(address=self._address(address)))
         return Risk(
-            pb.address, _margin(pb.margin),
+            Hex(pb.address), _margin(pb.margin),
             tuple(UnderlyingRisk(u.underlying_id, u.underlying, u.index_e6, int(u.delta_wad), int(u.gamma_wad),
                                  int(u.vega_wad), int(u.theta_wad), u.worst_loss_e6, u.addon_e6, u.maintenance_e6,
                                  u.worst_scenario) for u in pb.underlyings),

@@ -67,6 +67,19 @@ class NoPassphrase(KeystoreError):
     """No passphrase source: no file, no environment variable, no terminal to prompt on."""
 
 
+class BadPasswordFile(KeystoreError):
+    """The password file cannot be read."""
+
+
+class BadNewPassphrase(KeystoreError):
+    """A new key's passphrase is empty, or its two entries differ."""
+
+
+# What the person asked for cannot be used as given (exit status 2 in the CLI); the other
+# errors (a wrong passphrase, a label already taken) are refusals (exit status 1).
+INPUT_ERRORS = (UnknownKey, BadLabel, BadKeyFile, NoPassphrase, BadPasswordFile, BadNewPassphrase)
+
+
 @dataclass(frozen=True, slots=True)
 class KeyInfo:
     """A stored key: its label, 20-byte address (from the file, no passphrase needed) and file."""
@@ -144,7 +157,7 @@ class Keystore:
         """Store ``private_key`` (32 bytes) encrypted under ``passphrase`` as ``label``."""
         path = self.check_new(label)
         if not passphrase:
-            raise KeystoreError("keystore: an empty passphrase is not allowed")
+            raise BadNewPassphrase("keystore: an empty passphrase is not allowed")
         if not isinstance(private_key, bytes) or len(private_key) != 32:
             raise BadKeyFile("keystore: a private key is 32 bytes")
         document = Account.encrypt(private_key, passphrase, iterations=self.kdf_iterations)
@@ -217,7 +230,7 @@ def read_passphrase(password_file: str | os.PathLike | None = None, *, confirm: 
         try:
             text = Path(password_file).expanduser().read_text()
         except OSError as exc:
-            raise KeystoreError(f"keystore: cannot read the password file: {exc}") from None
+            raise BadPasswordFile(f"keystore: cannot read the password file: {exc}") from None
         return text.splitlines()[0] if text else ""
     if env.get(ENV_PASSWORD):
         return env[ENV_PASSWORD]
@@ -225,5 +238,5 @@ def read_passphrase(password_file: str | os.PathLike | None = None, *, confirm: 
         raise NoPassphrase(f"keystore: no passphrase: pass --password-file FILE or set {ENV_PASSWORD}")
     passphrase = getpass.getpass(prompt)
     if confirm and getpass.getpass("repeat " + prompt) != passphrase:
-        raise KeystoreError("keystore: the passphrases differ")
+        raise BadNewPassphrase("keystore: the passphrases differ")
     return passphrase

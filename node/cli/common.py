@@ -7,11 +7,18 @@ alike) adds its parser with ``add_node_options(parser, key=...)`` and sets
 expected failures into one line on stderr and a non-zero exit:
 
     0  success
-    1  the node refused or failed the call, the node is unreachable, or a keystore problem
-    2  bad input (also argparse's own usage errors)
+    1  the node (or L1) refused or failed the call or is unreachable; a wrong passphrase;
+       a check the CLI makes before signing that the node would refuse (e.g. a balance)
+    2  bad input (also argparse's own usage errors): a malformed value, a price off the
+       tick, an unknown key label, an unreadable key or password file, no passphrase source
+
+Every error is one line on stderr (``optrollup COMMAND: error: ...``), never a traceback:
+``main`` turns anything unexpected into ``internal error: ...`` with exit status 1 (set
+``$OPTROLLUP_DEBUG=1`` to see the traceback).
 
 Keys: ``--key LABEL`` reads an encrypted key file (``node.keystore``; passphrase from
-``--password-file``, ``$OPTROLLUP_PASSWORD`` or a prompt); ``--dev-account NAME`` uses one of
+``--password-file``, ``$OPTROLLUP_PASSWORD`` or a prompt; every command that signs takes
+``--password-file``); ``--dev-account NAME`` uses one of
 the public development keys of ``optrollup node --dev`` (DEVELOPMENT CHAINS ONLY: anyone can
 sign with them). Read-only commands need no passphrase: the address is read from the key
 file, or given with ``--address``. The node is ``--node``, else ``$OPTROLLUP_NODE``, else
@@ -32,7 +39,7 @@ import sys
 from typing import Any, Callable, Final, Sequence
 
 from node.client import BadInput, Client, ClientError, NodeError, NodeUnavailable, as_json, format_e6
-from node.keystore import Keystore, KeystoreError, read_passphrase
+from node.keystore import INPUT_ERRORS, Keystore, KeystoreError, read_passphrase
 from node.sequencer.dev import DEV_ACCOUNTS, dev_key
 
 ENV_NODE: Final = "OPTROLLUP_NODE"
@@ -45,7 +52,8 @@ EXIT_BAD_INPUT: Final = 2
 
 def add_node_options(parser: argparse.ArgumentParser, *, key: str = "read") -> None:
     """``--node``, ``--json`` and, for ``key="sign"`` or ``"read"``, the key options
-    (``"read"`` also accepts ``--address``; ``"none"`` adds no key option)."""
+    (``"read"`` also accepts ``--address``; ``"read+sign"`` is ``"read"`` for a command that
+    signs in one of its modes, so it takes ``--password-file`` too; ``"none"`` adds no key option)."""
     parser.add_argument("--node", metavar="ADDR", default=None,
                         help=f"node gRPC address (default ${ENV_NODE} or {DEFAULT_NODE})")
     parser.add_argument("--json", action="store_true", help="print JSON (exact integer *_e6 units) instead of tables")
@@ -55,11 +63,11 @@ def add_node_options(parser: argparse.ArgumentParser, *, key: str = "read") -> N
     who.add_argument("--key", metavar="LABEL", help="key file LABEL in the keys directory (see `optrollup keys`)")
     who.add_argument("--dev-account", choices=DEV_ACCOUNTS, metavar="NAME",
                      help=f"DEVELOPMENT ONLY: a public dev key of `optrollup node --dev` ({', '.join(DEV_ACCOUNTS)})")
-    if key == "read":
+    if key in ("read", "read+sign"):
         who.add_argument("--address", metavar="0x...", help="read this account (no key needed)")
     parser.add_argument("--keys-dir", metavar="DIR", default=None,
                         help="keys directory (default $OPTROLLUP_KEYS_DIR or ~/.optrollup/keys)")
-    if key == "sign":
+    if key in ("sign", "read+sign"):
         parser.add_argument("--password-file", metavar="FILE", default=None,
                             help="read the key's passphrase from FILE (else $OPTROLLUP_PASSWORD, else a prompt)")
 
@@ -118,6 +126,8 @@ def command(handler: Callable[[argparse.Namespace, Client], int | None], *, sign
             return fail(args, exc.message)
         except NodeError as exc:
             return fail(args, describe_error(exc))
+        except INPUT_ERRORS as exc:
+            return fail(args, str(exc), EXIT_BAD_INPUT)
         except (ClientError, KeystoreError) as exc:
             return fail(args, str(exc))
         except KeyboardInterrupt:
@@ -152,6 +162,14 @@ def emit(value: Any) -> None:
 def money(value_e6: int) -> str:
     """Collateral units, at least two decimals, exact: ``123.45``, ``0.509198``."""
     return format_e6(value_e6, 2)
+
+
+def money_grouped(value_e6: int) -> str:
+    """Collateral units with thousands separators, at least two decimals: ``7,372.40``."""
+    text = money(value_e6)
+    sign, text = ("-", text[1:]) if text.startswith("-") else ("", text)
+    whole, _, frac = text.partition(".")
+    return f"{sign}{int(whole):,}" + (f".{frac}" if frac else "")
 
 
 def qty(value_e6: int) -> str:

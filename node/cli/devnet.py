@@ -224,7 +224,8 @@ def run(args: argparse.Namespace) -> int:
         follower = None
         if args.follower:
             follower = Child("follower", ["node", "--follow", *common, "--data-dir", str(data / "follower"),
-                                          "--listen", args.follower_listen, "--metrics", "off"], "listening on")
+                                          "--listen", args.follower_listen, "--sequencer-node", args.listen,
+                                          "--metrics", "off"], "listening on")
             children.append(follower)
             if not _wait_ready(follower, lambda: grpc_answers(args.follower_listen), stopping, deadline):
                 raise _StartFailed("the follower")

@@ -9,7 +9,8 @@ mode 0600; the keys directory is ``--keys-dir``, else ``$OPTROLLUP_KEYS_DIR``, e
 ``~/.optrollup/keys``. The passphrase comes from ``--password-file`` (first line), else
 ``$OPTROLLUP_PASSWORD``, else a prompt (asked twice). ``import`` reads the private key (hex)
 from ``--private-key-file`` or a hidden prompt, never from the command line. Exit codes: 0
-success, 1 a keystore error (duplicate label, unreadable file, ...), 2 bad input.
+success, 1 refused (a label already taken), 2 bad input (a bad label or key, an unreadable
+file, an empty or mismatched passphrase, no passphrase source: ``node.keystore.INPUT_ERRORS``).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import sys
 from pathlib import Path
 
 from node.cli.common import EXIT_BAD_INPUT, EXIT_FAILED, emit, table
-from node.keystore import BadKeyFile, BadLabel, Keystore, KeystoreError, parse_private_key, read_passphrase
+from node.keystore import INPUT_ERRORS, BadKeyFile, Keystore, KeystoreError, parse_private_key, read_passphrase
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -51,7 +52,7 @@ def _guard(handler):
     def run(args: argparse.Namespace) -> int:
         try:
             return handler(args)
-        except (BadLabel, BadKeyFile) as exc:
+        except INPUT_ERRORS as exc:
             code = EXIT_BAD_INPUT
             message = str(exc)
         except KeystoreError as exc:
@@ -88,7 +89,7 @@ def _import(args: argparse.Namespace) -> int:
         try:
             text = Path(args.private_key_file).expanduser().read_text()
         except OSError as exc:
-            raise KeystoreError(f"cannot read the private key file: {exc}") from None
+            raise BadKeyFile(f"keystore: cannot read the private key file: {exc}") from None
     elif sys.stdin.isatty():
         text = getpass.getpass("private key (hex): ")
     else:

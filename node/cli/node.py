@@ -115,6 +115,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                          "(the dev faucet is off); required with --follow")
     l1.add_argument("--deployment", metavar="FILE", default=None,
                     help="the contracts' deployment file (written by `optrollup l1`; holds the L2 genesis)")
+    l1.add_argument("--sequencer-node", metavar="ADDR", default=None,
+                    help="with --follow: the sequencer's gRPC address, named when a client asks this read "
+                         "replica to trade")
     l1.add_argument("--confirmations", type=int, default=2, metavar="N",
                     help="L1 blocks on top of a deposit / batch before it is used (default 2)")
     l1.add_argument("--batch-interval", type=_positive, default=2.0, metavar="S",
@@ -421,7 +424,7 @@ async def _follow(args: argparse.Namespace, l1: L1Link) -> int:
     sequencer, fresh, store = _open_sequencer(args, SimpleNamespace(genesis=l1.genesis), l1=True)
     _check_stored_genesis(store, l1.genesis)
     await asyncio.to_thread(_check_l1_genesis, l1, sequencer, store)
-    sequencer.set_replica()  # (no BlockLogger: its "slow block" timing means nothing for imported blocks)
+    sequencer.set_replica(args.sequencer_node or "")  # (no BlockLogger: its "slow block" timing means nothing for imported blocks)
     proofs = ProofBook(os.path.join(args.data_dir, "withdrawals") if args.data_dir else None)
     try:
         follower = Follower(l1.reader, _LoopChain(sequencer, asyncio.get_running_loop()),

@@ -12,11 +12,19 @@ SIZE is in contracts, PRICE and AMOUNT in collateral units (USDC), as exact deci
 most 6 places. Each command waits for the transaction's block and prints its receipt (or
 ``--json``); a failure receipt prints one line (failure name and number, the node's message,
 the transaction) on stderr and exits 1. Options and exit codes: ``node.cli.common``.
+
+Before signing, the CLI checks what it already knows, so a bad order does not use a nonce
+on chain: an order's price on the series' tick and its size a multiple of the minimum size
+(exit 2, naming which of the two is wrong and the nearest valid values); a buy whose premium
+exceeds the balance, a withdrawal above the balance (exit 1, amounts in collateral units:
+``balance 7,372.40 USDC < 100,000,000.00 USDC``). The node checks everything again.
 """
 
 from __future__ import annotations
 
 import argparse
+
+import grpc
 
 from node.cli.common import (
     COLLATERAL,
@@ -26,10 +34,17 @@ from node.cli.common import (
     emit,
     fail,
     money,
+    money_grouped,
     qty,
     table,
 )
-from node.client import BadInput, Client, Receipt, to_e6
+from node.client import BadInput, Client, ClientError, Instrument, NodeError, Receipt, to_e6
+
+MAX_PRICE_E6 = 10**15  # README "Field values": a price is in (0, 10^15]
+
+
+class Refused(ClientError):
+    """A check before signing shows the node would refuse (exit status 1)."""
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -92,7 +107,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     deposit.add_argument("--deployment", metavar="FILE", default=None,
                          help="with --l1: the contracts' deployment file (default $OPTROLLUP_DEPLOYMENT)")
     deposit.add_argument("--no-wait", action="store_true", help="with --l1: do not wait for the L2 credit")
-    add_node_options(deposit, key="read")
+    add_node_options(deposit, key="read+sign")
     deposit.set_defaults(func=_deposit_l1_or_faucet)
 
 
@@ -141,8 +156,34 @@ def _check_order(args: argparse.Namespace) -> None:
         raise BadInput("size and price must be positive")
 
 
+def check_order_fits(inst: Instrument, size_e6: int, price_e6: int) -> None:
+    """``BadInput`` naming which of price or size the series refuses, with the nearest valid values."""
+    tick, step = inst.tick_size_e6, inst.min_size_e6
+    if price_e6 > MAX_PRICE_E6:
+        raise BadInput(f"price {qty(price_e6)} is above the maximum {qty(MAX_PRICE_E6)}")
+    if tick and price_e6 % tick:
+        below = price_e6 - price_e6 % tick
+        nearest = f"{qty(below)} or {qty(below + tick)}" if below else qty(tick)
+        raise BadInput(f"price {qty(price_e6)} is not on {inst.name}'s tick of {qty(tick)} {COLLATERAL} "
+                       f"(try {nearest})")
+    if size_e6 < step:
+        raise BadInput(f"size {qty(size_e6)} is below {inst.name}'s minimum size of {qty(step)} contracts")
+    if step and size_e6 % step:
+        below = size_e6 - size_e6 % step
+        raise BadInput(f"size {qty(size_e6)} is not a multiple of {inst.name}'s minimum size of {qty(step)} "
+                       f"contracts (try {qty(below)} or {qty(below + step)})")
+
+
 def _order(args: argparse.Namespace, client: Client) -> int:
     inst = client.instrument(args.instrument)
+    size_e6, price_e6 = to_e6(args.size, "size"), to_e6(args.price, "price")
+    check_order_fits(inst, size_e6, price_e6)
+    if args.side == "buy" and not args.reduce_only:
+        balance_e6 = client.account(client.address).balance_e6
+        premium_e6 = price_e6 * size_e6 // 10**6
+        if premium_e6 > balance_e6:
+            raise Refused(f"balance {money_grouped(balance_e6)} {COLLATERAL} < premium "
+                          f"{money_grouped(premium_e6)} {COLLATERAL} ({qty(size_e6)} x {qty(price_e6)})")
     receipt = client.place_order(inst.instrument_id, args.side, args.size, args.price, time_in_force=args.tif,
                                  reduce_only=args.reduce_only, client_order_id=args.client_id, expiry=args.expiry)
     if args.json:
@@ -192,6 +233,13 @@ def _withdraw_or_claim(args: argparse.Namespace) -> int:
 
 
 def _withdraw(args: argparse.Namespace, client: Client) -> int:
+    amount_e6 = to_e6(args.amount, "amount")
+    if amount_e6 <= 0:
+        raise BadInput("the amount must be positive")
+    balance_e6 = client.account(client.address).balance_e6
+    if amount_e6 > balance_e6:
+        raise Refused(f"balance {money_grouped(balance_e6)} {COLLATERAL} < {money_grouped(amount_e6)} "
+                      f"{COLLATERAL} to withdraw")
     return _show(args, client.withdraw(args.amount, args.to))
 
 
@@ -224,7 +272,13 @@ def _deposit_l1(args: argparse.Namespace, client: Client) -> int:
 
 
 def _deposit(args: argparse.Namespace, client: Client) -> int:
-    index, receipt = client.faucet(args.amount, args.account_address)
+    try:
+        index, receipt = client.faucet(args.amount, args.account_address)
+    except NodeError as exc:
+        if exc.status == grpc.StatusCode.UNIMPLEMENTED:  # a rollup node: no faucet, deposits come from L1
+            raise Refused(f"the node at {client.target} takes deposits from L1 only: deposit with --l1 "
+                          "(and --deployment FILE or $OPTROLLUP_DEPLOYMENT)") from None
+        raise
     if args.json:
         emit({"deposit_index": index, "receipt": receipt})
     else:

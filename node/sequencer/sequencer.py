@@ -385,9 +385,12 @@ class Sequencer:
         self._fail_pending(error)
         self._notify("on_halt", failure)
 
-    def set_replica(self) -> None:
-        """Make this a read replica: blocks come only from ``import_block`` (derivation)."""
+    def set_replica(self, sequencer_target: str = "") -> None:
+        """Make this a read replica: blocks come only from ``import_block`` (derivation). A
+        submission is refused with a message naming ``sequencer_target`` (its gRPC address) if known."""
         self.replica = True
+        self.replica_message = ("this node is a read replica (it follows L1): send transactions to the sequencer"
+                                + (f" at {sequencer_target}" if sequencer_target else ""))
 
     def wake(self) -> None:
         """New L1 entries arrived: close a block even if no client transaction is waiting."""
@@ -435,7 +438,7 @@ class Sequencer:
 
     def _ensure_open(self) -> None:
         if self.replica:
-            raise SequencerHalted("this node is a read replica (it follows L1): submit to the sequencer")
+            raise SequencerHalted(self.replica_message)
         if self.failure is not None:
             raise SequencerHalted(f"sequencer: halted: {self.failure!r}")
         if self._task is None or self._stopping:

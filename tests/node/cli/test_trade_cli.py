@@ -139,7 +139,7 @@ def test_keys_and_a_keystore_signer(run, tmp_path, monkeypatch):
     code, _, err = run("cancel", "--all", "--key", "mm", "--keys-dir", keys, "--password-file", str(wrong))
     assert code == 1 and "wrong passphrase" in err
     code, _, err = run("cancel", "--all", "--key", "ghost", "--keys-dir", keys, "--password-file", str(secret))
-    assert code == 1 and "no key labelled 'ghost'" in err
+    assert code == 2 and "no key labelled 'ghost'" in err  # a key that is not there: bad input
 
 
 @pytest.mark.parametrize("argv, code, message", [
@@ -147,7 +147,7 @@ def test_keys_and_a_keystore_signer(run, tmp_path, monkeypatch):
     (("order", "buy", "NOPE-4DEC26-1-C", "1", "90", "--dev-account", "bob"), 2, "unknown instrument"),
     (("order", "buy", NAME, "1", "abc", "--dev-account", "bob"), 2, "not a decimal number"),
     (("order", "buy", NAME, "1", "90"), 2, "no key"),
-    (("order", "buy", NAME, "1", "90.05", "--dev-account", "bob"), 1, "PRICE_OFF_TICK (202)"),
+    (("order", "buy", NAME, "1", "90.05", "--dev-account", "bob"), 2, "price 90.05 is not on ETH-4DEC26-3000-C's tick"),
     (("cancel", "424242", "--dev-account", "bob"), 1, "UNKNOWN_ORDER (211)"),
     (("cancel", "--dev-account", "bob"), 2, "give ORDER_ID"),
     (("cancel", "1", "--all", "--dev-account", "bob"), 2, "--all takes no ORDER_ID"),
