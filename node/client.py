@@ -259,6 +259,9 @@ def parse_tif(tif: str | int) -> TimeInForce:
 # Results (units in the module docstring)
 
 
+T = TypeVar("T")
+
+
 class Hex(bytes):
     """Bytes (an address, a hash) that print as ``0x`` hex; equal to the same plain bytes."""
 
@@ -436,6 +439,93 @@ class Risk:
     block_number: int
 
 
+@dataclass(frozen=True, slots=True)
+class Trade:
+    """``Client.trades``: one fill on a series (``query.proto`` Trade); ``position`` pages."""
+
+    price_e6: int
+    size_e6: int
+    taker_side: int
+    block_number: int
+    tx_hash: bytes
+    timestamp: int
+    position: int
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryFill:
+    """A fill from the account's side (``query.proto`` AccountTrade)."""
+
+    instrument_id: int
+    side: int
+    price_e6: int
+    size_e6: int
+    fee_e6: int
+    liquidity: str
+    order_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryEntry:
+    """``Client.history``: one transaction as the account sees it (``query.proto`` HistoryEntry)."""
+
+    position: int
+    block_number: int
+    timestamp: int
+    tx_hash: bytes
+    kind: str
+    own: bool
+    code: int
+    failure_name: str
+    order_id: int
+    instrument_id: int
+    side: int
+    price_e6: int
+    size_e6: int
+    filled_e6: int
+    rested_e6: int
+    amount_e6: int
+    fills: tuple[HistoryFill, ...]
+    remainder_name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Page(Generic[T]):
+    """One page of a paged list, newest first; ``next_before`` is the next page's ``before`` (0: none)."""
+
+    items: tuple[T, ...]
+    next_before: int
+    block_number: int
+
+
+@dataclass(frozen=True, slots=True)
+class PositionPnl:
+    """``Client.pnl``: a series' position from the fills with its P&L (``node.pnl``, collateral units e6)."""
+
+    instrument_id: int
+    name: str
+    size_e6: int
+    avg_entry_e6: int
+    mark_e6: int
+    realised_e6: int
+    unrealised_e6: int
+    fees_e6: int
+
+
+@dataclass(frozen=True, slots=True)
+class Pnl:
+    """Every series the account traded (open or closed) and the totals; ``complete``: the fills
+    add up to the node's positions (see ``node.pnl``)."""
+
+    address: bytes
+    series: tuple[PositionPnl, ...]
+    realised_e6: int
+    unrealised_e6: int
+    fees_e6: int
+    complete: bool
+    block_number: int
+
+
 LIQUIDITY_NAMES: Final = {stream_pb2.LIQUIDITY_MAKER: "maker", stream_pb2.LIQUIDITY_TAKER: "taker",
                           stream_pb2.LIQUIDITY_LIQUIDATED: "liquidated", stream_pb2.LIQUIDITY_LIQUIDATOR: "liquidator"}
 ORDER_STATUS_NAMES: Final = {
@@ -540,6 +630,21 @@ def _instrument(pb) -> Instrument:
                       pb.is_call, pb.tick_size_e6, pb.min_size_e6, pb.mark_e6, pb.best_bid_e6, pb.best_ask_e6)
 
 
+def _history_entry(e) -> HistoryEntry:
+    return HistoryEntry(e.position, e.block_number, e.timestamp, Hex(e.tx_hash), e.kind, e.own, e.code,
+                        e.failure_name, e.order_id, e.instrument_id, e.side, e.price_e6, e.size_e6, e.filled_e6,
+                        e.rested_e6, e.amount_e6,
+                        tuple(HistoryFill(f.instrument_id, f.side, f.price_e6, f.size_e6, f.fee_e6, f.liquidity,
+                                          f.order_id) for f in e.fills), e.remainder_name)
+
+
+def _check_page(limit: int, before: int) -> None:
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 0 <= limit <= 1000:
+        raise BadInput("limit: 0 (the node's default, 100) to 1000")
+    if isinstance(before, bool) or not isinstance(before, int) or before < 0:
+        raise BadInput("before: a position (a non-negative integer; 0 = from the newest)")
+
+
 def as_json(value: Any) -> Any:
     """A JSON-ready copy of a result: bytes as ``0x`` hex, ``*_wad`` integers as decimal strings
     (they do not fit a JSON reader's double), every other integer as is (exact ``*_e6``)."""
@@ -640,7 +745,6 @@ def book_views(updates: Iterable[stream_pb2.BookUpdate], name: str = "") -> Iter
         yield book.apply(update)
 
 
-T = TypeVar("T")
 
 
 def _stream_error(error: grpc.RpcError, target: str) -> NodeError:
@@ -897,6 +1001,56 @@ class Client:
             int(pb.delta_wad or 0), int(pb.gamma_wad or 0), int(pb.vega_wad or 0), int(pb.theta_wad or 0),
             pb.complete, pb.block_number,
         )
+
+    # -- paged lists (query.proto: newest first; ``limit`` 0 = 100, at most 1000; ``before`` a position) --
+
+    def trades(self, instrument: str | int, *, limit: int = 0, before: int = 0) -> Page[Trade]:
+        """Recent fills on a series, newest first (the node keeps the last 1000 per series)."""
+        _check_page(limit, before)
+        inst = self.instrument(instrument)
+        pb = self._call(self._query.GetRecentTrades, query_pb2.RecentTradesRequest(
+            instrument_id=inst.instrument_id, limit=limit, before_position=before))
+        return Page(tuple(Trade(t.price_e6, t.size_e6, t.taker_side, t.block_number, Hex(t.tx_hash), t.timestamp,
+                                t.position) for t in pb.trades), pb.next_before_position, pb.block_number)
+
+    def history(self, address: bytes | str | None = None, *, limit: int = 0, before: int = 0) -> Page[HistoryEntry]:
+        """An account's transactions and fills, newest first, from the node's block store."""
+        _check_page(limit, before)
+        pb = self._call(self._query.GetAccountHistory, query_pb2.AccountHistoryRequest(
+            address=self._address(address), limit=limit, before_position=before))
+        return Page(tuple(_history_entry(e) for e in pb.entries), pb.next_before_position, pb.block_number)
+
+    def history_all(self, address: bytes | str | None = None) -> Iterator[HistoryEntry]:
+        """Every history entry the node keeps, newest first (page after page)."""
+        before = 0
+        while True:
+            page = self.history(address, limit=1000, before=before)
+            yield from page.items
+            if not page.next_before:
+                return
+            before = page.next_before
+
+    def pnl(self, address: bytes | str | None = None) -> Pnl:
+        """Average entry, realised and unrealised P&L and fees per series, from every fill in the
+        account's history (``node.pnl``), marked at the current marks."""
+        from node.pnl import series_pnl
+
+        address = self._address(address)
+        entries = list(self.history_all(address))
+        fills = [(f.instrument_id, f.side, f.price_e6, f.size_e6, f.fee_e6)
+                 for entry in reversed(entries) for f in entry.fills]
+        held = {p.instrument_id: p for p in self.positions(address)}
+        listed = {i.instrument_id: i for i in self.instruments()}
+        marks = {i: inst.mark_e6 for i, inst in listed.items()}
+        rows = series_pnl(fills, marks)
+        found = {r.instrument_id: r.size_e6 for r in rows if r.size_e6}
+        complete = found == {i: p.size_e6 for i, p in held.items() if p.size_e6}
+        series = tuple(PositionPnl(r.instrument_id, listed[r.instrument_id].name if r.instrument_id in listed
+                                   else str(r.instrument_id), r.size_e6, r.avg_entry_e6, r.mark_e6, r.realised_e6,
+                                   r.unrealised_e6, r.fees_e6) for r in rows)
+        head = self.chain_info().block_number
+        return Pnl(Hex(address), series, sum(r.realised_e6 for r in rows), sum(r.unrealised_e6 for r in rows),
+                   sum(r.fees_e6 for r in rows), complete, head)
 
     # -- streams (see the module docstring) ----------------------------------------------------
 

@@ -1,7 +1,7 @@
 """An account from the command line: ``account``, ``positions``, ``orders``, ``risk``.
 
     optrollup account   --key mm            # balance and margin
-    optrollup positions --dev-account bob   # sizes, marks, values
+    optrollup positions --dev-account bob   # sizes, marks, values; average entry, P&L and fees
     optrollup orders    --address 0x...     # open orders
     optrollup risk      --key mm            # margin per underlying and portfolio Greeks
 
@@ -10,6 +10,12 @@ Read-only: no passphrase is asked (the address comes from the key file, a dev ac
 ``Query.GetRisk``: delta in units of the underlying, gamma per unit of spot, vega shown per
 vol point (1%), theta per day (a 365-day year / 365); ``--json`` gives the exact integers
 (vega per 1.00 of vol, theta per year, x 1e18). Options and exit codes: ``node.cli.common``.
+
+``positions`` adds, per series, the average entry price, unrealised and realised P&L and the
+fees paid, computed from the account's fills (``Client.pnl``, ``node.pnl``: before fees,
+rounded down); closed series show their realised P&L, and a total row ends the table.
+``--json`` adds ``avg_entry_e6``, ``unrealised_e6``, ``realised_e6`` and ``fees_e6`` to each open
+position; ``optrollup pnl [--json]`` gives every series traded (closed ones too) and the totals.
 """
 
 from __future__ import annotations
@@ -19,7 +25,7 @@ import argparse
 from decimal import Decimal
 
 from node.cli.common import COLLATERAL, add_node_options, command, date, emit, money, qty, table
-from node.client import Client, from_wad
+from node.client import Client, as_json, from_wad
 
 VOL_POINTS_PER_UNIT = 100  # vega per 1.00 of vol -> per vol point (1%)
 DAYS_PER_YEAR = 365  # theta per year -> per day
@@ -33,7 +39,8 @@ def greek(value_wad: int, per: int = 1, places: int = 4) -> str:
 def register(subparsers: argparse._SubParsersAction) -> None:
     for name, handler, help_text in (
         ("account", _account, "balance and margin of an account"),
-        ("positions", _positions, "positions of an account"),
+        ("positions", _positions, "positions of an account, with average entry, P&L and fees"),
+        ("pnl", _pnl, "P&L of an account per series traded, from its fills"),
         ("orders", _orders, "open orders of an account"),
         ("risk", _risk, "margin by underlying and portfolio Greeks of an account"),
     ):
@@ -67,15 +74,54 @@ def _account(args: argparse.Namespace, client: Client) -> int:
 
 def _positions(args: argparse.Namespace, client: Client) -> int:
     positions = client.positions(args.account_address)
-    if args.json:
-        emit(positions)
+    pnl = client.pnl(args.account_address)
+    by_id = {p.instrument_id: p for p in pnl.series}
+    if args.json:  # each open position with its P&L fields (closed series: `optrollup pnl --json`)
+        extra = lambda s: {} if s is None else {  # noqa: E731
+            "avg_entry_e6": s.avg_entry_e6, "unrealised_e6": s.unrealised_e6, "realised_e6": s.realised_e6,
+            "fees_e6": s.fees_e6}
+        emit([{**as_json(p), **extra(by_id.get(p.instrument_id))} for p in positions])
         return 0
-    if not positions:
+    if not positions and not pnl.series:
         print("no positions")
         return 0
-    rows = [(p.instrument_id, p.name, qty(p.size_e6), money(p.mark_e6) if p.mark_e6 else "-", money(p.value_e6))
-            for p in positions]
-    print(table(("ID", "INSTRUMENT", "SIZE", "MARK", f"VALUE ({COLLATERAL})"), rows, (True, False, True, True, True)))
+    dash = lambda value, e6: money(e6) if value else "-"  # noqa: E731
+    rows = []
+    for p in positions:
+        s = by_id.get(p.instrument_id)
+        rows.append((p.instrument_id, p.name, qty(p.size_e6), dash(p.mark_e6, p.mark_e6), money(p.value_e6),
+                     dash(s and s.size_e6, s.avg_entry_e6 if s else 0), dash(s, s.unrealised_e6 if s else 0),
+                     dash(s, s.realised_e6 if s else 0), dash(s, s.fees_e6 if s else 0)))
+    held = {p.instrument_id for p in positions}
+    for s in pnl.series:  # closed series: realised P&L and fees only
+        if s.instrument_id not in held:
+            rows.append((s.instrument_id, s.name, "0", "-", "0.00", "-", "-", money(s.realised_e6), money(s.fees_e6)))
+    rows.append(("", "total", "", "", money(sum(p.value_e6 for p in positions)), "", money(pnl.unrealised_e6),
+                 money(pnl.realised_e6), money(pnl.fees_e6)))
+    print(table(("ID", "INSTRUMENT", "SIZE", "MARK", f"VALUE ({COLLATERAL})", "AVG ENTRY", "UNREALISED", "REALISED",
+                 "FEES"), rows, (True, False, True, True, True, True, True, True, True)))
+    if not pnl.complete:
+        print("note: the node's history does not explain every position (older blocks are not kept): "
+              "P&L covers the fills it keeps")
+    return 0
+
+
+def _pnl(args: argparse.Namespace, client: Client) -> int:
+    pnl = client.pnl(args.account_address)
+    if args.json:
+        emit(pnl)
+        return 0
+    if not pnl.series:
+        print("no trades")
+        return 0
+    rows = [(s.instrument_id, s.name, qty(s.size_e6), money(s.avg_entry_e6) if s.size_e6 else "-",
+             money(s.mark_e6) if s.mark_e6 else "-", money(s.unrealised_e6), money(s.realised_e6), money(s.fees_e6))
+            for s in pnl.series]
+    rows.append(("", "total", "", "", "", money(pnl.unrealised_e6), money(pnl.realised_e6), money(pnl.fees_e6)))
+    print(table(("ID", "INSTRUMENT", "SIZE", "AVG ENTRY", "MARK", "UNREALISED", "REALISED", "FEES"), rows,
+                (True, False, True, True, True, True, True, True)))
+    print(f"P&L in {COLLATERAL}, before fees" + ("" if pnl.complete else
+          "; note: the node's history does not explain every position (older blocks are not kept)"))
     return 0
 
 

@@ -144,6 +144,7 @@ class Trade:
     block_number: int
     tx_hash: bytes
     timestamp: int
+    position: int = 0  # paging position (query.proto): block x 2^32 + tx index x 2^8 + fill index
 
 
 Event = Union[BookEvent, BlockEvent, FillEvent, OrderEvent]
@@ -506,12 +507,23 @@ class EventHub(BlockObserver):
 
     # -- reads ----------------------------------------------------------------------------
 
-    def recent_trades(self, instrument_id: int, limit: int) -> list[Trade]:
-        """Up to ``limit`` most recent fills on ``instrument_id``, newest first."""
+    def recent_trades(self, instrument_id: int, limit: int, before: int = 0) -> list[Trade]:
+        """Up to ``limit`` most recent fills on ``instrument_id`` with a position below ``before``
+        (0: from the newest), newest first."""
         ring = self.trades.get(instrument_id)
         if not ring:
             return []
-        return [ring[-1 - i] for i in range(min(limit, len(ring)))]
+        start = len(ring)
+        if before:  # positions increase along the ring: find the first at or above ``before``
+            low, high = 0, len(ring)
+            while low < high:
+                middle = (low + high) // 2
+                if ring[middle].position < before:
+                    low = middle + 1
+                else:
+                    high = middle
+            start = low
+        return [ring[start - 1 - i] for i in range(min(limit, start))]
 
     # -- the observer -----------------------------------------------------------------------
 
@@ -538,13 +550,13 @@ class EventHub(BlockObserver):
             sub.end(status, message)
 
     def _record_trades(self, block: L2Block) -> None:
-        for receipt in block.receipts:
-            for fill in receipt.fills:
+        for index, receipt in enumerate(block.receipts):
+            for item, fill in enumerate(receipt.fills):
                 ring = self.trades.get(fill.instrument_id)
                 if ring is None:
                     ring = self.trades[fill.instrument_id] = deque(maxlen=self.trades_per_instrument)
                 ring.append(Trade(fill.price_e6, fill.size_e6, fill.taker_side, block.number, receipt.tx_hash,
-                                  block.timestamp))
+                                  block.timestamp, block.number << 32 | index << 8 | item))
 
     def _publish_header(self, block: L2Block) -> None:
         if not self.block_subs:

@@ -1,5 +1,6 @@
 """The ``Query`` service: reads of the last committed block (accounts, positions, orders,
-receipts, instruments, the order book, blocks, chain info, risk, withdrawal proofs).
+receipts, instruments, the order book, blocks, chain info, risk, withdrawal proofs, an
+account's history).
 
 Each call reads through a fresh ``State`` over the sequencer's backend, so queries never
 touch the sequencer's caches or journal. Amounts are the STF's integers (``*_e6``: 6
@@ -12,7 +13,7 @@ from typing import Final
 
 import grpc
 
-from node.rpc import streams
+from node.rpc import history, streams
 from node.rpc.events import EventHub
 from node.rpc.generated.optrollup.v1 import query_pb2, query_pb2_grpc
 from node.rpc.refusal import receipt_pb
@@ -64,6 +65,11 @@ class QueryServicer(query_pb2_grpc.QueryServicer):
             await context.abort(grpc.StatusCode.UNIMPLEMENTED, "recent trades need the event hub")
         return await streams.recent_trades_response(self.events, self._view(), self.sequencer.head_number,
                                                     request, context)
+
+    async def GetAccountHistory(self, request, context):
+        """An account's transactions and fills, newest first, paged (``node.rpc.history``)."""
+        address = await self._address(request, context)
+        return history.history_response(self.sequencer, address, request.before_position, request.limit)
 
     @staticmethod
     async def _address(request, context) -> bytes:

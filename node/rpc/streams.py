@@ -108,14 +108,18 @@ class StreamServicer(stream_pb2_grpc.StreamServicer):
 
 async def recent_trades_response(hub: EventHub, view: State, head_number: int, request,
                                  context) -> query_pb2.RecentTradesResponse:
-    """``Query.GetRecentTrades``: NOT_FOUND for an unknown instrument; ``limit`` 0 = 100, at most 1000."""
+    """``Query.GetRecentTrades``: NOT_FOUND for an unknown instrument; paged as ``query.proto`` says
+    (``limit`` 0 = 100, at most 1000; ``before_position``), over the hub's ring of recent fills."""
     if view.get(keys.instrument(request.instrument_id)) is None:
         await context.abort(grpc.StatusCode.NOT_FOUND, f"unknown instrument {request.instrument_id}")
     limit = min(request.limit or DEFAULT_TRADES_LIMIT, MAX_TRADES_LIMIT)
+    found = hub.recent_trades(request.instrument_id, limit + 1, request.before_position)
+    more = len(found) > limit
     trades = [
         query_pb2.Trade(price_e6=t.price_e6, size_e6=t.size_e6, taker_side=t.taker_side,
-                        block_number=t.block_number, tx_hash=t.tx_hash, timestamp=t.timestamp)
-        for t in hub.recent_trades(request.instrument_id, limit)
+                        block_number=t.block_number, tx_hash=t.tx_hash, timestamp=t.timestamp, position=t.position)
+        for t in found[:limit]
     ]
     return query_pb2.RecentTradesResponse(instrument_id=request.instrument_id, trades=trades,
-                                          block_number=head_number)
+                                          block_number=head_number,
+                                          next_before_position=trades[-1].position if more else 0)

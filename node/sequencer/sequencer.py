@@ -89,6 +89,7 @@ from node.stf.txtypes import Deposit, SignedTx
 from node.derivation.rules import ChainTip, DerivedBlock, L1Deposit, L1Forced, L1View, build_block
 from node.sequencer.mempool import DEFAULT_MAX_PENDING, Mempool, MempoolFull, Pending, Rejected
 from node.sequencer.recovery import RecoveryPool
+from node.sequencer.touched import accounts_of
 
 log = logging.getLogger(__name__)
 
@@ -132,6 +133,9 @@ class L2Block:
     deposits_through: int = 0
     forced_through: int = 0
     l1_tx_count: int = 0
+    # Per transaction, the accounts it concerns (``node.sequencer.touched``), for the history
+    # index; empty when not computed (a block read back from a sink).
+    accounts: tuple[tuple[bytes, ...], ...] = ()
 
 
 class BlockObserver:
@@ -165,6 +169,17 @@ class BlockSink(ABC):
     def get_receipt(self, tx_hash: bytes) -> tuple[int, Receipt] | None:
         """``(block_number, receipt)`` of an included transaction, or ``None``."""
 
+    def account_positions(self, address: bytes, before: int, limit: int) -> list[int]:
+        """Positions (``history_position``) of the transactions that concern ``address``
+        (``L2Block.accounts``), below ``before`` (0: from the newest), newest first, at most
+        ``limit``. A sink without an index answers ``[]``."""
+        return []
+
+
+def history_position(block_number: int, tx_index: int, item: int = 0) -> int:
+    """The paging position of ``query.proto``: block x 2^32 + transaction index x 2^8 + item."""
+    return block_number << 32 | tx_index << 8 | item
+
 
 class MemoryBlockSink(BlockSink):
     """Blocks and a receipt index in memory (development), bounded: only the last
@@ -178,16 +193,37 @@ class MemoryBlockSink(BlockSink):
             raise ValueError("sequencer: max_blocks >= 1")
         self.blocks: dict[int, L2Block] = {}
         self.receipts: dict[bytes, tuple[int, Receipt]] = {}
+        self.by_account: dict[bytes, deque[int]] = {}  # positions, oldest first
 
     def put_block(self, block: L2Block) -> None:
         self.blocks[block.number] = block
         for receipt in block.receipts:
             self.receipts.setdefault(receipt.tx_hash, (block.number, receipt))
+        for index, addresses in enumerate(block.accounts):
+            for address in addresses:
+                self.by_account.setdefault(address, deque()).append(history_position(block.number, index))
         while len(self.blocks) > self.max_blocks:
             number = next(iter(self.blocks))  # the oldest (blocks arrive in order)
-            for receipt in self.blocks.pop(number).receipts:
+            old = self.blocks.pop(number)
+            for receipt in old.receipts:
                 if self.receipts.get(receipt.tx_hash, (None,))[0] == number:
                     del self.receipts[receipt.tx_hash]
+            for address in {a for addresses in old.accounts for a in addresses}:
+                positions = self.by_account[address]
+                while positions and positions[0] >> 32 <= number:
+                    positions.popleft()
+                if not positions:
+                    del self.by_account[address]
+
+    def account_positions(self, address: bytes, before: int, limit: int) -> list[int]:
+        out = []
+        for position in reversed(self.by_account.get(address, ())):
+            if before and position >= before:
+                continue
+            out.append(position)
+            if len(out) == limit:
+                break
+        return out
 
     def get_block(self, number: int) -> L2Block | None:
         return self.blocks.get(number)
@@ -425,7 +461,7 @@ class Sequencer:
         result = apply_block(self.state, BlockEnv(derived.number, derived.timestamp, derived.forced_through, derived.deposits_through), txs)
         block = L2Block(derived.number, derived.timestamp, result.state_root, receipts_hash(list(result.receipts)),
                         derived.txs, result.receipts, derived.deposits_through, derived.forced_through,
-                        len(derived.txs))
+                        len(derived.txs), _accounts(txs, result.receipts))
         self.sink.put_block(block)
         self._advance(block)
         if self._observers:
@@ -560,7 +596,8 @@ class Sequencer:
                 globals_ = self.state.get(keys.GLOBALS)
                 positions = (globals_.next_deposit_index, globals_.next_forced_index)
             block = L2Block(number, timestamp, result.state_root, receipts_hash(list(result.receipts)),
-                            tuple(_raw_of(tx) for tx in txs), result.receipts, *positions, len(l1_txs))
+                            tuple(_raw_of(tx) for tx in txs), result.receipts, *positions, len(l1_txs),
+                            _accounts(txs, result.receipts))
             self.sink.put_block(block)
         except BaseException as exc:  # a bug or the disk: halt rather than confirm an unstored block
             self._halt(exc, SequencerHalted(f"sequencer: block {number} failed: {exc!r}"), batch)
@@ -620,6 +657,10 @@ def _decoded_or_raw(raw: bytes, domain: Domain) -> SignedTx | bytes:
         return decode_tx(raw, domain)
     except TxDecodeError:
         return raw
+
+
+def _accounts(txs, receipts) -> tuple[tuple[bytes, ...], ...]:
+    return tuple(accounts_of(tx, receipt) for tx, receipt in zip(txs, receipts))
 
 
 def _raw_of(tx: SignedTx | bytes) -> bytes:

@@ -148,9 +148,10 @@ class LmdbBackend(StateBackend):
 
     def commit_block(self, number: int, timestamp: int, raw_txs: Sequence[bytes],
                      receipts: Sequence[Receipt], *, deposits_through: int = 0, forced_through: int = 0,
-                     l1_tx_count: int = 0) -> BlockHeader:
+                     l1_tx_count: int = 0, accounts: Sequence[Sequence[bytes]] = ()) -> BlockHeader:
         """Store block ``number`` with the oldest staged state changes, in one write
-        transaction (see module docstring); returns its header once committed."""
+        transaction (see module docstring); returns its header once committed. ``accounts``:
+        per transaction, the addresses it concerns (the store's ``account_log``)."""
         if not self.staged:
             raise StoreError(f"block {number}: no staged state changes (run the block first)")
         staged = self.staged[0]
@@ -162,7 +163,7 @@ class LmdbBackend(StateBackend):
         )
         self.store.commit_block(
             header, raw_txs, receipts, staged.changes, staged.new_nodes, staged.root,
-            dead_nodes=staged.dead_nodes, receipt_encodings=encodings,
+            dead_nodes=staged.dead_nodes, receipt_encodings=encodings, accounts=accounts,
         )
         self.staged.popleft()
         return header

@@ -14,6 +14,7 @@ LMDB orders them bytewise, as Python does):
 | ``trie_nodes`` | keccak-256 of a node | the node's RLP (every hashed node of every retained state) |
 | ``meta``       | ``b"final"`` | the finalized-through block (8 bytes, big-endian): older states are pruned |
 | ``pending``, ``revived``, ``key_log`` | see ``node.store.retention`` | what finality will prune; key history |
+| ``account_log`` | address (20) ‖ position (8, big-endian) | empty: the transaction at ``position`` (block x 2^32 + index x 2^8) concerns the account (``node.sequencer.touched``); written with the block |
 
 **Retained states.** Every state from the finalized-through block ``F`` to the head can be
 read (``state_backend_at``): a block's dead trie nodes are recorded, not deleted, and
@@ -103,6 +104,7 @@ DEFAULT_MAP_SIZE: Final = 64 << 30
 FORMAT_VERSION: Final = b"2"  # 2: block headers carry the L1 queue positions
 _DBS: Final = (b"meta", b"blocks", b"receipts", b"tx_index", b"state", b"trie_nodes",
                b"pending", b"revived", b"key_log")
+_OPTIONAL_DBS: Final = (b"account_log",)  # added later: a store made before has none until opened for writing
 _HEAD: Final = b"head"
 _GENESIS: Final = b"genesis"
 _BATCH: Final = b"batch/"
@@ -173,7 +175,7 @@ class BlockStore:
         readonly = self.readonly
         self.env = None
         self.env = lmdb.open(
-            str(self.path), map_size=map_size, subdir=True, max_dbs=len(_DBS), readonly=readonly,
+            str(self.path), map_size=map_size, subdir=True, max_dbs=len(_DBS) + len(_OPTIONAL_DBS), readonly=readonly,
             sync=self.durability is not Durability.NO_SYNC,
             metasync=self.durability is Durability.FULL,
             readahead=False,  # random access over a database that may outgrow RAM
@@ -189,9 +191,14 @@ class BlockStore:
                     dbs[name] = self.env.open_db(name, create=False)
             except lmdb.NotFoundError:
                 raise StoreError(f"{self.path}: made by an older version; open it once for writing") from None
+            for name in _OPTIONAL_DBS:
+                try:
+                    dbs[name] = self.env.open_db(name, create=False)
+                except lmdb.NotFoundError:
+                    dbs[name] = None
         else:
             with self.env.begin(write=True) as txn:
-                for name in _DBS:
+                for name in _DBS + _OPTIONAL_DBS:
                     dbs[name] = self.env.open_db(name, txn=txn, create=True)
                 meta = dbs[b"meta"]
                 version = txn.get(b"version", db=meta)
@@ -205,6 +212,7 @@ class BlockStore:
                             db=meta)
         self._meta, self._blocks, self._receipts = dbs[b"meta"], dbs[b"blocks"], dbs[b"receipts"]
         self._tx_index, self._state, self._trie = dbs[b"tx_index"], dbs[b"state"], dbs[b"trie_nodes"]
+        self._account_log = dbs[b"account_log"]
         self._retention = retention.Tables(dbs[b"trie_nodes"], dbs[b"pending"], dbs[b"revived"], dbs[b"key_log"])
         with self.env.begin() as txn:
             raw = txn.get(_HEAD, db=self._meta)
@@ -305,6 +313,24 @@ class BlockStore:
                         break
                     out.append(value)
         return out if stored else [decode_stored_receipt(v)[0] for v in out]
+
+    def account_positions(self, address: bytes, before: int, limit: int) -> list[int]:
+        """Positions in ``account_log`` of ``address`` below ``before`` (0: all), newest first, at most ``limit``."""
+        if self._account_log is None or limit <= 0:
+            return []
+        bound = address + (before.to_bytes(8, "big") if before else b"\xff" * 8)
+        out: list[int] = []
+        with self.env.begin() as txn:
+            cursor = txn.cursor(db=self._account_log)
+            found = cursor.set_range(bound)
+            found = cursor.prev() if found else cursor.last()
+            while found and len(out) < limit:
+                key = cursor.key()
+                if key[:20] != address:
+                    break
+                out.append(int.from_bytes(key[20:], "big"))
+                found = cursor.prev()
+        return out
 
     def last_block_number(self) -> int | None:
         """The highest block number stored (equals the head's, unless the store is corrupt)."""
@@ -491,6 +517,7 @@ class BlockStore:
         *,
         dead_nodes: Iterable[bytes] = (),
         receipt_encodings: Sequence[bytes] | None = None,
+        accounts: Sequence[Sequence[bytes]] = (),
     ) -> Head:
         """Write one block and everything it changed in one transaction; return the new head.
 
@@ -498,6 +525,7 @@ class BlockStore:
         ``(hash, rlp)`` of the nodes the block created; ``dead_nodes``: hashes of the
         committed nodes it made unreachable, recorded for pruning once the block is final
         (``node.store.retention``). ``new_root`` must be ``header.state_root``.
+        ``accounts[i]``: the addresses transaction ``i`` concerns (the ``account_log`` index).
         Checks that the header follows the head and matches the transactions and receipts
         (``BlockRejected`` otherwise, with nothing written). Returns once committed (and,
         in the default mode, fsync'd).
@@ -536,6 +564,8 @@ class BlockStore:
             for loc, enc, r in zip(locations, receipt_encodings, receipts)
         ]
         index_items = list(zip(tx_hashes, locations))
+        account_items = sorted({address + ((number << 32) | (i << 8)).to_bytes(8, "big")
+                                for i, addresses in enumerate(accounts) for address in addresses})
         puts = sorted((k, v) for k, v in state_changes.items() if v is not None)
         deletes = sorted(k for k, v in state_changes.items() if v is None)
         node_writes = sorted(trie_node_writes)
@@ -550,6 +580,8 @@ class BlockStore:
                         txn.cursor(db=self._receipts).putmulti(receipt_items, append=True)
                     if index_items:  # first inclusion wins: a replayed tx keeps its first location
                         txn.cursor(db=self._tx_index).putmulti(index_items, overwrite=False)
+                    if account_items:
+                        txn.cursor(db=self._account_log).putmulti([(k, b"") for k in account_items])
                     state = self._state
                     deleted = [key for key in deletes if txn.delete(key, db=state)]
                     created = [key for key, _ in puts if txn.get(key, db=state) is None]

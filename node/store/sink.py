@@ -47,7 +47,8 @@ class LmdbBlockSink(BlockSink):
             raise BlockRejected(f"block {block.number}: its state root is not the staged one")
         header = self.backend.commit_block(block.number, block.timestamp, block.txs, block.receipts,
                                            deposits_through=block.deposits_through,
-                                           forced_through=block.forced_through, l1_tx_count=block.l1_tx_count)
+                                           forced_through=block.forced_through, l1_tx_count=block.l1_tx_count,
+                                           accounts=block.accounts)
         if header.receipts_hash != block.receipts_hash:  # pragma: no cover - both come from the receipts
             raise BlockRejected(f"block {block.number}: receipts hash mismatch")
         if self.keep_blocks is not None and block.number > self.keep_blocks:
@@ -64,3 +65,6 @@ class LmdbBlockSink(BlockSink):
 
     def get_receipt(self, tx_hash: bytes) -> tuple[int, Receipt] | None:
         return self.store.receipt(tx_hash)
+
+    def account_positions(self, address: bytes, before: int, limit: int) -> list[int]:
+        return self.store.account_positions(address, before, limit)

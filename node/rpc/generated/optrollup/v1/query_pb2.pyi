@@ -296,35 +296,119 @@ class RiskResponse(_message.Message):
     def __init__(self, address: _Optional[bytes] = ..., margin: _Optional[_Union[MarginSummary, _Mapping]] = ..., underlyings: _Optional[_Iterable[_Union[UnderlyingRisk, _Mapping]]] = ..., delta_wad: _Optional[str] = ..., gamma_wad: _Optional[str] = ..., vega_wad: _Optional[str] = ..., theta_wad: _Optional[str] = ..., complete: _Optional[bool] = ..., block_number: _Optional[int] = ...) -> None: ...
 
 class RecentTradesRequest(_message.Message):
-    __slots__ = ("instrument_id", "limit")
+    __slots__ = ("instrument_id", "limit", "before_position")
     INSTRUMENT_ID_FIELD_NUMBER: _ClassVar[int]
     LIMIT_FIELD_NUMBER: _ClassVar[int]
+    BEFORE_POSITION_FIELD_NUMBER: _ClassVar[int]
     instrument_id: int
     limit: int
-    def __init__(self, instrument_id: _Optional[int] = ..., limit: _Optional[int] = ...) -> None: ...
+    before_position: int
+    def __init__(self, instrument_id: _Optional[int] = ..., limit: _Optional[int] = ..., before_position: _Optional[int] = ...) -> None: ...
 
 class Trade(_message.Message):
-    __slots__ = ("price_e6", "size_e6", "taker_side", "block_number", "tx_hash", "timestamp")
+    __slots__ = ("price_e6", "size_e6", "taker_side", "block_number", "tx_hash", "timestamp", "position")
     PRICE_E6_FIELD_NUMBER: _ClassVar[int]
     SIZE_E6_FIELD_NUMBER: _ClassVar[int]
     TAKER_SIDE_FIELD_NUMBER: _ClassVar[int]
     BLOCK_NUMBER_FIELD_NUMBER: _ClassVar[int]
     TX_HASH_FIELD_NUMBER: _ClassVar[int]
     TIMESTAMP_FIELD_NUMBER: _ClassVar[int]
+    POSITION_FIELD_NUMBER: _ClassVar[int]
     price_e6: int
     size_e6: int
     taker_side: int
     block_number: int
     tx_hash: bytes
     timestamp: int
-    def __init__(self, price_e6: _Optional[int] = ..., size_e6: _Optional[int] = ..., taker_side: _Optional[int] = ..., block_number: _Optional[int] = ..., tx_hash: _Optional[bytes] = ..., timestamp: _Optional[int] = ...) -> None: ...
+    position: int
+    def __init__(self, price_e6: _Optional[int] = ..., size_e6: _Optional[int] = ..., taker_side: _Optional[int] = ..., block_number: _Optional[int] = ..., tx_hash: _Optional[bytes] = ..., timestamp: _Optional[int] = ..., position: _Optional[int] = ...) -> None: ...
 
 class RecentTradesResponse(_message.Message):
-    __slots__ = ("instrument_id", "trades", "block_number")
+    __slots__ = ("instrument_id", "trades", "block_number", "next_before_position")
     INSTRUMENT_ID_FIELD_NUMBER: _ClassVar[int]
     TRADES_FIELD_NUMBER: _ClassVar[int]
     BLOCK_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    NEXT_BEFORE_POSITION_FIELD_NUMBER: _ClassVar[int]
     instrument_id: int
     trades: _containers.RepeatedCompositeFieldContainer[Trade]
     block_number: int
-    def __init__(self, instrument_id: _Optional[int] = ..., trades: _Optional[_Iterable[_Union[Trade, _Mapping]]] = ..., block_number: _Optional[int] = ...) -> None: ...
+    next_before_position: int
+    def __init__(self, instrument_id: _Optional[int] = ..., trades: _Optional[_Iterable[_Union[Trade, _Mapping]]] = ..., block_number: _Optional[int] = ..., next_before_position: _Optional[int] = ...) -> None: ...
+
+class AccountHistoryRequest(_message.Message):
+    __slots__ = ("address", "limit", "before_position")
+    ADDRESS_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    BEFORE_POSITION_FIELD_NUMBER: _ClassVar[int]
+    address: bytes
+    limit: int
+    before_position: int
+    def __init__(self, address: _Optional[bytes] = ..., limit: _Optional[int] = ..., before_position: _Optional[int] = ...) -> None: ...
+
+class AccountTrade(_message.Message):
+    __slots__ = ("instrument_id", "side", "price_e6", "size_e6", "fee_e6", "liquidity", "order_id")
+    INSTRUMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    SIDE_FIELD_NUMBER: _ClassVar[int]
+    PRICE_E6_FIELD_NUMBER: _ClassVar[int]
+    SIZE_E6_FIELD_NUMBER: _ClassVar[int]
+    FEE_E6_FIELD_NUMBER: _ClassVar[int]
+    LIQUIDITY_FIELD_NUMBER: _ClassVar[int]
+    ORDER_ID_FIELD_NUMBER: _ClassVar[int]
+    instrument_id: int
+    side: int
+    price_e6: int
+    size_e6: int
+    fee_e6: int
+    liquidity: str
+    order_id: int
+    def __init__(self, instrument_id: _Optional[int] = ..., side: _Optional[int] = ..., price_e6: _Optional[int] = ..., size_e6: _Optional[int] = ..., fee_e6: _Optional[int] = ..., liquidity: _Optional[str] = ..., order_id: _Optional[int] = ...) -> None: ...
+
+class HistoryEntry(_message.Message):
+    __slots__ = ("position", "block_number", "timestamp", "tx_hash", "kind", "own", "code", "failure_name", "order_id", "instrument_id", "side", "price_e6", "size_e6", "filled_e6", "rested_e6", "amount_e6", "fills", "remainder_name")
+    POSITION_FIELD_NUMBER: _ClassVar[int]
+    BLOCK_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    TIMESTAMP_FIELD_NUMBER: _ClassVar[int]
+    TX_HASH_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    OWN_FIELD_NUMBER: _ClassVar[int]
+    CODE_FIELD_NUMBER: _ClassVar[int]
+    FAILURE_NAME_FIELD_NUMBER: _ClassVar[int]
+    ORDER_ID_FIELD_NUMBER: _ClassVar[int]
+    INSTRUMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    SIDE_FIELD_NUMBER: _ClassVar[int]
+    PRICE_E6_FIELD_NUMBER: _ClassVar[int]
+    SIZE_E6_FIELD_NUMBER: _ClassVar[int]
+    FILLED_E6_FIELD_NUMBER: _ClassVar[int]
+    RESTED_E6_FIELD_NUMBER: _ClassVar[int]
+    AMOUNT_E6_FIELD_NUMBER: _ClassVar[int]
+    FILLS_FIELD_NUMBER: _ClassVar[int]
+    REMAINDER_NAME_FIELD_NUMBER: _ClassVar[int]
+    position: int
+    block_number: int
+    timestamp: int
+    tx_hash: bytes
+    kind: str
+    own: bool
+    code: int
+    failure_name: str
+    order_id: int
+    instrument_id: int
+    side: int
+    price_e6: int
+    size_e6: int
+    filled_e6: int
+    rested_e6: int
+    amount_e6: int
+    fills: _containers.RepeatedCompositeFieldContainer[AccountTrade]
+    remainder_name: str
+    def __init__(self, position: _Optional[int] = ..., block_number: _Optional[int] = ..., timestamp: _Optional[int] = ..., tx_hash: _Optional[bytes] = ..., kind: _Optional[str] = ..., own: _Optional[bool] = ..., code: _Optional[int] = ..., failure_name: _Optional[str] = ..., order_id: _Optional[int] = ..., instrument_id: _Optional[int] = ..., side: _Optional[int] = ..., price_e6: _Optional[int] = ..., size_e6: _Optional[int] = ..., filled_e6: _Optional[int] = ..., rested_e6: _Optional[int] = ..., amount_e6: _Optional[int] = ..., fills: _Optional[_Iterable[_Union[AccountTrade, _Mapping]]] = ..., remainder_name: _Optional[str] = ...) -> None: ...
+
+class AccountHistoryResponse(_message.Message):
+    __slots__ = ("entries", "next_before_position", "block_number")
+    ENTRIES_FIELD_NUMBER: _ClassVar[int]
+    NEXT_BEFORE_POSITION_FIELD_NUMBER: _ClassVar[int]
+    BLOCK_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    entries: _containers.RepeatedCompositeFieldContainer[HistoryEntry]
+    next_before_position: int
+    block_number: int
+    def __init__(self, entries: _Optional[_Iterable[_Union[HistoryEntry, _Mapping]]] = ..., next_before_position: _Optional[int] = ..., block_number: _Optional[int] = ...) -> None: ...

@@ -85,6 +85,11 @@ class QueryStub:
                 request_serializer=optrollup_dot_v1_dot_query__pb2.RecentTradesRequest.SerializeToString,
                 response_deserializer=optrollup_dot_v1_dot_query__pb2.RecentTradesResponse.FromString,
                 _registered_method=True)
+        self.GetAccountHistory = channel.unary_unary(
+                '/optrollup.v1.Query/GetAccountHistory',
+                request_serializer=optrollup_dot_v1_dot_query__pb2.AccountHistoryRequest.SerializeToString,
+                response_deserializer=optrollup_dot_v1_dot_query__pb2.AccountHistoryResponse.FromString,
+                _registered_method=True)
         self.GetWithdrawalProof = channel.unary_unary(
                 '/optrollup.v1.Query/GetWithdrawalProof',
                 request_serializer=optrollup_dot_v1_dot_query__pb2.WithdrawalProofRequest.SerializeToString,
@@ -162,6 +167,14 @@ class QueryServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetAccountHistory(self, request, context):
+        """An account's transactions and the fills it took part in, newest first, paged (see the top),
+        read from the node's block store (every block it keeps). INVALID_ARGUMENT for a bad address.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def GetWithdrawalProof(self, request, context):
         """What an L1 claim of withdrawal `index` needs: the record and its Merkle proof under the state
         root committed for the batch that included it. NOT_FOUND until that batch is sealed (nodes with
@@ -223,6 +236,11 @@ def add_QueryServicer_to_server(servicer, server):
                     servicer.GetRecentTrades,
                     request_deserializer=optrollup_dot_v1_dot_query__pb2.RecentTradesRequest.FromString,
                     response_serializer=optrollup_dot_v1_dot_query__pb2.RecentTradesResponse.SerializeToString,
+            ),
+            'GetAccountHistory': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetAccountHistory,
+                    request_deserializer=optrollup_dot_v1_dot_query__pb2.AccountHistoryRequest.FromString,
+                    response_serializer=optrollup_dot_v1_dot_query__pb2.AccountHistoryResponse.SerializeToString,
             ),
             'GetWithdrawalProof': grpc.unary_unary_rpc_method_handler(
                     servicer.GetWithdrawalProof,
@@ -500,6 +518,33 @@ class Query:
             '/optrollup.v1.Query/GetRecentTrades',
             optrollup_dot_v1_dot_query__pb2.RecentTradesRequest.SerializeToString,
             optrollup_dot_v1_dot_query__pb2.RecentTradesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetAccountHistory(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/optrollup.v1.Query/GetAccountHistory',
+            optrollup_dot_v1_dot_query__pb2.AccountHistoryRequest.SerializeToString,
+            optrollup_dot_v1_dot_query__pb2.AccountHistoryResponse.FromString,
             options,
             channel_credentials,
             insecure,
