@@ -3,7 +3,9 @@
 The roles ``deployer`` (deploys the contracts), ``sequencer`` (posts batches), ``proposer``
 (posts state roots with a bond) and ``challenger`` (disputes them) have the keys
 ``keccak256("optrollup-devnet-" + name)``. The traders ``alice``, ``bob``, ``carol`` and
-``maker`` use their L2 development keys (``node.sequencer.dev.dev_key``): the same address
+``maker`` use their L2 development keys (``node.sequencer.dev.dev_key``; the demo traders of
+``optrollup devnet --traders``, ``DEMO_TRADERS``, have role keys like the operators but no
+genesis funds: the deployer funds them): the same address
 deposits on L1, trades on L2 and claims withdrawals on L1.
 """
 
@@ -19,6 +21,7 @@ from node.wallet import address_of
 OPERATORS: Final = ("deployer", "sequencer", "proposer", "challenger")
 TRADERS: Final = ("alice", "bob", "carol", "maker")
 ROLES: Final = OPERATORS + TRADERS
+DEMO_TRADERS: Final = ("demo1", "demo2")  # `optrollup devnet --traders`: funded by the deployer, not at genesis
 FUNDS_WEI: Final = 10_000 * 10**18  # 10,000 ETH each
 
 

@@ -924,7 +924,13 @@ class Client:
 
     def instrument(self, ref: str | int) -> Instrument:
         """The instrument with this id or name (``BadInput`` if there is none). The list is
-        cached; a miss re-reads it once (the series may have been listed since)."""
+        cached; a miss re-reads it once (the series may have been listed since).
+
+        Also an alias ``UNDERLYING-ATM-C`` / ``UNDERLYING-ATM-P`` (any case): the call or put of
+        the nearest expiry after the head block's time, at the strike where the call's and the
+        put's marks are closest (at the money: put-call parity), among strikes with both marked."""
+        if isinstance(ref, str) and ref.strip().upper().endswith(("-ATM-C", "-ATM-P")):
+            return self._at_the_money(ref.strip().upper())
         if isinstance(ref, str) and ref.strip().isdigit():
             ref = int(ref)
         if isinstance(ref, bool) or not isinstance(ref, (int, str)):
@@ -939,6 +945,23 @@ class Client:
             if found is not None:
                 return found
         raise BadInput(f"unknown instrument {ref!r} (see `optrollup instruments`)")
+
+    def _at_the_money(self, alias: str) -> Instrument:
+        underlying, _, kind = alias.rsplit("-", 2)
+        now = self.chain_info().block_time
+        listed = [i for i in self.instruments(underlying) if i.expiry > now]
+        if not listed:
+            raise BadInput(f"{alias}: no unexpired {underlying} series (see `optrollup instruments`)")
+        nearest = min(i.expiry for i in listed)
+        by_strike: dict[int, dict[bool, Instrument]] = {}
+        for i in listed:
+            if i.expiry == nearest and i.mark_e6:
+                by_strike.setdefault(i.strike_e6, {})[i.is_call] = i
+        pairs = [pair for pair in by_strike.values() if len(pair) == 2]
+        if not pairs:
+            raise BadInput(f"{alias}: the nearest {underlying} expiry has no marked call and put at one strike yet")
+        best = min(pairs, key=lambda pair: (abs(pair[True].mark_e6 - pair[False].mark_e6), pair[True].strike_e6))
+        return best[kind == "C"]
 
     def instrument_id(self, ref: str | int) -> int:
         return self.instrument(ref).instrument_id

@@ -4,8 +4,9 @@ Starts, as child processes, ``optrollup l1`` (the devnet L1 on ``--l1-listen``, 
 deployed, traders funded with tUSD on L1) and ``optrollup node --dev --l1 ...`` (the
 sequencer on ``--listen``, with the dev oracle and market maker, posting batches and roots
 to L1), and with ``--follower`` a read replica (``optrollup node --follow``) on
-``--follower-listen``; with ``--traders`` demo traders (alice and bob deposit on L1 once,
-then trade small sizes against the market maker every few seconds). It waits until the
+``--follower-listen``; with ``--traders`` two demo traders with their own accounts
+(``demo1``, ``demo2``: funded on L1 by the deployer, they deposit once, then trade small sizes
+against the market maker every few seconds). It waits until the
 L1 answers JSON-RPC and the sequencer answers gRPC, then prints the endpoints, the contract
 addresses and the test keys. Children's output is shown prefixed with their name.
 
@@ -139,8 +140,9 @@ def _wait_ready(child: Child, check, stopping: threading.Event, deadline: float)
 
 
 class DemoTraders(threading.Thread):
-    """alice and bob: deposit on L1 once (if they have nothing on L2), then trade small sizes
-    against the dev market maker's quotes every few seconds."""
+    """Two demo traders with their own accounts (``devnet.accounts.DEMO_TRADERS``, not the dev
+    accounts a person uses): funded on L1 by the deployer and deposited once (if they have
+    nothing on L2), then trading small sizes against the dev market maker's quotes every few seconds."""
 
     def __init__(self, l1_url: str, deployment_file: str, node: str, stopping: threading.Event) -> None:
         super().__init__(name="demo-traders", daemon=True)
@@ -157,20 +159,26 @@ class DemoTraders(threading.Thread):
 
         from bridge.deploy import Deployment
         from bridge.l1 import Transactor
+        from devnet.accounts import DEMO_TRADERS, devnet_key
         from node.client import Client, from_e6
-        from node.sequencer.dev import dev_key
 
         w3 = Web3(Web3.HTTPProvider(self.l1_url, request_kwargs={"timeout": 30}))
         contracts = Deployment.load(self.deployment_file).contracts(w3)
         token, portal = contracts["token"], contracts["portal"]
-        clients = {name: Client(self.node, dev_key(name)) for name in ("alice", "bob")}
+        clients = {name: Client(self.node, devnet_key(name)) for name in DEMO_TRADERS}
+        deployer = Transactor(w3, devnet_key("deployer"))
         for name, client in clients.items():
             if client.account().balance_e6 == 0:
-                sender = Transactor(w3, dev_key(name))
                 amount = 100_000 * 10**6
+                address = Web3.to_checksum_address(client.address)
+                if w3.eth.get_balance(address) == 0:
+                    deployer.send(address, value=10**18)
+                if token.functions.balanceOf(address).call() < amount:
+                    deployer.transact(token, "mint", address, amount)
+                sender = Transactor(w3, devnet_key(name))
                 sender.transact(token, "approve", portal.address, amount)
                 sender.transact(portal, "deposit", sender.address, amount)
-                print(f"[traders] {name} deposited 100,000 tUSD on L1", flush=True)
+                print(f"[traders] {name} ({address}) deposited 100,000 tUSD on L1", flush=True)
         rng = random.Random(7)
         while not self.stopping.wait(3.0):
             name = rng.choice(tuple(clients))
@@ -258,6 +266,17 @@ class _StartFailed(Exception):
     pass
 
 
+def _program() -> str:
+    """How this command was run (``.venv/bin/optrollup`` under ``make devnet``), for the hints."""
+    path = Path(sys.argv[0])
+    if path.name == "optrollup" and path.exists():
+        try:
+            return str(path.resolve().relative_to(Path.cwd().resolve())) if path.is_absolute() else str(path)
+        except ValueError:
+            return str(path)
+    return "optrollup"
+
+
 def _print_summary(args: argparse.Namespace, l1_url: str, deployment_file: str, took_s: float) -> None:
     from devnet.accounts import devnet_accounts
     from node.store.codec import decode_genesis
@@ -281,7 +300,7 @@ def _print_summary(args: argparse.Namespace, l1_url: str, deployment_file: str, 
         lines.append(f"    {name:10s} 0x{address_of(key).hex()}  0x{key.hex()}")
     lines += [
         f"  try: export OPTROLLUP_L1={l1_url} OPTROLLUP_DEPLOYMENT={deployment_file}",
-        "       optrollup account --dev-account alice",
+        f"       {_program()} account --dev-account alice",
         "  Ctrl-C stops everything.",
         "",
     ]

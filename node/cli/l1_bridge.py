@@ -34,6 +34,7 @@ ENV_L1: Final = "OPTROLLUP_L1"
 ENV_DEPLOYMENT: Final = "OPTROLLUP_DEPLOYMENT"
 WAIT_S: Final = 60.0
 L1_TIMEOUT_S: Final = 30
+PROOF_WAIT_S: Final = 20.0  # a batch is sealed every few seconds: a claim right after the withdrawal waits
 
 
 class L1Failed(ClientError):
@@ -144,10 +145,24 @@ def _deposit_on_l1(args: argparse.Namespace, client: Client, amount_e6: int, w3,
 
 
 def claim_on_l1(args: argparse.Namespace, client: Client, index: int) -> int:
-    proof = client.withdrawal_proof(index)
+    proof = _wait_for_proof(client, index)
     w3, contracts, url = _l1(args)
     with l1_errors(url):
         return _claim_on_l1(args, client, index, proof, w3, contracts)
+
+
+def _wait_for_proof(client: Client, index: int):
+    """The withdrawal's proof, waiting up to ``PROOF_WAIT_S`` for the batch holding it to be sealed."""
+    from node.client import NotFound
+
+    deadline = time.monotonic() + PROOF_WAIT_S
+    while True:
+        try:
+            return client.withdrawal_proof(index)
+        except NotFound:
+            if time.monotonic() >= deadline:
+                raise
+            time.sleep(0.5)
 
 
 def final_at_text(commitments, commitment_index: int) -> str:

@@ -23,9 +23,9 @@ import traceback
 import warnings
 from typing import Sequence
 
-from node.cli import account, devnet, fault, fills, history, keys, l1, margin, market, node, quote, status, trade
+from node.cli import account, devnet, fault, fills, history, keys, l1, l1_account, margin, market, node, quote, status, trade
 
-SUBCOMMANDS = (quote, margin, node, l1, devnet, status, keys, trade, account, market, fills, history, fault)
+SUBCOMMANDS = (quote, margin, node, l1, devnet, status, keys, trade, account, market, fills, history, l1_account, fault)
 ENV_DEBUG = "OPTROLLUP_DEBUG"
 EXIT_FAILED = 1
 EXIT_INTERRUPTED = 130

@@ -53,7 +53,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Place a limit order: SIZE contracts at PRICE collateral units per contract (exact "
                     "decimals, at most 6 places). Good till cancelled unless --ioc, --fok or --post-only.")
     order.add_argument("side", choices=("buy", "sell"))
-    order.add_argument("instrument", metavar="INSTRUMENT", help="instrument id or name, e.g. ETH-25DEC26-3000-C")
+    order.add_argument("instrument", metavar="INSTRUMENT",
+                       help="instrument id or name, e.g. ETH-25DEC26-3000-C, or ETH-ATM-C / ETH-ATM-P (the nearest "
+                            "expiry's at-the-money call / put)")
     order.add_argument("size", metavar="SIZE", help="contracts, e.g. 1.5")
     order.add_argument("price", metavar="PRICE", help=f"{COLLATERAL} per contract, e.g. 123.4")
     tif = order.add_mutually_exclusive_group()
@@ -240,7 +242,15 @@ def _withdraw(args: argparse.Namespace, client: Client) -> int:
     if amount_e6 > balance_e6:
         raise Refused(f"balance {money_grouped(balance_e6)} {COLLATERAL} < {money_grouped(amount_e6)} "
                       f"{COLLATERAL} to withdraw")
-    return _show(args, client.withdraw(args.amount, args.to))
+    receipt = client.withdraw(args.amount, args.to)
+    if args.json:
+        emit(receipt)
+        return 0
+    print_receipt(receipt)
+    to = args.to or f"0x{client.address.hex()}"
+    print(f"withdrawal {receipt.order_id}: {money(amount_e6)} {COLLATERAL} to {to} on L1; claim it once its root "
+          f"is final: optrollup withdraw claim {receipt.order_id} (see optrollup withdrawals)")
+    return 0
 
 
 def _claim(args: argparse.Namespace, client: Client) -> int:

@@ -137,3 +137,20 @@ def test_trades_page_like_history(run):
 def test_series_pnl_rules(fills, marks, expected):
     (row,) = series_pnl(fills, marks)
     assert (row.size_e6, row.avg_entry_e6, row.realised_e6, row.unrealised_e6, row.fees_e6) == expected
+
+
+def test_the_atm_alias_names_the_nearest_expiry_at_the_money(run):
+    code, out, _ = run("instruments", "--underlying", "ETH", "--json")
+    listed = json.loads(out)
+    nearest = min(i["expiry"] for i in listed)
+    pairs = {}
+    for i in listed:
+        if i["expiry"] == nearest:
+            pairs.setdefault(i["strike_e6"], {})[i["is_call"]] = i
+    strike = min(pairs, key=lambda k: (abs(pairs[k][True]["mark_e6"] - pairs[k][False]["mark_e6"]), k))
+    code, out, _ = run("book", "eth-atm-c", "--json")
+    assert code == 0 and json.loads(out)["name"] == pairs[strike][True]["name"]
+    code, out, _ = run("book", "ETH-ATM-P", "--json")
+    assert code == 0 and json.loads(out)["name"] == pairs[strike][False]["name"]
+    code, _, err = run("book", "DOGE-ATM-C")
+    assert code == 2 and "no unexpired DOGE series" in err
