@@ -17,15 +17,15 @@ receipt's logs decoded against one event's ABI) are silenced.
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import sys
 import traceback
 import warnings
 from typing import Sequence
 
-from node.cli import account, devnet, fault, fills, history, keys, l1, l1_account, margin, market, node, quote, status, trade
-
-SUBCOMMANDS = (quote, margin, node, l1, devnet, status, keys, trade, account, market, fills, history, l1_account, fault)
+SUBCOMMANDS = ("quote", "margin", "node", "l1", "devnet", "status", "keys", "trade", "account", "market", "fills",
+               "history", "l1_account", "fault")  # modules of node.cli, imported by build_parser
 ENV_DEBUG = "OPTROLLUP_DEBUG"
 EXIT_FAILED = 1
 EXIT_INTERRUPTED = 130
@@ -37,8 +37,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Options-trading optimistic rollup: node, tools and client.",
     )
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in SUBCOMMANDS:
-        module.register(subparsers)
+    for name in SUBCOMMANDS:
+        importlib.import_module(f"node.cli.{name}").register(subparsers)
     return parser
 
 
@@ -50,7 +50,11 @@ def quiet_warnings() -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     quiet_warnings()
-    parser = build_parser()
+    try:  # the sub-commands' imports take a moment: Ctrl-C then ends quietly too
+        parser = build_parser()
+    except KeyboardInterrupt:
+        print("optrollup: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
     args = parser.parse_args(argv)
     try:
         return int(args.func(args) or 0)
