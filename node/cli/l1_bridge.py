@@ -183,6 +183,10 @@ def _claim_on_l1(args: argparse.Namespace, client: Client, index: int, proof, w3
     portal, commitments = contracts["portal"], contracts["commitments"]
     if portal.functions.claimed(index).call():
         raise L1Failed(f"withdrawal {index} is already claimed")
+    deadline = time.monotonic() + PROOF_WAIT_S  # the root follows its batch on L1 within seconds
+    while (commitments.functions.commitment_count().call() <= proof.commitment_index
+           and time.monotonic() < deadline):
+        time.sleep(0.5)
     if not commitments.functions.is_final(proof.commitment_index).call():
         raise L1Failed(f"withdrawal {index} is under root {proof.commitment_index}, which is not final yet "
                        f"({final_at_text(commitments, proof.commitment_index)})")
