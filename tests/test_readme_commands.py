@@ -143,7 +143,7 @@ class Server:
     def __init__(self, argv: list[str], cwd: Path, env: dict, marker: str) -> None:
         self.lines: list[str] = []
         self.ready = threading.Event()
-        self.process = subprocess.Popen([str(PROGRAM), *argv], cwd=cwd, env=env, stdout=subprocess.PIPE,
+        self.process = subprocess.Popen([".venv/bin/optrollup", *argv], cwd=cwd, env=env, stdout=subprocess.PIPE,
                                         stderr=subprocess.STDOUT, text=True, start_new_session=True)
         self.thread = threading.Thread(target=self._drain, args=(marker,), daemon=True)
         self.thread.start()
@@ -189,7 +189,7 @@ def stage(tmp_path_factory):
     try:
         devnet.wait_ready(START_TIMEOUT_S)
         dev_node.wait_ready(START_TIMEOUT_S)
-        yield cwd, env, ports
+        yield cwd, env, ports, devnet
     finally:
         dev_node.stop()
         devnet.stop()
@@ -204,7 +204,7 @@ def rewrite(text: str, mode: str, ports: dict) -> str:
 
 def run_block(block: Block, mode: str, stage, prelude: list[str]) -> None:
     """Run a block's commands; ``prelude`` (the mode's assignments so far) grows with its own."""
-    cwd, env, ports = stage
+    cwd, env, ports, _ = stage
     if mode in ("devnet", "dev-node"):  # the default node, 127.0.0.1:50051, is the test's port
         env = {**env, "OPTROLLUP_NODE": ports[f"{mode}:50051"]}
     for command in block.commands:
@@ -265,3 +265,8 @@ def test_the_readme_commands_run_as_written(stage) -> None:
         run_block(block, mode, stage, preludes.setdefault(mode, []))
         ran += len(block.commands)
     assert ran >= 30
+
+
+def test_the_devnet_hints_name_the_program_as_make_runs_it(stage) -> None:
+    banner = "".join(stage[3].lines)
+    assert "       .venv/bin/optrollup account --dev-account alice\n" in banner

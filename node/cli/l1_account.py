@@ -112,7 +112,9 @@ def _withdrawals(args: argparse.Namespace, client: Client) -> int:
     contracts, url = (None, "")
     if use_l1:
         w3, deployment, url = l1_deployment(args)
-        contracts = deployment.contracts(w3)
+        with l1_errors(url):
+            w3.eth.chain_id  # reachable? (asked for, so say so even with no withdrawal to look up)
+            contracts = deployment.contracts(w3)
     rows = []
     for entry in reversed(mine):  # oldest first
         row = {"index": entry.order_id, "amount_e6": entry.amount_e6, "l2_block": entry.block_number,

@@ -220,3 +220,30 @@ def test_the_documented_client_errors_are_client_errors():
 
     for name in ("BadInput", "TxFailed", "InvalidRequest", "NotFound", "RateLimited", "NodeUnavailable"):
         assert issubclass(getattr(client, name), client.ClientError), name
+
+
+@pytest.mark.parametrize("argv", [
+    ("balance", "--l1", "http://127.0.0.1:9", "--dev-account", "bob"),
+    ("faucet", "--l1", "http://127.0.0.1:9", "--dev-account", "bob"),
+    ("withdrawals", "--l1", "http://127.0.0.1:9", "--dev-account", "bob"),
+    ("withdraw", "claim", "0", "--l1", "http://127.0.0.1:9", "--dev-account", "bob"),
+])
+def test_every_l1_command_says_the_l1_is_down_in_one_line(run, tmp_path, argv):
+    code, out, err = run(*argv, "--deployment", _fake_deployment(tmp_path))
+    assert code == 1 and out == ""
+    line = one_error_line(err)
+    assert line.endswith(("cannot reach the L1 at http://127.0.0.1:9 (is it running? --l1 URL or $OPTROLLUP_L1)",
+                          "no proof for withdrawal 0 yet: it is proven when its batch is sealed (every few seconds, "
+                          "on nodes with an L1)")), line
+
+
+def test_withdrawals_without_an_l1(run):
+    code, out, err = run("withdraw", "100", "--dev-account", "alice", "--json")
+    assert code == 0, err
+    index = json.loads(out)["order_id"]
+    code, out, err = run("withdrawals", "--dev-account", "alice", "--json")
+    rows = json.loads(out)
+    assert code == 0 and rows[-1]["index"] == index and rows[-1]["amount_e6"] == 100 * E6
+    assert rows[-1]["root"] is None and rows[-1]["claimed"] is None  # no L1 on this node
+    code, out, _ = run("withdrawals", "--dev-account", "alice")
+    assert out.splitlines()[-1] == "(finality and claims: pass --l1 and --deployment, or set $OPTROLLUP_DEPLOYMENT)"
