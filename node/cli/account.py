@@ -25,7 +25,7 @@ import argparse
 from decimal import Decimal
 
 from node.cli.common import COLLATERAL, add_node_options, command, date, emit, money, qty, table
-from node.client import Client, as_json, from_wad
+from node.client import Client, PositionPnl, as_json, from_wad
 
 VOL_POINTS_PER_UNIT = 100  # vega per 1.00 of vol -> per vol point (1%)
 DAYS_PER_YEAR = 365  # theta per year -> per day
@@ -72,30 +72,34 @@ def _account(args: argparse.Namespace, client: Client) -> int:
     return 0
 
 
+PNL_FIELDS = ("avg_entry_e6", "unrealised_e6", "realised_e6", "fees_e6")
+
+
+def _pnl_cells(series: PositionPnl | None) -> tuple[str, str, str, str]:
+    """AVG ENTRY, UNREALISED, REALISED, FEES of a row (``-`` where the fills say nothing)."""
+    if series is None:
+        return "-", "-", "-", "-"
+    entry = money(series.avg_entry_e6) if series.size_e6 else "-"
+    return entry, money(series.unrealised_e6), money(series.realised_e6), money(series.fees_e6)
+
+
 def _positions(args: argparse.Namespace, client: Client) -> int:
     positions = client.positions(args.account_address)
     pnl = client.pnl(args.account_address)
-    by_id = {p.instrument_id: p for p in pnl.series}
+    by_id = {s.instrument_id: s for s in pnl.series}
     if args.json:  # each open position with its P&L fields (closed series: `optrollup pnl --json`)
-        extra = lambda s: {} if s is None else {  # noqa: E731
-            "avg_entry_e6": s.avg_entry_e6, "unrealised_e6": s.unrealised_e6, "realised_e6": s.realised_e6,
-            "fees_e6": s.fees_e6}
-        emit([{**as_json(p), **extra(by_id.get(p.instrument_id))} for p in positions])
+        found = lambda p: by_id.get(p.instrument_id)  # noqa: E731
+        emit([{**as_json(p), **({f: getattr(found(p), f) for f in PNL_FIELDS} if found(p) else {})}
+              for p in positions])
         return 0
     if not positions and not pnl.series:
         print("no positions")
         return 0
-    dash = lambda value, e6: money(e6) if value else "-"  # noqa: E731
-    rows = []
-    for p in positions:
-        s = by_id.get(p.instrument_id)
-        rows.append((p.instrument_id, p.name, qty(p.size_e6), dash(p.mark_e6, p.mark_e6), money(p.value_e6),
-                     dash(s and s.size_e6, s.avg_entry_e6 if s else 0), dash(s, s.unrealised_e6 if s else 0),
-                     dash(s, s.realised_e6 if s else 0), dash(s, s.fees_e6 if s else 0)))
+    rows = [(p.instrument_id, p.name, qty(p.size_e6), money(p.mark_e6) if p.mark_e6 else "-", money(p.value_e6),
+             *_pnl_cells(by_id.get(p.instrument_id))) for p in positions]
     held = {p.instrument_id for p in positions}
-    for s in pnl.series:  # closed series: realised P&L and fees only
-        if s.instrument_id not in held:
-            rows.append((s.instrument_id, s.name, "0", "-", "0.00", "-", "-", money(s.realised_e6), money(s.fees_e6)))
+    rows += [(s.instrument_id, s.name, "0", "-", "0.00", *_pnl_cells(s))  # closed series: realised P&L, fees
+             for s in pnl.series if s.instrument_id not in held]
     rows.append(("", "total", "", "", money(sum(p.value_e6 for p in positions)), "", money(pnl.unrealised_e6),
                  money(pnl.realised_e6), money(pnl.fees_e6)))
     print(table(("ID", "INSTRUMENT", "SIZE", "MARK", f"VALUE ({COLLATERAL})", "AVG ENTRY", "UNREALISED", "REALISED",
