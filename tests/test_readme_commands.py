@@ -37,6 +37,7 @@ PROGRAM = ROOT / ".venv" / "bin" / "optrollup"
 START_TIMEOUT_S = 300.0
 COMMAND_TIMEOUT_S = 150.0
 LIVE_RUN_S = 10.0
+START_ATTEMPTS = 3
 
 # First line of each ```sh block -> how it runs: "devnet" / "dev-node" / "tools" (the commands,
 # against the devnet, the dev node, or nothing), or "skip: why".
@@ -180,15 +181,26 @@ def stage(tmp_path_factory):
     (cwd / ".venv").symlink_to(ROOT / ".venv")
     env = {k: v for k, v in os.environ.items() if not k.startswith("OPTROLLUP_")}
     env["OPTROLLUP_KEYS_DIR"] = str(cwd / "keys")
-    ports = {"127.0.0.1:8545": f"127.0.0.1:{free_port()}", "devnet:50051": f"127.0.0.1:{free_port()}",
-             "dev-node:50051": f"127.0.0.1:{free_port()}"}
-    devnet = Server(["devnet", "--data-dir", ".devnet", "--l1-listen", ports["127.0.0.1:8545"],
-                     "--listen", ports["devnet:50051"]], cwd, env, "optrollup devnet is up")
-    dev_node = Server(["node", "--dev", "--listen", ports["dev-node:50051"], "--metrics", "off"], cwd, env,
-                      "listening on")
+    for attempt in range(START_ATTEMPTS):  # a free port may be taken by another process before we bind it
+        ports = {"127.0.0.1:8545": f"127.0.0.1:{free_port()}", "devnet:50051": f"127.0.0.1:{free_port()}",
+                 "dev-node:50051": f"127.0.0.1:{free_port()}"}
+        devnet = Server(["devnet", "--data-dir", f".devnet{attempt or ''}", "--l1-listen", ports["127.0.0.1:8545"],
+                         "--listen", ports["devnet:50051"]], cwd, env, "optrollup devnet is up")
+        dev_node = Server(["node", "--dev", "--listen", ports["dev-node:50051"], "--metrics", "off"], cwd, env,
+                          "listening on")
+        try:
+            devnet.wait_ready(START_TIMEOUT_S)
+            dev_node.wait_ready(START_TIMEOUT_S)
+            break
+        except AssertionError:
+            dev_node.stop()
+            devnet.stop()
+            busy = "in use" in "".join(devnet.lines + dev_node.lines)
+            if not busy or attempt == START_ATTEMPTS - 1:
+                raise
+    if attempt:
+        (cwd / ".devnet").symlink_to(cwd / f".devnet{attempt}")  # the README's path
     try:
-        devnet.wait_ready(START_TIMEOUT_S)
-        dev_node.wait_ready(START_TIMEOUT_S)
         yield cwd, env, ports, devnet
     finally:
         dev_node.stop()
