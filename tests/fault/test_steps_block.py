@@ -19,13 +19,12 @@ from dataclasses import replace
 from functools import lru_cache
 from typing import Final
 
-import pytest
-
 from bridge.evm_call import EvmRunner
 from bridge.fault_contracts import BLOCK, FAMILIES
 from bridge.revm_call import RevmRunner
 from node.stf.cursor import decode_cursor
-from node.stf.derive_steps import BlockPhase
+from node.stf.derive_steps import DEP_POS, FORCED_POS, BlockPhase
+from node.stf.l1_inputs import L1Deposit, L1Forced
 from node.stf.steps import Phase
 from node.wallet import address_of
 from prover.client.inputs import MemoryInputs
@@ -36,16 +35,18 @@ from prover.l1.differential import Driver, Report
 from prover.l1.verifier import StepRefused, run_step
 from tests.fault.derive_fixture import (
     BLOCK_PHASES,
+    Case,
     backlog_scenario,
     deep_state_scenario,
     hostile_scenario,
     load_l1,
+    re_execute,
     trace_proofs,
     worst_read_scenario,
 )
 from tests.fault.l1_fixture import L1Double, RealL1, load_batch
-from tests.fault.test_derive_steps_vyper import _mutations
-from tests.prover.workload import Scenario, clone, encode_blocks
+from tests.fault.test_derive_steps_vyper import _mutations, outcome
+from tests.prover.workload import Batch, Scenario, clone, encode_blocks
 
 BLOCK_KINDS: Final = ("NEXT_TX", "BLOCK_OPEN", "BLOCK_CLOSE")
 GAS_TARGET: Final = 3_000_000  # common.md: every step's whole transaction
@@ -67,17 +68,37 @@ def _deployment() -> tuple[RevmRunner, L1Double, FaultDeployment]:
     return (runner, *deploy_on_double(runner))
 
 
-def _run(scenario: Scenario) -> Report:
+class _Recording(Driver):
+    """The driver, keeping the block steps' proofs (to show which rules' branches ran)."""
+
+    def __init__(self, *args) -> None:
+        super().__init__(*args)
+        self.proofs: list[StepProof] = []
+
+    def check(self, proof: StepProof) -> None:
+        if decode_cursor(proof.cursor).phase in BLOCK_PHASES:
+            self.proofs.append(proof)
+        super().check(proof)
+
+
+def _run(scenario: Scenario, proofs: list[StepProof] | None = None) -> Report:
     """Every step of ``scenario``'s batches through the driver (the block steps on L1); fails
-    on any divergence."""
+    on any divergence. The block steps' proofs are appended to ``proofs`` when given."""
     runner, l1, deployment = _deployment()
-    driver = Driver(runner, deployment)
+    driver = _Recording(runner, deployment)
     report = driver.run_batches(clone(scenario.chain.backend), [(b.index, scenario.inputs(b)) for b in scenario.batches],
                                 before=lambda batch, inputs: load_batch(l1, batch, inputs))
     assert not report.divergences, [(d.kind, d.detail, d.batch, d.position) for d in report.divergences[:5]]
     for kind in BLOCK_KINDS:
         assert report.kinds[kind].skipped == 0
+    if proofs is not None:
+        proofs += driver.proofs
     return report
+
+
+def _outcomes(proofs: list[StepProof]) -> set[str]:
+    """What each step did in Python (``test_derive_steps_vyper.outcome``)."""
+    return {outcome(Case(p, *re_execute(p))) for p in proofs}
 
 
 def _gas(report: Report) -> dict[str, int]:
@@ -99,14 +120,39 @@ def test_every_block_step_of_random_and_hostile_batches_equals_python() -> None:
     last block short of what they hold)."""
     steps = {kind: 0 for kind in BLOCK_KINDS}
     gas: dict[str, int] = {}
+    proofs: list[StepProof] = []
     for seed in range(1, 6):
-        report = _run(hostile_scenario(seed))
+        report = _run(hostile_scenario(seed), proofs)
         for kind in BLOCK_KINDS:
             steps[kind] += report.kinds[kind].run
         gas = {k: max(gas.get(k, 0), g) for k, g in _gas(report).items()}
     print(steps, gas)
     assert steps["BLOCK_OPEN"] > 30 and steps["NEXT_TX"] > 200 and steps["BLOCK_CLOSE"] > 20
     assert max(gas.values()) <= GAS_TARGET
+    assert _outcomes(proofs) == {"halt", "due block", "batch block", "batch ends", "block ends", "unsigned skipped",
+                                 "deposit", "deposit ahead of its deadline", "forced", "batch tx", "close"}
+
+
+def test_time_clamps_and_queue_limits_equal_python() -> None:
+    """Block timestamps past both clamp bounds and going backwards, queue positions declared
+    past what the batch sees, past the per-block cap (256 deposits) and behind the start."""
+    scenario = Scenario.market()
+    chain, alice = scenario.chain, scenario.keys["alice"]
+    t = chain.time + 10_000  # the batch's L1 time: genesis' block time is below t - MAX_TIMESTAMP_LAG_S
+    start = len(scenario.deposits)
+    for i in range(300):
+        scenario.deposits.append(L1Deposit(start + i, address_of(alice), (i + 1) * 10**6, t + 600, 0))
+    scenario.forced += [L1Forced(0, chain.withdraw(alice, 1), t + 600, 0), L1Forced(1, b"\x01garbage", t + 600, 0)]
+    blocks = [(t - 100_000, start + 300, 5, [chain.withdraw(alice, 2)]),  # lag bound; 256 deposits (cap); forced: 2 seen
+              (t + 5_000, start, 0, [chain.withdraw(alice, 3)]),  # drift bound; declared behind the start
+              (0, start + 300, 2, [])]  # backwards: the previous time; the other 44 deposits
+    scenario.batches = [Batch(0, blocks, t, encode_blocks(blocks), len(scenario.deposits), 2)]
+    proofs: list[StepProof] = []
+    _run(scenario, proofs)
+    closes = [decode_cursor(p.cursor) for p in proofs if decode_cursor(p.cursor).phase == BlockPhase.BLOCK_CLOSE]
+    assert [c.time for c in closes] == [t - 3_600, t + 60, t + 60]
+    assert [c.outer[DEP_POS] - start for c in closes] == [256, 256, 300]
+    assert [c.outer[FORCED_POS] for c in closes] == [2, 2, 2]
 
 
 def test_blocks_of_due_entries_equal_python() -> None:
