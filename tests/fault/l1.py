@@ -1,5 +1,7 @@
 """Shared set-up of the fault-verifier tests: one revm with the verifier and every family
-that exists, and Python's answer to a step (a post-claim, or a refusal)."""
+that exists (the block family reading an L1 storage double as inbox, portal and forced
+queue: load a batch there before its block steps run), and Python's answer to a step (a
+post-claim, or a refusal)."""
 
 from __future__ import annotations
 
@@ -13,16 +15,31 @@ from node.l1.batch_chunks import chunks_root
 from node.stf.cursor import Cursor, encode_cursor
 from node.stf.l1_inputs import BatchRecord
 from node.stf.mpt.errors import MissingTrieNode
+from prover.client.inputs import MemoryInputs
 from prover.client.proof import ProofRefused, StepProof
 from prover.l1.deploy import FaultDeployment, deploy_verifier
 from prover.l1.verifier import StepRefused, run_step
+from tests.fault.l1_fixture import L1Double, load_batch
 
 
 @lru_cache(maxsize=1)
+def _setup() -> tuple[RevmRunner, L1Double, FaultDeployment]:
+    runner = RevmRunner()
+    double = L1Double(runner)
+    return runner, double, deploy_verifier(runner, {"inbox": double.address, "portal": double.address,
+                                                    "forced": double.address})
+
+
 def verifier() -> tuple[RevmRunner, FaultDeployment]:
     """A revm with the verifier deployed (compiled once per process)."""
-    runner = RevmRunner()
-    return runner, deploy_verifier(runner)
+    runner, _, deployment = _setup()
+    return runner, deployment
+
+
+def post_batch(batch: int, inputs: MemoryInputs) -> None:
+    """Put batch ``batch`` and the queue entries it sees on the verifier's L1 double (the
+    differential driver's ``before`` hook)."""
+    load_batch(_setup()[1], batch, inputs)
 
 
 def python_post(proof: StepProof) -> bytes | None:

@@ -16,7 +16,7 @@ from prover.client.trace import TraceRun
 from prover.l1.calldata import STEP_SELECTOR, encode_proof
 from prover.l1.deploy import dispatch_key
 from prover.l1.verifier import revert_reason
-from tests.fault.l1 import l1_post, python_post, synthetic_proof, verifier
+from tests.fault.l1 import l1_post, post_batch, python_post, synthetic_proof, verifier
 from tests.prover.workload import Scenario, clone
 
 
@@ -28,6 +28,7 @@ def _implemented_proofs(limit: int = 40) -> list[StepProof]:
     proofs: list[StepProof] = []
     backend = clone(scenario.chain.backend)
     for batch in scenario.batches:
+        post_batch(batch.index, scenario.inputs(batch))
         TraceRun(backend, batch.index, scenario.inputs(batch)).run(on_proof=proofs.append)
     implemented = [p for p in proofs if dispatch_key(p.cursor) in deployment.implemented]
     return implemented[:limit] + proofs[:: max(1, len(proofs) // 10)]
