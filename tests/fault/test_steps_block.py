@@ -19,6 +19,8 @@ from dataclasses import replace
 from functools import lru_cache
 from typing import Final
 
+import pytest
+
 from bridge.evm_call import EvmRunner
 from bridge.fault_contracts import BLOCK, FAMILIES
 from bridge.revm_call import RevmRunner
@@ -131,6 +133,13 @@ def test_every_block_step_of_random_and_hostile_batches_equals_python() -> None:
     assert max(gas.values()) <= GAS_TARGET
     assert _outcomes(proofs) == {"halt", "due block", "batch block", "batch ends", "block ends", "unsigned skipped",
                                  "deposit", "deposit ahead of its deadline", "forced", "batch tx", "close"}
+
+
+@pytest.mark.slow
+def test_soak_hostile_batches_equal_python() -> None:
+    """``make soak``: 200 more hostile chains of 10 batches, every block step on L1."""
+    for seed in range(100, 300):
+        _run(hostile_scenario(seed, n_batches=10))
 
 
 def test_time_clamps_and_queue_limits_equal_python() -> None:
