@@ -1,7 +1,10 @@
 """Shared set-up of the fault-verifier tests: one revm with the verifier and every family
-that exists (the block family reading an L1 storage double as inbox, portal and forced
-queue: load a batch there before its block steps run), and Python's answer to a step (a
-post-claim, or a refusal)."""
+that exists, and Python's answer to a step (a post-claim, or a refusal).
+
+``verifier()`` has no L1 contracts, so the block family (which reads the inbox, portal and
+forced queue) is not deployed and the block steps are skipped; ``verifier(with_l1=True)``
+has it too, reading an L1 storage double: put each batch there first (``post_batch``, the
+differential driver's ``before`` hook)."""
 
 from __future__ import annotations
 
@@ -23,23 +26,24 @@ from tests.fault.l1_fixture import L1Double, load_batch
 
 
 @lru_cache(maxsize=1)
-def _setup() -> tuple[RevmRunner, L1Double, FaultDeployment]:
+def _l1() -> tuple[RevmRunner, L1Double]:
     runner = RevmRunner()
-    double = L1Double(runner)
-    return runner, double, deploy_verifier(runner, {"inbox": double.address, "portal": double.address,
-                                                    "forced": double.address})
+    return runner, L1Double(runner)
 
 
-def verifier() -> tuple[RevmRunner, FaultDeployment]:
-    """A revm with the verifier deployed (compiled once per process)."""
-    runner, _, deployment = _setup()
-    return runner, deployment
+@lru_cache(maxsize=2)
+def verifier(with_l1: bool = False) -> tuple[RevmRunner, FaultDeployment]:
+    """A revm with the verifier deployed (compiled once per process); ``with_l1``: with the
+    block family too, reading the L1 double."""
+    runner, double = _l1()
+    l1 = {"inbox": double.address, "portal": double.address, "forced": double.address} if with_l1 else None
+    return runner, deploy_verifier(runner, l1)
 
 
 def post_batch(batch: int, inputs: MemoryInputs) -> None:
-    """Put batch ``batch`` and the queue entries it sees on the verifier's L1 double (the
-    differential driver's ``before`` hook)."""
-    load_batch(_setup()[1], batch, inputs)
+    """Put batch ``batch`` and the queue entries it sees on the L1 double (the differential
+    driver's ``before`` hook)."""
+    load_batch(_l1()[1], batch, inputs)
 
 
 def python_post(proof: StepProof) -> bytes | None:
@@ -51,11 +55,12 @@ def python_post(proof: StepProof) -> bytes | None:
         return None
 
 
-def l1_post(proof: StepProof) -> tuple[bytes | None, int]:
+def l1_post(proof: StepProof, with_l1: bool = False) -> tuple[bytes | None, int]:
     """The verifier's post-claim for ``proof`` (None if it reverts, or if the prover's encoder
     cannot make its calldata: the place advice, ``calldata.encode_inputs``, walks the witness,
-    and a tampered one may lack the node it needs) and the gas it took."""
-    runner, deployment = verifier()
+    and a tampered one may lack the node it needs) and the gas it took; ``with_l1``: on the
+    deployment with the block family (``verifier(with_l1=True)``)."""
+    runner, deployment = verifier(with_l1)
     try:
         step = run_step(runner, deployment.verifier, proof)
     except (StepRefused, MissingTrieNode):

@@ -16,7 +16,7 @@ STEP_GAS_TARGET = 3_000_000
 
 
 def run_random_chains(seeds: range, n_batches: int, blocks_per_batch: int, per_block: int) -> Report:
-    runner, deployment = verifier()
+    runner, deployment = verifier(with_l1=True)
     driver = Driver(runner, deployment)
     for seed in seeds:
         scenario = Scenario.market()
@@ -46,7 +46,7 @@ def test_random_chains_have_no_divergence() -> None:
 def test_soak_100k_steps() -> None:
     """``make soak``: at least 100,000 steps of random chains (OPTROLLUP_SOAK_STEPS to change)."""
     target = int(os.environ.get("OPTROLLUP_SOAK_STEPS", "100000"))
-    runner, deployment = verifier()
+    runner, deployment = verifier(with_l1=True)
     driver = Driver(runner, deployment)
     seed = 1000
     while driver.report.run + driver.report.skipped < target:
