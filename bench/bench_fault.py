@@ -83,13 +83,14 @@ def run() -> None:
     txs = _workload(instrument_ids, marks, first_order_id, 2_000)
     batches = _batches(txs, T0 + 2)[:BATCHES]
     steps_per_batch, keys_max, witness_max, prove_ms = [], (0, ""), (0, ""), []
-    driver = _l1_driver()
+    driver, l1 = _l1_driver()
     rng = random.Random(5)
     for index, data in enumerate(batches):
         pre_state = MemoryBackend()
         pre_state.apply(dict(base.values))
         record = BatchRecord(index, len(data), T0 + 2 + 20 * (index + 1), globals_.next_deposit_index, 0, 2**63)
         inputs = MemoryInputs(record, data, [], [])
+        l1.set_batch(record, data)  # the block family reads the batch's record from L1
         proofs: list[StepProof] = []
         steps, _ = TraceRun(pre_state, index, inputs).run(on_proof=proofs.append)
         steps_per_batch.append(steps)
@@ -115,10 +116,15 @@ def run() -> None:
 
 
 def _l1_driver():
-    """The differential driver on a revm with the verifier and every family that exists."""
+    """The differential driver on a revm with the verifier and every family that exists (the
+    block family reading an L1 storage double as inbox, portal and forced queue), and the
+    double."""
     from bridge.revm_call import RevmRunner
     from prover.l1.deploy import deploy_verifier
     from prover.l1.differential import Driver
+    from tests.fault.l1_fixture import L1Double
 
     runner = RevmRunner()
-    return Driver(runner, deploy_verifier(runner), reexecute=False)
+    l1 = L1Double(runner)
+    deployment = deploy_verifier(runner, {"inbox": l1.address, "portal": l1.address, "forced": l1.address})
+    return Driver(runner, deployment, reexecute=False), l1

@@ -43,13 +43,15 @@ class DeployContext:
 @dataclass(frozen=True)
 class Family:
     """A family contract: its source (relative to ``contracts/``), the keys it serves, its
-    ABI-encoded constructor arguments, helper contracts deployed before it (by source), and
-    how they are compiled (``compile_contract``'s ``venom`` / ``optimize``: for code size)."""
+    ABI-encoded constructor arguments, helper contracts deployed before it (by source), the
+    L1 contracts it reads (names in ``DeployContext.l1``: without them it is not deployed),
+    and how they are compiled (``compile_contract``'s ``venom`` / ``optimize``: code size)."""
 
     source: str
     keys: tuple[int, ...]
     args: Callable[[DeployContext], bytes] | None = None
     helpers: tuple[str, ...] = ()
+    l1: tuple[str, ...] = ()
     venom: bool = False
     optimize: str = "gas"
 
@@ -90,6 +92,9 @@ BUILD_SETTINGS: Final[dict[str, tuple[bool, str]]] = {
     "fault/liquidate_open.vy": (True, "codesize"),
     "fault/liquidate_transfer.vy": (True, "codesize"),
     "fault/liquidate_finish.vy": (True, "codesize"),
+    "fault/steps_block.vy": (False, "codesize"),
+    "fault/block_globals.vy": (True, "codesize"),
+    "fault/block_rules.vy": (True, "codesize"),
 }
 
 PLACE_PHASES: Final = tuple(range(20, 30))  # matching.PlacePhase
@@ -135,6 +140,20 @@ LIQUIDATE = Family(
 """The liquidation family (LiquidatePhase 50-59)."""
 FAMILIES.append(LIQUIDATE)
 
+NEXT_TX, BLOCK_OPEN, BLOCK_CLOSE = 3, 100, 101  # steps.Phase, derive_steps.BlockPhase
+BLOCK_PIECES: Final = (TRIE_STORE, "fault/block_globals.vy", "fault/block_rules.vy")
+BLOCK_L1: Final = ("inbox", "portal", "forced")
+BLOCK = Family(
+    "fault/steps_block.vy", (NEXT_TX, BLOCK_OPEN, BLOCK_CLOSE),
+    args=lambda ctx: encode(["address"] * 6, ["0x" + a.hex() for a in
+                                             [*(ctx.deployed[p] for p in BLOCK_PIECES), *(ctx.l1[n] for n in BLOCK_L1)]]),
+    helpers=BLOCK_PIECES, l1=BLOCK_L1,
+)
+"""The block family (derivation: NEXT_TX, BLOCK_OPEN, BLOCK_CLOSE); it reads the inbox's
+batch records and the portal's and forced queue's entry hashes, so it is deployed only
+with those L1 addresses."""
+FAMILIES.append(BLOCK)
+
 
 def compile_all() -> None:
     """Compile every contract ``deploy_verifier`` deploys (of the families that exist)."""
@@ -159,7 +178,7 @@ def deploy_verifier(deployer: Any, l1: Mapping[str, bytes] | None = None,
     keys: list[int] = []
     addresses: list[bytes] = []
     for family in FAMILIES if families is None else families:
-        if not family.exists():
+        if not family.exists() or not all(name in ctx.l1 for name in family.l1):
             continue
         for helper in family.helpers:
             if helper not in ctx.deployed:

@@ -15,22 +15,27 @@ from eth_utils import keccak
 
 from node.stf.cursor import decode_cursor
 from prover.client.proof import StepProof
+from prover.l1 import inputs_codec
 from prover.l1.place_advice import place_advice
 
 RUN_TYPES: Final = ("bytes32", "bytes", "bytes[]", "bytes")
 STEP_SELECTOR: Final = keccak(text="step(bytes32,bytes)")[:4]
 NO_WITNESS_PHASES: Final = frozenset((2, 4, 102))  # ROLLBACK, RESTORE, HALTED: steps_control reads no state
 PLACE_PHASES: Final = frozenset(range(20, 30))  # node/stf/matching.py PlacePhase: inputs = the book advice
+BLOCK_PHASES: Final = frozenset((3, 100, 101))  # NEXT_TX, BLOCK_OPEN, BLOCK_CLOSE: inputs = batch pieces, entries
 MAX_BLOB: Final = 24_640  # contracts/fault/lib/trie.vy MAX_NODE: one blob of concatenated witness nodes
 
 
 def encode_inputs(proof: StepProof) -> bytes:
     """The step's L1 inputs as its family reads them: the book advice for the place phases
     (``prover/l1/place_advice.py``; 32 bytes for a step that may rest an order), ``b""`` for a
-    step that reads none. (The derivation families add batch data pieces, deposit and forced
-    entries.)"""
-    if decode_cursor(proof.cursor).phase in PLACE_PHASES:
+    step that reads none; for the block phases the batch data pieces, deposit and forced
+    entries the step read (``prover/l1/inputs_codec.py``, ``b""`` if none)."""
+    phase = decode_cursor(proof.cursor).phase
+    if phase in PLACE_PHASES:
         return place_advice(proof)
+    if phase in BLOCK_PHASES:
+        return inputs_codec.encode_inputs(proof.pieces, proof.deposits, proof.forced)
     return b""
 
 

@@ -1,5 +1,10 @@
 """Shared set-up of the fault-verifier tests: one revm with the verifier and every family
-that exists, and Python's answer to a step (a post-claim, or a refusal)."""
+that exists, and Python's answer to a step (a post-claim, or a refusal).
+
+``verifier()`` has no L1 contracts, so the block family (which reads the inbox, portal and
+forced queue) is not deployed and the block steps are skipped; ``verifier(with_l1=True)``
+has it too, reading an L1 storage double: put each batch there first (``post_batch``, the
+differential driver's ``before`` hook)."""
 
 from __future__ import annotations
 
@@ -13,16 +18,32 @@ from node.l1.batch_chunks import chunks_root
 from node.stf.cursor import Cursor, encode_cursor
 from node.stf.l1_inputs import BatchRecord
 from node.stf.mpt.errors import MissingTrieNode
+from prover.client.inputs import MemoryInputs
 from prover.client.proof import ProofRefused, StepProof
 from prover.l1.deploy import FaultDeployment, deploy_verifier
 from prover.l1.verifier import StepRefused, run_step
+from tests.fault.l1_fixture import L1Double, load_batch
 
 
 @lru_cache(maxsize=1)
-def verifier() -> tuple[RevmRunner, FaultDeployment]:
-    """A revm with the verifier deployed (compiled once per process)."""
+def _l1() -> tuple[RevmRunner, L1Double]:
     runner = RevmRunner()
-    return runner, deploy_verifier(runner)
+    return runner, L1Double(runner)
+
+
+@lru_cache(maxsize=2)
+def verifier(with_l1: bool = False) -> tuple[RevmRunner, FaultDeployment]:
+    """A revm with the verifier deployed (compiled once per process); ``with_l1``: with the
+    block family too, reading the L1 double."""
+    runner, double = _l1()
+    l1 = {"inbox": double.address, "portal": double.address, "forced": double.address} if with_l1 else None
+    return runner, deploy_verifier(runner, l1)
+
+
+def post_batch(batch: int, inputs: MemoryInputs) -> None:
+    """Put batch ``batch`` and the queue entries it sees on the L1 double (the differential
+    driver's ``before`` hook)."""
+    load_batch(_l1()[1], batch, inputs)
 
 
 def python_post(proof: StepProof) -> bytes | None:
@@ -34,11 +55,12 @@ def python_post(proof: StepProof) -> bytes | None:
         return None
 
 
-def l1_post(proof: StepProof) -> tuple[bytes | None, int]:
+def l1_post(proof: StepProof, with_l1: bool = False) -> tuple[bytes | None, int]:
     """The verifier's post-claim for ``proof`` (None if it reverts, or if the prover's encoder
     cannot make its calldata: the place advice, ``calldata.encode_inputs``, walks the witness,
-    and a tampered one may lack the node it needs) and the gas it took."""
-    runner, deployment = verifier()
+    and a tampered one may lack the node it needs) and the gas it took; ``with_l1``: on the
+    deployment with the block family (``verifier(with_l1=True)``)."""
+    runner, deployment = verifier(with_l1)
     try:
         step = run_step(runner, deployment.verifier, proof)
     except (StepRefused, MissingTrieNode):

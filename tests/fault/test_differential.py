@@ -9,19 +9,20 @@ import os
 import pytest
 
 from prover.l1.differential import Driver, Report
-from tests.fault.l1 import verifier
+from tests.fault.l1 import post_batch, verifier
 from tests.prover.workload import Scenario, clone
 
 STEP_GAS_TARGET = 3_000_000
 
 
 def run_random_chains(seeds: range, n_batches: int, blocks_per_batch: int, per_block: int) -> Report:
-    runner, deployment = verifier()
+    runner, deployment = verifier(with_l1=True)
     driver = Driver(runner, deployment)
     for seed in seeds:
         scenario = Scenario.market()
         scenario.build(seed=seed, n_batches=n_batches, blocks_per_batch=blocks_per_batch, per_block=per_block)
-        driver.run_batches(clone(scenario.chain.backend), [(b.index, scenario.inputs(b)) for b in scenario.batches])
+        driver.run_batches(clone(scenario.chain.backend), [(b.index, scenario.inputs(b)) for b in scenario.batches],
+                           post_batch)
     return driver.report
 
 
@@ -38,18 +39,20 @@ def test_random_chains_have_no_divergence() -> None:
     _check(report)
     assert report.run + report.skipped > 1_000
     assert report.kinds["ROLLBACK"].run > 0 and report.kinds["HALTED"].run > 0
+    assert all(report.kinds[k].run > 0 and not report.kinds[k].skipped for k in ("NEXT_TX", "BLOCK_OPEN", "BLOCK_CLOSE"))
 
 
 @pytest.mark.slow
 def test_soak_100k_steps() -> None:
     """``make soak``: at least 100,000 steps of random chains (OPTROLLUP_SOAK_STEPS to change)."""
     target = int(os.environ.get("OPTROLLUP_SOAK_STEPS", "100000"))
-    runner, deployment = verifier()
+    runner, deployment = verifier(with_l1=True)
     driver = Driver(runner, deployment)
     seed = 1000
     while driver.report.run + driver.report.skipped < target:
         scenario = Scenario.market()
         scenario.build(seed=seed, n_batches=8, blocks_per_batch=3, per_block=12)
-        driver.run_batches(clone(scenario.chain.backend), [(b.index, scenario.inputs(b)) for b in scenario.batches])
+        driver.run_batches(clone(scenario.chain.backend), [(b.index, scenario.inputs(b)) for b in scenario.batches],
+                           post_batch)
         seed += 1
     _check(driver.report)

@@ -16,18 +16,19 @@ from prover.client.trace import TraceRun
 from prover.l1.calldata import STEP_SELECTOR, encode_proof
 from prover.l1.deploy import dispatch_key
 from prover.l1.verifier import revert_reason
-from tests.fault.l1 import l1_post, python_post, synthetic_proof, verifier
+from tests.fault.l1 import l1_post, post_batch, python_post, synthetic_proof, verifier
 from tests.prover.workload import Scenario, clone
 
 
 def _implemented_proofs(limit: int = 40) -> list[StepProof]:
     """Proofs of a random chain's steps whose kind has a family (and a few of any kind)."""
-    _, deployment = verifier()
+    _, deployment = verifier(with_l1=True)
     scenario = Scenario.market()
     scenario.build(seed=7, n_batches=2, blocks_per_batch=2, per_block=10)
     proofs: list[StepProof] = []
     backend = clone(scenario.chain.backend)
     for batch in scenario.batches:
+        post_batch(batch.index, scenario.inputs(batch))
         TraceRun(backend, batch.index, scenario.inputs(batch)).run(on_proof=proofs.append)
     implemented = [p for p in proofs if dispatch_key(p.cursor) in deployment.implemented]
     return implemented[:limit] + proofs[:: max(1, len(proofs) // 10)]
@@ -35,8 +36,8 @@ def _implemented_proofs(limit: int = 40) -> list[StepProof]:
 
 def _agree(proof: StepProof) -> bytes | None:
     expected = python_post(proof)
-    got, _ = l1_post(proof)
-    if dispatch_key_or_none(proof) in verifier()[1].implemented or got is not None:
+    got, _ = l1_post(proof, with_l1=True)
+    if dispatch_key_or_none(proof) in verifier(with_l1=True)[1].implemented or got is not None:
         assert got == expected, f"{proof.kind}: L1 {got and got.hex()} Python {expected and expected.hex()}"
     return got
 
@@ -63,21 +64,21 @@ def test_mutated_witnesses_and_cursors_agree_with_python() -> None:
             _agree(dataclasses.replace(proof, cursor=encode_cursor(changed), pre_claim=claim_of(proof.pre_root, changed)))
         # a wrong cursor field under the original pre-claim: refused
         changed = cursor._replace(tx_index=cursor.tx_index + 1)
-        assert l1_post(dataclasses.replace(proof, cursor=encode_cursor(changed)))[0] is None
+        assert l1_post(dataclasses.replace(proof, cursor=encode_cursor(changed)), with_l1=True)[0] is None
 
 
 def test_a_pre_claim_of_another_position_is_refused() -> None:
     proofs = _implemented_proofs(10)
     for a, b in zip(proofs, proofs[1:]):
         if a.pre_claim != b.pre_claim:
-            assert l1_post(dataclasses.replace(a, pre_claim=b.pre_claim))[0] is None
+            assert l1_post(dataclasses.replace(a, pre_claim=b.pre_claim), with_l1=True)[0] is None
 
 
 def test_non_canonical_layouts_and_unknown_phases_are_refused() -> None:
-    runner, deployment = verifier()
+    runner, deployment = verifier(with_l1=True)
     proof = synthetic_proof(b"\x01" * 32, Cursor(102))
     good = encode_proof(proof)
-    assert l1_post(proof)[0] == claim_of(b"\x01" * 32, Cursor(102))
+    assert l1_post(proof, with_l1=True)[0] == claim_of(b"\x01" * 32, Cursor(102))
 
     def call(body: bytes, pre_claim: bytes = proof.pre_claim):
         return runner.call(deployment.verifier, STEP_SELECTOR + encode(["bytes32", "bytes"], [pre_claim, body]))

@@ -56,6 +56,11 @@ def test_trace_prove_and_verify_any_step_of_a_devnet_batch(tmp_path: Path) -> No
         assert on_l1.returncode == 0, on_l1.stderr
         result = json.loads(on_l1.stdout)
         assert result["on_l1"] is True and result["post_claim"] == claims[steps][1] and 21_000 < result["gas"] < 3_000_000
+        # step 0 is the batch's BLOCK_OPEN: the block family reads the deployed inbox's record
+        on_l1 = _cli(devnet, "verify-step", str(tmp_path / "step0.json"), "--on-l1", "--json")
+        assert on_l1.returncode == 0, on_l1.stderr
+        result = json.loads(on_l1.stdout)
+        assert result["on_l1"] is True and result["post_claim"] == claims[0][1] and 21_000 < result["gas"] < 3_000_000
         assert claims[0][0] == trace["pre_claim"]
         assert claims[steps - 1][1] == trace["halted_claim"] == claims[steps][0] == claims[steps][1]
         assert claims[0][1] == claims[1][0]

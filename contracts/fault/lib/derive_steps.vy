@@ -3,8 +3,9 @@
 @title derive_steps
 @notice The block steps' rules (BLOCK_OPEN, NEXT_TX, BLOCK_CLOSE): twin of
         node/stf/derive_steps.py, on the cursor fields and Globals fields they use. The
-        family contract (steps_block.vy) decodes the cursor and Globals, calls these and
-        encodes what they return; read that module's docstring for the rules.
+        family (steps_block.vy: the cursor; block_globals.vy: Globals) decodes what they
+        read, calls these through block_rules.vy and encodes what they return; read that
+        module's docstring for the rules.
 @dev A step's result is either a FRESH cursor (Python builds `Cursor(phase, block, time,
      tx_index, outer, tx)`: sender, tx_hash, regs, stack and saved empty) or a REPLACE of
      the pre-cursor's `phase` and `outer` only (Python's `cursor._replace(...)`).
