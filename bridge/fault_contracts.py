@@ -90,6 +90,9 @@ BUILD_SETTINGS: Final[dict[str, tuple[bool, str]]] = {
     "fault/liquidate_open.vy": (True, "codesize"),
     "fault/liquidate_transfer.vy": (True, "codesize"),
     "fault/liquidate_finish.vy": (True, "codesize"),
+    "fault/steps_margin.vy": (True, "codesize"),
+    "fault/margin_machine.vy": (False, "codesize"),  # Venom: "Cannot peek non-in-stack depth" (cursor.decode_cursor)
+    "fault/margin_sums.vy": (True, "codesize"),
 }
 
 PLACE_PHASES: Final = tuple(range(20, 30))  # matching.PlacePhase
@@ -134,6 +137,15 @@ LIQUIDATE = Family(
 )
 """The liquidation family (LiquidatePhase 50-59)."""
 FAMILIES.append(LIQUIDATE)
+MARGIN_PHASES: Final = (40, 41)  # margin_steps.MarginPhase
+MARGIN_PIECES: Final = (TRIE_STORE, "fault/margin_machine.vy", "fault/margin_sums.vy")
+MARGIN = Family(
+    "fault/steps_margin.vy", MARGIN_PHASES,
+    args=lambda ctx: encode(["address"] * 3, ["0x" + ctx.deployed[p].hex() for p in MARGIN_PIECES]),
+    helpers=MARGIN_PIECES,
+)
+"""The margin family (the margin sub-machine: MARGIN, MARGIN_FOLD)."""
+FAMILIES.append(MARGIN)
 
 
 def compile_all() -> None:

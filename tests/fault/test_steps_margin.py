@@ -9,59 +9,57 @@ missing a witness node, or a cursor Python would not build, is refused.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import pytest
-from eth_abi import decode, encode
-from eth_utils import keccak
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bridge.evm_call import EvmRunner
+from bridge.fault_contracts import FAMILIES, MARGIN as MARGIN_FAMILY
 from bridge.revm_call import RevmRunner
-from bridge.vyper_build import CONTRACTS_DIR, compile_contract
 from node.stf import accounts, keys, margin
 from node.stf.backends import MemoryBackend, RecordingBackend
-from node.stf.cursor import Cursor, decode_cursor, encode_cursor
+from node.stf.cursor import MAX_CURSOR_BYTES, Cursor, claim_of, decode_cursor, encode_cursor
 from node.stf.margin_fold import MARGIN_CHUNK
 from node.stf.margin_steps import MarginPhase, Query, call_margin
 from node.stf.params import MAX_POSITIONS
 from node.stf.records import Account, Globals, OrderTotals
 from node.stf.state import ProvingState, State
 from node.stf.steps import STEPS, StepIO
+from prover.l1.calldata import encode_proof
+from prover.l1.deploy import deploy_verifier
+from prover.l1.verifier import StepRefused, run_step
+from tests.fault.l1 import synthetic_proof
 from tests.node.stf.harness import E6
+from tests.node.stf.test_cursor_bound import failing_worst_account
 from tests.node.stf.test_margin_fold import WIDE, WIDE_IDS, wide_accounts, worst_account
-
-
-FOUNDATION = ("trie", "state", "records", "record_rlp", "keys", "cursor", "machine")
-pytestmark = pytest.mark.skipif(
-    not all((CONTRACTS_DIR / "fault" / "lib" / f"{name}.vy").is_file() for name in FOUNDATION),
-    reason="the verifier's foundation modules (trie, records, cursor) are not in this tree")
 
 ADDRESS = bytes.fromhex("00000000000000000000000000000000000000aa")
 RETURN = 27  # the caller's phase (placing an order's margin check returns to one such)
-RUN_TYPES = ["bytes32", "bytes", "bytes[]", "bytes"]
 STEP_GAS_TARGET = 3_000_000
 STEP_GAS_LIMIT = 16_777_216
 
 
 class Family:
-    """The three contracts of the margin family, deployed on revm."""
+    """The verifier and its registered families (the margin family among them) as
+    ``deploy_verifier`` deploys them, on a revm with EIP-170's code size limit on."""
 
-    def __init__(self) -> None:
-        self.runner = RevmRunner()
-        sums = self.runner.deploy(compile_contract("fault/margin_sums.vy").initcode)
-        machine = self.runner.deploy(compile_contract("fault/margin_machine.vy").initcode)
-        build = compile_contract("fault/steps_margin.vy")
-        self.address = self.runner.deploy(build.initcode, encode(["address", "address"], [machine, sums]))
-        self.selector = keccak(text="run(bytes32,bytes,bytes[],bytes)")[:4]
+    def __init__(self, runner: Any = None) -> None:
+        self.runner = runner or RevmRunner()
+        self.deployment = deploy_verifier(self.runner)
+        assert set(MARGIN_FAMILY.keys) <= self.deployment.implemented
 
-    def run(self, pre_root: bytes, cursor: bytes, nodes: list[bytes]) -> tuple[bool, bytes, bytes, int]:
-        """(success, post_root, post_cursor, gas) of one step."""
-        result = self.runner.call(self.address, self.selector + encode(RUN_TYPES, [pre_root, cursor, nodes, b""]))
-        if not result.success:
-            return False, b"", result.output, result.gas_used
-        root, post = decode(["bytes32", "bytes"], result.output)
-        return True, root, post, result.gas_used
+    def run(self, pre_root: bytes, cursor: bytes, nodes: list[bytes], post_claim: bytes = b"\x00" * 32
+            ) -> tuple[bool, bytes, int]:
+        """(success, post_claim or the revert reason, gas) of one step through the verifier."""
+        proof = dataclasses.replace(synthetic_proof(pre_root, decode_cursor(cursor), post_claim), nodes=tuple(nodes))
+        try:
+            step = run_step(self.runner, self.deployment.verifier, proof)
+        except StepRefused as exc:
+            return False, str(exc).encode(), 0
+        return True, step.post_claim, step.gas
 
 
 @pytest.fixture(scope="module")
@@ -97,8 +95,9 @@ def caller_cursor(query: Query) -> Cursor:
 
 
 def run_both(family: Family, backend: Any, cursor: Cursor) -> tuple[Cursor, list[int]]:
-    """Every step of the sub-machine from ``cursor``, in Python and on L1: equal post-claims.
-    Returns the cursor it returns with and the gas of each L1 step."""
+    """Every step of the sub-machine from ``cursor``, in Python and on L1 (through the
+    verifier): equal post-claims. Returns the cursor it returns with and the gas of each L1
+    step (whole transaction)."""
     gas = []
     while cursor.phase in (MarginPhase.MARGIN, MarginPhase.MARGIN_FOLD):
         recording = RecordingBackend(backend)
@@ -107,11 +106,11 @@ def run_both(family: Family, backend: Any, cursor: Cursor) -> tuple[Cursor, list
         post = STEPS[cursor.phase](state, cursor, StepIO())._replace(body=None)
         post_root = state.commit_block()
         nodes = sorted(recording.witness().nodes)
-        ok, root, post_rlp, used = family.run(pre_root, encode_cursor(cursor), nodes)
-        assert ok, f"L1 refused a valid margin step: {post_rlp!r}"
-        assert (root, post_rlp) == (post_root, encode_cursor(post)), decode_cursor(post_rlp)
+        ok, claim, used = family.run(pre_root, encode_cursor(cursor), nodes)
+        assert ok, f"L1 refused a valid margin step: {claim!r}"
+        assert claim == claim_of(post_root, post), post
         gas.append(used)
-        cursor = decode_cursor(post_rlp)
+        cursor = post
     return cursor, gas
 
 
@@ -223,8 +222,3 @@ def test_a_missing_witness_node_or_a_bad_cursor_is_refused(family, backend) -> N
         with pytest.raises(Exception):  # Python refuses it too
             STEPS[bad.phase](ProvingState(RecordingBackend(backend)), bad, StepIO())
         assert not family.run(root, encode_cursor(bad), nodes)[0], bad
-
-
-# Until the family is ported (this assignment wins over any earlier one in this module).
-pytestmark = pytest.mark.skip(reason=(
-    "the margin family (steps_margin, margin_machine, margin_sums) was written against earlier drafts of the shared foundation; it is not yet ported to the merged one (trie_store, buffered state.vy, cursor.vy): issue 11's next step"))
