@@ -92,7 +92,7 @@ BUILD_SETTINGS: Final[dict[str, tuple[bool, str]]] = {
     "fault/liquidate_finish.vy": (True, "codesize"),
     "fault/steps_margin.vy": (True, "codesize"),
     "fault/margin_machine.vy": (False, "codesize"),  # Venom: "Cannot peek non-in-stack depth" (cursor.decode_cursor)
-    "fault/margin_sums.vy": (True, "codesize"),
+    "fault/margin_sums.vy": (False, "codesize"),
 }
 
 PLACE_PHASES: Final = tuple(range(20, 30))  # matching.PlacePhase

@@ -115,7 +115,6 @@ def step(regs: DynArray[int256, MAX_FOLD_REGS], first_step: bool, reads: address
     view, chunk, maker_fee, fee_cap = extcall MarginReads(reads).chunk(owner, stage == WITH_ORDERS, first,
                                                                       margin_fold.known_indices(acc, base))
     acc = margin_fold.fold_chunk(acc, base, chunk, maker_fee, fee_cap)
-    b: margin_fold.Backing = margin_fold.finish(acc, base, view.cash_e6)
     one_shot: bool = first_step and view.series <= MARGIN_CHUNK
     folded: uint256 = view.series
     if stage == POSITIONS_ONLY:
@@ -123,6 +122,7 @@ def step(regs: DynArray[int256, MAX_FOLD_REGS], first_step: bool, reads: address
     if not one_shot and first + MARGIN_CHUNK < folded:  # the next chunk in the next step
         acc[3] = convert(first + MARGIN_CHUNK, int256)
         return acc, [], False
+    b: margin_fold.Backing = margin_fold.finish(acc, base, view.cash_e6)
     if query == SUMMARY:  # _summary_regs, from the fold of the positions alone
         return [], [view.cash_e6, margin_fold.value_e6(acc, base), b.maintenance_e6, b.initial_e6,
                     convert(b.complete, int256)], True

@@ -99,17 +99,14 @@ def step(pre_claim: bytes32, proof: Bytes[MAX_PROOF]) -> bytes32:
         post_cursor: Bytes[cursor.MAX_CURSOR] = b""
         post_root, post_cursor = abi_decode(out, (bytes32, Bytes[cursor.MAX_CURSOR]))
         return keccak256(concat(post_root, keccak256(post_cursor)))
-    wide: DynArray[bytes32, cursor.MAX_WIDE_CURSOR // 32 + 1] = []
-    for k: uint256 in range(cursor.MAX_WIDE_CURSOR // 32 + 1):
-        if 32 * k >= n:
-            break
-        wide.append(extract32(proof, CURSOR_AT + 32 * k))
-    assert keccak256(concat(pre_root, keccak256(slice(abi_encode(wide), 64, n)))) == pre_claim, \
-        "verifier: pre_claim is not keccak(pre_root || keccak(cursor))"
-    wide_out: Bytes[cursor.MAX_WIDE_CURSOR + 128] = raw_call(
-        family, concat(method_id("run(bytes32,bytes,bytes[],bytes)"), proof),
-        max_outsize=cursor.MAX_WIDE_CURSOR + 128)
+    # The margin steps: buffers of cursor.MAX_WIDE_CURSOR, few (memory gas): the forwarded proof,
+    # the answer decoded in place, and the pre-cursor's bytes taken from the forwarded proof
+    # last (only its length is touched).
+    fwd: Bytes[MAX_PROOF + 4] = concat(method_id("run(bytes32,bytes,bytes[],bytes)"), proof)
     wide_root: bytes32 = empty(bytes32)
     wide_cursor: Bytes[cursor.MAX_WIDE_CURSOR] = b""
-    wide_root, wide_cursor = abi_decode(wide_out, (bytes32, Bytes[cursor.MAX_WIDE_CURSOR]))
+    wide_root, wide_cursor = abi_decode(raw_call(family, fwd, max_outsize=cursor.MAX_WIDE_CURSOR + 128),
+                                        (bytes32, Bytes[cursor.MAX_WIDE_CURSOR]))
+    assert keccak256(concat(pre_root, keccak256(slice(fwd, 4 + CURSOR_AT, n)))) == pre_claim, \
+        "verifier: pre_claim is not keccak(pre_root || keccak(cursor))"
     return keccak256(concat(wide_root, keccak256(wide_cursor)))

@@ -646,17 +646,60 @@ def encode_cursor_wide(c: Cursor, regs: DynArray[int256, MAX_WIDE_REGS]) -> Byte
     """
     @notice node/stf/cursor.py::encode_cursor of `c` with running registers `regs` (`c.regs`
             is ignored): the margin fold's cursor. Reverts past MAX_WIDE_CURSOR bytes.
-    @dev The registers are packed into words first (one pass, inlined: an internal call costs
-         ~250 gas a register), then `c` encoded without them is written again with the
-         register list spliced in.
+    @dev `c` without registers is encoded first (`encode_cursor`); the output is then written
+         word by word: its header, that encoding up to its (empty) register list, the
+         register list (each register's RLP made inline: an internal call costs ~250 gas a
+         register), the rest. One output buffer (memory gas).
     """
-    # 1. the registers' RLP items, packed
-    rw: DynArray[uint256, MAX_WIDE_CURSOR // 32 + 2] = []
+    # 1. the register list's size (zigzag byte lengths)
     regs_size: uint256 = 0
+    for r: int256 in regs:
+        z: uint256 = 0
+        if r < 0:
+            z = (convert(unsafe_sub(-1, r), uint256) << 1) | 1
+        else:
+            z = convert(r, uint256) << 1
+        if z < 128:
+            regs_size = unsafe_add(regs_size, 1)
+        else:
+            regs_size = unsafe_add(regs_size, unsafe_add(1, self.byte_length(z)))
+
+    # 2. the rest, without registers: narrow[split] is 0xc0, the empty register list
+    d: Cursor = c
+    d.regs = []
+    narrow: Bytes[MAX_NARROW] = self.encode_cursor(d)
+    padded: Bytes[MAX_NARROW + 32] = concat(narrow, empty(bytes32))
+    top: rlp.Item = rlp.header(extract32(padded, 0), 0, len(narrow))
+    split: uint256 = top.offset
+    for i: uint256 in range(8):  # phase .. tx_hash
+        split = rlp.header(extract32(padded, split), split, top.end).end
+    total: uint256 = len(narrow) - top.offset - 1 + self._header_size(regs_size) + regs_size
+    size: uint256 = self._header_size(total) + total
+    assert size <= MAX_WIDE_CURSOR, "cursor: over MAX_CURSOR"
+
+    # 3. header, narrow[top.offset:split], the register list, narrow[split + 1:]
+    words: DynArray[uint256, MAX_WIDE_CURSOR // 32 + 3] = [32, size]
     acc: uint256 = 0
     fill: uint256 = 0
+    w: uint256 = 0
+    done: bool = False
     item: uint256 = 0
     n: uint256 = 0
+    item, n = self._header_word(192, total)
+    acc, fill, w, done = self._put(acc, fill, item, n)
+    at: uint256 = top.offset
+    for _: uint256 in range(MAX_NARROW // 32 + 1):
+        if at >= split:
+            break
+        n = min(32, split - at)
+        acc, fill, w, done = self._put(acc, fill, convert(extract32(padded, at), uint256) >> (8 * (32 - n)) << (8 * (32 - n)), n)
+        if done:
+            words.append(w)
+        at += n
+    item, n = self._header_word(192, regs_size)
+    acc, fill, w, done = self._put(acc, fill, item, n)
+    if done:
+        words.append(w)
     for r: int256 in regs:
         z: uint256 = 0
         if r < 0:
@@ -689,83 +732,30 @@ def encode_cursor_wide(c: Cursor, regs: DynArray[int256, MAX_WIDE_REGS]) -> Byte
             if n == 32:  # the header byte alone first
                 acc |= 160 << unsafe_mul(8, unsafe_sub(31, fill))
                 fill = unsafe_add(fill, 1)
-                regs_size = unsafe_add(regs_size, 1)
                 if fill == 32:
-                    rw.append(acc)
+                    words.append(acc)
                     acc = 0
                     fill = 0
                 item = z
             else:
                 item = ((unsafe_add(128, n) << unsafe_mul(8, n)) | z) << unsafe_mul(8, unsafe_sub(31, n))
                 n = unsafe_add(n, 1)
-        regs_size = unsafe_add(regs_size, n)
         acc |= item >> unsafe_mul(8, fill)
         if unsafe_add(fill, n) >= 32:
-            rw.append(acc)
+            words.append(acc)
             acc = item << unsafe_mul(8, unsafe_sub(32, fill))  # 0 when fill is 0 (a shift by 256)
             fill = unsafe_sub(unsafe_add(fill, n), 32)
         else:
             fill = unsafe_add(fill, n)
-    if fill > 0:
-        rw.append(acc)
-
-    # 2. the rest, without registers: narrow[split] is 0xc0, the empty register list
-    d: Cursor = c
-    d.regs = []
-    narrow: Bytes[MAX_NARROW] = self.encode_cursor(d)
-    padded: Bytes[MAX_NARROW + 32] = concat(narrow, empty(bytes32))
-    top: rlp.Item = rlp.header(extract32(padded, 0), 0, len(narrow))
-    split: uint256 = top.offset
-    for i: uint256 in range(8):  # phase .. tx_hash
-        split = rlp.header(extract32(padded, split), split, top.end).end
-    total: uint256 = len(narrow) - top.offset - 1 + self._header_size(regs_size) + regs_size
-    size: uint256 = self._header_size(total) + total
-    assert size <= MAX_WIDE_CURSOR, "cursor: over MAX_CURSOR"
-
-    # 3. header, narrow[top.offset:split], the register list, narrow[split + 1:]
-    words: DynArray[uint256, MAX_WIDE_CURSOR // 32 + 3] = [32, size]
-    acc = 0
-    fill = 0
-    hw: uint256 = 0
-    hn: uint256 = 0
-    hw, hn = self._header_word(192, total)
-    pieces: uint256 = 1 + (split - top.offset + 31) // 32 + 1 + len(rw) + (len(narrow) - split - 1 + 31) // 32
-    at: uint256 = top.offset  # read position in `narrow`, or in the register words
-    for k: uint256 in range(MAX_NARROW // 16 + MAX_WIDE_CURSOR // 32 + 4):
-        if k == pieces:
+    at = split + 1
+    for _: uint256 in range(MAX_NARROW // 32 + 1):
+        if at >= len(narrow):
             break
-        if k == 0:
-            item = hw
-            n = hn
-        elif at < split:
-            n = min(32, split - at)
-            item = convert(extract32(padded, at), uint256)
-            at += n
-        elif at == split:
-            item, n = self._header_word(192, regs_size)
-            at = split + 1
-            if len(rw) == 0:
-                at = split + 2 + MAX_WIDE_CURSOR  # no register words: on to the rest
-        elif at <= split + 1 + MAX_WIDE_CURSOR:  # register word `at - split - 1`
-            j: uint256 = at - split - 1
-            item = rw[j]
-            n = min(32, regs_size - 32 * j)
-            at += 1
-            if at - split - 1 == len(rw):
-                at = split + 2 + MAX_WIDE_CURSOR
-        else:  # narrow[split + 1:], from `at - MAX_WIDE_CURSOR - 1`
-            q: uint256 = at - MAX_WIDE_CURSOR - 1
-            n = min(32, len(narrow) - q)
-            item = convert(extract32(padded, q), uint256)
-            at += n
-        item = item >> (8 * (32 - n)) << (8 * (32 - n))
-        acc |= item >> (8 * fill)
-        if fill + n >= 32:
-            words.append(acc)
-            acc = item << (8 * (32 - fill))
-            fill = fill + n - 32
-        else:
-            fill += n
+        n = min(32, len(narrow) - at)
+        acc, fill, w, done = self._put(acc, fill, convert(extract32(padded, at), uint256) >> (8 * (32 - n)) << (8 * (32 - n)), n)
+        if done:
+            words.append(w)
+        at += n
     if fill > 0:
         words.append(acc)
     return abi_decode(slice(abi_encode(words), 64, 32 * len(words)), Bytes[MAX_WIDE_CURSOR])
