@@ -207,7 +207,7 @@ def test_worst_case_gas(family, backend, capsys, size_e6: int) -> None:
 
 
 @pytest.mark.xfail(strict=True, reason=(
-    "known: a fold step over the widest accounts takes up to ~19-22 M gas (its 3,280 registers "
+    "known: a fold step over the widest accounts takes up to ~18-20 M gas (its 3,280 registers "
     "decoded, passed between the family's contracts and encoded whole each step); over "
     "16,777,216 (README, the one-step verifier's gas)"))
 def test_the_widest_folds_fit_the_ceiling(family, backend) -> None:
