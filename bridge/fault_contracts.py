@@ -95,6 +95,9 @@ BUILD_SETTINGS: Final[dict[str, tuple[bool, str]]] = {
     "fault/steps_block.vy": (False, "codesize"),
     "fault/block_globals.vy": (True, "codesize"),
     "fault/block_rules.vy": (True, "codesize"),
+    "fault/steps_margin.vy": (True, "codesize"),
+    "fault/margin_machine.vy": (False, "codesize"),  # Venom: "Cannot peek non-in-stack depth" (cursor.decode_cursor)
+    "fault/margin_sums.vy": (False, "codesize"),
 }
 
 PLACE_PHASES: Final = tuple(range(20, 30))  # matching.PlacePhase
@@ -139,6 +142,15 @@ LIQUIDATE = Family(
 )
 """The liquidation family (LiquidatePhase 50-59)."""
 FAMILIES.append(LIQUIDATE)
+MARGIN_PHASES: Final = (40, 41)  # margin_steps.MarginPhase
+MARGIN_PIECES: Final = (TRIE_STORE, "fault/margin_machine.vy", "fault/margin_sums.vy")
+MARGIN = Family(
+    "fault/steps_margin.vy", MARGIN_PHASES,
+    args=lambda ctx: encode(["address"] * 3, ["0x" + ctx.deployed[p].hex() for p in MARGIN_PIECES]),
+    helpers=MARGIN_PIECES,
+)
+"""The margin family (the margin sub-machine: MARGIN, MARGIN_FOLD)."""
+FAMILIES.append(MARGIN)
 
 NEXT_TX, BLOCK_OPEN, BLOCK_CLOSE = 3, 100, 101  # steps.Phase, derive_steps.BlockPhase
 BLOCK_PIECES: Final = (TRIE_STORE, "fault/block_globals.vy", "fault/block_rules.vy")

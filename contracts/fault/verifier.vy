@@ -18,9 +18,14 @@
 import lib.rlp as rlp
 import fault.lib.cursor as cursor
 
-MAX_PROOF: constant(uint256) = 131072  # the proof's ABI bytes (cursor, witness nodes, inputs): memory gas grows with it
+# The proof's ABI bytes (cursor, witness nodes, inputs): memory gas grows with it. 256 KiB: the
+# widest cursor (cursor.MAX_WIDE_CURSOR, a margin fold's, 115,526 bytes) and a witness of
+# ~146 KB (the widest margin step's 18 keys, ~10 nodes deep, measured ~20 KB on test chains).
+MAX_PROOF: constant(uint256) = 262144
 MAX_FAMILIES: constant(uint256) = 64
 BODY: constant(uint256) = 10  # node/stf/steps.py Phase.BODY
+MARGIN: constant(uint256) = 40  # node/stf/margin_steps.py MarginPhase: the wide cursors' steps
+MARGIN_FOLD: constant(uint256) = 41
 BODY_KEY_BASE: constant(uint256) = 1 << 16  # key of BODY for transaction kind k: BODY_KEY_BASE + k
 CURSOR_AT: constant(uint256) = 160  # the cursor's bytes in the canonical layout: 4 head words + its length
 
@@ -51,22 +56,12 @@ def step(pre_claim: bytes32, proof: Bytes[MAX_PROOF]) -> bytes32:
     pre_root: bytes32 = empty(bytes32)
     assert convert(extract32(proof, 32), uint256) == 128, "verifier: not the canonical layout"
     n: uint256 = convert(extract32(proof, 128), uint256)
-    assert n > 0 and n <= cursor.MAX_CURSOR, "verifier: cursor length"
+    assert n > 0 and n <= cursor.MAX_WIDE_CURSOR, "verifier: cursor length"
     # the canonical layout has the nodes' and the inputs' tails (>= 64 bytes) after the cursor,
     # so reading 32-byte words of the cursor stays inside `proof`
     assert convert(extract32(proof, 64), uint256) == CURSOR_AT + (n + 31) // 32 * 32, "verifier: not the canonical layout"
     assert convert(extract32(proof, 96), uint256) > convert(extract32(proof, 64), uint256), "verifier: not the canonical layout"
-    # the claim on the cursor: its words read from calldata (an `abi_decode` of `proof` would
-    # refuse the proof's tail past the decoded type, and a `slice` of `proof` would reserve a
-    # MAX_PROOF-sized buffer)
     pre_root = extract32(proof, 0)
-    words: DynArray[bytes32, cursor.MAX_CURSOR // 32] = []
-    for k: uint256 in range(cursor.MAX_CURSOR // 32):
-        if 32 * k >= n:
-            break
-        words.append(extract32(proof, CURSOR_AT + 32 * k))
-    assert keccak256(concat(pre_root, keccak256(slice(abi_encode(words), 64, n)))) == pre_claim, \
-        "verifier: pre_claim is not keccak(pre_root || keccak(cursor))"
     # the dispatch key (reads `proof` in calldata: an internal call would copy it)
     top: rlp.Item = rlp.header(extract32(proof, CURSOR_AT), 0, n)
     assert top.is_list and top.end == n, "verifier: the cursor is not one RLP list"
@@ -83,10 +78,35 @@ def step(pre_claim: bytes32, proof: Bytes[MAX_PROOF]) -> bytes32:
         key = BODY_KEY_BASE + (convert(extract32(proof, CURSOR_AT + item.offset), uint256) >> 248)
     family: address = self.family_of[key]
     assert family != empty(address), concat("verifier: no step for phase ", uint2str(phase))
-    out: Bytes[cursor.MAX_CURSOR + 128] = raw_call(
-        family, concat(method_id("run(bytes32,bytes,bytes[],bytes)"), proof),
-        max_outsize=cursor.MAX_CURSOR + 128)
-    post_root: bytes32 = empty(bytes32)
-    post_cursor: Bytes[cursor.MAX_CURSOR] = b""
-    post_root, post_cursor = abi_decode(out, (bytes32, Bytes[cursor.MAX_CURSOR]))
-    return keccak256(concat(post_root, keccak256(post_cursor)))
+    # The claim on the cursor: its words read from calldata (an `abi_decode` of `proof` would
+    # refuse the proof's tail past the decoded type, and a `slice` of `proof` would reserve a
+    # MAX_PROOF-sized buffer). Only the margin steps' cursors (pre and post) may be longer
+    # than cursor.MAX_CURSOR: the other steps run with buffers of that size, allocated first
+    # (memory gas grows with the highest address touched).
+    if phase != MARGIN and phase != MARGIN_FOLD:
+        assert n <= cursor.MAX_CURSOR, "verifier: cursor length"
+        words: DynArray[bytes32, cursor.MAX_CURSOR // 32] = []
+        for k: uint256 in range(cursor.MAX_CURSOR // 32):
+            if 32 * k >= n:
+                break
+            words.append(extract32(proof, CURSOR_AT + 32 * k))
+        assert keccak256(concat(pre_root, keccak256(slice(abi_encode(words), 64, n)))) == pre_claim, \
+            "verifier: pre_claim is not keccak(pre_root || keccak(cursor))"
+        out: Bytes[cursor.MAX_CURSOR + 128] = raw_call(
+            family, concat(method_id("run(bytes32,bytes,bytes[],bytes)"), proof),
+            max_outsize=cursor.MAX_CURSOR + 128)
+        post_root: bytes32 = empty(bytes32)
+        post_cursor: Bytes[cursor.MAX_CURSOR] = b""
+        post_root, post_cursor = abi_decode(out, (bytes32, Bytes[cursor.MAX_CURSOR]))
+        return keccak256(concat(post_root, keccak256(post_cursor)))
+    # The margin steps: buffers of cursor.MAX_WIDE_CURSOR, few (memory gas): the forwarded proof,
+    # the answer decoded in place, and the pre-cursor's bytes taken from the forwarded proof
+    # last (only its length is touched).
+    fwd: Bytes[MAX_PROOF + 4] = concat(method_id("run(bytes32,bytes,bytes[],bytes)"), proof)
+    wide_root: bytes32 = empty(bytes32)
+    wide_cursor: Bytes[cursor.MAX_WIDE_CURSOR] = b""
+    wide_root, wide_cursor = abi_decode(raw_call(family, fwd, max_outsize=cursor.MAX_WIDE_CURSOR + 128),
+                                        (bytes32, Bytes[cursor.MAX_WIDE_CURSOR]))
+    assert keccak256(concat(pre_root, keccak256(slice(fwd, 4 + CURSOR_AT, n)))) == pre_claim, \
+        "verifier: pre_claim is not keccak(pre_root || keccak(cursor))"
+    return keccak256(concat(wide_root, keccak256(wide_cursor)))

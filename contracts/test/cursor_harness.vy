@@ -17,7 +17,7 @@ def roundtrip(raw: Bytes[cursor.MAX_CURSOR]) -> Bytes[cursor.MAX_CURSOR]:
 
 @external
 @pure
-def roundtrip_wide(raw: Bytes[cursor.MAX_CURSOR]) -> Bytes[cursor.MAX_CURSOR]:
+def roundtrip_wide(raw: Bytes[cursor.MAX_WIDE_CURSOR]) -> Bytes[cursor.MAX_WIDE_CURSOR]:
     """The same through the margin fold's wide path."""
     return cursor.encode_cursor_wide(cursor.decode_cursor_wide(raw), cursor.decode_wide_regs(raw))
 

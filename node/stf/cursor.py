@@ -45,8 +45,46 @@ from rlp.exceptions import DecodingError
 
 from node.stf.hashing import keccak256
 
-MAX_CURSOR_BYTES: Final = 32_768  # the largest: partial margin sums over 64 underlyings (<= 22 KB) + a 2 KiB envelope
 MAX_INT_BYTES: Final = 32  # every register fits a uint256 word after zigzag
+
+# Bounds of a cursor's fields, the L1 decoder's (``contracts/fault/lib/cursor.vy``); each
+# holds every cursor the STF builds (``tests/node/stf/test_cursor_bound.py`` checks them
+# against their sources):
+MAX_TX: Final = 2048  # the envelope: derivation loads at most tx_codec.MAX_TX_BYTES
+MAX_OUTER: Final = 16  # derive_steps.OUTER_REGS = 15
+MAX_REGS: Final = 64  # a running frame's registers, the margin fold's aside
+MAX_WIDE_REGS: Final = 3280  # the margin fold's: 4 head + 6 kept + margin_fold.MAX_REGS (3,270)
+MAX_FRAMES: Final = 4  # suspended frames: only the margin sub-machine is called, from a frame-less step (1)
+MAX_FRAME_RLP: Final = 1024  # a suspended frame's register list, header included
+MAX_SAVED: Final = 8  # checkpoint tokens (bodies take at most 3)
+
+
+def _rlp_header_size(payload: int) -> int:
+    """Bytes of the RLP header of a string or list of ``payload`` bytes (a long one)."""
+    return 1 if payload < 56 else 1 + (payload.bit_length() + 7) // 8
+
+
+def _rlp_list_size(payload: int) -> int:
+    return _rlp_header_size(payload) + payload
+
+
+def worst_cursor_size(regs: int = MAX_WIDE_REGS) -> int:
+    """The longest encoding of a cursor within the field bounds above with ``regs`` running
+    registers: every integer at its widest (``MAX_INT_BYTES`` after zigzag, 33 bytes with its
+    header), a ``MAX_TX``-byte envelope, ``MAX_FRAMES`` frames of ``MAX_FRAME_RLP``-byte
+    register lists and ``MAX_SAVED`` tokens."""
+    integer = 1 + MAX_INT_BYTES
+    frame = _rlp_list_size(integer + MAX_FRAME_RLP)
+    payload = (4 * integer + _rlp_list_size(MAX_OUTER * integer) + _rlp_header_size(MAX_TX) + MAX_TX + 21 + 33
+               + _rlp_list_size(regs * integer) + _rlp_list_size(MAX_FRAMES * frame) + _rlp_list_size(MAX_SAVED * 33))
+    return _rlp_list_size(payload)
+
+
+# Every cursor the STF builds fits: the margin fold's registers at their widest int256
+# encodings, the other fields at their bounds (115,526 bytes). Only the margin family and the
+# verifier handle cursors this long on L1 (`cursor.vy`'s wide path); every other step's
+# cursor is at most ``worst_cursor_size(MAX_REGS)`` (9,396 bytes).
+MAX_CURSOR_BYTES: Final = worst_cursor_size()
 
 
 class CursorError(ValueError):

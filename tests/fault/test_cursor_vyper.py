@@ -114,6 +114,25 @@ def test_largest_cursors_round_trip_and_their_gas(harness: Harness) -> None:
     assert harness.roundtrip(raw) is None  # more than MAX_REGS running registers: the wide path only
 
 
+def test_the_worst_cursor_within_the_bounds_round_trips_on_the_wide_path(harness: Harness) -> None:
+    """node/stf/cursor.py's MAX_CURSOR_BYTES is reached by a cursor every field of which is at
+    its widest (3,280 registers of 33 bytes: 4-byte list headers); the wide path takes it,
+    with its gas, and refuses it one byte longer (Python refuses too)."""
+    from tests.node.stf.test_cursor_bound import worst_cursor  # noqa: PLC0415
+
+    worst = worst_cursor(phase=2**256 - 1)
+    raw = encode_cursor(worst)
+    assert len(raw) == MAX_CURSOR_BYTES
+    out, gas = harness.call("roundtrip_wide(bytes)", ["bytes"], [raw], ["bytes"])
+    assert out is not None and out[0] == raw
+    print(f"worst cursor ({len(raw):,} bytes) wide round trip gas {gas:,}")
+    for shorter in (worst._replace(regs=worst.regs[:-1]), worst._replace(regs=worst.regs[:2000]), worst._replace(regs=())):
+        assert harness.roundtrip(encode_cursor(shorter), wide=True) == encode_cursor(shorter)
+    longer = raw[:1] + (int.from_bytes(raw[1:4], "big") + 1).to_bytes(3, "big") + raw[4:] + b"\x80"
+    assert harness.roundtrip(longer, wide=True) is None
+    assert harness.roundtrip(encode_cursor(worst._replace(regs=worst.regs + (1,))), wide=True) is None
+
+
 def _mutations(rng: random.Random, raw: bytes):
     yield raw[:-1]
     yield raw + b"\x00"

@@ -22,19 +22,21 @@
      reads them again. So a `Cursor` is about 9 KB and `encode_cursor`'s output at most
      MAX_NARROW bytes. The margin fold's registers (up to MAX_WIDE_REGS) go through
      `decode_cursor_wide` + `decode_wide_regs` and `encode_cursor_wide`, which keep them out
-     of the struct.
+     of the struct; they take cursors of up to MAX_WIDE_CURSOR bytes (Python's bound: every
+     field at its widest), the others up to MAX_CURSOR, so only the margin family and the
+     verifier reserve memory for the widest.
 
      Bounds beyond Python's (none is reachable by the STF): `tx` at most MAX_TX bytes
      (derivation loads at most `tx_codec.MAX_TX_BYTES`), at most MAX_FRAMES suspended frames
      of at most MAX_FRAME_RLP bytes each, MAX_SAVED checkpoint tokens, MAX_OUTER outer
-     registers, MAX_REGS running registers, and an encoding of at most MAX_CURSOR bytes
-     (Python refuses to decode a longer one; the margin fold's largest is below 22 KB). A
-     cursor beyond them reverts with "cursor: ... bound" (or "cursor: over MAX_CURSOR").
+     registers, MAX_REGS running registers (MAX_WIDE_REGS on the wide path). A cursor beyond
+     them reverts with "cursor: ... bound" (or "cursor: over MAX_CURSOR").
 """
 
 import lib.rlp as rlp
 
-MAX_CURSOR: constant(uint256) = 32768  # node/stf/cursor.py MAX_CURSOR_BYTES
+MAX_CURSOR: constant(uint256) = 32768  # a cursor of any step but the margin fold's (at most MAX_NARROW bytes)
+MAX_WIDE_CURSOR: constant(uint256) = 115526  # node/stf/cursor.py MAX_CURSOR_BYTES: the margin fold's, every register 33 bytes
 MAX_INT_BYTES: constant(uint256) = 32  # node/stf/cursor.py MAX_INT_BYTES
 MAX_TX: constant(uint256) = 2048  # node/stf/tx_codec.py MAX_TX_BYTES
 MAX_OUTER: constant(uint256) = 16  # node/stf/derive_steps.py OUTER_REGS = 15
@@ -167,12 +169,12 @@ def _int_item(word: bytes32, next_word: bytes32, pos: uint256, limit: uint256) -
 
 @internal
 @pure
-def decode_cursor(raw: Bytes[MAX_CURSOR], wide: bool = False) -> Cursor:
+def decode_cursor(raw: Bytes[MAX_CURSOR]) -> Cursor:
     """
     @notice node/stf/cursor.py::decode_cursor: the cursor `raw` encodes; reverts ("cursor: not a
             canonical cursor", or "rlp: ..." for a malformed header) on anything else, and on
-            more than MAX_REGS running registers unless `wide` (the margin fold's cursors:
-            `decode_cursor_wide`), which leaves `regs` empty for `decode_wide_regs`.
+            more than MAX_REGS running registers (the margin fold's cursors:
+            `decode_cursor_wide`).
     @dev One walk over every RLP item, depth first, with one header read per item (code size:
          each read site costs ~200 bytes). `field` is the index of the top-level field the
          walk is in; `ends` / `counts` the end and the items seen of each open list.
@@ -230,9 +232,6 @@ def decode_cursor(raw: Bytes[MAX_CURSOR], wide: bool = False) -> Cursor:
                 want = 3
         if want == 3:
             bad = bad or not (it.is_list)
-            if depth == 0 and field == 8 and wide:
-                counts[0] += 1  # the registers: decode_wide_regs reads them
-                continue
             if depth == 2:
                 frame_regs = it
             depth += 1
@@ -299,22 +298,68 @@ def decode_cursor(raw: Bytes[MAX_CURSOR], wide: bool = False) -> Cursor:
 
 @internal
 @pure
-def decode_cursor_wide(raw: Bytes[MAX_CURSOR]) -> Cursor:
+def decode_cursor_wide(raw: Bytes[MAX_WIDE_CURSOR]) -> Cursor:
     """
-    @notice `decode_cursor` with `regs` left empty (any number of them): the margin fold's
-            cursor. Use with `decode_wide_regs` (which checks them) and `encode_cursor_wide`.
+    @notice `decode_cursor` of a cursor with any number of running registers (the margin
+            fold's), left out: `regs` is empty. Use with `decode_wide_regs` (which checks them)
+            and `encode_cursor_wide`.
+    @dev `raw` without its register list (an empty list in its place, the top header made
+         again) goes through `decode_cursor`; `raw`'s own top header is checked canonical
+         and to span it (`rlp.header`), the register list by `decode_wide_regs`.
     """
-    return self.decode_cursor(raw, True)
+    n: uint256 = len(raw)
+    assert n > 0, "cursor: not a canonical cursor"
+    buf: Bytes[MAX_WIDE_CURSOR + 32] = concat(raw, empty(bytes32))
+    top: rlp.Item = rlp.header(extract32(buf, 0), 0, n)
+    assert top.is_list and top.end == n, "cursor: not a canonical cursor"
+    pos: uint256 = top.offset
+    for i: uint256 in range(8):  # phase .. tx_hash
+        pos = rlp.header(extract32(buf, pos), pos, n).end
+    regs: rlp.Item = rlp.header(extract32(buf, pos), pos, n)
+    assert regs.is_list, "cursor: regs is not a list"
+    payload: uint256 = n - top.offset - (regs.end - pos) + 1
+    assert payload + 3 <= MAX_NARROW, "cursor: not a canonical cursor"
+    words: DynArray[uint256, MAX_NARROW // 32 + 4] = [32, self._header_size(payload) + payload]
+    acc: uint256 = 0
+    fill: uint256 = 0
+    w: uint256 = 0
+    done: bool = False
+    item: uint256 = 0
+    m: uint256 = 0
+    item, m = self._header_word(192, payload)
+    acc, fill, w, done = self._put(acc, fill, item, m)
+    # raw[top.offset:pos], the empty list, raw[regs.end:n]
+    k: uint256 = top.offset
+    stop: uint256 = pos
+    for _: uint256 in range(MAX_NARROW // 32 + 4):
+        if k == stop:
+            if stop == n:
+                break
+            acc, fill, w, done = self._put(acc, fill, self._left(192, 1), 1)
+            if done:
+                words.append(w)
+            k = regs.end
+            stop = n
+            continue
+        m = min(32, stop - k)
+        item = convert(extract32(buf, k), uint256) >> (8 * (32 - m)) << (8 * (32 - m))
+        acc, fill, w, done = self._put(acc, fill, item, m)
+        if done:
+            words.append(w)
+        k += m
+    if fill > 0:
+        words.append(acc)
+    return self.decode_cursor(abi_decode(slice(abi_encode(words), 64, 32 * len(words)), Bytes[MAX_NARROW]))
 
 
 @internal
 @pure
-def decode_wide_regs(raw: Bytes[MAX_CURSOR]) -> DynArray[int256, MAX_WIDE_REGS]:
+def decode_wide_regs(raw: Bytes[MAX_WIDE_CURSOR]) -> DynArray[int256, MAX_WIDE_REGS]:
     """
     @notice The running registers of the cursor `raw` (at most MAX_WIDE_REGS); reverts if they
             are not canonical. The other fields are checked by `decode_cursor_wide`.
     """
-    buf: Bytes[MAX_CURSOR + 32] = concat(raw, empty(bytes32))
+    buf: Bytes[MAX_WIDE_CURSOR + 32] = concat(raw, empty(bytes32))
     top: rlp.Item = rlp.header(extract32(buf, 0), 0, len(raw))
     pos: uint256 = top.offset
     for i: uint256 in range(8):  # phase .. tx_hash
@@ -419,12 +464,14 @@ def _int_word(x: uint256) -> (uint256, uint256):
 @internal
 @pure
 def _header_word(base: uint256, length: uint256) -> (uint256, uint256):
-    """The RLP header (`base` 0x80 string, 0xc0 list) of a payload of `length` < 65,536 bytes."""
+    """The RLP header (`base` 0x80 string, 0xc0 list) of a payload of `length` < 2**24 bytes."""
     if length < 56:
         return self._left(base + length, 1), 1
     if length < 256:
         return self._left((base + 56) * 256 + length, 2), 2
-    return self._left((base + 57) * 65536 + length, 3), 3
+    if length < 65536:
+        return self._left((base + 57) * 65536 + length, 3), 3
+    return self._left((base + 58) * 16777216 + length, 4), 4
 
 
 @internal
@@ -434,7 +481,9 @@ def _header_size(length: uint256) -> uint256:
         return 1
     if length < 256:
         return 2
-    return 3
+    if length < 65536:
+        return 3
+    return 4
 
 
 @internal
@@ -593,21 +642,64 @@ def encode_cursor(c: Cursor) -> Bytes[MAX_NARROW]:
 
 @internal
 @pure
-def encode_cursor_wide(c: Cursor, regs: DynArray[int256, MAX_WIDE_REGS]) -> Bytes[MAX_CURSOR]:
+def encode_cursor_wide(c: Cursor, regs: DynArray[int256, MAX_WIDE_REGS]) -> Bytes[MAX_WIDE_CURSOR]:
     """
     @notice node/stf/cursor.py::encode_cursor of `c` with running registers `regs` (`c.regs`
-            is ignored): the margin fold's cursor. Reverts past MAX_CURSOR bytes.
-    @dev The registers are packed into words first (one pass, inlined: an internal call costs
-         ~250 gas a register), then `c` encoded without them is written again with the
-         register list spliced in.
+            is ignored): the margin fold's cursor. Reverts past MAX_WIDE_CURSOR bytes.
+    @dev `c` without registers is encoded first (`encode_cursor`); the output is then written
+         word by word: its header, that encoding up to its (empty) register list, the
+         register list (each register's RLP made inline: an internal call costs ~250 gas a
+         register), the rest. One output buffer (memory gas).
     """
-    # 1. the registers' RLP items, packed
-    rw: DynArray[uint256, MAX_CURSOR // 32 + 2] = []
+    # 1. the register list's size (zigzag byte lengths)
     regs_size: uint256 = 0
+    for r: int256 in regs:
+        z: uint256 = 0
+        if r < 0:
+            z = (convert(unsafe_sub(-1, r), uint256) << 1) | 1
+        else:
+            z = convert(r, uint256) << 1
+        if z < 128:
+            regs_size = unsafe_add(regs_size, 1)
+        else:
+            regs_size = unsafe_add(regs_size, unsafe_add(1, self.byte_length(z)))
+
+    # 2. the rest, without registers: narrow[split] is 0xc0, the empty register list
+    d: Cursor = c
+    d.regs = []
+    narrow: Bytes[MAX_NARROW] = self.encode_cursor(d)
+    padded: Bytes[MAX_NARROW + 32] = concat(narrow, empty(bytes32))
+    top: rlp.Item = rlp.header(extract32(padded, 0), 0, len(narrow))
+    split: uint256 = top.offset
+    for i: uint256 in range(8):  # phase .. tx_hash
+        split = rlp.header(extract32(padded, split), split, top.end).end
+    total: uint256 = len(narrow) - top.offset - 1 + self._header_size(regs_size) + regs_size
+    size: uint256 = self._header_size(total) + total
+    assert size <= MAX_WIDE_CURSOR, "cursor: over MAX_CURSOR"
+
+    # 3. header, narrow[top.offset:split], the register list, narrow[split + 1:]
+    words: DynArray[uint256, MAX_WIDE_CURSOR // 32 + 3] = [32, size]
     acc: uint256 = 0
     fill: uint256 = 0
+    w: uint256 = 0
+    done: bool = False
     item: uint256 = 0
     n: uint256 = 0
+    item, n = self._header_word(192, total)
+    acc, fill, w, done = self._put(acc, fill, item, n)
+    at: uint256 = top.offset
+    for _: uint256 in range(MAX_NARROW // 32 + 1):
+        if at >= split:
+            break
+        n = min(32, split - at)
+        acc, fill, w, done = self._put(acc, fill, convert(extract32(padded, at), uint256) >> (8 * (32 - n)) << (8 * (32 - n)), n)
+        if done:
+            words.append(w)
+        at += n
+    item, n = self._header_word(192, regs_size)
+    acc, fill, w, done = self._put(acc, fill, item, n)
+    if done:
+        words.append(w)
     for r: int256 in regs:
         z: uint256 = 0
         if r < 0:
@@ -640,86 +732,33 @@ def encode_cursor_wide(c: Cursor, regs: DynArray[int256, MAX_WIDE_REGS]) -> Byte
             if n == 32:  # the header byte alone first
                 acc |= 160 << unsafe_mul(8, unsafe_sub(31, fill))
                 fill = unsafe_add(fill, 1)
-                regs_size = unsafe_add(regs_size, 1)
                 if fill == 32:
-                    rw.append(acc)
+                    words.append(acc)
                     acc = 0
                     fill = 0
                 item = z
             else:
                 item = ((unsafe_add(128, n) << unsafe_mul(8, n)) | z) << unsafe_mul(8, unsafe_sub(31, n))
                 n = unsafe_add(n, 1)
-        regs_size = unsafe_add(regs_size, n)
         acc |= item >> unsafe_mul(8, fill)
         if unsafe_add(fill, n) >= 32:
-            rw.append(acc)
+            words.append(acc)
             acc = item << unsafe_mul(8, unsafe_sub(32, fill))  # 0 when fill is 0 (a shift by 256)
             fill = unsafe_sub(unsafe_add(fill, n), 32)
         else:
             fill = unsafe_add(fill, n)
-    if fill > 0:
-        rw.append(acc)
-
-    # 2. the rest, without registers: narrow[split] is 0xc0, the empty register list
-    d: Cursor = c
-    d.regs = []
-    narrow: Bytes[MAX_NARROW] = self.encode_cursor(d)
-    padded: Bytes[MAX_NARROW + 32] = concat(narrow, empty(bytes32))
-    top: rlp.Item = rlp.header(extract32(padded, 0), 0, len(narrow))
-    split: uint256 = top.offset
-    for i: uint256 in range(8):  # phase .. tx_hash
-        split = rlp.header(extract32(padded, split), split, top.end).end
-    total: uint256 = len(narrow) - top.offset - 1 + self._header_size(regs_size) + regs_size
-    size: uint256 = self._header_size(total) + total
-    assert size <= MAX_CURSOR, "cursor: over MAX_CURSOR"
-
-    # 3. header, narrow[top.offset:split], the register list, narrow[split + 1:]
-    words: DynArray[uint256, MAX_CURSOR // 32 + 3] = [32, size]
-    acc = 0
-    fill = 0
-    hw: uint256 = 0
-    hn: uint256 = 0
-    hw, hn = self._header_word(192, total)
-    pieces: uint256 = 1 + (split - top.offset + 31) // 32 + 1 + len(rw) + (len(narrow) - split - 1 + 31) // 32
-    at: uint256 = top.offset  # read position in `narrow`, or in the register words
-    for k: uint256 in range(MAX_NARROW // 16 + MAX_CURSOR // 32 + 4):
-        if k == pieces:
+    at = split + 1
+    for _: uint256 in range(MAX_NARROW // 32 + 1):
+        if at >= len(narrow):
             break
-        if k == 0:
-            item = hw
-            n = hn
-        elif at < split:
-            n = min(32, split - at)
-            item = convert(extract32(padded, at), uint256)
-            at += n
-        elif at == split:
-            item, n = self._header_word(192, regs_size)
-            at = split + 1
-            if len(rw) == 0:
-                at = split + 2 + MAX_CURSOR  # no register words: on to the rest
-        elif at <= split + 1 + MAX_CURSOR:  # register word `at - split - 1`
-            j: uint256 = at - split - 1
-            item = rw[j]
-            n = min(32, regs_size - 32 * j)
-            at += 1
-            if at - split - 1 == len(rw):
-                at = split + 2 + MAX_CURSOR
-        else:  # narrow[split + 1:], from `at - MAX_CURSOR - 1`
-            q: uint256 = at - MAX_CURSOR - 1
-            n = min(32, len(narrow) - q)
-            item = convert(extract32(padded, q), uint256)
-            at += n
-        item = item >> (8 * (32 - n)) << (8 * (32 - n))
-        acc |= item >> (8 * fill)
-        if fill + n >= 32:
-            words.append(acc)
-            acc = item << (8 * (32 - fill))
-            fill = fill + n - 32
-        else:
-            fill += n
+        n = min(32, len(narrow) - at)
+        acc, fill, w, done = self._put(acc, fill, convert(extract32(padded, at), uint256) >> (8 * (32 - n)) << (8 * (32 - n)), n)
+        if done:
+            words.append(w)
+        at += n
     if fill > 0:
         words.append(acc)
-    return abi_decode(slice(abi_encode(words), 64, 32 * len(words)), Bytes[MAX_CURSOR])
+    return abi_decode(slice(abi_encode(words), 64, 32 * len(words)), Bytes[MAX_WIDE_CURSOR])
 
 
 @internal
