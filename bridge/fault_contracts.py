@@ -98,6 +98,9 @@ BUILD_SETTINGS: Final[dict[str, tuple[bool, str]]] = {
     "fault/steps_margin.vy": (True, "codesize"),
     "fault/margin_machine.vy": (False, "codesize"),  # Venom: "Cannot peek non-in-stack depth" (cursor.decode_cursor)
     "fault/margin_sums.vy": (False, "codesize"),
+    "fault/steps_oracle.vy": (False, "codesize"),
+    "fault/oracle_ops.vy": (True, "codesize"),
+    "fault/oracle_cursor.vy": (False, "codesize"),  # Venom: "Cannot peek non-in-stack depth"
 }
 
 PLACE_PHASES: Final = tuple(range(20, 30))  # matching.PlacePhase
@@ -165,6 +168,16 @@ BLOCK = Family(
 batch records and the portal's and forced queue's entry hashes, so it is deployed only
 with those L1 addresses."""
 FAMILIES.append(BLOCK)
+
+ORACLE_CHECK, ORACLE_MARK = 70, 71  # oracle.OraclePhase
+ORACLE_PIECES: Final = (TRIE_STORE, "fault/oracle_ops.vy", "fault/oracle_marks.vy", "fault/oracle_cursor.vy")
+ORACLE = Family(
+    "fault/steps_oracle.vy", (ORACLE_CHECK, ORACLE_MARK),
+    args=lambda ctx: encode(["address"] * 4, ["0x" + ctx.deployed[p].hex() for p in ORACLE_PIECES]),
+    helpers=ORACLE_PIECES,
+)
+"""The oracle family (an OracleUpdate's check and mark steps)."""
+FAMILIES.append(ORACLE)
 
 
 def compile_all() -> None:
