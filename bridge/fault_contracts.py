@@ -101,6 +101,9 @@ BUILD_SETTINGS: Final[dict[str, tuple[bool, str]]] = {
     "fault/steps_oracle.vy": (False, "codesize"),
     "fault/oracle_ops.vy": (True, "codesize"),
     "fault/oracle_cursor.vy": (False, "codesize"),  # Venom: "Cannot peek non-in-stack depth"
+    "fault/steps_settle.vy": (False, "codesize"),
+    "fault/settle_scan.vy": (True, "codesize"),
+    "fault/settle_position.vy": (True, "codesize"),
 }
 
 PLACE_PHASES: Final = tuple(range(20, 30))  # matching.PlacePhase
@@ -178,6 +181,16 @@ ORACLE = Family(
 )
 """The oracle family (an OracleUpdate's check and mark steps)."""
 FAMILIES.append(ORACLE)
+
+SETTLE_PHASES: Final = (60, 61, 62, 63)  # settlement.SettlePhase
+SETTLE_PIECES: Final = (TRIE_STORE, "fault/settle_scan.vy", "fault/settle_position.vy")
+SETTLE = Family(
+    "fault/steps_settle.vy", SETTLE_PHASES,
+    args=lambda ctx: encode(["address"] * 3, ["0x" + ctx.deployed[p].hex() for p in SETTLE_PIECES]),
+    helpers=SETTLE_PIECES,
+)
+"""The settle family (a Settle's checks, order scan, position and auction recovery)."""
+FAMILIES.append(SETTLE)
 
 
 def compile_all() -> None:
