@@ -10,9 +10,10 @@
      which sees that state (same transient slots), commits the step's writes and returns
      the post-root and the step's `oracle_steps.Outcome`, made here on the decoded cursor as
      `node/stf/steps.py`'s helpers make it. ORACLE_MARK's registers can outnumber
-     `cursor.MAX_REGS` (one dropped position per settled series: up to 515); such a
-     cursor is decoded and encoded by the stateless `oracle_cursor.vy` (`WIDE`, the
-     cursor's wide codec, whose memory would cost every step ~1.1 M gas here). A Mark is
+     `cursor.MAX_REGS` (one dropped position per settled series: up to 515): they are
+     read here (`_regs`), and a cursor with more is written by the stateless
+     `oracle_cursor.vy` (`WIDE`: the step's cursor with its registers replaced, whose
+     memory would cost every step here). A Mark is
      computed by `oracle_marks.vy` (`MARKS`). Reverts only on an invalid proof.
 """
 
@@ -33,7 +34,6 @@ MAX_REGS: constant(uint256) = oracle_steps.MAX_ORACLE_REGS
 # ABI of the piece's answer: the root, the Outcome's head (offset, action, code, regs offset), its registers.
 MAX_ANSWER: constant(uint256) = 32 * (5 + 1 + MAX_REGS)
 
-DECODE_ID: constant(bytes4) = method_id("decode(bytes)", output_type=bytes4)
 STEP_ID: constant(bytes4) = method_id("step(bytes32,uint256,uint256,address,bytes,int256[],address)",
                                       output_type=bytes4)
 
@@ -44,7 +44,7 @@ WIDE: public(immutable(address))
 
 
 interface OracleCursor:
-    def encode(c: cursor.Cursor, regs: DynArray[int256, MAX_REGS]) -> Bytes[cursor.MAX_CURSOR]: pure
+    def splice(raw: Bytes[cursor.MAX_CURSOR], regs: DynArray[int256, MAX_REGS]) -> Bytes[cursor.MAX_CURSOR]: pure
 
 
 @deploy
@@ -69,17 +69,8 @@ def run(pre_root: bytes32, cursor_rlp: Bytes[cursor.MAX_CURSOR], nodes: DynArray
     for blob: Bytes[MAX_BLOB] in nodes:
         extcall TrieStore(STORE).add_nodes(blob)
     state.begin(pre_root, STORE)
-    c: cursor.Cursor = empty(cursor.Cursor)
-    regs: DynArray[int256, MAX_REGS] = []
-    if self._running_regs(cursor_rlp) <= cursor.MAX_REGS:
-        c = cursor.decode_cursor(cursor_rlp)
-        for r: int256 in c.regs:
-            regs.append(r)
-    else:
-        done: Bytes[cursor.MAX_CURSOR + 32 * (MAX_REGS + 16)] = raw_call(
-            WIDE, abi_encode(cursor_rlp, method_id=DECODE_ID), max_outsize=cursor.MAX_CURSOR + 32 * (MAX_REGS + 16),
-            is_static_call=True)
-        c, regs = abi_decode(done, (cursor.Cursor, DynArray[int256, MAX_REGS]))
+    c: cursor.Cursor = cursor.decode_cursor(cursor_rlp, True)  # its registers: `_regs`
+    regs: DynArray[int256, MAX_REGS] = self._regs(cursor_rlp)
     assert c.phase == oracle_steps.ORACLE_CHECK or c.phase == oracle_steps.ORACLE_MARK, \
         "steps_oracle: not an oracle phase"
     assert len(c.sender) == 20, "steps_oracle: no sender"
@@ -104,8 +95,9 @@ def run(pre_root: bytes32, cursor_rlp: Bytes[cursor.MAX_CURSOR], nodes: DynArray
         if c.phase == oracle_steps.ORACLE_CHECK:
             c.saved = [pre_root]
         c.phase = oracle_steps.ORACLE_MARK
-    if len(out.regs) > cursor.MAX_REGS:
-        return post_root, staticcall OracleCursor(WIDE).encode(c, out.regs)
+    if len(out.regs) > cursor.MAX_REGS:  # goto ORACLE_MARK from ORACLE_MARK: only the registers change
+        assert c.phase == oracle_steps.ORACLE_MARK and out.action == oracle_steps.GOTO, "steps_oracle: wide registers"
+        return post_root, staticcall OracleCursor(WIDE).splice(cursor_rlp, out.regs)
     c.regs = []
     for r: int256 in out.regs:
         c.regs.append(r)
@@ -114,10 +106,12 @@ def run(pre_root: bytes32, cursor_rlp: Bytes[cursor.MAX_CURSOR], nodes: DynArray
 
 @internal
 @pure
-def _running_regs(raw: Bytes[cursor.MAX_CURSOR]) -> uint256:
+def _regs(raw: Bytes[cursor.MAX_CURSOR]) -> DynArray[int256, MAX_REGS]:
     """
-    @notice How many running registers the cursor `raw` has, counted up to MAX_REGS + 1
-            (the RLP items of its ninth field; the decoders check everything else).
+    @notice The running registers of the cursor `raw` (its ninth field): canonical RLP
+            integers, zigzag, as node/stf/cursor.py::decode_cursor reads them (reverts on
+            any other bytes, or past MAX_REGS: no reachable oracle step has more);
+            `cursor.decode_cursor(raw, True)` checks the other fields.
     """
     buf: Bytes[cursor.MAX_CURSOR + 32] = concat(raw, empty(bytes32))
     top: rlp.Item = rlp.header(extract32(buf, 0), 0, len(raw))
@@ -125,9 +119,14 @@ def _running_regs(raw: Bytes[cursor.MAX_CURSOR]) -> uint256:
     for i: uint256 in range(8):  # phase .. tx_hash
         pos = rlp.header(extract32(buf, pos), pos, top.end).end
     regs: rlp.Item = rlp.header(extract32(buf, pos), pos, top.end)
+    assert regs.is_list, "steps_oracle: registers are not a list"
+    out: DynArray[int256, MAX_REGS] = []
     pos = regs.offset
-    for n: uint256 in range(cursor.MAX_REGS + 1):
-        if pos >= regs.end:
-            return n
-        pos = rlp.header(extract32(buf, pos), pos, regs.end).end
-    return cursor.MAX_REGS + 1
+    for i: uint256 in range(MAX_REGS + 1):
+        if pos == regs.end:
+            break
+        assert i < MAX_REGS, "steps_oracle: registers over the bound"
+        x: uint256 = 0
+        x, pos = cursor._int_item(extract32(buf, pos), extract32(buf, pos + 1), pos, regs.end)
+        out.append(cursor.unzigzag(x))
+    return out
