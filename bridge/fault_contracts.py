@@ -100,7 +100,7 @@ BUILD_SETTINGS: Final[dict[str, tuple[bool, str]]] = {
     "fault/margin_sums.vy": (False, "codesize"),
     "fault/steps_oracle.vy": (False, "codesize"),
     "fault/oracle_ops.vy": (True, "codesize"),
-    "fault/oracle_cursor.vy": (True, "codesize"),
+    "fault/oracle_cursor.vy": (False, "codesize"),  # Venom: "Cannot peek non-in-stack depth" (decode_cursor)
     "fault/steps_settle.vy": (False, "codesize"),
     "fault/settle_scan.vy": (True, "codesize"),
     "fault/settle_position.vy": (True, "codesize"),

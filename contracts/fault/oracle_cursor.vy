@@ -1,9 +1,10 @@
 # pragma version 0.4.3
 """
 @title oracle_cursor
-@notice The cursor after an ORACLE_MARK step that continues with more running registers
-        than `cursor.MAX_REGS` (up to `oracle_steps.MAX_ORACLE_REGS`: one dropped position
-        per settled series), as a stateless contract: the step's cursor with its registers
+@notice The cursor of an ORACLE_MARK step with more running registers than
+        `cursor.MAX_REGS` (up to `oracle_steps.MAX_ORACLE_REGS`: one dropped position per
+        settled series), as a stateless contract: decoded but for its registers
+        (`cursor.decode_cursor_wide`), and after the step, the step's cursor with its registers
         replaced (`node/stf/cursor.py::encode_cursor` of `cursor._replace(regs=...)`, the
         only change such a step makes to its cursor).
 @dev Kept apart from the entry (`steps_oracle.vy`) for gas, not code size: Vyper places a
@@ -20,6 +21,16 @@ import lib.rlp as rlp
 
 MAX_REGS: constant(uint256) = oracle_steps.MAX_ORACLE_REGS
 MAX_REG_WORDS: constant(uint256) = (MAX_REGS * 33 + 31) // 32
+
+
+@external
+@pure
+def decode(raw: Bytes[cursor.MAX_CURSOR]) -> cursor.Cursor:
+    """
+    @notice `cursor.decode_cursor_wide`: the cursor `raw` with its `regs` left empty (the
+            caller reads and checks them); reverts on a cursor that is not canonical.
+    """
+    return cursor.decode_cursor_wide(raw)
 
 
 @external

@@ -11,9 +11,10 @@
      the post-root and the step's `oracle_steps.Outcome`, made here on the decoded cursor as
      `node/stf/steps.py`'s helpers make it. ORACLE_MARK's registers can outnumber
      `cursor.MAX_REGS` (one dropped position per settled series: up to 515): they are
-     read here (`_regs`), and a cursor with more is written by the stateless
-     `oracle_cursor.vy` (`WIDE`: the step's cursor with its registers replaced, whose
-     memory would cost every step here). A Mark is
+     read here (`_regs`), and a cursor with more is decoded (but its registers) and
+     written by the stateless `oracle_cursor.vy` (`WIDE`: `cursor.decode_cursor_wide`,
+     and the step's cursor with its registers replaced), whose memory would cost every
+     step here. A Mark is
      computed by `oracle_marks.vy` (`MARKS`). Reverts only on an invalid proof.
 """
 
@@ -44,6 +45,7 @@ WIDE: public(immutable(address))
 
 
 interface OracleCursor:
+    def decode(raw: Bytes[cursor.MAX_CURSOR]) -> cursor.Cursor: pure
     def splice(raw: Bytes[cursor.MAX_CURSOR], regs: DynArray[int256, MAX_REGS]) -> Bytes[cursor.MAX_CURSOR]: pure
 
 
@@ -69,8 +71,12 @@ def run(pre_root: bytes32, cursor_rlp: Bytes[cursor.MAX_CURSOR], nodes: DynArray
     for blob: Bytes[MAX_BLOB] in nodes:
         extcall TrieStore(STORE).add_nodes(blob)
     state.begin(pre_root, STORE)
-    c: cursor.Cursor = cursor.decode_cursor(cursor_rlp, True)  # its registers: `_regs`
     regs: DynArray[int256, MAX_REGS] = self._regs(cursor_rlp)
+    c: cursor.Cursor = empty(cursor.Cursor)
+    if len(regs) <= cursor.MAX_REGS:
+        c = cursor.decode_cursor(cursor_rlp)
+    else:  # the rest of the cursor (its `regs` left empty), decoded where its memory costs only these steps
+        c = staticcall OracleCursor(WIDE).decode(cursor_rlp)
     assert c.phase == oracle_steps.ORACLE_CHECK or c.phase == oracle_steps.ORACLE_MARK, \
         "steps_oracle: not an oracle phase"
     assert len(c.sender) == 20, "steps_oracle: no sender"
