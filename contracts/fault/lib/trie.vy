@@ -28,7 +28,9 @@
      32 bytes or more (the root excepted). Python checks every node reachable from
      the root when it builds the partial trie; this module checks the nodes it
      touches, a subset, so it refuses no witness Python accepts. A node of the pool is
-     decoded once per transaction (`_node`: the result is kept in `_info` / `_aux`).
+     decoded once per transaction (`_node`: the result is kept in `_info` / `_aux`);
+     a witness branch of hashes and empty items is decoded when it is added, and its
+     children's hashes kept by slot (`_kids`), so a walk through it reads one word.
 
      Shapes no secure trie has (every key is 64 nibbles, so a branch never holds a
      value, no path ends at a branch, every leaf path ends at nibble 64): `get` reads
