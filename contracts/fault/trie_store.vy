@@ -121,7 +121,7 @@ def _load(size: uint256):
         assert item.is_list, "trie: witness item is not a list"
         n: uint256 = item.end - pos
         if n <= trie.SMALL_NODE:
-            trie.add_small(self._small_node(pos, n, total))
+            trie.add_small(self._small_node(pos, n, total), item.offset - pos)
         else:
             assert n <= trie.MAX_NODE, "trie: witness node too long"
             self._add_long(pos, n)

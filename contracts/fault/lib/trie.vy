@@ -28,7 +28,9 @@
      32 bytes or more (the root excepted). Python checks every node reachable from
      the root when it builds the partial trie; this module checks the nodes it
      touches, a subset, so it refuses no witness Python accepts. A node of the pool is
-     decoded once per transaction (`_node`: the result is kept in `_info` / `_aux`).
+     decoded once per transaction (`_node`: the result is kept in `_info` / `_aux`);
+     a witness branch of hashes and empty items is decoded when it is added, and its
+     children's hashes kept by slot (`_kids`), so a walk through it reads one word.
 
      Shapes no secure trie has (every key is 64 nibbles, so a branch never holds a
      value, no path ends at a branch, every leaf path ends at nibble 64): `get` reads
@@ -105,6 +107,9 @@ PLAN_MOVE: constant(uint256) = 3  # a leaf moves to another path (`Plan.src`, ..
 CACHED_LEVELS: constant(uint256) = 3
 VALUE_FLAG: constant(uint256) = 1 << 16  # `Node.mask`: the branch holds a value
 FIELD: constant(uint256) = 65535
+# `_info`: the node is decoded (1), and its children's hashes are in `_kids` (KIDS).
+DECODED: constant(uint256) = 1
+KIDS: constant(uint256) = 2
 
 
 struct Node:
@@ -164,6 +169,10 @@ _levels: transient(Level[MAX_LEVELS])
 # (0: not yet), and its `starts` (a branch) or `bits` (a leaf or extension).
 _info: transient(HashMap[bytes32, uint256])
 _aux: transient(HashMap[bytes32, uint256])
+# keccak256(branch) -> its children's hashes by slot (zero if empty; slot 16: a 32-byte
+# value), for a witness branch whose items are all empty or hashes (`add_small`; `_info` has KIDS): a walk through it reads the
+# one word it needs, not the branch.
+_kids: transient(HashMap[bytes32, bytes32[BRANCH_ITEMS]])
 
 
 # ---------------------------------------------------------------------------------
@@ -171,15 +180,47 @@ _aux: transient(HashMap[bytes32, uint256])
 
 
 @internal
-def add_small(node: Bytes[SMALL_NODE]):
+def add_small(node: Bytes[SMALL_NODE], offset: uint256):
     """
     @notice Put one witness node of at most SMALL_NODE bytes in the pool, under
-            keccak256(node) (`node/stf/mpt/trie.py::Trie.from_nodes`'s store).
-    @dev Nodes are checked when a path reaches them, not here. (Longer nodes go in
-         `_big` from the caller, which holds them: passing them here would put a
-         MAX_NODE buffer in every frame above this one.)
+            keccak256(node) (`node/stf/mpt/trie.py::Trie.from_nodes`'s store); its
+            list payload starts at `offset` (its header checked by the caller).
+    @dev Nodes are checked when a path reaches them, not here: nothing here reverts.
+         A branch whose 17 items are all empty (0x80) or hashes (0xa0 ++ 32 bytes),
+         two of them or more, the list's payload exactly (what `_decode` accepts of
+         such items, with the same result), is entered decoded in `_info` / `_aux`
+         and its children's hashes in `_kids` now, while it is in memory. (Longer
+         nodes go in `_big` from the caller, which holds them: passing them here
+         would put a MAX_NODE buffer in every frame above this one.)
     """
-    self._small[keccak256(node)] = node
+    h: bytes32 = keccak256(node)
+    self._small[h] = node
+    n: uint256 = len(node)
+    head: Bytes[HEAD] = concat(node, ZERO_WORD)
+    pos: uint256 = offset
+    starts: uint256 = 0
+    second: uint256 = 0
+    mask: uint256 = 0
+    kids: bytes32[BRANCH_ITEMS] = empty(bytes32[BRANCH_ITEMS])
+    for i: uint256 in range(BRANCH_ITEMS):
+        if pos >= n:
+            return
+        b0: uint256 = convert(extract32(head, pos), uint256) >> 248
+        starts |= pos << unsafe_mul(16, i)
+        second = pos
+        if b0 == HASH_ITEM:
+            mask |= 1 << i
+            kids[i] = extract32(head, unsafe_add(pos, 1))
+            pos = unsafe_add(pos, 33)
+        elif b0 == EMPTY_ITEM:
+            pos = unsafe_add(pos, 1)
+        else:
+            return
+    if pos != n or mask & (mask - 1) == 0:
+        return
+    self._info[h] = DECODED | KIDS | (offset << 16) | (second << 32) | (mask << 64)
+    self._aux[h] = starts
+    self._kids[h] = kids
 
 
 # ---------------------------------------------------------------------------------
@@ -339,8 +380,19 @@ def _descend(root: bytes32, path: bytes32, record: bool) -> Bottom:
     for _: uint256 in range(MAX_LEVELS + 1):
         head: Bytes[HEAD] = b""
         n: uint256 = 0
-        head, n = self._fetch(ref, depth == 0)
-        node: Node = self._node(ref, head, n)
+        node: Node = empty(Node)
+        h: bytes32 = empty(bytes32)
+        a: uint256 = 0
+        if len(ref) == 33:
+            h = extract32(ref, 1)
+            a = self._info[h]
+        if a & KIDS != 0:
+            # a witness branch of hashes and empty items (`add_small`): a node of the
+            # pool, 67 bytes or more; its child is read from `_kids`
+            node = Node(kind=KIND_BRANCH, offset=(a >> 16) & 255, starts=self._aux[h], second=(a >> 32) & FIELD, mask=(a >> 64) & 262143, count=0, bits=0)
+        else:
+            head, n = self._fetch(ref, depth == 0)
+            node = self._node(ref, head, n)
         assert not after_extension or node.kind == KIND_BRANCH, "trie: extension child is not a branch"
         b.ref = ref
         b.node = node
@@ -385,7 +437,10 @@ def _descend(root: bytes32, path: bytes32, record: bool) -> Bottom:
             b.depth = depth
             b.pos = pos
             return b
-        ref = slice(slice(head, start, 33), 0, end - start)
+        if a & KIDS != 0:
+            ref = concat(b"\xa0", self._kids[h][slot])
+        else:
+            ref = slice(slice(head, start, 33), 0, end - start)
         after_extension = False
     raise "trie: path too long"
 
