@@ -3,7 +3,9 @@
 ``DevnetChain`` owns one ``MiningChain`` over ``devnet.db`` (LMDB in a data directory,
 or memory). Transactions arrive signed (``send_raw_transaction``), are checked the way a
 node's pool checks them (decodable, signature, chain id, the sender's next nonce, fee at
-least the next base fee, balance, gas limit) and wait in FIFO order; ``mine()`` puts all
+least the next base fee, balance, gas limit) and wait in FIFO order; a pending transaction
+is replaced by one of the same sender and nonce paying ``REPLACE_BUMP_PERCENT`` more on both
+fee fields (replace-by-fee, as geth's pool does); ``mine()`` puts all
 of them in one block with one ``mine_all`` call (about 10x faster than applying them one
 by one, see DESIGN.md), persists the block and flushes the database in one write.
 
@@ -38,6 +40,7 @@ from devnet.db import BufferedLmdbDB
 DEVNET_CHAIN_ID: Final = 900
 DEFAULT_GAS_LIMIT: Final = 30_000_000
 MAX_PENDING: Final = 10_000
+REPLACE_BUMP_PERCENT: Final = 10  # a replacement pays at least this much more on both fee fields (geth)
 _TIME_OFFSET_KEY: Final = b"optrollup-devnet:time-offset"
 WEI_PER_ETH: Final = 10**18
 ERROR_SELECTOR: Final = keccak(b"Error(string)")[:4]
@@ -219,6 +222,9 @@ class DevnetChain:
         if self.locate(tx.hash) is not None or any(p.hash == tx.hash for p in self.pending):
             raise TxRejected("already known")
         expected = self.nonce(sender, pending=True)
+        replaced = next((i for i, p in enumerate(self.pending) if p.sender == sender and p.nonce == tx.nonce), None)
+        if replaced is not None:
+            return self._replace(replaced, tx)
         if tx.nonce != expected:
             raise TxRejected(f"nonce too {'low' if tx.nonce < expected else 'high'}: "
                              f"next nonce {expected}, tx nonce {tx.nonce}")
@@ -235,6 +241,26 @@ class DevnetChain:
         self.pending.append(tx)
         self._pending_nonce[sender] = tx.nonce + 1
         self._pending_cost[sender] = committed + cost
+        return tx.hash
+
+    def _replace(self, position: int, tx: SignedTransactionAPI) -> bytes:
+        """Replace-by-fee: ``tx`` takes the place of the pending transaction at ``position``
+        (same sender and nonce) if it pays at least ``REPLACE_BUMP_PERCENT`` more on both fee
+        fields, as geth's pool requires; ``TxRejected`` otherwise."""
+        old = self.pending[position]
+        for field in ("max_fee_per_gas", "max_priority_fee_per_gas"):
+            if _fee(tx, field) * 100 < _fee(old, field) * (100 + REPLACE_BUMP_PERCENT):
+                raise TxRejected("replacement transaction underpriced")
+        if tx.gas > self.head.gas_limit:
+            raise TxRejected(f"exceeds block gas limit: gas {tx.gas} > {self.head.gas_limit}")
+        if tx.gas < tx.intrinsic_gas:
+            raise TxRejected(f"intrinsic gas too low: gas {tx.gas} < {tx.intrinsic_gas}")
+        cost_delta = tx.gas * tx.max_fee_per_gas + tx.value - (old.gas * old.max_fee_per_gas + old.value)
+        committed = self._pending_cost.get(tx.sender, 0)
+        if self.balance(tx.sender) < committed + cost_delta:
+            raise TxRejected(f"insufficient funds for gas * price + value: need {committed + cost_delta} wei")
+        self.pending[position] = tx
+        self._pending_cost[tx.sender] = committed + cost_delta
         return tx.hash
 
     # -- mining -------------------------------------------------------------------------
@@ -306,6 +332,11 @@ class DevnetChain:
         self._flush()
         if self._db is not None:
             self._db.close()
+
+
+def _fee(tx: SignedTransactionAPI, field: str) -> int:
+    """A fee field of a typed transaction, or the gas price of a legacy one."""
+    return getattr(tx, field) if hasattr(tx, field) else tx.gas_price
 
 
 def _revert_message(computation) -> str:

@@ -3,7 +3,10 @@
 ``Devnet(chain, block_time_s)``: with ``block_time_s > 0`` a block is mined every
 ``block_time_s`` seconds, empty or not (the chain's clock keeps moving, like Anvil's
 ``--block-time``); with ``0`` (automine) a block is mined as soon as transactions arrive,
-every transaction sent in the same event-loop turn going into one block.
+every transaction sent in the same event-loop turn going into one block. Mining is
+controlled at run time as on Hardhat: ``evm_setAutomine(false)`` stops automining (with
+``evm_setIntervalMining(0)`` nothing is mined until ``evm_mine``: an L1 that stops mining),
+``evm_setIntervalMining(ms)`` mines every ``ms`` milliseconds (``0``: off).
 
 All chain access happens on the event loop's thread, so requests and mining never
 interleave inside a block. HTTP: ``POST /`` with a JSON-RPC request or batch;
@@ -35,8 +38,11 @@ class Devnet:
     def __init__(self, chain: DevnetChain, *, block_time_s: float = 1.0) -> None:
         self.chain = chain
         self.block_time_s = block_time_s
+        self.automine = block_time_s == 0
         self._wake = asyncio.Event()
         self.handler = Handler(chain, on_transaction=self._wake.set)
+        self.handler.methods["evm_setAutomine"] = self.set_automine
+        self.handler.methods["evm_setIntervalMining"] = self.set_interval_mining
         self._miner: asyncio.Task | None = None
         self._runner: web.AppRunner | None = None
         self.port = 0
@@ -66,15 +72,39 @@ class Devnet:
             self.chain.mine()  # nothing sent is lost on a clean stop
         self.chain.close()
 
+    def set_automine(self, enabled: bool) -> bool:
+        """``evm_setAutomine``: mine as soon as transactions arrive (or not)."""
+        if not isinstance(enabled, bool):
+            raise RpcError(-32602, f"invalid automine flag: {enabled!r}")
+        self.automine = enabled
+        self._wake.set()
+        return True
+
+    def set_interval_mining(self, interval_ms: int) -> bool:
+        """``evm_setIntervalMining``: a block every ``interval_ms`` milliseconds (0: none)."""
+        if not isinstance(interval_ms, int) or isinstance(interval_ms, bool) or interval_ms < 0:
+            raise RpcError(-32602, f"invalid interval: {interval_ms!r}")
+        self.block_time_s = interval_ms / 1000
+        self._wake.set()
+        return True
+
     async def _mine_loop(self) -> None:
+        loop = asyncio.get_running_loop()
+        next_block = loop.time() + self.block_time_s
         while True:
-            if self.block_time_s > 0:
-                await asyncio.sleep(self.block_time_s)
-            else:
-                await self._wake.wait()
-                await asyncio.sleep(0)  # let the same turn's transactions in
+            timeout = max(0.0, next_block - loop.time()) if self.block_time_s > 0 else None
+            try:  # a transaction or a settings change ends the wait early
+                await asyncio.wait_for(self._wake.wait(), timeout)
+            except TimeoutError:
+                pass
+            await asyncio.sleep(0)  # let the same turn's transactions in
             self._wake.clear()
-            if self.block_time_s > 0 or self.chain.pending:
+            due = self.block_time_s > 0 and loop.time() >= next_block
+            if due:
+                next_block = loop.time() + self.block_time_s
+            elif self.block_time_s > 0 and next_block - loop.time() > self.block_time_s:
+                next_block = loop.time() + self.block_time_s  # the interval was shortened
+            if due or (self.automine and self.chain.pending):
                 try:
                     header, dropped = self.chain.mine()
                 except Exception:  # never let the miner die silently
