@@ -167,13 +167,13 @@ async def _main(args: argparse.Namespace) -> int:
                 print(f"{deployment_file} does not match this chain: deploying again", flush=True)
                 deployment = None
         if deployment is None:
-            devnet.block_time_s = 0  # mine each deployment transaction at once
-            devnet._wake.set()
+            devnet.set_interval_mining(0)  # mine each deployment transaction at once
+            devnet.set_automine(True)
             try:
                 deployment = await asyncio.to_thread(deploy_devnet, url, args)
             finally:
-                devnet.block_time_s = args.block_time
-                devnet._wake.set()
+                devnet.set_automine(args.block_time == 0)
+                devnet.set_interval_mining(int(args.block_time * 1000))
             deployment.save(deployment_file)
             print(f"deployed the contracts (L1 block {chain.head.block_number})", flush=True)
         else:

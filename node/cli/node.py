@@ -48,6 +48,7 @@ from node.sequencer.sequencer import (
     Sequencer,
 )
 from node.stf import keys
+from bridge.l1_settings import DEFAULT_SETTINGS as L1_DEFAULTS
 from node.stf.genesis import Genesis
 from node.stf.state import State
 from node.stf.txtypes import TxType
@@ -133,6 +134,27 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                          "~/.optrollup/keys)")
     l1.add_argument("--password-file", metavar="FILE", default=None,
                     help="passphrase of those keys (else $OPTROLLUP_PASSWORD, else a prompt)")
+    l1.add_argument("--l1-head-tag", choices=("latest", "safe", "finalized"), default="latest",
+                    help="the L1 block the node reads up to: latest (minus --confirmations), or safe / "
+                         "finalized on a proof-of-stake L1 (then --confirmations 0 suffices) (default latest)")
+    l1.add_argument("--l1-log-range", type=_positive_int, default=L1_DEFAULTS.log_range, metavar="BLOCKS",
+                    help=f"blocks per eth_getLogs query (providers cap it; default {L1_DEFAULTS.log_range})")
+    l1.add_argument("--l1-tx-confirmations", type=_non_negative_int, default=L1_DEFAULTS.confirmations,
+                    metavar="N", help="blocks on top of a batch / root transaction before it counts "
+                                      f"(default {L1_DEFAULTS.confirmations})")
+    l1.add_argument("--l1-receipt-timeout", type=_positive, default=L1_DEFAULTS.receipt_timeout_s, metavar="S",
+                    help="wait this long for a receipt before reporting the transaction pending (it stays in "
+                         f"flight on its nonce, never re-sent on another) (default {L1_DEFAULTS.receipt_timeout_s:g})")
+    l1.add_argument("--l1-bump-after", type=_positive, default=L1_DEFAULTS.bump_after_s, metavar="S",
+                    help="re-sign a transaction not mined after S seconds on the same nonce with higher fees "
+                         f"(default {L1_DEFAULTS.bump_after_s:g})")
+    l1.add_argument("--l1-fee-bump-percent", type=_positive_int, default=L1_DEFAULTS.fee_bump_percent, metavar="P",
+                    help=f"raise both fee fields by P%% per replacement (at least 10; default "
+                         f"{L1_DEFAULTS.fee_bump_percent})")
+    l1.add_argument("--l1-max-fee-gwei", type=_positive, default=L1_DEFAULTS.max_fee_wei / 1e9, metavar="GWEI",
+                    help=f"never pay more per gas (default {L1_DEFAULTS.max_fee_wei / 1e9:g})")
+    l1.add_argument("--l1-priority-fee-gwei", type=float, default=L1_DEFAULTS.priority_fee_wei / 1e9, metavar="GWEI",
+                    help=f"the tip of a first send (default {L1_DEFAULTS.priority_fee_wei / 1e9:g})")
     l1.add_argument("--ignore-queues", action="store_true",
                     help="TEST SWITCH: play a censoring sequencer that takes no L1 deposit or forced transaction "
                          "(derivation brings them in at their L1 deadlines; its own roots are then wrong)")
@@ -300,6 +322,21 @@ class L1Link:
     deployment: object
     reader: object
     genesis: Genesis | None
+    settings: object = L1_DEFAULTS
+
+
+def l1_settings(args: argparse.Namespace):
+    """``bridge.l1.L1Settings`` from the ``--l1-*`` flags (``L1Error`` if inconsistent)."""
+    from bridge.l1 import L1Settings
+
+    try:
+        return L1Settings(confirmations=args.l1_tx_confirmations, head_tag=args.l1_head_tag,
+                          log_range=args.l1_log_range, receipt_timeout_s=args.l1_receipt_timeout,
+                          bump_after_s=args.l1_bump_after, fee_bump_percent=args.l1_fee_bump_percent,
+                          max_fee_wei=int(args.l1_max_fee_gwei * 10**9),
+                          priority_fee_wei=int(args.l1_priority_fee_gwei * 10**9))
+    except ValueError as exc:
+        raise L1Error(f"L1 settings: {exc}") from None
 
 
 def _connect_l1(args: argparse.Namespace) -> L1Link | None:
@@ -338,7 +375,8 @@ def _connect_l1(args: argparse.Namespace) -> L1Link | None:
     if genesis is not None and genesis.verifying_contract != bytes.fromhex(deployment.portal[2:]):
         raise L1Error(f"{args.deployment}: the L2 genesis signs for the portal 0x{genesis.verifying_contract.hex()}, "
                       f"not this deployment's {deployment.portal}")
-    return L1Link(args.l1, w3, deployment, L1Reader(w3, deployment), genesis)
+    settings = l1_settings(args)
+    return L1Link(args.l1, w3, deployment, L1Reader(w3, deployment, settings), genesis, settings)
 
 
 def _check_stored_genesis(store, genesis: Genesis) -> None:
@@ -525,8 +563,8 @@ async def _main(args: argparse.Namespace) -> int:
         await asyncio.to_thread(watcher.poll)
         sequencer.set_l1(watcher)
         # the devnet's sequencer and proposer keys (public development keys)
-        batcher_tx = Transactor(l1.w3, _operator_key(args, "batcher_key", "sequencer"))
-        proposer_tx = Transactor(l1.w3, _operator_key(args, "proposer_key", "proposer"))
+        batcher_tx = Transactor(l1.w3, _operator_key(args, "batcher_key", "sequencer"), l1.settings)
+        proposer_tx = Transactor(l1.w3, _operator_key(args, "proposer_key", "proposer"), l1.settings)
         for role, sender, expected in (("batcher", batcher_tx, l1.deployment.sequencer),
                                        ("proposer", proposer_tx, l1.deployment.proposer)):
             if sender.address.lower() != expected.lower():
@@ -534,7 +572,12 @@ async def _main(args: argparse.Namespace) -> int:
         batcher = Batcher(sequencer, l1.reader, batcher_tx, proposer_tx,
                           interval_s=args.batch_interval,
                           proofs=ProofBook(os.path.join(args.data_dir, "withdrawals") if args.data_dir else None))
-        await asyncio.to_thread(batcher.catch_up)  # the sequencer is not running yet
+        try:  # the sequencer is not running yet
+            await asyncio.to_thread(batcher.catch_up)
+        except Exception as exc:  # L1 slow or holding something unexpected: ``run`` catches up later
+            batcher.status.last_error = f"cannot catch up with L1 yet (will retry): {exc}"
+            log.error("batcher: %s", batcher.status.last_error)
+            print(f"L1: {batcher.status.last_error}", flush=True)
         sequencer.add_observer(batcher)
         chain = replace(chain, setup_txs=tuple(raw for raw in chain.setup_txs if raw[0] != TxType.DEPOSIT))
     logs.BlockLogger(sequencer, slow_block_s=getattr(args, "slow_block_ms", 250.0) / 1000)

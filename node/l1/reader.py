@@ -8,8 +8,11 @@ not the event),
 ``StateProposed`` / ``StateInvalidated`` -> ``Proposal`` / invalidations. Queue entries carry
 their L1 deadline from the event (the L1 time they were queued + the contract's ``WINDOW``).
 ``block(n)`` gives an L1 block's hash and timestamp (reorganisation checks, the age of the
-sequencer's L1 view). Queries are split into ranges of at most ``MAX_LOG_RANGE`` blocks.
-Only JSON-RPC is used, so any Ethereum node serves.
+sequencer's L1 view). ``settings`` (``bridge.l1.L1Settings``): log queries are split into
+ranges of at most ``log_range`` blocks (``MAX_LOG_RANGE`` by default; providers cap it), and
+``head()`` is the block named by ``head_tag`` (``latest``, ``safe`` or ``finalized``), which
+the watcher and the follower count their confirmations from. Only JSON-RPC is used, so any
+Ethereum node serves.
 """
 
 from __future__ import annotations
@@ -20,9 +23,10 @@ from typing import Final, Iterator, Sequence
 from web3 import Web3
 
 from bridge.deploy import Deployment
+from bridge.l1 import DEFAULT_SETTINGS, L1Settings
 from node.derivation.rules import L1Deposit, L1Forced, L1View
 
-MAX_LOG_RANGE: Final = 5_000
+MAX_LOG_RANGE: Final = DEFAULT_SETTINGS.log_range
 
 
 class L1Inconsistent(RuntimeError):
@@ -95,14 +99,18 @@ class Proposal:
 class L1Reader:
     """Event and calldata reads of one deployment (see module docstring)."""
 
-    def __init__(self, w3: Web3, deployment: Deployment) -> None:
+    def __init__(self, w3: Web3, deployment: Deployment, settings: L1Settings = DEFAULT_SETTINGS) -> None:
         self.w3 = w3
         self.deployment = deployment
+        self.settings = settings
         self.contracts = deployment.contracts(w3)
         self.first_block = deployment.deployed_at_block
 
     def head(self) -> int:
-        return self.w3.eth.block_number
+        """The L1 head by ``settings.head_tag`` (``latest``: ``eth_blockNumber``)."""
+        if self.settings.head_tag == "latest":
+            return self.w3.eth.block_number
+        return self.w3.eth.get_block(self.settings.head_tag)["number"]
 
     def block_hash(self, number: int) -> bytes:
         return bytes(self.w3.eth.get_block(number)["hash"])
@@ -120,7 +128,7 @@ class L1Reader:
         handle = getattr(self.contracts[contract].events, event)()
         start = max(first, self.first_block)
         while start <= last:
-            end = min(last, start + MAX_LOG_RANGE - 1)
+            end = min(last, start + self.settings.log_range - 1)
             yield from sorted(handle.get_logs(from_block=start, to_block=end),
                               key=lambda log: (log.blockNumber, log.logIndex))
             start = end + 1
