@@ -273,7 +273,7 @@ class Batcher(BlockObserver):
             return False
         _, last_l2_block, root, *_ = self.reader.contracts["commitments"].functions.commitments(index).call()
         block = self.chain.get_block(last_l2_block)
-        if block is None or bytes(root) == block.state_root:
+        if block is None or bytes(root) in (block.state_root, bytes(32)):  # agrees, or no such root yet
             return False
         self.status.last_error = (f"L1 root {index} (L2 block {last_l2_block}) is 0x{bytes(root).hex()}, this chain "
                                   f"has 0x{block.state_root.hex()}: no root is proposed after it until a dispute "
@@ -358,8 +358,8 @@ class Batcher(BlockObserver):
                 log.info("batcher: batch %d: L2 blocks %d-%d, %d bytes, %d gas", batch.index, batch.first,
                          batch.last, len(batch.data), sent.gas_used)
         finally:
-            if self.propose_roots:  # the roots of what landed, even if a later batch did not
-                for index, last in posted:
+            if self.propose_roots and posted and not self._l1_root_disagrees(posted[0][0] - 1):
+                for index, last in posted:  # the roots of what landed, even if a later batch did not
                     self._submit_proposal(index, last)
         self._wait_proposals()
         return blocks

@@ -260,3 +260,35 @@ def test_a_restart_in_the_middle_of_each_l1_action():
         check_l1(bridge, reader, sequencer)
     finally:
         bridge.devnet.close()
+
+
+def test_a_wrong_root_on_l1_stops_proposing_but_not_the_node():
+    """The repair path: L1's last root names another state than this chain's (someone else
+    proposed it). The batcher keeps posting batches, proposes nothing after that root, says
+    why in its status, and never raises out of ``catch_up``."""
+    bridge = start_bridge()
+    try:
+        reader = L1Reader(bridge.w3, bridge.deployment)
+        chain = bridge.chain
+
+        async def scenario():
+            sequencer = await l1_sequencer(chain, L1Watcher(reader, confirmations=1))
+            batcher = Batcher(sequencer, reader, *senders(bridge), propose=False)
+            batcher.catch_up()
+            sequencer.add_observer(batcher)
+            batcher.post_once()
+            bridge.sender("proposer").transact(bridge.c["commitments"], "propose", 0, sequencer.head_number,
+                                               b"\x66" * 32, value=bridge.deployment.settings.bond_wei)
+            batcher.propose_roots = True
+            await one_block(sequencer, chain, 0)
+            batcher.seal()
+            batcher.post_once()  # batch 1 lands; its root is not proposed after the wrong root 0
+            batcher.catch_up()
+            await sequencer.stop()
+            return batcher
+
+        batcher = asyncio.run(asyncio.wait_for(scenario(), 60))
+        assert reader.batch_count() == 2 and reader.commitment_count() == 1
+        assert "L1 root 0" in batcher.status.last_error and "dispute game" in batcher.status.last_error
+    finally:
+        bridge.devnet.close()
