@@ -1,14 +1,18 @@
 """Deploying the L1 contracts and finding them again.
 
 ``deploy(w3, keys, settings)`` compiles and deploys, in order, the test collateral token
-(devnet only), the forced-inclusion queue, the batch inbox (which reads the two queues'
-counts into each batch's record), the state commitments, the portal, then the one-step
-fault verifier and its families, and returns a ``Deployment`` (addresses and settings) that
-``save``/``load`` keep as JSON. ``Deployment.contracts(w3)`` gives web3 contract objects with the ABIs.
+(unless ``token`` names an existing ERC-20, whose ``decimals()`` must be 6), the
+forced-inclusion queue, the batch inbox (which reads the two queues' counts into each
+batch's record), the state commitments, the portal, then the one-step fault verifier and
+its families; it checks that each address holds the compiled runtime code, and returns a
+``Deployment`` (addresses, settings and the contracts' ABIs) that ``save``/``load`` keep
+as JSON. ``Deployment.contracts(w3)`` gives web3 contract objects from the stored ABIs
+(compiling only for a file written before they were stored).
 
 **The L2 genesis is fixed before any contract is deployed.** Its EIP-712 domain names the
 portal as ``verifyingContract`` (``node.stf.eip712``), so the portal's address is predicted
-first: the deployer's next nonce plus ``PORTAL_POSITION`` gives it (the CREATE address,
+first: the deployer's next nonce plus ``PORTAL_POSITION`` (one less with an existing
+token) gives it (the CREATE address,
 ``web3.utils.address.get_create_address``). ``deploy`` asks ``l2_genesis(portal)`` for the
 genesis, deploys, and fails with ``DeploymentError`` if the portal landed elsewhere (the
 deployer sent another transaction meanwhile). The genesis goes into the ``Deployment``.
@@ -27,7 +31,8 @@ from web3.utils.address import get_create_address
 
 from bridge.fault_contracts import TransactorDeployer, deploy_verifier
 from bridge.fault_contracts import compile_all as compile_fault_contracts
-from bridge.l1 import Transactor
+from bridge.l1 import L1Settings, Transactor
+from bridge.l1_settings import DEFAULT_SETTINGS
 from bridge.vyper_build import compile_contract
 from node.l1.genesis_anchor import genesis_state_root
 from node.stf.genesis import Genesis
@@ -45,7 +50,11 @@ PORTAL_POSITION: Final = list(SOURCES).index("portal")
 
 
 class DeploymentError(Exception):
-    """The contracts did not land where the L2 genesis says they are."""
+    """The contracts did not land where the L2 genesis says they are, or not with the code
+    compiled, or the collateral token is unusable."""
+
+
+COLLATERAL_DECIMALS: Final = 6  # the L2 accounts in 6-decimal units (amount_e6)
 
 
 @dataclass(frozen=True)
@@ -78,11 +87,15 @@ class Deployment:
     # (source -> address): ``bridge.fault_contracts``. Empty if deployed without them.
     verifier: str = ""
     fault_families: dict[str, str] = field(default_factory=dict)
+    # name (a ``SOURCES`` key) -> the contract's ABI, so readers need no Vyper compiler.
+    abis: dict[str, list] = field(default_factory=dict)
 
     def contracts(self, w3: Web3) -> dict[str, object]:
-        """name -> web3 contract object."""
-        return {name: w3.eth.contract(address=getattr(self, name), abi=list(compile_contract(src).abi))
-                for name, src in SOURCES.items()}
+        """name -> web3 contract object (ABIs from the file; compiled if it has none)."""
+        return {name: w3.eth.contract(address=getattr(self, name), abi=self.abi(name)) for name in SOURCES}
+
+    def abi(self, name: str) -> list:
+        return self.abis[name] if name in self.abis else list(compile_contract(SOURCES[name]).abi)
 
     def save(self, path: str | Path) -> None:
         Path(path).write_text(json.dumps(asdict(self), indent=2) + "\n")
@@ -101,15 +114,42 @@ def compile_all() -> None:
     compile_fault_contracts()
 
 
-def predict_portal(w3: Web3, deployer: str) -> str:
-    """The checksummed address ``deploy`` will give the portal when ``deployer`` starts now."""
+def predict_portal(w3: Web3, deployer: str, *, test_token: bool = True) -> str:
+    """The checksummed address ``deploy`` will give the portal when ``deployer`` starts now
+    (``test_token``: deploying the test token first, as without ``token``)."""
     nonce = w3.eth.get_transaction_count(Web3.to_checksum_address(deployer), "pending")
-    return get_create_address(Web3.to_checksum_address(deployer), nonce + PORTAL_POSITION)
+    return get_create_address(Web3.to_checksum_address(deployer), nonce + PORTAL_POSITION - (0 if test_token else 1))
+
+
+def check_token(w3: Web3, token: str) -> str:
+    """An existing collateral token's checksummed address; ``DeploymentError`` unless it
+    has code and ``decimals()`` is ``COLLATERAL_DECIMALS``."""
+    address = Web3.to_checksum_address(token)
+    if not w3.eth.get_code(address):
+        raise DeploymentError(f"the collateral token {address} has no code on this L1")
+    erc20 = w3.eth.contract(address=address, abi=list(compile_contract(SOURCES["token"]).abi))
+    try:
+        decimals = erc20.functions.decimals().call()
+    except Exception as exc:
+        raise DeploymentError(f"the collateral token {address} has no decimals(): {exc}") from None
+    if decimals != COLLATERAL_DECIMALS:
+        raise DeploymentError(f"the collateral token {address} has {decimals} decimals; the L2 accounts in "
+                              f"{COLLATERAL_DECIMALS}")
+    return address
+
+
+def check_code(w3: Web3, address: str, runtime: bytes, name: str) -> None:
+    """``DeploymentError`` unless ``address`` holds ``runtime`` (Vyper appends immutables
+    after it, so the code starts with it)."""
+    code = bytes(w3.eth.get_code(address))
+    if not code.startswith(runtime):
+        raise DeploymentError(f"{name} at {address}: the code on L1 is not the compiled runtime code")
 
 
 def deploy(w3: Web3, deployer_key: bytes, sequencer: str, proposer: str,
            settings: BridgeSettings = BridgeSettings(), *,
-           l2_genesis: Callable[[bytes], Genesis], fault_verifier: bool = True) -> Deployment:
+           l2_genesis: Callable[[bytes], Genesis], fault_verifier: bool = True, token: str | None = None,
+           l1_settings: L1Settings = DEFAULT_SETTINGS) -> Deployment:
     """Deploy every contract from ``deployer_key``; ``sequencer`` posts batches, ``proposer`` roots.
 
     ``l2_genesis(portal)`` (given the portal's 20-byte address, before anything is deployed)
@@ -118,17 +158,20 @@ def deploy(w3: Web3, deployer_key: bytes, sequencer: str, proposer: str,
     (``GENESIS_STATE_ROOT``), which every node checks its own genesis against at start.
     ``DeploymentError`` if the portal is not deployed at the predicted address. With
     ``fault_verifier``, the one-step verifier and its families follow the portal
-    (``bridge.fault_contracts.deploy_verifier``).
+    (``bridge.fault_contracts.deploy_verifier``). ``token``: an existing ERC-20 as the
+    collateral (``check_token``) instead of a new test token. ``l1_settings``: receipts,
+    confirmations and fees of the deployer's transactions.
     """
-    sender = Transactor(w3, deployer_key)
+    sender = Transactor(w3, deployer_key, l1_settings)
     builds = {name: compile_contract(src) for name, src in SOURCES.items()}
-    expected_portal = predict_portal(w3, sender.address)
+    existing_token = check_token(w3, token) if token is not None else None
+    expected_portal = predict_portal(w3, sender.address, test_token=existing_token is None)
     genesis = l2_genesis(bytes.fromhex(expected_portal[2:]))
     if genesis.verifying_contract != bytes.fromhex(expected_portal[2:]):
         raise ValueError(f"the L2 genesis names {genesis.verifying_contract.hex()}, not the portal {expected_portal}")
     genesis_root = genesis_state_root(genesis)
     start = w3.eth.block_number
-    token = sender.deploy(builds["token"].initcode)
+    token = existing_token or sender.deploy(builds["token"].initcode)
     forced = sender.deploy(builds["forced"].initcode, abi_encode(["uint256"], [settings.force_window_s]))
     inbox = sender.deploy(builds["inbox"].initcode, abi_encode(["address", "address", "address"],
                                                                [sequencer, expected_portal, forced]))
@@ -140,6 +183,10 @@ def deploy(w3: Web3, deployer_key: bytes, sequencer: str, proposer: str,
     if portal != expected_portal:
         raise DeploymentError(f"the portal was deployed at {portal}, not at {expected_portal} (the deployer's nonce "
                               "moved during the deployment): the L2 genesis names the wrong verifying contract")
+    for name, address in (("token", token), ("forced", forced), ("inbox", inbox), ("commitments", commitments),
+                          ("portal", portal)):
+        if name != "token" or existing_token is None:
+            check_code(w3, address, builds[name].runtime, name)
     verifier, families = "", {}
     if fault_verifier:
         l1 = {name: bytes.fromhex(address[2:]) for name, address in
@@ -149,4 +196,5 @@ def deploy(w3: Web3, deployer_key: bytes, sequencer: str, proposer: str,
         families = {source: Web3.to_checksum_address(address) for source, address in fault.families.items()}
     return Deployment(w3.eth.chain_id, token, inbox, commitments, forced, portal,
                       Web3.to_checksum_address(sequencer), Web3.to_checksum_address(proposer), start + 1, settings,
-                      encode_genesis(genesis).hex(), verifier, families)
+                      encode_genesis(genesis).hex(), verifier, families,
+                      {name: list(build.abi) for name, build in builds.items()})
