@@ -40,7 +40,7 @@ from node.sequencer.mempool import (
     DEFAULT_MAX_PENDING_PER_SENDER,
     SenderLimits,
 )
-from node.sequencer.dev import bootstrap, dev_chain
+from node.sequencer.dev import DevChain, bootstrap, dev_chain
 from node.sequencer.sequencer import (
     DEFAULT_BLOCK_TIME_MS,
     DEFAULT_MAX_BLOCK_TXS,
@@ -69,12 +69,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "node",
         help="run a sequencer node with the gRPC API",
         description=(
-            "Run a sequencer with the gRPC Trading and Query services (plus health and reflection). "
-            "Only --dev is available: a development chain, in memory, or persisted in an LMDB "
-            "store with --data-dir (restarting with the same directory resumes)."
+            "Run a sequencer with the gRPC Trading and Query services (plus health and reflection): "
+            "--dev, a development chain (dev genesis and keys, dev oracle and market maker), in memory or "
+            "persisted in an LMDB store with --data-dir (restarting with the same directory resumes); "
+            "--follow, a read replica deriving the chain from L1; or neither, an operator's sequencer on "
+            "--l1 URL --deployment FILE (from `optrollup deploy`) signing with --batcher-key and --proposer-key."
         ),
     )
-    mode = parser.add_mutually_exclusive_group(required=True)
+    mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--dev", action="store_true",
                       help="development chain: dev genesis, listed series, funded dev accounts (keys printed)")
     mode.add_argument("--follow", action="store_true",
@@ -543,10 +545,21 @@ async def _main(args: argparse.Namespace) -> int:
     l1 = await asyncio.to_thread(_connect_l1, args)
     if args.follow:
         return await _follow(args, l1)
-    if l1 is not None and l1.genesis is not None:
+    if not args.dev:  # an operator's sequencer: the deployment's genesis, no dev set-up or keys
+        if l1 is None or l1.genesis is None:
+            raise L1Error("a sequencer without --dev runs on a deployment: pass --l1 URL and --deployment FILE "
+                          "(written by `optrollup deploy`, with its L2 genesis)")
+        for option in ("batcher_key", "proposer_key"):
+            if getattr(args, option) is None:
+                raise L1Error(f"a sequencer without --dev signs with keystore keys: pass --{option.replace('_', '-')} "
+                              "LABEL (`optrollup keys import`)")
+        chain = DevChain(l1.genesis, (), {}, (), 0)
+        args.oracle = args.market_maker = False  # the dev oracle and maker sign with dev keys
+    elif l1 is not None and l1.genesis is not None:
         chain = dev_chain(l1.genesis.genesis_time, l1.genesis.domain, oracle_time=int(time.time()))
         if chain.genesis != l1.genesis:
-            raise L1Error("the deployment's L2 genesis is not a dev genesis of this version")
+            raise L1Error("the deployment's L2 genesis is not a dev genesis of this version: run without --dev "
+                          "(an operator's sequencer, with --batcher-key and --proposer-key)")
     else:
         chain = dev_chain(int(time.time()))
     sequencer, fresh, store = _open_sequencer(args, chain, l1=l1 is not None)
@@ -588,7 +601,7 @@ async def _main(args: argparse.Namespace) -> int:
     else:
         print(f"resumed from {args.data_dir} at block {sequencer.head_number}", flush=True)
     info = NodeInfo(data_dir=args.data_dir or "", durability=args.durability if args.data_dir else "memory",
-                    dev=True, metrics_url=metrics_server.url if metrics_server else "")
+                    dev=args.dev, metrics_url=metrics_server.url if metrics_server else "")
     if l1 is not None:
         info.l1 = lambda: dict(
             role="sequencer", l1_url=l1.url, l1_block=max(watcher.l1_block, 0), deposits=len(watcher.deposits),
@@ -611,11 +624,15 @@ async def _main(args: argparse.Namespace) -> int:
     if getattr(args, "market_maker", True):
         info.market_maker = dev_market.DevMarketMaker(sequencer)
         info.market_maker.start()
-    print(f"optrollup dev node: chain id {sequencer.chain_id}, {chain.series_count} series listed, "
-          f"head block {sequencer.head_number}", flush=True)
-    print("dev accounts (development keys, public: never use them elsewhere):")
-    for name, key in chain.accounts.items():
-        print(f"  {name:6s} address 0x{address_of(key).hex()}  key 0x{key.hex()}")
+    if args.dev:
+        print(f"optrollup dev node: chain id {sequencer.chain_id}, {chain.series_count} series listed, "
+              f"head block {sequencer.head_number}", flush=True)
+        print("dev accounts (development keys, public: never use them elsewhere):")
+        for name, key in chain.accounts.items():
+            print(f"  {name:6s} address 0x{address_of(key).hex()}  key 0x{key.hex()}")
+    else:
+        print(f"optrollup node: chain id {sequencer.chain_id} (the deployment's genesis), head block "
+              f"{sequencer.head_number}; series are listed by the admin, prices signed by the oracles", flush=True)
     if l1 is not None:
         s = l1.deployment.settings
         print(f"L1: {l1.url} (chain id {l1.deployment.chain_id}), portal {l1.deployment.portal}; deposits after "

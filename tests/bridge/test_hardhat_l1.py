@@ -129,3 +129,85 @@ def test_deposit_trade_stall_follow_withdraw_claim_on_hardhat(hardhat_bridge: Br
     assert token.functions.balanceOf(owner).call() == before + 2_500 * E6
     returned = Batcher(replica, reader, sequencer_tx, proposer_tx).return_bonds()
     assert returned == reader.commitment_count()
+
+
+def test_operator_commands_on_hardhat(tmp_path):
+    """As an operator would: keys in a keystore, ``optrollup genesis init``, ``optrollup
+    deploy`` to the Hardhat node, then ``optrollup node`` (no --dev: the deployment's
+    genesis, keystore keys) posting batches and roots of an L1 deposit; a follower
+    deriving from L1 alone agrees with every root."""
+    import subprocess
+    import sys
+    import threading
+    import time
+
+    from bridge.deploy import Deployment
+    from node.cli.main import main
+    from node.derivation.follower import Follower
+    from node.keystore import Keystore
+    from node.sequencer.sequencer import Sequencer
+
+    node = Hardhat.start()
+    process = None
+    try:
+        w3 = Web3(Web3.HTTPProvider(node.url, request_kwargs={"timeout": 60}))
+        keystore = Keystore(tmp_path / "keys", kdf_iterations=2)
+        for label in ("deployer", "sequencer", "proposer"):
+            keystore.import_key(label, devnet_key(label), "pw")
+        (tmp_path / "pw").write_text("pw\n")
+        keys = ["--keys-dir", str(tmp_path / "keys"), "--password-file", str(tmp_path / "pw")]
+        admin, oracle = Account.create(), Account.create()
+        genesis = str(tmp_path / "genesis.toml")
+        assert main(["genesis", "init", "--out", genesis, "--admin", admin.address, "--oracle", oracle.address,
+                     "--sequencer", Account.from_key(devnet_key("sequencer")).address,
+                     "--proposer", Account.from_key(devnet_key("proposer")).address, "--chain-id", "777"]) == 0
+        deployment_file = str(tmp_path / "deployment.json")
+        assert main(["deploy", "--l1", node.url, "--genesis", genesis, "--deployer-key", "deployer", *keys,
+                     "--out", deployment_file]) == 0
+        deployment = Deployment.load(deployment_file)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "node.cli.main", "node", "--l1", node.url, "--deployment", deployment_file,
+             "--batcher-key", "sequencer", "--proposer-key", "proposer", *keys, "--listen", "127.0.0.1:0",
+             "--metrics", "off", "--confirmations", "1", "--batch-interval", "0.5", "--l1-head-tag", "finalized",
+             "--data-dir", str(tmp_path / "node")],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        lines: list[str] = []
+        up = threading.Event()
+
+        def read() -> None:
+            for line in process.stdout:
+                lines.append(line.rstrip())
+                if line.startswith("listening on"):
+                    up.set()
+
+        threading.Thread(target=read, daemon=True).start()
+        assert up.wait(90), "\n".join(lines[-30:])
+        assert any("optrollup node: chain id 777" in line for line in lines), lines
+        contracts = deployment.contracts(w3)
+        alice = Account.from_key(devnet_key("alice"))
+        Transactor(w3, devnet_key("deployer")).transact(contracts["token"], "mint", alice.address, 5_000 * E6)
+        sender = Transactor(w3, devnet_key("alice"))
+        sender.transact(contracts["token"], "approve", deployment.portal, 5_000 * E6)
+        sender.transact(contracts["portal"], "deposit", alice.address, 5_000 * E6)
+        reader = L1Reader(w3, deployment)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            w3.provider.make_request("evm_mine", [])  # an automining L1 makes blocks only for transactions
+            time.sleep(0.3)
+            if reader.batch_count() and reader.commitment_count() == reader.batch_count():
+                break
+        assert reader.batch_count() >= 1 and reader.commitment_count() == reader.batch_count(), lines[-20:]
+        w3.provider.make_request("evm_mine", [])
+        from node.store.codec import decode_genesis
+
+        replica = Sequencer.from_genesis(decode_genesis(bytes.fromhex(deployment.l2_genesis)))
+        replica.set_replica()
+        follower = Follower(reader, replica, confirmations=1)
+        follower.step()
+        assert follower.status.roots_checked == reader.commitment_count() and not follower.status.mismatches
+        assert accounts.load(replica.state, bytes.fromhex(alice.address[2:])).balance_e6 == 5_000 * E6
+    finally:
+        if process is not None:
+            process.terminate()
+            process.wait(20)
+        node.close()
