@@ -82,6 +82,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     mode.add_argument("--follow", action="store_true",
                       help="read replica: derive the chain from L1 alone (--l1, --deployment), check every "
                            "posted state root, serve the read-only queries")
+    parser.add_argument("--config", metavar="FILE", default=None,
+                        help="read any of these flags from a TOML file (key = the flag's name: batch-interval = 1.0, "
+                             "l1 = \"URL\", oracle = false); the command line wins")
     parser.add_argument("--data-dir", metavar="DIR", default=None,
                         help="keep the chain in an LMDB store in DIR (created if needed); resume if it exists")
     parser.add_argument("--durability", choices=("full", "nometasync", "nosync"), default="full",
@@ -181,7 +184,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                      help="log level (default INFO; DEBUG logs every block and oracle update)")
     obs.add_argument("--slow-block-ms", type=_positive, default=logs.DEFAULT_SLOW_BLOCK_S * 1000, metavar="MS",
                      help=f"log a block slower than this at WARNING (default {logs.DEFAULT_SLOW_BLOCK_S * 1000:g})")
-    parser.set_defaults(func=run)
+    parser.set_defaults(func=run, parser=parser)  # ``--config`` checks a file against these flags
 
 
 def _positive(text: str) -> float:
@@ -671,6 +674,17 @@ async def _main(args: argparse.Namespace) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
+    if getattr(args, "config", None):
+        from node.cli.config_file import ConfigError, apply
+
+        try:
+            apply(args.parser, args, args.config)
+        except ConfigError as exc:
+            print(f"optrollup node: {exc}", file=sys.stderr)
+            return 2
+        if args.dev and args.follow:
+            print("optrollup node: --dev and --follow exclude each other", file=sys.stderr)
+            return 2
     logs.setup_logging(getattr(args, "log_format", "text"), getattr(args, "log_level", "INFO"))
     try:
         return asyncio.run(_main(args))
