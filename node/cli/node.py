@@ -609,7 +609,10 @@ async def _main(args: argparse.Namespace) -> int:
         info.l1 = lambda: dict(
             role="sequencer", l1_url=l1.url, l1_block=max(watcher.l1_block, 0), deposits=len(watcher.deposits),
             forced=len(watcher.forced), batches=batcher.status.batches_posted, roots=batcher.status.roots_proposed,
-            last_batched_l2_block=batcher.status.last_posted_l2_block,
+            last_batched_l2_block=batcher.status.last_posted_l2_block, roots_final=batcher.next_bond,
+            bonds_returned=batcher.status.bonds_returned,
+            l1_txs_in_flight=len(batcher.in_flight) + len(batcher.proposing) + len(batcher.returning),
+            fee_bumps=batcher_tx.replacements + proposer_tx.replacements,
             last_error=sequencer.paused or batcher.status.last_error or watcher.last_error)
     server = await _serve_or_close(args, sequencer, store, metrics_server, dev=l1 is None, info=info,
                                    proofs=batcher.proofs if l1 is not None else None)

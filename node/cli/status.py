@@ -37,6 +37,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def as_dict(status: status_pb2.StatusResponse) -> dict:
+    out = _node_dict(status)
+    if status.HasField("l1"):  # every L1Status field, by its proto name
+        out["l1"] = {field.name: getattr(status.l1, field.name) for field in status.l1.DESCRIPTOR.fields}
+    return out
+
+
+def _node_dict(status: status_pb2.StatusResponse) -> dict:
     return {
         "chain_id": status.chain_id, "head_number": status.head_number, "head_time": status.head_time,
         "head_root": "0x" + status.head_root.hex(), "mempool_depth": status.mempool_depth,
@@ -80,7 +87,10 @@ def table(status: status_pb2.StatusResponse, node: str) -> str:
                            f"{l1.forced} forced txs seen"))
         if l1.role == "sequencer":
             rows.append(("batches", f"{l1.batches} posted (through L2 block {l1.last_batched_l2_block}), "
-                                    f"{l1.roots} roots proposed"))
+                                    f"{l1.roots} roots proposed, {l1.roots_final} final, "
+                                    f"{l1.bonds_returned} bonds returned"))
+            if l1.l1_txs_in_flight or l1.fee_bumps:
+                rows.append(("L1 txs", f"{l1.l1_txs_in_flight} in flight, {l1.fee_bumps} fee bumps"))
         else:
             rows.append(("batches", f"{l1.batches} derived, {l1.roots} roots checked, {l1.mismatches} MISMATCHES"
                          if l1.mismatches else f"{l1.batches} derived, {l1.roots} roots checked, all match"))

@@ -10,6 +10,7 @@ it; nothing here is Hardhat-specific but starting it."""
 from __future__ import annotations
 
 import asyncio
+import json
 
 import pytest
 from eth_account import Account
@@ -197,6 +198,12 @@ def test_operator_commands_on_hardhat(tmp_path):
             if reader.batch_count() and reader.commitment_count() == reader.batch_count():
                 break
         assert reader.batch_count() >= 1 and reader.commitment_count() == reader.batch_count(), lines[-20:]
+        address = next(line for line in lines if line.startswith("listening on")).split()[-1]
+        status = subprocess.run([sys.executable, "-m", "node.cli.main", "status", "--node", address, "--json"],
+                                capture_output=True, text=True, timeout=60)
+        l1 = json.loads(status.stdout)["l1"]
+        assert l1["role"] == "sequencer" and l1["batches"] >= 1 and l1["roots"] >= 1 and l1["deposits"] == 1, l1
+        assert {"roots_final", "bonds_returned", "l1_txs_in_flight", "fee_bumps", "last_error"} <= set(l1), l1
         w3.provider.make_request("evm_mine", [])
         from node.store.codec import decode_genesis
 

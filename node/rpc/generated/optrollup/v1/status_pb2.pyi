@@ -48,7 +48,7 @@ class StatusResponse(_message.Message):
     def __init__(self, chain_id: _Optional[int] = ..., head_number: _Optional[int] = ..., head_time: _Optional[int] = ..., head_root: _Optional[bytes] = ..., mempool_depth: _Optional[int] = ..., uptime_s: _Optional[float] = ..., tx_per_s: _Optional[float] = ..., version: _Optional[str] = ..., durability: _Optional[str] = ..., data_dir: _Optional[str] = ..., halted: _Optional[bool] = ..., halt_reason: _Optional[str] = ..., oracle_running: _Optional[bool] = ..., market_maker_running: _Optional[bool] = ..., metrics_url: _Optional[str] = ..., dev: _Optional[bool] = ..., l1: _Optional[_Union[L1Status, _Mapping]] = ...) -> None: ...
 
 class L1Status(_message.Message):
-    __slots__ = ("role", "l1_url", "l1_block", "deposits", "forced", "batches", "roots", "last_batched_l2_block", "mismatches", "last_mismatch", "last_error", "stopped")
+    __slots__ = ("role", "l1_url", "l1_block", "deposits", "forced", "batches", "roots", "last_batched_l2_block", "mismatches", "last_mismatch", "last_error", "stopped", "roots_final", "bonds_returned", "l1_txs_in_flight", "fee_bumps")
     ROLE_FIELD_NUMBER: _ClassVar[int]
     L1_URL_FIELD_NUMBER: _ClassVar[int]
     L1_BLOCK_FIELD_NUMBER: _ClassVar[int]
@@ -61,6 +61,10 @@ class L1Status(_message.Message):
     LAST_MISMATCH_FIELD_NUMBER: _ClassVar[int]
     LAST_ERROR_FIELD_NUMBER: _ClassVar[int]
     STOPPED_FIELD_NUMBER: _ClassVar[int]
+    ROOTS_FINAL_FIELD_NUMBER: _ClassVar[int]
+    BONDS_RETURNED_FIELD_NUMBER: _ClassVar[int]
+    L1_TXS_IN_FLIGHT_FIELD_NUMBER: _ClassVar[int]
+    FEE_BUMPS_FIELD_NUMBER: _ClassVar[int]
     role: str
     l1_url: str
     l1_block: int
@@ -73,4 +77,8 @@ class L1Status(_message.Message):
     last_mismatch: str
     last_error: str
     stopped: bool
-    def __init__(self, role: _Optional[str] = ..., l1_url: _Optional[str] = ..., l1_block: _Optional[int] = ..., deposits: _Optional[int] = ..., forced: _Optional[int] = ..., batches: _Optional[int] = ..., roots: _Optional[int] = ..., last_batched_l2_block: _Optional[int] = ..., mismatches: _Optional[int] = ..., last_mismatch: _Optional[str] = ..., last_error: _Optional[str] = ..., stopped: _Optional[bool] = ...) -> None: ...
+    roots_final: int
+    bonds_returned: int
+    l1_txs_in_flight: int
+    fee_bumps: int
+    def __init__(self, role: _Optional[str] = ..., l1_url: _Optional[str] = ..., l1_block: _Optional[int] = ..., deposits: _Optional[int] = ..., forced: _Optional[int] = ..., batches: _Optional[int] = ..., roots: _Optional[int] = ..., last_batched_l2_block: _Optional[int] = ..., mismatches: _Optional[int] = ..., last_mismatch: _Optional[str] = ..., last_error: _Optional[str] = ..., stopped: _Optional[bool] = ..., roots_final: _Optional[int] = ..., bonds_returned: _Optional[int] = ..., l1_txs_in_flight: _Optional[int] = ..., fee_bumps: _Optional[int] = ...) -> None: ...
