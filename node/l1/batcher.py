@@ -79,6 +79,7 @@ MAX_BATCHES_PER_ROUND: Final = 16   # batch transactions in flight at once
 PROPOSE_GAS: Final = 300_000        # a proposal queued behind another cannot be estimated (~130k used)
 RETURN_BOND_GAS: Final = 100_000    # a bond return queued behind another (~40k used)
 MAX_BONDS_PER_ROUND: Final = 16
+MAX_BOND_SCAN_PER_ROUND: Final = 256  # roots read per round (a restart scans its way up from root 0)
 DEFAULT_BOND_POLL_S: Final = 30.0
 
 
@@ -272,12 +273,19 @@ class Batcher(BlockObserver):
         if index < 0:
             return False
         _, last_l2_block, root, *_ = self.reader.contracts["commitments"].functions.commitments(index).call()
-        block = self.chain.get_block(last_l2_block)
-        if block is None or bytes(root) in (block.state_root, bytes(32)):  # agrees, or no such root yet
+        if bytes(root) == bytes(32):  # no such root yet
             return False
-        self.status.last_error = (f"L1 root {index} (L2 block {last_l2_block}) is 0x{bytes(root).hex()}, this chain "
-                                  f"has 0x{block.state_root.hex()}: no root is proposed after it until a dispute "
-                                  "game removes it")
+        expected = self.posted_ends.get(index)
+        if expected is not None and last_l2_block != expected:  # e.g. a root proposed one batch behind
+            problem = f"names L2 block {last_l2_block}, but batch {index} derives to block {expected}"
+        else:
+            block = self.chain.get_block(last_l2_block)
+            if block is None or bytes(root) == block.state_root:
+                return False
+            problem = (f"(L2 block {last_l2_block}) is 0x{bytes(root).hex()}, this chain has "
+                       f"0x{block.state_root.hex()}")
+        self.status.last_error = (f"L1 root {index} {problem}: no root is proposed after it until a dispute game "
+                                  "removes it")
         log.error("proposer: %s", self.status.last_error)
         return True
 
@@ -408,7 +416,8 @@ class Batcher(BlockObserver):
         count = functions.commitment_count().call()
         index, done = self.next_bond, self.status.bonds_returned
         ours = self.proposer_tx.address.lower()
-        while index < count and len(self.returning) < MAX_BONDS_PER_ROUND and functions.is_final(index).call():
+        stop = min(count, index + MAX_BOND_SCAN_PER_ROUND)
+        while index < stop and len(self.returning) < MAX_BONDS_PER_ROUND and functions.is_final(index).call():
             _, _, _, proposer, _, _, returned = functions.commitments(index).call()
             if proposer.lower() == ours and not returned:
                 gas = RETURN_BOND_GAS if self.returning else None

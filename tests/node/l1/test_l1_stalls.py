@@ -292,3 +292,37 @@ def test_a_wrong_root_on_l1_stops_proposing_but_not_the_node():
         assert "L1 root 0" in batcher.status.last_error and "dispute game" in batcher.status.last_error
     finally:
         bridge.devnet.close()
+
+
+def test_a_root_one_batch_behind_on_l1_is_caught():
+    """The failure seen on a real L1: root 0 names the L2 block batch 1 reaches (with that
+    block's true state root). The batcher sees that batch 0 derives to another block and
+    proposes nothing after it."""
+    bridge = start_bridge()
+    try:
+        reader = L1Reader(bridge.w3, bridge.deployment)
+        chain = bridge.chain
+
+        async def scenario():
+            sequencer = await l1_sequencer(chain, L1Watcher(reader, confirmations=1))
+            batcher = Batcher(sequencer, reader, *senders(bridge), propose=False)
+            batcher.catch_up()
+            sequencer.add_observer(batcher)
+            batcher.post_once()
+            await one_block(sequencer, chain, 0)
+            batcher.seal()
+            batcher.post_once()
+            head = sequencer.head_number
+            bridge.sender("proposer").transact(bridge.c["commitments"], "propose", 0, head,
+                                               sequencer.get_block(head).state_root,
+                                               value=bridge.deployment.settings.bond_wei)
+            restarted = Batcher(sequencer, reader, *senders(bridge))
+            restarted.catch_up()
+            await sequencer.stop()
+            return restarted, batcher.posted_ends[0]
+
+        restarted, first_end = asyncio.run(asyncio.wait_for(scenario(), 60))
+        assert reader.batch_count() == 2 and reader.commitment_count() == 1
+        assert f"batch 0 derives to block {first_end}" in restarted.status.last_error
+    finally:
+        bridge.devnet.close()
