@@ -42,6 +42,7 @@ from bridge.l1_settings import DEFAULT_SETTINGS, MIN_BUMP_PERCENT, L1Settings
 log = logging.getLogger(__name__)
 
 GAS_HEADROOM_PERCENT: Final = 25
+NONCE_TAKEN_POLLS: Final = 3  # polls with the nonce mined and none of our versions' receipts found
 
 
 
@@ -208,15 +209,19 @@ class Transactor:
             entry = self.in_flight.get(submitted.nonce)
         if entry is None:  # a Submitted from before in-flight tracking, or already waited for
             entry = InFlight(submitted.nonce, {}, [submitted.tx_hash], self.clock())
-        started = self.clock()
+        started, unexplained = self.clock(), 0
         while True:
-            receipt = self._receipt(entry)
-            if receipt is None and self.w3.eth.get_transaction_count(self.address, "latest") > entry.nonce:
-                receipt = self._receipt(entry)  # mined between the two reads?
-                if receipt is None:
-                    self._forget(entry)
-                    raise L1NonceTaken(f"nonce {entry.nonce} was mined with a transaction this node did not sign",
-                                       entry.hashes[-1])
+            # One call per poll however many versions were signed: receipts are looked up
+            # once the nonce is mined (or for a transaction not tracked by nonce).
+            receipt = None
+            if entry.nonce < 0 or self.w3.eth.get_transaction_count(self.address, "latest") > entry.nonce:
+                receipt = self._receipt(entry)
+                if receipt is None and entry.nonce >= 0:
+                    unexplained += 1  # a node behind its own nonce count answers later: a few polls
+                    if unexplained > NONCE_TAKEN_POLLS:
+                        self._forget(entry)
+                        raise L1NonceTaken(f"nonce {entry.nonce} was mined with a transaction this node did not "
+                                           "sign", entry.hashes[-1])
             if receipt is not None and self._confirmed(receipt):
                 self._forget(entry)
                 sent_hash = bytes(receipt["transactionHash"])

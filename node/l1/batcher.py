@@ -217,6 +217,7 @@ class Batcher(BlockObserver):
         failed round): transactions in flight are waited for first (``settle``), batches
         already on L1 are not posted again, missing roots are proposed, and every unposted
         block is sealed again after the last posted one."""
+        self.synced = False  # until the re-seal: blocks meanwhile are re-sealed with the rest
         self.settle()
         self._reseal(self._sync_l1())
 
@@ -449,6 +450,7 @@ class Batcher(BlockObserver):
 
     async def _catch_up_async(self) -> None:
         """``catch_up`` with the L1 work in a worker thread and the re-seal on the loop."""
+        self.synced = False
         await asyncio.to_thread(self.settle)
         self._reseal(await asyncio.to_thread(self._sync_l1))
 
