@@ -20,6 +20,11 @@ mined yet (``in_flight``, by nonce). Its rules, which make it safe on any Ethere
    zero-value transfers to self at a rising fee, so a restart starts from a clean nonce.
 5. With ``confirmations > 0`` a receipt counts once that many blocks are on top of it.
 
+Where nodes differ: Hardhat's automine answers the send of a transaction that reverts with
+an error although it mined it, so a send's hash is computed locally and a failed send whose
+receipt exists counts as sent (its nonce is spent; ``wait`` reports the revert); pools want
+at least 10% more on both fee fields to replace (geth, Hardhat, the devnet).
+
 ``L1Settings`` (``bridge.l1_settings``) holds these knobs and the readers' (``head_tag``: ``latest``, ``safe`` or
 ``finalized``; ``log_range``). It works against any Ethereum node; nothing here knows
 about the devnet.
@@ -151,18 +156,24 @@ class Transactor:
             try:
                 tx_hash = self._send(entry)
             except Web3RPCError as exc:
-                self._nonce = None  # re-read: the node is the authority
-                raise L1TxFailed(_reason(exc)) from None
+                if self._receipt(entry) is None:
+                    self._nonce = None  # refused: re-read, the node is the authority
+                    raise L1TxFailed(_reason(exc)) from None
+                # mined although the send answered an error (Hardhat's automine reports a
+                # revert so): its nonce is spent; ``wait`` gives the revert with its hash
+                tx_hash = entry.hashes[-1]
             self.in_flight[entry.nonce] = entry
             self._nonce += 1
         return Submitted(tx_hash, call, entry.nonce)
 
     def _send(self, entry: InFlight) -> bytes:
+        """Sign and send ``entry`` (its hash recorded first: a node may mine what it answers
+        with an error)."""
         signed = self.account.sign_transaction(entry.tx)
-        tx_hash = bytes(self.w3.eth.send_raw_transaction(signed.raw_transaction))
-        entry.hashes.append(tx_hash)
+        entry.hashes.append(bytes(signed.hash))
         entry.sent_at = self.clock()
-        return tx_hash
+        self.w3.eth.send_raw_transaction(signed.raw_transaction)
+        return entry.hashes[-1]
 
     def _bump(self, entry: InFlight) -> None:
         """Re-sign ``entry`` on its nonce with both fees ``fee_bump_percent`` higher (and at

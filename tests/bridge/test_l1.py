@@ -1,6 +1,7 @@
 """``bridge.l1.Transactor`` against an L1 that stops mining, reverts, or has a stranger's
 transaction on our nonce: a nonce is spent once, a stuck transaction is replaced on its
-own nonce with higher fees, never duplicated."""
+own nonce with higher fees, never duplicated. Each test runs on the devnet and on a
+Hardhat node from npm."""
 
 from __future__ import annotations
 
@@ -14,18 +15,25 @@ from web3 import Web3
 from bridge.l1 import L1NonceTaken, L1Settings, L1TxFailed, L1TxPending, Transactor
 from bridge.vyper_build import compile_contract
 from devnet.accounts import devnet_key
+from tests.bridge.hardhat_fixture import Hardhat, skip_reason
 from tests.devnet.devnet_fixture import DevnetThread
 
 FAST = L1Settings(receipt_timeout_s=1.0, bump_after_s=0.3, poll_s=0.02)
 TO = "0x" + "77" * 20
 
 
-@pytest.fixture()
-def l1():
-    devnet = DevnetThread().start()
-    w3 = Web3(Web3.HTTPProvider(devnet.url, request_kwargs={"timeout": 30}))
-    yield devnet, w3
-    devnet.close()
+@pytest.fixture(params=["devnet", "hardhat"])
+def l1(request):
+    """The devnet, and a Hardhat node from npm (whose pool has its own replacement rules)."""
+    if request.param == "hardhat":
+        if skip_reason() is not None:
+            pytest.skip(skip_reason())
+        node = Hardhat.start()
+    else:
+        node = DevnetThread().start()
+    w3 = Web3(Web3.HTTPProvider(node.url, request_kwargs={"timeout": 30}))
+    yield node, w3
+    node.close()
 
 
 def rpc(w3: Web3, method: str, *params):
