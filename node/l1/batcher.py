@@ -260,6 +260,7 @@ class Batcher(BlockObserver):
                                    f"{self.reader.head()} do not hold them all (the L1 node is behind?)")
         if self.propose_roots:
             roots = self.reader.commitment_count()
+            self.status.roots_proposed = roots  # the count on L1: the same across restarts
             if roots < batches and self._l1_root_disagrees(roots - 1):
                 return batches
             for index in range(roots, batches):

@@ -248,6 +248,7 @@ def test_a_restart_in_the_middle_of_each_l1_action():
             fifth = Batcher(sequencer, reader, *senders(bridge))
             stall_then(fourth.return_bonds, 0.1, fifth.catch_up)
             returned = fifth.return_bonds()  # nothing left: the dead process's returns were mined
+            assert (fifth.status.batches_posted, fifth.status.roots_proposed) == (3, 3)  # L1's counts
             await sequencer.stop()
             return sequencer, returned
 
