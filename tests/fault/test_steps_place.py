@@ -12,9 +12,9 @@ a test's own encoder: a family refuses calldata it does not take); no step the v
 may diverge, whichever family serves it (the control steps ROLLBACK and RESTORE of these
 workloads included). A wrong book advice is refused.
 
-The pieces are over the 24 KB code limit while the foundation (trie, record codecs) is
-(see the README of the fault verifier); the runner here lifts the limit so the rules can be
-checked meanwhile.
+The verifier is deployed as on L1 (``deploy_verifier``: every registered family, on a revm
+that enforces EIP-170's code size limit); a few steps of every place kind also run on py-evm
+(the devnet's EVM).
 """
 
 from __future__ import annotations
@@ -23,11 +23,9 @@ from typing import Final
 
 import pytest
 from eth_abi import encode
-from pyrevm import EVM, CfgEnv, Env
 
-from bridge.evm_call import DEFAULT_SENDER
 from bridge.fault_contracts import PLACE as PLACE_FAMILY
-from bridge.revm_call import SPEC, RevmRunner, _hex
+from bridge.revm_call import RevmRunner
 from node.stf import book
 from node.stf.cursor import decode_cursor
 from node.stf.matching import PlacePhase
@@ -35,7 +33,7 @@ from node.stf.params import MAX_OPEN_ORDERS
 from node.stf.txtypes import Side, TimeInForce
 from prover.client.trace import TraceRun
 from prover.l1 import calldata
-from prover.l1.deploy import FAMILIES, deploy_verifier
+from prover.l1.deploy import FAMILIES, deploy_verifier, dispatch_key
 from prover.l1.differential import Driver
 from prover.l1.place_advice import RESTING_PHASES, better_neighbour, place_advice
 from prover.l1.verifier import StepRefused, run_step
@@ -53,19 +51,11 @@ PLACE_KINDS: Final = frozenset({p.name for p in PlacePhase} | {"BODY/0x02"})
 STEP_GAS_BOUND: Final = 16_777_216  # never above (the target, 3,000,000, is in the README table)
 
 
-class UnlimitedRunner(RevmRunner):
-    """``RevmRunner`` without EIP-170's code size limit (module docstring)."""
-
-    def __init__(self, gas_limit: int = 30_000_000) -> None:
-        self.gas_limit = gas_limit
-        self.evm = EVM(env=Env(cfg=CfgEnv(limit_contract_code_size=2**20)), spec_id=SPEC, gas_limit=gas_limit)
-        self.evm.set_balance(_hex(DEFAULT_SENDER), 10**30)
-
-
 @pytest.fixture(scope="module")
 def l1():
-    runner = UnlimitedRunner()
-    return runner, deploy_verifier(runner, families=[*FAMILIES, PLACE_FAMILY])
+    assert PLACE_FAMILY in FAMILIES  # registered: deployed as on L1
+    runner = RevmRunner(gas_limit=30_000_000)  # EIP-170 enforced
+    return runner, deploy_verifier(runner)
 
 
 def _proofs(scenario):
@@ -240,3 +230,24 @@ def test_worst_cases_largest_records_deepest_book(l1, capsys) -> None:
     with capsys.disabled():
         for kind in sorted(ran):
             print(f"place worst case {kind:<16} steps {ran[kind].run:>3} gas max {ran[kind].gas_max:>10,}")
+
+
+def test_py_evm_agrees_on_a_step_of_every_place_kind(thin_scenario) -> None:
+    """The devnet's EVM (py-evm) with the verifier deployed as on L1 (EIP-170 on): the first
+    step of every place kind of the thin batches (the cancel included) gives Python's
+    post-claim."""
+    from bridge.evm_call import EvmRunner
+
+    runner = EvmRunner()
+    driver = Driver(runner, deploy_verifier(runner), reexecute=False)
+    seen: set[int] = set()
+    for proof in _proofs(thin_scenario):
+        key = dispatch_key(proof.cursor)
+        if key in PLACE_FAMILY.keys and key not in seen:
+            seen.add(key)
+            driver.check(proof)
+    report = driver.report
+    assert not report.divergences, [(d.kind, d.detail) for d in report.divergences]
+    assert {"PLACE", "MATCH", "TAKER_BEFORE", "DROP_MAKER", "FINISH", "BODY/0x02"} <= set(report.kinds), \
+        sorted(report.kinds)
+    assert report.run == len(seen)
