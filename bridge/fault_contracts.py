@@ -82,6 +82,7 @@ BUILD_SETTINGS: Final[dict[str, tuple[bool, str]]] = {
     "fault/place_checks.vy": (True, "codesize"),
     "fault/place_ops.vy": (True, "codesize"),
     "fault/place_rest.vy": (True, "codesize"),
+    "fault/place_taker.vy": (True, "codesize"),
     "fault/steps_account.vy": (False, "codesize"),
     "fault/account_ops.vy": (True, "codesize"),
     "fault/account_list.vy": (True, "codesize"),
@@ -110,7 +111,7 @@ BUILD_SETTINGS: Final[dict[str, tuple[bool, str]]] = {
 PLACE_PHASES: Final = tuple(range(20, 30))  # matching.PlacePhase
 TX_CANCEL_ORDER: Final = 0x02  # txtypes.TxType.CANCEL_ORDER
 PLACE_PIECES: Final = (TRIE_STORE, "fault/place_match.vy", "fault/place_checks.vy", "fault/place_ops.vy",
-                       "fault/place_rest.vy")
+                       "fault/place_rest.vy", "fault/place_taker.vy")
 PLACE = Family(
     "fault/steps_place.vy", (*PLACE_PHASES, body_key(TX_CANCEL_ORDER)),
     args=lambda ctx: encode(["address"] * len(PLACE_PIECES), ["0x" + ctx.deployed[p].hex() for p in PLACE_PIECES]),

@@ -2,8 +2,9 @@
 """
 @title place_checks
 @notice A piece of the place family (`steps_place.vy`, which DELEGATECALLs it): the place
-        steps back from a margin check (TAKER_BEFORE included), DROP_MAKER and FINISH
-        (`place_steps.step_checks`), and the BODY of a CancelOrder (`place_steps.cancel`).
+        steps back from a margin check (but TAKER_BEFORE: `place_taker.vy`), DROP_MAKER and
+        FINISH (`place_steps.step_checks`), and the BODY of a CancelOrder
+        (`place_steps.cancel`).
 @dev Runs in the entry's context: the entry put the witness in the trie store's pool and
      began the state (`state.begin`); `state` is this contract's only stateful module, all
      transient, so its slots are the entry's. Writes are buffered and applied by

@@ -40,7 +40,3 @@ def charge_failed_maker(maker_id: uint256, maker: records.Order):
 def remove_order(order_id: uint256, order: records.Order):
     orders.remove_order(order_id, order)
 
-
-@external
-def take_order_id(order_id: uint256):
-    place_writes.take_order_id(order_id)

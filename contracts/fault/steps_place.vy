@@ -11,13 +11,13 @@
      The rules do not fit one contract (24 KB), so this entry puts the witness in the trie
      store's pool (`trie_store.vy`, deployed once), begins the state (`state.begin`: base
      root, empty write buffer), decodes the cursor, and DELEGATECALLs the piece that holds
-     the step's rules (`place_match.vy`: PLACE, MATCH; `place_checks.vy`: the other phases
-     and the cancel; addresses fixed at deployment). The rule pieces DELEGATECALL the write
-     pieces (`place_ops.vy`: fills, removals, the order id; `place_rest.vy`: resting an
-     order). A piece runs in this contract's context, so it sees the state this entry began
+     the step's rules (`place_match.vy`: PLACE, MATCH; `place_taker.vy`: TAKER_BEFORE;
+     `place_checks.vy`: the other phases and the cancel; addresses fixed at deployment). The rule pieces DELEGATECALL the write
+     pieces (`place_ops.vy`: the makers' side, fills and removals; `place_rest.vy`: the placed
+     order's own writes, resting it and taking its id). A piece runs in this contract's context, so it sees the state this entry began
      (`state`'s slots are transient and the same in every contract initializing it); the
      rule piece commits the step's writes. A TAKER_BEFORE step that stops matching goes on
-     as MATCH (Python's `_match` in the same step): the checks piece answers MATCH_AGAIN,
+     as MATCH (Python's `_match` in the same step): the taker piece answers MATCH_AGAIN,
      having written nothing, and this entry runs the matching piece on the same pre-state.
      The piece returns the post-root and the step's `Outcome` (matching.vy), which this
      entry makes on the cursor in place, as the helpers of `node/stf/steps.py` do
@@ -55,20 +55,22 @@ MATCH_PIECE: public(immutable(address))
 CHECKS_PIECE: public(immutable(address))
 OPS_PIECE: public(immutable(address))
 REST_PIECE: public(immutable(address))
+TAKER_PIECE: public(immutable(address))
 
 
 @deploy
 def __init__(store: address, match_piece: address, checks_piece: address, ops_piece: address,
-             rest_piece: address):
+             rest_piece: address, taker_piece: address):
     """
     @param store the trie store (`trie_store.vy`); the pieces `place_match.vy`,
-           `place_checks.vy`, `place_ops.vy`, `place_rest.vy`.
+           `place_checks.vy`, `place_ops.vy`, `place_rest.vy`, `place_taker.vy`.
     """
     STORE = store
     MATCH_PIECE = match_piece
     CHECKS_PIECE = checks_piece
     OPS_PIECE = ops_piece
     REST_PIECE = rest_piece
+    TAKER_PIECE = taker_piece
 
 
 @external
@@ -107,6 +109,8 @@ def run(pre_root: bytes32, cursor_rlp: Bytes[cursor.MAX_CURSOR], nodes: DynArray
         piece: address = CHECKS_PIECE
         if c.phase == matching.PLACE or c.phase == matching.MATCH:
             piece = MATCH_PIECE
+        elif c.phase == matching.TAKER_BEFORE:
+            piece = TAKER_PIECE
         answer: Bytes[MAX_ANSWER] = raw_call(
             piece, abi_encode(pre_root, s, regs, method_id=STEP_ID), max_outsize=MAX_ANSWER, is_delegate_call=True)
         post_root, out = abi_decode(answer, (bytes32, matching.Outcome))

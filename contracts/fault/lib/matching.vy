@@ -112,7 +112,7 @@ struct Step:
     order: PlaceOrder
     hint: uint256  # the book advice (`book.find_better_neighbour`)
     ops: address  # the piece `place_ops.vy` (the writes, by DELEGATECALL)
-    rest: address  # the piece `place_rest.vy` (`orders.rest_order`, by DELEGATECALL)
+    rest: address  # the piece `place_rest.vy` (the placed order's own writes, by DELEGATECALL)
 
 
 @internal

@@ -130,7 +130,7 @@ def step_match(s: matching.Step, regs: DynArray[int256, matching.MAX_PLACE_REGS]
     @notice The steps that match (PLACE, MATCH; node/stf/matching.py, "Steps"), `regs` the
             cursor's registers, the state read and written through `state`. MATCH is also
             the rest of a TAKER_BEFORE step that stops matching (outcome MATCH_AGAIN of
-            `step_checks`).
+            `step_taker`).
     """
     if s.phase == matching.PLACE:
         return self._place(s)
@@ -141,9 +141,8 @@ def step_match(s: matching.Step, regs: DynArray[int256, matching.MAX_PLACE_REGS]
 @internal
 def step_checks(s: matching.Step, regs: DynArray[int256, matching.MAX_PLACE_REGS]) -> matching.Outcome:
     """
-    @notice The other place steps: those back from a margin check (TAKER_BEFORE included:
-            outcome MATCH_AGAIN when it stops matching, the step then going on as MATCH in
-            `step_match`, nothing written), DROP_MAKER and FINISH.
+    @notice The other place steps: those back from a margin check (but TAKER_BEFORE),
+            DROP_MAKER and FINISH.
     """
     phase: uint256 = s.phase
     if phase == matching.MAKER_CHECKED:
@@ -154,8 +153,6 @@ def step_checks(s: matching.Step, regs: DynArray[int256, matching.MAX_PLACE_REGS
         out: matching.Outcome = self._call(s.sender, QUERY_BACKING, matching.TAKER_BEFORE, regs)
         out.action = matching.CALL_RESTORED
         return out
-    if phase == matching.TAKER_BEFORE:
-        return self._taker_before(s, regs)
     if phase == matching.AUCTIONS:
         return self._auctions(s, regs)
     if phase == matching.DROP_MAKER:  # drop_maker_step
@@ -163,9 +160,21 @@ def step_checks(s: matching.Step, regs: DynArray[int256, matching.MAX_PLACE_REGS
         ops.charge_failed_maker(s.ops, maker_id, self._order(maker_id))
         return self._removed_after(regs)
     if phase == matching.REST_CHECKED:
-        return self._rest_checked(s, regs)
+        return self._rest_checked(regs)
     assert phase == matching.FINISH, "steps_place: not a place phase"
-    return self._finish(s, self._head(regs, matching.B))  # finish_step
+    return self._finish_here(self._head(regs, matching.B))  # finish_step
+
+
+@internal
+def step_taker(s: matching.Step, regs: DynArray[int256, matching.MAX_PLACE_REGS]) -> matching.Outcome:
+    """
+    @notice TAKER_BEFORE (`_taker_before`): outcome MATCH_AGAIN when it stops matching, the
+            step then going on as MATCH in `step_match` (nothing written here).
+    @dev Apart from `step_checks` for gas: its account reads would take ~80 KB more memory
+         in every step of that piece.
+    """
+    assert s.phase == matching.TAKER_BEFORE, "steps_place: not TAKER_BEFORE"
+    return self._taker_before(s, regs)
 
 
 @internal
@@ -505,13 +514,13 @@ def _remainder(s: matching.Step, regs: DynArray[int256, matching.MAX_PLACE_REGS]
 
 
 @internal
-def _rest_checked(s: matching.Step, regs: DynArray[int256, matching.MAX_PLACE_REGS]) -> matching.Outcome:
+def _rest_checked(regs: DynArray[int256, matching.MAX_PLACE_REGS]) -> matching.Outcome:
     """
     @notice Twin of node/stf/matching.py::rest_checked_step (registers B + (code,)).
     """
     code: int256 = regs[matching.B]
     if code == 0:
-        return self._finish(s, self._head(regs, matching.B))
+        return self._finish_here(self._head(regs, matching.B))
     if regs[matching.FILLS] == 0:
         return self._fail(self._u(code))
     out: matching.Outcome = self._goto(matching.FINISH, regs)
@@ -522,11 +531,28 @@ def _rest_checked(s: matching.Step, regs: DynArray[int256, matching.MAX_PLACE_RE
 @internal
 def _finish(s: matching.Step, regs: DynArray[int256, matching.MAX_PLACE_REGS]) -> matching.Outcome:
     """
-    @notice Twin of node/stf/matching.py::_finish: take the order id (Globals.next_order_id,
-            written in the ops piece, which holds the Globals encoder) and end the
-            transaction (the receipt is not part of the claim).
+    @notice Twin of node/stf/matching.py::_finish in the matching piece: take the order id
+            (`accounts.take_order_id`, run in the piece `s.rest`: the Globals encoder does
+            not fit the matching piece) and end the transaction (the receipt is not part of
+            the claim).
     """
-    ops.take_order_id(s.ops, self._u(regs[matching.ORDER_ID]))
+    ops.take_order_id(s.rest, self._u(regs[matching.ORDER_ID]))
+    return self._end_tx()
+
+
+@internal
+def _finish_here(regs: DynArray[int256, matching.MAX_PLACE_REGS]) -> matching.Outcome:
+    """
+    @notice Twin of node/stf/matching.py::_finish in the checks piece (FINISH, REST_CHECKED):
+            `_finish` with the order id taken here, without a call.
+    """
+    accounts.take_order_id(self._u(regs[matching.ORDER_ID]))
+    return self._end_tx()
+
+
+@internal
+@pure
+def _end_tx() -> matching.Outcome:
     out: matching.Outcome = empty(matching.Outcome)
     out.action = matching.END_TX
     return out

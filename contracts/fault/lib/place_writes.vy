@@ -1,9 +1,8 @@
 # pragma version 0.4.3
 """
 @title place_writes
-@notice The writes of a fill, of a failed maker and of a placed order's id: twins of
-        `node/stf/matching.py`'s `_write_fill`, `_charge_failed_maker` and `_finish`'s
-        Globals write. Run in the `place_ops.vy` piece.
+@notice The writes of a fill and of a failed maker: twins of `node/stf/matching.py`'s
+        `_write_fill` and `_charge_failed_maker`. Run in the `place_ops.vy` piece.
 @dev Sizes, prices, fees and balances e6; `pending` is the registers B + P (matching.vy).
 """
 
@@ -72,14 +71,3 @@ def charge_failed_maker(maker_id: uint256, maker: records.Order):
         owner.balance_e6 -= convert(charge, int256)
         accounts.store(maker.owner, owner)
         accounts.add_fees(charge)
-
-
-@internal
-def take_order_id(order_id: uint256):
-    """
-    @notice The write of node/stf/matching.py::_finish: the placed order takes `order_id`
-            (Globals.next_order_id becomes `order_id + 1`).
-    """
-    g: records.Globals = accounts.get_globals()
-    g.next_order_id = order_id + 1
-    state.put_globals(g)
