@@ -246,28 +246,12 @@ def test_tampered_account_proofs_are_refused_as_python_refuses() -> None:
 def test_py_evm_agrees_on_a_step_of_every_account_kind() -> None:
     """The devnet's EVM (py-evm) with the verifier deployed as on L1 (EIP-170 on): the first
     cancel-all, withdraw (and its margin answer) and listing step give Python's post-claim."""
-    from bridge.evm_call import EvmRunner
-    from prover.client.trace import TraceRun
-    from prover.l1.deploy import dispatch_key
+    from tests.fault.l1 import first_steps_on_py_evm, scenario_proofs
 
     scenario = _funded(alice=5_000, bob=5_000)
     chain, k, ids = scenario.chain, scenario.keys, scenario.ids
     _batch(scenario, [chain.order(k["alice"], ids[0], Side.BUY, 50, 0.5), chain.order(k["bob"], ids[0], Side.SELL, 150, 1),
                       chain.cancel_all(k["alice"]), chain.withdraw(k["bob"], 10),
                       _listing(chain, ADMIN, strike_e6=3_300 * 10**6)])
-    runner = EvmRunner()
-    driver = Driver(runner, deploy_verifier(runner), reexecute=False)
-    seen: set[int] = set()
-    traced = clone(scenario.chain.backend)
-    for batch in scenario.batches:
-        proofs: list = []
-        TraceRun(traced, batch.index, scenario.inputs(batch)).run(lambda _b: None, on_proof=proofs.append)
-        for proof in proofs:
-            key = dispatch_key(proof.cursor)
-            if key in ACCOUNT.keys and key not in seen:
-                seen.add(key)
-                driver.check(proof)
-    report = driver.report
-    assert not report.divergences, [(d.kind, d.detail) for d in report.divergences]
+    report = first_steps_on_py_evm(scenario_proofs(scenario), ACCOUNT.keys)
     assert {"CANCEL_ALL", "WITHDRAW", "WITHDRAW_CHECKED", "BODY/0x06"} <= set(report.kinds), sorted(report.kinds)
-    assert report.run == len(seen)

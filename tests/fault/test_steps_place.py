@@ -31,12 +31,12 @@ from node.stf.cursor import decode_cursor
 from node.stf.matching import PlacePhase
 from node.stf.params import MAX_OPEN_ORDERS
 from node.stf.txtypes import Side, TimeInForce
-from prover.client.trace import TraceRun
 from prover.l1 import calldata
-from prover.l1.deploy import FAMILIES, deploy_verifier, dispatch_key
+from prover.l1.deploy import FAMILIES, deploy_verifier
 from prover.l1.differential import Driver
 from prover.l1.place_advice import RESTING_PHASES, better_neighbour, place_advice
 from prover.l1.verifier import StepRefused, run_step
+from tests.fault.l1 import first_steps_on_py_evm, scenario_proofs
 from tests.node.stf.test_block_properties import TRADERS
 from tests.prover.test_steps_place import (
     test_a_sweep_of_63_resting_orders_proves_step_by_step as _sweep,
@@ -54,17 +54,8 @@ STEP_GAS_BOUND: Final = 16_777_216  # never above (the target, 3,000,000, is in 
 @pytest.fixture(scope="module")
 def l1():
     assert PLACE_FAMILY in FAMILIES  # registered: deployed as on L1
-    runner = RevmRunner(gas_limit=30_000_000)  # EIP-170 enforced
+    runner = RevmRunner()  # EIP-170 enforced
     return runner, deploy_verifier(runner)
-
-
-def _proofs(scenario):
-    """Every step proof of every batch of ``scenario``, traced from its genesis."""
-    traced = clone(scenario.chain.backend)
-    for batch in scenario.batches:
-        proofs: list = []
-        TraceRun(traced, batch.index, scenario.inputs(batch)).run(lambda _b: None, on_proof=proofs.append)
-        yield from proofs
 
 
 def _drive(l1, scenario):
@@ -103,7 +94,7 @@ def test_advice_is_the_neighbour_python_finds(thin_scenario, monkeypatch) -> Non
 
     monkeypatch.setattr(book, "find_better_neighbour", recording)
     created = 0
-    for proof in _proofs(thin_scenario):
+    for proof in scenario_proofs(thin_scenario):
         if decode_cursor(proof.cursor).phase not in RESTING_PHASES:
             continue
         found.clear()
@@ -133,7 +124,7 @@ def test_control_steps_with_a_witness_are_sent_without_it(l1, thin_scenario) -> 
     ``calldata.encode_proof``."""
     runner, deployment = l1
     checked = set()
-    for proof in _proofs(thin_scenario):
+    for proof in scenario_proofs(thin_scenario):
         phase = decode_cursor(proof.cursor).phase
         if phase not in calldata.NO_WITNESS_PHASES or not proof.nodes:
             continue
@@ -181,7 +172,7 @@ def test_a_wrong_neighbour_hint_is_refused(l1, thin_scenario, monkeypatch) -> No
     worse level, a price that is no level, a farther better level) reverts."""
     runner, deployment = l1
     checked = 0
-    for proof in _proofs(thin_scenario):
+    for proof in scenario_proofs(thin_scenario):
         if decode_cursor(proof.cursor).phase not in RESTING_PHASES:
             continue
         right = better_neighbour(proof)
@@ -236,18 +227,6 @@ def test_py_evm_agrees_on_a_step_of_every_place_kind(thin_scenario) -> None:
     """The devnet's EVM (py-evm) with the verifier deployed as on L1 (EIP-170 on): the first
     step of every place kind of the thin batches (the cancel included) gives Python's
     post-claim."""
-    from bridge.evm_call import EvmRunner
-
-    runner = EvmRunner()
-    driver = Driver(runner, deploy_verifier(runner), reexecute=False)
-    seen: set[int] = set()
-    for proof in _proofs(thin_scenario):
-        key = dispatch_key(proof.cursor)
-        if key in PLACE_FAMILY.keys and key not in seen:
-            seen.add(key)
-            driver.check(proof)
-    report = driver.report
-    assert not report.divergences, [(d.kind, d.detail) for d in report.divergences]
+    report = first_steps_on_py_evm(scenario_proofs(thin_scenario), PLACE_FAMILY.keys)
     assert {"PLACE", "MATCH", "TAKER_BEFORE", "DROP_MAKER", "FINISH", "BODY/0x02"} <= set(report.kinds), \
         sorted(report.kinds)
-    assert report.run == len(seen)
