@@ -3,7 +3,7 @@
 @title place_ops
 @notice A piece of the place family: the book and account writes (`orders.vy`,
         `place_writes.vy`) that the rule pieces DELEGATECALL (`place_ops_call.vy`), and that
-        the account and liquidate families DELEGATECALL to remove an order (`remove_order`).
+        the account family DELEGATECALLs to remove an order (`remove_order`).
 @dev Runs in the caller's context: the state (base root, write buffer) is the caller's
      (`state`, all transient, is the only stateful module of every piece). Nothing here
      commits: the rule piece that called commits the step's writes.
