@@ -13,7 +13,7 @@ from its pre-state (``prover.client.trace.TraceRun``) with every step proven; fi
   recording it), median over steps spread over the first batch;
 - ``fault.step_gas_p50`` / ``_max``: the L1 verifier's gas (whole transaction, revm) on
   every step of those batches whose kind has a family deployed (``prover.l1``; the others
-  are counted in ``skipped``).
+  are counted in ``skipped``); ``fault.step_gas_max.KIND``: per step kind run (with its p50).
 """
 
 from __future__ import annotations
@@ -113,6 +113,9 @@ def run() -> None:
     if gas:
         emit("fault", "fault.step_gas_p50", gas[len(gas) // 2][0], "gas", steps=len(gas), skipped=report.skipped)
         emit("fault", "fault.step_gas_max", gas[-1][0], "gas", kind=gas[-1][1], target=3_000_000)
+        for name, kind in sorted(report.kinds.items()):
+            if kind.gas:
+                emit("fault", f"fault.step_gas_max.{name}", kind.gas_max, "gas", p50=kind.gas_p50, steps=kind.run)
 
 
 def _l1_driver():

@@ -81,6 +81,8 @@ BUILD_SETTINGS: Final[dict[str, tuple[bool, str]]] = {
     "fault/place_match.vy": (True, "codesize"),
     "fault/place_checks.vy": (True, "codesize"),
     "fault/place_ops.vy": (True, "codesize"),
+    "fault/place_rest.vy": (True, "codesize"),
+    "fault/place_taker.vy": (True, "codesize"),
     "fault/steps_account.vy": (False, "codesize"),
     "fault/account_ops.vy": (True, "codesize"),
     "fault/account_list.vy": (True, "codesize"),
@@ -108,10 +110,11 @@ BUILD_SETTINGS: Final[dict[str, tuple[bool, str]]] = {
 
 PLACE_PHASES: Final = tuple(range(20, 30))  # matching.PlacePhase
 TX_CANCEL_ORDER: Final = 0x02  # txtypes.TxType.CANCEL_ORDER
-PLACE_PIECES: Final = (TRIE_STORE, "fault/place_match.vy", "fault/place_checks.vy", "fault/place_ops.vy")
+PLACE_PIECES: Final = (TRIE_STORE, "fault/place_match.vy", "fault/place_checks.vy", "fault/place_ops.vy",
+                       "fault/place_rest.vy", "fault/place_taker.vy")
 PLACE = Family(
     "fault/steps_place.vy", (*PLACE_PHASES, body_key(TX_CANCEL_ORDER)),
-    args=lambda ctx: encode(["address"] * 4, ["0x" + ctx.deployed[p].hex() for p in PLACE_PIECES]),
+    args=lambda ctx: encode(["address"] * len(PLACE_PIECES), ["0x" + ctx.deployed[p].hex() for p in PLACE_PIECES]),
     helpers=PLACE_PIECES,
 )
 """The place family (place-order steps, the BODY of a CancelOrder)."""
@@ -127,6 +130,8 @@ ACCOUNT = Family(
     helpers=ACCOUNT_PIECES,
 )
 """The account family (cancel-all, withdraw, listing)."""
+
+FAMILIES.extend((PLACE, ACCOUNT))  # every contract of both under EIP-170 (tests/fault/test_code_size.py)
 
 TX_START, DEPOSIT, DEPOSIT_RECOVERY = 1, 93, 94  # steps.Phase.TX_START, transfers.DepositPhase
 TX_PIECES: Final = (TRIE_STORE, "fault/tx_start.vy", "fault/tx_deposit.vy")

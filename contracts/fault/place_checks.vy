@@ -1,8 +1,10 @@
 # pragma version 0.4.3
 """
 @title place_checks
-@notice A piece of the place family (`steps_place.vy`, which DELEGATECALLs it): the place steps back from a margin
-        check, DROP_MAKER and FINISH (`place_steps.step_checks`).
+@notice A piece of the place family (`steps_place.vy`, which DELEGATECALLs it): the place
+        steps back from a margin check (but TAKER_BEFORE: `place_taker.vy`), DROP_MAKER and
+        FINISH (`place_steps.step_checks`), and the BODY of a CancelOrder
+        (`place_steps.cancel`).
 @dev Runs in the entry's context: the entry put the witness in the trie store's pool and
      began the state (`state.begin`); `state` is this contract's only stateful module, all
      transient, so its slots are the entry's. Writes are buffered and applied by
@@ -30,3 +32,14 @@ def step(pre_root: bytes32, s: matching.Step, regs: DynArray[int256, matching.MA
         return pre_root, out
     return state.commit(), out
 
+
+@external
+def cancel(pre_root: bytes32, sender: address, body: matching.CancelOrder, ops_piece: address) -> bytes32:
+    """
+    @notice The BODY of a CancelOrder (machine.py::run_body in `_in_one_call`): the post-root;
+            a failed cancel (UNKNOWN_ORDER, NOT_ORDER_OWNER) writes nothing. The removal
+            runs in the ops piece `ops_piece` (`place_ops.vy`).
+    """
+    if not place_steps.cancel(ops_piece, sender, body):
+        return pre_root
+    return state.commit()

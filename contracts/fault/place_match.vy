@@ -1,8 +1,9 @@
 # pragma version 0.4.3
 """
 @title place_match
-@notice A piece of the place family (`steps_place.vy`, which DELEGATECALLs it): the steps that match: PLACE,
-        MATCH and TAKER_BEFORE (`place_steps.step_match`).
+@notice A piece of the place family (`steps_place.vy`, which DELEGATECALLs it): the steps
+        that match: PLACE and MATCH (`place_steps.step_match`; MATCH also as the rest of a
+        TAKER_BEFORE step that stops matching).
 @dev Runs in the entry's context: the entry put the witness in the trie store's pool and
      began the state (`state.begin`); `state` is this contract's only stateful module, all
      transient, so its slots are the entry's. Writes are buffered and applied by

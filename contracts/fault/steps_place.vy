@@ -11,11 +11,14 @@
      The rules do not fit one contract (24 KB), so this entry puts the witness in the trie
      store's pool (`trie_store.vy`, deployed once), begins the state (`state.begin`: base
      root, empty write buffer), decodes the cursor, and DELEGATECALLs the piece that holds
-     the step's rules (`place_match.vy`: PLACE, MATCH, TAKER_BEFORE; `place_checks.vy`: the
-     other phases; `place_ops.vy`: the cancel; addresses fixed at deployment). A piece runs
-     in this contract's context, so it sees the state this entry began (`state`'s slots are
-     transient and the same in every contract initializing it) and commits the step's
-     writes.
+     the step's rules (`place_match.vy`: PLACE, MATCH; `place_taker.vy`: TAKER_BEFORE;
+     `place_checks.vy`: the other phases and the cancel; addresses fixed at deployment). The rule pieces DELEGATECALL the write
+     pieces (`place_ops.vy`: the makers' side, fills and removals; `place_rest.vy`: the placed
+     order's own writes, resting it and taking its id). A piece runs in this contract's context, so it sees the state this entry began
+     (`state`'s slots are transient and the same in every contract initializing it); the
+     rule piece commits the step's writes. A TAKER_BEFORE step that stops matching goes on
+     as MATCH (Python's `_match` in the same step): the taker piece answers MATCH_AGAIN,
+     having written nothing, and this entry runs the matching piece on the same pre-state.
      The piece returns the post-root and the step's `Outcome` (matching.vy), which this
      entry makes on the cursor in place, as the helpers of `node/stf/steps.py` do
      (`machine.vy` twins them on a copy of the cursor; one copy of a cursor is ~110 KB of
@@ -42,26 +45,32 @@ MARGIN: constant(uint256) = 40  # margin_steps.MarginPhase.MARGIN
 MAX_ANSWER: constant(uint256) = 32 * (2 + 9 + 1 + matching.MAX_PLACE_REGS)
 
 STEP_ID: constant(bytes4) = method_id(
-    "step(bytes32,(uint256,uint256,address,(uint256,uint256,uint256,uint256,uint256,uint256,bool,uint256,uint256),uint256,address),int256[])",
+    "step(bytes32,(uint256,uint256,address,(uint256,uint256,uint256,uint256,uint256,uint256,bool,uint256,uint256),uint256,address,address),int256[])",
     output_type=bytes4)
-CANCEL_ID: constant(bytes4) = method_id("cancel(bytes32,address,(uint256,uint256,uint256))", output_type=bytes4)
+CANCEL_ID: constant(bytes4) = method_id(
+    "cancel(bytes32,address,(uint256,uint256,uint256),address)", output_type=bytes4)
 
 STORE: public(immutable(address))
 MATCH_PIECE: public(immutable(address))
 CHECKS_PIECE: public(immutable(address))
 OPS_PIECE: public(immutable(address))
+REST_PIECE: public(immutable(address))
+TAKER_PIECE: public(immutable(address))
 
 
 @deploy
-def __init__(store: address, match_piece: address, checks_piece: address, ops_piece: address):
+def __init__(store: address, match_piece: address, checks_piece: address, ops_piece: address,
+             rest_piece: address, taker_piece: address):
     """
     @param store the trie store (`trie_store.vy`); the pieces `place_match.vy`,
-           `place_checks.vy`, `place_ops.vy`.
+           `place_checks.vy`, `place_ops.vy`, `place_rest.vy`, `place_taker.vy`.
     """
     STORE = store
     MATCH_PIECE = match_piece
     CHECKS_PIECE = checks_piece
     OPS_PIECE = ops_piece
+    REST_PIECE = rest_piece
+    TAKER_PIECE = taker_piece
 
 
 @external
@@ -81,7 +90,7 @@ def run(pre_root: bytes32, cursor_rlp: Bytes[cursor.MAX_CURSOR], nodes: DynArray
     out: matching.Outcome = empty(matching.Outcome)
     if c.phase == machine.BODY:
         done: Bytes[32] = raw_call(
-            OPS_PIECE, abi_encode(pre_root, sender, matching.decode_cancel(c.tx), method_id=CANCEL_ID),
+            CHECKS_PIECE, abi_encode(pre_root, sender, matching.decode_cancel(c.tx), OPS_PIECE, method_id=CANCEL_ID),
             max_outsize=32, is_delegate_call=True)
         post_root = abi_decode(done, bytes32)
         out.action = matching.END_TX
@@ -96,13 +105,20 @@ def run(pre_root: bytes32, cursor_rlp: Bytes[cursor.MAX_CURSOR], nodes: DynArray
             regs.append(r)  # reverts past MAX_PLACE_REGS: no place phase has more
         s: matching.Step = matching.Step(
             phase=c.phase, time=c.time, sender=sender, order=matching.decode_place(c.tx), hint=hint,
-            ops=OPS_PIECE)
+            ops=OPS_PIECE, rest=REST_PIECE)
         piece: address = CHECKS_PIECE
-        if c.phase == matching.PLACE or c.phase == matching.MATCH or c.phase == matching.TAKER_BEFORE:
+        if c.phase == matching.PLACE or c.phase == matching.MATCH:
             piece = MATCH_PIECE
+        elif c.phase == matching.TAKER_BEFORE:
+            piece = TAKER_PIECE
         answer: Bytes[MAX_ANSWER] = raw_call(
             piece, abi_encode(pre_root, s, regs, method_id=STEP_ID), max_outsize=MAX_ANSWER, is_delegate_call=True)
         post_root, out = abi_decode(answer, (bytes32, matching.Outcome))
+        if out.action == matching.MATCH_AGAIN:  # a TAKER_BEFORE that stops: `_match` on this step, nothing written
+            s.phase = matching.MATCH
+            answer = raw_call(MATCH_PIECE, abi_encode(pre_root, s, out.regs, method_id=STEP_ID),
+                              max_outsize=MAX_ANSWER, is_delegate_call=True)
+            post_root, out = abi_decode(answer, (bytes32, matching.Outcome))
     # The cursor after the step, made in place as node/stf/steps.py's helpers make it
     # (machine.vy twins each on a copy of the cursor).
     if out.action == matching.END_TX:  # end_tx

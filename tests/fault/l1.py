@@ -101,3 +101,38 @@ def tampered_witness_refused(runner: Any, verifier_address: bytes, proofs: Itera
                 continue
             raise AssertionError((proof.kind, drop, i, len(proof.nodes), step.post_claim == proof.post_claim))
     return refused
+
+
+def scenario_proofs(scenario: Any) -> Iterable[StepProof]:
+    """Every step proof of every batch of ``scenario`` (``tests.prover.workload.Scenario``),
+    traced from its genesis."""
+    from prover.client.trace import TraceRun
+    from tests.prover.workload import clone
+
+    traced = clone(scenario.chain.backend)
+    for batch in scenario.batches:
+        proofs: list[StepProof] = []
+        TraceRun(traced, batch.index, scenario.inputs(batch)).run(lambda _b: None, on_proof=proofs.append)
+        yield from proofs
+
+
+def first_steps_on_py_evm(proofs: Iterable[StepProof], keys: Iterable[int]) -> Any:
+    """The first proof of each dispatch key of ``keys`` through the differential driver on
+    py-evm (the devnet's EVM) with the verifier deployed as on L1 (EIP-170 on): its report,
+    with no divergence and every such step run."""
+    from bridge.evm_call import EvmRunner
+    from prover.l1.deploy import dispatch_key
+    from prover.l1.differential import Driver
+
+    runner = EvmRunner()
+    driver = Driver(runner, deploy_verifier(runner), reexecute=False)
+    wanted, seen = set(keys), set()
+    for proof in proofs:
+        key = dispatch_key(proof.cursor)
+        if key in wanted and key not in seen:
+            seen.add(key)
+            driver.check(proof)
+    report = driver.report
+    assert not report.divergences, [(d.kind, d.detail) for d in report.divergences]
+    assert report.run == len(seen)
+    return report

@@ -4,8 +4,9 @@ the stepped Python rules: cancel-all (``node/stf/orders.py``, CancelPhase 80), w
 (``node/stf/instruments.py``), every step through the differential driver
 (``prover/l1/differential.py``): Python's post-claim and the verifier's must be equal.
 
-The family's pieces do not fit EIP-170 yet (the trie is compiled into each): the revm here
-lifts the code size limit, so these tests check results and gas, not deployability.
+The verifier is deployed as on L1 (``deploy_verifier``: every registered family, on a revm
+that enforces EIP-170's code size limit), so the place steps of these workloads run too; a
+few account steps also run on py-evm (the devnet's EVM).
 """
 
 from __future__ import annotations
@@ -34,8 +35,9 @@ DAY: Final = 86_400
 
 @lru_cache(maxsize=1)
 def _deployment():
-    runner = RevmRunner(code_size_limit=1 << 20)
-    return runner, deploy_verifier(runner, families=[*FAMILIES, ACCOUNT])
+    assert ACCOUNT in FAMILIES  # registered: deployed as on L1
+    runner = RevmRunner()  # EIP-170 enforced
+    return runner, deploy_verifier(runner)
 
 
 def _run(scenario: Scenario) -> Report:
@@ -239,3 +241,17 @@ def test_tampered_account_proofs_are_refused_as_python_refuses() -> None:
     assert len(ours) >= 3
     checked = tampered_witness_refused(runner, deployment.verifier, ours, seed=5)
     assert checked >= 3, checked
+
+
+def test_py_evm_agrees_on_a_step_of_every_account_kind() -> None:
+    """The devnet's EVM (py-evm) with the verifier deployed as on L1 (EIP-170 on): the first
+    cancel-all, withdraw (and its margin answer) and listing step give Python's post-claim."""
+    from tests.fault.l1 import first_steps_on_py_evm, scenario_proofs
+
+    scenario = _funded(alice=5_000, bob=5_000)
+    chain, k, ids = scenario.chain, scenario.keys, scenario.ids
+    _batch(scenario, [chain.order(k["alice"], ids[0], Side.BUY, 50, 0.5), chain.order(k["bob"], ids[0], Side.SELL, 150, 1),
+                      chain.cancel_all(k["alice"]), chain.withdraw(k["bob"], 10),
+                      _listing(chain, ADMIN, strike_e6=3_300 * 10**6)])
+    report = first_steps_on_py_evm(scenario_proofs(scenario), ACCOUNT.keys)
+    assert {"CANCEL_ALL", "WITHDRAW", "WITHDRAW_CHECKED", "BODY/0x06"} <= set(report.kinds), sorted(report.kinds)

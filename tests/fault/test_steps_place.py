@@ -12,9 +12,9 @@ a test's own encoder: a family refuses calldata it does not take); no step the v
 may diverge, whichever family serves it (the control steps ROLLBACK and RESTORE of these
 workloads included). A wrong book advice is refused.
 
-The pieces are over the 24 KB code limit while the foundation (trie, record codecs) is
-(see the README of the fault verifier); the runner here lifts the limit so the rules can be
-checked meanwhile.
+The verifier is deployed as on L1 (``deploy_verifier``: every registered family, on a revm
+that enforces EIP-170's code size limit); a few steps of every place kind also run on py-evm
+(the devnet's EVM).
 """
 
 from __future__ import annotations
@@ -23,22 +23,20 @@ from typing import Final
 
 import pytest
 from eth_abi import encode
-from pyrevm import EVM, CfgEnv, Env
 
-from bridge.evm_call import DEFAULT_SENDER
 from bridge.fault_contracts import PLACE as PLACE_FAMILY
-from bridge.revm_call import SPEC, RevmRunner, _hex
+from bridge.revm_call import RevmRunner
 from node.stf import book
 from node.stf.cursor import decode_cursor
 from node.stf.matching import PlacePhase
 from node.stf.params import MAX_OPEN_ORDERS
 from node.stf.txtypes import Side, TimeInForce
-from prover.client.trace import TraceRun
 from prover.l1 import calldata
 from prover.l1.deploy import FAMILIES, deploy_verifier
 from prover.l1.differential import Driver
 from prover.l1.place_advice import RESTING_PHASES, better_neighbour, place_advice
 from prover.l1.verifier import StepRefused, run_step
+from tests.fault.l1 import first_steps_on_py_evm, scenario_proofs
 from tests.node.stf.test_block_properties import TRADERS
 from tests.prover.test_steps_place import (
     test_a_sweep_of_63_resting_orders_proves_step_by_step as _sweep,
@@ -53,28 +51,11 @@ PLACE_KINDS: Final = frozenset({p.name for p in PlacePhase} | {"BODY/0x02"})
 STEP_GAS_BOUND: Final = 16_777_216  # never above (the target, 3,000,000, is in the README table)
 
 
-class UnlimitedRunner(RevmRunner):
-    """``RevmRunner`` without EIP-170's code size limit (module docstring)."""
-
-    def __init__(self, gas_limit: int = 30_000_000) -> None:
-        self.gas_limit = gas_limit
-        self.evm = EVM(env=Env(cfg=CfgEnv(limit_contract_code_size=2**20)), spec_id=SPEC, gas_limit=gas_limit)
-        self.evm.set_balance(_hex(DEFAULT_SENDER), 10**30)
-
-
 @pytest.fixture(scope="module")
 def l1():
-    runner = UnlimitedRunner()
-    return runner, deploy_verifier(runner, families=[*FAMILIES, PLACE_FAMILY])
-
-
-def _proofs(scenario):
-    """Every step proof of every batch of ``scenario``, traced from its genesis."""
-    traced = clone(scenario.chain.backend)
-    for batch in scenario.batches:
-        proofs: list = []
-        TraceRun(traced, batch.index, scenario.inputs(batch)).run(lambda _b: None, on_proof=proofs.append)
-        yield from proofs
+    assert PLACE_FAMILY in FAMILIES  # registered: deployed as on L1
+    runner = RevmRunner()  # EIP-170 enforced
+    return runner, deploy_verifier(runner)
 
 
 def _drive(l1, scenario):
@@ -113,7 +94,7 @@ def test_advice_is_the_neighbour_python_finds(thin_scenario, monkeypatch) -> Non
 
     monkeypatch.setattr(book, "find_better_neighbour", recording)
     created = 0
-    for proof in _proofs(thin_scenario):
+    for proof in scenario_proofs(thin_scenario):
         if decode_cursor(proof.cursor).phase not in RESTING_PHASES:
             continue
         found.clear()
@@ -143,7 +124,7 @@ def test_control_steps_with_a_witness_are_sent_without_it(l1, thin_scenario) -> 
     ``calldata.encode_proof``."""
     runner, deployment = l1
     checked = set()
-    for proof in _proofs(thin_scenario):
+    for proof in scenario_proofs(thin_scenario):
         phase = decode_cursor(proof.cursor).phase
         if phase not in calldata.NO_WITNESS_PHASES or not proof.nodes:
             continue
@@ -191,7 +172,7 @@ def test_a_wrong_neighbour_hint_is_refused(l1, thin_scenario, monkeypatch) -> No
     worse level, a price that is no level, a farther better level) reverts."""
     runner, deployment = l1
     checked = 0
-    for proof in _proofs(thin_scenario):
+    for proof in scenario_proofs(thin_scenario):
         if decode_cursor(proof.cursor).phase not in RESTING_PHASES:
             continue
         right = better_neighbour(proof)
@@ -240,3 +221,12 @@ def test_worst_cases_largest_records_deepest_book(l1, capsys) -> None:
     with capsys.disabled():
         for kind in sorted(ran):
             print(f"place worst case {kind:<16} steps {ran[kind].run:>3} gas max {ran[kind].gas_max:>10,}")
+
+
+def test_py_evm_agrees_on_a_step_of_every_place_kind(thin_scenario) -> None:
+    """The devnet's EVM (py-evm) with the verifier deployed as on L1 (EIP-170 on): the first
+    step of every place kind of the thin batches (the cancel included) gives Python's
+    post-claim."""
+    report = first_steps_on_py_evm(scenario_proofs(thin_scenario), PLACE_FAMILY.keys)
+    assert {"PLACE", "MATCH", "TAKER_BEFORE", "DROP_MAKER", "FINISH", "BODY/0x02"} <= set(report.kinds), \
+        sorted(report.kinds)

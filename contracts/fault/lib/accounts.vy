@@ -97,6 +97,17 @@ def add_fees(fees_e6: uint256):
 
 
 @internal
+def take_order_id(order_id: uint256):
+    """
+    @notice The write of node/stf/matching.py::_finish: a placed order takes `order_id`
+            (`Globals.next_order_id` becomes `order_id + 1`).
+    """
+    g: records.Globals = self.get_globals()
+    g.next_order_id = order_id + 1
+    state.put_globals(g)
+
+
+@internal
 @pure
 def position(account: records.Account, instrument_id: uint256) -> int256:
     """

@@ -87,6 +87,7 @@ RESTORE: constant(uint256) = 2  # restore_then(cursor, 1, phase, regs)
 CALL_RESTORED: constant(uint256) = 3  # restore_then(call_margin(...), 1, MARGIN, (who, query))
 END_TX: constant(uint256) = 4  # end_tx(cursor)
 FAIL: constant(uint256) = 5  # fail(the step's own cursor, code): the step's writes undone
+MATCH_AGAIN: constant(uint256) = 6  # nothing written: the step goes on as MATCH with `regs` (in `place_match.vy`)
 
 MAX_PLACE_REGS: constant(uint256) = 32  # the longest: TAKER_BEFORE's B + P + 1 + 6 + 6 = 26
 
@@ -111,6 +112,7 @@ struct Step:
     order: PlaceOrder
     hint: uint256  # the book advice (`book.find_better_neighbour`)
     ops: address  # the piece `place_ops.vy` (the writes, by DELEGATECALL)
+    rest: address  # the piece `place_rest.vy` (the placed order's own writes, by DELEGATECALL)
 
 
 @internal

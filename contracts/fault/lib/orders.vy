@@ -2,11 +2,11 @@
 """
 @title orders
 @notice Resting orders and their owners: twin of `node/stf/orders.py` (`may_hold`,
-        `totals_with`, `rest_order`, `remove_order`, `reduce_order`, `cancel_order`). Keeps
+        `totals_with`, `rest_order`, `remove_order`, `reduce_order`; `cancel_order` is
+        `place_steps.cancel`, its removal this `remove_order`). Keeps
         the book (`book.vy`), the owner's `open_orders`, its order totals per series and its
         client-order-id index consistent.
-@dev Sizes and prices e6, notionals e12 (exact). `cancel_order` returns a failure code
-     instead of raising (0 = OK; it writes nothing when it fails).
+@dev Sizes and prices e6, notionals e12 (exact).
 """
 
 import fault.lib.state as state
@@ -19,11 +19,6 @@ uses: (state, book, accounts)
 
 MAX_POSITIONS: constant(uint256) = 64  # params.MAX_POSITIONS
 MAX_OPEN_ORDERS: constant(uint256) = 128  # params.MAX_OPEN_ORDERS
-
-# errors.FailureCode
-OK: constant(uint256) = 0
-UNKNOWN_ORDER: constant(uint256) = 211
-NOT_ORDER_OWNER: constant(uint256) = 212
 
 
 @internal
@@ -180,30 +175,3 @@ def reduce_order(order_id: uint256, order: records.Order, size_e6: uint256):
     owner: records.Account = accounts.load(order.owner)
     owner.order_totals = self.totals_with(owner.order_totals, order, False, size_e6)
     accounts.store(order.owner, owner)
-
-
-@internal
-def cancel_order(sender: address, order_id: uint256, client_order_id: uint256) -> uint256:
-    """
-    @notice Twin of node/stf/orders.py::cancel_order: cancel one of `sender`'s orders by id,
-            or by client order id when `order_id` is 0. Returns OK, UNKNOWN_ORDER or
-            NOT_ORDER_OWNER (nothing written then).
-    """
-    oid: uint256 = order_id
-    found: bool = False
-    if oid == 0:
-        if client_order_id == 0:
-            return UNKNOWN_ORDER
-        index: records.ClientOrderIndex = empty(records.ClientOrderIndex)
-        found, index = state.get_client_order_index(sender, client_order_id)
-        if not found:
-            return UNKNOWN_ORDER
-        oid = index.order_id
-    order: records.Order = empty(records.Order)
-    found, order = state.get_order(oid)
-    if not found:
-        return UNKNOWN_ORDER
-    if order.owner != sender:
-        return NOT_ORDER_OWNER
-    self.remove_order(oid, order)
-    return OK

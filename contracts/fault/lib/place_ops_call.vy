@@ -2,9 +2,9 @@
 """
 @title place_ops_call
 @notice The book and account writes of the place family, run by DELEGATECALL in the piece
-        `place_ops.vy` at `ops` (the entry's, fixed at deployment, passed in `Step.ops`):
-        each wrapper has the effect of the function it names there (`orders.vy`,
-        `place_writes.vy`).
+        at `ops` (the entry's, fixed at deployment, passed in `Step.ops`: `place_ops.vy`;
+        `Step.rest` for `rest_order`: `place_rest.vy`): each wrapper has the effect of the
+        function it names there (`orders.vy`, `place_writes.vy`).
 @dev A DELEGATECALL runs in the caller's context, so the piece reads and writes the same
      state (base root, write buffer: `state`'s transient slots, the same in every piece). A revert in the piece reverts here.
 """
@@ -21,6 +21,7 @@ CHARGE_ID: constant(bytes4) = method_id(
 REMOVE_ID: constant(bytes4) = method_id(
     "remove_order(uint256,(address,uint256,uint256,uint256,uint256,bool,uint256,uint256,uint256,uint256))",
     output_type=bytes4)
+TAKE_ID: constant(bytes4) = method_id("take_order_id(uint256)", output_type=bytes4)
 REST_ID: constant(bytes4) = method_id(
     "rest_order(uint256,(address,uint256,uint256,uint256,uint256,bool,uint256,uint256,uint256,uint256),uint256)",
     output_type=bytes4)
@@ -47,3 +48,8 @@ def remove_order(ops: address, order_id: uint256, order: records.Order):
 @internal
 def rest_order(ops: address, order_id: uint256, order: records.Order, hint: uint256):
     raw_call(ops, abi_encode(order_id, order, hint, method_id=REST_ID), is_delegate_call=True)
+
+
+@internal
+def take_order_id(ops: address, order_id: uint256):
+    raw_call(ops, abi_encode(order_id, method_id=TAKE_ID), is_delegate_call=True)

@@ -127,21 +127,22 @@ def _addr(x: int256) -> address:
 @internal
 def step_match(s: matching.Step, regs: DynArray[int256, matching.MAX_PLACE_REGS]) -> matching.Outcome:
     """
-    @notice The steps that match (PLACE, MATCH, TAKER_BEFORE; node/stf/matching.py, "Steps"),
-            `regs` the cursor's registers, the state read and written through `state`.
+    @notice The steps that match (PLACE, MATCH; node/stf/matching.py, "Steps"), `regs` the
+            cursor's registers, the state read and written through `state`. MATCH is also
+            the rest of a TAKER_BEFORE step that stops matching (outcome MATCH_AGAIN of
+            `step_taker`).
     """
     if s.phase == matching.PLACE:
         return self._place(s)
-    if s.phase == matching.MATCH:
-        return self._match(s, regs)
-    assert s.phase == matching.TAKER_BEFORE, "steps_place: not a matching phase"
-    return self._taker_before(s, regs)
+    assert s.phase == matching.MATCH, "steps_place: not a matching phase"
+    return self._match(s, regs)
 
 
 @internal
 def step_checks(s: matching.Step, regs: DynArray[int256, matching.MAX_PLACE_REGS]) -> matching.Outcome:
     """
-    @notice The other place steps: those back from a margin check, DROP_MAKER and FINISH.
+    @notice The other place steps: those back from a margin check (but TAKER_BEFORE),
+            DROP_MAKER and FINISH.
     """
     phase: uint256 = s.phase
     if phase == matching.MAKER_CHECKED:
@@ -161,7 +162,19 @@ def step_checks(s: matching.Step, regs: DynArray[int256, matching.MAX_PLACE_REGS
     if phase == matching.REST_CHECKED:
         return self._rest_checked(regs)
     assert phase == matching.FINISH, "steps_place: not a place phase"
-    return self._finish(self._head(regs, matching.B))  # finish_step
+    return self._finish_here(self._head(regs, matching.B))  # finish_step
+
+
+@internal
+def step_taker(s: matching.Step, regs: DynArray[int256, matching.MAX_PLACE_REGS]) -> matching.Outcome:
+    """
+    @notice TAKER_BEFORE (`_taker_before`): outcome MATCH_AGAIN when it stops matching, the
+            step then going on as MATCH in `step_match` (nothing written here).
+    @dev Apart from `step_checks` for gas: its account reads would take ~80 KB more memory
+         in every step of that piece.
+    """
+    assert s.phase == matching.TAKER_BEFORE, "steps_place: not TAKER_BEFORE"
+    return self._taker_before(s, regs)
 
 
 @internal
@@ -422,7 +435,9 @@ def _taker_before(s: matching.Step, regs: DynArray[int256, matching.MAX_PLACE_RE
         return self._auctions(s, pending)
     base: DynArray[int256, matching.MAX_PLACE_REGS] = self._head(pending, matching.B)
     base[matching.STOP] = regs[matching.BP]
-    return self._match(s, base)
+    out: matching.Outcome = self._goto(matching.MATCH, base)
+    out.action = matching.MATCH_AGAIN  # `_match(s, base)`, in the piece that holds it
+    return out
 
 
 @internal
@@ -475,7 +490,7 @@ def _remainder(s: matching.Step, regs: DynArray[int256, matching.MAX_PLACE_REGS]
     fills: int256 = regs[matching.FILLS]
     stop: uint256 = self._u(regs[matching.STOP])
     if remaining == 0:
-        return self._finish(regs)
+        return self._finish(s, regs)
     if po.time_in_force == matching.FOK:
         return self._fail(FOK_NOT_FILLABLE)
     if stop != 0 and fills == 0:
@@ -490,12 +505,12 @@ def _remainder(s: matching.Step, regs: DynArray[int256, matching.MAX_PLACE_REGS]
                 remaining_e6=self._u(remaining), reduce_only=po.reduce_only, client_order_id=po.client_order_id,
                 expiry=po.expiry, prev_id=0, next_id=0,
             )
-            ops.rest_order(s.ops, self._u(regs[matching.ORDER_ID]), order, s.hint)
+            ops.rest_order(s.rest, self._u(regs[matching.ORDER_ID]), order, s.hint)
             out: matching.Outcome = self._call(s.sender, QUERY_INITIAL, matching.REST_CHECKED, regs)
             out.push = True
             return out
     # the remainder is cancelled (its code is the receipt's only)
-    return self._finish(regs)
+    return self._finish(s, regs)
 
 
 @internal
@@ -505,7 +520,7 @@ def _rest_checked(regs: DynArray[int256, matching.MAX_PLACE_REGS]) -> matching.O
     """
     code: int256 = regs[matching.B]
     if code == 0:
-        return self._finish(self._head(regs, matching.B))
+        return self._finish_here(self._head(regs, matching.B))
     if regs[matching.FILLS] == 0:
         return self._fail(self._u(code))
     out: matching.Outcome = self._goto(matching.FINISH, regs)
@@ -514,14 +529,56 @@ def _rest_checked(regs: DynArray[int256, matching.MAX_PLACE_REGS]) -> matching.O
 
 
 @internal
-def _finish(regs: DynArray[int256, matching.MAX_PLACE_REGS]) -> matching.Outcome:
+def _finish(s: matching.Step, regs: DynArray[int256, matching.MAX_PLACE_REGS]) -> matching.Outcome:
     """
-    @notice Twin of node/stf/matching.py::_finish: take the order id (Globals.next_order_id)
-            and end the transaction (the receipt is not part of the claim).
+    @notice Twin of node/stf/matching.py::_finish in the matching piece: take the order id
+            (`accounts.take_order_id`, run in the piece `s.rest`: the Globals encoder does
+            not fit the matching piece) and end the transaction (the receipt is not part of
+            the claim).
     """
-    g: records.Globals = accounts.get_globals()
-    g.next_order_id = self._u(regs[matching.ORDER_ID]) + 1
-    state.put_globals(g)
+    ops.take_order_id(s.rest, self._u(regs[matching.ORDER_ID]))
+    return self._end_tx()
+
+
+@internal
+def _finish_here(regs: DynArray[int256, matching.MAX_PLACE_REGS]) -> matching.Outcome:
+    """
+    @notice Twin of node/stf/matching.py::_finish in the checks piece (FINISH, REST_CHECKED):
+            `_finish` with the order id taken here, without a call.
+    """
+    accounts.take_order_id(self._u(regs[matching.ORDER_ID]))
+    return self._end_tx()
+
+
+@internal
+@pure
+def _end_tx() -> matching.Outcome:
     out: matching.Outcome = empty(matching.Outcome)
     out.action = matching.END_TX
     return out
+
+
+@internal
+def cancel(ops_piece: address, sender: address, body: matching.CancelOrder) -> bool:
+    """
+    @notice Twin of node/stf/orders.py::cancel_order (the BODY of a CancelOrder): cancel one
+            of `sender`'s orders by id, or by client order id when `order_id` is 0, the
+            removal `orders.remove_order` in the ops piece at `ops_piece`. False (nothing
+            written) where Python raises UNKNOWN_ORDER or NOT_ORDER_OWNER.
+    """
+    order_id: uint256 = body.order_id
+    found: bool = False
+    if order_id == 0:
+        if body.client_order_id == 0:
+            return False
+        index: records.ClientOrderIndex = empty(records.ClientOrderIndex)
+        found, index = state.get_client_order_index(sender, body.client_order_id)
+        if not found:
+            return False
+        order_id = index.order_id
+    order: records.Order = empty(records.Order)
+    found, order = state.get_order(order_id)
+    if not found or order.owner != sender:
+        return False
+    ops.remove_order(ops_piece, order_id, order)
+    return True
