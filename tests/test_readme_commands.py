@@ -181,7 +181,7 @@ def stage(tmp_path_factory):
         pytest.skip("needs the installed .venv (make install)")
     cwd = tmp_path_factory.mktemp("readme")
     (cwd / ".venv").symlink_to(ROOT / ".venv")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("OPTROLLUP_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OPTROLLUP_") or k == "OPTROLLUP_VYPER_CACHE"}
     env["OPTROLLUP_KEYS_DIR"] = str(cwd / "keys")
     for attempt in range(START_ATTEMPTS):  # a free port may be taken by another process before we bind it
         ports = {"127.0.0.1:8545": f"127.0.0.1:{free_port()}", "devnet:50051": f"127.0.0.1:{free_port()}",

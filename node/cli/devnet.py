@@ -35,7 +35,8 @@ DEFAULT_DATA_DIR: Final = ".devnet"
 DEFAULT_L1_LISTEN: Final = "127.0.0.1:8545"
 DEFAULT_LISTEN: Final = "127.0.0.1:50051"
 DEFAULT_FOLLOWER_LISTEN: Final = "127.0.0.1:50052"
-START_TIMEOUT_S: Final = 120.0
+START_TIMEOUT_S: Final = 120.0  # each of the sequencer and the follower, once the L1 is up
+L1_START_TIMEOUT_S: Final = 900.0  # a first start compiles every contract (~2 min on 2 cores; cached after)
 STOP_TIMEOUT_S: Final = 30.0
 
 
@@ -218,11 +219,13 @@ def run(args: argparse.Namespace) -> int:
             l1_argv += ["--challenge-window", str(args.challenge_window)]
         if args.l2_chain_id is not None:
             l1_argv += ["--l2-chain-id", str(args.l2_chain_id)]
+        print("[devnet] starting the L1 (a first start compiles the contracts: about 2 minutes; cached after)",
+              flush=True)
         l1 = Child("l1", l1_argv, "l1 ready")
         children.append(l1)
-        deadline = time.monotonic() + START_TIMEOUT_S
-        if not _wait_ready(l1, lambda: l1_answers(l1_url), stopping, deadline):
+        if not _wait_ready(l1, lambda: l1_answers(l1_url), stopping, time.monotonic() + L1_START_TIMEOUT_S):
             raise _StartFailed("the L1")
+        deadline = time.monotonic() + START_TIMEOUT_S
         common = ["--l1", l1_url, "--deployment", deployment_file, "--confirmations", str(args.confirmations)]
         node = Child("node", ["node", "--dev", *common, "--data-dir", str(data / "node"), "--listen", args.listen,
                               "--batch-interval", str(args.batch_interval), "--metrics", args.metrics], "listening on")
