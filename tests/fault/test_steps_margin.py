@@ -277,23 +277,9 @@ def test_workload_margin_steps_of_orders_equal_python() -> None:
 def test_workload_margin_steps_of_liquidations_and_auctions_equal_python() -> None:
     """Withdrawals, a liquidation auction (liquidator checks, partial steps, the target's
     summaries) and a recovery: every margin step on the verifier."""
-    from tests.prover.test_steps_risk import post, risk_market  # noqa: PLC0415
+    from tests.prover.test_steps_risk import withdrawals_and_liquidations  # noqa: PLC0415
 
-    scenario, t, (call, _put) = risk_market()
-    chain = scenario.chain
-    seller, buyer, keeper, poor = t["seller"], t["buyer"], t["keeper"], t["poor"]
-    now = chain.time + 60
-    post(scenario, [(now, [chain.withdraw(keeper, 100), chain.withdraw(seller, 500), chain.withdraw(buyer, 10**7)])])
-    now += 60
-    post(scenario, [
-        (now, [chain.oracle(1, 3300, observed=now), chain.liquidate(keeper, seller, call, 0)]),
-        (now + 60, [chain.liquidate(poor, seller, call, 1), chain.liquidate(keeper, seller, call, 0.1),
-                    chain.liquidate(seller, seller, call, 1), chain.liquidate(keeper, buyer, call, 1),
-                    chain.withdraw(seller, 1)]),
-    ])
-    now += 120
-    post(scenario, [(now, [chain.oracle(1, 2000, observed=now), chain.withdraw(seller, 1),
-                           chain.liquidate(keeper, seller, call, 0.1)])])
+    scenario, _t, _series = withdrawals_and_liquidations()
     report = _drive(scenario)
     print(report.table())
     assert report.kinds["MARGIN"].run > 5

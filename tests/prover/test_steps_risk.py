@@ -162,12 +162,11 @@ def risk_market() -> tuple[Scenario, dict[str, bytes], tuple[int, int]]:
     return scenario_of(chain, [call, put], traders), traders, (call, put)
 
 
-def test_withdrawals_settlements_and_liquidations_step_within_bounds() -> None:
-    """Withdrawals (paid, refused on balance and on margin), a liquidation auction (started
-    with its orders cancelled one per step, a liquidator refused on its own margin after the
-    risk test, a partial step, a self-liquidation, a healthy target; the index falls and a
-    withdrawal ends the recovered account's auction) and settlements with resting orders scanned in chunks. Bound:
-    ``RISK_KEYS_MAX`` keys per step of these kinds."""
+def withdrawals_and_liquidations() -> tuple[Scenario, dict[str, bytes], tuple[int, int]]:
+    """The risk market, then withdrawals (paid, refused on balance and on margin) and a
+    liquidation auction (a liquidator refused on its own margin, a partial step, a
+    self-liquidation, a healthy target; the index falls and a withdrawal ends the recovered
+    account's auction): the workload of the test below without its settlements."""
     scenario, t, (call, put) = risk_market()
     chain = scenario.chain
     seller, buyer, keeper, poor = t["seller"], t["buyer"], t["keeper"], t["poor"]
@@ -184,6 +183,18 @@ def test_withdrawals_settlements_and_liquidations_step_within_bounds() -> None:
     now += 120
     post(scenario, [(now, [chain.oracle(1, 2000, observed=now), chain.withdraw(seller, 1),
                            chain.liquidate(keeper, seller, call, 0.1)])])
+    return scenario, t, (call, put)
+
+
+def test_withdrawals_settlements_and_liquidations_step_within_bounds() -> None:
+    """Withdrawals (paid, refused on balance and on margin), a liquidation auction (started
+    with its orders cancelled one per step, a liquidator refused on its own margin after the
+    risk test, a partial step, a self-liquidation, a healthy target; the index falls and a
+    withdrawal ends the recovered account's auction) and settlements with resting orders scanned in chunks. Bound:
+    ``RISK_KEYS_MAX`` keys per step of these kinds."""
+    scenario, t, (call, put) = withdrawals_and_liquidations()
+    chain = scenario.chain
+    buyer, keeper = t["buyer"], t["keeper"]
     expiry = EXPIRY_25DEC26
     keeper_settles = [chain.signed(keeper, Settle, account=address_of(t[who]), instrument_id=inst)
                       for who, inst in (("buyer", call), ("buyer", put), ("seller", call), ("keeper", call),
