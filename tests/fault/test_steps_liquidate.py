@@ -27,7 +27,6 @@ from collections import Counter
 from functools import lru_cache
 from typing import Final
 
-import pytest
 
 from bridge.fault_contracts import LIQUIDATE
 from bridge.revm_call import RevmRunner

@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bridge.evm_call import EvmRunner
-from bridge.fault_contracts import FAMILIES, MARGIN as MARGIN_FAMILY
+from bridge.fault_contracts import MARGIN as MARGIN_FAMILY
 from bridge.revm_call import RevmRunner
 from node.stf import accounts, keys, margin
 from node.stf.backends import MemoryBackend, RecordingBackend
@@ -31,7 +31,6 @@ from node.stf.params import MAX_POSITIONS
 from node.stf.records import Account, Globals, OrderTotals
 from node.stf.state import ProvingState, State
 from node.stf.steps import STEPS, StepIO
-from prover.l1.calldata import encode_proof
 from prover.l1.deploy import deploy_verifier
 from prover.l1.verifier import StepRefused, run_step
 from tests.fault.l1 import synthetic_proof
