@@ -66,6 +66,16 @@ class Report:
     def skipped(self) -> int:
         return sum(k.skipped for k in self.kinds.values())
 
+    def merge(self, other: "Report") -> None:
+        """Add ``other``'s steps, gas and divergences (a report of disjoint work) to this one."""
+        for name, theirs in other.kinds.items():
+            mine = self.kinds.setdefault(name, KindStats())
+            mine.run += theirs.run
+            mine.skipped += theirs.skipped
+            mine.divergences += theirs.divergences
+            mine.gas.extend(theirs.gas)
+        self.divergences.extend(other.divergences)
+
     def table(self) -> str:
         lines = [f"{'kind':<22}{'run':>8}{'skipped':>9}{'diverged':>10}{'gas max':>12}{'gas p50':>12}"]
         for name in sorted(self.kinds):

@@ -4,7 +4,9 @@ post-claims. CI-sized here; ``make soak`` runs the 100,000-step version."""
 
 from __future__ import annotations
 
+import multiprocessing
 import os
+from concurrent.futures import ProcessPoolExecutor
 
 import pytest
 
@@ -48,17 +50,34 @@ def test_random_chains_have_no_divergence() -> None:
     assert all(report.kinds[k].run > 0 and not report.kinds[k].skipped for k in ("NEXT_TX", "BLOCK_OPEN", "BLOCK_CLOSE"))
 
 
-@pytest.mark.slow
-def test_soak_100k_steps() -> None:
-    """``make soak``: at least 100,000 steps of random chains (OPTROLLUP_SOAK_STEPS to change)."""
-    target = int(os.environ.get("OPTROLLUP_SOAK_STEPS", "100000"))
+def _soak_worker(first_seed: int, stride: int, target: int) -> Report:
+    """Random chains from seeds ``first_seed, first_seed + stride, ...`` until ``target`` steps."""
     runner, deployment = verifier(with_l1=True)
     driver = Driver(runner, deployment)
-    seed = 1000
+    seed = first_seed
     while driver.report.run + driver.report.skipped < target:
         scenario = Scenario.market()
         scenario.build(seed=seed, n_batches=8, blocks_per_batch=3, per_block=12)
         driver.run_batches(clone(scenario.chain.backend), [(b.index, scenario.inputs(b)) for b in scenario.batches],
                            post_batch)
-        seed += 1
-    _check(driver.report)
+        seed += stride
+    return driver.report
+
+
+@pytest.mark.slow
+def test_soak_100k_steps() -> None:
+    """``make soak``: at least 100,000 steps of random chains (OPTROLLUP_SOAK_STEPS to change),
+    split over one process per core (OPTROLLUP_SOAK_WORKERS to change), each on its own seeds."""
+    target = int(os.environ.get("OPTROLLUP_SOAK_STEPS", "100000"))
+    workers = max(1, int(os.environ.get("OPTROLLUP_SOAK_WORKERS", str(os.cpu_count() or 1))))
+    share = -(-target // workers)
+    report = Report()
+    if workers == 1:
+        report.merge(_soak_worker(1000, 1, share))
+    else:
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            for part in pool.map(_soak_worker, [1000 + k for k in range(workers)], [workers] * workers,
+                                 [share] * workers):
+                report.merge(part)
+    assert report.run + report.skipped >= target
+    _check(report)
