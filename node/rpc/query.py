@@ -13,7 +13,7 @@ from typing import Final
 
 import grpc
 
-from node.rpc import history, streams
+from node.rpc import history, streams, underlyings
 from node.rpc.events import EventHub
 from node.rpc.generated.optrollup.v1 import query_pb2, query_pb2_grpc
 from node.rpc.refusal import receipt_pb
@@ -147,6 +147,12 @@ class QueryServicer(query_pb2_grpc.QueryServicer):
                 best_bid_e6=inst.best_bid_e6, best_ask_e6=inst.best_ask_e6,
             ))
         return query_pb2.ListInstrumentsResponse(instruments=out, block_number=self.sequencer.head_number)
+
+    async def ListUnderlyings(self, request, context):
+        view = self._view()
+        return query_pb2.ListUnderlyingsResponse(
+            underlyings=[underlyings.underlying_pb(i, u) for i, u in underlyings.listed(view)],
+            block_number=self.sequencer.head_number, block_time=self.sequencer.head_time)
 
     async def GetOrderBook(self, request, context):
         view = self._view()
