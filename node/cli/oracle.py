@@ -104,7 +104,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     oracle.add_argument("--source-timeout", type=_positive, default=5.0, metavar="S",
                         help="HTTP / JSON-RPC timeout of a source (default 5)")
     oracle.add_argument("--status-listen", default=DEFAULT_STATUS_LISTEN, metavar="ADDR",
-                        help=f"serve GET /status and /health here (default {DEFAULT_STATUS_LISTEN}; 'off')")
+                        help=f"serve GET /status and /health here (default {DEFAULT_STATUS_LISTEN}; port 0: any "
+                             "free port; 'off')")
+    oracle.add_argument("--quiet", action="store_true",
+                        help="print only withheld and refused updates (each update is still logged at INFO)")
     oracle.set_defaults(func=run_oracle, parser=oracle)
 
     lister = subparsers.add_parser(
@@ -175,6 +178,11 @@ def _say(text: str) -> None:
     print(text, flush=True)
 
 
+def _say_problems(text: str) -> None:
+    if "withheld" in text or "refused" in text or "cannot" in text:
+        print(text, flush=True)
+
+
 def _run_signed(args: argparse.Namespace, role: str, body: Callable) -> int:
     """Load the key, open the client, run ``body(client, stop)``; the errors as one line each."""
     from node.client import Client, ClientError
@@ -238,13 +246,18 @@ def run_oracle(args: argparse.Namespace) -> int:
         except ValueError as exc:
             print(f"optrollup oracle: error: {exc}", file=sys.stderr)
             return EXIT_BAD_INPUT
-        feeder = Feeder(client, sources, guards, underlyings=args.underlying, echo=_say)
-        server = None if args.status_listen == "off" else _status_server(args.status_listen, feeder)
+        feeder = Feeder(client, sources, guards, underlyings=args.underlying,
+                        echo=_say_problems if args.quiet else _say)
+        try:
+            server = None if args.status_listen == "off" else _status_server(args.status_listen, feeder)
+        except (OSError, ValueError) as exc:
+            print(f"optrollup oracle: error: --status-listen {args.status_listen}: {exc}", file=sys.stderr)
+            return EXIT_FAILED
+        where = f"; status on http://{server.server_address[0]}:{server.server_address[1]}/status" if server else ""
         print(f"oracle: signing as 0x{client.address.hex()} for {_node(args)}, every {args.interval:g}s from "
               f"{', '.join(s.name for s in sources)}; guards: max age {guards.max_age_s}s, max move "
               f"{args.max_move_pct:g}% (after {guards.jump_confirmations} rounds), max deviation "
-              f"{args.max_deviation_pct:g}%" + (f"; status on http://{args.status_listen}/status" if server else ""),
-              flush=True)
+              f"{args.max_deviation_pct:g}%{where}", flush=True)
         try:
             return _loop(feeder, args.interval, stop, client.address)
         finally:
