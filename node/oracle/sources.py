@@ -4,7 +4,8 @@ A source answers ``fetch()`` with one ``Observation`` per underlying it knows (b
 upper case: ``"ETH"``), or raises ``SourceError`` (unreachable, malformed, refused). Two
 kinds exist (``parse_source``):
 
-- ``http:URL`` : ``http_source.HttpJsonSource``, index and volatility surface as JSON;
+- ``http:URL`` (or the ``http(s)://`` URL alone): ``http_source.HttpJsonSource``, index and
+  volatility surface as JSON;
 - ``chainlink:ADDRESS@L1_URL`` (or ``chainlink:NAME=ADDRESS@L1_URL``): ``chainlink.ChainlinkSource``,
   an L1 feed with the ``AggregatorV3Interface``; the underlying is ``NAME`` or the base of
   the feed's ``description()`` (``"ETH / USD"`` -> ``ETH``); index only.
@@ -53,6 +54,8 @@ class Source(Protocol):
 
 def parse_source(spec: str, *, timeout_s: float = 5.0) -> Source:
     """The source named by a ``--source`` spec (module docstring); ``ValueError`` if malformed."""
+    if spec.startswith(("http://", "https://")):
+        spec = "http:" + spec
     kind, sep, rest = spec.partition(":")
     if not sep or not rest:
         raise ValueError(f"source {spec!r}: expected http:URL or chainlink:[NAME=]ADDRESS@L1_URL")

@@ -50,6 +50,7 @@ def test_reads_index_and_surface(server) -> None:
     assert eth.surface == (VolPoint(1_800_086_400, 650_000, -20_000, 100_000),)
     assert got["BTC"].surface is None and got["BTC"].updated_at == 1_799_999_990
     assert eth.source == source.name == f"http:{url}"
+    assert parse_source(url).name == source.name  # the URL alone is an HTTP source too
 
 
 def test_a_malformed_document_is_a_source_error(server) -> None:
