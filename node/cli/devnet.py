@@ -26,6 +26,7 @@ import json
 import os
 import random
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -235,6 +236,7 @@ def run(args: argparse.Namespace) -> int:
         children.append(l1)
         if not _wait_ready(l1, lambda: l1_answers(l1_url), stopping, time.monotonic() + L1_START_TIMEOUT_S):
             raise _StartFailed("the L1")
+        prices = _start_prices(args, data, l1_url, children)  # deploys its L1 feeds while the node starts
         deadline = time.monotonic() + START_TIMEOUT_S
         common = ["--l1", l1_url, "--deployment", deployment_file, "--confirmations", str(args.confirmations)]
         node = Child("node", ["node", "--dev", "--no-oracle", *common, "--data-dir", str(data / "node"), "--listen", args.listen,
@@ -250,7 +252,7 @@ def run(args: argparse.Namespace) -> int:
             children.append(follower)
             if not _wait_ready(follower, lambda: grpc_answers(args.follower_listen), stopping, deadline):
                 raise _StartFailed("the follower")
-        oracle_urls = _start_oracle(args, data, l1_url, children, stopping)
+        oracle_urls = _start_oracle(args, data, l1_url, prices, children, stopping)
         _print_summary(args, l1_url, deployment_file, time.monotonic() - started, oracle_urls)
         if args.traders:
             DemoTraders(l1_url, deployment_file, args.listen, stopping).start()
@@ -283,30 +285,44 @@ class _StartFailed(Exception):
 FEED_ACCOUNT: Final = "challenger"  # the public devnet account that deploys and moves the L1 price feeds
 
 
-def _start_oracle(args: argparse.Namespace, data: Path, l1_url: str, children: list[Child],
-                  stopping: threading.Event) -> dict[str, str]:
-    """Start ``prices``, ``oracle`` and ``lister`` (module docstring); their URLs for the summary."""
-    feeds_file = data / "l1" / "price_feeds.json"
+def _free_address(address: str) -> str:
+    """``address`` with port 0 replaced by a port free now (so its URL is known before the child binds it)."""
+    host, _, port = address.rpartition(":")
+    if port != "0":
+        return address
+    with socket.socket() as probe:
+        probe.bind((host or "127.0.0.1", 0))
+        return f"{host or '127.0.0.1'}:{probe.getsockname()[1]}"
+
+
+def _start_prices(args: argparse.Namespace, data: Path, l1_url: str, children: list[Child]) -> Child:
+    """``optrollup prices`` (module docstring): it deploys its feeds at once and waits for the node's index."""
     prices = Child("prices", ["prices", "--listen", args.prices_listen, "--from-node", args.listen, "--l1", l1_url,
-                              "--feeds-file", str(feeds_file), "--dev-feed-key", FEED_ACCOUNT], "prices: serving")
+                              "--feeds-file", str(data / "l1" / "price_feeds.json"), "--dev-feed-key", FEED_ACCOUNT],
+                   "prices: serving")
+    children.append(prices)
+    return prices
+
+
+def _start_oracle(args: argparse.Namespace, data: Path, l1_url: str, prices: Child, children: list[Child],
+                  stopping: threading.Event) -> dict[str, str]:
+    """Once ``prices`` serves, start ``oracle`` and ``lister`` (not waited for: the devnet's
+    watch loop stops everything if one dies); their URLs for the summary."""
     lister = Child("lister", ["lister", "--node", args.listen, "--dev-key"], "lister: listing as")
-    children += [prices, lister]
+    children.append(lister)
     if not _wait_ready(prices, lambda: True, stopping, time.monotonic() + START_TIMEOUT_S):
         raise _StartFailed("the price source")
     url = prices.ready_line.split()[2]
-    feeds = json.loads(feeds_file.read_text())
+    feeds = json.loads((data / "l1" / "price_feeds.json").read_text())
     sources = ["--source", f"http:{url}"]
     for name, address in feeds.items():
         sources += ["--source", f"chainlink:{name}={address}@{l1_url}"]
-    oracle = Child("oracle", ["oracle", "--node", args.listen, "--dev-key", *sources, "--quiet",
-                              "--interval", str(args.oracle_interval), "--status-listen", args.oracle_status_listen],
-                   "oracle: signing as")
-    children.append(oracle)
-    for child, what in ((oracle, "the oracle"), (lister, "the lister")):
-        if not _wait_ready(child, lambda: True, stopping, time.monotonic() + START_TIMEOUT_S):
-            raise _StartFailed(what)
-    status = oracle.ready_line.rsplit("status on ", 1)[-1] if "status on " in oracle.ready_line else "off"
-    return {"prices": url, "oracle": status, **{f"{name} feed": address for name, address in feeds.items()}}
+    status = _free_address(args.oracle_status_listen)
+    children.append(Child("oracle", ["oracle", "--node", args.listen, "--dev-key", *sources, "--quiet",
+                                     "--interval", str(args.oracle_interval), "--status-listen", status],
+                          "oracle: signing as"))
+    return {"prices": url, "oracle": f"http://{status}/status",
+            **{f"{name} feed": address for name, address in feeds.items()}}
 
 
 def _program() -> str:

@@ -24,6 +24,7 @@ from pathlib import Path
 from node.sequencer.dev import DEV_UNDERLYINGS
 
 DEFAULT_LISTEN = "127.0.0.1:8600"
+FROM_NODE_WAIT_S = 120.0
 
 
 def _start(text: str) -> tuple[str, int, int]:
@@ -59,7 +60,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="an underlying's start index and ATM vol (repeatable; default ETH=3000:0.65, "
                              "BTC=100000:0.55)")
     parser.add_argument("--from-node", metavar="ADDR", default=None,
-                        help="start each underlying at the index the chain at ADDR holds (if it has one)")
+                        help="start each underlying at the index the chain at ADDR holds (if it has one; "
+                             f"waits up to {FROM_NODE_WAIT_S:g}s for the node to answer)")
     parser.add_argument("--l1", metavar="URL", default=None, help="also move L1 price feeds on this L1")
     parser.add_argument("--feeds-file", metavar="FILE", default=None,
                         help="with --l1: the feeds' addresses (JSON {name: address}); deployed and written if absent")
@@ -78,10 +80,20 @@ def _starts(args: argparse.Namespace) -> dict[str, tuple[int, int]]:
     starts = {name: (index_e6, vol_e6) for name, index_e6, vol_e6 in args.start} or {
         name: (index * 10**6, vol_e6) for _, name, index, vol_e6, *_ in DEV_UNDERLYINGS}
     if args.from_node:
-        from node.client import Client
+        import time
 
+        from node.client import Client, NodeError
+
+        deadline = time.monotonic() + FROM_NODE_WAIT_S
         with Client(args.from_node) as client:
-            infos, _ = client.underlyings()
+            while True:  # the node may be starting beside us (the devnet starts both at once)
+                try:
+                    infos, _ = client.underlyings()
+                    break
+                except NodeError:
+                    if time.monotonic() > deadline:
+                        raise
+                    time.sleep(0.5)
         for info in infos:
             if info.name.upper() in starts and info.index_e6:
                 starts[info.name.upper()] = (info.index_e6, starts[info.name.upper()][1])
@@ -128,8 +140,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"optrollup prices: error: --listen HOST:PORT, not {args.listen!r}", file=sys.stderr)
         return 2
     try:
+        names = tuple(name for name, *_ in args.start) or tuple(name for _, name, *_ in DEV_UNDERLYINGS)
+        feeds = _feeds(args, names) if args.l1 else {}
         market = SimulatedMarket(_starts(args), seed=args.seed, interval_s=args.interval, speed=args.speed)
-        feeds = _feeds(args, market.names) if args.l1 else {}
         server = PricesServer(market, (host or "127.0.0.1", int(port)), interval_s=args.interval, feeds=feeds,
                               feed_interval_s=args.feed_interval)
     except OSError as exc:

@@ -63,23 +63,10 @@ def test_prices_oracle_and_lister_processes_run_a_dev_chain() -> None:
         out: list[str] = []
         read_until(oracle, "oracle: ETH index", out)
         read_until(oracle, "oracle: BTC index", out)
-        with Client(target) as client:
-            before = len(client.instruments())
-            listed = subprocess.run([sys.executable, "-m", "node.cli.main", "lister", "--node", target, "--dev-key",
-                                     "--once"], capture_output=True, text=True, timeout=TIMEOUT_S)
-            assert listed.returncode == 0, listed.stderr
-            added = int(listed.stdout.split("lister pass: ")[1].split()[0])
-            assert added > 0 and len(client.instruments()) == before + added
-            again = subprocess.run([sys.executable, "-m", "node.cli.main", "lister", "--node", target, "--dev-key",
-                                    "--once"], capture_output=True, text=True, timeout=TIMEOUT_S)
-            assert "lister pass: 0 listed" in again.stdout, again.stdout + again.stderr
-            assert len(client.instruments()) == before + added
-            chain, _ = client.underlyings()
-            assert all(u.oracle_sequence > 1 for u in chain)
         code, status = get(f"http://127.0.0.1:{status_port}/status")
         assert code == 200 and status["underlyings"]["ETH"]["posted"] >= 1 and status["healthy"]
         assert get(f"http://127.0.0.1:{status_port}/health") == (200, {"healthy": True})
-        prices.terminate()  # the feed stops
+        prices.terminate()  # the feed stops: the chain's index stays where it is
         prices.wait(10)
         read_until(oracle, "ETH withheld (stale)", out)
         deadline = time.monotonic() + 10
@@ -87,6 +74,20 @@ def test_prices_oracle_and_lister_processes_run_a_dev_chain() -> None:
             time.sleep(0.2)
         code, status = get(f"http://127.0.0.1:{status_port}/status")
         assert code == 200 and not status["healthy"] and status["underlyings"]["ETH"]["state"] == "withheld: stale"
+        with Client(target) as client:
+            chain, _ = client.underlyings()
+            assert all(u.oracle_sequence > 1 for u in chain)
+            before = len(client.instruments())
+            lister = [sys.executable, "-m", "node.cli.main", "lister", "--node", target, "--dev-key", "--once"]
+            listed = subprocess.run(lister, capture_output=True, text=True, timeout=TIMEOUT_S)
+            assert listed.returncode == 0, listed.stderr
+            added = int(listed.stdout.split("lister pass: ")[1].split()[0])
+            assert added > 0 and len(client.instruments()) == before + added
+            again = subprocess.run(lister, capture_output=True, text=True, timeout=TIMEOUT_S)  # a restart
+            assert "lister pass: 0 listed" in again.stdout, again.stdout + again.stderr
+            assert len(client.instruments()) == before + added
+            after, _ = client.underlyings()  # nothing posted while the feed is down
+            assert [(u.index_e6, u.oracle_sequence) for u in after] == [(u.index_e6, u.oracle_sequence) for u in chain]
         oracle.terminate()
         assert oracle.wait(10) == 0
     finally:
