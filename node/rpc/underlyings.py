@@ -1,4 +1,4 @@
-"""The underlyings of the head state and their oracle state, for ``ListUnderlyings`` and ``status``.
+"""The underlyings of the head state and their oracle state, for ``status``.
 
 ``listed(view)`` probes underlying ids from 1 up to the first missing one (genesis numbers
 them from 1). ``oracle_feeds(view, now)`` is the status section: per underlying the age of
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from node.rpc.generated.optrollup.v1 import query_pb2, status_pb2
+from node.rpc.generated.optrollup.v1 import status_pb2
 from node.stf import keys
 from node.stf.oracle import MAX_ORACLE_AGE_S
 from node.stf.records import Underlying
@@ -31,15 +31,6 @@ def listed(view: State) -> list[tuple[int, Underlying]]:
             break
         out.append((underlying_id, record))
     return out
-
-
-def underlying_pb(underlying_id: int, u: Underlying) -> query_pb2.Underlying:
-    return query_pb2.Underlying(
-        underlying_id=underlying_id, name=u.name.decode(), index_e6=u.index_price_e6, oracle_time=u.oracle_time,
-        oracle_sequence=u.oracle_sequence, observation_time=u.observation_time,
-        surface=[query_pb2.VolPoint(expiry=p.expiry, atm_vol_e6=p.atm_vol_e6, skew_e6=p.skew_e6,
-                                    curvature_e6=p.curvature_e6) for p in u.surface],
-        series=len(u.instruments))
 
 
 def oracle_feeds(view: State, now: int) -> list[status_pb2.OracleFeed]:

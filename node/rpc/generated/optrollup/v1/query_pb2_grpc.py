@@ -191,7 +191,7 @@ class QueryServicer:
 
     def ListUnderlyings(self, request, context):
         """Every underlying (ids from 1 up) with its oracle state in the head block: index, surface,
-        the last update's sequence and times (what `optrollup oracle` and `optrollup lister` read).
+        the last update's sequence and times (what the page, `optrollup oracle` and `optrollup lister` read).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
