@@ -135,6 +135,7 @@ async def serve(
     dev: bool = False,
     info=None,
     proofs=None,
+    rollup=None,
 ) -> NodeServer:
     """Start the services on ``address`` (``host:0`` picks a free port) and return the server.
 
@@ -143,8 +144,9 @@ async def serve(
     account (set on the sequencer's mempool). ``dev=True`` (development chains only) adds
     the ``Dev`` service (``node.rpc.dev_faucet``). The ``Node`` status service
     (``node.rpc.status``; ``info``: its ``NodeInfo``) is always served, and health turns
-    NOT_SERVING for every service when the sequencer halts or stops. ``OSError`` if the
-    address cannot be bound (``bind``).
+    NOT_SERVING for every service when the sequencer halts or stops. ``rollup``
+    (``node.rpc.rollup.RollupView``, nodes with an L1) answers ``Query.GetRollup``'s L1 part.
+    ``OSError`` if the address cannot be bound (``bind``).
     """
     if not burst >= max_batch_txs:
         raise ValueError(f"rpc: burst ({burst:g}) must be at least max_batch_txs ({max_batch_txs}): "
@@ -163,7 +165,7 @@ async def serve(
         TradingServicer(sequencer, TokenBuckets(rate_per_s, burst), max_message_bytes=max_message_bytes,
                         max_batch_txs=max_batch_txs), server)
     events = EventHub(sequencer).attach()
-    query_pb2_grpc.add_QueryServicer_to_server(query.QueryServicer(sequencer, events, proofs), server)
+    query_pb2_grpc.add_QueryServicer_to_server(query.QueryServicer(sequencer, events, proofs, rollup), server)
     stream_pb2_grpc.add_StreamServicer_to_server(streams.StreamServicer(events), server)
     if dev:
         from node.rpc import dev_faucet  # development only: never registered otherwise
