@@ -9,7 +9,6 @@ account's fills (as ``optrollup positions``).
 
 from __future__ import annotations
 
-from collections import deque
 from typing import Any, Final
 
 from node.client import LIQUIDITY_NAMES, ORDER_STATUS_NAMES
@@ -22,7 +21,6 @@ E6: Final = 10**6
 COLLATERAL: Final = {"symbol": "USDC", "decimals": 6}
 ACCOUNT_FILLS: Final = 100
 HISTORY_PAGES: Final = 5  # an account's P&L reads at most 5 pages of 1000 entries
-INDEX_POINTS: Final = 1000
 
 
 def _or_none(text: str, present: bool) -> str | None:
@@ -106,24 +104,12 @@ async def chain(up: Upstream, name: Any) -> dict[str, Any]:
             "block": listed.block_number, "expiries": expiries}
 
 
-class IndexHistory:
-    """The index of each underlying at each oracle update seen (``record``), the last ``INDEX_POINTS``."""
-
-    def __init__(self) -> None:
-        self.points: dict[str, deque[tuple[int, int]]] = {}
-
-    def record(self, listed: query_pb2.ListUnderlyingsResponse) -> None:
-        for u in listed.underlyings:
-            if not u.oracle_time:
-                continue
-            points = self.points.setdefault(u.name.upper(), deque(maxlen=INDEX_POINTS))
-            if not points or points[-1][0] != u.oracle_time:
-                points.append((u.oracle_time, u.index_e6))
-
-    async def json(self, up: Upstream, name: Any) -> list[dict[str, Any]]:
-        u = await find_underlying(up, name)
-        self.record(query_pb2.ListUnderlyingsResponse(underlyings=[u]))
-        return [{"time": t, "index": e6(i), "index_raw": str(i)} for t, i in self.points.get(u.name.upper(), ())]
+async def index_history(up: Upstream, name: Any) -> list[dict[str, Any]]:
+    """The underlying's index at each of its last oracle updates (``Query.GetIndexHistory``), oldest first."""
+    u = await find_underlying(up, name)
+    pb = await up.call(up.query.GetIndexHistory, query_pb2.IndexHistoryRequest(underlying_id=u.underlying_id),
+                       code_404="unknown_underlying")
+    return [{"time": p.time, "index": e6(p.index_e6), "index_raw": str(p.index_e6)} for p in pb.points]
 
 
 async def instrument(up: Upstream, ref: Any) -> dict[str, Any]:

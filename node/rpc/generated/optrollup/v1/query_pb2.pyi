@@ -7,6 +7,32 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
 
+class IndexHistoryRequest(_message.Message):
+    __slots__ = ("underlying_id", "limit")
+    UNDERLYING_ID_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    underlying_id: int
+    limit: int
+    def __init__(self, underlying_id: _Optional[int] = ..., limit: _Optional[int] = ...) -> None: ...
+
+class IndexPoint(_message.Message):
+    __slots__ = ("time", "index_e6")
+    TIME_FIELD_NUMBER: _ClassVar[int]
+    INDEX_E6_FIELD_NUMBER: _ClassVar[int]
+    time: int
+    index_e6: int
+    def __init__(self, time: _Optional[int] = ..., index_e6: _Optional[int] = ...) -> None: ...
+
+class IndexHistoryResponse(_message.Message):
+    __slots__ = ("underlying_id", "points", "block_number")
+    UNDERLYING_ID_FIELD_NUMBER: _ClassVar[int]
+    POINTS_FIELD_NUMBER: _ClassVar[int]
+    BLOCK_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    underlying_id: int
+    points: _containers.RepeatedCompositeFieldContainer[IndexPoint]
+    block_number: int
+    def __init__(self, underlying_id: _Optional[int] = ..., points: _Optional[_Iterable[_Union[IndexPoint, _Mapping]]] = ..., block_number: _Optional[int] = ...) -> None: ...
+
 class RollupRequest(_message.Message):
     __slots__ = ("limit",)
     LIMIT_FIELD_NUMBER: _ClassVar[int]

@@ -105,6 +105,11 @@ class QueryStub:
                 request_serializer=optrollup_dot_v1_dot_query__pb2.RollupRequest.SerializeToString,
                 response_deserializer=optrollup_dot_v1_dot_query__pb2.RollupResponse.FromString,
                 _registered_method=True)
+        self.GetIndexHistory = channel.unary_unary(
+                '/optrollup.v1.Query/GetIndexHistory',
+                request_serializer=optrollup_dot_v1_dot_query__pb2.IndexHistoryRequest.SerializeToString,
+                response_deserializer=optrollup_dot_v1_dot_query__pb2.IndexHistoryResponse.FromString,
+                _registered_method=True)
 
 
 class QueryServicer:
@@ -211,6 +216,15 @@ class QueryServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetIndexHistory(self, request, context):
+        """An underlying's recent index path: the index set by each of its last oracle updates (a ring of
+        1000 per underlying, in memory, seeded at start from the store's last blocks), oldest first.
+        NOT_FOUND for an unknown underlying.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_QueryServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -283,6 +297,11 @@ def add_QueryServicer_to_server(servicer, server):
                     servicer.GetRollup,
                     request_deserializer=optrollup_dot_v1_dot_query__pb2.RollupRequest.FromString,
                     response_serializer=optrollup_dot_v1_dot_query__pb2.RollupResponse.SerializeToString,
+            ),
+            'GetIndexHistory': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetIndexHistory,
+                    request_deserializer=optrollup_dot_v1_dot_query__pb2.IndexHistoryRequest.FromString,
+                    response_serializer=optrollup_dot_v1_dot_query__pb2.IndexHistoryResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -663,6 +682,33 @@ class Query:
             '/optrollup.v1.Query/GetRollup',
             optrollup_dot_v1_dot_query__pb2.RollupRequest.SerializeToString,
             optrollup_dot_v1_dot_query__pb2.RollupResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetIndexHistory(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/optrollup.v1.Query/GetIndexHistory',
+            optrollup_dot_v1_dot_query__pb2.IndexHistoryRequest.SerializeToString,
+            optrollup_dot_v1_dot_query__pb2.IndexHistoryResponse.FromString,
             options,
             channel_credentials,
             insecure,
