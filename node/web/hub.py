@@ -198,7 +198,12 @@ class Hub:
         if channel is None:
             first = self.last_seqs.pop((channel_name, key), 0)
             channel = self.channels[(channel_name, key)] = Channel(self, channel_name, key, first, ref)
-            await self._open(channel)
+            try:
+                await self._open(channel)
+            except BaseException:
+                self.channels.pop((channel_name, key), None)
+                self.last_seqs[(channel_name, key)] = channel.seq
+                raise
         if channel.linger is not None:
             channel.linger.cancel()
             channel.linger = None
