@@ -94,7 +94,7 @@ def test_a_followers_gateway_is_read_only_and_stops_cleanly():
         status, answer = node.get("/api/dev/keys")
         assert (status, answer["code"]) == (404, "not_found")
         status, rollup = node.get("/api/rollup")
-        assert rollup["available"] is True and rollup["l1"]["role"] == "follower"
+        assert rollup["l1"]["role"] == "follower"  # (this stand-in follower reads no L1 contracts)
 
         async def connected_then_stopped():
             async with aiohttp.ClientSession() as session:
