@@ -1,0 +1,146 @@
+// Hand-drawn SVG charts (no library): a line/point chart, a depth chart, a margin bar and a
+// horizontal bar chart. Inputs are plain numbers (the page parses the API's decimal strings);
+// every chart scales to its container's width (viewBox) and names itself with data-testid.
+
+const NS = "http://www.w3.org/2000/svg";
+const W = 640, H = 220, PAD = { l: 56, r: 12, t: 12, b: 26 };
+
+function s(tag, attrs = {}, ...children) {
+  const el = document.createElementNS(NS, tag);
+  for (const [k, v] of Object.entries(attrs)) if (v !== null && v !== undefined) el.setAttribute(k, String(v));
+  for (const c of children) if (c !== null && c !== undefined) el.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  return el;
+}
+
+function svg(testid, w = W, h = H, label = "") {
+  return s("svg", { viewBox: `0 0 ${w} ${h}`, class: "chart", "data-testid": testid, role: "img", "aria-label": label });
+}
+
+/** Ticks: about n round values covering [lo, hi]. */
+function ticks(lo, hi, n = 4) {
+  if (!(hi > lo)) return [lo];
+  const raw = (hi - lo) / n, mag = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 2.5, 5, 10].map((m) => m * mag).find((st) => st >= raw) || raw;
+  const out = [];
+  for (let v = Math.ceil(lo / step) * step; v <= hi + 1e-9 * step; v += step) out.push(+v.toPrecision(12));
+  return out;
+}
+
+function fmtTick(v) {
+  const a = Math.abs(v);
+  if (a >= 1e6) return `${(v / 1e6).toPrecision(3)}M`;
+  if (a >= 1e4) return `${(v / 1e3).toPrecision(3)}k`;
+  return +v.toPrecision(4) + "";
+}
+
+function extent(values, padFrac = 0.05) {
+  let lo = Math.min(...values), hi = Math.max(...values);
+  if (!Number.isFinite(lo)) return [0, 1];
+  if (lo === hi) { const d = Math.abs(lo) * 0.01 || 1; lo -= d; hi += d; }
+  const p = (hi - lo) * padFrac;
+  return [lo - p, hi + p];
+}
+
+/**
+ * A line chart. series: [{name, points: [[x, y], ...], cls, dots?: bool, line?: bool}].
+ * opts: {xFormat(x) -> label, yLabel, testid, empty}.
+ */
+export function lineChart(series, opts = {}) {
+  const el = svg(opts.testid || "chart", W, H, opts.label || "");
+  const pts = series.flatMap((se) => se.points).filter((p) => Number.isFinite(p[0]) && Number.isFinite(p[1]));
+  if (!pts.length) {
+    el.append(s("text", { x: W / 2, y: H / 2, "text-anchor": "middle", class: "axis" }, opts.empty || "no data yet"));
+    return el;
+  }
+  const [x0, x1] = extent(pts.map((p) => p[0]), 0.02), [y0, y1] = extent(pts.map((p) => p[1]));
+  const X = (x) => PAD.l + ((x - x0) / (x1 - x0)) * (W - PAD.l - PAD.r);
+  const Y = (y) => H - PAD.b - ((y - y0) / (y1 - y0)) * (H - PAD.t - PAD.b);
+  for (const t of ticks(y0, y1)) {
+    el.append(s("line", { x1: PAD.l, x2: W - PAD.r, y1: Y(t), y2: Y(t), class: "grid" }));
+    el.append(s("text", { x: PAD.l - 6, y: Y(t) + 4, "text-anchor": "end", class: "axis" }, (opts.yFormat || fmtTick)(t)));
+  }
+  const xf = opts.xFormat || fmtTick;
+  for (const t of ticks(x0, x1, 5)) el.append(s("text", { x: X(t), y: H - 8, "text-anchor": "middle", class: "axis" }, xf(t)));
+  for (const se of series) {
+    const p = se.points.filter((q) => Number.isFinite(q[0]) && Number.isFinite(q[1])).sort((a, b) => a[0] - b[0]);
+    if (se.line !== false && p.length > 1) {
+      el.append(s("path", { d: p.map((q, i) => `${i ? "L" : "M"}${X(q[0]).toFixed(1)},${Y(q[1]).toFixed(1)}`).join(""), class: `line ${se.cls || ""}` }));
+    }
+    if (se.dots || p.length === 1) for (const q of p) el.append(s("circle", { cx: X(q[0]), cy: Y(q[1]), r: 3, class: `dot ${se.cls || ""}` }));
+  }
+  const legend = series.filter((se) => se.name);
+  legend.forEach((se, i) => {
+    el.append(s("rect", { x: PAD.l + 8 + i * 110, y: PAD.t, width: 10, height: 10, class: `key ${se.cls || ""}` }));
+    el.append(s("text", { x: PAD.l + 22 + i * 110, y: PAD.t + 9, class: "axis" }, se.name));
+  });
+  return el;
+}
+
+/** A depth chart: cumulative size by price, bids (green, left) and asks (red, right). Levels best first. */
+export function depthChart(bids, asks, testid = "depth-chart") {
+  const el = svg(testid, W, H, "order book depth");
+  const cum = (levels) => { let c = 0; return levels.map((l) => [Number(l.price), (c += Number(l.size))]); };
+  const b = cum(bids), a = cum(asks);
+  if (!b.length && !a.length) {
+    el.append(s("text", { x: W / 2, y: H / 2, "text-anchor": "middle", class: "axis" }, "empty book"));
+    return el;
+  }
+  const prices = [...b, ...a].map((p) => p[0]);
+  const [x0, x1] = extent(prices, 0.05);
+  const ymax = Math.max(...[...b, ...a].map((p) => p[1])) * 1.1;
+  const X = (x) => PAD.l + ((x - x0) / (x1 - x0)) * (W - PAD.l - PAD.r);
+  const Y = (y) => H - PAD.b - (y / ymax) * (H - PAD.t - PAD.b);
+  for (const t of ticks(0, ymax)) {
+    el.append(s("line", { x1: PAD.l, x2: W - PAD.r, y1: Y(t), y2: Y(t), class: "grid" }));
+    el.append(s("text", { x: PAD.l - 6, y: Y(t) + 4, "text-anchor": "end", class: "axis" }, fmtTick(t)));
+  }
+  for (const t of ticks(x0, x1, 5)) el.append(s("text", { x: X(t), y: H - 8, "text-anchor": "middle", class: "axis" }, fmtTick(t)));
+  // A step area from the best price outwards.
+  const area = (pts, dir) => {
+    if (!pts.length) return null;
+    let d = `M${X(pts[0][0])},${Y(0)}`;
+    let prev = 0;
+    for (const [x, y] of pts) d += `L${X(x)},${Y(prev)}L${X(x)},${Y(y)}`, (prev = y);
+    const edge = dir < 0 ? x0 : x1;
+    d += `L${X(edge)},${Y(prev)}L${X(edge)},${Y(0)}Z`;
+    return d;
+  };
+  if (b.length) el.append(s("path", { d: area(b, -1), class: "area bid" }));
+  if (a.length) el.append(s("path", { d: area(a, 1), class: "area ask" }));
+  return el;
+}
+
+/**
+ * The margin bar: equity as the full scale, with the initial and maintenance requirements
+ * drawn against it (a requirement past equity shows in red).
+ */
+export function marginBar(equity, initial, maintenance, testid = "margin-bar") {
+  const w = 640, h = 58;
+  const el = svg(testid, w, h, "margin against equity");
+  const scale = Math.max(equity, initial, maintenance, 1e-9);
+  const X = (v) => 8 + (Math.max(0, v) / scale) * (w - 16);
+  el.append(s("rect", { x: 8, y: 8, width: w - 16, height: 22, class: "bar-bg" }));
+  if (equity > 0) el.append(s("rect", { x: 8, y: 8, width: X(equity) - 8, height: 22, class: "bar-equity" }));
+  el.append(s("rect", { x: 8, y: 8, width: Math.max(0, X(initial) - 8), height: 22, class: initial > equity ? "bar-im over" : "bar-im" }));
+  el.append(s("rect", { x: 8, y: 8, width: Math.max(0, X(maintenance) - 8), height: 22, class: maintenance > equity ? "bar-mm over" : "bar-mm" }));
+  const used = equity > 0 ? (initial / equity) * 100 : initial > 0 ? Infinity : 0;
+  el.append(s("text", { x: 8, y: 48, class: "axis" }, `IM ${fmtTick(initial)}  ·  MM ${fmtTick(maintenance)}  ·  equity ${fmtTick(equity)}  ·  IM/equity ${Number.isFinite(used) ? used.toFixed(1) + " %" : "∞"}`));
+  return el;
+}
+
+/** Horizontal bars, one per row {label, value}; positive right (green), negative left (red). */
+export function barChart(rows, testid = "bar-chart", label = "") {
+  const rowH = 22, w = 640, h = Math.max(1, rows.length) * rowH + 8;
+  const el = svg(testid, w, h, label);
+  if (!rows.length) return el;
+  const m = Math.max(...rows.map((r) => Math.abs(r.value)), 1e-9);
+  const mid = 300, half = (w - mid - 70);
+  rows.forEach((r, i) => {
+    const y = 4 + i * rowH, len = (Math.abs(r.value) / m) * half;
+    el.append(s("text", { x: 4, y: y + 15, class: "axis" }, r.label));
+    el.append(s("rect", { x: r.value < 0 ? mid - len : mid, y: y + 3, width: Math.max(1, len), height: rowH - 8, class: r.value < 0 ? "bar-neg" : "bar-pos" }));
+    el.append(s("text", { x: r.value < 0 ? mid + 4 : mid + len + 4, y: y + 15, class: "axis" }, fmtTick(r.value)));
+  });
+  el.append(s("line", { x1: mid, x2: mid, y1: 0, y2: h, class: "grid" }));
+  return el;
+}
