@@ -20,7 +20,7 @@ from node.rpc.refusal import receipt_pb
 from node.sequencer.sequencer import Sequencer
 from node.stf import accounts, book, keys, margin, risk
 from node.stf.instruments import series_name
-from node.stf.records import Globals, Instrument, Order
+from node.stf.records import Globals, Instrument, Mark, Order, SettlementPrice, Underlying
 from node.stf.state import State
 
 DEFAULT_BOOK_DEPTH: Final = 20
@@ -136,17 +136,59 @@ class QueryServicer(query_pb2_grpc.QueryServicer):
             inst: Instrument | None = view.get(keys.instrument(instrument_id))
             if inst is None or (request.underlying_id and inst.underlying_id != request.underlying_id):
                 continue
-            mark = view.get(keys.mark(instrument_id))
-            underlying = view.get(keys.underlying(inst.underlying_id)).name.decode()
-            out.append(query_pb2.Instrument(
-                instrument_id=instrument_id,
-                name=series_name(underlying, inst.expiry, inst.strike_e6, inst.is_call),
-                underlying=underlying, underlying_id=inst.underlying_id, expiry=inst.expiry,
-                strike_e6=inst.strike_e6, is_call=inst.is_call, tick_size_e6=inst.tick_size_e6,
-                min_size_e6=inst.min_size_e6, mark_e6=0 if mark is None else mark.mark_e6,
-                best_bid_e6=inst.best_bid_e6, best_ask_e6=inst.best_ask_e6,
-            ))
+            out.append(self._instrument_pb(view, instrument_id, inst))
         return query_pb2.ListInstrumentsResponse(instruments=out, block_number=self.sequencer.head_number)
+
+    @staticmethod
+    def _instrument_pb(view: State, instrument_id: int, inst: Instrument) -> query_pb2.Instrument:
+        """One series with its mark (value, vol, per-contract Greeks), the sizes at its best prices
+        and its expiry's settlement price (0 until fixed)."""
+        mark: Mark | None = view.get(keys.mark(instrument_id))
+        underlying = view.get(keys.underlying(inst.underlying_id)).name.decode()
+        best_sizes = [0, 0]
+        for side in (0, 1):
+            for _, level in book.side_levels(view, instrument_id, side, 1):
+                best_sizes[side] = level.total_size_e6
+        settlement: SettlementPrice | None = view.get(keys.settlement(inst.underlying_id, inst.expiry))
+        return query_pb2.Instrument(
+            instrument_id=instrument_id,
+            name=series_name(underlying, inst.expiry, inst.strike_e6, inst.is_call),
+            underlying=underlying, underlying_id=inst.underlying_id, expiry=inst.expiry,
+            strike_e6=inst.strike_e6, is_call=inst.is_call, tick_size_e6=inst.tick_size_e6,
+            min_size_e6=inst.min_size_e6, mark_e6=0 if mark is None else mark.mark_e6,
+            best_bid_e6=inst.best_bid_e6, best_ask_e6=inst.best_ask_e6,
+            vol_e6=0 if mark is None else mark.vol_e6, mark_time=0 if mark is None else mark.time,
+            delta_wad=str(0 if mark is None else mark.delta), gamma_wad=str(0 if mark is None else mark.gamma),
+            vega_wad=str(0 if mark is None else mark.vega), theta_wad=str(0 if mark is None else mark.theta),
+            best_bid_size_e6=best_sizes[0], best_ask_size_e6=best_sizes[1],
+            settlement_price_e6=0 if settlement is None else settlement.price_e6,
+        )
+
+    async def ListUnderlyings(self, request, context):
+        """Every underlying (ids from 1 up to the first missing one, and any a series names)."""
+        view = self._view()
+        globals_: Globals = view.get(keys.GLOBALS)
+        series: dict[int, int] = {}
+        for instrument_id in range(1, globals_.next_instrument_id):
+            inst: Instrument | None = view.get(keys.instrument(instrument_id))
+            if inst is not None:
+                series[inst.underlying_id] = series.get(inst.underlying_id, 0) + 1
+        ids, probe = set(series), 1
+        while view.get(keys.underlying(probe)) is not None:
+            ids.add(probe)
+            probe += 1
+        out = []
+        for underlying_id in sorted(ids):
+            u: Underlying | None = view.get(keys.underlying(underlying_id))
+            if u is None:
+                continue
+            out.append(query_pb2.Underlying(
+                underlying_id=underlying_id, name=u.name.decode(), index_e6=u.index_price_e6,
+                oracle_time=u.oracle_time, series=series.get(underlying_id, 0),
+                surface=[query_pb2.VolSurfacePoint(expiry=p.expiry, atm_vol_e6=p.atm_vol_e6, skew_e6=p.skew_e6,
+                                                   curvature_e6=p.curvature_e6) for p in u.surface],
+            ))
+        return query_pb2.ListUnderlyingsResponse(underlyings=out, block_number=self.sequencer.head_number)
 
     async def GetOrderBook(self, request, context):
         view = self._view()

@@ -7,6 +7,46 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
 
+class ListUnderlyingsRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class VolSurfacePoint(_message.Message):
+    __slots__ = ("expiry", "atm_vol_e6", "skew_e6", "curvature_e6")
+    EXPIRY_FIELD_NUMBER: _ClassVar[int]
+    ATM_VOL_E6_FIELD_NUMBER: _ClassVar[int]
+    SKEW_E6_FIELD_NUMBER: _ClassVar[int]
+    CURVATURE_E6_FIELD_NUMBER: _ClassVar[int]
+    expiry: int
+    atm_vol_e6: int
+    skew_e6: int
+    curvature_e6: int
+    def __init__(self, expiry: _Optional[int] = ..., atm_vol_e6: _Optional[int] = ..., skew_e6: _Optional[int] = ..., curvature_e6: _Optional[int] = ...) -> None: ...
+
+class Underlying(_message.Message):
+    __slots__ = ("underlying_id", "name", "index_e6", "oracle_time", "surface", "series")
+    UNDERLYING_ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    INDEX_E6_FIELD_NUMBER: _ClassVar[int]
+    ORACLE_TIME_FIELD_NUMBER: _ClassVar[int]
+    SURFACE_FIELD_NUMBER: _ClassVar[int]
+    SERIES_FIELD_NUMBER: _ClassVar[int]
+    underlying_id: int
+    name: str
+    index_e6: int
+    oracle_time: int
+    surface: _containers.RepeatedCompositeFieldContainer[VolSurfacePoint]
+    series: int
+    def __init__(self, underlying_id: _Optional[int] = ..., name: _Optional[str] = ..., index_e6: _Optional[int] = ..., oracle_time: _Optional[int] = ..., surface: _Optional[_Iterable[_Union[VolSurfacePoint, _Mapping]]] = ..., series: _Optional[int] = ...) -> None: ...
+
+class ListUnderlyingsResponse(_message.Message):
+    __slots__ = ("underlyings", "block_number")
+    UNDERLYINGS_FIELD_NUMBER: _ClassVar[int]
+    BLOCK_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    underlyings: _containers.RepeatedCompositeFieldContainer[Underlying]
+    block_number: int
+    def __init__(self, underlyings: _Optional[_Iterable[_Union[Underlying, _Mapping]]] = ..., block_number: _Optional[int] = ...) -> None: ...
+
 class WithdrawalProofRequest(_message.Message):
     __slots__ = ("index",)
     INDEX_FIELD_NUMBER: _ClassVar[int]
@@ -144,7 +184,7 @@ class ListInstrumentsRequest(_message.Message):
     def __init__(self, underlying_id: _Optional[int] = ...) -> None: ...
 
 class Instrument(_message.Message):
-    __slots__ = ("instrument_id", "name", "underlying", "underlying_id", "expiry", "strike_e6", "is_call", "tick_size_e6", "min_size_e6", "mark_e6", "best_bid_e6", "best_ask_e6")
+    __slots__ = ("instrument_id", "name", "underlying", "underlying_id", "expiry", "strike_e6", "is_call", "tick_size_e6", "min_size_e6", "mark_e6", "best_bid_e6", "best_ask_e6", "vol_e6", "mark_time", "delta_wad", "gamma_wad", "vega_wad", "theta_wad", "best_bid_size_e6", "best_ask_size_e6", "settlement_price_e6")
     INSTRUMENT_ID_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     UNDERLYING_FIELD_NUMBER: _ClassVar[int]
@@ -157,6 +197,15 @@ class Instrument(_message.Message):
     MARK_E6_FIELD_NUMBER: _ClassVar[int]
     BEST_BID_E6_FIELD_NUMBER: _ClassVar[int]
     BEST_ASK_E6_FIELD_NUMBER: _ClassVar[int]
+    VOL_E6_FIELD_NUMBER: _ClassVar[int]
+    MARK_TIME_FIELD_NUMBER: _ClassVar[int]
+    DELTA_WAD_FIELD_NUMBER: _ClassVar[int]
+    GAMMA_WAD_FIELD_NUMBER: _ClassVar[int]
+    VEGA_WAD_FIELD_NUMBER: _ClassVar[int]
+    THETA_WAD_FIELD_NUMBER: _ClassVar[int]
+    BEST_BID_SIZE_E6_FIELD_NUMBER: _ClassVar[int]
+    BEST_ASK_SIZE_E6_FIELD_NUMBER: _ClassVar[int]
+    SETTLEMENT_PRICE_E6_FIELD_NUMBER: _ClassVar[int]
     instrument_id: int
     name: str
     underlying: str
@@ -169,7 +218,16 @@ class Instrument(_message.Message):
     mark_e6: int
     best_bid_e6: int
     best_ask_e6: int
-    def __init__(self, instrument_id: _Optional[int] = ..., name: _Optional[str] = ..., underlying: _Optional[str] = ..., underlying_id: _Optional[int] = ..., expiry: _Optional[int] = ..., strike_e6: _Optional[int] = ..., is_call: _Optional[bool] = ..., tick_size_e6: _Optional[int] = ..., min_size_e6: _Optional[int] = ..., mark_e6: _Optional[int] = ..., best_bid_e6: _Optional[int] = ..., best_ask_e6: _Optional[int] = ...) -> None: ...
+    vol_e6: int
+    mark_time: int
+    delta_wad: str
+    gamma_wad: str
+    vega_wad: str
+    theta_wad: str
+    best_bid_size_e6: int
+    best_ask_size_e6: int
+    settlement_price_e6: int
+    def __init__(self, instrument_id: _Optional[int] = ..., name: _Optional[str] = ..., underlying: _Optional[str] = ..., underlying_id: _Optional[int] = ..., expiry: _Optional[int] = ..., strike_e6: _Optional[int] = ..., is_call: _Optional[bool] = ..., tick_size_e6: _Optional[int] = ..., min_size_e6: _Optional[int] = ..., mark_e6: _Optional[int] = ..., best_bid_e6: _Optional[int] = ..., best_ask_e6: _Optional[int] = ..., vol_e6: _Optional[int] = ..., mark_time: _Optional[int] = ..., delta_wad: _Optional[str] = ..., gamma_wad: _Optional[str] = ..., vega_wad: _Optional[str] = ..., theta_wad: _Optional[str] = ..., best_bid_size_e6: _Optional[int] = ..., best_ask_size_e6: _Optional[int] = ..., settlement_price_e6: _Optional[int] = ...) -> None: ...
 
 class ListInstrumentsResponse(_message.Message):
     __slots__ = ("instruments", "block_number")

@@ -95,6 +95,11 @@ class QueryStub:
                 request_serializer=optrollup_dot_v1_dot_query__pb2.WithdrawalProofRequest.SerializeToString,
                 response_deserializer=optrollup_dot_v1_dot_query__pb2.WithdrawalProof.FromString,
                 _registered_method=True)
+        self.ListUnderlyings = channel.unary_unary(
+                '/optrollup.v1.Query/ListUnderlyings',
+                request_serializer=optrollup_dot_v1_dot_query__pb2.ListUnderlyingsRequest.SerializeToString,
+                response_deserializer=optrollup_dot_v1_dot_query__pb2.ListUnderlyingsResponse.FromString,
+                _registered_method=True)
 
 
 class QueryServicer:
@@ -184,6 +189,13 @@ class QueryServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListUnderlyings(self, request, context):
+        """Every underlying with its oracle state (index, last update, vol surface), by id.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_QueryServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -246,6 +258,11 @@ def add_QueryServicer_to_server(servicer, server):
                     servicer.GetWithdrawalProof,
                     request_deserializer=optrollup_dot_v1_dot_query__pb2.WithdrawalProofRequest.FromString,
                     response_serializer=optrollup_dot_v1_dot_query__pb2.WithdrawalProof.SerializeToString,
+            ),
+            'ListUnderlyings': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListUnderlyings,
+                    request_deserializer=optrollup_dot_v1_dot_query__pb2.ListUnderlyingsRequest.FromString,
+                    response_serializer=optrollup_dot_v1_dot_query__pb2.ListUnderlyingsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -572,6 +589,33 @@ class Query:
             '/optrollup.v1.Query/GetWithdrawalProof',
             optrollup_dot_v1_dot_query__pb2.WithdrawalProofRequest.SerializeToString,
             optrollup_dot_v1_dot_query__pb2.WithdrawalProof.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListUnderlyings(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/optrollup.v1.Query/ListUnderlyings',
+            optrollup_dot_v1_dot_query__pb2.ListUnderlyingsRequest.SerializeToString,
+            optrollup_dot_v1_dot_query__pb2.ListUnderlyingsResponse.FromString,
             options,
             channel_credentials,
             insecure,
