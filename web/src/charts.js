@@ -28,8 +28,8 @@ function ticks(lo, hi, n = 4) {
 
 function fmtTick(v) {
   const a = Math.abs(v);
-  if (a >= 1e6) return `${(v / 1e6).toPrecision(3)}M`;
-  if (a >= 1e4) return `${(v / 1e3).toPrecision(3)}k`;
+  if (a >= 1e6) return `${+(v / 1e6).toFixed(2)}M`;
+  if (a >= 1e4) return `${+(v / 1e3).toFixed(1)}k`;
   return +v.toPrecision(4) + "";
 }
 
@@ -52,7 +52,9 @@ export function lineChart(series, opts = {}) {
     el.append(s("text", { x: W / 2, y: H / 2, "text-anchor": "middle", class: "axis" }, opts.empty || "no data yet"));
     return el;
   }
-  const [x0, x1] = extent(pts.map((p) => p[0]), 0.02), [y0, y1] = extent(pts.map((p) => p[1]));
+  const [x0, x1] = extent(pts.map((p) => p[0]), 0.02);
+  let [y0, y1] = extent(pts.map((p) => p[1]));
+  if (opts.minSpan && y1 - y0 < opts.minSpan) { const m = (y0 + y1) / 2; y0 = m - opts.minSpan / 2; y1 = m + opts.minSpan / 2; }
   const X = (x) => PAD.l + ((x - x0) / (x1 - x0)) * (W - PAD.l - PAD.r);
   const Y = (y) => H - PAD.b - ((y - y0) / (y1 - y0)) * (H - PAD.t - PAD.b);
   for (const t of ticks(y0, y1)) {
@@ -111,30 +113,37 @@ export function depthChart(bids, asks, testid = "depth-chart") {
 }
 
 /**
- * The margin bar: equity as the full scale, with the initial and maintenance requirements
- * drawn against it (a requirement past equity shows in red).
+ * The margin bar (HTML, fixed height at any width): equity is the full scale; the initial and
+ * maintenance requirements are drawn against it (a requirement past equity shows in red).
  */
 export function marginBar(equity, initial, maintenance, testid = "margin-bar") {
-  const w = 640, h = 58;
-  const el = svg(testid, w, h, "margin against equity");
   const scale = Math.max(equity, initial, maintenance, 1e-9);
-  const X = (v) => 8 + (Math.max(0, v) / scale) * (w - 16);
-  el.append(s("rect", { x: 8, y: 8, width: w - 16, height: 22, class: "bar-bg" }));
-  if (equity > 0) el.append(s("rect", { x: 8, y: 8, width: X(equity) - 8, height: 22, class: "bar-equity" }));
-  el.append(s("rect", { x: 8, y: 8, width: Math.max(0, X(initial) - 8), height: 22, class: initial > equity ? "bar-im over" : "bar-im" }));
-  el.append(s("rect", { x: 8, y: 8, width: Math.max(0, X(maintenance) - 8), height: 22, class: maintenance > equity ? "bar-mm over" : "bar-mm" }));
+  const w = (v) => `${(Math.max(0, Math.min(v, scale)) / scale * 100).toFixed(2)}%`;
+  const div = (cls, width) => { const d = document.createElement("div"); d.className = cls; d.style.width = width; return d; };
+  const bar = document.createElement("div");
+  bar.className = "mbar";
+  bar.dataset.testid = testid;
+  bar.setAttribute("role", "img");
+  bar.append(div("eq", w(equity)), div(initial > equity ? "im over" : "im", w(initial)), div(maintenance > equity ? "mm over" : "mm", w(maintenance)));
   const used = equity > 0 ? (initial / equity) * 100 : initial > 0 ? Infinity : 0;
-  el.append(s("text", { x: 8, y: 48, class: "axis" }, `IM ${fmtTick(initial)}  ·  MM ${fmtTick(maintenance)}  ·  equity ${fmtTick(equity)}  ·  IM/equity ${Number.isFinite(used) ? used.toFixed(1) + " %" : "∞"}`));
-  return el;
+  bar.setAttribute("aria-label", `initial margin ${initial}, maintenance ${maintenance}, equity ${equity}`);
+  const legend = document.createElement("div");
+  legend.className = "mbar-legend";
+  const key = (cls, text) => { const s = document.createElement("span"); const i = document.createElement("i"); i.className = cls; s.append(i, text); return s; };
+  legend.append(key("mbar-k im", `initial ${fmtTick(initial)}`), key("mbar-k mm", `maintenance ${fmtTick(maintenance)}`),
+    key("mbar-k eq", `equity ${fmtTick(equity)}`), `IM / equity ${Number.isFinite(used) ? used.toFixed(used < 1 ? 3 : 1) + " %" : "∞"}`);
+  const box = document.createElement("div");
+  box.append(bar, legend);
+  return box;
 }
 
 /** Horizontal bars, one per row {label, value}; positive right (green), negative left (red). */
 export function barChart(rows, testid = "bar-chart", label = "") {
-  const rowH = 22, w = 640, h = Math.max(1, rows.length) * rowH + 8;
+  const rowH = 22, w = 900, h = Math.max(1, rows.length) * rowH + 8;
   const el = svg(testid, w, h, label);
   if (!rows.length) return el;
   const m = Math.max(...rows.map((r) => Math.abs(r.value)), 1e-9);
-  const mid = 300, half = (w - mid - 70);
+  const mid = 360, half = (w - mid - 80);
   rows.forEach((r, i) => {
     const y = 4 + i * rowH, len = (Math.abs(r.value) / m) * half;
     el.append(s("text", { x: 4, y: y + 15, class: "axis" }, r.label));

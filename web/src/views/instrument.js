@@ -74,7 +74,7 @@ export async function renderInstrument(ctx, arg) {
     fill(priceBox, lineChart([
       { name: "mark", cls: "mark", points: marks },
       { name: "trades", cls: "trade", dots: true, line: false, points: trades.map((t) => [t.time, Number(t.price)]) },
-    ], { testid: "price-chart", xFormat: (t) => utc(t).slice(11, 16), label: `${name} mark and trades` }));
+    ], { testid: "price-chart", xFormat: (t) => utc(t).slice(11, spanOf(marks, trades) < 600 ? 19 : 16), label: `${name} mark and trades` }));
   };
 
   try {
@@ -118,4 +118,10 @@ export async function renderInstrument(ctx, arg) {
   }, 2000);
   ctx.onBlock(refreshMark);
   ctx.onCleanup(() => { offBook(); offTrades(); refreshMark.cancel(); });
+}
+
+/** Seconds between the first and last point of the price chart. */
+function spanOf(marks, trades) {
+  const ts = [...marks.map((m) => m[0]), ...trades.map((t) => t.time)];
+  return ts.length ? Math.max(...ts) - Math.min(...ts) : 0;
 }

@@ -10,7 +10,8 @@ const DECIMAL = /^\d+(\.\d{1,6})?$/;
 export function describeResult(r) {
   if (r.order_id === undefined || r.order_id === null) return `tx ${r.tx_hash} in block ${r.block}: ${r.status}`;
   const fills = (r.fills || []).map((f) => `${f.size} @ ${f.price}`).join(", ");
-  return `order ${r.order_id}: filled ${r.filled ?? 0}, resting ${r.resting ?? 0}${fills ? ` (${fills})` : ""} · block ${r.block}`;
+  const rest = r.remainder ? `, remainder ${r.remainder.toLowerCase().replace(/_/g, " ")}` : "";
+  return `order ${r.order_id}: filled ${r.filled ?? 0}, resting ${r.resting ?? 0}${rest}${fills ? ` (${fills})` : ""} · block ${r.block}`;
 }
 
 /**

@@ -6,6 +6,7 @@ import { barChart } from "../charts.js";
 
 /** A table of objects whose fields the page does not know in advance (one column per key). */
 function generic(rows, testid, empty) {
+  if (!rows.length) return h("p", { class: "muted", "data-testid": testid }, empty);
   const keys = rows.length ? Object.keys(rows[0]) : ["-"];
   const show = (v) => (typeof v === "string" && /^0x[0-9a-f]{40,}$/i.test(v) ? h("span", { title: v }, short(v)) : typeof v === "object" && v !== null ? JSON.stringify(v) : String(v ?? "-"));
   return table(keys.map((k) => ({ label: k.replace(/_/g, " "), cell: (r) => show(r[k]) })), rows, { testid, empty });
