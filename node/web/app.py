@@ -154,6 +154,7 @@ class Gateway:
         socket = web.WebSocketResponse(heartbeat=30.0, max_msg_size=WS_MAX_MESSAGE)
         await socket.prepare(request)
         self.websockets.add(socket)
+        self.hub.attach_socket()
         subscriber = hub_mod.Subscriber()
         subscriptions: dict[tuple[str, str], hub_mod.Channel] = {}
         sender = asyncio.get_running_loop().create_task(self._send(socket, subscriber))
@@ -172,6 +173,7 @@ class Gateway:
             sender.cancel()
             await asyncio.gather(sender, return_exceptions=True)
             self.websockets.discard(socket)
+            self.hub.detach_socket()
         return socket
 
     async def _send(self, socket: web.WebSocketResponse, subscriber: hub_mod.Subscriber) -> None:

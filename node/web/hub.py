@@ -6,7 +6,7 @@ subscribed to it, a sequence number and a ring of its last ``RING`` messages:
 - ``book``: ``Stream.SubscribeOrderBook`` (depth 20); the snapshot and deltas are applied to a
   local book and every update is published as the FULL aggregated book (as ``/api/book``);
 - ``account``: ``Stream.SubscribeAccount``, one message per fill or order update;
-- ``blocks``: the hub's own ``Stream.SubscribeBlocks`` (always on while the hub runs), one
+- ``blocks``: the hub's own ``Stream.SubscribeBlocks`` (open while a browser is connected), one
   message per block; each new block also samples the index (``IndexHistory``) and polls
   ``GetRecentTrades`` for the ``trades`` channels (the node has no trade stream; one call per
   subscribed series per block with transactions).
@@ -134,16 +134,40 @@ class Hub:
         self._last_index_sample = 0.0
         self._names: dict[int, str] = {}
         self.closed = False
+        self.sockets = 0
+        self._blocks_linger: asyncio.TimerHandle | None = None
 
     # -- lifecycle ---------------------------------------------------------------------------
 
     def start(self) -> None:
-        key = ("blocks", "")
-        self.channels[key] = Channel(self, "blocks", "", 0, None)
-        self.blocks_task = asyncio.get_running_loop().create_task(self._run_blocks(), name="web-blocks")
+        self.channels[("blocks", "")] = Channel(self, "blocks", "", 0, None)
+
+    def attach_socket(self) -> None:
+        """A browser connected: the blocks subscription runs while any is (and ``LINGER_S`` after)."""
+        self.sockets += 1
+        if self._blocks_linger is not None:
+            self._blocks_linger.cancel()
+            self._blocks_linger = None
+        if (self.blocks_task is None or self.blocks_task.done()) and not self.closed:
+            channel = self.channels[("blocks", "")]
+            channel.floor = channel.seq  # blocks while it was off cannot be replayed
+            self.blocks_task = asyncio.get_running_loop().create_task(self._run_blocks(), name="web-blocks")
+
+    def detach_socket(self) -> None:
+        self.sockets -= 1
+        if self.sockets == 0 and not self.closed:
+            self._blocks_linger = asyncio.get_running_loop().call_later(LINGER_S, self._stop_blocks)
+
+    def _stop_blocks(self) -> None:
+        self._blocks_linger = None
+        if self.sockets == 0 and self.blocks_task is not None:
+            self.blocks_task.cancel()
+            self.blocks_task = None
 
     async def close(self) -> None:
         self.closed = True
+        if self._blocks_linger is not None:
+            self._blocks_linger.cancel()
         tasks = [c.task for c in self.channels.values() if c.task is not None]
         if self.blocks_task is not None:
             tasks.append(self.blocks_task)
@@ -289,10 +313,14 @@ class Hub:
 
     async def _run_blocks(self) -> None:
         channel = self.channels[("blocks", "")]
+        broken = False
         while not self.closed:
             call = self.up.stream.SubscribeBlocks(stream_pb2.SubscribeBlocksRequest())
             self.upstream_subscriptions += 1
             try:
+                if broken:  # blocks may be missing: the head as a snapshot message
+                    self.last_block = await self.head_block()
+                    channel.publish(self.last_block, snapshot=True)
                 async for header in call:
                     data = {"number": header.number, "hash": hex0x(header.state_root), "time": header.timestamp,
                             "txs": header.tx_count}
@@ -308,6 +336,7 @@ class Hub:
                 log.info("web: blocks upstream ended (%s), resubscribing", exc.code())
             except ApiError as exc:
                 log.info("web: reading after a block failed (%s)", exc.message)
+            broken = True
             await asyncio.sleep(RETRY_S)
 
     async def _after_block(self) -> None:

@@ -21,7 +21,7 @@ class ApiError(Exception):
     """An answer other than 200: HTTP ``status``, a short ``code`` and a human ``message``;
     ``extra`` fields are merged into the JSON body."""
 
-    def __init__(self, status: int, code: str, message: str, **extra: Any) -> None:
+    def __init__(self, status: int, code: str, message: str, /, **extra: Any) -> None:
         super().__init__(message)
         self.status, self.code, self.message, self.extra = status, code, message, extra
 

@@ -43,7 +43,7 @@ _HTTP: Final = {
 
 def _metadata(error: grpc.aio.AioRpcError) -> dict[str, Any]:
     try:
-        return {item.key: item.value for item in (error.trailing_metadata() or ())}
+        return {key: value for key, value in (error.trailing_metadata() or ())}
     except Exception:  # noqa: BLE001 - metadata is best effort
         return {}
 
@@ -73,6 +73,9 @@ def api_error(error: grpc.aio.AioRpcError, *, code_404: str = "not_found") -> Ap
         extra.setdefault("failure_name", receipt.failure_name)
         extra.setdefault("failure_code", receipt.code)
     message = error.details() or error.code().name
+    name = extra.get("failure_name")
+    if name and name not in message:
+        message = f"{name}: {message}"
     if code == "refused":
         extra["status"] = "failed"
         extra["reason"] = message

@@ -155,7 +155,7 @@ def receipt_json(response: trading_pb2.SubmitResponse) -> dict[str, Any]:
     r = response.receipt
     return {
         "tx_hash": hex0x(response.tx_hash), "block": response.block_number, "status": "ok" if r.code == 0 else "failed",
-        "order_id": r.order_id, "filled": e6(r.filled_e6), "resting": e6(r.rested_e6), "remainder": r.remainder_name,
+        "order_id": r.order_id, "filled": e6(r.filled_e6), "resting": e6(r.rested_e6), "remainder": "" if r.remainder_code == 0 else r.remainder_name,
         "fills": [{"maker_order_id": f.maker_order_id, "price": e6(f.price_e6), "size": e6(f.size_e6),
                    "taker_fee": e6(f.taker_fee_e6), "maker_fee": e6(f.maker_fee_e6),
                    "taker_side": side_name(f.taker_side)} for f in r.fills],
