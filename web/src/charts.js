@@ -3,7 +3,7 @@
 // every chart scales to its container's width (viewBox) and names itself with data-testid.
 
 const NS = "http://www.w3.org/2000/svg";
-const W = 640, H = 220, PAD = { l: 56, r: 12, t: 12, b: 26 };
+const W = 640, H = 220, PAD = { l: 60, r: 14, t: 24, b: 26 };
 
 function s(tag, attrs = {}, ...children) {
   const el = document.createElementNS(NS, tag);
@@ -17,13 +17,20 @@ function svg(testid, w = W, h = H, label = "") {
 }
 
 /** Ticks: about n round values covering [lo, hi]. */
-function ticks(lo, hi, n = 4) {
+function ticks(lo, hi, n = 4, minStep = 0) {
   if (!(hi > lo)) return [lo];
-  const raw = (hi - lo) / n, mag = 10 ** Math.floor(Math.log10(raw));
+  const raw = Math.max((hi - lo) / n, minStep), mag = 10 ** Math.floor(Math.log10(raw));
   const step = [1, 2, 2.5, 5, 10].map((m) => m * mag).find((st) => st >= raw) || raw;
   const out = [];
   for (let v = Math.ceil(lo / step) * step; v <= hi + 1e-9 * step; v += step) out.push(+v.toPrecision(12));
   return out;
+}
+
+/** A formatter for ticks `step` apart: just enough decimals to tell them apart. */
+function stepFormat(ticksList) {
+  const step = ticksList.length > 1 ? Math.abs(ticksList[1] - ticksList[0]) : 0;
+  const dp = step > 0 && step < 1 ? Math.min(8, Math.ceil(-Math.log10(step) - 1e-9)) : 0;
+  return (v) => (Math.abs(v) >= 1e4 ? fmtTick(v) : v.toFixed(dp));
 }
 
 function fmtTick(v) {
@@ -57,12 +64,13 @@ export function lineChart(series, opts = {}) {
   if (opts.minSpan && y1 - y0 < opts.minSpan) { const m = (y0 + y1) / 2; y0 = m - opts.minSpan / 2; y1 = m + opts.minSpan / 2; }
   const X = (x) => PAD.l + ((x - x0) / (x1 - x0)) * (W - PAD.l - PAD.r);
   const Y = (y) => H - PAD.b - ((y - y0) / (y1 - y0)) * (H - PAD.t - PAD.b);
-  for (const t of ticks(y0, y1)) {
+  const yt = ticks(y0, y1), yf = opts.yFormat || stepFormat(yt);
+  for (const t of yt) {
     el.append(s("line", { x1: PAD.l, x2: W - PAD.r, y1: Y(t), y2: Y(t), class: "grid" }));
-    el.append(s("text", { x: PAD.l - 6, y: Y(t) + 4, "text-anchor": "end", class: "axis" }, (opts.yFormat || fmtTick)(t)));
+    el.append(s("text", { x: PAD.l - 6, y: Y(t) + 4, "text-anchor": "end", class: "axis" }, yf(t)));
   }
-  const xf = opts.xFormat || fmtTick;
-  for (const t of ticks(x0, x1, 5)) el.append(s("text", { x: X(t), y: H - 8, "text-anchor": "middle", class: "axis" }, xf(t)));
+  const xt = ticks(x0, x1, 5, opts.xMinStep || 0), xf = opts.xFormat || stepFormat(xt);
+  for (const t of xt) el.append(s("text", { x: X(t), y: H - 8, "text-anchor": "middle", class: "axis" }, xf(t)));
   for (const se of series) {
     const p = se.points.filter((q) => Number.isFinite(q[0]) && Number.isFinite(q[1])).sort((a, b) => a[0] - b[0]);
     if (se.line !== false && p.length > 1) {
@@ -72,8 +80,8 @@ export function lineChart(series, opts = {}) {
   }
   const legend = series.filter((se) => se.name);
   legend.forEach((se, i) => {
-    el.append(s("rect", { x: PAD.l + 8 + i * 110, y: PAD.t, width: 10, height: 10, class: `key ${se.cls || ""}` }));
-    el.append(s("text", { x: PAD.l + 22 + i * 110, y: PAD.t + 9, class: "axis" }, se.name));
+    el.append(s("rect", { x: PAD.l + i * 110, y: 4, width: 10, height: 10, class: `key ${se.cls || ""}` }));
+    el.append(s("text", { x: PAD.l + 14 + i * 110, y: 13, class: "axis" }, se.name));
   });
   return el;
 }
@@ -137,18 +145,24 @@ export function marginBar(equity, initial, maintenance, testid = "margin-bar") {
   return box;
 }
 
-/** Horizontal bars, one per row {label, value}; positive right (green), negative left (red). */
+/** Horizontal bars, one per row {label, value}: a label column, then bars from a zero axis
+ * (positive right in green, negative left in red), the value at the bar's end. */
 export function barChart(rows, testid = "bar-chart", label = "") {
-  const rowH = 22, w = 900, h = Math.max(1, rows.length) * rowH + 8;
+  const rowH = 24, w = 900, h = Math.max(1, rows.length) * rowH + 8;
   const el = svg(testid, w, h, label);
   if (!rows.length) return el;
+  const labelW = 230, valueW = 90;
+  const anyNeg = rows.some((r) => r.value < 0), anyPos = rows.some((r) => r.value > 0);
+  const zone = w - labelW - 2 * valueW;
+  const mid = labelW + valueW + (anyNeg && anyPos ? zone / 2 : anyNeg ? zone : 0);
+  const half = anyNeg && anyPos ? zone / 2 : zone;
   const m = Math.max(...rows.map((r) => Math.abs(r.value)), 1e-9);
-  const mid = 360, half = (w - mid - 80);
   rows.forEach((r, i) => {
     const y = 4 + i * rowH, len = (Math.abs(r.value) / m) * half;
-    el.append(s("text", { x: 4, y: y + 15, class: "axis" }, r.label));
-    el.append(s("rect", { x: r.value < 0 ? mid - len : mid, y: y + 3, width: Math.max(1, len), height: rowH - 8, class: r.value < 0 ? "bar-neg" : "bar-pos" }));
-    el.append(s("text", { x: r.value < 0 ? mid + 4 : mid + len + 4, y: y + 15, class: "axis" }, fmtTick(r.value)));
+    el.append(s("text", { x: 4, y: y + 16, class: "axis label" }, r.label.length > 30 ? r.label.slice(0, 29) + "…" : r.label));
+    el.append(s("rect", { x: r.value < 0 ? mid - len : mid, y: y + 4, width: Math.max(1, len), height: rowH - 8, class: r.value < 0 ? "bar-neg" : "bar-pos" }));
+    const tx = r.value < 0 ? mid - len - 6 : mid + len + 6;
+    el.append(s("text", { x: tx, y: y + 16, "text-anchor": r.value < 0 ? "end" : "start", class: "axis" }, fmtTick(r.value)));
   });
   el.append(s("line", { x1: mid, x2: mid, y1: 0, y2: h, class: "grid" }));
   return el;

@@ -54,7 +54,7 @@ function draw(ctx, body, chain, history, redraw) {
   const expiries = chain.expiries || [];
   let exp = expiries.find((e) => e.expiry === chosenExpiry[chain.underlying]) || expiries[0];
   const indexChart = lineChart([{ name: "index", cls: "index", points: history.map((p) => [p.time, Number(p.index)]) }], {
-    testid: "index-chart", xFormat: timeLabel(history), label: `${chain.underlying} index`, empty: "index path: waiting for oracle updates",
+    testid: "index-chart", xFormat: timeLabel(history), xMinStep: 1, label: `${chain.underlying} index`, empty: "index path: waiting for oracle updates",
   });
   const head = h("div", { class: "cards" },
     h("div", { class: "stat big" }, h("div", { class: "label" }, `${chain.underlying} index`), h("div", { class: "value", "data-testid": "index" }, chain.index)),
@@ -105,7 +105,7 @@ function draw(ctx, body, chain, history, redraw) {
   const smile = lineChart([
     { name: "calls", cls: "call", dots: true, points: exp.series.filter((s) => s.type === "call" && s.iv !== null).map((s) => [Number(s.strike), Number(s.iv) * 100]) },
     { name: "puts", cls: "put", dots: true, points: exp.series.filter((s) => s.type === "put" && s.iv !== null).map((s) => [Number(s.strike), Number(s.iv) * 100]) },
-  ], { testid: "smile-chart", label: `volatility smile ${exp.label}`, yFormat: (v) => `${v.toFixed(1)}%`, minSpan: 2, empty: "no marks yet" });
+  ], { testid: "smile-chart", label: `volatility smile ${exp.label}`, yFormat: (v) => `${+v.toFixed(2)}%`, minSpan: 2, empty: "no marks yet" });
   for (const se of exp.series) window.__optrollup.marks[se.id] = se.mark;
   fill(body, head,
     h("div", { class: "grid2" },

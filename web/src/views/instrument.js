@@ -74,7 +74,7 @@ export async function renderInstrument(ctx, arg) {
     fill(priceBox, lineChart([
       { name: "mark", cls: "mark", points: marks },
       { name: "trades", cls: "trade", dots: true, line: false, points: trades.map((t) => [t.time, Number(t.price)]) },
-    ], { testid: "price-chart", xFormat: (t) => utc(t).slice(11, spanOf(marks, trades) < 600 ? 19 : 16), label: `${name} mark and trades` }));
+    ], { testid: "price-chart", xFormat: (t) => utc(t).slice(11, spanOf(marks, trades) < 600 ? 19 : 16), xMinStep: 1, label: `${name} mark and trades` }));
   };
 
   try {

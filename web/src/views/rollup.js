@@ -34,8 +34,11 @@ export async function renderRollup(ctx) {
       h("div", { class: "cards" },
         stat("L2 head", r.head ? `block ${r.head.number}` : "-", "l2-head"), stat("throughput", r.tps !== undefined ? `${r.tps} tx/s` : "-", "tps"),
         stat("head time", r.head ? utc(r.head.time) : "-"), r.available ? stat("L1 block", l1.l1_block ?? "-", "l1-block") : null,
-        r.available ? stat("batches / roots", `${l1.batches ?? r.batches.length} / ${l1.roots ?? r.roots.length}`) : null,
-        r.available ? stat("roots final", l1.roots_final ?? "-") : null),
+        r.available ? stat("batches posted", l1.batches ?? r.batches.length, "l1-batches") : null,
+        r.available ? stat("roots proposed", l1.roots ?? r.roots.length, "l1-roots") : null,
+        r.available ? stat("roots final", l1.roots_final ?? "-", "l1-roots-final") : null,
+        r.available && l1.last_batched_l2_block !== undefined ? stat("last batched L2 block", l1.last_batched_l2_block) : null,
+        r.available ? stat("role", l1.role || "-") : null),
       r.available ? null : message("info", "This node has no L1 link: it posts no batches or roots (run the devnet: make devnet).", "no-l1"),
       l1.last_error ? message("error", `L1 link: ${l1.last_error}`) : null,
       h("section", { class: "panel" }, h("h3", {}, "Batches posted on L1"), table([
