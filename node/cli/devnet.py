@@ -8,7 +8,8 @@ to L1), and with ``--follower`` a read replica (``optrollup node --follow``) on
 (``demo1``, ``demo2``: funded on L1 by the deployer, they deposit once, then trade small sizes
 against the market maker every few seconds). It waits until the
 L1 answers JSON-RPC and the sequencer answers gRPC, then prints the endpoints, the contract
-addresses and the test keys. Children's output is shown prefixed with their name.
+addresses, the web page's URL (``--web``; the sequencer serves it at 127.0.0.1:8080 when that
+port is free) and the test keys. Children's output is shown prefixed with their name.
 
 Everything lives in ``--data-dir`` (default ``.devnet``: ``l1/`` with ``deployment.json``,
 ``node/``, ``follower/``); running it again resumes. Ctrl-C (or SIGTERM) stops the
@@ -65,6 +66,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="L2 chain id at first deployment (default 901; see `optrollup l1 --help`)")
     parser.add_argument("--metrics", default="off", metavar="ADDR",
                         help="the sequencer's Prometheus metrics address (default off)")
+    parser.add_argument("--web", default=None, metavar="ADDR",
+                        help="the sequencer's web page (default 127.0.0.1:8080 if free; 'off' to disable)")
+    parser.add_argument("--follower-web", default=None, metavar="ADDR",
+                        help="the follower's (read-only) web page (default off)")
     parser.set_defaults(func=run)
 
 
@@ -77,6 +82,7 @@ class Child:
         self.ready_prefix = ready_prefix
         self.ready = threading.Event()
         self.ready_line = ""
+        self.web_url = ""  # the child's "web page on URL" line, if it serves one
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         self.process = subprocess.Popen([sys.executable, "-m", "node.cli.main", *argv], stdout=subprocess.PIPE,
                                         stderr=subprocess.STDOUT, text=True, env=env, start_new_session=True)
@@ -87,6 +93,8 @@ class Child:
     def _echo(self) -> None:
         for line in self.process.stdout:
             line = line.rstrip("\n")
+            if line.startswith("web page on "):
+                self.web_url = line.split()[3]
             if not self.ready.is_set() and line.startswith(self.ready_prefix):
                 self.ready_line = line
                 self.ready.set()
@@ -228,7 +236,8 @@ def run(args: argparse.Namespace) -> int:
         deadline = time.monotonic() + START_TIMEOUT_S
         common = ["--l1", l1_url, "--deployment", deployment_file, "--confirmations", str(args.confirmations)]
         node = Child("node", ["node", "--dev", *common, "--data-dir", str(data / "node"), "--listen", args.listen,
-                              "--batch-interval", str(args.batch_interval), "--metrics", args.metrics], "listening on")
+                              "--batch-interval", str(args.batch_interval), "--metrics", args.metrics,
+                              *(["--web", args.web] if args.web else [])], "listening on")
         children.append(node)
         if not _wait_ready(node, lambda: grpc_answers(args.listen), stopping, deadline):
             raise _StartFailed("the sequencer")
@@ -236,11 +245,14 @@ def run(args: argparse.Namespace) -> int:
         if args.follower:
             follower = Child("follower", ["node", "--follow", *common, "--data-dir", str(data / "follower"),
                                           "--listen", args.follower_listen, "--sequencer-node", args.listen,
-                                          "--metrics", "off"], "listening on")
+                                          "--metrics", "off",
+                                          *(["--web", args.follower_web] if args.follower_web else [])],
+                             "listening on")
             children.append(follower)
             if not _wait_ready(follower, lambda: grpc_answers(args.follower_listen), stopping, deadline):
                 raise _StartFailed("the follower")
-        _print_summary(args, l1_url, deployment_file, time.monotonic() - started)
+        _print_summary(args, l1_url, deployment_file, time.monotonic() - started,
+                       node.web_url, follower.web_url if follower is not None else "")
         if args.traders:
             DemoTraders(l1_url, deployment_file, args.listen, stopping).start()
         while not stopping.wait(0.5):
@@ -280,7 +292,8 @@ def _program() -> str:
     return "optrollup"
 
 
-def _print_summary(args: argparse.Namespace, l1_url: str, deployment_file: str, took_s: float) -> None:
+def _print_summary(args: argparse.Namespace, l1_url: str, deployment_file: str, took_s: float,
+                   web_url: str = "", follower_web_url: str = "") -> None:
     from devnet.accounts import devnet_accounts
     from node.store.codec import decode_genesis
     from node.wallet import address_of
@@ -295,6 +308,10 @@ def _print_summary(args: argparse.Namespace, l1_url: str, deployment_file: str, 
     ]
     if args.follower:
         lines.append(f"  follower gRPC    {args.follower_listen}  (read-only, derived from L1)")
+    if web_url:
+        lines.append(f"  web page         {web_url}  (chain, book, account, rollup; sign with a wallet or a dev key)")
+    if follower_web_url:
+        lines.append(f"  follower page    {follower_web_url}  (read-only)")
     lines.append(f"  deployment       {deployment_file}")
     for name in ("token", "portal", "inbox", "commitments", "forced"):
         lines.append(f"    {name:12s} {deployment[name]}")

@@ -486,7 +486,11 @@ async def _follow(args: argparse.Namespace, l1: L1Link) -> int:
     await sequencer.start()
     info = NodeInfo(data_dir=args.data_dir or "", durability=args.durability if args.data_dir else "memory",
                     dev=False, metrics_url=metrics_server.url if metrics_server else "")
-    server = await _serve_or_close(args, sequencer, store, metrics_server, dev=False, info=info, proofs=proofs)
+    from node.rpc.rollup import RollupView
+
+    rollup = RollupView(l1.reader, lambda: follower.deposits, lambda: follower.forced)
+    server = await _serve_or_close(args, sequencer, store, metrics_server, dev=False, info=info, proofs=proofs,
+                                   rollup=rollup)
     host = args.listen.rsplit(":", 1)[0]
     print(f"optrollup follower: chain id {sequencer.chain_id}, L1 {l1.url} (chain id {l1.deployment.chain_id}), "
           f"{'new' if fresh else 'resumed at block %d' % sequencer.head_number}; "
@@ -623,8 +627,13 @@ async def _main(args: argparse.Namespace) -> int:
             l1_txs_in_flight=len(batcher.in_flight) + len(batcher.proposing) + len(batcher.returning),
             fee_bumps=batcher_tx.replacements + proposer_tx.replacements,
             last_error=sequencer.paused or batcher.status.last_error or watcher.last_error)
+    rollup = None
+    if l1 is not None:
+        from node.rpc.rollup import RollupView
+
+        rollup = RollupView(l1.reader, lambda: watcher.deposits, lambda: watcher.forced)
     server = await _serve_or_close(args, sequencer, store, metrics_server, dev=l1 is None, info=info,
-                                   proofs=batcher.proofs if l1 is not None else None)
+                                   proofs=batcher.proofs if l1 is not None else None, rollup=rollup)
     l1_tasks = []
     if l1 is not None:
         loop = asyncio.get_running_loop()

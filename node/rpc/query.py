@@ -9,12 +9,15 @@ decimals of the collateral token; Greeks as WAD decimal strings, 18 decimals).
 
 from __future__ import annotations
 
+import asyncio
 from typing import Final
 
 import grpc
 
 from node.rpc import history, streams
+from node.rpc import rollup as rollup_mod
 from node.rpc.events import EventHub
+from node.rpc.index_history import IndexHistory
 from node.rpc.generated.optrollup.v1 import query_pb2, query_pb2_grpc
 from node.rpc.refusal import receipt_pb
 from node.sequencer.sequencer import Sequencer
@@ -41,10 +44,39 @@ class QueryServicer(query_pb2_grpc.QueryServicer):
     """Reads of the last committed block. Each call reads through a fresh ``State`` over the
     sequencer's backend, so queries never touch the sequencer's caches or journal."""
 
-    def __init__(self, sequencer: Sequencer, events: EventHub | None = None, proofs=None) -> None:
+    def __init__(self, sequencer: Sequencer, events: EventHub | None = None, proofs=None, rollup=None,
+                 index_history: IndexHistory | None = None) -> None:
+        self.index_history = index_history
         self.sequencer = sequencer
         self.events = events
         self.proofs = proofs  # node.l1.withdrawals.ProofBook on nodes with an L1
+        self.rollup = rollup  # node.rpc.rollup.RollupView on nodes with an L1
+
+    async def GetIndexHistory(self, request, context):
+        """The underlying's recent index path (``node.rpc.index_history``)."""
+        if self._view().get(keys.underlying(request.underlying_id)) is None:
+            await context.abort(grpc.StatusCode.NOT_FOUND, f"unknown underlying {request.underlying_id}")
+        points = [] if self.index_history is None else self.index_history.points(request.underlying_id)
+        if request.limit:
+            points = points[-request.limit:]
+        return query_pb2.IndexHistoryResponse(
+            underlying_id=request.underlying_id, block_number=self.sequencer.head_number,
+            points=[query_pb2.IndexPoint(time=t, index_e6=i) for t, i in points])
+
+    async def GetRollup(self, request, context):
+        """The L1 side (``node.rpc.rollup``); UNAVAILABLE if the L1 cannot be read now."""
+        limit = rollup_mod.limit_of(request.limit)
+        view = self._view()
+        globals_: Globals = view.get(keys.GLOBALS)
+        latest = rollup_mod.withdrawals(view, limit)
+        head = self.sequencer.head_number
+        if self.rollup is None:
+            return query_pb2.RollupResponse(available=False, block_number=head,
+                                            withdrawals=[rollup_mod.withdrawal_pb(i, w) for i, w in latest])
+        try:
+            return await asyncio.to_thread(self.rollup.read, globals_, latest, limit, head)
+        except Exception as exc:  # noqa: BLE001 - the L1 is down or slow: say so, never crash the call
+            await context.abort(grpc.StatusCode.UNAVAILABLE, f"cannot read the L1 now: {exc}")
 
     async def GetWithdrawalProof(self, request, context):
         found = None if self.proofs is None else self.proofs.get(request.index)

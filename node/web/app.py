@@ -76,8 +76,7 @@ class Gateway:
     def __init__(self, up: Upstream, *, dev_keys: dict[str, bytes] | None = None) -> None:
         self.up = up
         self.dev_keys = dict(dev_keys or {})
-        self.index_history = views.IndexHistory()
-        self.hub = hub_mod.Hub(up, self.index_history)
+        self.hub = hub_mod.Hub(up)
         self.read_only: bool | None = None
         self.websockets: set[web.WebSocketResponse] = set()
 
@@ -107,7 +106,7 @@ class Gateway:
         return json_response(await views.chain(self.up, request.query.get("underlying")))
 
     async def index_history_(self, request: web.Request) -> web.Response:
-        return json_response(await self.index_history.json(self.up, request.query.get("underlying")))
+        return json_response(await views.index_history(self.up, request.query.get("underlying")))
 
     async def instrument(self, request: web.Request) -> web.Response:
         return json_response(await views.instrument(self.up, request.match_info["ref"]))

@@ -7,8 +7,8 @@ subscribed to it, a sequence number and a ring of its last ``RING`` messages:
   local book and every update is published as the FULL aggregated book (as ``/api/book``);
 - ``account``: ``Stream.SubscribeAccount``, one message per fill or order update;
 - ``blocks``: the hub's own ``Stream.SubscribeBlocks`` (open while a browser is connected), one
-  message per block; each new block also samples the index (``IndexHistory``) and polls
-  ``GetRecentTrades`` for the ``trades`` channels (the node has no trade stream; one call per
+  message per block; each new block with transactions also polls ``GetRecentTrades`` for the
+  ``trades`` channels (the node has no trade stream; one call per
   subscribed series per block with transactions).
 
 ``seq`` is strictly increasing per (channel, key) for the gateway's whole run (a channel closed
@@ -26,7 +26,6 @@ import asyncio
 import contextlib
 import json
 import logging
-import time
 from collections import OrderedDict, deque
 from typing import Any, Awaitable, Callable, Final
 
@@ -47,7 +46,6 @@ CLIENT_QUEUE: Final = 1024
 MAX_SUBSCRIPTIONS: Final = 64
 RETRY_S: Final = 0.5
 MAX_REMEMBERED: Final = 10_000
-INDEX_SAMPLE_S: Final = 0.5
 
 
 def frame(channel: str, key: str, seq: int, data: Any, snapshot: bool = False) -> str:
@@ -122,16 +120,14 @@ class Channel:
 class Hub:
     """The fan-out (module docstring). ``start()`` opens the blocks subscription, ``close()`` ends all."""
 
-    def __init__(self, up: Upstream, index_history: views.IndexHistory | None = None) -> None:
+    def __init__(self, up: Upstream) -> None:
         self.up = up
-        self.index_history = index_history or views.IndexHistory()
         self.channels: dict[tuple[str, str], Channel] = {}
         self.last_seqs: OrderedDict[tuple[str, str], int] = OrderedDict()
         self.last_block: dict[str, Any] | None = None
         self.blocks_task: asyncio.Task | None = None
         self.published = 0
         self.upstream_subscriptions = 0  # gRPC stream calls opened (tests: one per key)
-        self._last_index_sample = 0.0
         self._names: dict[int, str] = {}
         self.closed = False
         self.sockets = 0
@@ -202,7 +198,12 @@ class Hub:
         if channel is None:
             first = self.last_seqs.pop((channel_name, key), 0)
             channel = self.channels[(channel_name, key)] = Channel(self, channel_name, key, first, ref)
-            await self._open(channel)
+            try:
+                await self._open(channel)
+            except BaseException:
+                self.channels.pop((channel_name, key), None)
+                self.last_seqs[(channel_name, key)] = channel.seq
+                raise
         if channel.linger is not None:
             channel.linger.cancel()
             channel.linger = None
@@ -340,10 +341,6 @@ class Hub:
             await asyncio.sleep(RETRY_S)
 
     async def _after_block(self) -> None:
-        now = time.monotonic()
-        if now - self._last_index_sample >= INDEX_SAMPLE_S:
-            self._last_index_sample = now
-            self.index_history.record(await self.up.underlyings())
         for channel in [c for c in self.channels.values() if c.channel == "trades"]:
             recent = await self.up.call(self.up.query.GetRecentTrades,
                                         query_pb2.RecentTradesRequest(instrument_id=channel.ref, limit=1000))

@@ -9,7 +9,6 @@ account's fills (as ``optrollup positions``).
 
 from __future__ import annotations
 
-from collections import deque
 from typing import Any, Final
 
 from node.client import LIQUIDITY_NAMES, ORDER_STATUS_NAMES
@@ -22,8 +21,6 @@ E6: Final = 10**6
 COLLATERAL: Final = {"symbol": "USDC", "decimals": 6}
 ACCOUNT_FILLS: Final = 100
 HISTORY_PAGES: Final = 5  # an account's P&L reads at most 5 pages of 1000 entries
-INDEX_POINTS: Final = 1000
-ROLLUP_SECTIONS: Final = ("batches", "roots", "withdrawals", "deposits_in_flight", "forced_queue", "disputes")
 
 
 def _or_none(text: str, present: bool) -> str | None:
@@ -107,24 +104,12 @@ async def chain(up: Upstream, name: Any) -> dict[str, Any]:
             "block": listed.block_number, "expiries": expiries}
 
 
-class IndexHistory:
-    """The index of each underlying at each oracle update seen (``record``), the last ``INDEX_POINTS``."""
-
-    def __init__(self) -> None:
-        self.points: dict[str, deque[tuple[int, int]]] = {}
-
-    def record(self, listed: query_pb2.ListUnderlyingsResponse) -> None:
-        for u in listed.underlyings:
-            if not u.oracle_time:
-                continue
-            points = self.points.setdefault(u.name.upper(), deque(maxlen=INDEX_POINTS))
-            if not points or points[-1][0] != u.oracle_time:
-                points.append((u.oracle_time, u.index_e6))
-
-    async def json(self, up: Upstream, name: Any) -> list[dict[str, Any]]:
-        u = await find_underlying(up, name)
-        self.record(query_pb2.ListUnderlyingsResponse(underlyings=[u]))
-        return [{"time": t, "index": e6(i), "index_raw": str(i)} for t, i in self.points.get(u.name.upper(), ())]
+async def index_history(up: Upstream, name: Any) -> list[dict[str, Any]]:
+    """The underlying's index at each of its last oracle updates (``Query.GetIndexHistory``), oldest first."""
+    u = await find_underlying(up, name)
+    pb = await up.call(up.query.GetIndexHistory, query_pb2.IndexHistoryRequest(underlying_id=u.underlying_id),
+                       code_404="unknown_underlying")
+    return [{"time": p.time, "index": e6(p.index_e6), "index_raw": str(p.index_e6)} for p in pb.points]
 
 
 async def instrument(up: Upstream, ref: Any) -> dict[str, Any]:
@@ -237,11 +222,12 @@ async def account(up: Upstream, address: bytes) -> dict[str, Any]:
     }
 
 
-async def rollup(up: Upstream) -> dict[str, Any]:
+async def rollup(up: Upstream, limit: int = 20) -> dict[str, Any]:
     status = await up.status()
+    pb = await up.call(up.query.GetRollup, query_pb2.RollupRequest(limit=limit))
     out: dict[str, Any] = {
-        "available": status.HasField("l1"), "head": head_json(status.head_number, status.head_root, status.head_time),
-        "tps": ratio(round(status.tx_per_s * 100), 100), "l1": None, **{name: [] for name in ROLLUP_SECTIONS},
+        "available": pb.available, "head": head_json(status.head_number, status.head_root, status.head_time),
+        "tps": ratio(round(status.tx_per_s * 100), 100), "l1": None, "disputes": [],
     }
     if status.HasField("l1"):
         l1 = status.l1
@@ -249,6 +235,25 @@ async def rollup(up: Upstream) -> dict[str, Any]:
                      "roots_final": l1.roots_final, "last_batched_l2_block": l1.last_batched_l2_block,
                      "deposits": l1.deposits, "forced": l1.forced, "mismatches": l1.mismatches,
                      "last_error": l1.last_error, "stopped": l1.stopped}
+    if pb.available:
+        out.update(l1_block=pb.l1_block, l1_time=pb.l1_time, challenge_window_s=pb.challenge_window_s,
+                   batch_count=pb.batch_count, root_count=pb.root_count)
+    out["batches"] = [{"index": b.index, "l1_block": b.l1_block, "l1_time": b.l1_time, "first_block": b.first_l2_block,
+                       "last_block": b.last_l2_block, "txs": b.txs, "bytes": b.bytes,
+                       "bytes_per_tx": ratio(b.bytes, b.txs) if b.txs else None} for b in pb.batches]
+    out["roots"] = [{"index": r.index, "batch": r.batch_index, "l2_block": r.last_l2_block, "root": hex0x(r.state_root),
+                     "proposed_at": r.proposed_at, "final_at": r.final_at, "final": r.final,
+                     "proposer": hex0x(r.proposer), "bond_returned": r.bond_returned} for r in pb.roots]
+    out["withdrawals"] = [{"index": w.index, "sender": hex0x(w.sender), "recipient": hex0x(w.recipient),
+                           "amount": e6(w.amount_e6), "amount_raw": str(w.amount_e6), "l2_block": w.block_number,
+                           "claimed": w.claimed if pb.available else None,
+                           "root": w.root_index if w.rooted else None, "final_at": w.final_at if w.rooted else None}
+                          for w in pb.withdrawals]
+    out["deposits_in_flight"] = [{"index": d.index, "recipient": hex0x(d.recipient), "amount": e6(d.amount_e6),
+                                  "amount_raw": str(d.amount_e6), "l1_block": d.l1_block, "deadline": d.deadline}
+                                 for d in pb.deposits_in_flight]
+    out["forced_queue"] = [{"index": f.index, "tx": hex0x(f.tx_hash), "l1_block": f.l1_block, "deadline": f.deadline}
+                           for f in pb.forced_queue]
     return out
 
 

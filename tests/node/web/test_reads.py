@@ -6,7 +6,9 @@ from decimal import Decimal
 
 import pytest
 
-from node.rpc.generated.optrollup.v1 import query_pb2
+from node.rpc.generated.optrollup.v1 import query_pb2, trading_pb2
+from node.stf.txtypes import Withdraw
+from node.wallet import sign_tx
 from tests.node.rpc.node_fixture import T0
 
 E6 = 10**6
@@ -94,11 +96,22 @@ def test_account_of_a_dev_account(web):
     assert status == 200 and empty["balance"] == "0" and empty["positions"] == [] and empty["fills"] == []
 
 
-def test_rollup_without_l1_is_unavailable(web):
+def test_rollup_without_l1_is_unavailable_but_lists_withdrawals(web):
     status, rollup = web.get("/api/rollup")
     assert status == 200 and rollup["available"] is False and rollup["l1"] is None
     assert all(rollup[k] == [] for k in ("batches", "roots", "withdrawals", "deposits_in_flight",
                                           "forced_queue", "disputes"))
+    trading, _ = web.node.stubs()
+    bob = web.node.address("bob")
+    raw = sign_tx(web.node.key("bob"), Withdraw(web.node.next_nonce(web.node.key("bob")), 5 * E6, bob),
+                  web.node.chain.genesis.domain)
+    response = trading.SubmitTransaction(trading_pb2.SubmitRequest(raw_tx=raw), timeout=30)
+    assert response.receipt.code == 0
+    status, rollup = web.get("/api/rollup")
+    [withdrawal] = rollup["withdrawals"]
+    assert (withdrawal["index"], withdrawal["amount"], withdrawal["recipient"], withdrawal["l2_block"]) == (
+        response.receipt.order_id, "5", "0x" + bob.hex(), response.block_number)
+    assert withdrawal["claimed"] is None and withdrawal["root"] is None  # no L1: nothing to claim on
 
 
 def test_dev_keys_sign_for_their_addresses(web):

@@ -7,6 +7,144 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
 
+class IndexHistoryRequest(_message.Message):
+    __slots__ = ("underlying_id", "limit")
+    UNDERLYING_ID_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    underlying_id: int
+    limit: int
+    def __init__(self, underlying_id: _Optional[int] = ..., limit: _Optional[int] = ...) -> None: ...
+
+class IndexPoint(_message.Message):
+    __slots__ = ("time", "index_e6")
+    TIME_FIELD_NUMBER: _ClassVar[int]
+    INDEX_E6_FIELD_NUMBER: _ClassVar[int]
+    time: int
+    index_e6: int
+    def __init__(self, time: _Optional[int] = ..., index_e6: _Optional[int] = ...) -> None: ...
+
+class IndexHistoryResponse(_message.Message):
+    __slots__ = ("underlying_id", "points", "block_number")
+    UNDERLYING_ID_FIELD_NUMBER: _ClassVar[int]
+    POINTS_FIELD_NUMBER: _ClassVar[int]
+    BLOCK_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    underlying_id: int
+    points: _containers.RepeatedCompositeFieldContainer[IndexPoint]
+    block_number: int
+    def __init__(self, underlying_id: _Optional[int] = ..., points: _Optional[_Iterable[_Union[IndexPoint, _Mapping]]] = ..., block_number: _Optional[int] = ...) -> None: ...
+
+class RollupRequest(_message.Message):
+    __slots__ = ("limit",)
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    limit: int
+    def __init__(self, limit: _Optional[int] = ...) -> None: ...
+
+class RollupBatch(_message.Message):
+    __slots__ = ("index", "l1_block", "l1_time", "first_l2_block", "last_l2_block", "txs", "bytes")
+    INDEX_FIELD_NUMBER: _ClassVar[int]
+    L1_BLOCK_FIELD_NUMBER: _ClassVar[int]
+    L1_TIME_FIELD_NUMBER: _ClassVar[int]
+    FIRST_L2_BLOCK_FIELD_NUMBER: _ClassVar[int]
+    LAST_L2_BLOCK_FIELD_NUMBER: _ClassVar[int]
+    TXS_FIELD_NUMBER: _ClassVar[int]
+    BYTES_FIELD_NUMBER: _ClassVar[int]
+    index: int
+    l1_block: int
+    l1_time: int
+    first_l2_block: int
+    last_l2_block: int
+    txs: int
+    bytes: int
+    def __init__(self, index: _Optional[int] = ..., l1_block: _Optional[int] = ..., l1_time: _Optional[int] = ..., first_l2_block: _Optional[int] = ..., last_l2_block: _Optional[int] = ..., txs: _Optional[int] = ..., bytes: _Optional[int] = ...) -> None: ...
+
+class RollupRoot(_message.Message):
+    __slots__ = ("index", "batch_index", "last_l2_block", "state_root", "proposed_at", "final_at", "final", "proposer", "bond_returned")
+    INDEX_FIELD_NUMBER: _ClassVar[int]
+    BATCH_INDEX_FIELD_NUMBER: _ClassVar[int]
+    LAST_L2_BLOCK_FIELD_NUMBER: _ClassVar[int]
+    STATE_ROOT_FIELD_NUMBER: _ClassVar[int]
+    PROPOSED_AT_FIELD_NUMBER: _ClassVar[int]
+    FINAL_AT_FIELD_NUMBER: _ClassVar[int]
+    FINAL_FIELD_NUMBER: _ClassVar[int]
+    PROPOSER_FIELD_NUMBER: _ClassVar[int]
+    BOND_RETURNED_FIELD_NUMBER: _ClassVar[int]
+    index: int
+    batch_index: int
+    last_l2_block: int
+    state_root: bytes
+    proposed_at: int
+    final_at: int
+    final: bool
+    proposer: bytes
+    bond_returned: bool
+    def __init__(self, index: _Optional[int] = ..., batch_index: _Optional[int] = ..., last_l2_block: _Optional[int] = ..., state_root: _Optional[bytes] = ..., proposed_at: _Optional[int] = ..., final_at: _Optional[int] = ..., final: _Optional[bool] = ..., proposer: _Optional[bytes] = ..., bond_returned: _Optional[bool] = ...) -> None: ...
+
+class RollupWithdrawal(_message.Message):
+    __slots__ = ("index", "sender", "recipient", "amount_e6", "block_number", "claimed", "rooted", "root_index", "final_at")
+    INDEX_FIELD_NUMBER: _ClassVar[int]
+    SENDER_FIELD_NUMBER: _ClassVar[int]
+    RECIPIENT_FIELD_NUMBER: _ClassVar[int]
+    AMOUNT_E6_FIELD_NUMBER: _ClassVar[int]
+    BLOCK_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    CLAIMED_FIELD_NUMBER: _ClassVar[int]
+    ROOTED_FIELD_NUMBER: _ClassVar[int]
+    ROOT_INDEX_FIELD_NUMBER: _ClassVar[int]
+    FINAL_AT_FIELD_NUMBER: _ClassVar[int]
+    index: int
+    sender: bytes
+    recipient: bytes
+    amount_e6: int
+    block_number: int
+    claimed: bool
+    rooted: bool
+    root_index: int
+    final_at: int
+    def __init__(self, index: _Optional[int] = ..., sender: _Optional[bytes] = ..., recipient: _Optional[bytes] = ..., amount_e6: _Optional[int] = ..., block_number: _Optional[int] = ..., claimed: _Optional[bool] = ..., rooted: _Optional[bool] = ..., root_index: _Optional[int] = ..., final_at: _Optional[int] = ...) -> None: ...
+
+class RollupQueued(_message.Message):
+    __slots__ = ("index", "l1_block", "deadline", "recipient", "amount_e6", "tx_hash")
+    INDEX_FIELD_NUMBER: _ClassVar[int]
+    L1_BLOCK_FIELD_NUMBER: _ClassVar[int]
+    DEADLINE_FIELD_NUMBER: _ClassVar[int]
+    RECIPIENT_FIELD_NUMBER: _ClassVar[int]
+    AMOUNT_E6_FIELD_NUMBER: _ClassVar[int]
+    TX_HASH_FIELD_NUMBER: _ClassVar[int]
+    index: int
+    l1_block: int
+    deadline: int
+    recipient: bytes
+    amount_e6: int
+    tx_hash: bytes
+    def __init__(self, index: _Optional[int] = ..., l1_block: _Optional[int] = ..., deadline: _Optional[int] = ..., recipient: _Optional[bytes] = ..., amount_e6: _Optional[int] = ..., tx_hash: _Optional[bytes] = ...) -> None: ...
+
+class RollupResponse(_message.Message):
+    __slots__ = ("available", "l1_block", "l1_time", "challenge_window_s", "batch_count", "root_count", "batches", "roots", "withdrawals", "deposits_in_flight", "forced_queue", "block_number")
+    AVAILABLE_FIELD_NUMBER: _ClassVar[int]
+    L1_BLOCK_FIELD_NUMBER: _ClassVar[int]
+    L1_TIME_FIELD_NUMBER: _ClassVar[int]
+    CHALLENGE_WINDOW_S_FIELD_NUMBER: _ClassVar[int]
+    BATCH_COUNT_FIELD_NUMBER: _ClassVar[int]
+    ROOT_COUNT_FIELD_NUMBER: _ClassVar[int]
+    BATCHES_FIELD_NUMBER: _ClassVar[int]
+    ROOTS_FIELD_NUMBER: _ClassVar[int]
+    WITHDRAWALS_FIELD_NUMBER: _ClassVar[int]
+    DEPOSITS_IN_FLIGHT_FIELD_NUMBER: _ClassVar[int]
+    FORCED_QUEUE_FIELD_NUMBER: _ClassVar[int]
+    BLOCK_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    available: bool
+    l1_block: int
+    l1_time: int
+    challenge_window_s: int
+    batch_count: int
+    root_count: int
+    batches: _containers.RepeatedCompositeFieldContainer[RollupBatch]
+    roots: _containers.RepeatedCompositeFieldContainer[RollupRoot]
+    withdrawals: _containers.RepeatedCompositeFieldContainer[RollupWithdrawal]
+    deposits_in_flight: _containers.RepeatedCompositeFieldContainer[RollupQueued]
+    forced_queue: _containers.RepeatedCompositeFieldContainer[RollupQueued]
+    block_number: int
+    def __init__(self, available: _Optional[bool] = ..., l1_block: _Optional[int] = ..., l1_time: _Optional[int] = ..., challenge_window_s: _Optional[int] = ..., batch_count: _Optional[int] = ..., root_count: _Optional[int] = ..., batches: _Optional[_Iterable[_Union[RollupBatch, _Mapping]]] = ..., roots: _Optional[_Iterable[_Union[RollupRoot, _Mapping]]] = ..., withdrawals: _Optional[_Iterable[_Union[RollupWithdrawal, _Mapping]]] = ..., deposits_in_flight: _Optional[_Iterable[_Union[RollupQueued, _Mapping]]] = ..., forced_queue: _Optional[_Iterable[_Union[RollupQueued, _Mapping]]] = ..., block_number: _Optional[int] = ...) -> None: ...
+
 class ListUnderlyingsRequest(_message.Message):
     __slots__ = ()
     def __init__(self) -> None: ...
