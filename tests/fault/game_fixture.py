@@ -58,11 +58,8 @@ class TracedBatch:
         return proof
 
 
-@lru_cache(maxsize=1)
-def traced_batch() -> TracedBatch:
-    """Batch 0 of a funded market: two transactions and L1 entries (31 steps, depth 5)."""
-    scenario = Scenario.market()
-    scenario.build(seed=1, n_batches=1, blocks_per_batch=1, per_block=2)
+def trace(scenario: Scenario) -> TracedBatch:
+    """Batch 0 of ``scenario``, traced from its genesis."""
     batch = scenario.batches[0]
     boundaries: list[Boundary] = []
     TraceRun(clone(scenario.chain.backend), batch.index, scenario.inputs(batch)).run(boundaries.append)
@@ -70,11 +67,17 @@ def traced_batch() -> TracedBatch:
 
 
 @lru_cache(maxsize=1)
+def traced_batch() -> TracedBatch:
+    """Batch 0 of a funded market: two transactions and L1 entries (31 steps, depth 5)."""
+    scenario = Scenario.market()
+    scenario.build(seed=1, n_batches=1, blocks_per_batch=1, per_block=2)
+    return trace(scenario)
+
+
+@lru_cache(maxsize=1)
 def _base() -> tuple[RevmRunner, L1Double, FaultDeployment]:
     runner = RevmRunner()
     double = L1Double(runner)
-    traced = traced_batch()
-    load_batch(double, traced.batch.index, traced.scenario.inputs(traced.batch))
     deployment = deploy_verifier(runner, {"inbox": double.address, "portal": double.address,
                                           "forced": double.address})
     return runner, double, deployment
@@ -85,17 +88,21 @@ class GameL1:
     L1 double hold no game state), at L1 time ``T0``, the players' balances reset. Gas
     price is 0: balances move by value only."""
 
-    def __init__(self, settings: GameSettings = SETTINGS, genesis_root: bytes | None = None) -> None:
+    def __init__(self, settings: GameSettings = SETTINGS, traced: TracedBatch | None = None) -> None:
+        """``traced``: the batch 0 the inbox double holds (default ``traced_batch()``)."""
         runner, double, deployment = _base()
+        self.traced = traced = traced or traced_batch()
+        load_batch(double, traced.batch.index, traced.scenario.inputs(traced.batch))
         self.runner, self.double, self.deployment = runner, double, deployment
         self.settings = settings
+        self.gas_log: list[tuple[str, int]] = []  # (function, transaction gas) of every committed call
         self.number = 10
         self.at(T0)
         for who in (DEFENDER_ADDR, CHALLENGER_ADDR, OTHER_ADDR):
             runner.evm.set_balance("0x" + who.hex(), 10**22)
         self.c_build = compile_contract("bridge/state_commitments.vy")
         self.g_build = compile_contract(SOURCE)
-        root = genesis_root if genesis_root is not None else traced_batch().genesis_root
+        root = traced.genesis_root
         self.commitments = runner.deploy(self.c_build.initcode, encode(
             ["address", "bytes32", "address", "uint256", "uint256", "uint256"],
             [double.address, root, DEFENDER_ADDR, ROOT_BOND, WINDOW_S, SILENCE_S]))
@@ -121,7 +128,7 @@ class GameL1:
 
     def set_batches(self, count: int) -> None:
         """Make the inbox double hold ``count`` batches (the traced batch 0 and copies of its record)."""
-        traced = traced_batch()
+        traced = self.traced
         for i in range(1, count):
             self.double.set_batch(dataclasses.replace(traced.batch.record(), index=i), traced.batch.data)
 
@@ -136,6 +143,7 @@ class GameL1:
         if not result.success:
             raise Reverted(revert_reason(result.output) if result.output else result.error or "halted")
         self.last_gas = result.gas_used
+        self.gas_log.append((signature[:signature.index("(")], result.gas_used))
         return tuple(decode(list(out), result.output)) if out else ()
 
     def view(self, to: bytes, build: Any, signature: str, args: Sequence[Any] = (), out: Sequence[str] = ()) -> Any:
@@ -207,8 +215,8 @@ def play(l1: GameL1, gid: int, depth: int, halted_cursor: bytes, claimer: Claime
          prover: Callable[[int], StepProof] | None = None, step_sender: bytes = CHALLENGER_ADDR) -> GameView:
     """Play game ``gid`` to the end: the defender declares ``depth`` and ``halted_cursor``, then
     claims with ``claimer``; the challenger answers with ``answerer``; at the end the step
-    at ``lo`` is proven with ``prover`` (default: the traced batch's honest proof)."""
-    prover = prover or traced_batch().proof
+    at ``lo`` is proven with ``prover`` (default: the honest proof of ``l1``'s batch)."""
+    prover = prover or l1.traced.proof
     lo, hi = 0, 1 << depth
     l1.declare(gid, depth, halted_cursor, claimer(midpoint(lo, hi)) if depth else b"\x00" * 32)
     while hi - lo > 1:
