@@ -103,3 +103,11 @@ def test_a_key_that_is_not_an_oracle_key_is_refused(node, prices) -> None:
     feeder = Feeder(Client(node.target, ADMIN_KEY), [HttpJsonSource(server.url)], GuardConfig(), clock=lambda: NOW)
     outcomes = feeder.round()
     assert all("not an oracle key" in o.refused for o in outcomes)
+
+
+def test_only_the_underlyings_asked_for_are_fed(node, prices) -> None:
+    _, server = prices
+    feeder = Feeder(Client(node.target, ORACLE_KEY), [HttpJsonSource(server.url)], GuardConfig(),
+                    underlyings=["eth"], clock=lambda: NOW)
+    assert [o.decision.underlying for o in feeder.round()] == ["ETH"]
+    assert [u.oracle_sequence for u in Client(node.target).underlyings()[0]] == [2, 1]
