@@ -185,3 +185,35 @@ def test_bad_subscriptions_get_an_error_frame(web):
                 assert (await _next(ws)) == {"op": "pong"}
 
     _run(scenario())
+
+
+def test_a_broken_upstream_stream_is_resubscribed_and_says_so_with_a_snapshot(web):
+    """The node ends every stream (as for a slow subscriber): the gateway resubscribes; the account
+    channel publishes a snapshot message (events may have been missed) and keeps numbering."""
+    import grpc
+
+    carol = "0x" + web.node.address("carol").hex()
+    hub = web.web.gateway.hub
+
+    async def scenario():
+        async with aiohttp.ClientSession() as session:
+            async with session.ws_connect(web.ws_url()) as ws:
+                await ws.send_json({"op": "subscribe", "channel": "account", "key": carol})
+                first = await _next(ws, _data_of("account", carol))
+                assert first["snapshot"] is True
+                opened = hub.upstream_subscriptions
+                events = web.node.server.events
+
+                async def end_streams():
+                    events._end_all(grpc.StatusCode.RESOURCE_EXHAUSTED, "stream: subscriber too slow (test)")  # noqa: SLF001
+
+                web.node.call(end_streams())
+                again = await _next(ws, _data_of("account", carol))
+                assert again["snapshot"] is True and again["seq"] == first["seq"] + 1
+                assert again["data"]["address"] == carol and hub.upstream_subscriptions > opened
+                await asyncio.to_thread(_submit, web, web.node.order("carol", 1, 0, 100_000, 100_000))
+                event = await _next(ws, _data_of("account", carol))
+                assert event["seq"] == again["seq"] + 1 and event["data"]["type"] == "order"
+                assert event["data"]["status"] == "resting"
+
+    _run(scenario())
