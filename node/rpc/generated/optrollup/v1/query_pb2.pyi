@@ -162,28 +162,34 @@ class VolSurfacePoint(_message.Message):
     def __init__(self, expiry: _Optional[int] = ..., atm_vol_e6: _Optional[int] = ..., skew_e6: _Optional[int] = ..., curvature_e6: _Optional[int] = ...) -> None: ...
 
 class Underlying(_message.Message):
-    __slots__ = ("underlying_id", "name", "index_e6", "oracle_time", "surface", "series")
+    __slots__ = ("underlying_id", "name", "index_e6", "oracle_time", "surface", "series", "oracle_sequence", "observation_time")
     UNDERLYING_ID_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     INDEX_E6_FIELD_NUMBER: _ClassVar[int]
     ORACLE_TIME_FIELD_NUMBER: _ClassVar[int]
     SURFACE_FIELD_NUMBER: _ClassVar[int]
     SERIES_FIELD_NUMBER: _ClassVar[int]
+    ORACLE_SEQUENCE_FIELD_NUMBER: _ClassVar[int]
+    OBSERVATION_TIME_FIELD_NUMBER: _ClassVar[int]
     underlying_id: int
     name: str
     index_e6: int
     oracle_time: int
     surface: _containers.RepeatedCompositeFieldContainer[VolSurfacePoint]
     series: int
-    def __init__(self, underlying_id: _Optional[int] = ..., name: _Optional[str] = ..., index_e6: _Optional[int] = ..., oracle_time: _Optional[int] = ..., surface: _Optional[_Iterable[_Union[VolSurfacePoint, _Mapping]]] = ..., series: _Optional[int] = ...) -> None: ...
+    oracle_sequence: int
+    observation_time: int
+    def __init__(self, underlying_id: _Optional[int] = ..., name: _Optional[str] = ..., index_e6: _Optional[int] = ..., oracle_time: _Optional[int] = ..., surface: _Optional[_Iterable[_Union[VolSurfacePoint, _Mapping]]] = ..., series: _Optional[int] = ..., oracle_sequence: _Optional[int] = ..., observation_time: _Optional[int] = ...) -> None: ...
 
 class ListUnderlyingsResponse(_message.Message):
-    __slots__ = ("underlyings", "block_number")
+    __slots__ = ("underlyings", "block_number", "block_time")
     UNDERLYINGS_FIELD_NUMBER: _ClassVar[int]
     BLOCK_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    BLOCK_TIME_FIELD_NUMBER: _ClassVar[int]
     underlyings: _containers.RepeatedCompositeFieldContainer[Underlying]
     block_number: int
-    def __init__(self, underlyings: _Optional[_Iterable[_Union[Underlying, _Mapping]]] = ..., block_number: _Optional[int] = ...) -> None: ...
+    block_time: int
+    def __init__(self, underlyings: _Optional[_Iterable[_Union[Underlying, _Mapping]]] = ..., block_number: _Optional[int] = ..., block_time: _Optional[int] = ...) -> None: ...
 
 class WithdrawalProofRequest(_message.Message):
     __slots__ = ("index",)
