@@ -88,13 +88,16 @@ def test_resume_with_after_seq_replays_what_was_missed_without_a_gap(web):
             for k in (1, 2):
                 await asyncio.to_thread(_submit, web, web.node.order("carol", inst["id"], 0, k * tick, 100_000))
             channel = web.web.gateway.hub.channels[("book", key)]
-            async with asyncio.timeout(10):
-                while channel.seq < last + 2:
+            async with asyncio.timeout(10):  # the gateway has published the book holding both orders
+                while not (channel.latest and {str(tick), str(2 * tick)} <= {l["price_raw"] for l in
+                                                                              channel.latest["bids"]}):
                     await asyncio.sleep(0.02)
+            end = channel.seq
+            assert end >= last + 2
             async with session.ws_connect(web.ws_url()) as ws:
                 await ws.send_json({"op": "subscribe", "channel": "book", "key": key, "after_seq": last})
-                replayed = [await _next(ws, _data_of("book", key)) for _ in range(channel.seq - last)]
-                assert [f["seq"] for f in replayed] == list(range(last + 1, channel.seq + 1))
+                replayed = [await _next(ws, _data_of("book", key)) for _ in range(end - last)]
+                assert [f["seq"] for f in replayed] == list(range(last + 1, end + 1))
                 assert not any(f.get("snapshot") for f in replayed)
                 status, book = web.get(f"/api/book/{key}")
                 assert replayed[-1]["data"]["bids"] == book["bids"]
