@@ -13,16 +13,18 @@ it reports what the contracts and the state hold.
 
 from __future__ import annotations
 
-from typing import Callable, Final, Sequence
+from typing import TYPE_CHECKING, Callable, Final, Sequence
 
 from node.l1.batch_codec import decode_batch
-from node.l1.reader import L1Reader
 from node.rpc.generated.optrollup.v1 import query_pb2
 from node.stf import keys
 from node.stf.hashing import keccak256
 from node.stf.l1_inputs import L1Deposit, L1Forced
 from node.stf.records import Globals, Withdrawal
 from node.stf.state import State
+
+if TYPE_CHECKING:  # web3 is heavy to import; the node imports it only with an L1
+    from node.l1.reader import L1Reader
 
 DEFAULT_LIMIT: Final = 20
 MAX_LIMIT: Final = 100
@@ -51,7 +53,7 @@ def withdrawal_pb(index: int, w: Withdrawal) -> query_pb2.RollupWithdrawal:
 class RollupView:
     """The L1 reads of ``GetRollup`` (module docstring); blocking."""
 
-    def __init__(self, reader: L1Reader, deposits: Callable[[], Sequence[L1Deposit]],
+    def __init__(self, reader: "L1Reader", deposits: Callable[[], Sequence[L1Deposit]],
                  forced: Callable[[], Sequence[L1Forced]]) -> None:
         self.reader = reader
         self.deposits = deposits

@@ -71,7 +71,9 @@ async def info(up: Upstream, *, dev_keys: bool) -> dict[str, Any]:
 
 def underlying_json(u: query_pb2.Underlying) -> dict[str, Any]:
     return {"id": u.underlying_id, "name": u.name, "index": e6(u.index_e6), "index_raw": str(u.index_e6),
-            "time": u.oracle_time, "series": u.series}
+            "time": u.oracle_time, "series": u.series,
+            "surface": [{"expiry": p.expiry, "atm_vol": e6(p.atm_vol_e6), "skew": e6(p.skew_e6),
+                         "curvature": e6(p.curvature_e6)} for p in u.surface]}
 
 
 async def underlyings(up: Upstream) -> list[dict[str, Any]]:
