@@ -85,5 +85,3 @@ def test_a_followers_page_is_read_only(page, rollup):
     assert page.is_disabled("[data-testid=order-submit]")
     assert "read replica" in page.inner_text("[data-testid=order-form]")
     assert "follower" in page.inner_text("#mode")
-    open_view(page, follower.url, "rollup", "rollup", timeout_s=ROLLUP_TIMEOUT_S)
-    wait_until(lambda: _count(page, "l1-roots") >= 1, timeout=60, what="the follower's roots")
