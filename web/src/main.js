@@ -118,7 +118,7 @@ async function start() {
     for (const fn of state.blockListeners) fn(b);
   });
   const keys = state.info && state.info.dev ? await signerMod.devKeys() : [];
-  signerMod.onSignerChange(() => { renderSigner(keys); const [v, a] = route(); if (v === "account" && !a) show(); });
+  signerMod.onSignerChange(() => { renderSigner(keys); if (route()[0] === "account") show(); }); // whose orders can be cancelled changes
   const last = signerMod.remembered();
   if (last && last.startsWith("dev:")) {
     const k = keys.find((x) => `dev:${x.label}` === last);
