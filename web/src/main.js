@@ -81,7 +81,7 @@ function renderSigner(keys) {
     const v = select.value;
     try {
       if (v === "wallet") await signerMod.connectWallet();
-      else if (v.startsWith("dev:")) signerMod.useDevKey(keys.find((k) => `dev:${k.label}` === v));
+      else if (v.startsWith("dev:")) await signerMod.useDevKey(keys.find((k) => `dev:${k.label}` === v));
       else signerMod.disconnect();
     } catch (e) {
       banner(e.message || String(e));
@@ -117,16 +117,15 @@ async function start() {
     if (!state.head || b.number >= state.head.number) setHead(b);
     for (const fn of state.blockListeners) fn(b);
   });
+  window.addEventListener("hashchange", show);
+  show(); // the view loads its data while the dev keys load
+  renderSigner([]);
   const keys = state.info && state.info.dev ? await signerMod.devKeys() : [];
   signerMod.onSignerChange(() => { renderSigner(keys); if (route()[0] === "account") show(); }); // whose orders can be cancelled changes
   const last = signerMod.remembered();
-  if (last && last.startsWith("dev:")) {
-    const k = keys.find((x) => `dev:${x.label}` === last);
-    if (k) signerMod.useDevKey(k);
-  }
-  renderSigner(keys);
-  window.addEventListener("hashchange", show);
-  show();
+  const k = last && last.startsWith("dev:") ? keys.find((x) => `dev:${x.label}` === last) : null;
+  if (k) await signerMod.useDevKey(k);
+  else renderSigner(keys);
 }
 
 start();
