@@ -128,10 +128,11 @@ class Deployment:
 
 
 def compile_all() -> None:
-    """Compile every contract ``deploy`` deploys (Vyper builds are cached on disk: a process
-    that deploys next, e.g. a devnet, finds them compiled)."""
+    """Compile every contract ``deploy`` deploys, and the devnet's price feed (Vyper builds are
+    cached on disk: a process that deploys next, e.g. a devnet, finds them compiled)."""
     for source in SOURCES.values():
         compile_contract(source)
+    compile_contract("oracle/price_feed.vy")  # the devnet's L1 price feeds (``bridge.price_feed``)
     compile_fault_contracts()
     compile_contract(dispute_game.SOURCE)
 

@@ -12,6 +12,9 @@ A live dev market: the built-in dev oracle (``node.sequencer.dev_oracle``; ``--n
 every second from a seeded random walk, and the dev market maker (``node.sequencer.dev_market``;
 ``--no-market-maker``) keeps POST_ONLY quotes around every mark with the ``maker`` account.
 
+The web page and its JSON/WebSocket gateway (``node.web``, issue 15) on ``--web ADDR``: on by
+default with ``--dev`` at 127.0.0.1:8080, ``--no-web`` / ``--web off`` to disable.
+
 Observability: Prometheus metrics on ``--metrics ADDR`` (``node.metrics``; default
 127.0.0.1:9100, ``off`` to disable; a taken default port only disables them with a warning),
 logs on stderr as text or JSON lines (``node.logs``; ``--log-format``, ``--log-level``), the
@@ -30,6 +33,7 @@ import time
 from dataclasses import dataclass, replace
 
 from node import logs
+from node.web import cli as web_cli
 from node.metrics import DEFAULT_METRICS_ADDRESS, MetricsServer, NodeMetrics, parse_address
 from node.rpc.server import DEFAULT_ADDRESS, DEFAULT_BURST, DEFAULT_RATE_PER_S, MAX_BATCH_TXS, check_free, serve
 from node.rpc.status import NodeInfo
@@ -174,6 +178,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     dev.add_argument("--market-maker", action=argparse.BooleanOptionalAction, default=True,
                      help="run the dev market maker (the dev 'maker' account quotes every series "
                           "around its mark, POST_ONLY; default on)")
+    web_cli.add_arguments(parser.add_argument_group("web page (issue 15; node/web/API.md)"))
     obs = parser.add_argument_group("observability")
     obs.add_argument("--metrics", type=_metrics_address, default=None, metavar="ADDR",
                      help=f"serve Prometheus metrics on http://ADDR/metrics (default {DEFAULT_METRICS_ADDRESS}; "
@@ -481,11 +486,16 @@ async def _follow(args: argparse.Namespace, l1: L1Link) -> int:
     await sequencer.start()
     info = NodeInfo(data_dir=args.data_dir or "", durability=args.durability if args.data_dir else "memory",
                     dev=False, metrics_url=metrics_server.url if metrics_server else "")
-    server = await _serve_or_close(args, sequencer, store, metrics_server, dev=False, info=info, proofs=proofs)
+    from node.rpc.rollup import RollupView
+
+    rollup = RollupView(l1.reader, lambda: follower.deposits, lambda: follower.forced)
+    server = await _serve_or_close(args, sequencer, store, metrics_server, dev=False, info=info, proofs=proofs,
+                                   rollup=rollup)
     host = args.listen.rsplit(":", 1)[0]
     print(f"optrollup follower: chain id {sequencer.chain_id}, L1 {l1.url} (chain id {l1.deployment.chain_id}), "
           f"{'new' if fresh else 'resumed at block %d' % sequencer.head_number}; "
           f"{args.confirmations} confirmations; read-only (Trading answers UNAVAILABLE)", flush=True)
+    web = await web_cli.start_for_node(args, server.port)
     print(f"listening on {host}:{server.port}", flush=True)
 
     state = {"last_error": "", "stopped": False}
@@ -534,6 +544,8 @@ async def _follow(args: argparse.Namespace, l1: L1Link) -> int:
             await task
         except asyncio.CancelledError:
             pass
+    if web is not None:
+        await web.stop()
     await server.stop(2.0)
     await sequencer.stop()
     if metrics_server is not None:
@@ -545,6 +557,7 @@ async def _follow(args: argparse.Namespace, l1: L1Link) -> int:
 
 async def _main(args: argparse.Namespace) -> int:
     check_free(args.listen)  # before any start-up work: a busy port fails at once
+    web_cli.check_web_free(args)
     l1 = await asyncio.to_thread(_connect_l1, args)
     if args.follow:
         return await _follow(args, l1)
@@ -614,8 +627,13 @@ async def _main(args: argparse.Namespace) -> int:
             l1_txs_in_flight=len(batcher.in_flight) + len(batcher.proposing) + len(batcher.returning),
             fee_bumps=batcher_tx.replacements + proposer_tx.replacements,
             last_error=sequencer.paused or batcher.status.last_error or watcher.last_error)
+    rollup = None
+    if l1 is not None:
+        from node.rpc.rollup import RollupView
+
+        rollup = RollupView(l1.reader, lambda: watcher.deposits, lambda: watcher.forced)
     server = await _serve_or_close(args, sequencer, store, metrics_server, dev=l1 is None, info=info,
-                                   proofs=batcher.proofs if l1 is not None else None)
+                                   proofs=batcher.proofs if l1 is not None else None, rollup=rollup)
     l1_tasks = []
     if l1 is not None:
         loop = asyncio.get_running_loop()
@@ -648,6 +666,7 @@ async def _main(args: argparse.Namespace) -> int:
           f"dev market maker: {'on' if info.market_maker else 'off'}", flush=True)
     if metrics_server is not None:
         print(f"metrics on {metrics_server.url}", flush=True)
+    web = await web_cli.start_for_node(args, server.port, dict(chain.accounts) if args.dev else None)
     log.info("node started", extra={"chain_id": sequencer.chain_id, "grpc": f"{host}:{server.port}",
                                     "metrics": info.metrics_url, "head": sequencer.head_number,
                                     "data_dir": info.data_dir, "durability": info.durability,
@@ -658,6 +677,8 @@ async def _main(args: argparse.Namespace) -> int:
     for task in (info.market_maker, info.oracle):
         if task is not None:
             await task.stop()
+    if web is not None:
+        await web.stop()
     await server.stop(2.0)
     if finality is not None:  # nothing to finish: what is pending is pruned after a restart
         finality.cancel()

@@ -9,18 +9,21 @@ decimals of the collateral token; Greeks as WAD decimal strings, 18 decimals).
 
 from __future__ import annotations
 
+import asyncio
 from typing import Final
 
 import grpc
 
-from node.rpc import history, streams
+from node.rpc import history, streams, underlyings
+from node.rpc import rollup as rollup_mod
 from node.rpc.events import EventHub
+from node.rpc.index_history import IndexHistory
 from node.rpc.generated.optrollup.v1 import query_pb2, query_pb2_grpc
 from node.rpc.refusal import receipt_pb
 from node.sequencer.sequencer import Sequencer
 from node.stf import accounts, book, keys, margin, risk
 from node.stf.instruments import series_name
-from node.stf.records import Globals, Instrument, Order
+from node.stf.records import Globals, Instrument, Mark, Order, SettlementPrice
 from node.stf.state import State
 
 DEFAULT_BOOK_DEPTH: Final = 20
@@ -41,10 +44,39 @@ class QueryServicer(query_pb2_grpc.QueryServicer):
     """Reads of the last committed block. Each call reads through a fresh ``State`` over the
     sequencer's backend, so queries never touch the sequencer's caches or journal."""
 
-    def __init__(self, sequencer: Sequencer, events: EventHub | None = None, proofs=None) -> None:
+    def __init__(self, sequencer: Sequencer, events: EventHub | None = None, proofs=None, rollup=None,
+                 index_history: IndexHistory | None = None) -> None:
+        self.index_history = index_history
         self.sequencer = sequencer
         self.events = events
         self.proofs = proofs  # node.l1.withdrawals.ProofBook on nodes with an L1
+        self.rollup = rollup  # node.rpc.rollup.RollupView on nodes with an L1
+
+    async def GetIndexHistory(self, request, context):
+        """The underlying's recent index path (``node.rpc.index_history``)."""
+        if self._view().get(keys.underlying(request.underlying_id)) is None:
+            await context.abort(grpc.StatusCode.NOT_FOUND, f"unknown underlying {request.underlying_id}")
+        points = [] if self.index_history is None else self.index_history.points(request.underlying_id)
+        if request.limit:
+            points = points[-request.limit:]
+        return query_pb2.IndexHistoryResponse(
+            underlying_id=request.underlying_id, block_number=self.sequencer.head_number,
+            points=[query_pb2.IndexPoint(time=t, index_e6=i) for t, i in points])
+
+    async def GetRollup(self, request, context):
+        """The L1 side (``node.rpc.rollup``); UNAVAILABLE if the L1 cannot be read now."""
+        limit = rollup_mod.limit_of(request.limit)
+        view = self._view()
+        globals_: Globals = view.get(keys.GLOBALS)
+        latest = rollup_mod.withdrawals(view, limit)
+        head = self.sequencer.head_number
+        if self.rollup is None:
+            return query_pb2.RollupResponse(available=False, block_number=head,
+                                            withdrawals=[rollup_mod.withdrawal_pb(i, w) for i, w in latest])
+        try:
+            return await asyncio.to_thread(self.rollup.read, globals_, latest, limit, head)
+        except Exception as exc:  # noqa: BLE001 - the L1 is down or slow: say so, never crash the call
+            await context.abort(grpc.StatusCode.UNAVAILABLE, f"cannot read the L1 now: {exc}")
 
     async def GetWithdrawalProof(self, request, context):
         found = None if self.proofs is None else self.proofs.get(request.index)
@@ -136,17 +168,48 @@ class QueryServicer(query_pb2_grpc.QueryServicer):
             inst: Instrument | None = view.get(keys.instrument(instrument_id))
             if inst is None or (request.underlying_id and inst.underlying_id != request.underlying_id):
                 continue
-            mark = view.get(keys.mark(instrument_id))
-            underlying = view.get(keys.underlying(inst.underlying_id)).name.decode()
-            out.append(query_pb2.Instrument(
-                instrument_id=instrument_id,
-                name=series_name(underlying, inst.expiry, inst.strike_e6, inst.is_call),
-                underlying=underlying, underlying_id=inst.underlying_id, expiry=inst.expiry,
-                strike_e6=inst.strike_e6, is_call=inst.is_call, tick_size_e6=inst.tick_size_e6,
-                min_size_e6=inst.min_size_e6, mark_e6=0 if mark is None else mark.mark_e6,
-                best_bid_e6=inst.best_bid_e6, best_ask_e6=inst.best_ask_e6,
-            ))
+            out.append(self._instrument_pb(view, instrument_id, inst))
         return query_pb2.ListInstrumentsResponse(instruments=out, block_number=self.sequencer.head_number)
+
+    @staticmethod
+    def _instrument_pb(view: State, instrument_id: int, inst: Instrument) -> query_pb2.Instrument:
+        """One series with its mark (value, vol, per-contract Greeks), the sizes at its best prices
+        and its expiry's settlement price (0 until fixed)."""
+        mark: Mark | None = view.get(keys.mark(instrument_id))
+        underlying = view.get(keys.underlying(inst.underlying_id)).name.decode()
+        best_sizes = [0, 0]
+        for side in (0, 1):
+            for _, level in book.side_levels(view, instrument_id, side, 1):
+                best_sizes[side] = level.total_size_e6
+        settlement: SettlementPrice | None = view.get(keys.settlement(inst.underlying_id, inst.expiry))
+        return query_pb2.Instrument(
+            instrument_id=instrument_id,
+            name=series_name(underlying, inst.expiry, inst.strike_e6, inst.is_call),
+            underlying=underlying, underlying_id=inst.underlying_id, expiry=inst.expiry,
+            strike_e6=inst.strike_e6, is_call=inst.is_call, tick_size_e6=inst.tick_size_e6,
+            min_size_e6=inst.min_size_e6, mark_e6=0 if mark is None else mark.mark_e6,
+            best_bid_e6=inst.best_bid_e6, best_ask_e6=inst.best_ask_e6,
+            vol_e6=0 if mark is None else mark.vol_e6, mark_time=0 if mark is None else mark.time,
+            delta_wad=str(0 if mark is None else mark.delta), gamma_wad=str(0 if mark is None else mark.gamma),
+            vega_wad=str(0 if mark is None else mark.vega), theta_wad=str(0 if mark is None else mark.theta),
+            best_bid_size_e6=best_sizes[0], best_ask_size_e6=best_sizes[1],
+            settlement_price_e6=0 if settlement is None else settlement.price_e6,
+        )
+
+    async def ListUnderlyings(self, request, context):
+        """Every underlying (ids from 1 up to the first missing one) with its oracle state;
+        ``series`` counts the series on its list (listed, not yet settled away: what
+        ``MAX_INSTRUMENTS_PER_UNDERLYING`` bounds)."""
+        view = self._view()
+        out = [query_pb2.Underlying(
+            underlying_id=underlying_id, name=u.name.decode(), index_e6=u.index_price_e6,
+            oracle_time=u.oracle_time, series=len(u.instruments),
+            oracle_sequence=u.oracle_sequence, observation_time=u.observation_time,
+            surface=[query_pb2.VolSurfacePoint(expiry=p.expiry, atm_vol_e6=p.atm_vol_e6, skew_e6=p.skew_e6,
+                                               curvature_e6=p.curvature_e6) for p in u.surface],
+        ) for underlying_id, u in underlyings.listed(view)]
+        return query_pb2.ListUnderlyingsResponse(underlyings=out, block_number=self.sequencer.head_number,
+                                                 block_time=self.sequencer.head_time)
 
     async def GetOrderBook(self, request, context):
         view = self._view()

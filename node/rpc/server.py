@@ -39,6 +39,7 @@ from grpc_reflection.v1alpha import reflection
 
 from node.rpc import query, streams
 from node.rpc.events import EventHub
+from node.rpc.index_history import IndexHistory
 from node.rpc.generated.optrollup.v1 import query_pb2, query_pb2_grpc, stream_pb2_grpc, trading_pb2, trading_pb2_grpc
 from node.rpc.trading import MAX_BATCH_TXS, MAX_MESSAGE_BYTES, TradingServicer
 from node.rpc.undecodable import CheckedRequests
@@ -65,17 +66,23 @@ class NodeServer:
     """A running gRPC server: ``port`` is the bound port; ``stop(grace)`` shuts it down."""
 
     def __init__(self, server: grpc.aio.Server, health_servicer, port: int, events: EventHub | None = None,
-                 checked: CheckedRequests | None = None) -> None:
+                 checked: CheckedRequests | None = None, oracle_health=None) -> None:
         self.server = server
+        self.oracle_health = oracle_health
         self.health = health_servicer
         self.port = port
         self.events = events
         self.checked = checked
+        self.index_history = None  # node.rpc.index_history.IndexHistory, set by ``serve``
 
     async def stop(self, grace: float | None = 1.0) -> None:
+        if self.oracle_health is not None:
+            self.oracle_health.stop()
         await self.health.enter_graceful_shutdown()
         if self.events is not None:
             self.events.detach()  # subscriptions end UNAVAILABLE instead of holding the grace period
+        if self.index_history is not None:
+            self.index_history.detach()
         await self.server.stop(grace)
         if self.checked is not None:
             self.checked.log.close()
@@ -135,6 +142,7 @@ async def serve(
     dev: bool = False,
     info=None,
     proofs=None,
+    rollup=None,
 ) -> NodeServer:
     """Start the services on ``address`` (``host:0`` picks a free port) and return the server.
 
@@ -143,8 +151,9 @@ async def serve(
     account (set on the sequencer's mempool). ``dev=True`` (development chains only) adds
     the ``Dev`` service (``node.rpc.dev_faucet``). The ``Node`` status service
     (``node.rpc.status``; ``info``: its ``NodeInfo``) is always served, and health turns
-    NOT_SERVING for every service when the sequencer halts or stops. ``OSError`` if the
-    address cannot be bound (``bind``).
+    NOT_SERVING for every service when the sequencer halts or stops. ``rollup``
+    (``node.rpc.rollup.RollupView``, nodes with an L1) answers ``Query.GetRollup``'s L1 part.
+    ``OSError`` if the address cannot be bound (``bind``).
     """
     if not burst >= max_batch_txs:
         raise ValueError(f"rpc: burst ({burst:g}) must be at least max_batch_txs ({max_batch_txs}): "
@@ -163,7 +172,8 @@ async def serve(
         TradingServicer(sequencer, TokenBuckets(rate_per_s, burst), max_message_bytes=max_message_bytes,
                         max_batch_txs=max_batch_txs), server)
     events = EventHub(sequencer).attach()
-    query_pb2_grpc.add_QueryServicer_to_server(query.QueryServicer(sequencer, events, proofs), server)
+    index_history = IndexHistory(sequencer).attach()
+    query_pb2_grpc.add_QueryServicer_to_server(query.QueryServicer(sequencer, events, proofs, rollup, index_history), server)
     stream_pb2_grpc.add_StreamServicer_to_server(streams.StreamServicer(events), server)
     if dev:
         from node.rpc import dev_faucet  # development only: never registered otherwise
@@ -171,7 +181,8 @@ async def serve(
         service_names += (dev_faucet.add_to_server(sequencer, server),)
     from node.rpc import status as node_status
 
-    service_names += (node_status.add_to_server(sequencer, server, info),)
+    status_servicer = node_status.add_to_server(sequencer, server, info)
+    service_names += (node_status.SERVICE_NAME,)
     health_servicer = node_status.Health()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     reflection.enable_server_reflection(
@@ -182,4 +193,8 @@ async def serve(
     for name in ("",) + service_names:
         await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
     node_status.watch_health(sequencer, health_servicer, ("",) + service_names)
-    return NodeServer(server, health_servicer, port, events, checked)
+    oracle_health = node_status.OracleHealth(status_servicer, health_servicer)
+    oracle_health.start()
+    node_server = NodeServer(server, health_servicer, port, events, checked, oracle_health)
+    node_server.index_history = index_history
+    return node_server

@@ -7,6 +7,190 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
 
+class IndexHistoryRequest(_message.Message):
+    __slots__ = ("underlying_id", "limit")
+    UNDERLYING_ID_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    underlying_id: int
+    limit: int
+    def __init__(self, underlying_id: _Optional[int] = ..., limit: _Optional[int] = ...) -> None: ...
+
+class IndexPoint(_message.Message):
+    __slots__ = ("time", "index_e6")
+    TIME_FIELD_NUMBER: _ClassVar[int]
+    INDEX_E6_FIELD_NUMBER: _ClassVar[int]
+    time: int
+    index_e6: int
+    def __init__(self, time: _Optional[int] = ..., index_e6: _Optional[int] = ...) -> None: ...
+
+class IndexHistoryResponse(_message.Message):
+    __slots__ = ("underlying_id", "points", "block_number")
+    UNDERLYING_ID_FIELD_NUMBER: _ClassVar[int]
+    POINTS_FIELD_NUMBER: _ClassVar[int]
+    BLOCK_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    underlying_id: int
+    points: _containers.RepeatedCompositeFieldContainer[IndexPoint]
+    block_number: int
+    def __init__(self, underlying_id: _Optional[int] = ..., points: _Optional[_Iterable[_Union[IndexPoint, _Mapping]]] = ..., block_number: _Optional[int] = ...) -> None: ...
+
+class RollupRequest(_message.Message):
+    __slots__ = ("limit",)
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    limit: int
+    def __init__(self, limit: _Optional[int] = ...) -> None: ...
+
+class RollupBatch(_message.Message):
+    __slots__ = ("index", "l1_block", "l1_time", "first_l2_block", "last_l2_block", "txs", "bytes")
+    INDEX_FIELD_NUMBER: _ClassVar[int]
+    L1_BLOCK_FIELD_NUMBER: _ClassVar[int]
+    L1_TIME_FIELD_NUMBER: _ClassVar[int]
+    FIRST_L2_BLOCK_FIELD_NUMBER: _ClassVar[int]
+    LAST_L2_BLOCK_FIELD_NUMBER: _ClassVar[int]
+    TXS_FIELD_NUMBER: _ClassVar[int]
+    BYTES_FIELD_NUMBER: _ClassVar[int]
+    index: int
+    l1_block: int
+    l1_time: int
+    first_l2_block: int
+    last_l2_block: int
+    txs: int
+    bytes: int
+    def __init__(self, index: _Optional[int] = ..., l1_block: _Optional[int] = ..., l1_time: _Optional[int] = ..., first_l2_block: _Optional[int] = ..., last_l2_block: _Optional[int] = ..., txs: _Optional[int] = ..., bytes: _Optional[int] = ...) -> None: ...
+
+class RollupRoot(_message.Message):
+    __slots__ = ("index", "batch_index", "last_l2_block", "state_root", "proposed_at", "final_at", "final", "proposer", "bond_returned")
+    INDEX_FIELD_NUMBER: _ClassVar[int]
+    BATCH_INDEX_FIELD_NUMBER: _ClassVar[int]
+    LAST_L2_BLOCK_FIELD_NUMBER: _ClassVar[int]
+    STATE_ROOT_FIELD_NUMBER: _ClassVar[int]
+    PROPOSED_AT_FIELD_NUMBER: _ClassVar[int]
+    FINAL_AT_FIELD_NUMBER: _ClassVar[int]
+    FINAL_FIELD_NUMBER: _ClassVar[int]
+    PROPOSER_FIELD_NUMBER: _ClassVar[int]
+    BOND_RETURNED_FIELD_NUMBER: _ClassVar[int]
+    index: int
+    batch_index: int
+    last_l2_block: int
+    state_root: bytes
+    proposed_at: int
+    final_at: int
+    final: bool
+    proposer: bytes
+    bond_returned: bool
+    def __init__(self, index: _Optional[int] = ..., batch_index: _Optional[int] = ..., last_l2_block: _Optional[int] = ..., state_root: _Optional[bytes] = ..., proposed_at: _Optional[int] = ..., final_at: _Optional[int] = ..., final: _Optional[bool] = ..., proposer: _Optional[bytes] = ..., bond_returned: _Optional[bool] = ...) -> None: ...
+
+class RollupWithdrawal(_message.Message):
+    __slots__ = ("index", "sender", "recipient", "amount_e6", "block_number", "claimed", "rooted", "root_index", "final_at")
+    INDEX_FIELD_NUMBER: _ClassVar[int]
+    SENDER_FIELD_NUMBER: _ClassVar[int]
+    RECIPIENT_FIELD_NUMBER: _ClassVar[int]
+    AMOUNT_E6_FIELD_NUMBER: _ClassVar[int]
+    BLOCK_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    CLAIMED_FIELD_NUMBER: _ClassVar[int]
+    ROOTED_FIELD_NUMBER: _ClassVar[int]
+    ROOT_INDEX_FIELD_NUMBER: _ClassVar[int]
+    FINAL_AT_FIELD_NUMBER: _ClassVar[int]
+    index: int
+    sender: bytes
+    recipient: bytes
+    amount_e6: int
+    block_number: int
+    claimed: bool
+    rooted: bool
+    root_index: int
+    final_at: int
+    def __init__(self, index: _Optional[int] = ..., sender: _Optional[bytes] = ..., recipient: _Optional[bytes] = ..., amount_e6: _Optional[int] = ..., block_number: _Optional[int] = ..., claimed: _Optional[bool] = ..., rooted: _Optional[bool] = ..., root_index: _Optional[int] = ..., final_at: _Optional[int] = ...) -> None: ...
+
+class RollupQueued(_message.Message):
+    __slots__ = ("index", "l1_block", "deadline", "recipient", "amount_e6", "tx_hash")
+    INDEX_FIELD_NUMBER: _ClassVar[int]
+    L1_BLOCK_FIELD_NUMBER: _ClassVar[int]
+    DEADLINE_FIELD_NUMBER: _ClassVar[int]
+    RECIPIENT_FIELD_NUMBER: _ClassVar[int]
+    AMOUNT_E6_FIELD_NUMBER: _ClassVar[int]
+    TX_HASH_FIELD_NUMBER: _ClassVar[int]
+    index: int
+    l1_block: int
+    deadline: int
+    recipient: bytes
+    amount_e6: int
+    tx_hash: bytes
+    def __init__(self, index: _Optional[int] = ..., l1_block: _Optional[int] = ..., deadline: _Optional[int] = ..., recipient: _Optional[bytes] = ..., amount_e6: _Optional[int] = ..., tx_hash: _Optional[bytes] = ...) -> None: ...
+
+class RollupResponse(_message.Message):
+    __slots__ = ("available", "l1_block", "l1_time", "challenge_window_s", "batch_count", "root_count", "batches", "roots", "withdrawals", "deposits_in_flight", "forced_queue", "block_number")
+    AVAILABLE_FIELD_NUMBER: _ClassVar[int]
+    L1_BLOCK_FIELD_NUMBER: _ClassVar[int]
+    L1_TIME_FIELD_NUMBER: _ClassVar[int]
+    CHALLENGE_WINDOW_S_FIELD_NUMBER: _ClassVar[int]
+    BATCH_COUNT_FIELD_NUMBER: _ClassVar[int]
+    ROOT_COUNT_FIELD_NUMBER: _ClassVar[int]
+    BATCHES_FIELD_NUMBER: _ClassVar[int]
+    ROOTS_FIELD_NUMBER: _ClassVar[int]
+    WITHDRAWALS_FIELD_NUMBER: _ClassVar[int]
+    DEPOSITS_IN_FLIGHT_FIELD_NUMBER: _ClassVar[int]
+    FORCED_QUEUE_FIELD_NUMBER: _ClassVar[int]
+    BLOCK_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    available: bool
+    l1_block: int
+    l1_time: int
+    challenge_window_s: int
+    batch_count: int
+    root_count: int
+    batches: _containers.RepeatedCompositeFieldContainer[RollupBatch]
+    roots: _containers.RepeatedCompositeFieldContainer[RollupRoot]
+    withdrawals: _containers.RepeatedCompositeFieldContainer[RollupWithdrawal]
+    deposits_in_flight: _containers.RepeatedCompositeFieldContainer[RollupQueued]
+    forced_queue: _containers.RepeatedCompositeFieldContainer[RollupQueued]
+    block_number: int
+    def __init__(self, available: _Optional[bool] = ..., l1_block: _Optional[int] = ..., l1_time: _Optional[int] = ..., challenge_window_s: _Optional[int] = ..., batch_count: _Optional[int] = ..., root_count: _Optional[int] = ..., batches: _Optional[_Iterable[_Union[RollupBatch, _Mapping]]] = ..., roots: _Optional[_Iterable[_Union[RollupRoot, _Mapping]]] = ..., withdrawals: _Optional[_Iterable[_Union[RollupWithdrawal, _Mapping]]] = ..., deposits_in_flight: _Optional[_Iterable[_Union[RollupQueued, _Mapping]]] = ..., forced_queue: _Optional[_Iterable[_Union[RollupQueued, _Mapping]]] = ..., block_number: _Optional[int] = ...) -> None: ...
+
+class ListUnderlyingsRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class VolSurfacePoint(_message.Message):
+    __slots__ = ("expiry", "atm_vol_e6", "skew_e6", "curvature_e6")
+    EXPIRY_FIELD_NUMBER: _ClassVar[int]
+    ATM_VOL_E6_FIELD_NUMBER: _ClassVar[int]
+    SKEW_E6_FIELD_NUMBER: _ClassVar[int]
+    CURVATURE_E6_FIELD_NUMBER: _ClassVar[int]
+    expiry: int
+    atm_vol_e6: int
+    skew_e6: int
+    curvature_e6: int
+    def __init__(self, expiry: _Optional[int] = ..., atm_vol_e6: _Optional[int] = ..., skew_e6: _Optional[int] = ..., curvature_e6: _Optional[int] = ...) -> None: ...
+
+class Underlying(_message.Message):
+    __slots__ = ("underlying_id", "name", "index_e6", "oracle_time", "surface", "series", "oracle_sequence", "observation_time")
+    UNDERLYING_ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    INDEX_E6_FIELD_NUMBER: _ClassVar[int]
+    ORACLE_TIME_FIELD_NUMBER: _ClassVar[int]
+    SURFACE_FIELD_NUMBER: _ClassVar[int]
+    SERIES_FIELD_NUMBER: _ClassVar[int]
+    ORACLE_SEQUENCE_FIELD_NUMBER: _ClassVar[int]
+    OBSERVATION_TIME_FIELD_NUMBER: _ClassVar[int]
+    underlying_id: int
+    name: str
+    index_e6: int
+    oracle_time: int
+    surface: _containers.RepeatedCompositeFieldContainer[VolSurfacePoint]
+    series: int
+    oracle_sequence: int
+    observation_time: int
+    def __init__(self, underlying_id: _Optional[int] = ..., name: _Optional[str] = ..., index_e6: _Optional[int] = ..., oracle_time: _Optional[int] = ..., surface: _Optional[_Iterable[_Union[VolSurfacePoint, _Mapping]]] = ..., series: _Optional[int] = ..., oracle_sequence: _Optional[int] = ..., observation_time: _Optional[int] = ...) -> None: ...
+
+class ListUnderlyingsResponse(_message.Message):
+    __slots__ = ("underlyings", "block_number", "block_time")
+    UNDERLYINGS_FIELD_NUMBER: _ClassVar[int]
+    BLOCK_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    BLOCK_TIME_FIELD_NUMBER: _ClassVar[int]
+    underlyings: _containers.RepeatedCompositeFieldContainer[Underlying]
+    block_number: int
+    block_time: int
+    def __init__(self, underlyings: _Optional[_Iterable[_Union[Underlying, _Mapping]]] = ..., block_number: _Optional[int] = ..., block_time: _Optional[int] = ...) -> None: ...
+
 class WithdrawalProofRequest(_message.Message):
     __slots__ = ("index",)
     INDEX_FIELD_NUMBER: _ClassVar[int]
@@ -144,7 +328,7 @@ class ListInstrumentsRequest(_message.Message):
     def __init__(self, underlying_id: _Optional[int] = ...) -> None: ...
 
 class Instrument(_message.Message):
-    __slots__ = ("instrument_id", "name", "underlying", "underlying_id", "expiry", "strike_e6", "is_call", "tick_size_e6", "min_size_e6", "mark_e6", "best_bid_e6", "best_ask_e6")
+    __slots__ = ("instrument_id", "name", "underlying", "underlying_id", "expiry", "strike_e6", "is_call", "tick_size_e6", "min_size_e6", "mark_e6", "best_bid_e6", "best_ask_e6", "vol_e6", "mark_time", "delta_wad", "gamma_wad", "vega_wad", "theta_wad", "best_bid_size_e6", "best_ask_size_e6", "settlement_price_e6")
     INSTRUMENT_ID_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     UNDERLYING_FIELD_NUMBER: _ClassVar[int]
@@ -157,6 +341,15 @@ class Instrument(_message.Message):
     MARK_E6_FIELD_NUMBER: _ClassVar[int]
     BEST_BID_E6_FIELD_NUMBER: _ClassVar[int]
     BEST_ASK_E6_FIELD_NUMBER: _ClassVar[int]
+    VOL_E6_FIELD_NUMBER: _ClassVar[int]
+    MARK_TIME_FIELD_NUMBER: _ClassVar[int]
+    DELTA_WAD_FIELD_NUMBER: _ClassVar[int]
+    GAMMA_WAD_FIELD_NUMBER: _ClassVar[int]
+    VEGA_WAD_FIELD_NUMBER: _ClassVar[int]
+    THETA_WAD_FIELD_NUMBER: _ClassVar[int]
+    BEST_BID_SIZE_E6_FIELD_NUMBER: _ClassVar[int]
+    BEST_ASK_SIZE_E6_FIELD_NUMBER: _ClassVar[int]
+    SETTLEMENT_PRICE_E6_FIELD_NUMBER: _ClassVar[int]
     instrument_id: int
     name: str
     underlying: str
@@ -169,7 +362,16 @@ class Instrument(_message.Message):
     mark_e6: int
     best_bid_e6: int
     best_ask_e6: int
-    def __init__(self, instrument_id: _Optional[int] = ..., name: _Optional[str] = ..., underlying: _Optional[str] = ..., underlying_id: _Optional[int] = ..., expiry: _Optional[int] = ..., strike_e6: _Optional[int] = ..., is_call: _Optional[bool] = ..., tick_size_e6: _Optional[int] = ..., min_size_e6: _Optional[int] = ..., mark_e6: _Optional[int] = ..., best_bid_e6: _Optional[int] = ..., best_ask_e6: _Optional[int] = ...) -> None: ...
+    vol_e6: int
+    mark_time: int
+    delta_wad: str
+    gamma_wad: str
+    vega_wad: str
+    theta_wad: str
+    best_bid_size_e6: int
+    best_ask_size_e6: int
+    settlement_price_e6: int
+    def __init__(self, instrument_id: _Optional[int] = ..., name: _Optional[str] = ..., underlying: _Optional[str] = ..., underlying_id: _Optional[int] = ..., expiry: _Optional[int] = ..., strike_e6: _Optional[int] = ..., is_call: _Optional[bool] = ..., tick_size_e6: _Optional[int] = ..., min_size_e6: _Optional[int] = ..., mark_e6: _Optional[int] = ..., best_bid_e6: _Optional[int] = ..., best_ask_e6: _Optional[int] = ..., vol_e6: _Optional[int] = ..., mark_time: _Optional[int] = ..., delta_wad: _Optional[str] = ..., gamma_wad: _Optional[str] = ..., vega_wad: _Optional[str] = ..., theta_wad: _Optional[str] = ..., best_bid_size_e6: _Optional[int] = ..., best_ask_size_e6: _Optional[int] = ..., settlement_price_e6: _Optional[int] = ...) -> None: ...
 
 class ListInstrumentsResponse(_message.Message):
     __slots__ = ("instruments", "block_number")

@@ -95,6 +95,21 @@ class QueryStub:
                 request_serializer=optrollup_dot_v1_dot_query__pb2.WithdrawalProofRequest.SerializeToString,
                 response_deserializer=optrollup_dot_v1_dot_query__pb2.WithdrawalProof.FromString,
                 _registered_method=True)
+        self.ListUnderlyings = channel.unary_unary(
+                '/optrollup.v1.Query/ListUnderlyings',
+                request_serializer=optrollup_dot_v1_dot_query__pb2.ListUnderlyingsRequest.SerializeToString,
+                response_deserializer=optrollup_dot_v1_dot_query__pb2.ListUnderlyingsResponse.FromString,
+                _registered_method=True)
+        self.GetRollup = channel.unary_unary(
+                '/optrollup.v1.Query/GetRollup',
+                request_serializer=optrollup_dot_v1_dot_query__pb2.RollupRequest.SerializeToString,
+                response_deserializer=optrollup_dot_v1_dot_query__pb2.RollupResponse.FromString,
+                _registered_method=True)
+        self.GetIndexHistory = channel.unary_unary(
+                '/optrollup.v1.Query/GetIndexHistory',
+                request_serializer=optrollup_dot_v1_dot_query__pb2.IndexHistoryRequest.SerializeToString,
+                response_deserializer=optrollup_dot_v1_dot_query__pb2.IndexHistoryResponse.FromString,
+                _registered_method=True)
 
 
 class QueryServicer:
@@ -184,6 +199,33 @@ class QueryServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListUnderlyings(self, request, context):
+        """Every underlying (ids from 1 up) with its oracle state in the head block: index, surface,
+        the last update's sequence and times (what the page, `optrollup oracle` and `optrollup lister` read).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetRollup(self, request, context):
+        """The rollup's L1 side as this node sees it (node.l1.rollup_view): the latest batches and state
+        roots read from the L1 contracts, the latest withdrawals (from L2 state; claimed from L1), the
+        deposits and forced transactions queued on L1 and not yet in the chain. On a node without an L1
+        `available` is false and only withdrawals are filled (never claimed).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetIndexHistory(self, request, context):
+        """An underlying's recent index path: the index set by each of its last oracle updates (a ring of
+        1000 per underlying, in memory, seeded at start from the store's last blocks), oldest first.
+        NOT_FOUND for an unknown underlying.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_QueryServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -246,6 +288,21 @@ def add_QueryServicer_to_server(servicer, server):
                     servicer.GetWithdrawalProof,
                     request_deserializer=optrollup_dot_v1_dot_query__pb2.WithdrawalProofRequest.FromString,
                     response_serializer=optrollup_dot_v1_dot_query__pb2.WithdrawalProof.SerializeToString,
+            ),
+            'ListUnderlyings': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListUnderlyings,
+                    request_deserializer=optrollup_dot_v1_dot_query__pb2.ListUnderlyingsRequest.FromString,
+                    response_serializer=optrollup_dot_v1_dot_query__pb2.ListUnderlyingsResponse.SerializeToString,
+            ),
+            'GetRollup': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetRollup,
+                    request_deserializer=optrollup_dot_v1_dot_query__pb2.RollupRequest.FromString,
+                    response_serializer=optrollup_dot_v1_dot_query__pb2.RollupResponse.SerializeToString,
+            ),
+            'GetIndexHistory': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetIndexHistory,
+                    request_deserializer=optrollup_dot_v1_dot_query__pb2.IndexHistoryRequest.FromString,
+                    response_serializer=optrollup_dot_v1_dot_query__pb2.IndexHistoryResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -572,6 +629,87 @@ class Query:
             '/optrollup.v1.Query/GetWithdrawalProof',
             optrollup_dot_v1_dot_query__pb2.WithdrawalProofRequest.SerializeToString,
             optrollup_dot_v1_dot_query__pb2.WithdrawalProof.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListUnderlyings(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/optrollup.v1.Query/ListUnderlyings',
+            optrollup_dot_v1_dot_query__pb2.ListUnderlyingsRequest.SerializeToString,
+            optrollup_dot_v1_dot_query__pb2.ListUnderlyingsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetRollup(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/optrollup.v1.Query/GetRollup',
+            optrollup_dot_v1_dot_query__pb2.RollupRequest.SerializeToString,
+            optrollup_dot_v1_dot_query__pb2.RollupResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetIndexHistory(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/optrollup.v1.Query/GetIndexHistory',
+            optrollup_dot_v1_dot_query__pb2.IndexHistoryRequest.SerializeToString,
+            optrollup_dot_v1_dot_query__pb2.IndexHistoryResponse.FromString,
             options,
             channel_credentials,
             insecure,
