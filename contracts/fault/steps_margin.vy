@@ -3,11 +3,13 @@
 @title steps_margin
 @notice The margin family on L1: `MARGIN` (40) and `MARGIN_FOLD` (41), twins of
         `node/stf/margin_steps.py`. This entry puts the step's witness in the trie store's
-        pool, begins the state (`state.begin`), reads what the step reads (through
-        `lib/state.vy` and `lib/accounts.vy`), and works on the cursor where it is, in
-        calldata: the rules are `margin_sums.vy`'s, the cursor's other fields are checked
-        (and a caller's frame returned to) by `margin_machine.vy` (the family does not fit
-        one contract). The steps never write: the post-root is the pre-root.
+        pool and works on the cursor where it is, in calldata; the reads are
+        `margin_reads.vy`'s (through `lib/state.vy` and `lib/accounts.vy`, over that pool),
+        the rules `margin_sums.vy`'s, and the cursor's other fields are checked (and a
+        caller's frame returned to, and the post-cursor laid out) by `margin_machine.vy`
+        (the family does not fit one contract). Compiled with the legacy code generator:
+        Venom would copy the calldata arguments (the cursor, the witness) into memory. The
+        steps never write: the post-root is the pre-root.
 @dev `run(pre_root, cursor, nodes, inputs)` is the family interface, with the cursor up to
      `cursor.MAX_WIDE_CURSOR` bytes (the margin fold's registers: up to 3,280); `inputs` is
      empty. A step does not decode the registers into memory nor encode them all again:
@@ -29,15 +31,9 @@
 """
 
 import fault.trie_store_iface as TrieStore
-import fault.lib.state as state
-import fault.lib.records as records
-import fault.lib.accounts as accounts
 import fault.lib.cursor as cursor
 import fault.lib.margin_fold as margin_fold
 import lib.rlp as rlp
-
-initializes: state
-initializes: accounts[state := state]
 
 # The witness: blobs of concatenated nodes (the trie store's `add_nodes`), as the place family's.
 MAX_NODES: constant(uint256) = 8
@@ -75,6 +71,12 @@ interface MarginSums:
         DynArray[int256, MAX_RESULTS], uint256): pure
 
 
+interface MarginReads:
+    def read(pre_root: bytes32, store: address, owner: address, with_orders: bool, first: uint256,
+             known: DynArray[margin_fold.KnownIndex, MAX_POSITIONS]) -> (
+        margin_fold.AccountView, DynArray[margin_fold.Series, MARGIN_CHUNK], int256, int256): nonpayable
+
+
 interface MarginMachine:
     def check(narrow: Bytes[cursor.MAX_NARROW]) -> uint256: pure
     def ret(narrow: Bytes[cursor.MAX_NARROW], results: DynArray[int256, MAX_RESULTS]) -> Bytes[cursor.MAX_NARROW]: pure
@@ -84,18 +86,21 @@ interface MarginMachine:
 
 
 STORE: public(immutable(address))
+READS: public(immutable(address))
 MACHINE: public(immutable(address))
 SUMS: public(immutable(address))
 
 
 @deploy
-def __init__(store: address, machine: address, sums: address):
+def __init__(store: address, reads: address, machine: address, sums: address):
     """
     @param store The trie store (`trie_store.vy`).
+    @param reads The `margin_reads.vy` contract.
     @param machine The `margin_machine.vy` contract.
     @param sums The `margin_sums.vy` contract.
     """
     STORE = store
+    READS = reads
     MACHINE = machine
     SUMS = sums
 
@@ -109,7 +114,6 @@ def run(pre_root: bytes32, cursor_rlp: Bytes[cursor.MAX_WIDE_CURSOR], nodes: Dyn
     assert len(inputs) == 0, "steps_margin: no inputs"
     for blob: Bytes[MAX_BLOB] in nodes:
         extcall TrieStore(STORE).add_nodes(blob)
-    state.begin(pre_root, STORE)
     n: uint256 = len(cursor_rlp)
     cd: uint256 = 36 + convert(slice(msg.data, 36, 32), uint256)  # the cursor's first byte in calldata
     lay: margin_fold.Layout = empty(margin_fold.Layout)
@@ -128,17 +132,15 @@ def run(pre_root: bytes32, cursor_rlp: Bytes[cursor.MAX_WIDE_CURSOR], nodes: Dyn
         first = convert(max(head[3], 0), uint256)
 
     # the reads: the account and the chunk (margin_fold.py::fold's)
-    a: records.Account = accounts.load(convert(convert(head[0], uint160), address))
-    view: margin_fold.AccountView = margin_fold.AccountView(
-        cash_e6=a.balance_e6, has_orders=len(a.order_totals) > 0, series=self._series_count(a),
-        positions=len(a.positions))
     known: DynArray[margin_fold.KnownIndex, MAX_POSITIONS] = []
     for s: margin_fold.Slot in slots:
         known.append(margin_fold.KnownIndex(underlying_id=s.summary.underlying_id, index_e6=s.summary.index_e6))
+    view: margin_fold.AccountView = empty(margin_fold.AccountView)
     chunk: DynArray[margin_fold.Series, MARGIN_CHUNK] = []
     maker_fee: int256 = 0
     fee_cap: int256 = 0
-    chunk, maker_fee, fee_cap = self._chunk(a, stage == WITH_ORDERS, first, known)
+    view, chunk, maker_fee, fee_cap = extcall MarginReads(READS).read(
+        pre_root, STORE, convert(convert(head[0], uint160), address), stage == WITH_ORDERS, first, known)
     # the accumulator's underlyings the chunk touches, decoded
     touched: DynArray[margin_fold.UnderlyingSums, MARGIN_CHUNK] = []
     summaries: DynArray[margin_fold.Summary, MAX_POSITIONS] = []
@@ -198,106 +200,6 @@ def run(pre_root: bytes32, cursor_rlp: Bytes[cursor.MAX_WIDE_CURSOR], nodes: Dyn
     if fill > 0:
         words.append(acc)
     return pre_root, abi_decode(slice(abi_encode(words), 64, 32 * len(words)), Bytes[cursor.MAX_WIDE_CURSOR])
-
-
-@internal
-@pure
-def _series_count(a: records.Account) -> uint256:
-    """
-    @notice len(node/stf/margin_fold.py::series_ids(account)): instrument ids with a position
-            or resting orders. Both lists are ascending (records.py::Account).
-    """
-    n: uint256 = 0
-    i: uint256 = 0
-    j: uint256 = 0
-    for _: uint256 in range(2 * MAX_POSITIONS):
-        if i == len(a.positions) and j == len(a.order_totals):
-            break
-        if j == len(a.order_totals) or i < len(a.positions) and a.positions[i].instrument_id < a.order_totals[j].instrument_id:
-            i += 1
-        elif i == len(a.positions) or a.order_totals[j].instrument_id < a.positions[i].instrument_id:
-            j += 1
-        else:
-            i += 1
-            j += 1
-        n += 1
-    return n
-
-
-@internal
-def _chunk(a: records.Account, with_orders: bool, first: uint256,
-           known: DynArray[margin_fold.KnownIndex, MAX_POSITIONS]) -> (DynArray[margin_fold.Series, MARGIN_CHUNK], int256, int256):
-    """
-    @notice The values of series [first, first + MARGIN_CHUNK) of `a` (positions alone unless
-            `with_orders`) as node/stf/margin_fold.py::fold reads them, and the Config's
-            maker fee and fee cap (read only when a series with orders has a mark). `known`:
-            the accumulator's underlyings and indices.
-    """
-    chunk: DynArray[margin_fold.Series, MARGIN_CHUNK] = []
-    indices: DynArray[margin_fold.KnownIndex, MAX_POSITIONS] = known
-    maker_fee: int256 = 0
-    fee_cap: int256 = 0
-    fees_read: bool = False
-    totals: uint256 = 0
-    if with_orders:
-        totals = len(a.order_totals)
-    i: uint256 = 0
-    j: uint256 = 0
-    at: uint256 = 0  # series index of the next id
-    for _: uint256 in range(2 * MAX_POSITIONS):
-        if i == len(a.positions) and j == totals or len(chunk) == MARGIN_CHUNK:
-            break
-        s: margin_fold.Series = empty(margin_fold.Series)
-        instrument_id: uint256 = 0
-        if j == totals or i < len(a.positions) and a.positions[i].instrument_id <= a.order_totals[j].instrument_id:
-            instrument_id = a.positions[i].instrument_id
-            s.position_e6 = a.positions[i].size_e6
-            i += 1
-        else:
-            instrument_id = a.order_totals[j].instrument_id
-        if j < totals and a.order_totals[j].instrument_id == instrument_id:
-            t: records.OrderTotals = a.order_totals[j]
-            s.ordered = True
-            s.bid_size_e6 = convert(t.bid_size_e6, int256)
-            s.bid_notional_e12 = convert(t.bid_notional_e12, int256)
-            s.bid_max_e6 = convert(t.bid_max_e6, int256)
-            s.ask_size_e6 = convert(t.ask_size_e6, int256)
-            s.ask_notional_e12 = convert(t.ask_notional_e12, int256)
-            s.ask_min_e6 = convert(t.ask_min_e6, int256)
-            j += 1
-        at += 1
-        if at <= first:
-            continue
-        found: bool = False
-        m: records.Mark = empty(records.Mark)
-        found, m = state.get_mark(instrument_id)
-        if found:
-            s.has_mark = True
-            s.mark_e6 = convert(m.mark_e6, int256)
-            s.has_vol = m.vol_e6 != 0
-            s.is_call = m.is_call
-            s.underlying_id = convert(m.underlying_id, int256)
-            for k: uint256 in range(margin_fold.N_SCENARIOS):
-                s.scenario_pnl_e6[k] = m.scenario_pnl_e6[k]
-            s.index_e6 = -1
-            for u: margin_fold.KnownIndex in indices:
-                if u.underlying_id == s.underlying_id:
-                    s.index_e6 = u.index_e6
-                    break
-            if s.index_e6 < 0:  # not known yet: read it (margin_fold.py::_underlying)
-                u_found: bool = False
-                u: records.Underlying = empty(records.Underlying)
-                u_found, u = state.get_underlying(m.underlying_id)
-                assert u_found, "steps_margin: a mark's underlying is missing"
-                s.index_e6 = convert(u.index_price_e6, int256)
-                indices.append(margin_fold.KnownIndex(underlying_id=s.underlying_id, index_e6=s.index_e6))
-            if s.ordered and not fees_read:
-                config: records.Config = accounts.get_config()
-                maker_fee = convert(config.maker_fee_ppm, int256)
-                fee_cap = convert(config.fee_cap_ppm, int256)
-                fees_read = True
-        chunk.append(s)
-    return chunk, maker_fee, fee_cap
 
 
 @internal
