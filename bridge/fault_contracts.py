@@ -97,7 +97,8 @@ BUILD_SETTINGS: Final[dict[str, tuple[bool, str]]] = {
     "fault/steps_block.vy": (False, "codesize"),
     "fault/block_globals.vy": (True, "codesize"),
     "fault/block_rules.vy": (True, "codesize"),
-    "fault/steps_margin.vy": (True, "codesize"),
+    "fault/steps_margin.vy": (False, "codesize"),  # legacy: reads the cursor in calldata (Venom copies its arguments)
+    "fault/margin_reads.vy": (True, "codesize"),
     "fault/margin_machine.vy": (False, "codesize"),  # Venom: "Cannot peek non-in-stack depth" (cursor.decode_cursor)
     "fault/margin_sums.vy": (False, "codesize"),
     "fault/steps_oracle.vy": (False, "codesize"),
@@ -154,10 +155,10 @@ LIQUIDATE = Family(
 """The liquidation family (LiquidatePhase 50-59)."""
 FAMILIES.append(LIQUIDATE)
 MARGIN_PHASES: Final = (40, 41)  # margin_steps.MarginPhase
-MARGIN_PIECES: Final = (TRIE_STORE, "fault/margin_machine.vy", "fault/margin_sums.vy")
+MARGIN_PIECES: Final = (TRIE_STORE, "fault/margin_reads.vy", "fault/margin_machine.vy", "fault/margin_sums.vy")
 MARGIN = Family(
     "fault/steps_margin.vy", MARGIN_PHASES,
-    args=lambda ctx: encode(["address"] * 3, ["0x" + ctx.deployed[p].hex() for p in MARGIN_PIECES]),
+    args=lambda ctx: encode(["address"] * len(MARGIN_PIECES), ["0x" + ctx.deployed[p].hex() for p in MARGIN_PIECES]),
     helpers=MARGIN_PIECES,
 )
 """The margin family (the margin sub-machine: MARGIN, MARGIN_FOLD)."""

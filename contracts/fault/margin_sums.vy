@@ -2,17 +2,18 @@
 """
 @title margin_sums
 @notice The rules of the margin steps (`fault/lib/margin_fold.vy` and the step logic of
-        `node/stf/margin_steps.py`) as a contract of their own, called by
-        `margin_machine.vy` (the margin family does not fit one contract): one step over
-        the chunk it reads through the family contract, `steps_margin.vy`.
-        Every function is a twin of `node/stf/margin_fold.py` or `margin.py` (see the
-        library); `fold`, `check_regs`, `known_indices` and `failure_code` also serve the
-        differential tests.
+        `node/stf/margin_steps.py`) as a contract of their own, called by the family
+        contract `steps_margin.vy` (the margin family does not fit one contract) with what
+        it read: one step over a chunk of series, on the few registers it changes (the
+        accumulator's header and the underlyings the chunk touches) and a summary of the
+        others. Every function is a twin of `node/stf/margin_fold.py` or `margin.py` (see
+        the library; `contracts/test/margin_fold_harness.vy` serves its differential tests).
 """
 
 import fault.lib.margin_fold as margin_fold
 
-MAX_FOLD_REGS: constant(uint256) = margin_fold.MAX_FOLD_REGS
+MAX_HEAD: constant(uint256) = margin_fold.MAX_HEAD
+MAX_POSITIONS: constant(uint256) = margin_fold.MAX_POSITIONS
 MARGIN_CHUNK: constant(uint256) = margin_fold.MARGIN_CHUNK
 MAX_RESULTS: constant(uint256) = 6  # margin_steps.py::BACKING_REGS, the longest answer
 # node/stf/margin_steps.py
@@ -23,35 +24,10 @@ WITH_ORDERS: constant(int256) = 0
 POSITIONS_ONLY: constant(int256) = 1
 HEAD_REGS: constant(uint256) = 4  # address, query, stage, next series
 BACKING_REGS: constant(uint256) = 6
-
-
-interface MarginReads:
-    def chunk(owner: address, with_orders: bool, first: uint256,
-              known: DynArray[margin_fold.KnownIndex, margin_fold.MAX_POSITIONS]) -> (
-        margin_fold.AccountView, DynArray[margin_fold.Series, MARGIN_CHUNK], int256, int256): nonpayable
-
-
-@internal
-@pure
-def _positions_ok(chunk: DynArray[margin_fold.Series, MARGIN_CHUNK], cash_e6: int256) -> bool:
-    """
-    @notice Whether the positions of `chunk` (a whole account) alone meet initial margin with
-            `cash_e6`: margin.py::initial_failure's `meets_initial` of the positions-only account.
-    """
-    positions: DynArray[margin_fold.Series, MARGIN_CHUNK] = []
-    for s: margin_fold.Series in chunk:
-        if s.position_e6 != 0:  # the series with a position, without their orders
-            p: margin_fold.Series = s
-            p.ordered = False
-            p.bid_size_e6 = 0
-            p.bid_notional_e12 = 0
-            p.bid_max_e6 = 0
-            p.ask_size_e6 = 0
-            p.ask_notional_e12 = 0
-            p.ask_min_e6 = 0
-            positions.append(p)
-    sums: DynArray[int256, MAX_FOLD_REGS] = margin_fold.fold_chunk(margin_fold.start_regs([]), 0, positions, 0, 0)
-    return margin_fold.is_ok(margin_fold.finish(sums, 0, cash_e6))
+# `step`'s outcomes
+GO_ON: constant(uint256) = 0
+RESTART: constant(uint256) = 1
+DONE: constant(uint256) = 2
 
 
 @internal
@@ -62,120 +38,123 @@ def _backing_regs(b: margin_fold.Backing) -> DynArray[int256, MAX_RESULTS]:
 
 
 @external
-def step(regs: DynArray[int256, MAX_FOLD_REGS], first_step: bool, reads: address) -> (
-        DynArray[int256, MAX_FOLD_REGS], DynArray[int256, MAX_RESULTS], bool):
+@pure
+def step(head: DynArray[int256, MAX_HEAD], first_step: bool, count: uint256, view: margin_fold.AccountView,
+         chunk: DynArray[margin_fold.Series, MARGIN_CHUNK], maker_fee: int256, fee_cap: int256,
+         touched: DynArray[margin_fold.UnderlyingSums, MARGIN_CHUNK],
+         summaries: DynArray[margin_fold.Summary, MAX_POSITIONS]) -> (
+        DynArray[int256, MAX_HEAD], DynArray[margin_fold.UnderlyingSums, MARGIN_CHUNK], DynArray[int256, MAX_RESULTS],
+        uint256):
     """
-    @notice One margin step from the running registers `regs` of a `MARGIN` step
-            (`first_step`: (address, query)) or a `MARGIN_FOLD` step ((address, query, stage,
-            next series, [six kept backing regs], accumulator)): twin of
-            node/stf/margin_steps.py::_margin / _margin_fold with _fold_step. Reads the
-            account and the chunk through `reads` (`steps_margin.vy::chunk`). Returns the
-            registers of the next `MARGIN_FOLD` step, or the results to return with (`done`):
-            INITIAL (code,), BACKING (cash, free cash, equity, maintenance, initial,
-            complete), SUMMARY (cash, value, maintenance, initial, complete).
+    @notice One margin step (twin of node/stf/margin_steps.py::_margin / _margin_fold with
+            _fold_step) on what `steps_margin.vy` read and checked: `head`, the step's
+            registers up to the accumulator's underlyings ((address, query) for a `MARGIN`
+            step, `first_step`; else (address, query, stage, next series, [six kept backing
+            regs], the accumulator's header)); the account's `view`; the chunk's series from
+            the next one with the Config's fee rates; the accumulator's underlyings the chunk
+            touches (`touched`, ascending) and a `Summary` of each of its underlyings.
+            Returns `(head, merged, results, outcome)`: GO_ON, the next `MARGIN_FOLD`
+            step's registers are `head` then the accumulator's underlyings with `merged` (the
+            chunk's, ascending) in place of or besides them; RESTART, they are `head` alone
+            (the positions-alone stage, from nothing); DONE, return with `results`: INITIAL
+            (code,), BACKING (cash, free cash, equity, maintenance, initial, complete),
+            SUMMARY (cash, value, maintenance, initial, complete).
     @dev An account of at most MARGIN_CHUNK series is answered in the first step (Python's
          one-shot functions, equal to the fold's `finish`: tests/node/stf/test_margin_fold.py);
          a wider one folds MARGIN_CHUNK series per step. An INITIAL query that fails with
          resting orders then folds the positions alone (stage 1, the stage-0 backing kept)
-         to tell INSUFFICIENT_MARGIN from the orders' codes. Reverts ("margin_sums: ...",
-         "margin_fold: ...") where Python raises: a query or stage out of range, an address
-         over 160 bits, fewer registers than the layout needs, malformed accumulator
-         registers.
+         to tell INSUFFICIENT_MARGIN from the orders' codes. The registers are checked by
+         `steps_margin.vy` (Python's refusals).
     """
-    assert len(regs) >= 2, "margin_sums: registers"
-    assert regs[0] >= 0 and regs[0] < 2**160, "margin_sums: not an address"  # int_address
-    owner: address = convert(convert(regs[0], uint160), address)
-    query: int256 = regs[1]
-    assert query >= INITIAL and query <= SUMMARY, "margin_sums: unknown query"
+    self._check(head, first_step, count, summaries)
+    query: int256 = head[1]
     stage: int256 = WITH_ORDERS
     if query == SUMMARY:
         stage = POSITIONS_ONLY
     base: uint256 = HEAD_REGS
     first: uint256 = 0
-    acc: DynArray[int256, MAX_FOLD_REGS] = []
+    acc: DynArray[int256, MAX_HEAD] = []
     if first_step:  # _margin: from the empty accumulator
-        acc = margin_fold.start_regs([regs[0], query, stage, 0])
+        acc = self._start([head[0], query, stage, 0])
     else:  # _margin_fold: the chunk after `first`
-        assert len(regs) >= HEAD_REGS, "margin_sums: registers"
-        stage = regs[2]
-        assert stage == WITH_ORDERS or stage == POSITIONS_ONLY, "margin_sums: unknown stage"
-        assert regs[3] >= 0, "margin_sums: negative series index"
-        first = convert(regs[3], uint256)
+        stage = head[2]
+        first = convert(head[3], uint256)
         if stage == POSITIONS_ONLY and query == INITIAL:
             base += BACKING_REGS
-        acc = regs
-    margin_fold.check_regs(acc, base)
-
-    # _fold_step (or _one_shot: the first chunk is the whole account when it has at most
-    # MARGIN_CHUNK series; then for INITIAL its positions alone are folded too)
-    view: margin_fold.AccountView = empty(margin_fold.AccountView)
-    chunk: DynArray[margin_fold.Series, MARGIN_CHUNK] = []
-    maker_fee: int256 = 0
-    fee_cap: int256 = 0
-    view, chunk, maker_fee, fee_cap = extcall MarginReads(reads).chunk(owner, stage == WITH_ORDERS, first,
-                                                                      margin_fold.known_indices(acc, base))
-    acc = margin_fold.fold_chunk(acc, base, chunk, maker_fee, fee_cap)
+        acc = head
+    merged: DynArray[margin_fold.UnderlyingSums, MARGIN_CHUNK] = []
+    acc, merged = margin_fold.merge(acc, base, touched, margin_fold.sum_chunk(chunk, maker_fee, fee_cap))
     one_shot: bool = first_step and view.series <= MARGIN_CHUNK
     folded: uint256 = view.series
     if stage == POSITIONS_ONLY:
         folded = view.positions
     if not one_shot and first + MARGIN_CHUNK < folded:  # the next chunk in the next step
         acc[3] = convert(first + MARGIN_CHUNK, int256)
-        return acc, [], False
-    b: margin_fold.Backing = margin_fold.finish(acc, base, view.cash_e6)
+        return acc, merged, [], GO_ON
+    b: margin_fold.Backing = margin_fold.finish_with(acc[base] == 1, acc[base + 1], acc[base + 2], acc[base + 3], acc[base + 4],
+                                          summaries, merged, view.cash_e6)
     if query == SUMMARY:  # _summary_regs, from the fold of the positions alone
-        return [], [view.cash_e6, margin_fold.value_e6(acc, base), b.maintenance_e6, b.initial_e6,
-                    convert(b.complete, int256)], True
+        return [], [], [view.cash_e6, margin_fold.floor_div(acc[base + 1], margin_fold.E6), b.maintenance_e6,
+                        b.initial_e6, convert(b.complete, int256)], DONE
     if query == BACKING:
-        return [], self._backing_regs(b), True
+        return [], [], self._backing_regs(b), DONE
     if one_shot:  # margin.initial_failure (the positions' verdict only when it is needed)
         positions_ok: bool = False
         if not margin_fold.is_ok(b) and view.cash_e6 >= 0 and view.has_orders:
-            positions_ok = self._positions_ok(chunk, view.cash_e6)
-        return [], [margin_fold.failure_code(view.cash_e6, view.has_orders, b, positions_ok)], True
+            positions_ok = margin_fold.positions_ok(chunk, view.cash_e6)
+        return [], [], [margin_fold.failure_code(view.cash_e6, view.has_orders, b, positions_ok)], DONE
     if stage == POSITIONS_ONLY:  # an INITIAL query whose backing failed: do the positions alone pass?
         kept: margin_fold.Backing = margin_fold.Backing(
             cash_e6=acc[4], free_cash_e6=acc[5], equity_e6=acc[6], maintenance_e6=acc[7], initial_e6=acc[8],
             complete=acc[9] != 0)
-        return [], [margin_fold.failure_code(view.cash_e6, view.has_orders, kept, margin_fold.is_ok(b))], True
+        return [], [], [margin_fold.failure_code(view.cash_e6, view.has_orders, kept, margin_fold.is_ok(b))], DONE
     if margin_fold.is_ok(b) or view.cash_e6 < 0 or not view.has_orders:  # the positions' verdict is not needed
-        return [], [margin_fold.failure_code(view.cash_e6, view.has_orders, b, False)], True
+        return [], [], [margin_fold.failure_code(view.cash_e6, view.has_orders, b, False)], DONE
     # the positions alone next, from their first series, with this backing kept
-    return margin_fold.start_regs([acc[0], query, POSITIONS_ONLY, 0, b.cash_e6, b.free_cash_e6, b.equity_e6,
-                                   b.maintenance_e6, b.initial_e6, convert(b.complete, int256)]), [], False
+    return self._start([acc[0], query, POSITIONS_ONLY, 0, b.cash_e6, b.free_cash_e6, b.equity_e6,
+                        b.maintenance_e6, b.initial_e6, convert(b.complete, int256)]), [], [], RESTART
 
 
-@external
+@internal
 @pure
-def fold(regs: DynArray[int256, MAX_FOLD_REGS], base: uint256, chunk: DynArray[margin_fold.Series, MARGIN_CHUNK],
-         maker_fee_ppm: int256, fee_cap_ppm: int256,
-         cash_e6: int256) -> (DynArray[int256, MAX_FOLD_REGS], margin_fold.Backing, int256, bool):
+def _start(head: DynArray[int256, MAX_HEAD]) -> DynArray[int256, MAX_HEAD]:
+    """`head` followed by margin_fold.py::start()'s registers (complete, nothing summed)."""
+    regs: DynArray[int256, MAX_HEAD] = head
+    regs.append(1)
+    for _: uint256 in range(margin_fold.HEADER_REGS - 1):
+        regs.append(0)
+    return regs
+
+
+@internal
+@pure
+def _check(head: DynArray[int256, MAX_HEAD], first_step: bool, count: uint256,
+           summaries: DynArray[margin_fold.Summary, MAX_POSITIONS]):
     """
-    @notice The fold of `step` on a given chunk (no reads), for tests: the registers, `finish`,
-            the summary's value and (for a chunk that is a whole account) `_positions_ok`.
+    @notice Reverts unless the step's registers are as Python takes them (margin_steps.py,
+            MarginAcc.from_regs): `head` as `step` has it, `count` registers in all, the
+            accumulator's underlyings summarised in `summaries` (their ids).
     """
-    margin_fold.check_regs(regs, base)
-    out: DynArray[int256, MAX_FOLD_REGS] = margin_fold.fold_chunk(regs, base, chunk, maker_fee_ppm, fee_cap_ppm)
-    return out, margin_fold.finish(out, base, cash_e6), margin_fold.value_e6(out, base), self._positions_ok(chunk, cash_e6)
-
-
-@external
-@pure
-def check_regs(regs: DynArray[int256, MAX_FOLD_REGS], base: uint256):
-    """@notice margin_fold.py::MarginAcc.from_regs's checks on `regs[base:]`."""
-    margin_fold.check_regs(regs, base)
-
-
-@external
-@pure
-def known_indices(regs: DynArray[int256, MAX_FOLD_REGS],
-                  base: uint256) -> DynArray[margin_fold.KnownIndex, margin_fold.MAX_POSITIONS]:
-    """@notice The accumulator's underlyings and their indices."""
-    return margin_fold.known_indices(regs, base)
-
-
-@external
-@pure
-def failure_code(cash_e6: int256, has_orders: bool, b: margin_fold.Backing, positions_ok: bool) -> int256:
-    """@notice margin.py::failure_code."""
-    return margin_fold.failure_code(cash_e6, has_orders, b, positions_ok)
+    assert count >= 2, "margin_sums: registers"
+    assert head[0] >= 0 and head[0] < 2**160, "margin_sums: not an address"  # int_address
+    query: int256 = head[1]
+    assert query >= INITIAL and query <= SUMMARY, "margin_sums: unknown query"
+    if first_step:
+        return
+    assert count >= HEAD_REGS, "margin_sums: registers"
+    stage: int256 = head[2]
+    assert stage == WITH_ORDERS or stage == POSITIONS_ONLY, "margin_sums: unknown stage"
+    assert head[3] >= 0, "margin_sums: negative series index"
+    base: uint256 = HEAD_REGS
+    if stage == POSITIONS_ONLY and query == INITIAL:
+        base += BACKING_REGS
+    assert count >= base + margin_fold.HEADER_REGS, "margin_fold: registers shorter than the header"
+    assert head[base] == 0 or head[base] == 1, "margin_fold: bad header"
+    underlyings: int256 = head[base + 5]
+    assert underlyings >= 0 and underlyings <= convert(MAX_POSITIONS, int256), "margin_fold: bad header"
+    assert count == base + margin_fold.HEADER_REGS + convert(underlyings, uint256) * margin_fold.UNDERLYING_REGS, \
+        "margin_fold: register count"
+    previous: int256 = -1
+    for s: margin_fold.Summary in summaries:
+        assert s.underlying_id > previous, "margin_fold: underlyings out of order"
+        previous = s.underlying_id

@@ -1,6 +1,6 @@
 """contracts/fault/lib/margin_fold.vy computes exactly the integers of node/stf/margin_fold.py.
 
-Through ``contracts/fault/margin_sums.vy`` (the library's functions as a contract) on revm: every chunk of a fold
+Through ``contracts/test/margin_fold_harness.vy`` (the library's functions as a contract) on revm: every chunk of a fold
 (the registers after it), the final bounds (``finish``), the summary's numbers and
 ``margin.failure_code``, on accounts over the test chains' real marks and over synthetic
 states (random marks, scenario vectors, indices and fee rates, sizes up to 2^100, missing
@@ -35,7 +35,7 @@ MANY = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCh
 
 class Harness:
     def __init__(self) -> None:
-        self.build = compile_contract("fault/margin_sums.vy")
+        self.build = compile_contract("test/margin_fold_harness.vy")
         self.runner = RevmRunner()
         self.address = self.runner.deploy(self.build.initcode)
 

@@ -198,18 +198,17 @@ def worst_gas(family: Family, backend: Any, size_e6: int) -> tuple[list[int], li
 def test_worst_case_gas(family, backend, capsys, size_e6: int) -> None:
     """Every step equal to Python at sizes up to 2^160 (beyond any reachable fill count: the
     stage-1 cursor is ~69 KB, over the former 32 KiB cursor bound); the one-shot is under
-    the ceiling. The widest folds are over it: ``test_the_widest_folds_fit_the_ceiling``."""
+    the ceiling (the folds at reachable sizes: ``test_the_widest_folds_fit_the_ceiling``)."""
     fold_gas, one_gas = worst_gas(family, backend, size_e6)
     with capsys.disabled():
         print(f"\nsizes {size_e6}: margin fold steps gas {fold_gas}, one-shot gas {one_gas}")
     assert max(one_gas) <= STEP_GAS_LIMIT
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "known: a fold step over the widest accounts takes up to ~18-20 M gas (its 3,280 registers "
-    "decoded, passed between the family's contracts and encoded whole each step); over "
-    "16,777,216 (README, the one-step verifier's gas)"))
 def test_the_widest_folds_fit_the_ceiling(family, backend) -> None:
+    """64 series with orders on 64 underlyings at sizes of 3 contracts (both stages): every
+    fold step within one L1 transaction (the step splices the registers it changes into
+    the cursor's bytes instead of decoding and encoding all of them, ``steps_margin.vy``)."""
     fold_gas, _ = worst_gas(family, backend, 3 * E6)
     assert max(fold_gas) <= STEP_GAS_LIMIT
 

@@ -30,6 +30,13 @@ HEADER_REGS: constant(uint256) = 6
 UNDERLYING_REGS: constant(uint256) = 51  # 5 + 2 x N_SCENARIOS
 MAX_ACC_REGS: constant(uint256) = 3270  # HEADER_REGS + MAX_POSITIONS x UNDERLYING_REGS
 MAX_FOLD_REGS: constant(uint256) = 3280  # + (address, query, stage, next series) + 6 kept backing regs
+MAX_HEAD: constant(uint256) = 16  # a fold step's registers before the underlyings: 4 + 6 kept + HEADER_REGS
+# The post-cursor as pieces (`cursor.encode_cursor`'s: 1-31 bytes left-aligned, the count in
+# the lowest byte) or, with a lowest byte of 0, a range [a, b) of the pre-cursor
+# (a << 128 | b << 8): headers, the phase, two ranges around the register list, the head
+# registers and the chunk's underlyings (at most three pieces a register), a range per
+# untouched underlying.
+MAX_PIECES: constant(uint256) = 8 + 3 * (MAX_HEAD + MARGIN_CHUNK * 51) + MAX_POSITIONS
 
 # Offsets inside an underlying's registers.
 U_ID: constant(uint256) = 0
@@ -126,6 +133,33 @@ struct Backing:
     maintenance_e6: int256
     initial_e6: int256
     complete: bool
+
+
+# What `finish_of` needs of one underlying (margin_fold.py::finish's terms): its registers
+# but the two vectors, and each vector's maximum over the scenarios.
+struct Summary:
+    underlying_id: int256
+    index_e6: int256
+    calls_e6: int256
+    puts_e6: int256
+    least_long_e12: int256
+    worst: int256
+    uncovered: int256
+
+
+# Where the cursor's parts are (byte offsets in it).
+struct Layout:
+    phase: uint256
+    top_offset: uint256  # the phase's byte (the top list's payload)
+    regs_start: uint256  # the register list's header
+    regs_end: uint256  # the byte after it
+    count: uint256  # its registers
+
+
+# An accumulator underlying as the walk found it: the offset of its first register, its summary.
+struct Slot:
+    start: uint256
+    summary: Summary
 
 
 # -- rounding (fixedpoint.py) ---------------------------------------------------------------
@@ -291,82 +325,99 @@ def sum_chunk(chunk: DynArray[Series, MARGIN_CHUNK], maker_fee_ppm: int256,
 
 @internal
 @pure
+def merge(head: DynArray[int256, MAX_HEAD], base: uint256, touched: DynArray[UnderlyingSums, MARGIN_CHUNK],
+          sums: ChunkSums) -> (DynArray[int256, MAX_HEAD], DynArray[UnderlyingSums, MARGIN_CHUNK]):
+    """margin_fold.py::_merge: a chunk's sums added to the accumulator. `head`: the step's
+    registers up to the accumulator's underlyings (its header at `head[base:base + 6]`);
+    `touched`: the accumulator's underlyings the chunk has series on, ascending. Returns
+    the header updated (the new underlyings counted) and the chunk's underlyings merged
+    (ascending: an accumulator's entry added to, its index kept; a new one as summed)."""
+    out: DynArray[int256, MAX_HEAD] = head
+    out[base] = convert(head[base] == 1 and sums.complete, int256)
+    out[base + 1] += sums.value_e12
+    out[base + 2] += sums.haircut_e12
+    out[base + 3] += sums.bid_notional_e12
+    out[base + 4] += sums.fee_bound
+    merged: DynArray[UnderlyingSums, MARGIN_CHUNK] = []
+    fresh: int256 = 0
+    t: uint256 = 0
+    for p: UnderlyingSums in sums.underlyings:
+        for _: uint256 in range(MARGIN_CHUNK):
+            if t == len(touched) or touched[t].underlying_id >= p.underlying_id:
+                break
+            t += 1
+        if t < len(touched) and touched[t].underlying_id == p.underlying_id:
+            u: UnderlyingSums = touched[t]
+            u.calls_e6 += p.calls_e6
+            u.puts_e6 += p.puts_e6
+            u.least_long_e12 += p.least_long_e12
+            for k: uint256 in range(N_SCENARIOS):
+                u.worst[k] += p.worst[k]
+                u.uncovered[k] += p.uncovered[k]
+            merged.append(u)
+        else:
+            merged.append(p)
+            fresh += 1
+    out[base + 5] += fresh
+    return out, merged
+
+
+@internal
+@pure
 def fold_chunk(regs: DynArray[int256, MAX_FOLD_REGS], base: uint256, chunk: DynArray[Series, MARGIN_CHUNK],
                maker_fee_ppm: int256, fee_cap_ppm: int256) -> DynArray[int256, MAX_FOLD_REGS]:
-    """margin_fold.py::fold (`_scan` and `_merge`): the accumulator at `regs[base:]` (checked
-    by `check_regs`) with `chunk`, the next series in canonical order, added; `regs[:base]`
-    kept. Underlyings already there are added to (their index kept), new ones inserted in id
-    order. Works on its copy of `regs` in place (one register array in memory, besides the
-    caller's): the accumulator's entries move up from the top down."""
+    """margin_fold.py::fold (`_scan` and `_merge`) on a whole register array (for tests; the
+    steps fold only the underlyings a chunk touches, `steps_margin.vy`): the accumulator at
+    `regs[base:]` (checked by `check_regs`, `base` at most MAX_HEAD - HEADER_REGS) with
+    `chunk`, the next series in canonical order, added through `sum_chunk` and `merge`;
+    `regs[:base]` kept."""
     if len(chunk) == 0:
         return regs
     sums: ChunkSums = self.sum_chunk(chunk, maker_fee_ppm, fee_cap_ppm)
-    regs[base] = convert(regs[base] == 1 and sums.complete, int256)
-    regs[base + 1] += sums.value_e12
-    regs[base + 2] += sums.haircut_e12
-    regs[base + 3] += sums.bid_notional_e12
-    regs[base + 4] += sums.fee_bound
     first: uint256 = base + HEADER_REGS
     count: uint256 = convert(regs[base + 5], uint256)
-    parts: uint256 = len(sums.underlyings)
-    # how many of the chunk's underlyings are new (both lists ascending)
-    fresh: uint256 = 0
-    i: uint256 = 0
-    for p: uint256 in range(MARGIN_CHUNK):
-        if p == parts:
-            break
-        wanted: int256 = sums.underlyings[p].underlying_id
-        for _: uint256 in range(MAX_POSITIONS):
-            if i == count or regs[first + i * UNDERLYING_REGS] >= wanted:
+    touched: DynArray[UnderlyingSums, MARGIN_CHUNK] = []
+    for p: UnderlyingSums in sums.underlyings:
+        for i: uint256 in range(MAX_POSITIONS):
+            if i == count:
                 break
-            i += 1
-        if i == count or regs[first + i * UNDERLYING_REGS] != wanted:
-            fresh += 1
-    for _: uint256 in range(MARGIN_CHUNK * UNDERLYING_REGS):
-        if len(regs) == first + (count + fresh) * UNDERLYING_REGS:
+            if regs[first + i * UNDERLYING_REGS] == p.underlying_id:
+                touched.append(self.slot_at(regs, first + i * UNDERLYING_REGS))
+                break
+    head: DynArray[int256, MAX_HEAD] = []
+    for i: uint256 in range(MAX_HEAD):
+        if i == first:
             break
-        regs.append(0)
-    regs[base + 5] = convert(count + fresh, int256)
-    # from the top slot down: each takes the larger of the next accumulator entry and the next
-    # chunk entry (their sum when equal), until every chunk entry is placed
-    src: uint256 = count  # accumulator entries not placed yet: [0, src)
-    left: uint256 = parts  # chunk entries not placed yet: [0, left)
-    dst: uint256 = count + fresh  # slots not written yet: [0, dst); dst - src new entries to place
+        head.append(regs[i])
+    merged: DynArray[UnderlyingSums, MARGIN_CHUNK] = []
+    head, merged = self.merge(head, base, touched, sums)
+    out: DynArray[int256, MAX_FOLD_REGS] = []
+    for r: int256 in head:
+        out.append(r)
+    i: uint256 = 0  # the accumulator's next entry
+    j: uint256 = 0  # the merged list's
     for _: uint256 in range(MAX_POSITIONS + MARGIN_CHUNK):
-        if left == 0:
+        if i == count and j == len(merged):
             break
-        dst -= 1
-        u: UnderlyingSums = sums.underlyings[left - 1]
-        to: uint256 = first + dst * UNDERLYING_REGS
-        below: int256 = -1
-        if src > 0:
-            below = regs[first + (src - 1) * UNDERLYING_REGS + U_ID]
-        if below >= u.underlying_id:  # the accumulator's entry comes first: move it up
-            src -= 1
-            if src != dst:
-                at: uint256 = first + src * UNDERLYING_REGS
-                for j: uint256 in range(UNDERLYING_REGS):
-                    regs[to + j] = regs[at + j]
-        if below > u.underlying_id:
-            continue
-        left -= 1
-        if below == u.underlying_id:
-            regs[to + U_CALLS] += u.calls_e6
-            regs[to + U_PUTS] += u.puts_e6
-            regs[to + U_LEAST_LONG] += u.least_long_e12
-            for k: uint256 in range(N_SCENARIOS):
-                regs[to + U_WORST + k] += u.worst[k]
-                regs[to + U_UNCOVERED + k] += u.uncovered[k]
+        u: UnderlyingSums = empty(UnderlyingSums)
+        if j < len(merged) and (i == count or merged[j].underlying_id <= regs[first + i * UNDERLYING_REGS]):
+            if i < count and merged[j].underlying_id == regs[first + i * UNDERLYING_REGS]:
+                i += 1
+            u = merged[j]
+            j += 1
         else:
-            regs[to + U_ID] = u.underlying_id
-            regs[to + U_INDEX] = u.index_e6
-            regs[to + U_CALLS] = u.calls_e6
-            regs[to + U_PUTS] = u.puts_e6
-            regs[to + U_LEAST_LONG] = u.least_long_e12
-            for k: uint256 in range(N_SCENARIOS):
-                regs[to + U_WORST + k] = u.worst[k]
-                regs[to + U_UNCOVERED + k] = u.uncovered[k]
-    return regs
+            u = self.slot_at(regs, first + i * UNDERLYING_REGS)
+            i += 1
+        out.append(u.underlying_id)
+        out.append(u.index_e6)
+        out.append(u.calls_e6)
+        out.append(u.puts_e6)
+        out.append(u.least_long_e12)
+        for k: uint256 in range(N_SCENARIOS):
+            out.append(u.worst[k])
+        for k: uint256 in range(N_SCENARIOS):
+            out.append(u.uncovered[k])
+    return out
 
 
 # -- the answers ----------------------------------------------------------------------------
@@ -393,38 +444,115 @@ def im_buffer_e6(uncovered_e6: int256) -> int256:
 
 @internal
 @pure
-def finish(regs: DynArray[int256, MAX_FOLD_REGS], base: uint256, cash_e6: int256) -> Backing:
-    """margin_fold.py::finish (`_cash_bounds` and `_backing`): the bounds from the fold of
-    all of an account's series, with its cash `cash_e6`. For an accumulator of positions
-    alone, maintenance and initial are margin_fold.py::summary's too."""
-    value: int256 = regs[base + 1]
-    haircut: int256 = regs[base + 2]
-    bid_notional: int256 = regs[base + 3]
-    fee_bound: int256 = regs[base + 4]
+def summary_of(u: UnderlyingSums) -> Summary:
+    """What `finish_of` needs of an underlying's registers: its maxima over scenarios."""
+    worst: int256 = u.worst[0]
+    uncovered: int256 = u.uncovered[0]
+    for k: uint256 in range(1, N_SCENARIOS):
+        worst = max(worst, u.worst[k])
+        uncovered = max(uncovered, u.uncovered[k])
+    return Summary(underlying_id=u.underlying_id, index_e6=u.index_e6, calls_e6=u.calls_e6, puts_e6=u.puts_e6,
+                   least_long_e12=u.least_long_e12, worst=worst, uncovered=uncovered)
+
+
+@internal
+@pure
+def finish_of(complete: bool, value_e12: int256, haircut: int256, bid_notional: int256, fee_bound: int256,
+              summaries: DynArray[Summary, MAX_POSITIONS], cash_e6: int256) -> Backing:
+    """margin_fold.py::finish (`_cash_bounds` and `_backing`): the bounds from the header sums
+    of the fold of all of an account's series and each underlying's `Summary` (any order:
+    the terms are summed), with its cash `cash_e6`. For an accumulator of positions alone,
+    maintenance and initial are margin_fold.py::summary's too."""
     b: Backing = Backing(cash_e6=cash_e6, free_cash_e6=cash_e6, equity_e6=0, maintenance_e6=0, initial_e6=0,
-                         complete=regs[base] == 1)
+                         complete=complete)
     if fee_bound == 0 and bid_notional == 0 and haircut == 0:  # no resting orders
-        b.equity_e6 = cash_e6 + self.floor_div(value, E6)
+        b.equity_e6 = cash_e6 + self.floor_div(value_e12, E6)
     else:
         fees: int256 = self.ceil_div(fee_bound, FEE_SCALE)
         b.free_cash_e6 = cash_e6 - self.ceil_div(bid_notional, E6) - fees
-        b.equity_e6 = cash_e6 - fees + self.floor_div(value - haircut, E6)
+        b.equity_e6 = cash_e6 - fees + self.floor_div(value_e12 - haircut, E6)
+    for s: Summary in summaries:
+        addon: int256 = self.addon_e6(s.index_e6, s.calls_e6, s.puts_e6)
+        mm: int256 = self.ceil_div(max(s.worst, 0), LOSS_SCALE) + addon
+        b.maintenance_e6 += mm
+        short: int256 = max(s.uncovered, 0) - s.least_long_e12 * PPM
+        b.initial_e6 += mm + self.im_buffer_e6(self.ceil_div(short, LOSS_SCALE) + addon)
+    return b
+
+
+@internal
+@pure
+def slot_at(regs: DynArray[int256, MAX_FOLD_REGS], at: uint256) -> UnderlyingSums:
+    """The underlying whose registers start at `regs[at]`."""
+    u: UnderlyingSums = UnderlyingSums(underlying_id=regs[at + U_ID], index_e6=regs[at + U_INDEX],
+                                       calls_e6=regs[at + U_CALLS], puts_e6=regs[at + U_PUTS],
+                                       least_long_e12=regs[at + U_LEAST_LONG], worst=empty(int256[N_SCENARIOS]),
+                                       uncovered=empty(int256[N_SCENARIOS]))
+    for k: uint256 in range(N_SCENARIOS):
+        u.worst[k] = regs[at + U_WORST + k]
+        u.uncovered[k] = regs[at + U_UNCOVERED + k]
+    return u
+
+
+@internal
+@pure
+def finish(regs: DynArray[int256, MAX_FOLD_REGS], base: uint256, cash_e6: int256) -> Backing:
+    """`finish_of` of the accumulator at `regs[base:]` (for tests: the steps hand the
+    summaries in, `steps_margin.vy`)."""
+    summaries: DynArray[Summary, MAX_POSITIONS] = []
     count: uint256 = convert(regs[base + 5], uint256)
     for i: uint256 in range(MAX_POSITIONS):
         if i == count:
             break
-        at: uint256 = base + HEADER_REGS + i * UNDERLYING_REGS
-        worst: int256 = regs[at + U_WORST]
-        uncovered: int256 = regs[at + U_UNCOVERED]
-        for k: uint256 in range(1, N_SCENARIOS):
-            worst = max(worst, regs[at + U_WORST + k])
-            uncovered = max(uncovered, regs[at + U_UNCOVERED + k])
-        addon: int256 = self.addon_e6(regs[at + U_INDEX], regs[at + U_CALLS], regs[at + U_PUTS])
-        mm: int256 = self.ceil_div(max(worst, 0), LOSS_SCALE) + addon
-        b.maintenance_e6 += mm
-        short: int256 = max(uncovered, 0) - regs[at + U_LEAST_LONG] * PPM
-        b.initial_e6 += mm + self.im_buffer_e6(self.ceil_div(short, LOSS_SCALE) + addon)
-    return b
+        summaries.append(self.summary_of(self.slot_at(regs, base + HEADER_REGS + i * UNDERLYING_REGS)))
+    return self.finish_of(regs[base] == 1, regs[base + 1], regs[base + 2], regs[base + 3], regs[base + 4],
+                          summaries, cash_e6)
+
+
+@internal
+@pure
+def finish_with(complete: bool, value_e12: int256, haircut: int256, bid_notional: int256, fee_bound: int256,
+                summaries: DynArray[Summary, MAX_POSITIONS], merged: DynArray[UnderlyingSums, MARGIN_CHUNK],
+                cash_e6: int256) -> Backing:
+    """finish_of over the accumulator's underlyings `summaries` with the chunk's
+    `merged` ones in place of (or besides) theirs."""
+    every: DynArray[Summary, MAX_POSITIONS] = []
+    for s: Summary in summaries:
+        kept: bool = True
+        for u: UnderlyingSums in merged:
+            if u.underlying_id == s.underlying_id:
+                kept = False
+                break
+        if kept:
+            every.append(s)
+    for u: UnderlyingSums in merged:
+        every.append(self.summary_of(u))
+    return self.finish_of(complete, value_e12, haircut, bid_notional, fee_bound, every, cash_e6)
+
+
+@internal
+@pure
+def positions_ok(chunk: DynArray[Series, MARGIN_CHUNK], cash_e6: int256) -> bool:
+    """
+    @notice Whether the positions of `chunk` (a whole account) alone meet initial margin with
+            `cash_e6`: margin.py::initial_failure's `meets_initial` of the positions-only account.
+    """
+    positions: DynArray[Series, MARGIN_CHUNK] = []
+    for s: Series in chunk:
+        if s.position_e6 != 0:  # the series with a position, without their orders
+            p: Series = s
+            p.ordered = False
+            p.bid_size_e6 = 0
+            p.bid_notional_e12 = 0
+            p.bid_max_e6 = 0
+            p.ask_size_e6 = 0
+            p.ask_notional_e12 = 0
+            p.ask_min_e6 = 0
+            positions.append(p)
+    sums: ChunkSums = self.sum_chunk(positions, 0, 0)
+    b: Backing = self.finish_with(sums.complete, sums.value_e12, sums.haircut_e12, sums.bid_notional_e12,
+                                          sums.fee_bound, [], sums.underlyings, cash_e6)
+    return self.is_ok(b)
 
 
 @internal
