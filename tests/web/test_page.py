@@ -144,6 +144,17 @@ def test_bad_input_gets_a_clear_message(page, node, route, ready, text):
     assert text in page.inner_text("[data-testid=message]")
 
 
+def test_an_unknown_instrument_in_the_order_form_is_named(page, node):
+    open_view(page, node.url, "account/" + "0x" + "cd" * 20, "account")
+    use_dev_key(page, "carol")
+    page.wait_for_selector("#view[data-ready=account]")
+    page.fill("[data-testid=order-instrument]", "ETH-1JAN99-1-C")
+    page.fill("[data-testid=order-price]", "1")
+    page.click("[data-testid=order-submit]")
+    wait_until(lambda: "Unknown instrument" in page.inner_text("[data-testid=order-result]"), what="the message")
+    assert "ETH-1JAN99-1-C" in page.inner_text("[data-testid=order-result]")
+
+
 def test_a_refused_order_shows_the_exchanges_reason(page, node):
     open_view(page, node.url, f"instrument/{node.call.name}", "instrument")
     page.fill("[data-testid=order-price]", "100")
