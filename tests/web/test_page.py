@@ -189,3 +189,17 @@ def test_views_fit_a_phone(browser, node, route, ready):
         assert overflow <= 0, f"the page is {overflow}px wider than a phone (tables scroll in their own box)"
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("route, ready, per_block", [("chain/ETH", "chain", 2), ("rollup", "rollup", 1),
+                                                     ("instrument/ETH-ATM-C", "instrument", 1)])
+def test_views_do_not_poll_the_node(page, node, route, ready, per_block):
+    """A view asks the node again only when a new block arrives on the stream (at most
+    ``per_block`` requests per block, throttled), never on a timer."""
+    open_view(page, node.url, route, ready)
+    asked: list[str] = []
+    page.on("request", lambda r: asked.append(r.url) if "/api/" in r.url and "/api/ws" not in r.url else None)
+    blocks_before = page.evaluate("window.__optrollup.stream.log.filter(f => f.channel === 'blocks').length")
+    page.wait_for_timeout(4000)
+    blocks = page.evaluate("window.__optrollup.stream.log.filter(f => f.channel === 'blocks').length") - blocks_before
+    assert len(asked) <= per_block * blocks, f"{len(asked)} requests for {blocks} new blocks: {asked}"
