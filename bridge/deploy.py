@@ -4,7 +4,8 @@
 (unless ``token`` names an existing ERC-20, whose ``decimals()`` must be 6), the
 forced-inclusion queue, the batch inbox (which reads the two queues' counts into each
 batch's record), the state commitments, the portal, then the one-step fault verifier and
-its families; it checks that each address holds the compiled runtime code, and returns a
+its families and the dispute game (named to the state commitments by ``set_dispute_game``,
+the only caller that may invalidate a root); it checks that each address holds the compiled runtime code, and returns a
 ``Deployment`` (addresses, settings and the contracts' ABIs) that ``save``/``load`` keep
 as JSON. ``Deployment.contracts(w3)`` gives web3 contract objects from the stored ABIs
 (compiling only for a file written before they were stored).
@@ -29,6 +30,7 @@ from eth_abi import encode as abi_encode
 from web3 import Web3
 from web3.utils.address import get_create_address
 
+from bridge import dispute_game
 from bridge.fault_contracts import TransactorDeployer, deploy_verifier
 from bridge.fault_contracts import compile_all as compile_fault_contracts
 from bridge.l1 import L1Settings, Transactor
@@ -59,11 +61,25 @@ COLLATERAL_DECIMALS: Final = 6  # the L2 accounts in 6-decimal units (amount_e6)
 
 @dataclass(frozen=True)
 class BridgeSettings:
-    """``bond_wei`` per state root; windows in seconds (devnet: minutes; production: 7 days)."""
+    """``bond_wei`` per state root; windows in seconds (devnet: minutes; production: 7 days);
+    ``proposer_silence_s``: seconds without a root after which anyone may propose (devnet:
+    minutes; production: days). The dispute game's (``bridge.dispute_game.GameSettings``):
+    ``challenger_bond_wei`` per game, ``game_clock_s`` per side, ``game_extension_s``,
+    ``game_max_depth``. Devnet values: a game of depth 16 lasts at most
+    2 x 60 + 33 x 5 = 285 s, inside the 300 s window (README, "Dispute games")."""
 
     bond_wei: int = 10**18
     challenge_window_s: int = 300
     force_window_s: int = 120
+    proposer_silence_s: int = 900
+    challenger_bond_wei: int = 10**17
+    game_clock_s: int = 60
+    game_extension_s: int = 5
+    game_max_depth: int = 32
+
+    def game(self) -> dispute_game.GameSettings:
+        return dispute_game.GameSettings(self.challenger_bond_wei, self.game_clock_s, self.game_extension_s,
+                                         self.game_max_depth)
 
 
 @dataclass(frozen=True)
@@ -87,15 +103,20 @@ class Deployment:
     # (source -> address): ``bridge.fault_contracts``. Empty if deployed without them.
     verifier: str = ""
     fault_families: dict[str, str] = field(default_factory=dict)
-    # name (a ``SOURCES`` key) -> the contract's ABI, so readers need no Vyper compiler.
+    # name (a ``SOURCES`` key, or "dispute_game") -> the contract's ABI, so readers need no Vyper compiler.
     abis: dict[str, list] = field(default_factory=dict)
+    # The dispute game (``contracts/fault/dispute_game.vy``), deployed with the verifier. Empty without it.
+    dispute_game: str = ""
 
     def contracts(self, w3: Web3) -> dict[str, object]:
-        """name -> web3 contract object (ABIs from the file; compiled if it has none)."""
-        return {name: w3.eth.contract(address=getattr(self, name), abi=self.abi(name)) for name in SOURCES}
+        """name -> web3 contract object (ABIs from the file; compiled if it has none); the
+        dispute game as "dispute_game" when deployed."""
+        names = [*SOURCES, *(["dispute_game"] if self.dispute_game else [])]
+        return {name: w3.eth.contract(address=getattr(self, name), abi=self.abi(name)) for name in names}
 
     def abi(self, name: str) -> list:
-        return self.abis[name] if name in self.abis else list(compile_contract(SOURCES[name]).abi)
+        source = dispute_game.SOURCE if name == "dispute_game" else SOURCES[name]
+        return self.abis[name] if name in self.abis else list(compile_contract(source).abi)
 
     def save(self, path: str | Path) -> None:
         Path(path).write_text(json.dumps(asdict(self), indent=2) + "\n")
@@ -107,11 +128,13 @@ class Deployment:
 
 
 def compile_all() -> None:
-    """Compile every contract ``deploy`` deploys (Vyper builds are cached on disk: a process
-    that deploys next, e.g. a devnet, finds them compiled)."""
+    """Compile every contract ``deploy`` deploys, and the devnet's price feed (Vyper builds are
+    cached on disk: a process that deploys next, e.g. a devnet, finds them compiled)."""
     for source in SOURCES.values():
         compile_contract(source)
+    compile_contract("oracle/price_feed.vy")  # the devnet's L1 price feeds (``bridge.price_feed``)
     compile_fault_contracts()
+    compile_contract(dispute_game.SOURCE)
 
 
 def predict_portal(w3: Web3, deployer: str, *, test_token: bool = True) -> str:
@@ -158,7 +181,8 @@ def deploy(w3: Web3, deployer_key: bytes, sequencer: str, proposer: str,
     (``GENESIS_STATE_ROOT``), which every node checks its own genesis against at start.
     ``DeploymentError`` if the portal is not deployed at the predicted address. With
     ``fault_verifier``, the one-step verifier and its families follow the portal
-    (``bridge.fault_contracts.deploy_verifier``). ``token``: an existing ERC-20 as the
+    (``bridge.fault_contracts.deploy_verifier``), then the dispute game, which the deployer
+    (the state commitments' owner) names there with ``set_dispute_game``. ``token``: an existing ERC-20 as the
     collateral (``check_token``) instead of a new test token. ``l1_settings``: receipts,
     confirmations and fees of the deployer's transactions.
     """
@@ -176,8 +200,8 @@ def deploy(w3: Web3, deployer_key: bytes, sequencer: str, proposer: str,
     inbox = sender.deploy(builds["inbox"].initcode, abi_encode(["address", "address", "address"],
                                                                [sequencer, expected_portal, forced]))
     commitments = sender.deploy(builds["commitments"].initcode, abi_encode(
-        ["address", "bytes32", "address", "uint256", "uint256"],
-        [inbox, genesis_root, proposer, settings.bond_wei, settings.challenge_window_s]))
+        ["address", "bytes32", "address", "uint256", "uint256", "uint256"],
+        [inbox, genesis_root, proposer, settings.bond_wei, settings.challenge_window_s, settings.proposer_silence_s]))
     portal = sender.deploy(builds["portal"].initcode, abi_encode(  # the same window as the forced queue
         ["address", "address", "uint256"], [token, commitments, settings.force_window_s]))
     if portal != expected_portal:
@@ -187,14 +211,20 @@ def deploy(w3: Web3, deployer_key: bytes, sequencer: str, proposer: str,
                           ("portal", portal)):
         if name != "token" or existing_token is None:
             check_code(w3, address, builds[name].runtime, name)
-    verifier, families = "", {}
+    verifier, families, game = "", {}, ""
+    abis = {name: list(build.abi) for name, build in builds.items()}
     if fault_verifier:
         l1 = {name: bytes.fromhex(address[2:]) for name, address in
               (("inbox", inbox), ("portal", portal), ("forced", forced), ("commitments", commitments))}
         fault = deploy_verifier(TransactorDeployer(sender), l1)
         verifier = Web3.to_checksum_address(fault.verifier)
         families = {source: Web3.to_checksum_address(address) for source, address in fault.families.items()}
+        game_build = compile_contract(dispute_game.SOURCE)
+        game = sender.deploy(game_build.initcode, dispute_game.constructor_args(
+            bytes.fromhex(commitments[2:]), fault.verifier, settings.game()))
+        check_code(w3, game, game_build.runtime, "dispute_game")
+        abis["dispute_game"] = list(game_build.abi)
+        sender.transact(w3.eth.contract(address=commitments, abi=abis["commitments"]), "set_dispute_game", game)
     return Deployment(w3.eth.chain_id, token, inbox, commitments, forced, portal,
                       Web3.to_checksum_address(sequencer), Web3.to_checksum_address(proposer), start + 1, settings,
-                      encode_genesis(genesis).hex(), verifier, families,
-                      {name: list(build.abi) for name, build in builds.items()})
+                      encode_genesis(genesis).hex(), verifier, families, abis, game)

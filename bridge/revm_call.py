@@ -53,6 +53,7 @@ class RevmRunner:
              value: int = 0, commit: bool = False) -> CallResult:
         """Send one transaction's message to ``to``; keep its state changes only with ``commit``."""
         checkpoint = None if commit else self.evm.snapshot()
+        self.evm.reset_transient_storage()  # revm keeps it after a committed call; an L1 transaction starts without
         try:
             output = self.evm.message_call(_hex(sender), _hex(to), data, value=value or None, gas=gas)
         except RuntimeError as exc:

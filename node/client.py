@@ -70,7 +70,7 @@ from node.rpc.generated.optrollup.v1 import (
 from node.stf.eip712 import Domain
 from node.stf.errors import FailureCode
 from node.stf.nonces import NONCE_LIMIT, WINDOW
-from node.stf.txtypes import CancelAll, CancelOrder, PlaceOrder, Side, TimeInForce, TxBody, Withdraw
+from node.stf.txtypes import CancelAll, CancelOrder, PlaceOrder, Side, TimeInForce, TxBody, VolPoint, Withdraw
 from node.wallet import address_of, sign_tx
 
 E6: Final = 10**6
@@ -391,6 +391,20 @@ class Instrument:
     mark_e6: int
     best_bid_e6: int
     best_ask_e6: int
+
+
+@dataclass(frozen=True, slots=True)
+class UnderlyingInfo:
+    """An underlying's oracle state in the head block (``Query.ListUnderlyings``)."""
+
+    underlying_id: int
+    name: str
+    index_e6: int
+    oracle_time: int
+    oracle_sequence: int
+    observation_time: int
+    surface: tuple[VolPoint, ...]
+    series: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -965,6 +979,15 @@ class Client:
 
     def instrument_id(self, ref: str | int) -> int:
         return self.instrument(ref).instrument_id
+
+    def underlyings(self) -> tuple[tuple[UnderlyingInfo, ...], int]:
+        """Every underlying's oracle state, and the head block's time (unix seconds)."""
+        pb = self._call(self._query.ListUnderlyings, query_pb2.ListUnderlyingsRequest())
+        out = tuple(UnderlyingInfo(u.underlying_id, u.name, u.index_e6, u.oracle_time, u.oracle_sequence,
+                                   u.observation_time,
+                                   tuple(VolPoint(p.expiry, p.atm_vol_e6, p.skew_e6, p.curvature_e6) for p in u.surface),
+                                   u.series) for u in pb.underlyings)
+        return out, pb.block_time
 
     # -- reads -------------------------------------------------------------------------------
 

@@ -50,6 +50,8 @@ BLOCKS = {
     "export OPTROLLUP_NODE=": "dev-node",
     ".venv/bin/optrollup quote": "tools",
     ".venv/bin/optrollup margin": "tools",
+    "optrollup oracle --node SEQUENCER": "skip: an operator's oracle and lister (addresses are placeholders); the same "
+                                         "commands run against a dev node in tests/node/cli/test_oracle_cli.py",
     "optrollup keys import": "skip: an operator's launch on a real L1 (URL and addresses are placeholders); the same "
                              "commands run end to end on a Hardhat node in tests/bridge/test_hardhat_l1.py",
 }

@@ -2,7 +2,8 @@
 
 A key is a flag's long name without the dashes, with ``-`` or ``_`` (``batch-interval =
 0.5``, ``l1 = "http://..."``, ``batcher_key = "ops"``); a switch takes ``true``/``false``
-(``oracle = false`` is ``--no-oracle``). Values go through the flag's own type and
+(``oracle = false`` is ``--no-oracle``); a repeatable flag takes a list (``source =
+["http://...", "chainlink:..."]``). Values go through the flag's own type and
 choices, so a file is checked as the command line is. A flag given on the command line
 wins over the file. Keys are keystore labels, never key material: the file names
 ``batcher-key``, ``keys-dir`` and ``password-file`` like the command line does.
@@ -37,7 +38,13 @@ def apply(parser: argparse.ArgumentParser, args: argparse.Namespace, path: str |
         action = actions.get(dest)
         if action is None:
             raise ConfigError(f"{path}: unknown setting {key!r}")
-        if isinstance(action, (argparse._StoreTrueAction, argparse._StoreFalseAction)):
+        if isinstance(action, argparse._AppendAction):
+            items = value if isinstance(value, list) else [value]
+            try:
+                value = [action.type(str(v)) if action.type is not None else str(v) for v in items]
+            except (argparse.ArgumentTypeError, ValueError, TypeError) as exc:
+                raise ConfigError(f"{path}: {key}: {exc}") from None
+        elif isinstance(action, (argparse._StoreTrueAction, argparse._StoreFalseAction)):
             if not isinstance(value, bool):
                 raise ConfigError(f"{path}: {key} must be true or false")
         elif isinstance(value, (dict, list)):

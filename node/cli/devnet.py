@@ -1,10 +1,13 @@
 """``optrollup devnet``: the whole system on one machine, in one command (``make devnet``).
 
 Starts, as child processes, ``optrollup l1`` (the devnet L1 on ``--l1-listen``, contracts
-deployed, traders funded with tUSD on L1) and ``optrollup node --dev --l1 ...`` (the
-sequencer on ``--listen``, with the dev oracle and market maker, posting batches and roots
-to L1), and with ``--follower`` a read replica (``optrollup node --follow``) on
-``--follower-listen``; with ``--traders`` two demo traders with their own accounts
+deployed, traders funded with tUSD on L1), ``optrollup node --dev --no-oracle --l1 ...`` (the
+sequencer on ``--listen``, with the dev market maker, posting batches and roots to L1), with
+``--follower`` a read replica (``optrollup node --follow``) on ``--follower-listen``, then
+the price processes: ``optrollup prices`` (the simulated market over HTTP on
+``--prices-listen``, moving one L1 price feed per underlying), ``optrollup oracle`` (signing
+updates from both sources with the dev oracle key, status on ``--oracle-status-listen``) and
+``optrollup lister`` (the series schedule, with the dev admin key); with ``--traders`` two demo traders with their own accounts
 (``demo1``, ``demo2``: funded on L1 by the deployer, they deposit once, then trade small sizes
 against the market maker every few seconds). It waits until the
 L1 answers JSON-RPC and the sequencer answers gRPC, then prints the endpoints, the contract
@@ -24,6 +27,7 @@ import json
 import os
 import random
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -66,6 +70,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="L2 chain id at first deployment (default 901; see `optrollup l1 --help`)")
     parser.add_argument("--metrics", default="off", metavar="ADDR",
                         help="the sequencer's Prometheus metrics address (default off)")
+    parser.add_argument("--prices-listen", default="127.0.0.1:0", metavar="HOST:PORT",
+                        help="the simulated price source's HTTP address (default any free port, printed)")
+    parser.add_argument("--oracle-status-listen", default="127.0.0.1:0", metavar="HOST:PORT",
+                        help="the oracle's /status and /health address (default any free port, printed)")
+    parser.add_argument("--oracle-interval", type=float, default=2.0, metavar="S",
+                        help="seconds between oracle rounds (default 2: each update re-marks ~110 series "
+                             "per underlying)")
     parser.add_argument("--web", default=None, metavar="ADDR",
                         help="the sequencer's web page (default 127.0.0.1:8080 if free; 'off' to disable)")
     parser.add_argument("--follower-web", default=None, metavar="ADDR",
@@ -233,11 +244,12 @@ def run(args: argparse.Namespace) -> int:
         children.append(l1)
         if not _wait_ready(l1, lambda: l1_answers(l1_url), stopping, time.monotonic() + L1_START_TIMEOUT_S):
             raise _StartFailed("the L1")
+        prices = _start_prices(args, data, l1_url, children)  # deploys its L1 feeds while the node starts
         deadline = time.monotonic() + START_TIMEOUT_S
         common = ["--l1", l1_url, "--deployment", deployment_file, "--confirmations", str(args.confirmations)]
-        node = Child("node", ["node", "--dev", *common, "--data-dir", str(data / "node"), "--listen", args.listen,
-                              "--batch-interval", str(args.batch_interval), "--metrics", args.metrics,
-                              *(["--web", args.web] if args.web else [])], "listening on")
+        node = Child("node", ["node", "--dev", "--no-oracle", *common, "--data-dir", str(data / "node"),
+                              "--listen", args.listen, "--batch-interval", str(args.batch_interval),
+                              "--metrics", args.metrics, *(["--web", args.web] if args.web else [])], "listening on")
         children.append(node)
         if not _wait_ready(node, lambda: grpc_answers(args.listen), stopping, deadline):
             raise _StartFailed("the sequencer")
@@ -251,7 +263,8 @@ def run(args: argparse.Namespace) -> int:
             children.append(follower)
             if not _wait_ready(follower, lambda: grpc_answers(args.follower_listen), stopping, deadline):
                 raise _StartFailed("the follower")
-        _print_summary(args, l1_url, deployment_file, time.monotonic() - started,
+        oracle_urls = _start_oracle(args, data, l1_url, prices, children, stopping)
+        _print_summary(args, l1_url, deployment_file, time.monotonic() - started, oracle_urls,
                        node.web_url, follower.web_url if follower is not None else "")
         if args.traders:
             DemoTraders(l1_url, deployment_file, args.listen, stopping).start()
@@ -281,6 +294,49 @@ class _StartFailed(Exception):
     pass
 
 
+FEED_ACCOUNT: Final = "challenger"  # the public devnet account that deploys and moves the L1 price feeds
+
+
+def _free_address(address: str) -> str:
+    """``address`` with port 0 replaced by a port free now (so its URL is known before the child binds it)."""
+    host, _, port = address.rpartition(":")
+    if port != "0":
+        return address
+    with socket.socket() as probe:
+        probe.bind((host or "127.0.0.1", 0))
+        return f"{host or '127.0.0.1'}:{probe.getsockname()[1]}"
+
+
+def _start_prices(args: argparse.Namespace, data: Path, l1_url: str, children: list[Child]) -> Child:
+    """``optrollup prices`` (module docstring): it deploys its feeds at once and waits for the node's index."""
+    prices = Child("prices", ["prices", "--listen", args.prices_listen, "--from-node", args.listen, "--l1", l1_url,
+                              "--feeds-file", str(data / "l1" / "price_feeds.json"), "--dev-feed-key", FEED_ACCOUNT],
+                   "prices: serving")
+    children.append(prices)
+    return prices
+
+
+def _start_oracle(args: argparse.Namespace, data: Path, l1_url: str, prices: Child, children: list[Child],
+                  stopping: threading.Event) -> dict[str, str]:
+    """Once ``prices`` serves, start ``oracle`` and ``lister`` (not waited for: the devnet's
+    watch loop stops everything if one dies); their URLs for the summary."""
+    lister = Child("lister", ["lister", "--node", args.listen, "--dev-key"], "lister: listing as")
+    children.append(lister)
+    if not _wait_ready(prices, lambda: True, stopping, time.monotonic() + START_TIMEOUT_S):
+        raise _StartFailed("the price source")
+    url = prices.ready_line.split()[2]
+    feeds = json.loads((data / "l1" / "price_feeds.json").read_text())
+    sources = ["--source", f"http:{url}"]
+    for name, address in feeds.items():
+        sources += ["--source", f"chainlink:{name}={address}@{l1_url}"]
+    status = _free_address(args.oracle_status_listen)
+    children.append(Child("oracle", ["oracle", "--node", args.listen, "--dev-key", *sources, "--quiet",
+                                     "--interval", str(args.oracle_interval), "--status-listen", status],
+                          "oracle: signing as"))
+    return {"prices": url, "oracle": f"http://{status}/status",
+            **{f"{name} feed": address for name, address in feeds.items()}}
+
+
 def _program() -> str:
     """How this command was run (``.venv/bin/optrollup`` under ``make devnet``), for the hints."""
     path = Path(sys.argv[0])
@@ -293,7 +349,7 @@ def _program() -> str:
 
 
 def _print_summary(args: argparse.Namespace, l1_url: str, deployment_file: str, took_s: float,
-                   web_url: str = "", follower_web_url: str = "") -> None:
+                   oracle_urls: dict[str, str], web_url: str = "", follower_web_url: str = "") -> None:
     from devnet.accounts import devnet_accounts
     from node.store.codec import decode_genesis
     from node.wallet import address_of
@@ -312,6 +368,11 @@ def _print_summary(args: argparse.Namespace, l1_url: str, deployment_file: str, 
         lines.append(f"  web page         {web_url}  (chain, book, account, rollup; sign with a wallet or a dev key)")
     if follower_web_url:
         lines.append(f"  follower page    {follower_web_url}  (read-only)")
+    lines.append(f"  prices (HTTP)    {oracle_urls['prices']}  (simulated; moves the L1 feeds below)")
+    lines.append(f"  oracle status    {oracle_urls['oracle']}  (and /health; the lister lists the schedule)")
+    for name, address in oracle_urls.items():
+        if name.endswith(" feed"):
+            lines.append(f"    {name:12s} {address}  (AggregatorV3Interface)")
     lines.append(f"  deployment       {deployment_file}")
     for name in ("token", "portal", "inbox", "commitments", "forced"):
         lines.append(f"    {name:12s} {deployment[name]}")

@@ -42,7 +42,9 @@ READY_LINE: Final = "l1 ready"
 DEFAULT_GAS_LIMIT: Final = 30_000_000
 DEVNET_CHAIN_ID: Final = 900
 DEFAULT_L2_CHAIN_ID: Final = 901  # node.sequencer.dev.DEV_CHAIN_ID
-DEFAULT_SETTINGS: Final = {"bond_wei": 10**18, "challenge_window_s": 300, "force_window_s": 120}
+DEFAULT_SETTINGS: Final = {"bond_wei": 10**18, "challenge_window_s": 300, "force_window_s": 120,
+                           "proposer_silence_s": 900, "challenger_bond_wei": 10**17, "game_clock_s": 60,
+                           "game_extension_s": 5, "game_max_depth": 32}
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -40,6 +40,9 @@ def as_dict(status: status_pb2.StatusResponse) -> dict:
     out = _node_dict(status)
     if status.HasField("l1"):  # every L1Status field, by its proto name
         out["l1"] = {field.name: getattr(status.l1, field.name) for field in status.l1.DESCRIPTOR.fields}
+    out["oracle"] = [{field.name: getattr(feed, field.name) for field in feed.DESCRIPTOR.fields}
+                     for feed in status.oracle]
+    out["oracle_stale"] = status.oracle_stale
     return out
 
 
@@ -62,6 +65,13 @@ def _uptime(seconds: float) -> str:
     return (f"{days}d " if days else "") + f"{hours:02d}:{minutes:02d}:{secs:02d}"
 
 
+def _feed(feed: status_pb2.OracleFeed) -> str:
+    if not feed.oracle_time:
+        return "never priced (STALE)"
+    price = f"{feed.index_e6 // 10**6}.{feed.index_e6 % 10**6:06d}".rstrip("0").rstrip(".")
+    return f"{price}, updated {feed.age_s}s ago" + (" (STALE: trading goes on at the last marks)" if feed.stale else "")
+
+
 def table(status: status_pb2.StatusResponse, node: str) -> str:
     import datetime
 
@@ -77,6 +87,7 @@ def table(status: status_pb2.StatusResponse, node: str) -> str:
         ("uptime", _uptime(status.uptime_s)),
         ("storage", "memory" if not status.data_dir else f"{status.data_dir} (durability {status.durability})"),
         ("dev oracle", "running" if status.oracle_running else "off"),
+        *((f"index {feed.name}", _feed(feed)) for feed in status.oracle),
         ("market maker", "running" if status.market_maker_running else "off"),
         ("metrics", status.metrics_url or "off"),
         ("version", status.version),

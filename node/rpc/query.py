@@ -14,7 +14,7 @@ from typing import Final
 
 import grpc
 
-from node.rpc import history, streams
+from node.rpc import history, streams, underlyings
 from node.rpc import rollup as rollup_mod
 from node.rpc.events import EventHub
 from node.rpc.index_history import IndexHistory
@@ -23,7 +23,7 @@ from node.rpc.refusal import receipt_pb
 from node.sequencer.sequencer import Sequencer
 from node.stf import accounts, book, keys, margin, risk
 from node.stf.instruments import series_name
-from node.stf.records import Globals, Instrument, Mark, Order, SettlementPrice, Underlying
+from node.stf.records import Globals, Instrument, Mark, Order, SettlementPrice
 from node.stf.state import State
 
 DEFAULT_BOOK_DEPTH: Final = 20
@@ -197,30 +197,19 @@ class QueryServicer(query_pb2_grpc.QueryServicer):
         )
 
     async def ListUnderlyings(self, request, context):
-        """Every underlying (ids from 1 up to the first missing one, and any a series names)."""
+        """Every underlying (ids from 1 up to the first missing one) with its oracle state;
+        ``series`` counts the series on its list (listed, not yet settled away: what
+        ``MAX_INSTRUMENTS_PER_UNDERLYING`` bounds)."""
         view = self._view()
-        globals_: Globals = view.get(keys.GLOBALS)
-        series: dict[int, int] = {}
-        for instrument_id in range(1, globals_.next_instrument_id):
-            inst: Instrument | None = view.get(keys.instrument(instrument_id))
-            if inst is not None:
-                series[inst.underlying_id] = series.get(inst.underlying_id, 0) + 1
-        ids, probe = set(series), 1
-        while view.get(keys.underlying(probe)) is not None:
-            ids.add(probe)
-            probe += 1
-        out = []
-        for underlying_id in sorted(ids):
-            u: Underlying | None = view.get(keys.underlying(underlying_id))
-            if u is None:
-                continue
-            out.append(query_pb2.Underlying(
-                underlying_id=underlying_id, name=u.name.decode(), index_e6=u.index_price_e6,
-                oracle_time=u.oracle_time, series=series.get(underlying_id, 0),
-                surface=[query_pb2.VolSurfacePoint(expiry=p.expiry, atm_vol_e6=p.atm_vol_e6, skew_e6=p.skew_e6,
-                                                   curvature_e6=p.curvature_e6) for p in u.surface],
-            ))
-        return query_pb2.ListUnderlyingsResponse(underlyings=out, block_number=self.sequencer.head_number)
+        out = [query_pb2.Underlying(
+            underlying_id=underlying_id, name=u.name.decode(), index_e6=u.index_price_e6,
+            oracle_time=u.oracle_time, series=len(u.instruments),
+            oracle_sequence=u.oracle_sequence, observation_time=u.observation_time,
+            surface=[query_pb2.VolSurfacePoint(expiry=p.expiry, atm_vol_e6=p.atm_vol_e6, skew_e6=p.skew_e6,
+                                               curvature_e6=p.curvature_e6) for p in u.surface],
+        ) for underlying_id, u in underlyings.listed(view)]
+        return query_pb2.ListUnderlyingsResponse(underlyings=out, block_number=self.sequencer.head_number,
+                                                 block_time=self.sequencer.head_time)
 
     async def GetOrderBook(self, request, context):
         view = self._view()

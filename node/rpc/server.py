@@ -66,8 +66,9 @@ class NodeServer:
     """A running gRPC server: ``port`` is the bound port; ``stop(grace)`` shuts it down."""
 
     def __init__(self, server: grpc.aio.Server, health_servicer, port: int, events: EventHub | None = None,
-                 checked: CheckedRequests | None = None) -> None:
+                 checked: CheckedRequests | None = None, oracle_health=None) -> None:
         self.server = server
+        self.oracle_health = oracle_health
         self.health = health_servicer
         self.port = port
         self.events = events
@@ -75,6 +76,8 @@ class NodeServer:
         self.index_history = None  # node.rpc.index_history.IndexHistory, set by ``serve``
 
     async def stop(self, grace: float | None = 1.0) -> None:
+        if self.oracle_health is not None:
+            self.oracle_health.stop()
         await self.health.enter_graceful_shutdown()
         if self.events is not None:
             self.events.detach()  # subscriptions end UNAVAILABLE instead of holding the grace period
@@ -178,7 +181,8 @@ async def serve(
         service_names += (dev_faucet.add_to_server(sequencer, server),)
     from node.rpc import status as node_status
 
-    service_names += (node_status.add_to_server(sequencer, server, info),)
+    status_servicer = node_status.add_to_server(sequencer, server, info)
+    service_names += (node_status.SERVICE_NAME,)
     health_servicer = node_status.Health()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     reflection.enable_server_reflection(
@@ -189,6 +193,8 @@ async def serve(
     for name in ("",) + service_names:
         await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
     node_status.watch_health(sequencer, health_servicer, ("",) + service_names)
-    node_server = NodeServer(server, health_servicer, port, events, checked)
+    oracle_health = node_status.OracleHealth(status_servicer, health_servicer)
+    oracle_health.start()
+    node_server = NodeServer(server, health_servicer, port, events, checked, oracle_health)
     node_server.index_history = index_history
     return node_server

@@ -14,6 +14,11 @@ again when it resumes; ``GetStatus`` then says ``halted`` with the reason "pause
 ``Health`` is the standard health service with ``List`` too: the library's asyncio
 servicer leaves it to a synchronous stub that raises, so each call logged a traceback.
 
+The oracle section (``underlyings.oracle_feeds``): each underlying's index age against the
+node's clock, stale beyond 60 s; while any is stale ``oracle_stale`` is set and the health
+name ``optrollup.oracle`` is NOT_SERVING (``OracleHealth``, checked every few seconds; the
+node's own names stay SERVING: the chain goes on at the last marks).
+
 ``serve()`` registers them (``add_to_server``, ``Health``).
 """
 
@@ -29,8 +34,10 @@ from typing import Callable, Final, Iterable
 from grpc_health.v1 import health, health_pb2
 
 from node.metrics import TxRate
+from node.rpc import underlyings
 from node.rpc.generated.optrollup.v1 import status_pb2, status_pb2_grpc
 from node.sequencer.sequencer import BlockObserver, Sequencer
+from node.stf.state import State
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +82,7 @@ class StatusServicer(status_pb2_grpc.NodeServicer):
         halted = failure is not None or not sequencer.running or bool(paused)
         reason = repr(failure) if failure is not None else (
             "stopped" if not sequencer.running else (f"paused: {paused}" if paused else ""))
+        feeds = self.oracle_feeds()
         return status_pb2.StatusResponse(
             chain_id=sequencer.chain_id, head_number=sequencer.head_number, head_time=sequencer.head_time,
             head_root=sequencer.head_root, mempool_depth=len(sequencer.mempool),
@@ -84,7 +92,11 @@ class StatusServicer(status_pb2_grpc.NodeServicer):
             market_maker_running=bool(getattr(info.market_maker, "running", False)),
             metrics_url=info.metrics_url, dev=info.dev,
             l1=None if info.l1 is None else status_pb2.L1Status(**info.l1()),
+            oracle=feeds, oracle_stale=any(f.stale for f in feeds),
         )
+
+    def oracle_feeds(self) -> list[status_pb2.OracleFeed]:
+        return underlyings.oracle_feeds(State(self.sequencer.state.backend), int(self.sequencer.clock()))
 
     async def GetStatus(self, request, context):
         return self.status()
@@ -132,10 +144,43 @@ class HealthOnHalt(BlockObserver):
         self.task = loop.create_task(self._not_serving(), name="health-not-serving")
 
 
-def add_to_server(sequencer: Sequencer, server, info: NodeInfo | None = None) -> str:
-    """Register the ``Node`` service on ``server``; returns its full name."""
-    status_pb2_grpc.add_NodeServicer_to_server(StatusServicer(sequencer, info), server)
-    return SERVICE_NAME
+class OracleHealth:
+    """Sets the health name ``optrollup.oracle`` SERVING while every index is fresh, NOT_SERVING
+    while any is stale (``StatusServicer.oracle_feeds``), every ``interval_s``."""
+
+    def __init__(self, servicer: StatusServicer, health_servicer, interval_s: float = 2.0) -> None:
+        self.servicer = servicer
+        self.health = health_servicer
+        self.interval_s = interval_s
+        self.task: asyncio.Task | None = None
+
+    async def check(self) -> bool:
+        stale = [f.name for f in self.servicer.oracle_feeds() if f.stale]
+        serving = health_pb2.HealthCheckResponse
+        await self.health.set(underlyings.ORACLE_HEALTH_NAME, serving.NOT_SERVING if stale else serving.SERVING)
+        return not stale
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                await self.check()
+            except Exception:  # noqa: BLE001 - a read racing a stop: try again next time
+                log.debug("oracle health check failed", exc_info=True)
+            await asyncio.sleep(self.interval_s)
+
+    def start(self) -> None:
+        self.task = asyncio.get_running_loop().create_task(self._run(), name="oracle-health")
+
+    def stop(self) -> None:
+        if self.task is not None:
+            self.task.cancel()
+
+
+def add_to_server(sequencer: Sequencer, server, info: NodeInfo | None = None) -> StatusServicer:
+    """Register the ``Node`` service on ``server``; returns its servicer (``SERVICE_NAME`` is its name)."""
+    servicer = StatusServicer(sequencer, info)
+    status_pb2_grpc.add_NodeServicer_to_server(servicer, server)
+    return servicer
 
 
 def watch_health(sequencer: Sequencer, health_servicer, names: Iterable[str]) -> HealthOnHalt:

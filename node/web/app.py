@@ -25,6 +25,7 @@ from aiohttp import WSMsgType, web
 
 from node.web import hub as hub_mod
 from node.web import views, writes
+from node.web.address import DEFAULT_WEB_ADDRESS, split_address
 from node.web.units import ApiError, hex0x, uint
 from node.web import units
 from node.web.upstream import Upstream
@@ -33,7 +34,6 @@ from node.wallet import address_of
 log = logging.getLogger(__name__)
 
 STATIC_DIR: Final = Path(__file__).resolve().parent / "static"
-DEFAULT_WEB_ADDRESS: Final = "127.0.0.1:8080"
 MAX_BODY_BYTES: Final = 64 * 1024
 WS_MAX_MESSAGE: Final = 16 * 1024
 
@@ -294,14 +294,6 @@ class WebServer:
                 await socket.close(code=1001, message=b"gateway stopping")
         await self.runner.cleanup()
         await self.gateway.up.close()
-
-
-def split_address(address: str) -> tuple[str, int]:
-    """``host:port`` -> (host, port); ``ValueError`` with a message otherwise."""
-    host, sep, port = address.rpartition(":")
-    if not sep or not port.isdigit() or not 0 <= int(port) < 65536:
-        raise ValueError(f"web: an address is HOST:PORT, not {address!r}")
-    return host.strip("[]") or "127.0.0.1", int(port)
 
 
 async def start_web(grpc_target: str, address: str = DEFAULT_WEB_ADDRESS, *,

@@ -12,8 +12,13 @@ from __future__ import annotations
 import argparse
 import logging
 
+from typing import TYPE_CHECKING
+
 from node.rpc.server import check_free
-from node.web.app import DEFAULT_WEB_ADDRESS, WebServer, split_address, start_web
+from node.web.address import DEFAULT_WEB_ADDRESS, split_address
+
+if TYPE_CHECKING:  # the gateway (aiohttp, the client) is loaded only by a node that serves it
+    from node.web.app import WebServer
 
 log = logging.getLogger(__name__)
 
@@ -73,12 +78,14 @@ def grpc_target(listen: str, port: int) -> str:
 
 
 async def start_for_node(args: argparse.Namespace, grpc_port: int,
-                         dev_keys: dict[str, bytes] | None = None) -> WebServer | None:
+                         dev_keys: dict[str, bytes] | None = None) -> "WebServer | None":
     """Start the gateway if chosen; prints ``web page on URL``. A failure to bind the default
     address only warns; an explicit one raises ``OSError``."""
     address, explicit = chosen(args)
     if address is None:
         return None
+    from node.web.app import start_web
+
     try:
         server = await start_web(grpc_target(args.listen, grpc_port), address, dev_keys=dev_keys)
     except OSError as exc:

@@ -43,7 +43,17 @@ def test_the_genesis_names_the_portal_deployed_after_it(w3, tmp_path) -> None:
     portal = bytes.fromhex(deployment.portal[2:])
     assert seen == [portal] and len(w3.eth.get_code(deployment.portal)) > 0
     deployment.save(tmp_path / "deployment.json")
-    genesis = decode_genesis(bytes.fromhex(Deployment.load(tmp_path / "deployment.json").l2_genesis))
+    loaded = Deployment.load(tmp_path / "deployment.json")
+    genesis = decode_genesis(bytes.fromhex(loaded.l2_genesis))
+    # the dispute game is deployed, named in the file and wired into the state commitments
+    assert loaded.dispute_game == deployment.dispute_game != "" and "dispute_game" in loaded.abis
+    contracts = loaded.contracts(w3)
+    game, settings = contracts["dispute_game"].functions, BridgeSettings()
+    assert contracts["commitments"].functions.dispute_game().call() == deployment.dispute_game
+    assert (game.COMMITMENTS().call(), game.VERIFIER().call()) == (deployment.commitments, deployment.verifier)
+    assert (game.CHALLENGER_BOND().call(), game.CLOCK().call(), game.EXTENSION().call(), game.MAX_DEPTH().call()) == (
+        settings.challenger_bond_wei, settings.game_clock_s, settings.game_extension_s, settings.game_max_depth)
+    assert contracts["commitments"].functions.SILENCE().call() == settings.proposer_silence_s
     assert genesis.domain == Domain(L2_CHAIN_ID, portal)
     # a second deployment (same deployer, same chain id) has another portal, so another domain
     again = deploy_with_genesis(w3, lambda p: dev_genesis(1_700_000_000, Domain(L2_CHAIN_ID, p)))

@@ -202,29 +202,38 @@ def test_the_l2_genesis_root_is_committed_at_deployment(bridge: Bridge):
     commitments = bridge.c["commitments"]
     assert commitments.functions.GENESIS_STATE_ROOT().call() == genesis_state_root(bridge.chain.genesis)
     initcode = compile_contract("bridge/state_commitments.vy").initcode
-    args = abi_encode(["address", "bytes32", "address", "uint256", "uint256"],
-                      [bridge.c["inbox"].address, b"\0" * 32, bridge.address("proposer"), 1, 60])
+    args = abi_encode(["address", "bytes32", "address", "uint256", "uint256", "uint256"],
+                      [bridge.c["inbox"].address, b"\0" * 32, bridge.address("proposer"), 1, 60, 600])
     with reverts("commitments: empty genesis root"):
         bridge.sender("deployer").deploy(initcode, args)
 
 
 def test_only_the_dispute_game_invalidates_a_root_that_is_not_final(bridge: Bridge):
-    inbox, commitments = bridge.c["inbox"], bridge.c["commitments"]
-    proposer, sequencer, deployer = bridge.sender("proposer"), bridge.sender("sequencer"), bridge.sender("deployer")
+    deployer = bridge.sender("deployer")
+    deployed = bridge.c["commitments"]
+    assert deployed.functions.dispute_game().call() == bridge.deployment.dispute_game != ""
+    with reverts("commitments: dispute game already set"):
+        deployer.transact(deployed, "set_dispute_game", bridge.address("alice"))
+    # a commitments contract of its own over the same inbox, with an EOA as its dispute game
+    inbox, proposer, sequencer = bridge.c["inbox"], bridge.sender("proposer"), bridge.sender("sequencer")
+    build = compile_contract("bridge/state_commitments.vy")
+    address = deployer.deploy(build.initcode, abi_encode(
+        ["address", "bytes32", "address", "uint256", "uint256", "uint256"],
+        [inbox.address, b"\x01" * 32, bridge.address("proposer"), SETTINGS.bond_wei, SETTINGS.challenge_window_s,
+         10**9]))
+    commitments = bridge.w3.eth.contract(address=address, abi=list(build.abi))
     game = bridge.sender("challenger")  # an EOA stands in for the dispute game contract here
     bond = SETTINGS.bond_wei
     with reverts("commitments: caller is not the owner"):
         bridge.sender("alice").transact(commitments, "set_dispute_game", game.address)
     deployer.transact(commitments, "set_dispute_game", game.address)
-    with reverts("commitments: dispute game already set"):
-        deployer.transact(commitments, "set_dispute_game", bridge.address("alice"))
-    propose_next(bridge, b"\x21" * 32)  # every batch so far has a root
-    first = commitments.functions.commitment_count().call()
-    for _ in range(3):
-        index = commitments.functions.commitment_count().call()
-        last = commitments.functions.commitments(index - 1).call()[1]
-        sequencer.transact(inbox, "append_batch", b"\x01more", last + 5)
-        proposer.transact(commitments, "propose", index, last + 5, b"\x22" * 32, value=bond)
+    while inbox.functions.batch_count().call() < 4:
+        sequencer.transact(inbox, "append_batch", b"\x01more", 0)
+    proposer.transact(commitments, "propose", 0, 0, b"\x21" * 32, value=bond)
+    bridge.advance(SETTINGS.challenge_window_s)
+    first = 1
+    for index in range(first, first + 3):
+        proposer.transact(commitments, "propose", index, 0, b"\x22" * 32, value=bond)
     with reverts("commitments: caller is not the dispute game"):
         bridge.sender("alice").transact(commitments, "invalidate", first)
     with reverts("commitments: root already final"):
@@ -238,8 +247,7 @@ def test_only_the_dispute_game_invalidates_a_root_that_is_not_final(bridge: Brid
     assert commitments.functions.commitment_count().call() == first + 1
     assert not commitments.functions.is_final(first + 1).call()
     # the batch can be proposed again, with the right root
-    declared = inbox.functions.last_l2_block(first + 1).call()
-    proposer.transact(commitments, "propose", first + 1, declared, b"\x33" * 32, value=bond)
+    proposer.transact(commitments, "propose", first + 1, 0, b"\x33" * 32, value=bond)
     assert commitments.functions.commitments(first + 1).call()[2] == b"\x33" * 32
 
 

@@ -53,3 +53,18 @@ def test_the_node_command_refuses_a_bad_file(tmp_path, capsys):
     path.write_text("bogus = 1\n")
     args = build_parser().parse_args(["node", "--config", str(path)])
     assert args.func(args) == 2 and "unknown setting 'bogus'" in capsys.readouterr().err
+
+
+def test_the_oracle_takes_its_sources_as_a_list(tmp_path):
+    path = tmp_path / "oracle.toml"
+    path.write_text('source = ["http://127.0.0.1:8600/prices", "chainlink:ETH=0x11@http://l1"]\n'
+                    'max-move-pct = 5\nkey = "oracle"\n')
+    args = build_parser().parse_args(["oracle", "--config", str(path)])
+    apply(args.parser, args, path)
+    assert args.source == ["http://127.0.0.1:8600/prices", "chainlink:ETH=0x11@http://l1"]
+    assert args.max_move_pct == 5.0 and args.key == "oracle"
+    args = build_parser().parse_args(["oracle", "--config", str(path), "--source", "http://x"])
+    assert apply(args.parser, args, path).source == ["http://x"]  # the command line wins
+    path.write_text("max-move-pct = 500\n")
+    with pytest.raises(ConfigError, match="max-move-pct"):
+        apply(args.parser, args, path)

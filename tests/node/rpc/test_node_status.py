@@ -80,3 +80,32 @@ def test_health_goes_not_serving_on_a_clean_stop():
         assert status.halted and status.halt_reason == "stopped"
     finally:
         node.close()
+
+
+def test_status_and_health_report_a_stale_oracle():
+    from node.rpc.generated.optrollup.v1 import query_pb2, query_pb2_grpc
+    from node.rpc.underlyings import ORACLE_HEALTH_NAME
+    from tests.node.rpc.node_fixture import T0
+
+    node = DevNode().start()
+    try:
+        channel = node.channel()
+        stub = status_pb2_grpc.NodeStub(channel)
+        status = stub.GetStatus(status_pb2.StatusRequest(), timeout=TIMEOUT)
+        assert [(f.name, f.index_e6, f.oracle_time, f.age_s, f.stale) for f in status.oracle] == [
+            ("ETH", 3_000 * E6, T0 + 60, 0, False), ("BTC", 100_000 * E6, T0 + 60, 0, False)]
+        assert not status.oracle_stale
+        assert wait_for(lambda: health_of(channel, ORACLE_HEALTH_NAME) == SERVING)
+        listed = query_pb2_grpc.QueryStub(channel).ListUnderlyings(query_pb2.ListUnderlyingsRequest(), timeout=TIMEOUT)
+        eth = listed.underlyings[0]
+        assert (eth.underlying_id, eth.name, eth.index_e6, eth.oracle_sequence, eth.observation_time, eth.series) == (
+            1, "ETH", 3_000 * E6, 1, T0, 30)
+        assert len(eth.surface) == 3 and eth.surface[0].atm_vol_e6 == 650_000
+        assert listed.block_number == node.sequencer.head_number and listed.block_time == T0 + 60
+        node.sequencer.clock = lambda: T0 + 60 + 61  # no update for 61 s: stale
+        status = stub.GetStatus(status_pb2.StatusRequest(), timeout=TIMEOUT)
+        assert [(f.age_s, f.stale) for f in status.oracle] == [(61, True), (61, True)] and status.oracle_stale
+        assert wait_for(lambda: health_of(channel, ORACLE_HEALTH_NAME) == NOT_SERVING, 5.0)
+        assert health_of(channel) == SERVING  # the chain itself goes on
+    finally:
+        node.close()

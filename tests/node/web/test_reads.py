@@ -37,6 +37,9 @@ def test_underlyings_and_the_chain_equal_the_query_service(web):
     assert status == 200
     assert [(u["id"], u["name"], u["index"], u["series"]) for u in underlyings] == [
         (1, "ETH", "3000", 30), (2, "BTC", "100000", 30)]
+    surface = query.ListUnderlyings(query_pb2.ListUnderlyingsRequest(), timeout=10).underlyings[0].surface
+    assert [(p["expiry"], Decimal(p["atm_vol"]) * E6) for p in underlyings[0]["surface"]] == [
+        (p.expiry, p.atm_vol_e6) for p in surface] and surface
     status, chain = web.get("/api/chain?underlying=eth")
     assert status == 200 and chain["underlying"] == "ETH" and chain["index_raw"] == "3000000000"
     listed = {i.instrument_id: i for i in

@@ -12,6 +12,8 @@ from node.stf.eip712 import typed_data
 from node.stf.txtypes import PlaceOrder
 from node.web.writes import parse_signature
 
+E6 = 10**6
+
 
 def _sign(typed: dict, key: bytes) -> str:
     """What a wallet's eth_signTypedData_v4 returns: r || s || v (v 27/28), 0x hex."""
@@ -62,6 +64,19 @@ def test_a_signed_order_fills_against_the_dev_maker_and_shows_in_the_account(web
     status, trades = web.get(f"/api/trades/{inst['id']}?limit=3")
     assert trades[0]["tx"] == receipt["tx_hash"] and trades[0]["taker_side"] == "buy"
     assert account["next_nonce"] == answer["nonce"] + 1
+    # every figure is the Query service's, rescaled
+    recent = query.GetRecentTrades(query_pb2.RecentTradesRequest(instrument_id=inst["id"], limit=3), timeout=10)
+    assert [(int(t["price_raw"]), int(t["size_raw"]), t["block"], t["time"], t["tx"]) for t in trades] == [
+        (t.price_e6, t.size_e6, t.block_number, t.timestamp, "0x" + t.tx_hash.hex()) for t in recent.trades]
+    address = bytes.fromhex(answer["address"][2:])
+    held = query.GetPositions(query_pb2.AccountRequest(address=address), timeout=10).positions
+    risk = query.GetRisk(query_pb2.AccountRequest(address=address), timeout=10)
+    assert [(p["id"], Decimal(p["size"]) * E6, Decimal(p["mark"]) * E6, Decimal(p["value"]) * E6)
+            for p in account["positions"]] == [(p.instrument_id, p.size_e6, p.mark_e6, p.value_e6) for p in held]
+    for field in ("equity", "initial", "maintenance", "available"):
+        assert Decimal(account[field]) * E6 == getattr(risk.margin, f"{field}_e6"), field
+    assert Decimal(account["greeks"]["delta"]) * 10**18 == int(risk.delta_wad)
+    assert account["worst_scenario"] == risk.underlyings[0].worst_scenario != ""
 
 
 def test_a_resting_order_is_cancelled_through_the_gateway(web):

@@ -88,13 +88,16 @@ def test_resume_with_after_seq_replays_what_was_missed_without_a_gap(web):
             for k in (1, 2):
                 await asyncio.to_thread(_submit, web, web.node.order("carol", inst["id"], 0, k * tick, 100_000))
             channel = web.web.gateway.hub.channels[("book", key)]
-            async with asyncio.timeout(10):
-                while channel.seq < last + 2:
+            async with asyncio.timeout(10):  # the gateway has published the book holding both orders
+                while not (channel.latest and {str(tick), str(2 * tick)} <= {l["price_raw"] for l in
+                                                                              channel.latest["bids"]}):
                     await asyncio.sleep(0.02)
+            end = channel.seq
+            assert end >= last + 2
             async with session.ws_connect(web.ws_url()) as ws:
                 await ws.send_json({"op": "subscribe", "channel": "book", "key": key, "after_seq": last})
-                replayed = [await _next(ws, _data_of("book", key)) for _ in range(channel.seq - last)]
-                assert [f["seq"] for f in replayed] == list(range(last + 1, channel.seq + 1))
+                replayed = [await _next(ws, _data_of("book", key)) for _ in range(end - last)]
+                assert [f["seq"] for f in replayed] == list(range(last + 1, end + 1))
                 assert not any(f.get("snapshot") for f in replayed)
                 status, book = web.get(f"/api/book/{key}")
                 assert replayed[-1]["data"]["bids"] == book["bids"]
@@ -183,5 +186,37 @@ def test_bad_subscriptions_get_an_error_frame(web):
                 assert (await _next(ws))["code"] == "bad_request"
                 await ws.send_json({"op": "ping"})
                 assert (await _next(ws)) == {"op": "pong"}
+
+    _run(scenario())
+
+
+def test_a_broken_upstream_stream_is_resubscribed_and_says_so_with_a_snapshot(web):
+    """The node ends every stream (as for a slow subscriber): the gateway resubscribes; the account
+    channel publishes a snapshot message (events may have been missed) and keeps numbering."""
+    import grpc
+
+    carol = "0x" + web.node.address("carol").hex()
+    hub = web.web.gateway.hub
+
+    async def scenario():
+        async with aiohttp.ClientSession() as session:
+            async with session.ws_connect(web.ws_url()) as ws:
+                await ws.send_json({"op": "subscribe", "channel": "account", "key": carol})
+                first = await _next(ws, _data_of("account", carol))
+                assert first["snapshot"] is True
+                opened = hub.upstream_subscriptions
+                events = web.node.server.events
+
+                async def end_streams():
+                    events._end_all(grpc.StatusCode.RESOURCE_EXHAUSTED, "stream: subscriber too slow (test)")  # noqa: SLF001
+
+                web.node.call(end_streams())
+                again = await _next(ws, _data_of("account", carol))
+                assert again["snapshot"] is True and again["seq"] == first["seq"] + 1
+                assert again["data"]["address"] == carol and hub.upstream_subscriptions > opened
+                await asyncio.to_thread(_submit, web, web.node.order("carol", 1, 0, 100_000, 100_000))
+                event = await _next(ws, _data_of("account", carol))
+                assert event["seq"] == again["seq"] + 1 and event["data"]["type"] == "order"
+                assert event["data"]["status"] == "resting"
 
     _run(scenario())

@@ -200,7 +200,8 @@ class QueryServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ListUnderlyings(self, request, context):
-        """Every underlying with its oracle state (index, last update, vol surface), by id.
+        """Every underlying (ids from 1 up) with its oracle state in the head block: index, surface,
+        the last update's sequence and times (what the page, `optrollup oracle` and `optrollup lister` read).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
