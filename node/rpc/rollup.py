@@ -7,7 +7,8 @@ from the batch calldata, decoded once per batch and cached), the latest state ro
 whether each of the latest withdrawals is claimed (``Portal.claimed``) and which root covers
 it, and, from the node's own L1 watcher (``deposits`` / ``forced``: the queues read so far),
 the deposits and forced transactions not yet in the chain (their queue index at or above the
-state's ``next_deposit_index`` / ``next_forced_index``). Nothing here is a rule of the chain:
+state's ``next_deposit_index`` / ``next_forced_index``), and the newest dispute games (the
+deployment's ``dispute_game``: parties, status, the bisection's range, whose turn, the clocks). Nothing here is a rule of the chain:
 it reports what the contracts and the state hold.
 """
 
@@ -109,10 +110,35 @@ class RollupView:
         forced = [query_pb2.RollupQueued(index=f.index, l1_block=f.l1_block, deadline=f.deadline,
                                          tx_hash=keccak256(f.raw_tx))
                   for f in list(self.forced()) if f.index >= globals_.next_forced_index][:limit]
+        disputes = self._disputes(limit)
         return query_pb2.RollupResponse(
-            available=True, l1_block=head.number, l1_time=head.timestamp, challenge_window_s=window,
+            disputes=disputes, available=True, l1_block=head.number, l1_time=head.timestamp, challenge_window_s=window,
             batch_count=batch_count, root_count=root_count, batches=batches, roots=roots,
             withdrawals=out_withdrawals, deposits_in_flight=deposits, forced_queue=forced, block_number=head_number)
+
+    def _disputes(self, limit: int) -> list[query_pb2.RollupDispute]:
+        """The newest ``limit`` games of the deployment's dispute game (none without one)."""
+        if not getattr(self.reader.deployment, "dispute_game", ""):
+            return []
+        from bridge.dispute_game import CHALLENGER, DEFENDER, GameView
+
+        game = self.reader.contracts["dispute_game"].functions
+        count = game.game_count().call()
+        out = []
+        for gid in range(count - 1, max(-1, count - 1 - limit), -1):
+            view = GameView.from_tuple(gid, game.games(gid).call())
+            in_progress = view.status == "in_progress"
+            out.append(query_pb2.RollupDispute(
+                game=gid, root_index=view.root_index, state_root=bytes(view.state_root),
+                defender=bytes.fromhex(view.defender[2:]), challenger=bytes.fromhex(view.challenger[2:]),
+                status=view.status, declared=view.declared, depth=view.depth if view.declared else 0,
+                lo=view.lo if view.declared else 0, hi=view.hi if view.declared else 0,
+                position=view.position if view.declared else 0,
+                turn=("defender" if view.turn == DEFENDER else "challenger") if in_progress else "",
+                defender_clock_left_s=game.clock_left(gid, DEFENDER).call(),
+                challenger_clock_left_s=game.clock_left(gid, CHALLENGER).call(),
+                bond_wei=str(view.bond_wei), moves=view.moves))
+        return out
 
     def _covering_root(self, pb: query_pb2.RollupWithdrawal, block_number: int, below: int, window: int) -> None:
         """Set ``pb``'s root to the first one whose last block is at or after ``block_number``,

@@ -229,7 +229,7 @@ async def rollup(up: Upstream, limit: int = 20) -> dict[str, Any]:
     pb = await up.call(up.query.GetRollup, query_pb2.RollupRequest(limit=limit))
     out: dict[str, Any] = {
         "available": pb.available, "head": head_json(status.head_number, status.head_root, status.head_time),
-        "tps": ratio(round(status.tx_per_s * 100), 100), "l1": None, "disputes": [],
+        "tps": ratio(round(status.tx_per_s * 100), 100), "l1": None,
     }
     if status.HasField("l1"):
         l1 = status.l1
@@ -254,6 +254,14 @@ async def rollup(up: Upstream, limit: int = 20) -> dict[str, Any]:
     out["deposits_in_flight"] = [{"index": d.index, "recipient": hex0x(d.recipient), "amount": e6(d.amount_e6),
                                   "amount_raw": str(d.amount_e6), "l1_block": d.l1_block, "deadline": d.deadline}
                                  for d in pb.deposits_in_flight]
+    out["disputes"] = [{"game": d.game, "root_index": d.root_index, "state_root": hex0x(d.state_root),
+                        "defender": hex0x(d.defender), "challenger": hex0x(d.challenger), "status": d.status,
+                        "depth": d.depth if d.declared else None,
+                        "range": [d.lo, d.hi] if d.declared else None,
+                        "position": d.position if d.declared else None, "turn": d.turn or None,
+                        "clock_left_s": {"defender": d.defender_clock_left_s,
+                                         "challenger": d.challenger_clock_left_s},
+                        "bond": wad(d.bond_wei), "bond_wei": d.bond_wei, "moves": d.moves} for d in pb.disputes]
     out["forced_queue"] = [{"index": f.index, "tx": hex0x(f.tx_hash), "l1_block": f.l1_block, "deadline": f.deadline}
                            for f in pb.forced_queue]
     return out

@@ -144,6 +144,17 @@ def test_bad_input_gets_a_clear_message(page, node, route, ready, text):
     assert text in page.inner_text("[data-testid=message]")
 
 
+def test_an_unknown_instrument_in_the_order_form_is_named(page, node):
+    open_view(page, node.url, "account/" + "0x" + "cd" * 20, "account")
+    use_dev_key(page, "carol")
+    page.wait_for_selector("#view[data-ready=account]")
+    page.fill("[data-testid=order-instrument]", "ETH-1JAN99-1-C")
+    page.fill("[data-testid=order-price]", "1")
+    page.click("[data-testid=order-submit]")
+    wait_until(lambda: "Unknown instrument" in page.inner_text("[data-testid=order-result]"), what="the message")
+    assert "ETH-1JAN99-1-C" in page.inner_text("[data-testid=order-result]")
+
+
 def test_a_refused_order_shows_the_exchanges_reason(page, node):
     open_view(page, node.url, f"instrument/{node.call.name}", "instrument")
     page.fill("[data-testid=order-price]", "100")
@@ -178,3 +189,17 @@ def test_views_fit_a_phone(browser, node, route, ready):
         assert overflow <= 0, f"the page is {overflow}px wider than a phone (tables scroll in their own box)"
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("route, ready, per_block", [("chain/ETH", "chain", 2), ("rollup", "rollup", 1),
+                                                     ("instrument/ETH-ATM-C", "instrument", 1)])
+def test_views_do_not_poll_the_node(page, node, route, ready, per_block):
+    """A view asks the node again only when a new block arrives on the stream (at most
+    ``per_block`` requests per block, throttled), never on a timer."""
+    open_view(page, node.url, route, ready)
+    asked: list[str] = []
+    page.on("request", lambda r: asked.append(r.url) if "/api/" in r.url and "/api/ws" not in r.url else None)
+    blocks_before = page.evaluate("window.__optrollup.stream.log.filter(f => f.channel === 'blocks').length")
+    page.wait_for_timeout(4000)
+    blocks = page.evaluate("window.__optrollup.stream.log.filter(f => f.channel === 'blocks').length") - blocks_before
+    assert len(asked) <= per_block * blocks, f"{len(asked)} requests for {blocks} new blocks: {asked}"

@@ -4,12 +4,32 @@ import { api, explain } from "../api.js";
 import { h, fill, message, stat, utc, short, table, duration, throttle } from "../dom.js";
 import { barChart } from "../charts.js";
 
-/** A table of objects whose fields the page does not know in advance (one column per key). */
-function generic(rows, testid, empty) {
-  if (!rows.length) return h("p", { class: "muted", "data-testid": testid }, empty);
-  const keys = rows.length ? Object.keys(rows[0]) : ["-"];
-  const show = (v) => (typeof v === "string" && /^0x[0-9a-f]{40,}$/i.test(v) ? h("span", { title: v }, short(v)) : typeof v === "object" && v !== null ? JSON.stringify(v) : String(v ?? "-"));
-  return table(keys.map((k) => ({ label: k.replace(/_/g, " "), cell: (r) => show(r[k]) })), rows, { testid, empty });
+const STATUS = { in_progress: "in progress", challenger_wins: "challenger won", defender_wins: "defender won", root_removed: "root removed" };
+
+/** The dispute games: root, parties, bisection range and position, whose turn, each side's clock
+ * (counting down for the side to move, on the L1 clock), bond and moves. */
+function disputesTable(games, live) {
+  const clock = (g, side) => {
+    const left = g.clock_left_s ? g.clock_left_s[side] : null;
+    if (left === null || left === undefined) return "-";
+    if (g.turn !== side) return duration(left);
+    const t0 = Date.now() / 1000;
+    return live(`clock-${g.game}-${side}`, () => `${duration(left - (Date.now() / 1000 - t0))} ⏳`);
+  };
+  return table([
+    { label: "Game", cell: (g) => g.game, cls: "num" },
+    { label: "Root #", cell: (g) => g.root_index, cls: "num" },
+    { label: "State root", cell: (g) => h("span", { class: "mono", title: g.state_root }, short(g.state_root)) },
+    { label: "Status", cell: (g) => h("span", { class: g.status === "in_progress" ? "" : g.status === "defender_wins" ? "pos" : "neg" }, STATUS[g.status] || g.status) },
+    { label: "Defender", cell: (g) => h("span", { class: "mono", title: g.defender }, short(g.defender)) },
+    { label: "Challenger", cell: (g) => h("span", { class: "mono", title: g.challenger }, short(g.challenger)) },
+    { label: "Range / position", cell: (g) => (g.range ? `${g.range[0]}–${g.range[1]} @ ${g.position}` : "depth not declared") },
+    { label: "Turn", cell: (g) => g.turn || "over" },
+    { label: "Defender clock", cell: (g) => clock(g, "defender") },
+    { label: "Challenger clock", cell: (g) => clock(g, "challenger") },
+    { label: "Bond (ETH)", cell: (g) => g.bond, cls: "num" },
+    { label: "Moves", cell: (g) => g.moves, cls: "num" },
+  ], games, { testid: "disputes" });
 }
 
 export async function renderRollup(ctx) {
@@ -92,7 +112,9 @@ export async function renderRollup(ctx) {
           { label: "Deadline", cell: (f) => deadline(f.deadline, `forced-deadline-${f.index}`) },
         ], r.forced_queue, { testid: "forced" }) : h("p", { class: "muted", "data-testid": "forced" }, "the forced queue is empty")),
         h("section", { class: "panel", "data-testid": "disputes-section" }, h("h3", {}, "Disputes"),
-          (r.disputes || []).length ? generic(r.disputes, "disputes", "") : message("info", "No disputes: the dispute game does not exist yet, so no root can be challenged on L1 from this page.", "no-disputes"))));
+          (r.disputes || []).length ? disputesTable(r.disputes, live) : message("info", r.available
+            ? "No disputes: no proposed root is being challenged on L1."
+            : "No disputes: this node has no L1 link.", "no-disputes"))));
     tick();
   };
   const load = async () => {

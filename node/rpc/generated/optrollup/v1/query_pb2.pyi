@@ -118,7 +118,7 @@ class RollupQueued(_message.Message):
     def __init__(self, index: _Optional[int] = ..., l1_block: _Optional[int] = ..., deadline: _Optional[int] = ..., recipient: _Optional[bytes] = ..., amount_e6: _Optional[int] = ..., tx_hash: _Optional[bytes] = ...) -> None: ...
 
 class RollupResponse(_message.Message):
-    __slots__ = ("available", "l1_block", "l1_time", "challenge_window_s", "batch_count", "root_count", "batches", "roots", "withdrawals", "deposits_in_flight", "forced_queue", "block_number")
+    __slots__ = ("available", "l1_block", "l1_time", "challenge_window_s", "batch_count", "root_count", "batches", "roots", "withdrawals", "deposits_in_flight", "forced_queue", "block_number", "disputes")
     AVAILABLE_FIELD_NUMBER: _ClassVar[int]
     L1_BLOCK_FIELD_NUMBER: _ClassVar[int]
     L1_TIME_FIELD_NUMBER: _ClassVar[int]
@@ -131,6 +131,7 @@ class RollupResponse(_message.Message):
     DEPOSITS_IN_FLIGHT_FIELD_NUMBER: _ClassVar[int]
     FORCED_QUEUE_FIELD_NUMBER: _ClassVar[int]
     BLOCK_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    DISPUTES_FIELD_NUMBER: _ClassVar[int]
     available: bool
     l1_block: int
     l1_time: int
@@ -143,7 +144,44 @@ class RollupResponse(_message.Message):
     deposits_in_flight: _containers.RepeatedCompositeFieldContainer[RollupQueued]
     forced_queue: _containers.RepeatedCompositeFieldContainer[RollupQueued]
     block_number: int
-    def __init__(self, available: _Optional[bool] = ..., l1_block: _Optional[int] = ..., l1_time: _Optional[int] = ..., challenge_window_s: _Optional[int] = ..., batch_count: _Optional[int] = ..., root_count: _Optional[int] = ..., batches: _Optional[_Iterable[_Union[RollupBatch, _Mapping]]] = ..., roots: _Optional[_Iterable[_Union[RollupRoot, _Mapping]]] = ..., withdrawals: _Optional[_Iterable[_Union[RollupWithdrawal, _Mapping]]] = ..., deposits_in_flight: _Optional[_Iterable[_Union[RollupQueued, _Mapping]]] = ..., forced_queue: _Optional[_Iterable[_Union[RollupQueued, _Mapping]]] = ..., block_number: _Optional[int] = ...) -> None: ...
+    disputes: _containers.RepeatedCompositeFieldContainer[RollupDispute]
+    def __init__(self, available: _Optional[bool] = ..., l1_block: _Optional[int] = ..., l1_time: _Optional[int] = ..., challenge_window_s: _Optional[int] = ..., batch_count: _Optional[int] = ..., root_count: _Optional[int] = ..., batches: _Optional[_Iterable[_Union[RollupBatch, _Mapping]]] = ..., roots: _Optional[_Iterable[_Union[RollupRoot, _Mapping]]] = ..., withdrawals: _Optional[_Iterable[_Union[RollupWithdrawal, _Mapping]]] = ..., deposits_in_flight: _Optional[_Iterable[_Union[RollupQueued, _Mapping]]] = ..., forced_queue: _Optional[_Iterable[_Union[RollupQueued, _Mapping]]] = ..., block_number: _Optional[int] = ..., disputes: _Optional[_Iterable[_Union[RollupDispute, _Mapping]]] = ...) -> None: ...
+
+class RollupDispute(_message.Message):
+    __slots__ = ("game", "root_index", "state_root", "defender", "challenger", "status", "declared", "depth", "lo", "hi", "position", "turn", "defender_clock_left_s", "challenger_clock_left_s", "bond_wei", "moves")
+    GAME_FIELD_NUMBER: _ClassVar[int]
+    ROOT_INDEX_FIELD_NUMBER: _ClassVar[int]
+    STATE_ROOT_FIELD_NUMBER: _ClassVar[int]
+    DEFENDER_FIELD_NUMBER: _ClassVar[int]
+    CHALLENGER_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    DECLARED_FIELD_NUMBER: _ClassVar[int]
+    DEPTH_FIELD_NUMBER: _ClassVar[int]
+    LO_FIELD_NUMBER: _ClassVar[int]
+    HI_FIELD_NUMBER: _ClassVar[int]
+    POSITION_FIELD_NUMBER: _ClassVar[int]
+    TURN_FIELD_NUMBER: _ClassVar[int]
+    DEFENDER_CLOCK_LEFT_S_FIELD_NUMBER: _ClassVar[int]
+    CHALLENGER_CLOCK_LEFT_S_FIELD_NUMBER: _ClassVar[int]
+    BOND_WEI_FIELD_NUMBER: _ClassVar[int]
+    MOVES_FIELD_NUMBER: _ClassVar[int]
+    game: int
+    root_index: int
+    state_root: bytes
+    defender: bytes
+    challenger: bytes
+    status: str
+    declared: bool
+    depth: int
+    lo: int
+    hi: int
+    position: int
+    turn: str
+    defender_clock_left_s: int
+    challenger_clock_left_s: int
+    bond_wei: str
+    moves: int
+    def __init__(self, game: _Optional[int] = ..., root_index: _Optional[int] = ..., state_root: _Optional[bytes] = ..., defender: _Optional[bytes] = ..., challenger: _Optional[bytes] = ..., status: _Optional[str] = ..., declared: _Optional[bool] = ..., depth: _Optional[int] = ..., lo: _Optional[int] = ..., hi: _Optional[int] = ..., position: _Optional[int] = ..., turn: _Optional[str] = ..., defender_clock_left_s: _Optional[int] = ..., challenger_clock_left_s: _Optional[int] = ..., bond_wei: _Optional[str] = ..., moves: _Optional[int] = ...) -> None: ...
 
 class ListUnderlyingsRequest(_message.Message):
     __slots__ = ()
