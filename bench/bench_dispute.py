@@ -12,7 +12,11 @@ honest challenger bisects (``contracts/fault/dispute_game.vy``) and wins with th
   ``claim_credit``), whole-transaction gas;
 - ``dispute.gas.FUNCTION``: the largest transaction of each function;
 - ``dispute.defender_gas`` / ``dispute.challenger_gas``: what each side pays to play
-  it (the bond arithmetic: the challenger's bond covers the first, the root bond the second).
+  it (the bond arithmetic: the challenger's bond covers the first, the root bond the second);
+- ``dispute.wall_s``: a whole game on the devnet over JSON-RPC (py-evm, a block per
+  transaction), from opening to the challenger's win, both sides played by
+  ``prover.host.game_driver`` (the wrong root's defender answers with its true claims, so
+  the bisection runs to the last position), on the dev set-up's first batch.
 """
 
 from __future__ import annotations
@@ -66,6 +70,56 @@ def run() -> None:
     emit("dispute", "dispute.defender_gas", defender, "gas")
     emit("dispute", "dispute.challenger_gas", challenger, "gas")
     emit("dispute", "dispute.revm_wall_s", wall, "s")
+    _devnet_game()
+
+
+def _devnet_game() -> None:
+    """``dispute.wall_s``: a game played to the end on the devnet (module docstring)."""
+    import asyncio
+
+    from bridge.dispute_game import GameView
+    from bridge.l1 import Transactor
+    from devnet.accounts import devnet_key
+    from node.l1.batcher import Batcher
+    from node.l1.reader import L1Reader
+    from node.l1.watcher import L1Watcher
+    from prover.host.game_driver import GameDriver
+    from tests.contracts.bridge_fixture import start_bridge
+    from tests.node.l1.test_l1_pipeline import l1_sequencer
+
+    bridge = start_bridge()
+    try:
+        w3, deployment = bridge.w3, bridge.deployment
+        reader = L1Reader(w3, deployment)
+
+        async def post_batch():
+            sequencer = await l1_sequencer(bridge.chain, L1Watcher(reader, confirmations=1))
+            batcher = Batcher(sequencer, reader, Transactor(w3, devnet_key("sequencer")),
+                              Transactor(w3, devnet_key("proposer")), propose=False)
+            batcher.catch_up()
+            batcher.post_once()
+            await sequencer.stop()
+            return sequencer.head_number
+
+        head = asyncio.run(asyncio.wait_for(post_batch(), 120))
+        proposer = bridge.sender("proposer")
+        proposer.transact(bridge.c["commitments"], "propose", 0, head, b"\x66" * 32, value=deployment.settings.bond_wei)
+        challenger, defender = GameDriver(w3, deployment, bridge.sender("challenger")), GameDriver(w3, deployment, proposer)
+        game = deployment.contracts(w3)["dispute_game"]
+        started = time.perf_counter()
+        challenger.challenge()
+        while True:
+            view = GameView.from_tuple(0, game.functions.games(0).call())
+            if view.status != "in_progress":
+                break
+            defender.play()
+            challenger.play()
+        wall = time.perf_counter() - started
+        assert view.status == "challenger_wins", view.status
+        emit("dispute", "dispute.wall_s", wall, "s", moves=view.moves, depth=view.depth,
+             steps=challenger.claims(0).steps)
+    finally:
+        bridge.devnet.close()
 
 
 if __name__ == "__main__":

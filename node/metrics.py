@@ -21,6 +21,8 @@ optrollup_head_block                       gauge      head block number
 optrollup_halted                           gauge      1 once the sequencer halted on a failure
 optrollup_store_size_bytes                 gauge      bytes in use in the LMDB store (with one)
 optrollup_stream_subscribers               gauge      open stream subscriptions (``watch_subscribers``)
+optrollup_oracle_index_age_seconds         gauge      the oldest underlying index's age: the node's clock minus its
+                                                      last update's block time (-1 before any index); stale above 60
 =========================================  =========  ==========================================
 
 Hooks: ``NodeMetrics`` is a ``BlockObserver`` (blocks, transactions) and wraps the
@@ -46,6 +48,8 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.exposition import generate_latest, start_http_server
 
 from node.sequencer.sequencer import BlockObserver, L2Block, Sequencer
+from node.stf import keys
+from node.stf.state import State
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +60,7 @@ BLOCK_TXS_BUCKETS: Final = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1_000, 2_000, 5_
 BLOCK_BYTES_BUCKETS: Final = (256, 1_024, 4_096, 16_384, 65_536, 262_144, 1_048_576, 4_194_304)
 ACK_BUCKETS: Final = (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0)
 RATE_WINDOW_S: Final = 60.0
+MAX_UNDERLYINGS: Final = 256  # underlying ids are probed from 1 up to the first missing one
 
 
 class BlockTimer:
@@ -151,6 +156,10 @@ class NodeMetrics(BlockObserver):
         if store is not None:
             Gauge("optrollup_store_size_bytes", "Bytes in use in the LMDB store", registry=r).set_function(
                 lambda: store_size_bytes(store))
+        self._oracle_times: tuple[int, ...] = ()
+        self._read_oracle_times()
+        Gauge("optrollup_oracle_index_age_seconds", "Age of the oldest underlying index (s); -1 before any",
+              registry=r).set_function(self._oracle_age)
         self._timer: BlockTimer | None = None
         self._last_block_at: float | None = None
         self._committed = self.blocks.labels("committed")
@@ -195,7 +204,25 @@ class NodeMetrics(BlockObserver):
 
         Gauge("optrollup_stream_subscribers", "Open stream subscriptions", registry=self.registry).set_function(read)
 
+    def _read_oracle_times(self) -> None:
+        """Each underlying's last oracle block time (ids from 1 up), read on the loop at each block."""
+        view = State(self.sequencer.state.backend)
+        times = []
+        for underlying_id in range(1, MAX_UNDERLYINGS + 1):
+            underlying = view.get(keys.underlying(underlying_id))
+            if underlying is None:
+                break
+            times.append(underlying.oracle_time)
+        self._oracle_times = tuple(times)
+
+    def _oracle_age(self) -> float:
+        times = self._oracle_times
+        if not times or min(times) == 0:
+            return -1.0
+        return max(self.sequencer.clock() - min(times), 0.0)
+
     def on_block(self, block: L2Block, txs) -> None:
+        self._read_oracle_times()
         now = time.perf_counter()
         if self._timer is not None:
             self.block_seconds.observe(now - self._timer.started)

@@ -4,7 +4,7 @@
 // and of every output file.
 import { build } from "esbuild";
 import { createHash } from "node:crypto";
-import { readFileSync, writeFileSync, readdirSync, statSync, mkdirSync, copyFileSync } from "node:fs";
+import { readFileSync, writeFileSync, readdirSync, statSync, mkdirSync, copyFileSync, rmSync } from "node:fs";
 import { join, relative, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -33,19 +33,28 @@ function sourcesDigest(paths) {
 
 const sources = [...walk(join(here, "src")), "build.mjs", "package.json", "package-lock.json"].sort();
 mkdirSync(out, { recursive: true });
+// Old outputs go first (chunk names change with their content).
+for (const name of readdirSync(out)) if (/^(app|chunk-[\w-]+)\.(js|css)$/.test(name)) rmSync(join(out, name));
+// ESM with code splitting: ethers (signing with a dev key) loads only when a dev key is picked,
+// so the first render parses the page's own code only.
 await build({
-  entryPoints: [join(here, "src", "main.js")],
+  entryPoints: { app: join(here, "src", "main.js") },
   bundle: true,
+  splitting: true,
   minify: true,
-  format: "iife",
+  format: "esm",
   target: ["es2020"],
   legalComments: "none",
   charset: "utf8",
-  outfile: join(out, "app.js"),
+  outdir: out,
+  chunkNames: "chunk-[hash]",
+  absWorkingDir: here, // chunk hashes name inputs relative to web/: the same from any checkout
+  preserveSymlinks: true, // a linked node_modules (the currency test's rebuild) keeps the same paths
   logLevel: "warning",
 });
 await build({
   entryPoints: [join(here, "src", "style.css")],
+  absWorkingDir: here,
   bundle: true,
   minify: true,
   outfile: join(out, "app.css"),
@@ -54,7 +63,7 @@ await build({
 copyFileSync(join(here, "src", "index.html"), join(out, "index.html"));
 copyFileSync(join(here, "src", "favicon.svg"), join(out, "favicon.svg"));
 const outputs = {};
-for (const name of ["app.css", "app.js", "favicon.svg", "index.html"]) outputs[name] = sha256(readFileSync(join(out, name)));
+for (const name of readdirSync(out).sort()) if (name !== "BUILD.json") outputs[name] = sha256(readFileSync(join(out, name)));
 const info = { sources_sha256: sourcesDigest(sources), sources, outputs, built_with: "esbuild (web/package-lock.json)" };
 writeFileSync(join(out, "BUILD.json"), JSON.stringify(info, null, 2) + "\n");
 console.log(`built ${Object.keys(outputs).length} files into ${relative(process.cwd(), out) || "."}`);

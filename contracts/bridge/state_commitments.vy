@@ -11,9 +11,9 @@
         `lowest_open`, the lowest index with an open game. Games may be opened only inside
         a root's window (`game_opened`), so a root's finality waits at most one game's
         length past its window (README, "Dispute games": the window arithmetic).
-        The proposer is permissioned while it is live: once no root has been proposed for
-        `SILENCE` seconds, anyone may propose (with the bond), so users can still withdraw
-        when the proposer stops.
+        The proposer is permissioned while it is live: once it has proposed no root for
+        `SILENCE` seconds, anyone may propose (with the bond) until it proposes again, so
+        users can still withdraw when the proposer stops.
         Root i names the L2 block it is taken at: either the last L2 block that batch i
         declares in the inbox (the batch derived its blocks), or the same block as root
         i - 1 (the batch derived none: derivation skipped it); never a lower one. So roots
@@ -51,7 +51,7 @@ owner: public(address)
 dispute_game: public(address)
 commitment_count: public(uint256)
 commitments: public(HashMap[uint256, Commitment])
-last_proposed_at: public(uint256)  # the last root's time (the deployment's before the first root)
+proposer_last_at: public(uint256)  # PROPOSER's last root's time (the deployment's before its first)
 proposal_count: public(uint256)
 proposal_id: public(HashMap[uint256, uint256])  # index -> the id of the proposal there (ids never reused)
 open_games: public(HashMap[uint256, uint256])  # proposal id -> open dispute games
@@ -83,8 +83,8 @@ def __init__(inbox: address, genesis_state_root: bytes32, proposer: address, bon
     @param genesis_state_root The L2 state root at L2 block 0 (the genesis state).
     @param bond The bond per root, in wei.
     @param challenge_window Seconds before a root is final (minutes on a devnet, 7 days in production).
-    @param silence Seconds without a new root after which anyone may propose (minutes on a
-           devnet, days in production).
+    @param silence Seconds without a root from the proposer after which anyone may propose
+           (minutes on a devnet, days in production).
     """
     assert inbox != empty(address) and proposer != empty(address), "commitments: zero address"
     assert genesis_state_root != empty(bytes32), "commitments: empty genesis root"
@@ -96,7 +96,7 @@ def __init__(inbox: address, genesis_state_root: bytes32, proposer: address, bon
     CHALLENGE_WINDOW = challenge_window
     SILENCE = silence
     self.owner = msg.sender
-    self.last_proposed_at = block.timestamp
+    self.proposer_last_at = block.timestamp
     self.lowest_open = NO_GAME
 
 
@@ -123,9 +123,10 @@ def propose(batch_index: uint256, last_l2_block: uint256, state_root: bytes32):
          block. It cannot be bound to the batch's declared last block here: derivation
          may add blocks of due L1 entries after a rejected batch (README, "Derivation").
          Followers check it against derivation; a dispute game decides it.
-         The proposer only, or anyone once no root was proposed for SILENCE seconds.
+         The proposer only, or anyone once the proposer has proposed no root for SILENCE
+         seconds (until it proposes again).
     """
-    assert msg.sender == PROPOSER or block.timestamp >= self.last_proposed_at + SILENCE, \
+    assert msg.sender == PROPOSER or block.timestamp >= self.proposer_last_at + SILENCE, \
         "commitments: caller is not the proposer"
     assert msg.value == BOND, "commitments: wrong bond"
     index: uint256 = self.commitment_count
@@ -141,7 +142,8 @@ def propose(batch_index: uint256, last_l2_block: uint256, state_root: bytes32):
         bond=msg.value, proposed_at=block.timestamp, bond_returned=False,
     )
     self.commitment_count = index + 1
-    self.last_proposed_at = block.timestamp
+    if msg.sender == PROPOSER:
+        self.proposer_last_at = block.timestamp
     proposal: uint256 = self.proposal_count + 1
     self.proposal_count = proposal
     self.proposal_id[index] = proposal

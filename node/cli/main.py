@@ -25,7 +25,8 @@ import warnings
 from typing import Sequence
 
 SUBCOMMANDS = ("quote", "margin", "node", "l1", "devnet", "deploy", "status", "keys", "trade", "account", "market",
-               "fills", "history", "l1_account", "fault", "disputes", "oracle", "prices")  # modules of node.cli, imported by build_parser
+               "fills", "history", "l1_account", "fault", "disputes", "challenger", "oracle",
+               "prices")  # modules of node.cli, imported by build_parser
 ENV_DEBUG = "OPTROLLUP_DEBUG"
 EXIT_FAILED = 1
 EXIT_INTERRUPTED = 130

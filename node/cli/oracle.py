@@ -215,8 +215,8 @@ class Unauthorised(Exception):
     """The chain refused the key (``UNAUTHORISED_SIGNER``)."""
 
 
-def _check_authorised(refusals: list[str], role: str, address: bytes) -> None:
-    if any("UNAUTHORISED_SIGNER" in r or "not an oracle key" in r or "only the genesis admin" in r for r in refusals):
+def _check_authorised(unauthorised: bool, role: str, address: bytes) -> None:
+    if unauthorised:
         raise Unauthorised(f"the chain does not accept 0x{address.hex()} as its {role} key (UNAUTHORISED_SIGNER)")
 
 
@@ -278,7 +278,9 @@ def _loop(feeder, interval_s: float, stop: threading.Event, address: bytes) -> i
             outcomes = feeder.round()
         except NodeError:
             outcomes = []
-        _check_authorised([o.refused for o in outcomes if o.refused], "oracle", address)
+        from node.stf.errors import FailureCode
+
+        _check_authorised(any(o.failure == FailureCode.UNAUTHORISED_SIGNER for o in outcomes), "oracle", address)
         if outcomes and not announced:
             print("oracle running", flush=True)
             announced = True
@@ -334,7 +336,7 @@ def run_lister(args: argparse.Namespace) -> int:
                 if args.once:
                     return EXIT_FAILED
             else:
-                _check_authorised(list(done.refused.values()), "admin", client.address)
+                _check_authorised(done.unauthorised, "admin", client.address)
                 print(f"lister pass: {len(done.listed)} listed, {done.existing} already there"
                       + "".join(f"; {n}: {why}" for n, why in done.skipped.items()), flush=True)
                 if args.once:

@@ -32,6 +32,7 @@ from typing import Callable, Sequence
 from node.client import Client, NodeError, UnderlyingInfo
 from node.oracle.guards import Decision, GuardConfig, OnChain, decide
 from node.oracle.sources import Observation, Source, SourceError
+from node.stf.errors import FailureCode
 from node.stf.txtypes import OracleUpdate
 
 log = logging.getLogger(__name__)
@@ -70,6 +71,7 @@ class Outcome:
     decision: Decision
     block: int = 0
     refused: str = ""
+    failure: FailureCode | None = None  # the STF's code when the node refused the update
 
 
 class Feeder:
@@ -154,7 +156,7 @@ class Feeder:
         except NodeError as exc:
             feed.state, feed.reason = "refused", exc.message or exc.status.name
             self._say(f"oracle: {info.name} update refused by the node: {feed.reason}", logging.WARNING)
-            return Outcome(decision, refused=feed.reason)
+            return Outcome(decision, refused=feed.reason, failure=exc.failure_code)
         feed.posted += 1
         feed.state, feed.reason = "posted", ""
         feed.last_index_e6, feed.last_observation_time = decision.index_price_e6, decision.observation_time

@@ -44,6 +44,7 @@ class Pass:
     existing: int = 0
     refused: dict[str, str] = field(default_factory=dict)
     skipped: dict[str, str] = field(default_factory=dict)
+    unauthorised: bool = False  # the chain refused the key (``UNAUTHORISED_SIGNER``): the pass stopped
 
 
 class Lister:
@@ -92,6 +93,9 @@ class Lister:
                         continue
                     result.refused[name] = exc.message or exc.status.name
                     log.warning("lister: %s refused: %s", name, result.refused[name])
+                    if exc.failure_code == FailureCode.UNAUTHORISED_SIGNER:
+                        result.unauthorised = True
+                        return result
                     continue
                 result.listed.append(name)
                 self._say(f"lister: listed {name}")

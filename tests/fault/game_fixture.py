@@ -18,7 +18,7 @@ from bridge.vyper_build import compile_contract
 from prover.client.bisection import TraceClaims, midpoint
 from prover.client.proof import StepProof
 from prover.client.trace import Boundary, TraceRun
-from prover.l1.calldata import step_calldata
+from prover.l1.calldata import encode_proof
 from prover.l1.deploy import FaultDeployment, deploy_verifier
 from prover.l1.verifier import revert_reason
 from tests.fault.l1_fixture import L1Double, load_batch
@@ -180,7 +180,7 @@ class GameL1:
         self.tx(self.game, self.g_build, "answer(uint256,bool)", [gid, agree], sender=sender)
 
     def step(self, gid: int, proof: StepProof, sender: bytes = CHALLENGER_ADDR) -> None:
-        data = self.g_build.selector("step(uint256,bytes)") + encode(["uint256", "bytes"], [gid, _proof_bytes(proof)])
+        data = self.g_build.selector("step(uint256,bytes)") + encode(["uint256", "bytes"], [gid, encode_proof(proof)])
         self.tx(self.game, self.g_build, "step(uint256,bytes)", sender=sender, data=data)
 
     def resolve(self, gid: int, sender: bytes = OTHER_ADDR) -> None:
@@ -195,14 +195,6 @@ class GameL1:
 
     def clock_left(self, gid: int, side: int) -> int:
         return self.g("clock_left(uint256,uint8)", [gid, side])
-
-
-def _proof_bytes(proof: StepProof) -> bytes:
-    """The ``proof`` argument of ``verifier.step``: ``step_calldata`` without its selector and head."""
-    data = step_calldata(proof)
-    (pre, blob) = decode(["bytes32", "bytes"], data[4:])
-    assert pre == proof.pre_claim
-    return blob
 
 
 # -- players -----------------------------------------------------------------------

@@ -291,9 +291,12 @@ def test_anyone_may_propose_once_the_proposer_is_silent(l1: GameL1) -> None:
     assert l1.state(gid).defender.lower() == "0x" + OTHER_ADDR.hex()
     with pytest.raises(Reverted, match="game: not the defender"):
         l1.declare(gid, claims.depth, claims.halted_cursor(), claims.claim_at(16))
-    l1.set_batches(2)
+    l1.set_batches(4)
+    l1.propose(1, b"\x01" * 32, sender=CHALLENGER_ADDR)  # still silent: anyone, root after root
+    l1.propose(2, b"\x02" * 32)  # the proposer is back: the silence restarts
     with pytest.raises(Reverted, match="commitments: caller is not the proposer"):
-        l1.propose(1, b"\x01" * 32, sender=CHALLENGER_ADDR)  # silence restarts with each root
+        l1.propose(3, b"\x03" * 32, sender=OTHER_ADDR)
+    assert l1.c("proposer_last_at()") == l1.time
 
 
 def test_the_window_arithmetic() -> None:

@@ -63,6 +63,25 @@ def test_blocks_transactions_latency_and_gauges():
     assert 0 < sample(metrics, "optrollup_submit_ack_seconds_sum") < 10
 
 
+def test_the_oracle_index_age_follows_the_clock():
+    clock = {"now": T0 + 10}
+
+    async def scenario():
+        sequencer = Sequencer.from_genesis(CHAIN.genesis, clock=lambda: clock["now"], block_time_ms=1)
+        metrics = NodeMetrics(sequencer).attach()
+        before = sample(metrics, "optrollup_oracle_index_age_seconds")
+        await sequencer.start()
+        await bootstrap(sequencer, CHAIN)  # the dev chain's first oracle updates, in a block at T0 + 10
+        await sequencer.stop()
+        return metrics, before
+
+    metrics, before = run(scenario())
+    assert before == -1  # no index yet
+    assert sample(metrics, "optrollup_oracle_index_age_seconds") == 0
+    clock["now"] = T0 + 75
+    assert sample(metrics, "optrollup_oracle_index_age_seconds") == 65  # stale: above 60
+
+
 def test_a_halt_is_counted_by_its_failure():
     class Broken(MemoryBlockSink):
         def put_block(self, block: L2Block) -> None:

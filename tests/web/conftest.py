@@ -19,7 +19,7 @@ class WebNode:
     """A dev node with its web page: ``url`` (http://host:port), ``grpc`` (host:port)."""
 
     def __init__(self, *extra: str) -> None:
-        self.proc, self.lines = start_node("--web", "127.0.0.1:0", *extra,
+        self.proc, self.lines = start_node("--web", "127.0.0.1:0", "--metrics", "off", *extra,
                                            drain=True)
         self.grpc = target_of(self.lines)
         found = [m.group(1) for line in self.lines if (m := re.match(r"web page on (http://\S+?)/? ", line))]

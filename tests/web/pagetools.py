@@ -9,10 +9,10 @@ from node.client import Client
 from node.sequencer.dev import dev_key
 
 
-def open_view(page, base: str, route: str, ready: str) -> None:
+def open_view(page, base: str, route: str, ready: str, timeout_s: float | None = None) -> None:
     """Go to ``base/#/route`` and wait until the view says it rendered (``data-ready``)."""
     page.goto(f"{base}/#/{route}")
-    page.wait_for_selector(f"#view[data-ready={ready}]")
+    page.wait_for_selector(f"#view[data-ready={ready}]", timeout=None if timeout_s is None else timeout_s * 1000)
 
 
 def use_dev_key(page, name: str) -> str:

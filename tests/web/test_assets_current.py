@@ -46,7 +46,9 @@ def test_recorded_sources_are_the_current_sources():
 
 def test_committed_assets_are_the_recorded_build_output():
     record = _record()
-    assert sorted(record["outputs"]) == ["app.css", "app.js", "favicon.svg", "index.html"]
+    committed = sorted(p.name for p in STATIC.iterdir() if p.name != "BUILD.json")
+    assert sorted(record["outputs"]) == committed, "static/ holds files the build did not make (or lacks some)"
+    assert {"app.css", "app.js", "favicon.svg", "index.html"} <= set(committed)
     for name, sha in record["outputs"].items():
         assert hashlib.sha256((STATIC / name).read_bytes()).hexdigest() == sha, f"static/{name} is not the build's output"
 
@@ -79,5 +81,6 @@ def test_rebuild_gives_the_committed_bytes(tmp_path):
             pytest.skip(f"npm ci failed (no registry?): {done.stderr.strip()[-300:]}")
     out = tmp_path / "static"
     subprocess.run([node, "build.mjs", str(out)], cwd=work, check=True, capture_output=True, text=True, timeout=120)
+    assert sorted(p.name for p in out.iterdir()) == sorted(p.name for p in STATIC.iterdir())
     for name in ["BUILD.json", *_record()["outputs"]]:
         assert (out / name).read_bytes() == (STATIC / name).read_bytes(), f"static/{name} differs from a fresh build"

@@ -13,7 +13,7 @@ const VIEWS = { chain: renderChain, instrument: renderInstrument, account: rende
 
 const probe = (window.__optrollup = { marks: {}, renders: 0, stream: null }); // read by tests and the bench
 
-const state = { info: null, head: null, blockListeners: new Set(), cleanup: null };
+const state = { info: null, infoP: null, head: null, blockListeners: new Set(), cleanup: null };
 
 function setConn(s) {
   const el = document.getElementById("conn");
@@ -52,7 +52,8 @@ function show() {
   const ctx = {
     root,
     stream: probe.stream,
-    info: state.info,
+    get info() { return state.info; },
+    whenInfo: () => state.infoP,
     head: () => state.head,
     navigate,
     onBlock: (f) => state.blockListeners.add(f),
@@ -81,7 +82,7 @@ function renderSigner(keys) {
     const v = select.value;
     try {
       if (v === "wallet") await signerMod.connectWallet();
-      else if (v.startsWith("dev:")) signerMod.useDevKey(keys.find((k) => `dev:${k.label}` === v));
+      else if (v.startsWith("dev:")) await signerMod.useDevKey(keys.find((k) => `dev:${k.label}` === v));
       else signerMod.disconnect();
     } catch (e) {
       banner(e.message || String(e));
@@ -102,31 +103,31 @@ function banner(text) {
 
 async function start() {
   probe.stream = new Stream(streamUrl(), setConn);
-  try {
-    state.info = await api.info();
-  } catch (e) {
+  state.infoP = api.info().then((info) => {
+    state.info = info;
+    setHead(info.head);
+    document.getElementById("mode").textContent = `${info.mode}${info.dev ? " · dev" : ""} · chain ${info.chain_id}`;
+    return info;
+  }, (e) => {
     banner(explain(e, "The node's info"));
-  }
-  if (state.info) {
-    setHead(state.info.head);
-    document.getElementById("mode").textContent = `${state.info.mode}${state.info.dev ? " · dev" : ""} · chain ${state.info.chain_id}`;
-  }
+    return null;
+  });
+  window.addEventListener("hashchange", show);
+  show(); // the view loads its data while the node's info and the dev keys load
+  await state.infoP;
   probe.stream.subscribe("blocks", "", (f) => {
     if (!f.data) return;
     const b = f.data;
     if (!state.head || b.number >= state.head.number) setHead(b);
     for (const fn of state.blockListeners) fn(b);
   });
+  renderSigner([]);
   const keys = state.info && state.info.dev ? await signerMod.devKeys() : [];
-  signerMod.onSignerChange(() => { renderSigner(keys); const [v, a] = route(); if (v === "account" && !a) show(); });
+  signerMod.onSignerChange(() => { renderSigner(keys); if (route()[0] === "account") show(); }); // whose orders can be cancelled changes
   const last = signerMod.remembered();
-  if (last && last.startsWith("dev:")) {
-    const k = keys.find((x) => `dev:${x.label}` === last);
-    if (k) signerMod.useDevKey(k);
-  }
-  renderSigner(keys);
-  window.addEventListener("hashchange", show);
-  show();
+  const k = last && last.startsWith("dev:") ? keys.find((x) => `dev:${x.label}` === last) : null;
+  if (k) await signerMod.useDevKey(k);
+  else renderSigner(keys);
 }
 
 start();

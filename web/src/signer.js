@@ -1,8 +1,10 @@
 // Signing in the browser, never on the server: an injected Ethereum wallet (window.ethereum,
 // EIP-712 eth_signTypedData_v4) or, on dev nodes, a public dev key from /api/dev/keys signed
 // here with ethers' Wallet.signTypedData. The gateway only prepares typed data and relays.
-import { Wallet } from "ethers";
 import { api } from "./api.js";
+
+/** ethers' Wallet, loaded on first use (a separate chunk: the page's first render does not parse it). */
+const loadWallet = () => import("./devwallet.js").then((m) => m.Wallet);
 
 /** The current signer: {kind: "wallet"|"dev", label, address, sign(typedData) -> 0x sig} or null. */
 let current = null;
@@ -36,7 +38,8 @@ export async function devKeys() {
 }
 
 /** Use a dev key (its private key stays in this page). */
-export function useDevKey(k) {
+export async function useDevKey(k) {
+  const Wallet = await loadWallet();
   const wallet = new Wallet(k.private_key);
   set({
     kind: "dev",

@@ -6,6 +6,7 @@ import json
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -22,14 +23,21 @@ def optrollup(*args: str) -> subprocess.Popen:
 
 
 def read_until(proc: subprocess.Popen, needle: str, lines: list[str]) -> str:
+    """Wait for a line containing ``needle``; a thread drains the process's output into ``lines``
+    (so a chatty process never blocks on a full pipe)."""
+    if not lines:
+        lines.append("")  # the drain started
+        threading.Thread(target=lambda: lines.extend(proc.stdout), daemon=True).start()
     deadline = time.monotonic() + TIMEOUT_S
     while time.monotonic() < deadline:
-        line = proc.stdout.readline()
-        if not line:
-            break
-        lines.append(line)
-        if needle in line:
-            return line
+        found = next((line for line in list(lines) if needle in line), None)
+        if found is not None:
+            return found
+        if proc.poll() is not None and not any(needle in line for line in list(lines)):
+            time.sleep(0.2)  # the last lines may still be in the drain
+            if not any(needle in line for line in list(lines)):
+                break
+        time.sleep(0.05)
     raise AssertionError(f"{needle!r} not seen: {''.join(lines)}")
 
 
@@ -47,15 +55,15 @@ def get(url: str) -> tuple[int, dict]:
         return exc.code, json.loads(exc.read())
 
 
-def test_prices_oracle_and_lister_processes_run_a_dev_chain() -> None:
-    node, lines = start_node("--no-oracle", "--no-market-maker", "--metrics", "off")
+def test_prices_oracle_and_lister_processes_run_a_dev_chain(tmp_path) -> None:
+    node, lines = start_node("--no-oracle", "--no-market-maker", "--metrics", "off", drain=True)
     procs = [node]
     try:
         target = target_of(lines)
         prices = optrollup("prices", "--listen", "127.0.0.1:0", "--interval", "0.2", "--speed", "20",
                            "--from-node", target)
         procs.append(prices)
-        url = read_until(prices, "prices: serving", []).split()[2]
+        url = read_until(prices, "prices: serving", []).split()[2]  # (its output is drained from here on)
         status_port = free_port()
         oracle = optrollup("oracle", "--node", target, "--dev-key", "--source", f"http:{url}", "--interval", "0.3",
                            "--max-age", "3", "--status-listen", f"127.0.0.1:{status_port}")
@@ -78,6 +86,16 @@ def test_prices_oracle_and_lister_processes_run_a_dev_chain() -> None:
             chain, _ = client.underlyings()
             assert all(u.oracle_sequence > 1 for u in chain)
             before = len(client.instruments())
+            password = tmp_path / "pw"
+            password.write_text("a long passphrase\n")
+            keys = ["--keys-dir", str(tmp_path / "keys"), "--password-file", str(password)]
+            created = subprocess.run([sys.executable, "-m", "node.cli.main", "keys", "create", "stranger", *keys],
+                                     capture_output=True, text=True, timeout=TIMEOUT_S)
+            assert created.returncode == 0, created.stderr
+            stranger = subprocess.run([sys.executable, "-m", "node.cli.main", "lister", "--node", target, "--key",
+                                       "stranger", *keys, "--once"], capture_output=True, text=True, timeout=TIMEOUT_S)
+            assert stranger.returncode == 1 and "as its admin key (UNAUTHORISED_SIGNER)" in stranger.stderr, (
+                stranger.stdout + stranger.stderr)
             lister = [sys.executable, "-m", "node.cli.main", "lister", "--node", target, "--dev-key", "--once"]
             listed = subprocess.run(lister, capture_output=True, text=True, timeout=TIMEOUT_S)
             assert listed.returncode == 0, listed.stderr

@@ -21,6 +21,9 @@ def test_json(node, capsys):
     assert out["head_root"] == "0x" + node.sequencer.head_root.hex()
     assert out["halted"] is False and out["durability"] == "memory" and out["mempool_depth"] == 0
     assert set(out) >= {"uptime_s", "tx_per_s", "version", "oracle_running", "market_maker_running", "metrics_url"}
+    assert [(f["name"], f["index_e6"], f["stale"]) for f in out["oracle"]] == [("ETH", 3_000_000_000, False),
+                                                                            ("BTC", 100_000_000_000, False)]
+    assert out["oracle_stale"] is False
 
 
 def test_table(node, capsys):
@@ -28,6 +31,7 @@ def test_table(node, capsys):
     out = capsys.readouterr().out
     assert "chain id" in out and "901" in out and "running" in out
     assert f"head block    {node.sequencer.head_number}" in out and "tx/s (last minute)" in out
+    assert "index ETH     3000, updated 0s ago\n" in out and "index BTC     100000, updated 0s ago\n" in out
 
 
 def test_unreachable_node(capsys):

@@ -13,6 +13,7 @@ from node.oracle.lister import Lister
 from node.oracle.schedule import Schedule, wanted
 from node.oracle.simulated import PricesServer, SimulatedMarket
 from node.sequencer.dev import ADMIN_KEY, ORACLE_KEY
+from node.stf.errors import FailureCode
 from tests.node.rpc.node_fixture import T0, DevNode
 
 NOW = T0 + 60  # the fixture's block clock
@@ -102,4 +103,14 @@ def test_a_key_that_is_not_an_oracle_key_is_refused(node, prices) -> None:
     _, server = prices
     feeder = Feeder(Client(node.target, ADMIN_KEY), [HttpJsonSource(server.url)], GuardConfig(), clock=lambda: NOW)
     outcomes = feeder.round()
-    assert all("not an oracle key" in o.refused for o in outcomes)
+    assert all("not an oracle key" in o.refused and o.failure == FailureCode.UNAUTHORISED_SIGNER for o in outcomes)
+    refused = Lister(Client(node.target, ORACLE_KEY), Schedule()).run_once()
+    assert refused.unauthorised and len(refused.refused) == 1 and refused.listed == []  # stops at the first
+
+
+def test_only_the_underlyings_asked_for_are_fed(node, prices) -> None:
+    _, server = prices
+    feeder = Feeder(Client(node.target, ORACLE_KEY), [HttpJsonSource(server.url)], GuardConfig(),
+                    underlyings=["eth"], clock=lambda: NOW)
+    assert [o.decision.underlying for o in feeder.round()] == ["ETH"]
+    assert [u.oracle_sequence for u in Client(node.target).underlyings()[0]] == [2, 1]

@@ -27,7 +27,8 @@ export async function renderAccount(ctx, arg) {
   }
   const addr = address.toLowerCase();
   const mine = s && s.address === addr;
-  const readOnly = ctx.info && ctx.info.read_only;
+  const info = await ctx.whenInfo();
+  const readOnly = !!(info && info.read_only);
   const body = h("div", {});
   const actionMsg = h("div", {});
   const form = orderForm({ readOnly, onDone: () => refresh() });

@@ -17,9 +17,9 @@ export async function renderInstrument(ctx, arg) {
     ctx.ready("instrument-empty");
     return;
   }
-  let ins;
+  let ins, info;
   try {
-    ins = await api.instrument(arg);
+    [ins, info] = await Promise.all([api.instrument(arg), ctx.whenInfo()]);
   } catch (e) {
     fill(root, picker, message("error", explain(e, `Instrument "${arg}"`)));
     ctx.ready("instrument-error");
@@ -34,7 +34,7 @@ export async function renderInstrument(ctx, arg) {
   const depthBox = h("div", {});
   const tradesBox = h("div", {});
   const priceBox = h("div", {});
-  const form = orderForm({ instrument: name, readOnly: ctx.info && ctx.info.read_only });
+  const form = orderForm({ instrument: name, readOnly: !!(info && info.read_only) });
   fill(root, picker,
     h("h2", { "data-testid": "instrument-name" }, name, ins.settled ? h("span", { class: "badge" }, "settled") : null),
     headBox,
