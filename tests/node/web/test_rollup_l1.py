@@ -1,6 +1,7 @@
 """``Query.GetRollup`` and ``/api/rollup`` on a sequencer with an L1 (py-evm devnet, contracts
 deployed): the posted batch and its root as the contracts hold them, a withdrawal under that
-root, a deposit queued on L1 and not yet in the chain, finality once the window has passed."""
+root, a deposit queued on L1 and not yet in the chain, finality once the window has passed, and a
+dispute game against a later root with its parties, turn and clocks."""
 
 from __future__ import annotations
 
@@ -73,15 +74,26 @@ def test_the_rollup_view_shows_batches_roots_withdrawals_and_queued_deposits():
                     bridge.advance(window)
                     async with session.get(web.url + "api/rollup") as response:
                         later = await response.json()
+                    # a second batch and root, disputed by a challenger while it is not final
+                    _, receipt = await sequencer.submit(sign_tx(alice, Withdraw(1, E6, address_of(alice)),
+                                                                chain.genesis.domain))
+                    assert receipt.ok
+                    batcher.seal()
+                    await asyncio.to_thread(batcher.post_once)
+                    game = bridge.deployment.contracts(w3)["dispute_game"]
+                    bond = game.functions.CHALLENGER_BOND().call()
+                    bridge.sender("challenger").transact(game, "open", 1, value=bond)
+                    async with session.get(web.url + "api/rollup") as response:
+                        disputed = await response.json()
                 # bob's deposit is included at the sequencer's next block; before that it is in flight
                 before_inclusion = await asyncio.to_thread(view.read, Globals(next_deposit_index=1), [], 20, 0)
             finally:
                 await web.stop()
                 await server.stop(0.5)
                 await sequencer.stop()
-            return rollup, later, before_inclusion, sequencer, last, sequenced, withdraw_block
+            return rollup, later, disputed, before_inclusion, sequencer, last, sequenced, withdraw_block
 
-        rollup, later, before_inclusion, sequencer, last, sequenced, withdraw_block = asyncio.run(
+        rollup, later, disputed, before_inclusion, sequencer, last, sequenced, withdraw_block = asyncio.run(
             asyncio.wait_for(scenario(), 180))
         assert rollup["available"] is True and rollup["batch_count"] == rollup["root_count"] == 1
         assert rollup["challenge_window_s"] == window and rollup["l1"]["role"] == "sequencer"
@@ -105,7 +117,19 @@ def test_the_rollup_view_shows_batches_roots_withdrawals_and_queued_deposits():
         assert (deposit.index, deposit.amount_e6, deposit.recipient) == (1, 777 * E6, address_of(bob))
         assert deposit.deadline > deposit.l1_block > 0
         assert all(d["index"] == 1 for d in rollup["deposits_in_flight"])  # (if read before its block)
-        assert later["forced_queue"] == [] and rollup["disputes"] == []
+        assert later["forced_queue"] == [] and rollup["disputes"] == [] and later["disputes"] == []
+        # the dispute: its root, parties, whose turn and the clocks (as `optrollup disputes` shows it)
+        assert disputed["root_count"] == 2 and disputed["roots"][0]["index"] == 1
+        [dispute] = disputed["disputes"]
+        assert (dispute["game"], dispute["root_index"], dispute["status"], dispute["turn"]) == (
+            0, 1, "in_progress", "defender")
+        assert dispute["state_root"] == disputed["roots"][0]["root"]
+        assert dispute["challenger"] == bridge.address("challenger").lower()
+        assert dispute["defender"] == bridge.address("proposer").lower()
+        assert (dispute["depth"], dispute["range"], dispute["position"], dispute["moves"]) == (None, None, None, 0)
+        clock = bridge.deployment.contracts(w3)["dispute_game"].functions.CLOCK().call()
+        assert 0 < dispute["clock_left_s"]["defender"] <= clock == dispute["clock_left_s"]["challenger"]
+        assert int(dispute["bond_wei"]) > 0 and dispute["bond"] != "0"
         assert later["roots"][0]["final"] is True  # the challenge window has passed on L1
         assert Web3.is_address(later["roots"][0]["proposer"])
     finally:
