@@ -104,8 +104,8 @@ def run(args: argparse.Namespace) -> int:
             raise BadInput("--last must be at least 1")
         w3, deployment, url = l1_deployment(args)
         if not deployment.dispute_game:
-            print(f"optrollup disputes: error: the deployment has no dispute game (deployed without the fault "
-                  f"verifier)", file=sys.stderr)
+            print("optrollup disputes: error: the deployment has no dispute game (deployed without the fault "
+                  "verifier)", file=sys.stderr)
             return 1
         with l1_errors(url):
             game = deployment.contracts(w3)["dispute_game"]

@@ -33,6 +33,7 @@ import time
 from dataclasses import dataclass, replace
 
 from node import logs
+from node.cli.arg_types import positive_float, positive_int
 from node.web import cli as web_cli
 from node.metrics import DEFAULT_METRICS_ADDRESS, MetricsServer, NodeMetrics, parse_address
 from node.rpc.server import DEFAULT_ADDRESS, DEFAULT_BURST, DEFAULT_RATE_PER_S, MAX_BATCH_TXS, check_free, serve
@@ -103,18 +104,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--max-block-txs", type=int, default=DEFAULT_MAX_BLOCK_TXS,
                         help=f"close a block at this many transactions (default {DEFAULT_MAX_BLOCK_TXS})")
     limits = parser.add_argument_group("limits (RESOURCE_EXHAUSTED beyond them)")
-    limits.add_argument("--rate", type=_positive, default=DEFAULT_RATE_PER_S, metavar="TX_PER_S",
+    limits.add_argument("--rate", type=positive_float, default=DEFAULT_RATE_PER_S, metavar="TX_PER_S",
                         help="transactions per second per client address (IP; IPv6: its /64), all its "
                              f"connections together (default {DEFAULT_RATE_PER_S:g})")
     limits.add_argument("--burst", type=_batch_burst, default=DEFAULT_BURST, metavar="N",
                         help=f"burst of transactions per client address, at least a batch ({MAX_BATCH_TXS}) "
                              f"(default {DEFAULT_BURST:g})")
-    limits.add_argument("--account-rate", type=_positive, default=DEFAULT_ACCOUNT_RATE_PER_S, metavar="TX_PER_S",
+    limits.add_argument("--account-rate", type=positive_float, default=DEFAULT_ACCOUNT_RATE_PER_S, metavar="TX_PER_S",
                         help="transactions per second per signing account, from any address "
                              f"(default {DEFAULT_ACCOUNT_RATE_PER_S:g})")
     limits.add_argument("--account-burst", type=_at_least_one, default=DEFAULT_ACCOUNT_BURST, metavar="N",
                         help=f"burst of transactions per signing account (default {DEFAULT_ACCOUNT_BURST:g})")
-    limits.add_argument("--max-pending-per-account", type=_positive_int, default=DEFAULT_MAX_PENDING_PER_SENDER, metavar="N",
+    limits.add_argument("--max-pending-per-account", type=positive_int, default=DEFAULT_MAX_PENDING_PER_SENDER, metavar="N",
                         help="transactions one account may have waiting for a block (default "
                              f"{DEFAULT_MAX_PENDING_PER_SENDER}; fewer once the mempool is 3/4 full)")
     parser.add_argument("--recovery-workers", type=int, default=DEFAULT_RECOVERY_WORKERS, metavar="N",
@@ -130,7 +131,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                          "replica to trade")
     l1.add_argument("--confirmations", type=int, default=2, metavar="N",
                     help="L1 blocks on top of a deposit / batch before it is used (default 2)")
-    l1.add_argument("--batch-interval", type=_positive, default=2.0, metavar="S",
+    l1.add_argument("--batch-interval", type=positive_float, default=2.0, metavar="S",
                     help="seal and post a batch (and its state root) every S seconds (default 2)")
     l1.add_argument("--batcher-key", metavar="LABEL", default=None,
                     help="keystore LABEL (see `optrollup keys`) that posts batches; it must be the inbox's "
@@ -146,21 +147,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     l1.add_argument("--l1-head-tag", choices=("latest", "safe", "finalized"), default="latest",
                     help="the L1 block the node reads up to: latest (minus --confirmations), or safe / "
                          "finalized on a proof-of-stake L1 (then --confirmations 0 suffices) (default latest)")
-    l1.add_argument("--l1-log-range", type=_positive_int, default=L1_DEFAULTS.log_range, metavar="BLOCKS",
+    l1.add_argument("--l1-log-range", type=positive_int, default=L1_DEFAULTS.log_range, metavar="BLOCKS",
                     help=f"blocks per eth_getLogs query (providers cap it; default {L1_DEFAULTS.log_range})")
     l1.add_argument("--l1-tx-confirmations", type=_non_negative_int, default=L1_DEFAULTS.confirmations,
                     metavar="N", help="blocks on top of a batch / root transaction before it counts "
                                       f"(default {L1_DEFAULTS.confirmations})")
-    l1.add_argument("--l1-receipt-timeout", type=_positive, default=L1_DEFAULTS.receipt_timeout_s, metavar="S",
+    l1.add_argument("--l1-receipt-timeout", type=positive_float, default=L1_DEFAULTS.receipt_timeout_s, metavar="S",
                     help="wait this long for a receipt before reporting the transaction pending (it stays in "
                          f"flight on its nonce, never re-sent on another) (default {L1_DEFAULTS.receipt_timeout_s:g})")
-    l1.add_argument("--l1-bump-after", type=_positive, default=L1_DEFAULTS.bump_after_s, metavar="S",
+    l1.add_argument("--l1-bump-after", type=positive_float, default=L1_DEFAULTS.bump_after_s, metavar="S",
                     help="re-sign a transaction not mined after S seconds on the same nonce with higher fees "
                          f"(default {L1_DEFAULTS.bump_after_s:g})")
-    l1.add_argument("--l1-fee-bump-percent", type=_positive_int, default=L1_DEFAULTS.fee_bump_percent, metavar="P",
+    l1.add_argument("--l1-fee-bump-percent", type=positive_int, default=L1_DEFAULTS.fee_bump_percent, metavar="P",
                     help=f"raise both fee fields by P%% per replacement (at least 10; default "
                          f"{L1_DEFAULTS.fee_bump_percent})")
-    l1.add_argument("--l1-max-fee-gwei", type=_positive, default=L1_DEFAULTS.max_fee_wei / 1e9, metavar="GWEI",
+    l1.add_argument("--l1-max-fee-gwei", type=positive_float, default=L1_DEFAULTS.max_fee_wei / 1e9, metavar="GWEI",
                     help=f"never pay more per gas (default {L1_DEFAULTS.max_fee_wei / 1e9:g})")
     l1.add_argument("--l1-priority-fee-gwei", type=float, default=L1_DEFAULTS.priority_fee_wei / 1e9, metavar="GWEI",
                     help=f"the tip of a first send (default {L1_DEFAULTS.priority_fee_wei / 1e9:g})")
@@ -171,7 +172,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     dev.add_argument("--no-oracle", dest="oracle", action="store_false",
                      help="no built-in dev oracle (by default it signs an index and vol surface update "
                           "per underlying every --oracle-interval seconds, from a seeded random walk)")
-    dev.add_argument("--oracle-interval", type=_positive, default=dev_oracle.DEFAULT_INTERVAL_S, metavar="S",
+    dev.add_argument("--oracle-interval", type=positive_float, default=dev_oracle.DEFAULT_INTERVAL_S, metavar="S",
                      help=f"seconds between dev oracle updates (default {dev_oracle.DEFAULT_INTERVAL_S:g})")
     dev.add_argument("--oracle-seed", type=int, default=dev_oracle.DEFAULT_SEED, metavar="N",
                      help=f"seed of the dev oracle's price path (default {dev_oracle.DEFAULT_SEED})")
@@ -187,16 +188,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                      help="log lines on stderr as text (default) or JSON lines")
     obs.add_argument("--log-level", choices=logs.LEVELS, default="INFO", type=str.upper,
                      help="log level (default INFO; DEBUG logs every block and oracle update)")
-    obs.add_argument("--slow-block-ms", type=_positive, default=logs.DEFAULT_SLOW_BLOCK_S * 1000, metavar="MS",
+    obs.add_argument("--slow-block-ms", type=positive_float, default=logs.DEFAULT_SLOW_BLOCK_S * 1000, metavar="MS",
                      help=f"log a block slower than this at WARNING (default {logs.DEFAULT_SLOW_BLOCK_S * 1000:g})")
     parser.set_defaults(func=run, parser=parser)  # ``--config`` checks a file against these flags
 
-
-def _positive(text: str) -> float:
-    value = float(text)
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be > 0: {text}")
-    return value
 
 
 def _at_least_one(text: str) -> float:
@@ -219,12 +214,6 @@ def _non_negative_int(text: str) -> int:
         raise argparse.ArgumentTypeError(f"must be >= 0: {text}")
     return value
 
-
-def _positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be >= 1: {text}")
-    return value
 
 
 def _serve_options(args: argparse.Namespace) -> dict:

@@ -23,28 +23,22 @@ its first refused transaction; a node that cannot be reached is retried every in
 from __future__ import annotations
 
 import argparse
-import json
-import logging
 import signal
 import sys
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import Callable
 
 from node import logs
+from node.cli.arg_types import positive_float, positive_int
+from node.oracle.json_http import json_handler
 
 EXIT_FAILED = 1
 EXIT_BAD_INPUT = 2
 DEFAULT_NODE = "127.0.0.1:50051"
 DEFAULT_STATUS_LISTEN = "127.0.0.1:9110"
 
-
-def _positive(text: str) -> float:
-    value = float(text)
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be > 0: {text}")
-    return value
 
 
 def _pct(text: str) -> float:
@@ -90,8 +84,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     oracle.add_argument("--source", action="append", default=[], metavar="SPEC",
                         help="http:URL (index and surface as JSON) or chainlink:[NAME=]ADDRESS@L1_URL "
                              "(an AggregatorV3Interface feed); repeatable")
-    oracle.add_argument("--interval", type=_positive, default=1.0, metavar="S", help="seconds between rounds (default 1)")
-    oracle.add_argument("--max-age", type=_positive, default=60.0, metavar="S",
+    oracle.add_argument("--interval", type=positive_float, default=1.0, metavar="S", help="seconds between rounds (default 1)")
+    oracle.add_argument("--max-age", type=positive_float, default=60.0, metavar="S",
                         help="a source older than this is stale (default 60; above a Chainlink feed's heartbeat)")
     oracle.add_argument("--max-move-pct", type=_pct, default=10.0, metavar="P",
                         help="withhold a move of the index above P%% per update (default 10)")
@@ -99,9 +93,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="post such a move once N rounds in a row saw it (default 3; 0: never)")
     oracle.add_argument("--max-deviation-pct", type=_pct, default=2.0, metavar="P",
                         help="withhold when fresh sources disagree by more than P%% of their median (default 2)")
-    oracle.add_argument("--min-sources", type=_positive_int, default=1, metavar="N",
+    oracle.add_argument("--min-sources", type=positive_int, default=1, metavar="N",
                         help="fresh sources required per underlying (default 1)")
-    oracle.add_argument("--source-timeout", type=_positive, default=5.0, metavar="S",
+    oracle.add_argument("--source-timeout", type=positive_float, default=5.0, metavar="S",
                         help="HTTP / JSON-RPC timeout of a source (default 5)")
     oracle.add_argument("--status-listen", default=DEFAULT_STATUS_LISTEN, metavar="ADDR",
                         help=f"serve GET /status and /health here (default {DEFAULT_STATUS_LISTEN}; port 0: any "
@@ -115,7 +109,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="List, with the genesis admin key, the series of the listing schedule that the chain lacks: "
                     "daily, weekly and monthly expiries at 08:00 UTC, strikes on a grid around the index.")
     _common(lister, "admin")
-    lister.add_argument("--interval", type=_positive, default=60.0, metavar="S", help="seconds between passes (default 60)")
+    lister.add_argument("--interval", type=positive_float, default=60.0, metavar="S", help="seconds between passes (default 60)")
     lister.add_argument("--once", action="store_true", help="one pass, then exit")
     lister.add_argument("--dailies", type=_count, default=2, metavar="N", help="daily expiries (default 2)")
     lister.add_argument("--weeklies", type=_count, default=2, metavar="N", help="weekly (Friday) expiries (default 2)")
@@ -125,12 +119,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="strikes each side of the index for a daily; +1 weekly, +2 monthly (default 2)")
     lister.set_defaults(func=run_lister, parser=lister)
 
-
-def _positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be >= 1: {text}")
-    return value
 
 
 def _key(args: argparse.Namespace, dev_name: str) -> bytes:
@@ -292,26 +280,15 @@ def _loop(feeder, interval_s: float, stop: threading.Event, address: bytes) -> i
 def _status_server(address: str, feeder) -> ThreadingHTTPServer:
     host, _, port = address.rpartition(":")
 
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802 - the library's name
-            if self.path == "/status":
-                code, body = 200, feeder.status()
-            elif self.path == "/health":
-                healthy = feeder.healthy()
-                code, body = (200 if healthy else 503), {"healthy": healthy}
-            else:
-                code, body = 404, {"error": "GET /status or /health"}
-            raw = json.dumps(body).encode()
-            self.send_response(code)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(raw)))
-            self.end_headers()
-            self.wfile.write(raw)
+    def route(path: str) -> tuple[int, object]:
+        if path == "/status":
+            return 200, feeder.status()
+        if path == "/health":
+            healthy = feeder.healthy()
+            return (200 if healthy else 503), {"healthy": healthy}
+        return 404, {"error": "GET /status or /health"}
 
-        def log_message(self, *args) -> None:
-            pass
-
-    server = ThreadingHTTPServer((host or "127.0.0.1", int(port)), Handler)
+    server = ThreadingHTTPServer((host or "127.0.0.1", int(port)), json_handler(route))
     threading.Thread(target=server.serve_forever, daemon=True, name="oracle-status").start()
     return server
 

@@ -21,6 +21,7 @@ import sys
 import threading
 from pathlib import Path
 
+from node.cli.arg_types import positive_float
 from node.sequencer.dev import DEV_UNDERLYINGS
 
 DEFAULT_LISTEN = "127.0.0.1:8600"
@@ -39,12 +40,6 @@ def _start(text: str) -> tuple[str, int, int]:
     return name.upper(), index_e6, vol_e6
 
 
-def _positive(text: str) -> float:
-    value = float(text)
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be > 0: {text}")
-    return value
-
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
@@ -52,9 +47,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description=__doc__.split("\n\n")[1].replace("\n", " "))
     parser.add_argument("--listen", default=DEFAULT_LISTEN, metavar="HOST:PORT",
                         help=f"serve GET /prices here (default {DEFAULT_LISTEN}; port 0: any free port)")
-    parser.add_argument("--interval", type=_positive, default=1.0, metavar="S", help="seconds per price step (default 1)")
+    parser.add_argument("--interval", type=positive_float, default=1.0, metavar="S", help="seconds per price step (default 1)")
     parser.add_argument("--seed", type=int, default=0, metavar="N", help="seed of the price path (default 0)")
-    parser.add_argument("--speed", type=_positive, default=1.0, metavar="X",
+    parser.add_argument("--speed", type=positive_float, default=1.0, metavar="X",
                         help="scale the path's volatility (default 1: the surface's own vol)")
     parser.add_argument("--start", type=_start, action="append", default=[], metavar="NAME=INDEX:VOL",
                         help="an underlying's start index and ATM vol (repeatable; default ETH=3000:0.65, "
@@ -65,7 +60,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--l1", metavar="URL", default=None, help="also move L1 price feeds on this L1")
     parser.add_argument("--feeds-file", metavar="FILE", default=None,
                         help="with --l1: the feeds' addresses (JSON {name: address}); deployed and written if absent")
-    parser.add_argument("--feed-interval", type=_positive, default=2.0, metavar="S",
+    parser.add_argument("--feed-interval", type=positive_float, default=2.0, metavar="S",
                         help="seconds between feed rounds on L1 (default 2)")
     keys = parser.add_mutually_exclusive_group()
     keys.add_argument("--feed-key", metavar="LABEL", default=None, help="keystore LABEL that deploys and posts the feeds")

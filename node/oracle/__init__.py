@@ -10,6 +10,7 @@
 - ``schedule``: the listing schedule (daily, weekly, monthly expiries, the strike grid);
   ``lister`` lists what is missing.
 - ``simulated``: the devnet's simulated market served as an HTTP source (``optrollup prices``).
+- ``json_http``: the GET-only JSON endpoints of these processes (``/status``, ``/health``, ``/prices``).
 
 Nothing here is part of the STF: the chain only sees the signed updates and listings.
 """

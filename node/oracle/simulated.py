@@ -14,13 +14,13 @@ L1 feed (``bridge.price_feed.FeedPoster``) every ``feed_interval_s``.
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import Callable
 
+from node.oracle.json_http import json_handler
 from node.oracle.schedule import Schedule, expiries
 from node.sequencer.dev_oracle import PricePath
 from node.stf.params import MAX_SURFACE_POINTS
@@ -85,28 +85,15 @@ class PricesServer:
         self.feed_posts = 0
         server = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self):  # noqa: N802 - the library's name
-                if self.path.split("?")[0] in ("/", "/prices"):
-                    self._answer(200, server.market.document(int(server.clock())))
-                elif self.path == "/health":
-                    self._answer(200, {"ticks": server.market.ticks, "feed_posts": server.feed_posts,
-                                       "feed_errors": server.feed_errors})
-                else:
-                    self._answer(404, {"error": "not found: GET /prices or /health"})
+        def route(path: str) -> tuple[int, object]:
+            if path.split("?")[0] in ("/", "/prices"):
+                return 200, server.market.document(int(server.clock()))
+            if path == "/health":
+                return 200, {"ticks": server.market.ticks, "feed_posts": server.feed_posts,
+                             "feed_errors": server.feed_errors}
+            return 404, {"error": "not found: GET /prices or /health"}
 
-            def _answer(self, code: int, body: dict) -> None:
-                raw = json.dumps(body).encode()
-                self.send_response(code)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(raw)))
-                self.end_headers()
-                self.wfile.write(raw)
-
-            def log_message(self, *args) -> None:
-                pass
-
-        self.httpd = ThreadingHTTPServer(address, Handler)
+        self.httpd = ThreadingHTTPServer(address, json_handler(route))
         self.threads: list[threading.Thread] = []
 
     @property
