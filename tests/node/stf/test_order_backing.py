@@ -219,7 +219,9 @@ def actions(draw):
 def test_no_resting_order_is_unbacked_after_any_block() -> None:
     totals: Counter = Counter()
 
-    @settings(max_examples=40, deadline=None,
+    # derandomized: the coverage check below asserts what the examples reached, so the examples
+    # are the same on every run (a random draw of 40 once reached no ORDERS_EXCEED_BALANCE)
+    @settings(max_examples=40, deadline=None, derandomize=True, database=None,
               suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
     @given(funds=st.lists(st.integers(50, 5_000), min_size=N_TRADERS, max_size=N_TRADERS),
            blocks=st.lists(st.lists(actions(), min_size=1, max_size=25), min_size=1, max_size=6))
