@@ -79,9 +79,12 @@ class RollupView:
         window = self._window
         batch_count, root_count = reader.batch_count(), reader.commitment_count()
         batches = []
-        for index in range(batch_count - 1, max(-1, batch_count - 1 - limit), -1):
-            record = reader.batch_record(index)
-            first = reader.batch_record(index - 1).last_l2_block + 1 if index else 1
+        lowest = max(0, batch_count - limit)
+        # each record once: a batch's first L2 block is the one after its predecessor's last
+        records = {i: reader.batch_record(i) for i in range(max(0, lowest - 1), batch_count)}
+        for index in range(batch_count - 1, lowest - 1, -1):
+            record = records[index]
+            first = records[index - 1].last_l2_block + 1 if index else 1
             batches.append(query_pb2.RollupBatch(
                 index=index, l1_block=record.l1_block, l1_time=record.l1_time, first_l2_block=first,
                 last_l2_block=record.last_l2_block, bytes=record.data_length,
