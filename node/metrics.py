@@ -48,7 +48,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.exposition import generate_latest, start_http_server
 
 from node.sequencer.sequencer import BlockObserver, L2Block, Sequencer
-from node.stf import keys
+from node.stf.instruments import listed_underlyings
 from node.stf.state import State
 
 log = logging.getLogger(__name__)
@@ -60,7 +60,6 @@ BLOCK_TXS_BUCKETS: Final = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1_000, 2_000, 5_
 BLOCK_BYTES_BUCKETS: Final = (256, 1_024, 4_096, 16_384, 65_536, 262_144, 1_048_576, 4_194_304)
 ACK_BUCKETS: Final = (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0)
 RATE_WINDOW_S: Final = 60.0
-MAX_UNDERLYINGS: Final = 256  # underlying ids are probed from 1 up to the first missing one
 
 
 class BlockTimer:
@@ -207,13 +206,7 @@ class NodeMetrics(BlockObserver):
     def _read_oracle_times(self) -> None:
         """Each underlying's last oracle block time (ids from 1 up), read on the loop at each block."""
         view = State(self.sequencer.state.backend)
-        times = []
-        for underlying_id in range(1, MAX_UNDERLYINGS + 1):
-            underlying = view.get(keys.underlying(underlying_id))
-            if underlying is None:
-                break
-            times.append(underlying.oracle_time)
-        self._oracle_times = tuple(times)
+        self._oracle_times = tuple(u.oracle_time for _, u in listed_underlyings(view))
 
     def _oracle_age(self) -> float:
         times = self._oracle_times

@@ -14,7 +14,7 @@ from typing import Final
 
 import grpc
 
-from node.rpc import history, streams, underlyings
+from node.rpc import history, streams
 from node.rpc import rollup as rollup_mod
 from node.rpc.events import EventHub
 from node.rpc.index_history import IndexHistory
@@ -22,7 +22,7 @@ from node.rpc.generated.optrollup.v1 import query_pb2, query_pb2_grpc
 from node.rpc.refusal import receipt_pb
 from node.sequencer.sequencer import Sequencer
 from node.stf import accounts, book, keys, margin, risk
-from node.stf.instruments import series_name
+from node.stf.instruments import listed_underlyings, series_name
 from node.stf.records import Globals, Instrument, Mark, Order, SettlementPrice
 from node.stf.state import State
 
@@ -207,7 +207,7 @@ class QueryServicer(query_pb2_grpc.QueryServicer):
             oracle_sequence=u.oracle_sequence, observation_time=u.observation_time,
             surface=[query_pb2.VolSurfacePoint(expiry=p.expiry, atm_vol_e6=p.atm_vol_e6, skew_e6=p.skew_e6,
                                                curvature_e6=p.curvature_e6) for p in u.surface],
-        ) for underlying_id, u in underlyings.listed(view)]
+        ) for underlying_id, u in listed_underlyings(view)]
         return query_pb2.ListUnderlyingsResponse(underlyings=out, block_number=self.sequencer.head_number,
                                                  block_time=self.sequencer.head_time)
 

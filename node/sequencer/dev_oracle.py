@@ -43,6 +43,7 @@ from node.sequencer.mempool import MempoolFull, Rejected
 from node.sequencer.periodic import PeriodicTask
 from node.sequencer.sequencer import Sequencer
 from node.stf import keys
+from node.stf.instruments import listed_underlyings
 from node.stf.oracle import MAX_CURVATURE_E6, MAX_SKEW_E6
 from node.stf.nonces import NONCE_LIMIT
 from node.stf.params import MAX_PRICE_E6, MAX_VOL_E6, MIN_VOL_E6
@@ -59,7 +60,6 @@ SECONDS_PER_YEAR: Final = 365 * 86_400
 PRICE_STEP_E6: Final = 10_000  # index rounded to 0.01 collateral units
 DEFAULT_MAX_MOVE_PPM: Final = 10_000  # at most 1% per update
 DEFAULT_SPEED: Final = 1.0
-MAX_UNDERLYINGS: Final = 256  # underlying ids are probed from 1 up to the first missing one
 # Surface drift per update (e6): ATM vol random step and mean reversion, skew and curvature steps.
 VOL_STEP_E6: Final = 1_000  # 0.1 vol point
 VOL_REVERSION_PPM: Final = 20_000  # 2% of the distance to the start value per update
@@ -82,16 +82,6 @@ def first_free_nonce(state: State, address: bytes) -> int:
         return 0
     return account.nonce_floor + account.nonce_bitmap.bit_length()
 
-
-def listed_underlyings(state: State) -> list[tuple[int, Underlying]]:
-    """``(underlying_id, record)`` of every underlying in the state, ids probed from 1 up."""
-    out = []
-    for underlying_id in range(1, MAX_UNDERLYINGS + 1):
-        underlying = state.get(keys.underlying(underlying_id))
-        if underlying is None:
-            break
-        out.append((underlying_id, underlying))
-    return out
 
 
 def _clamp(value: int, low: int, high: int) -> int:

@@ -25,6 +25,8 @@ from node.stf.records import Config, Globals, Instrument, SeriesIndex, Underlyin
 from node.stf.state import State
 from node.stf.txtypes import ListInstrument
 
+MAX_UNDERLYING_PROBE = 256  # underlying ids run 1, 2, ... without gaps (genesis numbers them)
+
 MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
 
 
@@ -128,3 +130,16 @@ def list_instrument(state: State, now: int, config: Config, sender: bytes, tx: L
     if underlying.index_price_e6:
         state.put(keys.mark(instrument_id), compute_mark(inst, underlying, config.rate_e6, now))
     return instrument_id
+
+
+def listed_underlyings(state: State) -> list[tuple[int, Underlying]]:
+    """``(underlying_id, record)`` of every underlying in the state: ids probed from 1 up to
+    the first missing one (at most ``MAX_UNDERLYING_PROBE``). A read for the node's status,
+    metrics and dev tools; no rule uses it."""
+    out = []
+    for underlying_id in range(1, MAX_UNDERLYING_PROBE + 1):
+        underlying = state.get(keys.underlying(underlying_id))
+        if underlying is None:
+            break
+        out.append((underlying_id, underlying))
+    return out
